@@ -1,0 +1,48 @@
+package dev.driftless.reconciler.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code driftless} command line: parses the verb and hands over to it. */
+@Command(
+    name = "driftless",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "GitOps reconciler for plain Linux hosts: the desired state lives in git, "
+        + "driftless makes the hosts match it.",
+    subcommands = {
+        ValidateCommand.class,
+        PlanCommand.class,
+        RunCommand.class,
+        StatusCommand.class,
+        HistoryCommand.class,
+        SecretsCommand.class,
+        CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Exit codes shared by every verb. */
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_ERROR = 1;
+    public static final int EXIT_CHANGES = 2;
+    public static final int EXIT_NOT_BUILT = 3;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests execute verbs through it exactly as the launcher does. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

@@ -1,0 +1,59 @@
+# Shared by the scripts in scripts/ and by .ci/run: source it, don't run it.
+
+# Prints the major version of the java at $1/bin/java, or nothing.
+driftless_java_major() {
+  local v
+  v="$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  echo "${v%%.*}"
+}
+
+# Sets JAVA_HOME to a JDK >= 21: JAVA_HOME if it qualifies, else the newest under /usr/lib/jvm.
+driftless_find_jdk() {
+  local candidate major best="" best_major=0
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/javac" ]]; then
+    major="$(driftless_java_major "$JAVA_HOME")"
+    if [[ -n "$major" && "$major" -ge 21 ]]; then
+      export JAVA_HOME
+      return 0
+    fi
+  fi
+  for candidate in /usr/lib/jvm/*/; do
+    candidate="${candidate%/}"
+    [[ -x "$candidate/bin/javac" && ! -L "$candidate" ]] || continue
+    major="$(driftless_java_major "$candidate")"
+    if [[ -n "$major" && "$major" -ge 21 && "$major" -gt "$best_major" ]]; then
+      best="$candidate"; best_major="$major"
+    fi
+  done
+  if [[ -z "$best" ]]; then
+    echo "driftless needs a JDK 21 or newer: set JAVA_HOME, or install one under /usr/lib/jvm" >&2
+    return 1
+  fi
+  export JAVA_HOME="$best"
+}
+
+# Starts dockerd when no engine answers, and waits for it (up to 60 s).
+driftless_ensure_docker() {
+  if docker info >/dev/null 2>&1; then
+    return 0
+  fi
+  command -v dockerd >/dev/null || { echo "dockerd is missing (apt-get install docker.io)" >&2; return 1; }
+  echo "starting dockerd (log: /tmp/dockerd.log)" >&2
+  nohup dockerd >/tmp/dockerd.log 2>&1 &
+  local i
+  for i in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "dockerd did not come up within 60s; see /tmp/dockerd.log" >&2
+  return 1
+}
+
+# Maven on the chosen JDK, quiet about the JDK's warnings on Maven's own libraries.
+driftless_mvn() {
+  local opts="${MAVEN_OPTS:-}"
+  if [[ "$(driftless_java_major "$JAVA_HOME")" -ge 24 ]]; then
+    opts="$opts --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"
+  fi
+  MAVEN_OPTS="$opts" mvn "$@"
+}
