@@ -208,7 +208,8 @@ public final class GitSource implements AutoCloseable {
     }
 
     private ObjectId remoteHead() throws GitSourceException {
-        Optional<ObjectId> head = remote(transport -> {
+        // ls-remote is small: the whole of it, handshake included, must fit in the timeout.
+        Optional<ObjectId> head = remote(true, transport -> {
             try (FetchConnection connection = transport.openFetch(List.of(new RefSpec(branchRef)))) {
                 Ref ref = connection.getRef(branchRef);
                 return Optional.ofNullable(ref).map(Ref::getObjectId);
@@ -219,7 +220,8 @@ public final class GitSource implements AutoCloseable {
     }
 
     private void fetch() throws GitSourceException {
-        remote(transport -> transport.fetch(NullProgressMonitor.INSTANCE,
+        // A fetch may take long on a big first clone; JGit's read timeout bounds each stall.
+        remote(false, transport -> transport.fetch(NullProgressMonitor.INSTANCE,
             List.of(new RefSpec("+" + branchRef + ":" + FETCHED_REF))));
         try {
             // JGit's fetch leaves a pack per fetch; let it repack when they pile up (git's gc.auto).
@@ -229,22 +231,40 @@ public final class GitSource implements AutoCloseable {
         }
     }
 
-    private <T> T remote(RemoteOperation<T> operation) throws GitSourceException {
+    private <T> T remote(boolean bounded, RemoteOperation<T> operation) throws GitSourceException {
         ssh.ifPresent(s -> s.hostKeys().clearRefusal());
+        OperationDeadline deadline = bounded ? OperationDeadline.start(settings.timeout()) : null;
         try (Transport transport = Transport.open(repository, url.uri())) {
             configure(transport);
             return operation.run(transport);
         } catch (Exception e) {
-            if (e instanceof InterruptedException) {
+            boolean expired = deadline != null && deadline.expired();
+            if (e instanceof InterruptedException && !expired) {
                 Thread.currentThread().interrupt();
             }
-            SourceFailure failure = TransportFailures.classify(e, url.display(),
-                ssh.flatMap(s -> s.hostKeys().lastRefusal()),
-                settings.knownHosts().orElse(Path.of("known_hosts")), settings.timeout(),
-                token.flatMap(TokenCredentials::currentToken));
+            SourceFailure failure = expired
+                ? new SourceFailure.Unreachable(url.display(), "no answer within " + settings.timeout().toSeconds() + "s")
+                : TransportFailures.classify(e, new TransportFailures.Attempt(url.display(), credentials(),
+                    ssh.flatMap(s -> s.hostKeys().lastRefusal()), settings.knownHosts().orElse(Path.of("known_hosts")),
+                    settings.caFile(), settings.timeout(), token.flatMap(TokenCredentials::currentToken)));
             LOG.debug("git source {}: {}", url, failure.message());
             throw new GitSourceException(failure, scrubbed(e));
+        } finally {
+            if (deadline != null) {
+                deadline.close();
+            }
         }
+    }
+
+    /** What this source authenticates with, for messages: names files and variables, never values. */
+    private String credentials() {
+        if (token.isPresent()) {
+            return "the token from " + token.get().source();
+        }
+        if (settings.sshKey().isPresent()) {
+            return "SSH key " + settings.sshKey().get() + url.user().map(u -> " for user " + u).orElse("");
+        }
+        return "anonymous access";
     }
 
     private void configure(Transport transport) {

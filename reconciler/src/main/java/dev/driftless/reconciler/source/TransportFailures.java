@@ -27,42 +27,58 @@ final class TransportFailures {
     private TransportFailures() {
     }
 
-    static SourceFailure classify(Throwable error, String url, Optional<PinnedHostKeys.Refusal> refusal,
-                                  Path knownHosts, Duration timeout, Optional<String> secret) {
+    /**
+     * What the classification needs to know about the attempt.
+     *
+     * @param url         the display URL
+     * @param credentials what was offered, for an authentication failure ("SSH key /k for user deploy")
+     * @param secret      the token, to scrub from any message
+     */
+    record Attempt(String url, String credentials, Optional<PinnedHostKeys.Refusal> refusal, Path knownHosts,
+                   Optional<Path> caFile, Duration timeout, Optional<String> secret) {
+    }
+
+    static SourceFailure classify(Throwable error, Attempt attempt) {
+        String url = attempt.url();
+        Optional<PinnedHostKeys.Refusal> refusal = attempt.refusal();
+        Path knownHosts = attempt.knownHosts();
+        Duration timeout = attempt.timeout();
+        Optional<String> secret = attempt.secret();
         if (refusal.isPresent()) {
             PinnedHostKeys.Refusal r = refusal.get();
             return new SourceFailure.HostKeyRefused(url, r.host(), r.problem(), r.offered(), r.pinned(), knownHosts);
         }
-        String detail = scrub(rootMessage(error), secret);
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof NoRemoteRepositoryException) {
-                return new SourceFailure.RepositoryMissing(url, scrub(t.getMessage(), secret));
-            }
-            if (t instanceof CertificateException || t instanceof CertPathBuilderException
-                    || t instanceof CertPathValidatorException || t instanceof SSLPeerUnverifiedException) {
-                return new SourceFailure.UntrustedCertificate(url, "the server's certificate is not trusted ("
-                    + scrub(t.getMessage(), secret) + "); set ca-file to the CA that issued it");
-            }
-            if (t instanceof SSLHandshakeException) {
-                return new SourceFailure.UntrustedCertificate(url, "TLS handshake failed: " + detail);
-            }
-            if (t instanceof UnknownHostException) {
-                return new SourceFailure.Unreachable(url, "unknown host " + scrub(t.getMessage(), secret));
-            }
-            if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
-                return new SourceFailure.Unreachable(url, "connection refused or no route: " + detail);
-            }
-            if (t instanceof SocketTimeoutException || t instanceof InterruptedIOException) {
-                return new SourceFailure.Unreachable(url, "no answer within " + timeout.toSeconds() + "s");
-            }
+        String detail = withoutUrl(scrub(rootMessage(error), secret), url);
+        // Most specific first: an SSLHandshakeException wraps the certificate problem it reports.
+        Optional<Throwable> t;
+        if ((t = inChain(error, NoRemoteRepositoryException.class)).isPresent()) {
+            return new SourceFailure.RepositoryMissing(url, withoutUrl(scrub(t.get().getMessage(), secret), url));
+        }
+        if ((t = inChain(error, CertificateException.class, CertPathBuilderException.class,
+                CertPathValidatorException.class, SSLPeerUnverifiedException.class)).isPresent()) {
+            String why = scrub(rootMessage(t.get()), secret);
+            return new SourceFailure.UntrustedCertificate(url, attempt.caFile()
+                .map(ca -> "the server's certificate is not issued by a CA in ca-file " + ca + " (" + why + ")")
+                .orElse("the server's certificate is not trusted by the JDK's CAs (" + why
+                    + "); for a private CA set ca-file"));
+        }
+        if (inChain(error, SSLHandshakeException.class).isPresent()) {
+            return new SourceFailure.UntrustedCertificate(url, "TLS handshake failed: " + detail);
+        }
+        if ((t = inChain(error, UnknownHostException.class)).isPresent()) {
+            return new SourceFailure.Unreachable(url, "unknown host " + scrub(t.get().getMessage(), secret));
+        }
+        if (inChain(error, ConnectException.class, NoRouteToHostException.class).isPresent()) {
+            return new SourceFailure.Unreachable(url, "connection refused or no route: " + detail);
+        }
+        if (inChain(error, SocketTimeoutException.class, InterruptedIOException.class).isPresent()) {
+            return new SourceFailure.Unreachable(url, "no answer within " + timeout.toSeconds() + "s");
         }
         String all = allMessages(error).toLowerCase(Locale.ROOT);
         if (all.contains("no more authentication methods available") || all.contains("not authorized")
                 || all.contains("authentication not supported") || all.contains("authentication failed")
                 || all.contains("permission denied")) {
-            return new SourceFailure.AuthFailed(url, secret.isPresent()
-                ? "the token was not accepted (" + detail + ")"
-                : detail);
+            return new SourceFailure.AuthFailed(url, attempt.credentials() + " not accepted (" + detail + ")");
         }
         if (all.contains("no credentialsprovider has been registered")) {
             return new SourceFailure.AuthFailed(url, "the server asks for credentials and none are configured;"
@@ -84,6 +100,18 @@ final class TransportFailures {
         return new SourceFailure.Unreachable(url, detail);
     }
 
+    @SafeVarargs
+    private static Optional<Throwable> inChain(Throwable error, Class<? extends Throwable>... types) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            for (Class<? extends Throwable> type : types) {
+                if (type.isInstance(t)) {
+                    return Optional.of(t);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The deepest message in the chain: JGit's outer ones repeat the URL and say little. */
     private static String rootMessage(Throwable error) {
         String message = null;
@@ -101,6 +129,11 @@ final class TransportFailures {
             sb.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');
         }
         return sb.toString();
+    }
+
+    /** JGit prefixes its messages with the URL, which the failure's message names already. */
+    private static String withoutUrl(String message, String url) {
+        return message.replace(url + ": ", "").replace(url + ":", "").strip();
     }
 
     /** Belt and braces: JGit never puts a password in a message, and this makes sure of it. */
