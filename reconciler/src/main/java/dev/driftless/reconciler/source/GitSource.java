@@ -433,9 +433,9 @@ public final class GitSource implements AutoCloseable {
                                                                Function<String, Optional<String>> env) {
         String user = url.user().orElse(TokenCredentials.DEFAULT_USER);
         if (s.tokenFile().isPresent()) {
-            return Optional.of(TokenCredentials.fromFile(user, s.tokenFile().get()));
+            return Optional.of(TokenCredentials.fromFile(url.uri(), user, s.tokenFile().get()));
         }
-        return s.tokenEnv().map(name -> TokenCredentials.fromEnvironment(user, name, env));
+        return s.tokenEnv().map(name -> TokenCredentials.fromEnvironment(url.uri(), user, name, env));
     }
 
     private static GitSourceException misconfigured(String detail) {

@@ -17,7 +17,8 @@ import org.eclipse.jgit.transport.URIish;
  * from its file or environment variable at each challenge (so a rotated token is picked up) and
  * is never kept in a field, logged, or put in a message; {@link #toString()} names only its source.
  * Only user name and password are supported: JGit's "trust this certificate anyway?" questions
- * are answered by not supporting them.
+ * are answered by not supporting them. The token is offered only to the host (and port) of the
+ * configured URL, so a redirect to another host never receives it.
  */
 final class TokenCredentials extends CredentialsProvider {
 
@@ -25,6 +26,7 @@ final class TokenCredentials extends CredentialsProvider {
     static final String DEFAULT_USER = "git";
 
     private final String user;
+    private final URIish origin;
     private final String source;
     private final TokenReader reader;
 
@@ -33,14 +35,15 @@ final class TokenCredentials extends CredentialsProvider {
         String read() throws GitSourceException;
     }
 
-    private TokenCredentials(String user, String source, TokenReader reader) {
+    private TokenCredentials(URIish origin, String user, String source, TokenReader reader) {
+        this.origin = origin;
         this.user = user;
         this.source = source;
         this.reader = reader;
     }
 
-    static TokenCredentials fromFile(String user, Path file) {
-        return new TokenCredentials(user, "token file " + file, () -> {
+    static TokenCredentials fromFile(URIish origin, String user, Path file) {
+        return new TokenCredentials(origin, user, "token file " + file, () -> {
             try {
                 return nonEmpty(Files.readString(file, StandardCharsets.UTF_8), "token file " + file);
             } catch (NoSuchFileException e) {
@@ -51,8 +54,9 @@ final class TokenCredentials extends CredentialsProvider {
         });
     }
 
-    static TokenCredentials fromEnvironment(String user, String variable, Function<String, Optional<String>> env) {
-        return new TokenCredentials(user, "environment variable " + variable, () -> nonEmpty(
+    static TokenCredentials fromEnvironment(URIish origin, String user, String variable,
+                                            Function<String, Optional<String>> env) {
+        return new TokenCredentials(origin, user, "environment variable " + variable, () -> nonEmpty(
             env.apply(variable).orElseThrow(() -> misconfigured("environment variable " + variable + " is not set")),
             "environment variable " + variable));
     }
@@ -107,6 +111,9 @@ final class TokenCredentials extends CredentialsProvider {
 
     @Override
     public boolean get(URIish uri, CredentialItem... items) throws UnsupportedCredentialItem {
+        if (!sameOrigin(uri)) {
+            return false;
+        }
         String token;
         try {
             token = reader.read();
@@ -122,6 +129,18 @@ final class TokenCredentials extends CredentialsProvider {
             }
         }
         return true;
+    }
+
+    private boolean sameOrigin(URIish uri) {
+        return uri != null && origin.getHost() != null && origin.getHost().equalsIgnoreCase(uri.getHost())
+            && effectivePort(origin) == effectivePort(uri);
+    }
+
+    private static int effectivePort(URIish uri) {
+        if (uri.getPort() > 0) {
+            return uri.getPort();
+        }
+        return "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
     }
 
     @Override
