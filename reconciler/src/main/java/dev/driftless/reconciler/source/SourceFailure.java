@@ -1,0 +1,189 @@
+package dev.driftless.reconciler.source;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Why the git source could not yield a revision: a closed set the daemon switches on to decide
+ * between retrying with backoff ({@link #isTransient()}) and reporting a stalled source until the
+ * configuration or the repository changes.
+ *
+ * <p>Every message names the repository by its display URL (never with credentials) and never
+ * contains a token or key material.
+ */
+public sealed interface SourceFailure {
+
+    /** One line for logs, status and the CLI. */
+    String message();
+
+    /** True when the same poll may succeed later without anyone changing anything. */
+    boolean isTransient();
+
+    /** The server could not be reached, or stopped answering within the timeout. */
+    record Unreachable(String url, String detail) implements SourceFailure {
+        @Override
+        public String message() {
+            return "git source " + url + " is unreachable: " + detail;
+        }
+
+        @Override
+        public boolean isTransient() {
+            return true;
+        }
+    }
+
+    /** The server refused the credentials (SSH key or token), or asked for some and had none. */
+    record AuthFailed(String url, String detail) implements SourceFailure {
+        @Override
+        public String message() {
+            return "git source " + url + " refused authentication: " + detail;
+        }
+
+        @Override
+        public boolean isTransient() {
+            return false;
+        }
+    }
+
+    /** Why a host key was refused. */
+    enum HostKeyProblem {
+        /** known_hosts has no entry for the host at that port. */
+        UNKNOWN,
+        /** known_hosts pins other keys for the host at that port. */
+        CHANGED,
+        /** the key is listed as {@code @revoked}. */
+        REVOKED
+    }
+
+    /**
+     * The SSH server presented a host key that the pinned known_hosts file does not list for it.
+     *
+     * @param host        the host pattern looked up, {@code name} or {@code [name]:port}
+     * @param offered     the offered key as {@code <type> SHA256:<fingerprint>}
+     * @param pinned      the keys pinned for the host, same format; empty when unknown
+     * @param knownHosts  the file that was consulted
+     */
+    record HostKeyRefused(String url, String host, HostKeyProblem problem, String offered, List<String> pinned,
+                          Path knownHosts) implements SourceFailure {
+        public HostKeyRefused {
+            pinned = List.copyOf(pinned);
+        }
+
+        @Override
+        public String message() {
+            return switch (problem) {
+                case UNKNOWN -> "host key of " + host + " refused for git source " + url + ": the server offered "
+                    + offered + ", and " + knownHosts + " has no key for " + host
+                    + ". driftless never trusts a key on first use: check this fingerprint out of band,"
+                    + " then add the host's key to " + knownHosts;
+                case CHANGED -> "host key of " + host + " CHANGED for git source " + url + ": the server offered "
+                    + offered + ", but " + knownHosts + " pins " + String.join(", ", pinned)
+                    + ". Refused: this may be an impostor; if the host was re-keyed, update " + knownHosts;
+                case REVOKED -> "host key of " + host + " refused for git source " + url + ": the server offered "
+                    + offered + ", which " + knownHosts + " marks @revoked";
+            };
+        }
+
+        @Override
+        public boolean isTransient() {
+            return false;
+        }
+    }
+
+    /** The HTTPS server's certificate is not trusted (by the JDK's CAs, or by the configured CA file). */
+    record UntrustedCertificate(String url, String detail) implements SourceFailure {
+        @Override
+        public String message() {
+            return "TLS connection to git source " + url + " refused: " + detail;
+        }
+
+        @Override
+        public boolean isTransient() {
+            return false;
+        }
+    }
+
+    /** The server answers but has no repository at that path (or hides it from these credentials). */
+    record RepositoryMissing(String url, String detail) implements SourceFailure {
+        @Override
+        public String message() {
+            return "git source " + url + " has no repository there: " + detail;
+        }
+
+        @Override
+        public boolean isTransient() {
+            return false;
+        }
+    }
+
+    /** The repository exists but the configured branch does not. */
+    record BranchMissing(String url, String branch) implements SourceFailure {
+        @Override
+        public String message() {
+            return "git source " + url + " has no branch " + branch;
+        }
+
+        @Override
+        public boolean isTransient() {
+            return false;
+        }
+    }
+
+    /**
+     * The branch moved to a commit that does not descend from the last accepted one and the
+     * configuration does not allow that; the previous revision stays current.
+     */
+    record ForcePushRefused(String url, String branch, String previousSha, String offeredSha)
+            implements SourceFailure {
+        @Override
+        public String message() {
+            return "branch " + branch + " of git source " + url + " was rewritten (force-push): " + offeredSha
+                + " does not descend from " + previousSha + ". Refused; staying on " + previousSha
+                + ". Push a commit on top of it, or set allow-force-push to accept the new history";
+        }
+
+        @Override
+        public boolean isTransient() {
+            return false;
+        }
+    }
+
+    /** A revision given by name (sha, tag, branch, expression) does not resolve to a commit. */
+    record RevisionMissing(String repository, String revision, String detail) implements SourceFailure {
+        @Override
+        public String message() {
+            return "revision " + revision + " not found in " + repository + ": " + detail;
+        }
+
+        @Override
+        public boolean isTransient() {
+            return false;
+        }
+    }
+
+    /** The settings cannot work (missing key file, token over plain http, …). */
+    record Misconfigured(String detail) implements SourceFailure {
+        @Override
+        public String message() {
+            return "git source misconfigured: " + detail;
+        }
+
+        @Override
+        public boolean isTransient() {
+            return false;
+        }
+    }
+
+    /** The local cache could not be read or written (disk full, permissions). */
+    record CacheFailure(Path cache, String detail) implements SourceFailure {
+        @Override
+        public String message() {
+            return "git source cache " + cache + " failed: " + detail;
+        }
+
+        @Override
+        public boolean isTransient() {
+            return true;
+        }
+    }
+}

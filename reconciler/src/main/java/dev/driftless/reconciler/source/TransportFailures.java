@@ -1,0 +1,150 @@
+package dev.driftless.reconciler.source;
+
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.eclipse.jgit.errors.NoRemoteRepositoryException;
+
+/**
+ * Turns what JGit throws into a {@link SourceFailure}. JGit reports most transport problems as a
+ * {@code TransportException} with a message, so the kind is read from the cause chain first
+ * (exception types) and from JGit's fixed message texts second. Anything not recognised is treated
+ * as unreachable, i.e. retried: an unknown hiccup should not stall the source for good.
+ */
+final class TransportFailures {
+
+    private TransportFailures() {
+    }
+
+    /**
+     * What the classification needs to know about the attempt.
+     *
+     * @param url         the display URL
+     * @param credentials what was offered, for an authentication failure ("SSH key /k for user deploy")
+     * @param secret      the token, to scrub from any message
+     */
+    record Attempt(String url, String credentials, Optional<PinnedHostKeys.Refusal> refusal, Path knownHosts,
+                   Optional<Path> caFile, Duration timeout, Optional<String> secret) {
+    }
+
+    static SourceFailure classify(Throwable error, Attempt attempt) {
+        String url = attempt.url();
+        Optional<PinnedHostKeys.Refusal> refusal = attempt.refusal();
+        Path knownHosts = attempt.knownHosts();
+        Duration timeout = attempt.timeout();
+        Optional<String> secret = attempt.secret();
+        if (refusal.isPresent()) {
+            PinnedHostKeys.Refusal r = refusal.get();
+            return new SourceFailure.HostKeyRefused(url, r.host(), r.problem(), r.offered(), r.pinned(), knownHosts);
+        }
+        String detail = withoutUrl(scrub(rootMessage(error), secret), url);
+        // Most specific first: an SSLHandshakeException wraps the certificate problem it reports.
+        Optional<Throwable> t;
+        if ((t = inChain(error, NoRemoteRepositoryException.class)).isPresent()) {
+            return new SourceFailure.RepositoryMissing(url, withoutUrl(scrub(t.get().getMessage(), secret), url));
+        }
+        if ((t = inChain(error, CertificateException.class, CertPathBuilderException.class,
+                CertPathValidatorException.class, SSLPeerUnverifiedException.class)).isPresent()) {
+            String why = scrub(rootMessage(t.get()), secret);
+            return new SourceFailure.UntrustedCertificate(url, attempt.caFile()
+                .map(ca -> "the server's certificate is not issued by a CA in ca-file " + ca + " (" + why + ")")
+                .orElse("the server's certificate is not trusted by the JDK's CAs (" + why
+                    + "); for a private CA set ca-file"));
+        }
+        if (inChain(error, SSLHandshakeException.class).isPresent()) {
+            return new SourceFailure.UntrustedCertificate(url, "TLS handshake failed: " + detail);
+        }
+        if ((t = inChain(error, UnknownHostException.class)).isPresent()) {
+            return new SourceFailure.Unreachable(url, "unknown host " + scrub(t.get().getMessage(), secret));
+        }
+        if (inChain(error, ConnectException.class, NoRouteToHostException.class).isPresent()) {
+            return new SourceFailure.Unreachable(url, "connection refused or no route: " + detail);
+        }
+        if (inChain(error, SocketTimeoutException.class, InterruptedIOException.class).isPresent()) {
+            return new SourceFailure.Unreachable(url, "no answer within " + timeout.toSeconds() + "s");
+        }
+        String all = allMessages(error).toLowerCase(Locale.ROOT);
+        if (all.contains("no more authentication methods available") || all.contains("not authorized")
+                || all.contains("authentication not supported") || all.contains("authentication failed")
+                || all.contains("permission denied")) {
+            return new SourceFailure.AuthFailed(url, attempt.credentials() + " not accepted (" + detail + ")");
+        }
+        if (all.contains("no credentialsprovider has been registered")) {
+            return new SourceFailure.AuthFailed(url, "the server asks for credentials and none are configured;"
+                + " set token-file or token-env");
+        }
+        if (all.contains("not permitted on")) {
+            return new SourceFailure.AuthFailed(url, "access forbidden (HTTP 403): " + detail);
+        }
+        if (all.contains("ssl problems")) {
+            return new SourceFailure.UntrustedCertificate(url, detail);
+        }
+        if (all.contains("timeout") || all.contains("timed out") || all.contains("time out")) {
+            return new SourceFailure.Unreachable(url, "no answer within " + timeout.toSeconds() + "s (" + detail + ")");
+        }
+        if (all.contains("not found") || all.contains("does not appear to be a git repository")
+                || all.contains("not a git repository")) {
+            return new SourceFailure.RepositoryMissing(url, detail);
+        }
+        return new SourceFailure.Unreachable(url, detail);
+    }
+
+    @SafeVarargs
+    private static Optional<Throwable> inChain(Throwable error, Class<? extends Throwable>... types) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            for (Class<? extends Throwable> type : types) {
+                if (type.isInstance(t)) {
+                    return Optional.of(t);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The deepest message in the chain: JGit's outer ones repeat the URL and say little. */
+    private static String rootMessage(Throwable error) {
+        String message = null;
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+        }
+        return message == null ? error.getClass().getSimpleName() : message;
+    }
+
+    private static String allMessages(Throwable error) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            sb.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** JGit prefixes its messages with the URL, which the failure's message names already. */
+    private static String withoutUrl(String message, String url) {
+        return message.replace(url + ": ", "").replace(url + ":", "").strip();
+    }
+
+    /** Belt and braces: JGit never puts a password in a message, and this makes sure of it. */
+    static String scrub(String message, Optional<String> secret) {
+        if (message == null) {
+            return "";
+        }
+        String result = message.strip();
+        if (secret.isPresent() && !secret.get().isEmpty()) {
+            result = result.replace(secret.get(), "***");
+        }
+        return result;
+    }
+}
