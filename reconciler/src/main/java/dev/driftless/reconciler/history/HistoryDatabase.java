@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -46,12 +47,19 @@ final class HistoryDatabase {
 
     /**
      * The embedded default. AUTO_SERVER lets {@code driftless history} read while the daemon holds
-     * the file: the first process opens it embedded and serves others over a loopback-reachable
-     * TCP port guarded by a random key kept in the lock file (readable only by whoever can read
-     * the state directory). WRITE_DELAY=0 writes each commit to the file at once, so a kill -9
-     * loses no committed record (H2 otherwise delays writes by up to half a second).
+     * the file: the first process opens it embedded and serves the others over TCP, on loopback
+     * only (see {@link #BIND_ADDRESS}), to clients that know the random key H2 keeps in the lock
+     * file beside the database (so: whoever can read the state directory). WRITE_DELAY=0 writes
+     * each commit to the file at once; without it a kill -9 right after a write lost the record
+     * in every try (H2 otherwise delays writes by up to half a second).
      */
     static final String H2_FILE_OPTIONS = ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+
+    /**
+     * H2's auto-server listens on every interface unless this system property names one; read
+     * once when H2 loads, so it is set before the first connection.
+     */
+    static final String BIND_ADDRESS = "h2.bindAddress";
 
     private static final String POOL_NAME = "driftless-history";
     private static final Pattern PASSWORD_PARAMETER =
@@ -103,9 +111,19 @@ final class HistoryDatabase {
     static HikariDataSource connect(HistorySettings settings) {
         String url = url(settings);
         Kind kind = Kind.of(url);
-        if (kind == Kind.H2 && settings.jdbcUrl().isEmpty()) {
+        if (kind == Kind.H2) {
+            if (System.getProperty(BIND_ADDRESS) == null) {
+                System.setProperty(BIND_ADDRESS, "127.0.0.1");
+            }
+        }
+        if (kind == Kind.H2 && settings.jdbcUrl().isEmpty() && !Files.isDirectory(settings.stateDir())) {
             try {
-                Files.createDirectories(settings.stateDir());
+                // Owner-only: the database and the auto-server key in its lock file live here.
+                Files.createDirectories(settings.stateDir(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (UnsupportedOperationException e) {
+                throw new HistoryException("the state directory " + settings.stateDir()
+                    + " must be on a POSIX file system", e);
             } catch (IOException e) {
                 throw new HistoryException("cannot create the state directory " + settings.stateDir()
                     + ": " + e.getClass().getSimpleName(), e);

@@ -5,10 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -31,9 +38,11 @@ class H2HistoryStoreTest extends HistoryStoreContract {
     }
 
     @Test
-    void defaultDatabaseIsOneFileInTheStateDirectory() {
+    void defaultDatabaseIsOneFileInAnOwnerOnlyStateDirectory() throws Exception {
         open().close();
         assertThat(tempDir.resolve("state/history.mv.db")).isRegularFile();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tempDir.resolve("state"))))
+            .isEqualTo("rwx------");
     }
 
     @Test
@@ -77,6 +86,21 @@ class H2HistoryStoreTest extends HistoryStoreContract {
             assertThat(seen.steps()).extracting(StepRecord::outcome)
                 .containsExactly(StepOutcome.SUCCEEDED, StepOutcome.PENDING);
             assertThat(cli.lastAttempted()).isPresent();
+            // The daemon's auto-server answers on loopback and nowhere else.
+            Properties lock = new Properties();
+            try (var in = Files.newInputStream(tempDir.resolve("state/history.lock.db"))) {
+                lock.load(in);
+            }
+            String server = lock.getProperty("server");
+            int port = Integer.parseInt(server.substring(server.lastIndexOf(':') + 1));
+            try (Socket loopback = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                assertThat(loopback.isConnected()).isTrue();
+            }
+            for (InetAddress external : nonLoopbackAddresses()) {
+                assertThatThrownBy(() -> new Socket(external, port).close())
+                    .as("auto-server reachable on %s", external)
+                    .isInstanceOf(ConnectException.class);
+            }
         } finally {
             daemon.kill();
         }
@@ -92,7 +116,6 @@ class H2HistoryStoreTest extends HistoryStoreContract {
 
     private Writer startWriter() throws Exception {
         Path stateDir = tempDir.resolve("state");
-        Files.createDirectories(stateDir);
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Process process = new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -107,6 +130,13 @@ class H2HistoryStoreTest extends HistoryStoreContract {
             process.destroyForcibly();
             throw e;
         }
+    }
+
+    private static List<InetAddress> nonLoopbackAddresses() throws SocketException {
+        return NetworkInterface.networkInterfaces()
+            .flatMap(NetworkInterface::inetAddresses)
+            .filter(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+            .toList();
     }
 
     private static long readyId(BufferedReader out) {
