@@ -106,6 +106,24 @@ class H2HistoryStoreTest extends HistoryStoreContract {
         }
     }
 
+    /**
+     * The process that opened the file first serves the others; when it goes (the CLI exits, or
+     * an old daemon is killed), the store still holding connections through it goes on writing.
+     */
+    @Test
+    void writesGoOnWhenTheProcessServingTheFileGoesAway() throws Exception {
+        Writer first = startWriter();
+        HistoryStore daemon = open();
+        try {
+            assertThat(daemon.get(first.reconcileId())).isPresent();
+        } finally {
+            first.kill();
+        }
+        ReconcileRecord next = daemon.begin(start(A, "d1"));
+        assertThat(daemon.get(first.reconcileId()).orElseThrow().result()).isEqualTo(ReconcileResult.INTERRUPTED);
+        assertThat(daemon.get(next.id()).orElseThrow().result()).isEqualTo(ReconcileResult.RUNNING);
+    }
+
     /** A {@link HistoryWriterProcess} JVM that has written a RUNNING reconcile. */
     private record Writer(Process process, long reconcileId) {
         void kill() throws InterruptedException {

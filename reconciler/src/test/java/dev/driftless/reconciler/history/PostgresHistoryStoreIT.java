@@ -93,6 +93,46 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
         }
     }
 
+    @Test
+    void historyMovesFromTheEmbeddedH2FileToPostgres(@org.junit.jupiter.api.io.TempDir Path stateDir) {
+        HistorySettings h2 = HistorySettings.embedded(stateDir);
+        ReconcileRecord a;
+        ReconcileRecord b;
+        try (HistoryStore old = HistoryStore.open(h2, ENV, clock)) {
+            a = deploy(old, A, "dA", step("api", "app-1", "api-1", StepAction.CREATE, null, "f1", "api:1"));
+            b = old.begin(start(B, "dB"));
+            old.recordServiceResult(b.id(), "api", ServiceOutcome.ROLLED_BACK, "health gate failed");
+            old.complete(b.id(), ReconcileResult.ROLLED_BACK, "rolled back", Optional.of("gate failed"));
+            ReconcileRecord s = old.begin(start(C, "dS"));
+            old.complete(s.id(), ReconcileResult.SUCCEEDED, "", Optional.empty());
+        }
+        try (HistoryStore otherEnv = HistoryStore.open(h2, "staging", clock)) {
+            deploy(otherEnv, D, "dD");
+        }
+
+        java.util.Map<String, Integer> copied = HistoryTransfer.copy(h2, settings);
+        assertThat(copied).containsEntry("reconcile", 4).containsEntry("reconcile_step", 1)
+            .containsEntry("service_result", 1).containsEntry("service_state", 1)
+            .containsEntry("environment_state", 2);
+
+        HistoryStore moved = open();
+        assertThat(moved.get(a.id()).orElseThrow().steps()).singleElement()
+            .satisfies(step -> assertThat(step.toImage()).contains("api:1"));
+        assertThat(moved.get(b.id()).orElseThrow().error()).contains("gate failed");
+        assertThat(moved.failedCommit("api")).contains(B);
+        assertThat(moved.lastSucceededCommit("api")).isEmpty();
+        assertThat(moved.lastApplied()).hasValueSatisfying(x -> assertThat(x.commit()).isEqualTo(C));
+        assertThat(moved.runningSince("api", "app-1")).singleElement()
+            .satisfies(r -> assertThat(r.commit()).isEqualTo(A));
+        // New ids continue after the copied ones, and revert detection sees the copied past.
+        ReconcileRecord next = moved.begin(start(E, "dA"));
+        assertThat(next.id()).isGreaterThan(4);
+        assertThat(next.returnsTo()).contains(A);
+        assertThatThrownBy(() -> HistoryTransfer.copy(h2, settings))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("already holds reconciles");
+    }
+
     /** Counts runs of the clustered test job. */
     static final AtomicInteger runs = new AtomicInteger();
 
