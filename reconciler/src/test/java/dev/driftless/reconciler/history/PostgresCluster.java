@@ -104,11 +104,14 @@ final class PostgresCluster implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         List<Exception> failures = new ArrayList<>();
         if (started) {
             try {
                 runAsPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.add(e);
             } catch (Exception e) {
                 failures.add(e);
             }
@@ -121,9 +124,10 @@ final class PostgresCluster implements AutoCloseable {
             failures.add(e);
         }
         if (!failures.isEmpty()) {
-            Exception first = failures.getFirst();
-            failures.stream().skip(1).forEach(first::addSuppressed);
-            throw first;
+            IllegalStateException failure = new IllegalStateException("could not stop and remove the test"
+                + " PostgreSQL server in " + root);
+            failures.forEach(failure::addSuppressed);
+            throw failure;
         }
     }
 

@@ -43,7 +43,7 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
     }
 
     @AfterAll
-    static void stopPostgres() throws Exception {
+    static void stopPostgres() {
         if (cluster != null) {
             cluster.close();
         }
