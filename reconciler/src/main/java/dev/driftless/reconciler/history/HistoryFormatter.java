@@ -1,0 +1,275 @@
+package dev.driftless.reconciler.history;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Renders deployment history for {@code driftless history} (a table, with steps in verbose mode,
+ * or JSON) and the deployment lines of {@code driftless status}. Pure: records in, text out.
+ */
+public final class HistoryFormatter {
+
+    private static final int AUTHOR_WIDTH = 24;
+    private static final int MESSAGE_WIDTH = 72;
+    private static final String NONE = "-";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private final DateTimeFormatter time;
+
+    /** Times in the table are shown in {@code zone} (the CLI passes the system zone). */
+    public HistoryFormatter(ZoneId zone) {
+        this.time = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ssXXX").withZone(Objects.requireNonNull(zone));
+    }
+
+    /**
+     * The {@code driftless history} table, newest first as given. Verbose adds, under each
+     * record, its service results, its steps and its error.
+     */
+    public String table(List<ReconcileRecord> records, boolean verbose) {
+        if (records.isEmpty()) {
+            return "no deployments recorded\n";
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ID", "COMMIT", "STARTED", "DURATION", "TRIGGER", "RESULT", "RETURNS TO",
+            "AUTHOR", "MESSAGE"});
+        for (ReconcileRecord r : records) {
+            rows.add(new String[] {
+                Long.toString(r.id()),
+                r.shortCommit(),
+                time.format(r.startedAt()),
+                r.duration().map(HistoryFormatter::duration).orElse(r.result().isFinal() ? NONE : "running"),
+                r.trigger().name(),
+                r.result().name(),
+                r.returnsTo().map(ShortSha::of).orElse(NONE),
+                clip(r.author(), AUTHOR_WIDTH),
+                clip(r.message(), MESSAGE_WIDTH)});
+        }
+        int[] widths = widths(rows);
+        StringBuilder out = new StringBuilder();
+        appendRow(out, "", rows.getFirst(), widths);
+        for (int i = 1; i < rows.size(); i++) {
+            appendRow(out, "", rows.get(i), widths);
+            if (verbose) {
+                appendDetails(out, records.get(i - 1));
+            }
+        }
+        return out.toString();
+    }
+
+    /** The records as a JSON array (ISO-8601 UTC times, full shas), for {@code --format json}. */
+    public String json(List<ReconcileRecord> records) {
+        return write(recordsJson(records));
+    }
+
+    /** The records as a JSON array node, for embedding in a larger document. */
+    public ArrayNode recordsJson(List<ReconcileRecord> records) {
+        ArrayNode array = NODES.arrayNode();
+        for (ReconcileRecord r : records) {
+            ObjectNode node = array.addObject();
+            node.put("id", r.id());
+            node.put("environment", r.environment());
+            node.put("commit", r.commit());
+            node.put("author", r.author());
+            node.put("message", r.message());
+            node.put("trigger", r.trigger().name());
+            node.put("startedAt", r.startedAt().toString());
+            putOptional(node, "endedAt", r.endedAt().map(Instant::toString));
+            r.duration().ifPresentOrElse(d -> node.put("durationMs", d.toMillis()), () -> node.putNull("durationMs"));
+            node.put("result", r.result().name());
+            node.put("desiredDigest", r.desiredDigest());
+            putOptional(node, "returnsTo", r.returnsTo());
+            node.put("summary", r.summary());
+            putOptional(node, "error", r.error());
+            ArrayNode services = node.putArray("services");
+            for (ServiceResult s : r.services()) {
+                ObjectNode sn = services.addObject();
+                sn.put("service", s.service());
+                sn.put("result", s.result().name());
+                sn.put("message", s.message());
+                sn.put("recordedAt", s.recordedAt().toString());
+            }
+            ArrayNode steps = node.putArray("steps");
+            for (StepRecord s : r.steps()) {
+                ObjectNode sn = steps.addObject();
+                sn.put("id", s.id());
+                sn.put("service", s.service());
+                sn.put("host", s.host());
+                sn.put("instance", s.instance());
+                sn.put("action", s.action().name());
+                sn.put("reason", s.reason());
+                putOptional(sn, "fromFingerprint", s.fromFingerprint());
+                putOptional(sn, "toFingerprint", s.toFingerprint());
+                putOptional(sn, "fromImage", s.fromImage());
+                putOptional(sn, "toImage", s.toImage());
+                sn.put("outcome", s.outcome().name());
+                sn.put("startedAt", s.startedAt().toString());
+                putOptional(sn, "endedAt", s.endedAt().map(Instant::toString));
+                s.duration().ifPresentOrElse(d -> sn.put("durationMs", d.toMillis()), () -> sn.putNull("durationMs"));
+                putOptional(sn, "message", s.message());
+            }
+        }
+        return array;
+    }
+
+    /**
+     * The deployment lines of {@code driftless status}: last applied and last attempted commit
+     * (kept apart) and every service's failed commit.
+     */
+    public String deploymentStatus(Optional<EnvironmentCommit> applied, Optional<EnvironmentCommit> attempted,
+                                   List<FailedCommit> failed) {
+        StringBuilder out = new StringBuilder();
+        out.append("last applied:   ").append(applied.map(this::commitLine).orElse("none")).append('\n');
+        out.append("last attempted: ").append(attempted.map(this::commitLine).orElse("none")).append('\n');
+        if (failed.isEmpty()) {
+            out.append("failed commits: none\n");
+        } else {
+            out.append("failed commits (not retried until a newer commit):\n");
+            for (FailedCommit f : failed) {
+                out.append("  ").append(f.service()).append(": ").append(f.shortCommit())
+                    .append(" at ").append(time.format(f.failedAt()))
+                    .append(" (reconcile ").append(f.reconcileId()).append(')');
+                if (!f.message().isBlank()) {
+                    out.append(": ").append(f.message());
+                }
+                out.append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /** The same as {@link #deploymentStatus} as a JSON object, for {@code status --format json}. */
+    public ObjectNode deploymentStatusJson(Optional<EnvironmentCommit> applied, Optional<EnvironmentCommit> attempted,
+                                           List<FailedCommit> failed) {
+        ObjectNode node = NODES.objectNode();
+        putCommit(node, "lastApplied", applied);
+        putCommit(node, "lastAttempted", attempted);
+        ArrayNode array = node.putArray("failedCommits");
+        for (FailedCommit f : failed) {
+            ObjectNode fn = array.addObject();
+            fn.put("service", f.service());
+            fn.put("commit", f.commit());
+            fn.put("failedAt", f.failedAt().toString());
+            fn.put("reconcileId", f.reconcileId());
+            fn.put("message", f.message());
+        }
+        return node;
+    }
+
+    /** Durations as ops read them: 850ms, 12.4s, 3m05s, 1h02m. */
+    static String duration(Duration d) {
+        long ms = Math.max(0, d.toMillis());
+        if (ms < 1_000) {
+            return ms + "ms";
+        }
+        if (ms < 60_000) {
+            return String.format("%d.%ds", ms / 1000, (ms % 1000) / 100);
+        }
+        long seconds = ms / 1000;
+        if (seconds < 3600) {
+            return String.format("%dm%02ds", seconds / 60, seconds % 60);
+        }
+        return String.format("%dh%02dm", seconds / 3600, (seconds % 3600) / 60);
+    }
+
+    private String commitLine(EnvironmentCommit c) {
+        return c.shortCommit() + " at " + time.format(c.at())
+            + c.reconcileId().map(id -> " (reconcile " + id + ")").orElse(" (hosts already matched)");
+    }
+
+    private static void putCommit(ObjectNode parent, String field, Optional<EnvironmentCommit> commit) {
+        if (commit.isEmpty()) {
+            parent.putNull(field);
+            return;
+        }
+        ObjectNode node = parent.putObject(field);
+        node.put("commit", commit.get().commit());
+        node.put("desiredDigest", commit.get().desiredDigest());
+        node.put("at", commit.get().at().toString());
+        commit.get().reconcileId().ifPresentOrElse(id -> node.put("reconcileId", id), () -> node.putNull("reconcileId"));
+    }
+
+    private void appendDetails(StringBuilder out, ReconcileRecord r) {
+        String indent = "    ";
+        if (!r.summary().isBlank()) {
+            out.append(indent).append(r.summary()).append('\n');
+        }
+        for (ServiceResult s : r.services()) {
+            out.append(indent).append("service ").append(s.service()).append(": ").append(s.result().name());
+            if (!s.message().isBlank()) {
+                out.append(" - ").append(s.message());
+            }
+            out.append('\n');
+        }
+        if (!r.steps().isEmpty()) {
+            List<String[]> rows = new ArrayList<>();
+            for (StepRecord s : r.steps()) {
+                rows.add(new String[] {
+                    s.service(),
+                    s.host(),
+                    s.instance(),
+                    s.action().name(),
+                    s.outcome().name(),
+                    s.duration().map(HistoryFormatter::duration).orElse(NONE),
+                    s.reason() + s.message().map(m -> " (" + m + ")").orElse("")});
+            }
+            int[] widths = widths(rows);
+            for (String[] row : rows) {
+                appendRow(out, indent, row, widths);
+            }
+        }
+        r.error().ifPresent(e -> out.append(indent).append("error: ").append(e).append('\n'));
+    }
+
+    private static int[] widths(List<String[]> rows) {
+        int[] widths = new int[rows.getFirst().length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].codePointCount(0, row[i].length()));
+            }
+        }
+        return widths;
+    }
+
+    private static void appendRow(StringBuilder out, String indent, String[] row, int[] widths) {
+        StringBuilder line = new StringBuilder(indent);
+        for (int i = 0; i < row.length; i++) {
+            line.append(row[i]);
+            if (i < row.length - 1) {
+                line.append(" ".repeat(widths[i] - row[i].codePointCount(0, row[i].length()) + 2));
+            }
+        }
+        out.append(line.toString().stripTrailing()).append('\n');
+    }
+
+    private static String clip(String text, int width) {
+        if (text.codePointCount(0, text.length()) <= width) {
+            return text;
+        }
+        return text.substring(0, text.offsetByCodePoints(0, width - 1)) + "…";
+    }
+
+    private static void putOptional(ObjectNode node, String field, Optional<String> value) {
+        value.ifPresentOrElse(v -> node.put(field, v), () -> node.putNull(field));
+    }
+
+    private static String write(Object node) {
+        try {
+            return JSON.writeValueAsString(node) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("JSON rendering of history failed", e);
+        }
+    }
+}

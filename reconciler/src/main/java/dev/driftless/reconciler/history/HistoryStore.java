@@ -1,0 +1,132 @@
+package dev.driftless.reconciler.history;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Deployment history of one environment: the apply engine writes ahead (begin, steps, complete),
+ * {@code driftless history} and {@code driftless status} read, and the engine reads back the
+ * per-service state it needs across restarts (last good commit, failed commit).
+ *
+ * <p>Every write is one committed transaction, so a kill -9 at any point leaves the database
+ * consistent: at worst a RUNNING record with PENDING steps, which {@link #markInterrupted()} (at
+ * daemon start) or the next {@link #begin} turns into INTERRUPTED. Text passed in must be
+ * display-safe (no secret values); the store never logs record contents above DEBUG.
+ */
+public interface HistoryStore extends AutoCloseable {
+
+    /**
+     * Opens (creating and migrating if needed) the history database and binds it to one
+     * environment; records of other environments in a shared PostgreSQL database stay invisible.
+     *
+     * @throws HistoryException when the database cannot be reached or migrated
+     */
+    static HistoryStore open(HistorySettings settings, String environment) {
+        return open(settings, environment, Clock.systemUTC());
+    }
+
+    /** As {@link #open(HistorySettings, String)} with the clock that stamps records (tests). */
+    static HistoryStore open(HistorySettings settings, String environment, Clock clock) {
+        return JdbcHistoryStore.open(settings, environment, clock);
+    }
+
+    /**
+     * Quartz properties for daemons clustered on the history database (PostgreSQL only): JDBC job
+     * store (JobStoreTX, PostgreSQLDelegate, isClustered) on the same URL, user and password file.
+     * The tables exist once {@link #open} has migrated the database. Daemons of one environment
+     * share a scheduler name and so take turns; other environments get their own.
+     *
+     * @throws IllegalArgumentException for H2, where the daemon runs a RAMJobStore instead
+     */
+    static Properties quartzProperties(HistorySettings settings, String environment) {
+        return QuartzClusterProperties.of(settings, environment);
+    }
+
+    /** The environment this store reads and writes. */
+    String environment();
+
+    // ---- writes (each is one committed transaction) ----
+
+    /**
+     * Records a reconcile as RUNNING before anything touches a host, computing {@code returnsTo};
+     * also moves the environment's last attempted commit. Since one reconcile runs at a time per
+     * environment, any record still RUNNING is an orphan of a dead daemon and becomes INTERRUPTED.
+     */
+    ReconcileRecord begin(ReconcileStart start);
+
+    /** Records a step as PENDING before it runs; returns its id for {@link #completeStep}. */
+    long beginStep(long reconcileId, StepStart step);
+
+    /** Ends a PENDING step with its outcome (not PENDING) and a display-safe message. */
+    void completeStep(long stepId, StepOutcome outcome, Optional<String> message);
+
+    /** Records a step decided without running it, typically SKIPPED, in one write. */
+    long recordStep(long reconcileId, StepStart step, StepOutcome outcome, Optional<String> message);
+
+    /**
+     * Records how a service fared and updates its deployment state: SUCCEEDED makes the
+     * reconcile's commit its last succeeded commit and clears its failed commit; FAILED and
+     * ROLLED_BACK make it the failed commit; SKIPPED changes nothing. A second call for the same
+     * service in the same reconcile replaces the first.
+     */
+    void recordServiceResult(long reconcileId, String service, ServiceOutcome result, String message);
+
+    /**
+     * Completes a RUNNING reconcile. SUCCEEDED also makes its commit the environment's last
+     * applied commit. Returns the completed record.
+     *
+     * @throws IllegalArgumentException for RUNNING
+     * @throws IllegalStateException    when the reconcile is not RUNNING (already completed, or
+     *                                  marked INTERRUPTED)
+     */
+    ReconcileRecord complete(long reconcileId, ReconcileResult result, String summary, Optional<String> error);
+
+    /**
+     * Notes that the hosts already match a commit, so no reconcile was recorded: the
+     * environment's last applied and last attempted commit both move to it.
+     */
+    void recordInSync(String commit, String desiredDigest);
+
+    /**
+     * Turns every RUNNING reconcile of this environment into INTERRUPTED (its PENDING steps too),
+     * keeping everything recorded; ended_at is the last moment it is known to have been alive.
+     * Call once at daemon start. Returns the records it changed.
+     */
+    List<ReconcileRecord> markInterrupted();
+
+    /**
+     * Deletes ended reconciles (with their steps and service results) that started before
+     * {@code cutoff}; per-service and environment state is kept. Returns how many went.
+     */
+    int prune(Instant cutoff);
+
+    // ---- reads ----
+
+    /** Newest first, with service results and steps (narrowed to the query's service/host). */
+    List<ReconcileRecord> list(HistoryQuery query);
+
+    Optional<ReconcileRecord> get(long reconcileId);
+
+    Optional<EnvironmentCommit> lastApplied();
+
+    Optional<EnvironmentCommit> lastAttempted();
+
+    /** Services whose last outcome was a failure, by service name. */
+    List<FailedCommit> failedCommits();
+
+    /** The commit whose spec of this service last deployed successfully: the rollback target. */
+    Optional<String> lastSucceededCommit(String service);
+
+    /** The commit that failed for this service and must not be retried until a newer one. */
+    Optional<String> failedCommit(String service);
+
+    /** Per instance of the service on the host: what runs there according to history, and since when. */
+    List<RunningInstance> runningSince(String service, String host);
+
+    /** Closes the connection pool. */
+    @Override
+    void close();
+}

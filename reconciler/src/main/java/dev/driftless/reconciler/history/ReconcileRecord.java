@@ -1,0 +1,64 @@
+package dev.driftless.reconciler.history;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One recorded reconcile with its per-service results and per-instance steps, as stored.
+ *
+ * @param returnsTo commit of an earlier deployment whose desired state this one equals (a revert)
+ * @param error     display-safe error text of a failed reconcile
+ */
+public record ReconcileRecord(
+    long id,
+    String environment,
+    String commit,
+    String author,
+    String message,
+    Trigger trigger,
+    Instant startedAt,
+    Optional<Instant> endedAt,
+    ReconcileResult result,
+    String desiredDigest,
+    Optional<String> returnsTo,
+    String summary,
+    Optional<String> error,
+    List<ServiceResult> services,
+    List<StepRecord> steps) {
+
+    public ReconcileRecord {
+        Objects.requireNonNull(environment, "environment");
+        Objects.requireNonNull(commit, "commit");
+        Objects.requireNonNull(author, "author");
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(trigger, "trigger");
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(endedAt, "endedAt");
+        Objects.requireNonNull(result, "result");
+        Objects.requireNonNull(desiredDigest, "desiredDigest");
+        Objects.requireNonNull(returnsTo, "returnsTo");
+        Objects.requireNonNull(summary, "summary");
+        Objects.requireNonNull(error, "error");
+        services = List.copyOf(services);
+        steps = List.copyOf(steps);
+    }
+
+    /** The first seven characters of the commit, as git prints it. */
+    public String shortCommit() {
+        return ShortSha.of(commit);
+    }
+
+    /** How long it ran, once it has ended. */
+    public Optional<Duration> duration() {
+        return endedAt.map(end -> Duration.between(startedAt, end));
+    }
+
+    /** This record with its steps and service results replaced (used when filtering a query). */
+    ReconcileRecord withDetails(List<ServiceResult> newServices, List<StepRecord> newSteps) {
+        return new ReconcileRecord(id, environment, commit, author, message, trigger, startedAt,
+            endedAt, result, desiredDigest, returnsTo, summary, error, newServices, newSteps);
+    }
+}

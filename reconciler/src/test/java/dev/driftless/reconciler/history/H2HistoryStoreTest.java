@@ -1,0 +1,175 @@
+package dev.driftless.reconciler.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The history contract on the default database: an embedded H2 file in the state directory. */
+class H2HistoryStoreTest extends HistoryStoreContract {
+
+    @TempDir
+    Path tempDir;
+
+    @Override
+    HistorySettings freshDatabase() {
+        return HistorySettings.embedded(tempDir.resolve("state"));
+    }
+
+    @Override
+    List<String> expectedMigrations() {
+        return List.of("1");
+    }
+
+    @Test
+    void defaultDatabaseIsOneFileInAnOwnerOnlyStateDirectory() throws Exception {
+        open().close();
+        assertThat(tempDir.resolve("state/history.mv.db")).isRegularFile();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tempDir.resolve("state"))))
+            .isEqualTo("rwx------");
+    }
+
+    @Test
+    void quartzClusteringIsRefusedOnH2() {
+        assertThatThrownBy(() -> HistoryStore.quartzProperties(settings, ENV))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("needs the history in PostgreSQL");
+    }
+
+    /**
+     * The real thing instead of an abandoned pool: another JVM writes as the daemon does and is
+     * killed with SIGKILL right after its last write. Without H2's WRITE_DELAY=0 this lost the
+     * whole record in 3 runs out of 3 (H2 delays writing commits by up to half a second).
+     */
+    @Test
+    void aDaemonKilledRightAfterItsWritesLosesNothing() throws Exception {
+        Writer daemon = startWriter();
+        try {
+            daemon.kill();
+
+            HistoryStore restarted = open();
+            assertThat(restarted.markInterrupted()).singleElement().satisfies(r -> {
+                assertThat(r.id()).isEqualTo(daemon.reconcileId());
+                assertThat(r.result()).isEqualTo(ReconcileResult.INTERRUPTED);
+                assertThat(r.steps()).extracting(StepRecord::host, StepRecord::outcome).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("app-1", StepOutcome.SUCCEEDED),
+                    org.assertj.core.groups.Tuple.tuple("app-2", StepOutcome.INTERRUPTED));
+            });
+        } finally {
+            daemon.kill();
+        }
+    }
+
+    /** {@code driftless history} reads while the daemon's JVM holds the file (AUTO_SERVER). */
+    @Test
+    void theCliReadsWhileTheDaemonHoldsTheDatabase() throws Exception {
+        Writer daemon = startWriter();
+        try (HistoryStore cli = HistoryStore.open(settings, ENV, clock)) {
+            ReconcileRecord seen = cli.get(daemon.reconcileId()).orElseThrow();
+            assertThat(seen.result()).isEqualTo(ReconcileResult.RUNNING);
+            assertThat(seen.steps()).extracting(StepRecord::outcome)
+                .containsExactly(StepOutcome.SUCCEEDED, StepOutcome.PENDING);
+            assertThat(cli.lastAttempted()).isPresent();
+            // The daemon's auto-server answers on loopback and nowhere else.
+            Properties lock = new Properties();
+            try (var in = Files.newInputStream(tempDir.resolve("state/history.lock.db"))) {
+                lock.load(in);
+            }
+            String server = lock.getProperty("server");
+            int port = Integer.parseInt(server.substring(server.lastIndexOf(':') + 1));
+            try (Socket loopback = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                assertThat(loopback.isConnected()).isTrue();
+            }
+            for (InetAddress external : nonLoopbackAddresses()) {
+                assertThatThrownBy(() -> new Socket(external, port).close())
+                    .as("auto-server reachable on %s", external)
+                    .isInstanceOf(ConnectException.class);
+            }
+        } finally {
+            daemon.kill();
+        }
+    }
+
+    /**
+     * The process that opened the file first serves the others; when it goes (the CLI exits, or
+     * an old daemon is killed), the store still holding connections through it goes on writing.
+     */
+    @Test
+    void writesGoOnWhenTheProcessServingTheFileGoesAway() throws Exception {
+        Writer first = startWriter();
+        HistoryStore daemon = open();
+        try {
+            assertThat(daemon.get(first.reconcileId())).isPresent();
+        } finally {
+            first.kill();
+        }
+        ReconcileRecord next = daemon.begin(start(A, "d1"));
+        assertThat(daemon.get(first.reconcileId()).orElseThrow().result()).isEqualTo(ReconcileResult.INTERRUPTED);
+        assertThat(daemon.get(next.id()).orElseThrow().result()).isEqualTo(ReconcileResult.RUNNING);
+    }
+
+    /** A {@link HistoryWriterProcess} JVM that has written a RUNNING reconcile. */
+    private record Writer(Process process, long reconcileId) {
+        void kill() throws InterruptedException {
+            process.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no close
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    private Writer startWriter() throws Exception {
+        Path stateDir = tempDir.resolve("state");
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Process process = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp", classpath, HistoryWriterProcess.class.getName(), stateDir.toString())
+            .redirectErrorStream(true)
+            .start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            long id = CompletableFuture.supplyAsync(() -> readyId(out)).get(60, TimeUnit.SECONDS);
+            return new Writer(process, id);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw e;
+        }
+    }
+
+    private static List<InetAddress> nonLoopbackAddresses() throws SocketException {
+        return NetworkInterface.networkInterfaces()
+            .flatMap(NetworkInterface::inetAddresses)
+            .filter(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+            .toList();
+    }
+
+    private static long readyId(BufferedReader out) {
+        try {
+            StringBuilder seen = new StringBuilder();
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("READY ")) {
+                    return Long.parseLong(line.substring("READY ".length()).trim());
+                }
+                seen.append(line).append('\n');
+            }
+            throw new IllegalStateException("writer process ended before READY:\n" + seen);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,548 @@
+package dev.driftless.reconciler.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every history database must do, run against H2 ({@link H2HistoryStoreTest}) and a real
+ * PostgreSQL server ({@link PostgresHistoryStoreIT}). Each test gets an empty database.
+ */
+abstract class HistoryStoreContract {
+
+    static final String ENV = "prod";
+    static final String A = "a".repeat(40);
+    static final String B = "b".repeat(40);
+    static final String C = "c".repeat(40);
+    static final String D = "d".repeat(40);
+    static final String E = "e".repeat(40);
+
+    /** An empty database of the kind under test. */
+    abstract HistorySettings freshDatabase() throws Exception;
+
+    /** The history migrations this kind of database gets, in order. */
+    abstract List<String> expectedMigrations();
+
+    protected final TestClock clock = TestClock.at("2025-03-01T10:00:00Z");
+    protected HistorySettings settings;
+    private final List<HistoryStore> opened = new ArrayList<>();
+
+    @BeforeEach
+    void freshDatabaseForEachTest() throws Exception {
+        settings = freshDatabase();
+    }
+
+    @AfterEach
+    void closeStores() {
+        opened.forEach(HistoryStore::close);
+    }
+
+    HistoryStore open() {
+        return open(ENV);
+    }
+
+    HistoryStore open(String environment) {
+        HistoryStore store = HistoryStore.open(settings, environment, clock);
+        opened.add(store);
+        return store;
+    }
+
+    static ReconcileStart start(String commit, String digest) {
+        return new ReconcileStart(commit, "Alice <alice@example.com>", "Deploy " + commit.charAt(0) + "\n\nbody",
+            Trigger.POLL, digest);
+    }
+
+    static StepStart step(String service, String host, String instance, StepAction action,
+                          String fromFp, String toFp, String toImage) {
+        return new StepStart(service, host, instance, action, action.name().toLowerCase() + " " + instance,
+            Optional.ofNullable(fromFp), Optional.ofNullable(toFp), Optional.empty(), Optional.ofNullable(toImage));
+    }
+
+    /** A whole successful reconcile: begin, one succeeded step per given step, complete. */
+    ReconcileRecord deploy(HistoryStore store, String commit, String digest, StepStart... steps) {
+        return finish(store, commit, digest, ReconcileResult.SUCCEEDED, steps);
+    }
+
+    ReconcileRecord finish(HistoryStore store, String commit, String digest, ReconcileResult result,
+                           StepStart... steps) {
+        ReconcileRecord r = store.begin(start(commit, digest));
+        for (StepStart s : steps) {
+            long id = store.beginStep(r.id(), s);
+            clock.advance(Duration.ofSeconds(2));
+            store.completeStep(id, StepOutcome.SUCCEEDED, Optional.empty());
+        }
+        clock.advance(Duration.ofSeconds(1));
+        return store.complete(r.id(), result, "done", Optional.empty());
+    }
+
+    // ---------------------------------------------------------------- write-ahead round trip
+
+    @Test
+    void beginStepCompleteRoundTripKeepsEverything() {
+        HistoryStore store = open();
+        Instant t0 = clock.instant();
+        ReconcileRecord begun = store.begin(new ReconcileStart(A, "Alice <alice@example.com>",
+            "Bump api to 1.1.0\n\nLonger explanation", Trigger.MANUAL, "sha256:d1"));
+
+        assertThat(begun.result()).isEqualTo(ReconcileResult.RUNNING);
+        assertThat(begun.environment()).isEqualTo(ENV);
+        assertThat(begun.message()).isEqualTo("Bump api to 1.1.0");
+        assertThat(begun.startedAt()).isEqualTo(t0);
+        assertThat(begun.endedAt()).isEmpty();
+        assertThat(begun.returnsTo()).isEmpty();
+
+        long stepId = store.beginStep(begun.id(), new StepStart("api", "app-1", "api-1", StepAction.REPLACE,
+            "image 1.0.0 → 1.1.0", Optional.of("fp-old"), Optional.of("fp-new"),
+            Optional.of("registry:5000/api:1.0.0"), Optional.of("registry:5000/api:1.1.0")));
+        assertThat(store.get(begun.id()).orElseThrow().steps()).singleElement()
+            .satisfies(s -> assertThat(s.outcome()).isEqualTo(StepOutcome.PENDING));
+
+        clock.advance(Duration.ofMillis(4200));
+        store.completeStep(stepId, StepOutcome.SUCCEEDED, Optional.of("healthy after 3 probes"));
+        store.recordServiceResult(begun.id(), "api", ServiceOutcome.SUCCEEDED, "1 instance replaced");
+        clock.advance(Duration.ofSeconds(1));
+        ReconcileRecord done = store.complete(begun.id(), ReconcileResult.SUCCEEDED, "api: 1 replaced",
+            Optional.empty());
+
+        assertThat(done.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(done.duration()).contains(Duration.ofMillis(5200));
+        assertThat(done.summary()).isEqualTo("api: 1 replaced");
+        assertThat(done.trigger()).isEqualTo(Trigger.MANUAL);
+        assertThat(done.desiredDigest()).isEqualTo("sha256:d1");
+        assertThat(done.services()).singleElement().satisfies(s -> {
+            assertThat(s.service()).isEqualTo("api");
+            assertThat(s.result()).isEqualTo(ServiceOutcome.SUCCEEDED);
+        });
+        StepRecord step = done.steps().getFirst();
+        assertThat(step.id()).isEqualTo(stepId);
+        assertThat(step.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        assertThat(step.duration()).contains(Duration.ofMillis(4200));
+        assertThat(step.reason()).isEqualTo("image 1.0.0 → 1.1.0");
+        assertThat(step.fromFingerprint()).contains("fp-old");
+        assertThat(step.toImage()).contains("registry:5000/api:1.1.0");
+        assertThat(step.message()).contains("healthy after 3 probes");
+        assertThat(store.get(begun.id())).contains(done);
+        assertThat(store.lastApplied()).hasValueSatisfying(a -> {
+            assertThat(a.commit()).isEqualTo(A);
+            assertThat(a.reconcileId()).contains(begun.id());
+        });
+    }
+
+    @Test
+    void beginAndStepsAreCommittedBeforeTheEngineTouchesAHost() {
+        HistoryStore writer = open();
+        HistoryStore reader = open();
+        ReconcileRecord r = writer.begin(start(A, "d1"));
+        writer.beginStep(r.id(), step("api", "app-1", "api-1", StepAction.CREATE, null, "fp1", "api:1"));
+
+        ReconcileRecord seen = reader.get(r.id()).orElseThrow();
+        assertThat(seen.result()).isEqualTo(ReconcileResult.RUNNING);
+        assertThat(seen.steps()).extracting(StepRecord::outcome).containsExactly(StepOutcome.PENDING);
+        assertThat(reader.lastAttempted()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(A));
+        assertThat(reader.lastApplied()).isEmpty();
+    }
+
+    @Test
+    void runningRecordLeftByACrashBecomesInterruptedWithItsSteps() {
+        // The first store's pool is abandoned without close(), as a killed daemon leaves it.
+        HistoryStore crashed = HistoryStore.open(settings, ENV, clock);
+        try {
+            ReconcileRecord r = crashed.begin(start(A, "d1"));
+            long done = crashed.beginStep(r.id(), step("api", "app-1", "api-1", StepAction.REPLACE, "f0", "f1", "api:2"));
+            clock.advance(Duration.ofSeconds(3));
+            crashed.completeStep(done, StepOutcome.SUCCEEDED, Optional.empty());
+            clock.advance(Duration.ofSeconds(1));
+            crashed.beginStep(r.id(), step("api", "app-2", "api-1", StepAction.REPLACE, "f0", "f1", "api:2"));
+            Instant lastSignOfLife = clock.instant();
+
+            clock.advance(Duration.ofMinutes(10));
+            HistoryStore restarted = open();
+            List<ReconcileRecord> interrupted = restarted.markInterrupted();
+
+            assertThat(interrupted).singleElement().satisfies(i -> {
+                assertThat(i.id()).isEqualTo(r.id());
+                assertThat(i.result()).isEqualTo(ReconcileResult.INTERRUPTED);
+                assertThat(i.endedAt()).contains(lastSignOfLife);
+                assertThat(i.summary()).startsWith("interrupted");
+                assertThat(i.steps()).extracting(StepRecord::host, StepRecord::outcome).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("app-1", StepOutcome.SUCCEEDED),
+                    org.assertj.core.groups.Tuple.tuple("app-2", StepOutcome.INTERRUPTED));
+            });
+            assertThat(restarted.get(r.id()).orElseThrow().result()).isEqualTo(ReconcileResult.INTERRUPTED);
+            assertThat(restarted.markInterrupted()).isEmpty();
+            assertThatThrownBy(() -> crashed.complete(r.id(), ReconcileResult.SUCCEEDED, "late", Optional.empty()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("INTERRUPTED");
+        } finally {
+            crashed.close();
+        }
+    }
+
+    @Test
+    void beginClosesAnOrphanLeftRunningByAnotherDaemon() {
+        HistoryStore store = open();
+        ReconcileRecord orphan = store.begin(start(A, "d1"));
+        clock.advance(Duration.ofMinutes(1));
+        ReconcileRecord next = store.begin(start(B, "d2"));
+
+        assertThat(store.get(orphan.id()).orElseThrow().result()).isEqualTo(ReconcileResult.INTERRUPTED);
+        assertThat(next.result()).isEqualTo(ReconcileResult.RUNNING);
+        assertThat(store.list(HistoryQuery.latest(10))).extracting(ReconcileRecord::id, ReconcileRecord::result)
+            .containsExactly(
+                org.assertj.core.groups.Tuple.tuple(next.id(), ReconcileResult.RUNNING),
+                org.assertj.core.groups.Tuple.tuple(orphan.id(), ReconcileResult.INTERRUPTED));
+    }
+
+    @Test
+    void completeTurnsStepsNobodyCompletedIntoInterrupted() {
+        HistoryStore store = open();
+        ReconcileRecord r = store.begin(start(A, "d1"));
+        store.beginStep(r.id(), step("api", "app-1", "api-1", StepAction.CREATE, null, "f1", "api:1"));
+        ReconcileRecord done = store.complete(r.id(), ReconcileResult.INTERRUPTED, "SIGTERM after app-1",
+            Optional.empty());
+
+        assertThat(done.result()).isEqualTo(ReconcileResult.INTERRUPTED);
+        assertThat(done.steps()).extracting(StepRecord::outcome).containsExactly(StepOutcome.INTERRUPTED);
+    }
+
+    @Test
+    void writesOutOfOrderAreRefusedWithAClearMessage() {
+        HistoryStore store = open();
+        ReconcileRecord r = store.begin(start(A, "d1"));
+        long stepId = store.beginStep(r.id(), step("api", "app-1", "api-1", StepAction.CREATE, null, "f1", "api:1"));
+        store.completeStep(stepId, StepOutcome.FAILED, Optional.of("health gate: /healthz 404"));
+
+        assertThatThrownBy(() -> store.completeStep(stepId, StepOutcome.SUCCEEDED, Optional.empty()))
+            .isInstanceOf(IllegalStateException.class).hasMessageContaining("already FAILED");
+        assertThatThrownBy(() -> store.complete(r.id(), ReconcileResult.RUNNING, "", Optional.empty()))
+            .isInstanceOf(IllegalArgumentException.class);
+        store.complete(r.id(), ReconcileResult.FAILED, "api failed", Optional.of("health gate failed on app-1"));
+        assertThatThrownBy(() -> store.complete(r.id(), ReconcileResult.SUCCEEDED, "", Optional.empty()))
+            .isInstanceOf(IllegalStateException.class).hasMessageContaining("is not running");
+        assertThatThrownBy(() -> store.beginStep(r.id(), step("api", "app-2", "api-1", StepAction.CREATE, null, "f", "i")))
+            .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> store.beginStep(9_999, step("api", "app-2", "api-1", StepAction.CREATE, null, "f", "i")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no reconcile 9999");
+        assertThat(store.get(r.id()).orElseThrow().error()).contains("health gate failed on app-1");
+    }
+
+    @Test
+    void skippedStepIsRecordedInOneWrite() {
+        HistoryStore store = open();
+        ReconcileRecord r = store.begin(start(A, "d1"));
+        store.recordStep(r.id(), step("api", "app-3", "api-1", StepAction.REPLACE, "f0", "f1", "api:2"),
+            StepOutcome.SKIPPED, Optional.of("host unreachable: connection refused"));
+
+        StepRecord s = store.get(r.id()).orElseThrow().steps().getFirst();
+        assertThat(s.outcome()).isEqualTo(StepOutcome.SKIPPED);
+        assertThat(s.endedAt()).contains(s.startedAt());
+        assertThat(s.message()).contains("host unreachable: connection refused");
+    }
+
+    // ---------------------------------------------------------------- revert detection
+
+    @Test
+    void revertIsRecordedAsReturningToTheEarlierCommit() {
+        HistoryStore store = open();
+        deploy(store, A, "dA");
+        deploy(store, B, "dB");
+        ReconcileRecord revert = store.begin(start(C, "dA"));
+
+        assertThat(revert.returnsTo()).contains(A);
+    }
+
+    @Test
+    void reapplyingTheStateAlreadyAppliedReturnsNowhere() {
+        HistoryStore store = open();
+        deploy(store, A, "dA");
+        deploy(store, B, "dB");
+        ReconcileRecord revert = deploy(store, C, "dA");
+        assertThat(revert.returnsTo()).contains(A);
+
+        // A drift heal at the reverted commit re-applies the current state: not a return.
+        ReconcileRecord heal = store.begin(new ReconcileStart(C, "Alice", "Revert", Trigger.DRIFT, "dA"));
+        assertThat(heal.returnsTo()).isEmpty();
+    }
+
+    @Test
+    void returnsToTheLatestEarlierDeploymentOfThatState() {
+        HistoryStore store = open();
+        deploy(store, A, "d1");
+        deploy(store, B, "d2");
+        assertThat(deploy(store, C, "d1").returnsTo()).contains(A);
+        assertThat(deploy(store, D, "d2").returnsTo()).contains(B);
+        assertThat(deploy(store, E, "d1").returnsTo()).contains(C);
+    }
+
+    @Test
+    void aStateThatNeverSucceededIsNoReturnTarget() {
+        HistoryStore store = open();
+        deploy(store, A, "dA");
+        finish(store, B, "dB", ReconcileResult.ROLLED_BACK);
+        deploy(store, C, "dC");
+
+        assertThat(store.begin(start(D, "dB")).returnsTo()).isEmpty();
+    }
+
+    @Test
+    void revertingAFailedCommitReturnsNowhereBecauseTheHostsNeverLeft() {
+        HistoryStore store = open();
+        deploy(store, A, "dA");
+        finish(store, B, "dB", ReconcileResult.ROLLED_BACK);
+
+        assertThat(store.begin(start(C, "dA")).returnsTo()).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- per-service and environment state
+
+    @Test
+    void failedCommitIsRememberedPerServiceUntilANewerCommitSucceeds() {
+        HistoryStore store = open();
+        ReconcileRecord a = store.begin(start(A, "dA"));
+        store.recordServiceResult(a.id(), "api", ServiceOutcome.SUCCEEDED, "");
+        store.recordServiceResult(a.id(), "worker", ServiceOutcome.SUCCEEDED, "");
+        store.complete(a.id(), ReconcileResult.SUCCEEDED, "", Optional.empty());
+
+        ReconcileRecord b = store.begin(start(B, "dB"));
+        store.recordServiceResult(b.id(), "api", ServiceOutcome.FAILED, "health gate failed on app-1");
+        store.recordServiceResult(b.id(), "api", ServiceOutcome.ROLLED_BACK, "rolled back app-1 to " + A.substring(0, 7));
+        store.recordServiceResult(b.id(), "worker", ServiceOutcome.SUCCEEDED, "");
+        store.recordServiceResult(b.id(), "db", ServiceOutcome.SKIPPED, "unchanged");
+        store.complete(b.id(), ReconcileResult.PARTIALLY_FAILED, "", Optional.empty());
+
+        assertThat(store.failedCommit("api")).contains(B);
+        assertThat(store.lastSucceededCommit("api")).contains(A);
+        assertThat(store.lastSucceededCommit("worker")).contains(B);
+        assertThat(store.failedCommit("worker")).isEmpty();
+        assertThat(store.failedCommit("db")).isEmpty();
+        assertThat(store.lastSucceededCommit("db")).isEmpty();
+        assertThat(store.failedCommits()).singleElement().satisfies(f -> {
+            assertThat(f.service()).isEqualTo("api");
+            assertThat(f.commit()).isEqualTo(B);
+            assertThat(f.reconcileId()).isEqualTo(b.id());
+            assertThat(f.message()).isEqualTo("rolled back app-1 to aaaaaaa");
+        });
+        assertThat(store.get(b.id()).orElseThrow().services())
+            .extracting(ServiceResult::service, ServiceResult::result)
+            .containsExactly(
+                org.assertj.core.groups.Tuple.tuple("api", ServiceOutcome.ROLLED_BACK),
+                org.assertj.core.groups.Tuple.tuple("db", ServiceOutcome.SKIPPED),
+                org.assertj.core.groups.Tuple.tuple("worker", ServiceOutcome.SUCCEEDED));
+
+        ReconcileRecord c = store.begin(start(C, "dC"));
+        store.recordServiceResult(c.id(), "api", ServiceOutcome.SUCCEEDED, "");
+        store.complete(c.id(), ReconcileResult.SUCCEEDED, "", Optional.empty());
+
+        assertThat(store.failedCommit("api")).isEmpty();
+        assertThat(store.lastSucceededCommit("api")).contains(C);
+        assertThat(store.failedCommits()).isEmpty();
+    }
+
+    @Test
+    void lastAppliedAndLastAttemptedAreKeptApart() {
+        HistoryStore store = open();
+        assertThat(store.lastApplied()).isEmpty();
+        assertThat(store.lastAttempted()).isEmpty();
+
+        ReconcileRecord a = deploy(store, A, "dA");
+        ReconcileRecord b = finish(store, B, "dB", ReconcileResult.FAILED);
+        assertThat(store.lastApplied()).hasValueSatisfying(x -> {
+            assertThat(x.commit()).isEqualTo(A);
+            assertThat(x.desiredDigest()).isEqualTo("dA");
+            assertThat(x.reconcileId()).contains(a.id());
+        });
+        assertThat(store.lastAttempted()).hasValueSatisfying(x -> {
+            assertThat(x.commit()).isEqualTo(B);
+            assertThat(x.reconcileId()).contains(b.id());
+        });
+
+        clock.advance(Duration.ofMinutes(5));
+        store.recordInSync(C, "dA");
+        assertThat(store.lastApplied()).hasValueSatisfying(x -> {
+            assertThat(x.commit()).isEqualTo(C);
+            assertThat(x.reconcileId()).isEmpty();
+            assertThat(x.at()).isEqualTo(clock.instant());
+        });
+        assertThat(store.lastAttempted()).hasValueSatisfying(x -> assertThat(x.commit()).isEqualTo(C));
+    }
+
+    @Test
+    void environmentsSharingADatabaseDoNotSeeEachOther() {
+        HistoryStore prod = open("prod");
+        HistoryStore staging = open("staging");
+        ReconcileRecord p = deploy(prod, A, "dA");
+        ReconcileRecord s = staging.begin(start(B, "dB"));
+        staging.recordServiceResult(s.id(), "api", ServiceOutcome.FAILED, "boom");
+
+        // A stale RUNNING record of staging is not prod's to interrupt.
+        assertThat(prod.markInterrupted()).isEmpty();
+        assertThat(prod.get(s.id())).isEmpty();
+        assertThat(staging.get(p.id())).isEmpty();
+        assertThat(prod.list(HistoryQuery.latest(10))).extracting(ReconcileRecord::id).containsExactly(p.id());
+        assertThat(prod.failedCommits()).isEmpty();
+        assertThat(staging.failedCommit("api")).contains(B);
+        assertThat(staging.lastApplied()).isEmpty();
+        assertThat(prod.lastApplied()).isPresent();
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    @Test
+    void runningSinceTellsWhichVersionRunsOnAHostSinceWhen() {
+        HistoryStore store = open();
+        deploy(store, A, "dA",
+            step("api", "app-1", "api-1", StepAction.CREATE, null, "fp1", "api:1.0.0"),
+            step("api", "app-2", "api-1", StepAction.CREATE, null, "fp1", "api:1.0.0"));
+        Instant beforeB = clock.instant();
+        ReconcileRecord b = deploy(store, B, "dB",
+            step("api", "app-2", "api-1", StepAction.REPLACE, "fp1", "fp2", "api:1.1.0"));
+        Instant replacedAt = beforeB.plusSeconds(2);
+        clock.advance(Duration.ofHours(1));
+        deploy(store, B, "dB", step("api", "app-2", "api-1", StepAction.HEAL, null, "fp2", "api:1.1.0"));
+
+        assertThat(store.runningSince("api", "app-2")).singleElement().satisfies(r -> {
+            assertThat(r.instance()).isEqualTo("api-1");
+            assertThat(r.fingerprint()).isEqualTo("fp2");
+            assertThat(r.image()).contains("api:1.1.0");
+            assertThat(r.commit()).isEqualTo(B);
+            assertThat(r.since()).isEqualTo(replacedAt);
+            assertThat(r.reconcileId()).isEqualTo(b.id());
+        });
+        assertThat(store.runningSince("api", "app-1")).singleElement()
+            .satisfies(r -> assertThat(r.commit()).isEqualTo(A));
+
+        // C breaks app-1, the engine rolls it back: what runs is A's spec again, since the rollback.
+        ReconcileRecord c = store.begin(start(C, "dC"));
+        long replace = store.beginStep(c.id(), step("api", "app-1", "api-1", StepAction.REPLACE, "fp1", "fp3", "api:1.2.0"));
+        store.completeStep(replace, StepOutcome.SUCCEEDED, Optional.empty());
+        clock.advance(Duration.ofSeconds(30));
+        long rollback = store.beginStep(c.id(), step("api", "app-1", "api-1", StepAction.ROLLBACK, "fp3", "fp1", "api:1.0.0"));
+        clock.advance(Duration.ofSeconds(2));
+        store.completeStep(rollback, StepOutcome.SUCCEEDED, Optional.empty());
+        Instant rolledBackAt = clock.instant();
+        store.complete(c.id(), ReconcileResult.ROLLED_BACK, "", Optional.empty());
+
+        assertThat(store.runningSince("api", "app-1")).singleElement().satisfies(r -> {
+            assertThat(r.fingerprint()).isEqualTo("fp1");
+            assertThat(r.commit()).isEqualTo(A);
+            assertThat(r.since()).isEqualTo(rolledBackAt);
+        });
+
+        deploy(store, D, "dD", step("api", "app-2", "api-1", StepAction.REMOVE, "fp2", null, null));
+        assertThat(store.runningSince("api", "app-2")).isEmpty();
+        assertThat(store.runningSince("api", "nowhere")).isEmpty();
+    }
+
+    @Test
+    void listIsNewestFirstAndNarrowsToServiceAndHost() {
+        HistoryStore store = open();
+        ReconcileRecord a = deploy(store, A, "dA",
+            step("api", "app-1", "api-1", StepAction.CREATE, null, "a1", "api:1"),
+            step("web", "app-2", "web-1", StepAction.CREATE, null, "w1", "web:1"));
+        ReconcileRecord b = deploy(store, B, "dB",
+            step("web", "app-1", "web-1", StepAction.CREATE, null, "w1", "web:1"));
+        ReconcileRecord c = store.begin(start(C, "dC"));
+        store.recordServiceResult(c.id(), "api", ServiceOutcome.FAILED, "pull failed on every host");
+        store.complete(c.id(), ReconcileResult.FAILED, "", Optional.empty());
+
+        assertThat(store.list(HistoryQuery.latest(10))).extracting(ReconcileRecord::id)
+            .containsExactly(c.id(), b.id(), a.id());
+        assertThat(store.list(HistoryQuery.latest(2))).extracting(ReconcileRecord::id)
+            .containsExactly(c.id(), b.id());
+
+        List<ReconcileRecord> api = store.list(new HistoryQuery(Optional.of("api"), Optional.empty(), 10));
+        assertThat(api).extracting(ReconcileRecord::id).containsExactly(c.id(), a.id());
+        assertThat(api.get(1).steps()).extracting(StepRecord::service).containsExactly("api");
+
+        List<ReconcileRecord> app1 = store.list(new HistoryQuery(Optional.empty(), Optional.of("app-1"), 10));
+        assertThat(app1).extracting(ReconcileRecord::id).containsExactly(b.id(), a.id());
+        assertThat(app1.get(1).steps()).extracting(StepRecord::host).containsExactly("app-1");
+
+        List<ReconcileRecord> webOnApp1 = store.list(new HistoryQuery(Optional.of("web"), Optional.of("app-1"), 10));
+        assertThat(webOnApp1).extracting(ReconcileRecord::id).containsExactly(b.id());
+        assertThat(store.get(a.id()).orElseThrow().steps()).hasSize(2);
+        assertThat(store.get(12_345)).isEmpty();
+    }
+
+    @Test
+    void longOrOddTextIsStoredBoundedInsteadOfFailingTheWrite() {
+        HistoryStore store = open();
+        String longLine = "x".repeat(5_000);
+        ReconcileRecord r = store.begin(new ReconcileStart(A, "Zoë 🚀 <z@example.com>",
+            longLine + "\nsecond line", Trigger.POLL, "d1"));
+        store.complete(r.id(), ReconcileResult.FAILED, "summary with a NUL\0 byte",
+            Optional.of("e".repeat(20_000)));
+
+        ReconcileRecord stored = store.get(r.id()).orElseThrow();
+        assertThat(stored.message()).hasSize(1000).endsWith("…");
+        assertThat(stored.author()).isEqualTo("Zoë 🚀 <z@example.com>");
+        assertThat(stored.summary()).isEqualTo("summary with a NUL byte");
+        assertThat(stored.error()).hasValueSatisfying(e -> assertThat(e).hasSize(8000).endsWith("…"));
+    }
+
+    @Test
+    void pruneDeletesOldEndedRecordsButKeepsDeploymentState() {
+        HistoryStore store = open();
+        ReconcileRecord old = store.begin(start(A, "dA"));
+        store.beginStep(old.id(), step("api", "app-1", "api-1", StepAction.CREATE, null, "f1", "api:1"));
+        store.recordServiceResult(old.id(), "api", ServiceOutcome.SUCCEEDED, "");
+        store.complete(old.id(), ReconcileResult.SUCCEEDED, "", Optional.empty());
+        clock.advance(Duration.ofDays(100));
+        Instant cutoff = clock.instant();
+        ReconcileRecord recent = deploy(store, B, "dB");
+        ReconcileRecord running = store.begin(start(C, "dC"));
+
+        assertThat(store.prune(cutoff)).isEqualTo(1);
+        assertThat(store.get(old.id())).isEmpty();
+        assertThat(store.list(HistoryQuery.latest(10))).extracting(ReconcileRecord::id)
+            .containsExactly(running.id(), recent.id());
+        assertThat(store.lastSucceededCommit("api")).contains(A);
+    }
+
+    // ---------------------------------------------------------------- schema
+
+    @Test
+    void flywayMigratesAnEmptyDatabaseAndIsANoOpOnAMigratedOne() throws SQLException {
+        open().close();
+        List<String> first = appliedMigrations();
+        assertThat(first).containsExactlyElementsOf(expectedMigrations());
+
+        HistoryStore again = open();
+        deploy(again, A, "dA");
+        assertThat(appliedMigrations()).isEqualTo(first);
+        assertThat(again.list(HistoryQuery.latest(5))).hasSize(1);
+    }
+
+    /** Versions in flyway_schema_history, each with its success flag. */
+    List<String> appliedMigrations() throws SQLException {
+        try (Connection c = rawConnection();
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(
+                 "SELECT \"version\", \"success\" FROM \"flyway_schema_history\" WHERE \"version\" IS NOT NULL"
+                     + " ORDER BY \"installed_rank\"")) {
+            List<String> versions = new ArrayList<>();
+            while (rs.next()) {
+                versions.add(rs.getString(1) + (rs.getBoolean(2) ? "" : " FAILED"));
+            }
+            return versions;
+        }
+    }
+
+    Connection rawConnection() throws SQLException {
+        return DriverManager.getConnection(HistoryDatabase.url(settings),
+            settings.user().orElse("sa"), HistoryDatabase.password(settings).orElse(""));
+    }
+}

@@ -1,0 +1,178 @@
+package dev.driftless.reconciler.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quartz.DisallowConcurrentExecution;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobExecutionContext;
+import org.quartz.Scheduler;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.StdSchedulerFactory;
+
+/**
+ * The history contract on a real PostgreSQL server started from Debian's binaries, plus the
+ * Quartz cluster tables and properties. One server per class, one database per test.
+ */
+class PostgresHistoryStoreIT extends HistoryStoreContract {
+
+    private static PostgresCluster cluster;
+    private static final AtomicInteger databases = new AtomicInteger();
+
+    @BeforeAll
+    static void startPostgres() throws Exception {
+        cluster = PostgresCluster.start();
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Override
+    HistorySettings freshDatabase() throws SQLException {
+        return cluster.createDatabase("history_" + databases.incrementAndGet());
+    }
+
+    @Override
+    List<String> expectedMigrations() {
+        return List.of("1", "1.1");
+    }
+
+    @Test
+    void migrationCreatesTheQuartzClusterTables() throws SQLException {
+        open().close();
+        try (Connection c = rawConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT table_name FROM information_schema.tables"
+                 + " WHERE table_schema = current_schema() AND table_name LIKE 'qrtz%' ORDER BY table_name");
+             ResultSet rs = ps.executeQuery()) {
+            List<String> tables = new ArrayList<>();
+            while (rs.next()) {
+                tables.add(rs.getString(1));
+            }
+            assertThat(tables).containsExactly("qrtz_blob_triggers", "qrtz_calendars", "qrtz_cron_triggers",
+                "qrtz_fired_triggers", "qrtz_job_details", "qrtz_locks", "qrtz_paused_trigger_grps",
+                "qrtz_scheduler_state", "qrtz_simple_triggers", "qrtz_simprop_triggers", "qrtz_triggers");
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsReportedWithoutThePassword() throws Exception {
+        Path wrong = Files.createTempFile("driftless-wrong-", ".password");
+        try {
+            Files.writeString(wrong, "not-the-password-4711\n");
+            HistorySettings bad = new HistorySettings(settings.jdbcUrl(), settings.stateDir(), settings.user(),
+                Optional.of(wrong));
+            assertThatThrownBy(() -> HistoryStore.open(bad, ENV))
+                .isInstanceOf(HistoryException.class)
+                .hasMessageContaining("cannot open the history database jdbc:postgresql://127.0.0.1:")
+                .hasMessageContaining("password authentication failed")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("not-the-password-4711"));
+        } finally {
+            Files.deleteIfExists(wrong);
+        }
+    }
+
+    @Test
+    void historyMovesFromTheEmbeddedH2FileToPostgres(@org.junit.jupiter.api.io.TempDir Path stateDir) {
+        HistorySettings h2 = HistorySettings.embedded(stateDir);
+        ReconcileRecord a;
+        ReconcileRecord b;
+        try (HistoryStore old = HistoryStore.open(h2, ENV, clock)) {
+            a = deploy(old, A, "dA", step("api", "app-1", "api-1", StepAction.CREATE, null, "f1", "api:1"));
+            b = old.begin(start(B, "dB"));
+            old.recordServiceResult(b.id(), "api", ServiceOutcome.ROLLED_BACK, "health gate failed");
+            old.complete(b.id(), ReconcileResult.ROLLED_BACK, "rolled back", Optional.of("gate failed"));
+            ReconcileRecord s = old.begin(start(C, "dS"));
+            old.complete(s.id(), ReconcileResult.SUCCEEDED, "", Optional.empty());
+        }
+        try (HistoryStore otherEnv = HistoryStore.open(h2, "staging", clock)) {
+            deploy(otherEnv, D, "dD");
+        }
+
+        java.util.Map<String, Integer> copied = HistoryTransfer.copy(h2, settings);
+        assertThat(copied).containsEntry("reconcile", 4).containsEntry("reconcile_step", 1)
+            .containsEntry("service_result", 1).containsEntry("service_state", 1)
+            .containsEntry("environment_state", 2);
+
+        HistoryStore moved = open();
+        assertThat(moved.get(a.id()).orElseThrow().steps()).singleElement()
+            .satisfies(step -> assertThat(step.toImage()).contains("api:1"));
+        assertThat(moved.get(b.id()).orElseThrow().error()).contains("gate failed");
+        assertThat(moved.failedCommit("api")).contains(B);
+        assertThat(moved.lastSucceededCommit("api")).isEmpty();
+        assertThat(moved.lastApplied()).hasValueSatisfying(x -> assertThat(x.commit()).isEqualTo(C));
+        assertThat(moved.runningSince("api", "app-1")).singleElement()
+            .satisfies(r -> assertThat(r.commit()).isEqualTo(A));
+        // New ids continue after the copied ones, and revert detection sees the copied past.
+        ReconcileRecord next = moved.begin(start(E, "dA"));
+        assertThat(next.id()).isGreaterThan(4);
+        assertThat(next.returnsTo()).contains(A);
+        assertThatThrownBy(() -> HistoryTransfer.copy(h2, settings))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("already holds reconciles");
+    }
+
+    /** Counts runs of the clustered test job. */
+    static final AtomicInteger runs = new AtomicInteger();
+
+    /** A job that only counts, run by the clustered scheduler. */
+    @DisallowConcurrentExecution
+    public static final class CountingJob implements Job {
+        @Override
+        public void execute(JobExecutionContext context) {
+            runs.incrementAndGet();
+        }
+    }
+
+    @Test
+    void clusteredQuartzRunsJobsFromTheHistoryDatabase() throws Exception {
+        open().close(); // migrates, creating the Quartz tables
+        Properties properties = HistoryStore.quartzProperties(settings, ENV);
+        assertThat(properties.stringPropertyNames()).noneMatch(name -> name.toLowerCase().endsWith("password"));
+
+        Scheduler scheduler = new StdSchedulerFactory(properties).getScheduler();
+        try {
+            scheduler.start();
+            scheduler.scheduleJob(
+                JobBuilder.newJob(CountingJob.class).withIdentity("count", "test").build(),
+                TriggerBuilder.newTrigger().withIdentity("count", "test").startNow()
+                    .withSchedule(SimpleScheduleBuilder.repeatSecondlyForever(1)).build());
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> runs.get() >= 2);
+            assertThat(scheduler.getMetaData().isJobStoreClustered()).isTrue();
+            assertThat(scheduler.getMetaData().isJobStoreSupportsPersistence()).isTrue();
+            try (Connection c = rawConnection();
+                 PreparedStatement ps = c.prepareStatement(
+                     "SELECT count(*) FROM qrtz_scheduler_state WHERE sched_name = ?")) {
+                ps.setString(1, "driftless-" + ENV);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isEqualTo(1);
+                }
+            }
+        } finally {
+            scheduler.shutdown(true);
+        }
+    }
+}
