@@ -21,6 +21,7 @@ final class FieldReader {
     private final YamlMap map;
     private final String path;
     private final ProblemList problems;
+    private final java.util.Set<String> misspelled = new java.util.HashSet<>();
 
     /**
      * @param path the mapping's dotted path for messages ({@code ""} at the top of a file,
@@ -35,6 +36,7 @@ final class FieldReader {
             if (!allowed.contains(key)) {
                 problems.add(e.key().location(), "unknown field \"" + key + "\"" + (path.isEmpty() ? "" : " in " + path)
                     + Suggestions.hint(key, allowed));
+                Suggestions.closest(key, allowed).ifPresent(misspelled::add);
             }
         }
     }
@@ -56,10 +58,21 @@ final class FieldReader {
         return map.get(key);
     }
 
+    /**
+     * The allowed fields that an unknown field was probably meant to be: a missing required
+     * field among them is not reported again, the "did you mean" already says it.
+     */
+    java.util.Set<String> misspelled() {
+        return java.util.Set.copyOf(misspelled);
+    }
+
     /** Reports a required field that is absent, at the mapping's position; true when it is present. */
     boolean require(String key, String why) {
         if (has(key)) {
             return true;
+        }
+        if (misspelled.contains(key)) {
+            return false;
         }
         problems.add(map.location(), "missing required field \"" + key + "\"" + (path.isEmpty() ? "" : " in " + path) + why);
         return false;

@@ -39,7 +39,7 @@ final class HostKeyText {
             return Parsed.bad("the host key's second part is not base64");
         }
         if (!type.equals(embeddedType(blob))) {
-            return Parsed.bad("the host key's data is not a " + type + " key (was it pasted whole?)");
+            return Parsed.bad("the host key's data is not an " + type + " key (was it pasted whole?)");
         }
         return Parsed.ok(type + " " + parts[1]);
     }

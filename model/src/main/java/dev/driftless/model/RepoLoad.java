@@ -307,9 +307,7 @@ final class RepoLoad {
             Map<Runtime, List<String>> byRuntime = on.stream().collect(Collectors.groupingBy(Host::runtime,
                 TreeMap::new, Collectors.mapping(Host::name, Collectors.toList())));
             if (byRuntime.size() > 1) {
-                String which = byRuntime.entrySet().stream()
-                    .map(e -> String.join(", ", e.getValue()) + " use " + e.getKey().text())
-                    .collect(Collectors.joining("; "));
+                String which = on.stream().map(h -> h.name() + ": " + h.runtime().text()).collect(Collectors.joining(", "));
                 problems.add(spec.placementAt, "this service's hosts use different runtimes (" + which
                     + "): set runtime: docker or runtime: systemd in the service");
             }
@@ -319,7 +317,7 @@ final class RepoLoad {
         private void runtimeRules(ServiceSpec spec, Runtime runtime) {
             switch (runtime) {
                 case DOCKER -> {
-                    if (spec.imageAt == null) {
+                    if (spec.imageAt == null && !spec.misspelled.contains("image")) {
                         problems.add(spec.source, "missing required field \"image\": a docker service runs an image,"
                             + " e.g. image: registry:5000/shop/api:1.0.0");
                     }
@@ -329,7 +327,7 @@ final class RepoLoad {
                     if (spec.imageAt != null) {
                         problems.add(spec.imageAt, "image: " + why + "; remove image or set runtime: docker");
                     }
-                    if (spec.command.isEmpty()) {
+                    if (spec.command.isEmpty() && !spec.misspelled.contains("command")) {
                         problems.add(spec.source, "missing required field \"command\": " + why);
                     }
                     if (!spec.volumeAt.isEmpty()) {

@@ -49,7 +49,9 @@ final class ServiceReader {
     static ServiceSpec read(String name, YamlMap map, SourceLocation source, ProblemList problems) {
         ServiceSpec spec = new ServiceSpec(name, source);
         int start = problems.mark();
-        new ServiceReader(spec, problems).readAll(new FieldReader(map, "", FIELDS, problems));
+        FieldReader fields = new FieldReader(map, "", FIELDS, problems);
+        spec.misspelled = fields.misspelled();
+        new ServiceReader(spec, problems).readAll(fields);
         spec.broken = problems.addedSince(start);
         return spec;
     }

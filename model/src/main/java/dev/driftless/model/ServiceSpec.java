@@ -20,6 +20,8 @@ final class ServiceSpec {
 
     /** True when reading the file reported a problem; cross-checks then only use what is here. */
     boolean broken;
+    /** Fields an unknown field probably meant (see {@link FieldReader#misspelled()}). */
+    java.util.Set<String> misspelled = java.util.Set.of();
 
     Optional<Runtime> runtime = Optional.empty();
     SourceLocation runtimeAt;

@@ -60,6 +60,10 @@ final class YamlErrors {
         if (problem.startsWith("Expected mapping node or an anchor referencing mapping")) {
             return "'<<' merges mappings: its value must be a mapping or an alias of one";
         }
+        if (problem.startsWith("Global tag is not allowed: ")) {
+            String tag = problem.substring("Global tag is not allowed: ".length()).replace("tag:yaml.org,2002:", "!!");
+            return "YAML tag " + tag + " is not supported here; remove it";
+        }
         if (problem.startsWith("Number of aliases")) {
             return "too many aliases in one file";
         }

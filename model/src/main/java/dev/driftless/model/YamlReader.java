@@ -44,6 +44,8 @@ import org.yaml.snakeyaml.resolver.Resolver;
 final class YamlReader {
 
     private static final int MAX_CODE_POINTS = 4 * 1024 * 1024;
+    /** Nodes after expanding aliases: a real repo file has hundreds; an alias bomb has billions. */
+    static final int MAX_NODES = 50_000;
 
     private YamlReader() {
     }
@@ -99,8 +101,13 @@ final class YamlReader {
             return Optional.empty();
         }
         int before = problems.mark();
-        YamlNode converted = new Converter(file, problems).convert(root);
-        return problems.addedSince(before) ? Optional.empty() : Optional.of(converted);
+        try {
+            YamlNode converted = new Converter(file, problems).convert(root);
+            return problems.addedSince(before) ? Optional.empty() : Optional.of(converted);
+        } catch (TooLarge e) {
+            problems.addFile(file, "too many aliases in one file: it expands to more than " + MAX_NODES + " values");
+            return Optional.empty();
+        }
     }
 
     static SourceLocation at(String file, Mark mark) {
@@ -142,10 +149,18 @@ final class YamlReader {
         }
     }
 
+    /** Thrown by the converter when aliases expand beyond {@link #MAX_NODES}. */
+    private static final class TooLarge extends RuntimeException {
+        TooLarge() {
+            super(null, null, false, false);
+        }
+    }
+
     /** SnakeYAML nodes to ours, checking what SnakeYAML lets through: duplicate keys, odd keys, tags. */
     private static final class Converter {
         private final String file;
         private final ProblemList problems;
+        private int nodes;
         private final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Converter(String file, ProblemList problems) {
@@ -154,6 +169,9 @@ final class YamlReader {
         }
 
         YamlNode convert(Node node) {
+            if (++nodes > MAX_NODES) {
+                throw new TooLarge();
+            }
             SourceLocation where = at(file, node.getStartMark());
             Tag tag = node.getTag();
             if (!tag.startsWith(Tag.PREFIX) && !tag.getValue().equals("!")) {
