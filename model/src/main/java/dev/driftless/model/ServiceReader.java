@@ -61,8 +61,8 @@ final class ServiceReader {
             spec.runtime = HostsReader.runtime(n, "runtime", problems);
             spec.runtimeAt = n.location();
         });
+        f.node("image").ifPresent(n -> spec.imageAt = n.location());
         f.text("image").ifPresent(image -> {
-            spec.imageAt = f.node("image").orElseThrow().location();
             ImageReference.problem(image).ifPresentOrElse(p -> problems.add(spec.imageAt, p), () -> spec.image = Optional.of(image));
         });
         spec.command = argv(f, "command");
