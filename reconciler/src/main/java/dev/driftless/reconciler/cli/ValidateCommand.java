@@ -1,7 +1,9 @@
 package dev.driftless.reconciler.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.driftless.model.DesiredState;
@@ -34,7 +36,7 @@ import picocli.CommandLine.Parameters;
  * environment, or the one named) and prints each problem as {@code file:line:column: message},
  * or a one-line summary when there are none. Nothing is decrypted and no host is contacted.
  */
-@Command(name = "validate", mixinStandardHelpOptions = true,
+@Command(name = "validate",
     description = "Check an infra repo and report every problem with file:line:column.",
     footer = {"", "Exit status: 0 when the repo is valid, 1 when it has problems or cannot be read."})
 final class ValidateCommand implements Callable<Integer> {
@@ -44,6 +46,9 @@ final class ValidateCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Parameters(index = "0", arity = "0..1", defaultValue = ".", paramLabel = "DIR",
         description = "The infra repo directory (default: the current directory).")
@@ -154,7 +159,7 @@ final class ValidateCommand implements Callable<Integer> {
         }
 
         String json() {
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectMapper mapper = new ObjectMapper();
             ObjectNode root = mapper.createObjectNode();
             root.put("ok", problems.isEmpty());
             ArrayNode list = root.putArray("problems");
@@ -179,7 +184,10 @@ final class ValidateCommand implements Callable<Integer> {
                 });
             });
             try {
-                return mapper.writeValueAsString(root);
+                DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
+                    .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+                printer.indentArraysWith(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
+                return mapper.writer(printer).writeValueAsString(root);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException("a tree of plain values always serialises", e);
             }
