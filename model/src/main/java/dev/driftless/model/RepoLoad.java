@@ -178,6 +178,13 @@ final class RepoLoad {
                         + Suggestions.hint(name, base.keySet()));
                     continue;
                 }
+                if (!merged.keys().contains("image") && !merged.keys().contains("command")) {
+                    // Most likely an overlay whose base is misnamed, not a new service missing half its fields.
+                    problems.add(merged.location(), "services/ has no " + name + ".yaml for this file to change; a service of"
+                        + " this environment alone needs a complete definition (an image or command, and placement)"
+                        + Suggestions.hint(name, base.keySet()));
+                    continue;
+                }
             }
             Optional<Boolean> on = merged.get("enabled").flatMap(n -> FieldReader.bool(n, "enabled", problems));
             if (on.isPresent() && !on.get()) {

@@ -453,6 +453,15 @@ class RepoLoaderTest {
         }
 
         @Test
+        void anOverlayWhoseBaseIsMisnamedIsToldSo() {
+            envRepo.file("environments/prod/services/apii.yaml", "placement: {replicas: 2}\n");
+
+            assertThat(TestRepo.lines(envRepo.load("prod"))).containsExactly("environments/prod/services/apii.yaml:1:1: services/"
+                + " has no apii.yaml for this file to change; a service of this environment alone needs a complete definition"
+                + " (an image or command, and placement) (did you mean \"api\"?)");
+        }
+
+        @Test
         void anEnvironmentsOwnSecretsFileIsUsedBeforeTheSharedOne() {
             Repo prod = envRepo.file("environments/prod/secrets/app.yaml", TestRepo.SECRETS).repo("prod");
             Repo staging = envRepo.repo("staging");
