@@ -82,7 +82,7 @@ final class RepoLoad {
 
         String hostsFile = envRoot + RepoLayout.HOSTS;
         HostsReader.Result hosts = readHosts(hostsFile);
-        Services services = readServices(envRoot, environment);
+        Services services = readServices(envRoot);
         List<String> secretPaths = files.stream()
             .filter(f -> directlyIn(f, RepoLayout.SECRETS) || !envRoot.isEmpty() && directlyIn(f, envRoot + RepoLayout.SECRETS))
             .filter(SecretFiles::isSecretsFile)
@@ -137,14 +137,10 @@ final class RepoLoad {
     }
 
     /** What the service files of the environment hold. */
-    record Services(
-        Map<String, ServiceSpec> enabled,
-        Set<String> defined,
-        Set<String> disabled,
-        String environment) {
+    record Services(Map<String, ServiceSpec> enabled, Set<String> defined, Set<String> disabled) {
     }
 
-    private Services readServices(String envRoot, String environment) {
+    private Services readServices(String envRoot) {
         Map<String, String> base = serviceFiles(RepoLayout.SERVICES);
         Map<String, String> overlays = envRoot.isEmpty() ? Map.of() : serviceFiles(envRoot + RepoLayout.SERVICES);
         TreeSet<String> names = new TreeSet<>(base.keySet());
@@ -193,7 +189,7 @@ final class RepoLoad {
             }
             enabled.put(name, ServiceReader.read(name, merged, merged.location(), problems));
         }
-        return new Services(enabled, names, disabled, environment);
+        return new Services(enabled, names, disabled);
     }
 
     /** Service name to file for the service files directly in {@code dir}, reporting stray files. */
