@@ -1,0 +1,50 @@
+package dev.driftless.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SortedMap;
+
+/**
+ * A validated infra repo for one environment: its hosts and enabled services. Produced only by
+ * {@link RepoLoader} (or by hand in tests); {@link #resolve} places it onto hosts.
+ *
+ * @param environment the environment's name, or {@code "default"} for a repo without environments
+ */
+public record Repo(String environment, SortedMap<String, Host> hosts, SortedMap<String, Service> services) {
+
+    /** The environment name of a repo that has no {@code environments/} directory. */
+    public static final String DEFAULT_ENVIRONMENT = "default";
+
+    public Repo {
+        Objects.requireNonNull(environment, "environment");
+        hosts = Immutables.sortedMap(hosts);
+        services = Immutables.sortedMap(services);
+    }
+
+    /**
+     * Places every service on its hosts, {@code replicas} instances per host, and fingerprints
+     * each instance. Deterministic: the same repo and secret fingerprints always give the same
+     * instances, ids, names and fingerprints.
+     */
+    public DesiredState resolve(SecretFingerprints fingerprints) {
+        Objects.requireNonNull(fingerprints, "fingerprints");
+        List<Instance> instances = new ArrayList<>();
+        for (Service service : services.values()) {
+            FingerprintInputs inputs = Fingerprinter.inputs(service, fingerprints);
+            String fingerprint = inputs.fingerprint();
+            for (Host host : placedOn(service)) {
+                for (int index = 1; index <= service.placement().replicas(); index++) {
+                    instances.add(new Instance(Instance.idOf(service.name(), host.name(), index),
+                        Instance.nameOf(service.name(), index), service, host, index, inputs, fingerprint));
+                }
+            }
+        }
+        return new DesiredState(environment, hosts, services, instances);
+    }
+
+    /** The hosts {@code service} is placed on, by name. */
+    public List<Host> placedOn(Service service) {
+        return hosts.values().stream().filter(service.placement()::selects).toList();
+    }
+}

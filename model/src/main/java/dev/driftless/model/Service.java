@@ -1,0 +1,206 @@
+package dev.driftless.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One service from {@code services/<name>.yaml} (after environment overlays): what to run, with
+ * which configuration, where, and how to roll out changes to it.
+ *
+ * @param runtime the runtime of every instance: the one the file names, else the one its hosts use
+ * @param image the image reference (always present for Docker services, absent for systemd ones)
+ * @param command replaces the image's entrypoint (Docker) or is the start of ExecStart (systemd)
+ * @param args replaces the image's CMD (Docker) or follows the command (systemd)
+ * @param secrets environment variable name to the secret value it receives
+ * @param labels extra container labels (keys under {@code dev.driftless.} are reserved)
+ * @param after services that start before this one (start order only, no health dependency)
+ */
+public record Service(
+    String name,
+    Runtime runtime,
+    Optional<String> image,
+    List<String> command,
+    List<String> args,
+    SortedMap<String, String> env,
+    SortedMap<String, SecretRef> secrets,
+    List<PortMapping> ports,
+    List<VolumeMount> volumes,
+    Resources resources,
+    RestartPolicy restart,
+    SortedMap<String, String> labels,
+    Placement placement,
+    Optional<HealthCheck> health,
+    Rollout rollout,
+    List<String> after,
+    SourceLocation source) {
+
+    /** The restart policy when the file names none. */
+    public static final RestartPolicy DEFAULT_RESTART = RestartPolicy.UNLESS_STOPPED;
+
+    public Service {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(image, "image");
+        command = List.copyOf(command);
+        args = List.copyOf(args);
+        env = Immutables.sortedMap(env);
+        secrets = Immutables.sortedMap(secrets);
+        ports = List.copyOf(ports);
+        volumes = List.copyOf(volumes);
+        Objects.requireNonNull(resources, "resources");
+        Objects.requireNonNull(restart, "restart");
+        labels = Immutables.sortedMap(labels);
+        Objects.requireNonNull(placement, "placement");
+        Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(rollout, "rollout");
+        after = List.copyOf(after);
+        Objects.requireNonNull(source, "source");
+    }
+
+    /** A builder with the format's defaults, for code and tests that make services by hand. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** A builder preset with this service's fields. */
+    public Builder toBuilder() {
+        Builder b = new Builder(name);
+        b.runtime = runtime;
+        b.image = image;
+        b.command = command;
+        b.args = args;
+        b.env = new TreeMap<>(env);
+        b.secrets = new TreeMap<>(secrets);
+        b.ports = new ArrayList<>(ports);
+        b.volumes = new ArrayList<>(volumes);
+        b.resources = resources;
+        b.restart = restart;
+        b.labels = new TreeMap<>(labels);
+        b.placement = placement;
+        b.health = health;
+        b.rollout = rollout;
+        b.after = after;
+        b.source = source;
+        return b;
+    }
+
+    /** Builds a {@link Service}; every field starts at the format's default. */
+    public static final class Builder {
+        private final String name;
+        private Runtime runtime = Runtime.DOCKER;
+        private Optional<String> image = Optional.empty();
+        private List<String> command = List.of();
+        private List<String> args = List.of();
+        private SortedMap<String, String> env = new TreeMap<>();
+        private SortedMap<String, SecretRef> secrets = new TreeMap<>();
+        private List<PortMapping> ports = new ArrayList<>();
+        private List<VolumeMount> volumes = new ArrayList<>();
+        private Resources resources = Resources.NONE;
+        private RestartPolicy restart = DEFAULT_RESTART;
+        private SortedMap<String, String> labels = new TreeMap<>();
+        private Placement placement = Placement.nowhere();
+        private Optional<HealthCheck> health = Optional.empty();
+        private Rollout rollout = Rollout.DEFAULT;
+        private List<String> after = List.of();
+        private SourceLocation source;
+
+        private Builder(String name) {
+            this.name = name;
+            this.source = SourceLocation.of("services/" + name + ".yaml");
+        }
+
+        public Builder runtime(Runtime v) {
+            runtime = v;
+            return this;
+        }
+
+        public Builder image(String v) {
+            image = Optional.of(v);
+            return this;
+        }
+
+        public Builder noImage() {
+            image = Optional.empty();
+            return this;
+        }
+
+        public Builder command(List<String> v) {
+            command = v;
+            return this;
+        }
+
+        public Builder args(List<String> v) {
+            args = v;
+            return this;
+        }
+
+        public Builder env(String key, String value) {
+            env.put(key, value);
+            return this;
+        }
+
+        public Builder secret(String envVar, SecretRef ref) {
+            secrets.put(envVar, ref);
+            return this;
+        }
+
+        public Builder port(PortMapping v) {
+            ports.add(v);
+            return this;
+        }
+
+        public Builder volume(VolumeMount v) {
+            volumes.add(v);
+            return this;
+        }
+
+        public Builder resources(Resources v) {
+            resources = v;
+            return this;
+        }
+
+        public Builder restart(RestartPolicy v) {
+            restart = v;
+            return this;
+        }
+
+        public Builder label(String key, String value) {
+            labels.put(key, value);
+            return this;
+        }
+
+        public Builder placement(Placement v) {
+            placement = v;
+            return this;
+        }
+
+        public Builder health(HealthCheck v) {
+            health = Optional.of(v);
+            return this;
+        }
+
+        public Builder rollout(Rollout v) {
+            rollout = v;
+            return this;
+        }
+
+        public Builder after(List<String> v) {
+            after = v;
+            return this;
+        }
+
+        public Builder source(SourceLocation v) {
+            source = v;
+            return this;
+        }
+
+        public Service build() {
+            return new Service(name, runtime, image, command, args, env, secrets, ports, volumes, resources,
+                restart, labels, placement, health, rollout, after, source);
+        }
+    }
+}

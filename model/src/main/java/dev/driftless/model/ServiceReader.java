@@ -1,0 +1,407 @@
+package dev.driftless.model;
+
+import dev.driftless.model.YamlNode.YamlList;
+import dev.driftless.model.YamlNode.YamlMap;
+import dev.driftless.model.YamlNode.YamlScalar;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Reads one service mapping (a base file, or a base file with its environment overlay merged
+ * in) into a {@link ServiceSpec}, reporting every field that is unknown, mistyped or malformed.
+ * Checks that need other files (hosts, secrets, other services) are the loader's.
+ */
+final class ServiceReader {
+
+    static final List<String> FIELDS = List.of("after", "args", "command", "enabled", "env", "health", "image",
+        "labels", "name", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "volumes");
+    static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "nofile");
+    static final List<String> PLACEMENT_FIELDS = List.of("hosts", "replicas", "selector");
+    static final List<String> PROBES = List.of("command", "docker", "http", "tcp");
+    static final List<String> HEALTH_FIELDS = List.of("command", "docker", "failure-threshold", "http", "interval",
+        "probe-timeout", "success-threshold", "tcp", "timeout");
+    static final List<String> HTTP_FIELDS = List.of("path", "port");
+    static final List<String> TCP_FIELDS = List.of("port");
+    static final List<String> ROLLOUT_FIELDS = List.of("auto-rollback", "batch", "order");
+    static final List<String> PORT_FIELDS = List.of("container", "host", "ip", "protocol");
+    static final List<String> VOLUME_FIELDS = List.of("read-only", "source", "target");
+    static final List<String> SECRET_FILE_EXTENSIONS = List.of(".yaml", ".yml", ".json", ".env");
+
+    static final long MIN_MEMORY = 6L * 1024 * 1024;
+    static final long MAX_NOFILE = 1L << 20;
+    static final int MAX_REPLICAS = 1000;
+
+    private final ServiceSpec spec;
+    private final ProblemList problems;
+
+    private ServiceReader(ServiceSpec spec, ProblemList problems) {
+        this.spec = spec;
+        this.problems = problems;
+    }
+
+    static ServiceSpec read(String name, YamlMap map, SourceLocation source, ProblemList problems) {
+        ServiceSpec spec = new ServiceSpec(name, source);
+        int start = problems.mark();
+        FieldReader fields = new FieldReader(map, "", FIELDS, problems);
+        spec.misspelled = fields.misspelled();
+        new ServiceReader(spec, problems).readAll(fields);
+        spec.broken = problems.addedSince(start);
+        return spec;
+    }
+
+    private void readAll(FieldReader f) {
+        f.node("runtime").ifPresent(n -> {
+            spec.runtime = HostsReader.runtime(n, "runtime", problems);
+            spec.runtimeAt = n.location();
+        });
+        f.node("image").ifPresent(n -> spec.imageAt = n.location());
+        f.text("image").ifPresent(image -> {
+            ImageReference.problem(image).ifPresentOrElse(p -> problems.add(spec.imageAt, p), () -> spec.image = Optional.of(image));
+        });
+        spec.command = argv(f, "command");
+        spec.args = argv(f, "args");
+        f.mapping("env").ifPresent(this::env);
+        f.mapping("secrets").ifPresent(this::secrets);
+        f.list("ports").ifPresent(this::ports);
+        f.list("volumes").ifPresent(this::volumes);
+        f.mapping("resources").ifPresent(this::resources);
+        f.text("restart").ifPresent(t -> RestartPolicy.fromText(t).ifPresentOrElse(r -> spec.restart = r,
+            () -> problems.add(f.node("restart").orElseThrow().location(), "restart must be one of no, always, on-failure, "
+                + "unless-stopped, got \"" + t + "\"" + Suggestions.hint(t, List.of("no", "always", "on-failure", "unless-stopped")))));
+        f.mapping("labels").ifPresent(this::labels);
+        if (f.require("placement", ": say where the service runs, e.g. \"placement: {hosts: [app-1]}\" or "
+                + "\"placement: {selector: {role: app}}\"")) {
+            f.mapping("placement").ifPresent(this::placement);
+        }
+        f.mapping("health").ifPresent(this::health);
+        f.mapping("rollout").ifPresent(this::rollout);
+        f.list("after").ifPresent(this::after);
+    }
+
+    private List<String> argv(FieldReader f, String key) {
+        Optional<YamlNode> node = f.node(key);
+        if (node.isPresent() && node.get() instanceof YamlScalar s && !s.isNull()) {
+            problems.add(s.location(), key + " must be a list of arguments, e.g. [\"/usr/bin/app\", \"--port\", \"8080\"];"
+                + " a single string is not split into words");
+            return List.of();
+        }
+        return f.texts(key).orElse(List.of());
+    }
+
+    private void env(YamlMap map) {
+        for (YamlMap.Entry e : map.entries()) {
+            String key = e.key().text();
+            if (!Names.isEnvVar(key)) {
+                problems.add(e.key().location(), "env: \"" + key + "\" is not a valid variable name: " + Names.ENV_VAR_RULE);
+                continue;
+            }
+            if (e.value() instanceof YamlScalar s && s.isNull()) {
+                problems.add(e.value().location(), "env." + key + " has no value; write " + key + ": \"\" for an empty one");
+                continue;
+            }
+            FieldReader.text(e.value(), "env." + key, problems).ifPresent(v -> {
+                spec.env.put(key, v);
+                spec.envAt.put(key, e.key().location());
+            });
+        }
+    }
+
+    private void secrets(YamlMap map) {
+        for (YamlMap.Entry e : map.entries()) {
+            String key = e.key().text();
+            if (!Names.isEnvVar(key)) {
+                problems.add(e.key().location(), "secrets: \"" + key + "\" is not a valid variable name: " + Names.ENV_VAR_RULE);
+                continue;
+            }
+            String path = "secrets." + key;
+            FieldReader.text(e.value(), path, problems).ifPresent(text -> {
+                SecretRef ref;
+                try {
+                    ref = SecretRef.parse(text);
+                } catch (IllegalArgumentException bad) {
+                    problems.add(e.value().location(), path + ": " + bad.getMessage());
+                    return;
+                }
+                if (!ref.file().startsWith("secrets/") || ref.file().indexOf('/', "secrets/".length()) >= 0
+                        || SECRET_FILE_EXTENSIONS.stream().noneMatch(ref.file()::endsWith)) {
+                    problems.add(e.value().location(), path + ": \"" + ref.file() + "\" is not a secrets file; a reference"
+                        + " names a file directly in secrets/ ending in .yaml, .yml, .json or .env, e.g. secrets/shop.yaml#db.password");
+                    return;
+                }
+                spec.secrets.put(key, ref);
+                spec.secretAt.put(key, e.value().location());
+            });
+        }
+    }
+
+    private void ports(YamlList list) {
+        for (int i = 0; i < list.items().size(); i++) {
+            YamlNode item = list.items().get(i);
+            String path = "ports[" + i + "]";
+            Optional<PortMapping> port = item instanceof YamlMap m ? longPort(m, path) : FieldReader.text(item, path, problems)
+                .flatMap(text -> {
+                    Parsed<PortMapping> parsed = PortSyntax.parse(text);
+                    if (parsed.value().isEmpty()) {
+                        problems.add(item.location(), path + ": bad port \"" + text + "\": " + parsed.reason());
+                    }
+                    return parsed.value();
+                });
+            if (port.isEmpty()) {
+                continue;
+            }
+            int twin = spec.ports.indexOf(port.get());
+            if (twin >= 0) {
+                problems.add(item.location(), path + " repeats ports[" + twin + "] (" + port.get() + ")");
+                continue;
+            }
+            spec.ports.add(port.get());
+            spec.portAt.add(item.location());
+        }
+    }
+
+    private Optional<PortMapping> longPort(YamlMap map, String path) {
+        int before = problems.mark();
+        FieldReader f = new FieldReader(map, path, PORT_FIELDS, problems);
+        f.require("container", "");
+        Optional<Long> container = f.whole("container", 1, 65535);
+        int host = f.whole("host", 1, 65535).orElse(0L).intValue();
+        Optional<String> ip = f.text("ip");
+        ip.filter(a -> !HostAddress.isIp(a)).ifPresent(a ->
+            problems.add(f.node("ip").orElseThrow().location(), path + ".ip \"" + a + "\" is not an IP address"));
+        String protocol = f.text("protocol").orElse("tcp");
+        if (!PortSyntax.PROTOCOLS.contains(protocol)) {
+            problems.add(f.node("protocol").orElseThrow().location(), path + ".protocol must be tcp, udp or sctp, got \"" + protocol + "\"");
+        }
+        if (problems.addedSince(before) || container.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new PortMapping(ip, host, container.get().intValue(), protocol));
+    }
+
+    private void volumes(YamlList list) {
+        Map<String, Integer> targets = new HashMap<>();
+        for (int i = 0; i < list.items().size(); i++) {
+            YamlNode item = list.items().get(i);
+            String path = "volumes[" + i + "]";
+            Optional<VolumeMount> volume;
+            if (item instanceof YamlMap m) {
+                int before = problems.mark();
+                FieldReader f = new FieldReader(m, path, VOLUME_FIELDS, problems);
+                f.require("source", "");
+                f.require("target", "");
+                Optional<String> source = f.text("source");
+                Optional<String> target = f.text("target");
+                boolean readOnly = f.bool("read-only").orElse(false);
+                volume = Optional.empty();
+                if (!problems.addedSince(before) && source.isPresent() && target.isPresent()) {
+                    Parsed<VolumeMount> parsed = VolumeSyntax.of(source.get(), target.get(), readOnly);
+                    parsed.value().ifPresentOrElse(v -> { }, () -> problems.add(item.location(), path + ": " + parsed.reason()));
+                    volume = parsed.value();
+                }
+            } else {
+                volume = FieldReader.text(item, path, problems).flatMap(text -> {
+                    Parsed<VolumeMount> parsed = VolumeSyntax.parse(text);
+                    if (parsed.value().isEmpty()) {
+                        problems.add(item.location(), path + ": bad volume \"" + text + "\": " + parsed.reason());
+                    }
+                    return parsed.value();
+                });
+            }
+            if (volume.isEmpty()) {
+                continue;
+            }
+            Integer twin = targets.putIfAbsent(volume.get().target(), i);
+            if (twin != null) {
+                problems.add(item.location(), path + " mounts on " + volume.get().target() + " like volumes[" + twin + "]");
+                continue;
+            }
+            spec.volumes.add(volume.get());
+            spec.volumeAt.add(item.location());
+        }
+    }
+
+    private void resources(YamlMap map) {
+        FieldReader f = new FieldReader(map, "resources", RESOURCE_FIELDS, problems);
+        Optional<Long> memory = f.size("memory").filter(m -> {
+            if (m < MIN_MEMORY) {
+                problems.add(f.node("memory").orElseThrow().location(), "resources.memory must be at least 6M"
+                    + " (Docker's minimum), got " + f.text("memory").orElse(""));
+                return false;
+            }
+            return true;
+        });
+        Optional<Double> cpus = f.number("cpus").filter(c -> {
+            if (c.signum() <= 0 || c.compareTo(BigDecimal.valueOf(1024)) > 0) {
+                problems.add(f.node("cpus").orElseThrow().location(), "resources.cpus must be more than 0 and at most 1024, got " + c);
+                return false;
+            }
+            return true;
+        }).map(BigDecimal::doubleValue);
+        Optional<Long> nofile = f.whole("nofile", 1, MAX_NOFILE);
+        spec.resources = new Resources(memory, cpus, nofile);
+    }
+
+    private void labels(YamlMap map) {
+        spec.labelsAt = map.location();
+        SortedMap<String, String> labels = HostsReader.labels(map, "labels", problems);
+        for (YamlMap.Entry e : map.entries()) {
+            if (e.key().text().startsWith(Names.RESERVED_LABEL_PREFIX)) {
+                problems.add(e.key().location(), "labels: keys starting with \"" + Names.RESERVED_LABEL_PREFIX
+                    + "\" are reserved for driftless's own labels");
+                labels.remove(e.key().text());
+            }
+        }
+        spec.labels.putAll(labels);
+    }
+
+    private void placement(YamlMap map) {
+        spec.placementAt = map.location();
+        int before = problems.mark();
+        FieldReader f = new FieldReader(map, "placement", PLACEMENT_FIELDS, problems);
+        int replicas = f.whole("replicas", 1, MAX_REPLICAS).orElse(1L).intValue();
+        List<String> hosts = new ArrayList<>();
+        f.list("hosts").ifPresent(list -> {
+            if (list.items().isEmpty()) {
+                problems.add(list.location(), "placement.hosts is empty: name at least one host");
+            }
+            for (int i = 0; i < list.items().size(); i++) {
+                YamlNode item = list.items().get(i);
+                Optional<String> host = FieldReader.text(item, "placement.hosts[" + i + "]", problems);
+                if (host.isPresent() && hosts.contains(host.get())) {
+                    problems.add(item.location(), "placement.hosts names \"" + host.get() + "\" twice");
+                } else if (host.isPresent()) {
+                    hosts.add(host.get());
+                    spec.placementHostAt.add(item.location());
+                }
+            }
+        });
+        SortedMap<String, String> selector = new TreeMap<>();
+        f.mapping("selector").ifPresent(m -> {
+            spec.selectorAt = m.location();
+            if (m.entries().isEmpty()) {
+                problems.add(m.location(), "placement.selector is empty: give at least one label, e.g. {role: app}");
+            }
+            selector.putAll(HostsReader.labels(m, "placement.selector", problems));
+        });
+        if (f.has("hosts") && f.has("selector")) {
+            problems.add(map.location(), "placement takes hosts or selector, not both");
+        } else if (!f.has("hosts") && !f.has("selector")) {
+            problems.add(map.location(), "placement needs hosts (e.g. hosts: [app-1]) or selector (e.g. selector: {role: app})");
+        }
+        if (!problems.addedSince(before)) {
+            spec.placement = Optional.of(new Placement(hosts, selector, replicas));
+        }
+    }
+
+    private void health(YamlMap map) {
+        int before = problems.mark();
+        FieldReader f = new FieldReader(map, "health", HEALTH_FIELDS, problems);
+        List<String> probes = PROBES.stream().filter(f::has).toList();
+        if (probes.isEmpty()) {
+            problems.add(map.location(), "health needs a probe: one of http, tcp, command or docker");
+            return;
+        }
+        if (probes.size() > 1) {
+            problems.add(f.node(probes.get(1)).orElseThrow().location(), "health has both " + probes.get(0) + " and "
+                + probes.get(1) + "; choose one probe");
+            return;
+        }
+        String kind = probes.getFirst();
+        YamlNode node = f.node(kind).orElseThrow();
+        spec.probeAt = map.entry(kind).orElseThrow().key().location();
+        Optional<Probe> probe = switch (kind) {
+            case "http" -> FieldReader.mapping(node, "health.http", problems).flatMap(m -> {
+                FieldReader h = new FieldReader(m, "health.http", HTTP_FIELDS, problems);
+                h.require("port", "");
+                Optional<Long> port = h.whole("port", 1, 65535);
+                String path = h.text("path").orElse("/");
+                if (!path.startsWith("/")) {
+                    problems.add(h.node("path").orElseThrow().location(), "health.http.path must start with /, got \"" + path + "\"");
+                    return Optional.empty();
+                }
+                return port.map(p -> new HttpProbe(p.intValue(), path));
+            });
+            case "tcp" -> FieldReader.mapping(node, "health.tcp", problems).flatMap(m -> {
+                FieldReader t = new FieldReader(m, "health.tcp", TCP_FIELDS, problems);
+                t.require("port", "");
+                return t.whole("port", 1, 65535).map(p -> new TcpProbe(p.intValue()));
+            });
+            case "command" -> FieldReader.texts(node, "health.command", problems).flatMap(argv -> {
+                if (argv.isEmpty()) {
+                    problems.add(node.location(), "health.command is empty: give the command to run, e.g. [pg_isready]");
+                    return Optional.empty();
+                }
+                return Optional.of(new CommandProbe(argv));
+            });
+            default -> FieldReader.bool(node, "health.docker", problems).flatMap(on -> {
+                if (!on) {
+                    problems.add(node.location(), "health.docker: false is not a probe; remove it or choose another probe");
+                    return Optional.empty();
+                }
+                return Optional.of(new DockerProbe());
+            });
+        };
+        Duration interval = f.duration("interval").filter(d -> positive(d, "health.interval", f)).orElse(HealthCheck.DEFAULT_INTERVAL);
+        Duration timeout = f.duration("timeout").filter(d -> positive(d, "health.timeout", f)).orElse(HealthCheck.DEFAULT_TIMEOUT);
+        Duration probeTimeout = f.duration("probe-timeout").filter(d -> positive(d, "health.probe-timeout", f))
+            .orElse(HealthCheck.DEFAULT_PROBE_TIMEOUT);
+        int successes = f.whole("success-threshold", 1, 100).orElse((long) HealthCheck.DEFAULT_SUCCESS_THRESHOLD).intValue();
+        int failures = f.whole("failure-threshold", 1, 100).orElse((long) HealthCheck.DEFAULT_FAILURE_THRESHOLD).intValue();
+        if (!problems.addedSince(before) && timeout.compareTo(interval) < 0) {
+            problems.add(f.node("timeout").map(YamlNode::location).orElse(map.location()), "health.timeout ("
+                + DurationText.format(timeout) + ") is shorter than health.interval (" + DurationText.format(interval)
+                + "): no probe would run in time");
+        }
+        if (!problems.addedSince(before) && probe.isPresent()) {
+            spec.health = Optional.of(new HealthCheck(probe.get(), interval, timeout, probeTimeout, successes, failures));
+        }
+    }
+
+    private boolean positive(Duration d, String path, FieldReader f) {
+        if (d.isZero()) {
+            String key = path.substring(path.indexOf('.') + 1);
+            problems.add(f.node(key).orElseThrow().location(), path + " must be longer than 0s");
+            return false;
+        }
+        return true;
+    }
+
+    private void rollout(YamlMap map) {
+        FieldReader f = new FieldReader(map, "rollout", ROLLOUT_FIELDS, problems);
+        int batch = f.whole("batch", 1, MAX_REPLICAS).orElse((long) Rollout.DEFAULT.batch()).intValue();
+        RolloutOrder order = f.text("order").flatMap(t -> {
+            Optional<RolloutOrder> o = RolloutOrder.fromText(t);
+            if (o.isEmpty()) {
+                problems.add(f.node("order").orElseThrow().location(), "rollout.order must be start-first or stop-first, got \""
+                    + t + "\"" + Suggestions.hint(t, List.of("start-first", "stop-first")));
+            }
+            return o;
+        }).orElse(Rollout.DEFAULT.order());
+        f.node("order").ifPresent(n -> spec.rolloutOrderAt = n.location());
+        boolean autoRollback = f.bool("auto-rollback").orElse(Rollout.DEFAULT.autoRollback());
+        spec.rollout = new Rollout(batch, order, autoRollback);
+    }
+
+    private void after(YamlList list) {
+        for (int i = 0; i < list.items().size(); i++) {
+            YamlNode item = list.items().get(i);
+            Optional<String> name = FieldReader.text(item, "after[" + i + "]", problems);
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (spec.after.contains(name.get())) {
+                problems.add(item.location(), "after names \"" + name.get() + "\" twice");
+                continue;
+            }
+            spec.after.add(name.get());
+            spec.afterAt.add(item.location());
+        }
+    }
+}

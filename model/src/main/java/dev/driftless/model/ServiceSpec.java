@@ -1,0 +1,67 @@
+package dev.driftless.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * A service as read from its file(s), before the checks that need the whole repo (hosts,
+ * secrets, other services). Holds only values that read without problems, plus the position of
+ * each so that cross-checks can point at the right line. Internal to one load, hence mutable.
+ */
+final class ServiceSpec {
+
+    final String name;
+    final SourceLocation source;
+
+    /** True when reading the file reported a problem; cross-checks then only use what is here. */
+    boolean broken;
+    /** Fields an unknown field probably meant (see {@link FieldReader#misspelled()}). */
+    java.util.Set<String> misspelled = java.util.Set.of();
+
+    Optional<Runtime> runtime = Optional.empty();
+    SourceLocation runtimeAt;
+    Optional<String> image = Optional.empty();
+    SourceLocation imageAt;
+    List<String> command = List.of();
+    List<String> args = List.of();
+    final SortedMap<String, String> env = new TreeMap<>();
+    final Map<String, SourceLocation> envAt = new LinkedHashMap<>();
+    /** Secret references as written (not yet resolved to a file of this environment). */
+    final SortedMap<String, SecretRef> secrets = new TreeMap<>();
+    final Map<String, SourceLocation> secretAt = new LinkedHashMap<>();
+    final List<PortMapping> ports = new ArrayList<>();
+    final List<SourceLocation> portAt = new ArrayList<>();
+    final List<VolumeMount> volumes = new ArrayList<>();
+    final List<SourceLocation> volumeAt = new ArrayList<>();
+    Resources resources = Resources.NONE;
+    RestartPolicy restart = Service.DEFAULT_RESTART;
+    final SortedMap<String, String> labels = new TreeMap<>();
+    SourceLocation labelsAt;
+    /** Empty when the placement is missing or unreadable. */
+    Optional<Placement> placement = Optional.empty();
+    SourceLocation placementAt;
+    final List<SourceLocation> placementHostAt = new ArrayList<>();
+    SourceLocation selectorAt;
+    Optional<HealthCheck> health = Optional.empty();
+    SourceLocation probeAt;
+    Rollout rollout = Rollout.DEFAULT;
+    SourceLocation rolloutOrderAt;
+    final List<String> after = new ArrayList<>();
+    final List<SourceLocation> afterAt = new ArrayList<>();
+
+    ServiceSpec(String name, SourceLocation source) {
+        this.name = name;
+        this.source = source;
+    }
+
+    /** The record, once the loader has settled the runtime and resolved the secrets. */
+    Service toService(Runtime effectiveRuntime, SortedMap<String, SecretRef> resolvedSecrets) {
+        return new Service(name, effectiveRuntime, image, command, args, env, resolvedSecrets, ports, volumes,
+            resources, restart, labels, placement.orElseThrow(), health, rollout, after, source);
+    }
+}

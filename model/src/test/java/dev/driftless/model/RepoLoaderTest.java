@@ -1,0 +1,508 @@
+package dev.driftless.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepoLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private TestRepo given;
+
+    @BeforeEach
+    void standardHostsAndOneSecretsFile() {
+        given = TestRepo.withHosts(dir).file("secrets/app.yaml", TestRepo.SECRETS);
+    }
+
+    @Test
+    void exampleRepoLoadsIntoHostsServicesAndInstances() {
+        Repo repo = TestRepo.ok(RepoLoader.load(new DirectoryTree(TestRepo.EXAMPLE), Optional.empty()));
+
+        assertThat(repo.environment()).isEqualTo("default");
+        assertThat(repo.hosts()).containsOnlyKeys("app-1", "app-2", "db-1");
+        assertThat(repo.services()).containsOnlyKeys("api", "store", "worker");
+        Host app1 = repo.hosts().get("app-1");
+        assertThat(app1).isEqualTo(new Host("app-1", "10.0.1.11", 22, "deploy", new java.util.TreeMap<>(Map.of("role", "app",
+            "zone", "a")), Optional.empty(), Runtime.DOCKER, new SourceLocation("hosts.yaml", 10, 3)));
+        Service api = repo.services().get("api");
+        assertThat(api.image()).contains("registry:5000/shop/api:1.0.0");
+        assertThat(api.secrets()).containsEntry("DB_PASSWORD", SecretRef.parse("secrets/shop.yaml#db.password"));
+        assertThat(api.health().orElseThrow().probe()).isEqualTo(new HttpProbe(8080, "/healthz"));
+        assertThat(api.rollout()).isEqualTo(new Rollout(1, RolloutOrder.START_FIRST, true));
+        assertThat(api.resources()).isEqualTo(new Resources(Optional.of(128L << 20), Optional.of(0.5), Optional.of(4096L)));
+        assertThat(api.source()).isEqualTo(new SourceLocation("services/api.yaml", 4, 1));
+        assertThat(repo.services().get("store").volumes()).containsExactly(new VolumeMount("store-data", "/data", false));
+        assertThat(repo.resolve(SecretFingerprints.unresolved()).instances()).extracting(Instance::id).containsExactly(
+            "api/app-1/1", "api/app-2/1", "store/db-1/1", "worker/app-1/1", "worker/app-2/1");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceSortedByFileAndPosition() {
+        given.file("hosts.yaml", TestRepo.HOSTS.replace("10.0.0.12", "10.0.0.999"))
+            .file("services/api.yaml", """
+                image: registry:5000/api:1
+                placement: {selector: {role: app}, replicas: many}
+                health: {http: {port: 8080}, interval: soon}
+                """)
+            .file("services/store.yaml", """
+                image: registry:5000/store
+                placement: {hosts: [db-9]}
+                after: [nothing]
+                """);
+
+        assertThat(TestRepo.lines(given.load())).containsExactly(
+            "hosts.yaml:5:20: hosts.app-2.address \"10.0.0.999\" is not an IP address or DNS name",
+            "services/api.yaml:2:46: placement.replicas must be a whole number, got \"many\"",
+            "services/api.yaml:3:40: health.interval: bad duration \"soon\": write a number and a unit (h, m, s, ms), e.g. 500ms, 2s, 1m30s",
+            "services/store.yaml:1:8: image \"registry:5000/store\" has no tag: write the version to run, e.g. "
+                + "registry:5000/store:1.0.0 (an implicit :latest would change without a commit)",
+            "services/store.yaml:2:21: placement.hosts: hosts.yaml has no host \"db-9\" (did you mean \"db-1\"?)",
+            "services/store.yaml:3:9: after names unknown service \"nothing\"");
+    }
+
+    @Test
+    void omittedFieldsTakeTheDocumentedDefaults() {
+        Repo repo = given.file("services/api.yaml", "image: app:1\nplacement: {hosts: [app-1]}\n").repo();
+
+        Service api = repo.services().get("api");
+        assertThat(api.runtime()).isEqualTo(Runtime.DOCKER);
+        assertThat(api.restart()).isEqualTo(RestartPolicy.UNLESS_STOPPED);
+        assertThat(api.rollout()).isEqualTo(new Rollout(1, RolloutOrder.STOP_FIRST, true));
+        assertThat(api.placement()).isEqualTo(new Placement(List.of("app-1"), new java.util.TreeMap<>(), 1));
+        assertThat(api.health()).isEmpty();
+        assertThat(api.resources()).isEqualTo(Resources.NONE);
+        assertThat(api.command()).isEmpty();
+        assertThat(api.env()).isEmpty();
+        assertThat(repo.hosts().get("app-1").port()).isEqualTo(22);
+        assertThat(repo.hosts().get("app-1").user()).isEqualTo("deploy");
+    }
+
+    @Test
+    void healthCheckDefaults() {
+        Repo repo = given.file("services/api.yaml", "image: app:1\nplacement: {hosts: [app-1]}\nhealth: {http: {port: 80}}\n").repo();
+
+        assertThat(repo.services().get("api").health()).contains(new HealthCheck(new HttpProbe(80, "/"), Duration.ofSeconds(2),
+            Duration.ofSeconds(60), Duration.ofSeconds(2), 1, 3));
+    }
+
+    @Test
+    void everyProbeKindReads() {
+        Repo repo = given
+            .file("services/a.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nhealth: {tcp: {port: 5432}, interval: 500ms,"
+                + " timeout: 1m, probe-timeout: 1s, success-threshold: 2, failure-threshold: 5}\n")
+            .file("services/b.yaml", "image: b:1\nplacement: {hosts: [app-1]}\nhealth: {command: [pg_isready, -q]}\n")
+            .file("services/c.yaml", "image: c:1\nplacement: {hosts: [app-1]}\nhealth: {docker: true}\n")
+            .repo();
+
+        assertThat(repo.services().get("a").health()).contains(new HealthCheck(new TcpProbe(5432), Duration.ofMillis(500),
+            Duration.ofMinutes(1), Duration.ofSeconds(1), 2, 5));
+        assertThat(repo.services().get("b").health().orElseThrow().probe()).isEqualTo(new CommandProbe(List.of("pg_isready", "-q")));
+        assertThat(repo.services().get("c").health().orElseThrow().probe()).isEqualTo(new DockerProbe());
+    }
+
+    @Test
+    void longFormPortsAndVolumesRead() {
+        Repo repo = given.file("services/api.yaml", """
+            image: app:1
+            placement: {hosts: [app-1]}
+            ports:
+              - {container: 8080, host: 80, ip: 127.0.0.1}
+              - {container: 53, protocol: udp}
+            volumes:
+              - {source: /srv/conf, target: /etc/app, read-only: true}
+            """).repo();
+
+        Service api = repo.services().get("api");
+        assertThat(api.ports()).containsExactly(new PortMapping(Optional.of("127.0.0.1"), 80, 8080, "tcp"),
+            new PortMapping(Optional.empty(), 0, 53, "udp"));
+        assertThat(api.volumes()).containsExactly(new VolumeMount("/srv/conf", "/etc/app", true));
+    }
+
+    @Test
+    void environmentValuesKeepTheirTextAsWritten() {
+        Repo repo = given.file("services/api.yaml", """
+            image: app:1
+            placement: {hosts: [app-1]}
+            env: {PORT: 08080, DEBUG: yes, RATIO: 1.50, COUNTRY: NO, EMPTY: ""}
+            """).repo();
+
+        assertThat(repo.services().get("api").env()).containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of(
+            "COUNTRY", "NO", "DEBUG", "yes", "EMPTY", "", "PORT", "08080", "RATIO", "1.50")));
+    }
+
+    @Test
+    void aServiceFileMayNameItselfAndMayUseYml() {
+        Repo repo = given.file("services/api.yml", "name: api\nimage: app:1\nplacement: {hosts: [app-1]}\n").repo();
+
+        assertThat(repo.services().get("api").source().file()).isEqualTo("services/api.yml");
+    }
+
+    @Test
+    void documentationAndDotFilesInServicesAreIgnoredButStrayFilesAndFoldersAreNot() {
+        given.file("services/README.md", "# services\n").file("services/.gitkeep", "")
+            .file("services/api.yaml.bak", "x").file("services/old/api.yaml", "x");
+
+        assertThat(TestRepo.lines(given.load())).containsExactly(
+            "services/api.yaml.bak:0:0: not a service file: services/ holds one <service>.yaml file per service",
+            "services/old:0:0: is a directory; services/ holds one <service>.yaml file per service and does not read subdirectories");
+    }
+
+    @Test
+    void anEmptyServicesDirectoryIsAValidRepo() {
+        Repo repo = given.repo();
+        assertThat(repo.services()).isEmpty();
+        assertThat(repo.resolve(SecretFingerprints.unresolved()).instances()).isEmpty();
+    }
+
+    @Test
+    void aMissingRepoDirectoryIsAProblemNotAnException() {
+        LoadResult result = RepoLoader.load(new DirectoryTree(dir.resolve("nope")), Optional.empty());
+        assertThat(TestRepo.lines(result)).singleElement().asString().startsWith(".:0:0: cannot read ");
+    }
+
+    @Test
+    void symbolicLinksAreReportedNotFollowed() throws Exception {
+        given.file("elsewhere/api.yaml", "image: app:1\nplacement: {hosts: [app-1]}\n");
+        Files.createDirectories(dir.resolve("services"));
+        Files.createSymbolicLink(dir.resolve("services/api.yaml"), dir.resolve("elsewhere/api.yaml"));
+
+        assertThat(TestRepo.lines(given.load())).containsExactly(
+            "services/api.yaml:0:0: is a symbolic link; driftless reads files as committed and does not follow links");
+    }
+
+    @Test
+    void choosingAnEnvironmentInARepoWithoutEnvironmentsIsAProblem() {
+        assertThat(TestRepo.lines(given.load("prod"))).containsExactly("environments:0:0: this repo has no environments/"
+            + " directory, so no environment \"prod\"; load it without choosing an environment");
+    }
+
+    @Nested
+    class Cascades {
+
+        @Test
+        void anUnreadableHostsFileDoesNotAlsoMakeEveryPlacementWrong() {
+            given.file("hosts.yaml", "hosts: [app-1]\n")
+                .file("services/api.yaml", "image: app:1\nplacement: {hosts: [app-1]}\n")
+                .file("services/web.yaml", "image: app:1\nplacement: {selector: {role: web}}\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "hosts.yaml:1:8: hosts must be a mapping of \"key: value\" lines, not a list");
+        }
+
+        @Test
+        void aBrokenHostIsStillAKnownHost() {
+            given.file("hosts.yaml", TestRepo.HOSTS.replace("10.0.0.21", "not an address"))
+                .file("services/db.yaml", "image: db:1\nplacement: {hosts: [db-1]}\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "hosts.yaml:6:19: hosts.db-1.address \"not an address\" is not an IP address or DNS name");
+        }
+
+        @Test
+        void aBrokenServiceIsStillAKnownServiceForAfter() {
+            given.file("services/api.yaml", "image: app:1\nplacement: {hosts: [app-1]}\nafter: [db]\n")
+                .file("services/db.yaml", "image: [db]\nplacement: {hosts: [db-1]}\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/db.yaml:1:8: image must be a single value, not a list");
+        }
+
+        @Test
+        void aMisspelledRequiredFieldIsReportedOnceAsMisspelled() {
+            given.file("services/api.yaml", "image: app:1\nplacment: {hosts: [app-1]}\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/api.yaml:2:1: unknown field \"placment\" (did you mean \"placement\"?)");
+        }
+    }
+
+    @Nested
+    class Ports {
+
+        @Test
+        void samePortOnDifferentAddressesOrProtocolsDoesNotClash() {
+            Repo repo = given
+                .file("services/a.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nports: [\"127.0.0.1:8080:80\", \"53:53/udp\"]\n")
+                .file("services/b.yaml", "image: b:1\nplacement: {hosts: [app-1]}\nports: [\"10.0.0.11:8080:80\", \"53:53/tcp\"]\n")
+                .file("services/c.yaml", "image: c:1\nplacement: {hosts: [app-2]}\nports: [\"8080:80\"]\n")
+                .repo();
+
+            assertThat(repo.services()).hasSize(3);
+        }
+
+        @Test
+        void theWildcardAddressClashesWithASpecificOne() {
+            given.file("services/a.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nports: [\"127.0.0.1:8080:80\"]\n")
+                .file("services/b.yaml", "image: b:1\nplacement: {hosts: [app-1]}\nports: [\"8080:80\"]\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/b.yaml:3:9: ports[0]: host port 8080/tcp on app-1 is also published by service \"a\" (services/a.yaml:3:9)");
+        }
+
+        @Test
+        void ephemeralHostPortsAllowReplicasAndStartFirst() {
+            Repo repo = given.file("services/api.yaml", """
+                image: app:1
+                placement: {selector: {role: app}, replicas: 3}
+                ports: ["8080"]
+                rollout: {order: start-first, batch: 2}
+                """).repo();
+
+            assertThat(repo.resolve(SecretFingerprints.unresolved()).instancesOf("api")).hasSize(6);
+        }
+
+        @Test
+        void aServiceRepeatingAPortIsTold() {
+            given.file("services/api.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nports: [\"80:80\", \"80:80/tcp\"]\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/api.yaml:3:18: ports[1] repeats ports[0] (80:80/tcp)");
+        }
+    }
+
+    @Nested
+    class Secrets {
+
+        @Test
+        void referencesResolveIntoYamlJsonAndDotenvFilesIncludingListIndexes() {
+            Repo repo = given
+                .file("secrets/tokens.json", "{\n\t\"upstream\": {\n\t\t\"keys\": [\"ENC[a]\", \"ENC[b]\"]\n\t},\n"
+                    + "\t\"sops\": {\n\t\t\"version\": \"3.9.4\"\n\t}\n}\n")
+                .file("secrets/app.env", "API_TOKEN=ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops_version=3.9.4\n")
+                .file("services/api.yaml", """
+                    image: app:1
+                    placement: {hosts: [app-1]}
+                    secrets:
+                      DB_PASSWORD: secrets/app.yaml#db.password
+                      UPSTREAM_KEY: secrets/tokens.json#upstream.keys.1
+                      API_TOKEN: secrets/app.env#API_TOKEN
+                    """)
+                .repo();
+
+            assertThat(repo.services().get("api").secrets()).containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of(
+                "API_TOKEN", SecretRef.parse("secrets/app.env#API_TOKEN"),
+                "DB_PASSWORD", SecretRef.parse("secrets/app.yaml#db.password"),
+                "UPSTREAM_KEY", SecretRef.parse("secrets/tokens.json#upstream.keys.1"))));
+        }
+
+        @Test
+        void theSopsMetadataIsNotASecret() {
+            given.file("services/api.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nsecrets: {V: secrets/app.yaml#sops.version}\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/api.yaml:3:14: secrets.V: \"sops\" is the SOPS metadata of secrets/app.yaml, not a secret");
+        }
+
+        @Test
+        void aListIndexOutOfRangeIsTold() {
+            given.file("secrets/list.yaml", "keys:\n  - ENC[a]\n  - ENC[b]\nsops: {version: 3.9.4}\n")
+                .file("services/api.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nsecrets: {K: secrets/list.yaml#keys.2}\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/api.yaml:3:14: secrets.K: in secrets/list.yaml, keys is a list of 2; index it with a number from 0 to 1");
+        }
+
+        @Test
+        void unreferencedPlaintextSecretsFilesAreStillReported() {
+            given.file("secrets/plain.env", "TOKEN=hunter2\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly("secrets/plain.env:0:0: not encrypted with SOPS (it has no "
+                + "sops metadata); encrypt it with: sops --encrypt --in-place secrets/plain.env");
+        }
+    }
+
+    @Nested
+    class Systemd {
+
+        @Test
+        void aSystemdServiceRunsACommandAndListensOnItsOwnPorts() {
+            Repo repo = given.file("services/exporter.yaml", """
+                runtime: systemd
+                command: [/usr/local/bin/node_exporter]
+                args: ["--web.listen-address=:9100"]
+                placement: {selector: {role: app}}
+                ports: ["9100"]
+                resources: {memory: 64M}
+                """).repo();
+
+            Service s = repo.services().get("exporter");
+            assertThat(s.runtime()).isEqualTo(Runtime.SYSTEMD);
+            assertThat(s.image()).isEmpty();
+            assertThat(s.ports()).containsExactly(new PortMapping(Optional.empty(), 9100, 9100, "tcp"));
+        }
+
+        @Test
+        void aServiceTakesTheRuntimeOfItsHosts() {
+            Repo repo = given
+                .file("hosts.yaml", TestRepo.HOSTS + "  edge-1: {address: 10.0.0.31, runtime: systemd}\n")
+                .file("services/proxy.yaml", "command: [/usr/sbin/haproxy, -f, /etc/haproxy.cfg]\nplacement: {hosts: [edge-1]}\n")
+                .repo();
+
+            assertThat(repo.services().get("proxy").runtime()).isEqualTo(Runtime.SYSTEMD);
+        }
+
+        @Test
+        void containerOnlyFeaturesAreRefused() {
+            given.file("services/x.yaml", """
+                runtime: systemd
+                command: [/bin/x]
+                placement: {hosts: [app-1]}
+                ports: ["80:8080"]
+                volumes: ["data:/data"]
+                labels: {team: x}
+                health: {docker: true}
+                """);
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/x.yaml:4:9: ports[0]: a systemd service listens on its ports directly, so it cannot map 80 to 8080; write \"8080\"",
+                "services/x.yaml:5:11: volumes: the systemd runtime runs a command as a unit, without containers, so there is nothing to mount into",
+                "services/x.yaml:6:9: labels are container labels: the systemd runtime runs a command as a unit, without containers",
+                "services/x.yaml:7:10: health.docker asks Docker for a container's health: the systemd runtime runs a command as a unit, without containers");
+        }
+    }
+
+    @Nested
+    class Environments {
+
+        private TestRepo envRepo;
+
+        @BeforeEach
+        void twoEnvironmentsSharingOneService() {
+            envRepo = new TestRepo(dir).delete("hosts.yaml")
+                .file("environments/prod/hosts.yaml", TestRepo.HOSTS)
+                .file("environments/staging/hosts.yaml", "defaults: {user: deploy}\nhosts:\n  stage-1: {address: 10.1.0.11, labels: {role: app}}\n")
+                .file("secrets/app.yaml", TestRepo.SECRETS)
+                .file("services/api.yaml", """
+                    image: registry:5000/api:1.0.0
+                    placement: {selector: {role: app}}
+                    ports: ["8080:8080"]
+                    env: {LOG_LEVEL: info, REGION: eu}
+                    resources: {memory: 256M, cpus: 1}
+                    health: {http: {port: 8080, path: /healthz}}
+                    secrets: {DB_PASSWORD: secrets/app.yaml#db.password}
+                    """);
+        }
+
+        @Test
+        void environmentsAreListedByName() throws Exception {
+            envRepo.file("environments/README.md", "docs");
+            assertThat(RepoLoader.environments(new DirectoryTree(dir))).containsExactly("prod", "staging");
+        }
+
+        @Test
+        void eachEnvironmentHasItsOwnHosts() {
+            assertThat(envRepo.repo("staging").hosts()).containsOnlyKeys("stage-1");
+            assertThat(envRepo.repo("prod").hosts()).containsOnlyKeys("app-1", "app-2", "db-1");
+            assertThat(envRepo.repo("prod").environment()).isEqualTo("prod");
+        }
+
+        @Test
+        void anOverlayMergesMapsReplacesListsAndDeletesWithNull() {
+            Service api = envRepo.file("environments/prod/services/api.yaml", """
+                    env: {LOG_LEVEL: warn}
+                    ports: ["9090:8080"]
+                    resources: {memory: ~}
+                    """).repo("prod").services().get("api");
+
+            assertThat(api.env()).containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of("LOG_LEVEL", "warn", "REGION", "eu")));
+            assertThat(api.ports()).containsExactly(new PortMapping(Optional.empty(), 9090, 8080, "tcp"));
+            assertThat(api.resources()).isEqualTo(new Resources(Optional.empty(), Optional.of(1.0), Optional.empty()));
+            assertThat(api.image()).contains("registry:5000/api:1.0.0");
+        }
+
+        @Test
+        void anOverlayChoosingHostsReplacesTheBaseSelectorAndAProbeReplacesTheBaseProbe() {
+            Service api = envRepo.file("environments/prod/services/api.yaml", """
+                    placement: {hosts: [app-1], replicas: 2}
+                    ports: ["8080"]
+                    health: {tcp: {port: 8080}}
+                    """).repo("prod").services().get("api");
+
+            assertThat(api.placement()).isEqualTo(new Placement(List.of("app-1"), new java.util.TreeMap<>(), 2));
+            assertThat(api.health().orElseThrow().probe()).isEqualTo(new TcpProbe(8080));
+        }
+
+        @Test
+        void anOverlayCanDisableABaseServiceAndEnableADisabledOne() {
+            envRepo.file("services/debug.yaml", "enabled: false\nimage: debug:1\nplacement: {selector: {role: app}}\n")
+                .file("environments/staging/services/debug.yaml", "enabled: true\n")
+                .file("environments/prod/services/api.yaml", "enabled: false\n");
+
+            assertThat(envRepo.repo("prod").services()).isEmpty();
+            assertThat(envRepo.repo("staging").services()).containsOnlyKeys("api", "debug");
+        }
+
+        @Test
+        void anEnvironmentCanAddAServiceOfItsOwn() {
+            Repo staging = envRepo.file("environments/staging/services/mailcatcher.yaml",
+                "image: mailhog/mailhog:v1.0.1\nplacement: {hosts: [stage-1]}\n").repo("staging");
+
+            assertThat(staging.services()).containsOnlyKeys("api", "mailcatcher");
+            assertThat(staging.services().get("mailcatcher").source().file()).isEqualTo("environments/staging/services/mailcatcher.yaml");
+        }
+
+        @Test
+        void anOverlayWhoseBaseIsMisnamedIsToldSo() {
+            envRepo.file("environments/prod/services/apii.yaml", "placement: {replicas: 2}\n");
+
+            assertThat(TestRepo.lines(envRepo.load("prod"))).containsExactly("environments/prod/services/apii.yaml:1:1: services/"
+                + " has no apii.yaml for this file to change; a service of this environment alone needs a complete definition"
+                + " (an image or command, and placement) (did you mean \"api\"?)");
+        }
+
+        @Test
+        void anEnvironmentsOwnSecretsFileIsUsedBeforeTheSharedOne() {
+            Repo prod = envRepo.file("environments/prod/secrets/app.yaml", TestRepo.SECRETS).repo("prod");
+            Repo staging = envRepo.repo("staging");
+
+            assertThat(prod.services().get("api").secrets().get("DB_PASSWORD"))
+                .isEqualTo(new SecretRef("environments/prod/secrets/app.yaml", List.of("db", "password")));
+            assertThat(staging.services().get("api").secrets().get("DB_PASSWORD"))
+                .isEqualTo(new SecretRef("secrets/app.yaml", List.of("db", "password")));
+        }
+
+        @Test
+        void aMissingSecretsFileNamesBothPlacesLookedIn() {
+            envRepo.file("environments/prod/services/api.yaml", "secrets: {DB_PASSWORD: secrets/prod.yaml#db.password}\n");
+
+            assertThat(TestRepo.lines(envRepo.load("prod"))).containsExactly(
+                "environments/prod/services/api.yaml:1:24: secrets.DB_PASSWORD: secrets/prod.yaml does not exist "
+                    + "(looked in environments/prod/secrets/ and secrets/)");
+        }
+
+        @Test
+        void aProblemInTheBaseFileIsReportedInTheBaseFile() {
+            envRepo.file("services/api.yaml", "image: registry:5000/api:1.0.0\nplacement: {selector: {role: app}}\nrestart: sometimes\n");
+
+            assertThat(TestRepo.lines(envRepo.load("prod"))).containsExactly(
+                "services/api.yaml:3:10: restart must be one of no, always, on-failure, unless-stopped, got \"sometimes\"");
+        }
+
+        @Test
+        void aRootHostsFileIsAProblemInARepoWithEnvironments() {
+            envRepo.file("hosts.yaml", TestRepo.HOSTS);
+
+            assertThat(TestRepo.lines(envRepo.load("prod"))).containsExactly("hosts.yaml:0:0: not used in a repo with "
+                + "environments/: each environment has its own environments/<env>/hosts.yaml; move or remove this one");
+        }
+
+        @Test
+        void anEnvironmentWithoutHostsIsAProblem() {
+            envRepo.file("environments/dev/services/api.yaml", "env: {LOG_LEVEL: debug}\n");
+
+            assertThat(TestRepo.lines(envRepo.load("dev"))).containsExactly(
+                "environments/dev/hosts.yaml:0:0: missing: the repo needs environments/dev/hosts.yaml listing its hosts");
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.driftless.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The JSON Schemas in docs/schema agree with the loader: the example repo and the golden repos
+ * pass them, they know exactly the fields the loader knows, and they reject what the loader
+ * rejects wherever a schema can tell.
+ */
+class SchemaTest {
+
+    private static List<String> yamlFiles(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            return walk.filter(Files::isRegularFile).map(p -> root.relativize(p).toString().replace('\\', '/'))
+                .filter(p -> Schemas.kindOf(p).isPresent()).sorted().toList();
+        }
+    }
+
+    @Test
+    void theExampleRepoPassesTheSchemas() throws IOException {
+        List<String> files = yamlFiles(TestRepo.EXAMPLE);
+        assertThat(files).contains("hosts.yaml", "services/api.yaml", "services/store.yaml", "services/worker.yaml");
+        for (String file : files) {
+            assertThat(Schemas.validateFile(TestRepo.EXAMPLE, file)).as(file).isEmpty();
+        }
+    }
+
+    @Test
+    void everyGoldenPlacementRepoPassesTheSchemas() throws IOException {
+        for (Path dir : Golden.cases("placement")) {
+            Path root = dir.resolve("repo");
+            for (String file : yamlFiles(root)) {
+                assertThat(Schemas.validateFile(root, file)).as(dir.getFileName() + "/" + file).isEmpty();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "unknown-field-with-suggestion,services/api.yaml",
+        "unknown-nested-field,services/api.yaml",
+        "wrong-type-replicas,services/api.yaml",
+        "wrong-type-env-is-a-list,services/api.yaml",
+        "wrong-type-yes-is-not-a-boolean,services/api.yaml",
+        "wrong-type-command-is-a-string,services/api.yaml",
+        "bad-duration,services/api.yaml",
+        "bad-duration-without-unit,services/api.yaml",
+        "bad-size,services/api.yaml",
+        "bad-port,services/api.yaml",
+        "bad-volume-relative-path,services/store.yaml",
+        "image-without-tag,services/api.yaml",
+        "unsafe-env-var-name,services/api.yaml",
+        "placement-hosts-and-selector,services/api.yaml",
+        "missing-placement,services/store.yaml",
+        "health-with-two-probes,services/api.yaml",
+        "secret-reference-outside-secrets,services/api.yaml",
+        "host-key-garbled,hosts.yaml",
+        "unsafe-host-name,hosts.yaml",
+        "host-missing-user,hosts.yaml",
+        "overlay-error-points-at-overlay,environments/prod/services/api.yaml"})
+    void theSchemaRejectsWhatTheLoaderRejectsWhereASchemaCanTell(String corpusCase, String file) {
+        Path root = Golden.RESOURCES.resolve("invalid").resolve(corpusCase).resolve("repo");
+        if (corpusCase.equals("host-missing-user")) {
+            // A schema cannot say "user here or in defaults"; it does see a host with neither when
+            // there are no defaults at all, which is this case, only as "no required user" - skip it.
+            return;
+        }
+        assertThat(Schemas.validateFile(root, file)).as(corpusCase).isNotEmpty();
+    }
+
+    @Test
+    void theServiceSchemaKnowsExactlyTheLoadersFields() {
+        JsonNode s = Schemas.tree("service");
+        JsonNode p = s.get("properties");
+        assertThat(keys(p)).containsExactlyInAnyOrderElementsOf(ServiceReader.FIELDS);
+        assertThat(keys(p.at("/resources/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.RESOURCE_FIELDS);
+        assertThat(keys(p.at("/placement/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.PLACEMENT_FIELDS);
+        assertThat(keys(p.at("/health/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.HEALTH_FIELDS);
+        assertThat(keys(p.at("/health/properties/http/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.HTTP_FIELDS);
+        assertThat(keys(p.at("/health/properties/tcp/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.TCP_FIELDS);
+        assertThat(keys(p.at("/rollout/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.ROLLOUT_FIELDS);
+        assertThat(keys(s.at("/$defs/portItem/oneOf/2/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.PORT_FIELDS);
+        assertThat(keys(s.at("/$defs/volumeItem/oneOf/1/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.VOLUME_FIELDS);
+        assertThat(texts(p.at("/restart/enum"))).containsExactly("no", "always", "on-failure", "unless-stopped");
+        assertThat(texts(p.at("/rollout/properties/order/enum"))).containsExactly("start-first", "stop-first");
+    }
+
+    @Test
+    void theHostsSchemaKnowsExactlyTheLoadersFields() {
+        JsonNode h = Schemas.tree("hosts");
+        assertThat(keys(h.get("properties"))).containsExactlyInAnyOrderElementsOf(HostsReader.FILE_FIELDS);
+        assertThat(keys(h.at("/properties/defaults/properties"))).containsExactlyInAnyOrderElementsOf(HostsReader.DEFAULT_FIELDS);
+        assertThat(keys(h.at("/$defs/host/properties"))).containsExactlyInAnyOrderElementsOf(HostsReader.HOST_FIELDS);
+    }
+
+    @Test
+    void theOverlaySchemaIsTheServiceSchemaWithEverythingOptionalAndNullable() {
+        ObjectNode derived = (ObjectNode) partial(Schemas.tree("service"));
+        ObjectNode overlay = (ObjectNode) Schemas.tree("service-overlay").deepCopy();
+        for (ObjectNode o : List.of(derived, overlay)) {
+            o.remove("title");
+            o.remove("description");
+        }
+        assertThat(overlay).isEqualTo(derived);
+    }
+
+    @Test
+    void anOverlayMayDeleteWithNullAndOmitRequiredFields() {
+        assertThat(Schemas.validate("service-overlay", "o.yaml", "placement: {replicas: 2}\nresources: {memory: ~}\nenv: {A: ~}\n"))
+            .isEmpty();
+        assertThat(Schemas.validate("service-overlay", "o.yaml", "placement: {replica: 2}\n")).isNotEmpty();
+    }
+
+    /**
+     * The overlay transformation (also how docs/schema/service-overlay.schema.json was made):
+     * no required fields or required-alternatives, and null allowed wherever a value may be set.
+     * List items stay complete, because a list in an overlay replaces the base list whole.
+     */
+    static JsonNode partial(JsonNode schema) {
+        ObjectNode node = (ObjectNode) schema.deepCopy();
+        node.remove("required");
+        JsonNode oneOf = node.get("oneOf");
+        if (oneOf != null && allRequiredOnly(oneOf)) {
+            node.remove("oneOf");
+        }
+        if (node.has("properties")) {
+            ObjectNode props = Schemas.JSON.createObjectNode();
+            node.get("properties").properties().forEach(e -> props.set(e.getKey(), nullable(partial(e.getValue()))));
+            node.set("properties", props);
+        }
+        if (node.has("additionalProperties") && node.get("additionalProperties").isObject()) {
+            node.set("additionalProperties", nullable(partial(node.get("additionalProperties"))));
+        }
+        return node;
+    }
+
+    private static boolean allRequiredOnly(JsonNode alternatives) {
+        for (JsonNode a : alternatives) {
+            if (a.size() != 1 || !a.has("required")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static JsonNode nullable(JsonNode schema) {
+        ObjectNode n = Schemas.JSON.createObjectNode();
+        ArrayNode anyOf = n.putArray("anyOf");
+        anyOf.add(schema);
+        anyOf.addObject().put("type", "null");
+        return n;
+    }
+
+    private static Collection<String> keys(JsonNode object) {
+        List<String> keys = new ArrayList<>();
+        object.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}
