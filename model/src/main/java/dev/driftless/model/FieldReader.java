@@ -16,7 +16,7 @@ import java.util.Optional;
  * position. Every getter returns empty when the field is absent or wrong, so callers never see a
  * half-read value.
  */
-final class FieldReader {
+public final class FieldReader {
 
     private final YamlMap map;
     private final String path;
@@ -27,7 +27,7 @@ final class FieldReader {
      * @param path the mapping's dotted path for messages ({@code ""} at the top of a file,
      *     {@code "health"} inside health, {@code "hosts.app-1"} for a host)
      */
-    FieldReader(YamlMap map, String path, Collection<String> allowed, ProblemList problems) {
+    public FieldReader(YamlMap map, String path, Collection<String> allowed, ProblemList problems) {
         this.map = map;
         this.path = path;
         this.problems = problems;
@@ -41,20 +41,20 @@ final class FieldReader {
         }
     }
 
-    YamlMap map() {
+    public YamlMap map() {
         return map;
     }
 
     /** The dotted path of a field of this mapping, for messages. */
-    String path(String key) {
+    public String path(String key) {
         return path.isEmpty() ? key : path + "." + key;
     }
 
-    boolean has(String key) {
+    public boolean has(String key) {
         return map.get(key).isPresent();
     }
 
-    Optional<YamlNode> node(String key) {
+    public Optional<YamlNode> node(String key) {
         return map.get(key);
     }
 
@@ -67,7 +67,7 @@ final class FieldReader {
     }
 
     /** Reports a required field that is absent, at the mapping's position; true when it is present. */
-    boolean require(String key, String why) {
+    public boolean require(String key, String why) {
         if (has(key)) {
             return true;
         }
@@ -78,39 +78,39 @@ final class FieldReader {
         return false;
     }
 
-    Optional<String> text(String key) {
+    public Optional<String> text(String key) {
         return node(key).flatMap(n -> text(n, path(key), problems));
     }
 
-    Optional<Long> whole(String key, long min, long max) {
+    public Optional<Long> whole(String key, long min, long max) {
         return node(key).flatMap(n -> whole(n, path(key), min, max, problems));
     }
 
-    Optional<Boolean> bool(String key) {
+    public Optional<Boolean> bool(String key) {
         return node(key).flatMap(n -> bool(n, path(key), problems));
     }
 
-    Optional<BigDecimal> number(String key) {
+    public Optional<BigDecimal> number(String key) {
         return node(key).flatMap(n -> number(n, path(key), problems));
     }
 
-    Optional<Duration> duration(String key) {
+    public Optional<Duration> duration(String key) {
         return node(key).flatMap(n -> duration(n, path(key), problems));
     }
 
-    Optional<Long> size(String key) {
+    public Optional<Long> size(String key) {
         return node(key).flatMap(n -> size(n, path(key), problems));
     }
 
-    Optional<YamlMap> mapping(String key) {
+    public Optional<YamlMap> mapping(String key) {
         return node(key).flatMap(n -> mapping(n, path(key), problems));
     }
 
-    Optional<YamlList> list(String key) {
+    public Optional<YamlList> list(String key) {
         return node(key).flatMap(n -> list(n, path(key), problems));
     }
 
-    Optional<List<String>> texts(String key) {
+    public Optional<List<String>> texts(String key) {
         return node(key).flatMap(n -> texts(n, path(key), problems));
     }
 

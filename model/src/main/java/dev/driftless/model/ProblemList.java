@@ -4,16 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
-/** Collects the problems of one load; every reader adds to it instead of throwing. */
-final class ProblemList {
+/** Collects the problems of one load (a repo, or the daemon config); every reader adds to it instead of throwing. */
+public final class ProblemList {
 
     private final List<Problem> problems = new ArrayList<>();
 
-    void add(SourceLocation at, String message) {
+    public ProblemList() {
+    }
+
+    public void add(SourceLocation at, String message) {
         problems.add(Problem.at(at, message));
     }
 
-    void addFile(String file, String message) {
+    public void addFile(String file, String message) {
         problems.add(Problem.at(SourceLocation.of(file), message));
     }
 
@@ -26,12 +29,12 @@ final class ProblemList {
         return problems.size() > mark;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return problems.isEmpty();
     }
 
     /** Sorted by position, duplicates dropped (a base file shared by overlays can repeat one). */
-    List<Problem> sorted() {
+    public List<Problem> sorted() {
         return List.copyOf(new TreeSet<>(problems));
     }
 }

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * decided by the reader of each field (so {@code country: NO} stays the text "NO", and
  * {@code PORT: 08080} in an environment variable stays "08080").
  */
-sealed interface YamlNode {
+public sealed interface YamlNode {
 
     SourceLocation location();
 
@@ -31,15 +31,15 @@ sealed interface YamlNode {
             entries = List.copyOf(entries);
         }
 
-        Optional<Entry> entry(String key) {
+        public Optional<Entry> entry(String key) {
             return entries.stream().filter(e -> e.key().text().equals(key)).findFirst();
         }
 
-        Optional<YamlNode> get(String key) {
+        public Optional<YamlNode> get(String key) {
             return entry(key).map(Entry::value);
         }
 
-        List<String> keys() {
+        public List<String> keys() {
             List<String> keys = new ArrayList<>(entries.size());
             entries.forEach(e -> keys.add(e.key().text()));
             return keys;
@@ -75,11 +75,11 @@ sealed interface YamlNode {
             Pattern.compile("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
 
         /** An unquoted {@code ~}, {@code null} or nothing at all. */
-        boolean isNull() {
+        public boolean isNull() {
             return plain && NULL.matcher(text).matches();
         }
 
-        Optional<Boolean> asBoolean() {
+        public Optional<Boolean> asBoolean() {
             if (!plain) {
                 return Optional.empty();
             }
@@ -90,7 +90,7 @@ sealed interface YamlNode {
         }
 
         /** The value as a whole number, if it is an unquoted one that fits in a long. */
-        Optional<Long> asLong() {
+        public Optional<Long> asLong() {
             if (!plain || !INTEGER.matcher(text).matches()) {
                 return Optional.empty();
             }
@@ -102,7 +102,7 @@ sealed interface YamlNode {
         }
 
         /** The value as a number, if it is an unquoted integer or decimal. */
-        Optional<java.math.BigDecimal> asDecimal() {
+        public Optional<java.math.BigDecimal> asDecimal() {
             if (!plain || !DECIMAL.matcher(text).matches()) {
                 return Optional.empty();
             }

@@ -41,7 +41,7 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * schema rather than SnakeYAML's YAML 1.1 resolver, which would read {@code NO} as false and
  * {@code 8080:8080} as a base-60 number).
  */
-final class YamlReader {
+public final class YamlReader {
 
     private static final int MAX_CODE_POINTS = 4 * 1024 * 1024;
     /** Nodes after expanding aliases: a real repo file has hundreds; an alias bomb has billions. */
@@ -54,7 +54,7 @@ final class YamlReader {
      * The single document in {@code bytes}; an empty file reads as a null scalar at 1:1. Empty
      * when the file is not valid YAML (the problems say why).
      */
-    static Optional<YamlNode> read(String file, byte[] bytes, ProblemList problems) {
+    public static Optional<YamlNode> read(String file, byte[] bytes, ProblemList problems) {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder()

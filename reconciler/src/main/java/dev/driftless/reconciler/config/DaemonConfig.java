@@ -1,0 +1,97 @@
+package dev.driftless.reconciler.config;
+
+import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.source.GitSourceSettings;
+import dev.driftless.reconciler.ssh.SshSettings;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The daemon's configuration file ({@code driftless.yaml}), read and checked by
+ * {@link ConfigLoader}: which repo to follow, how to reach hosts, where keys and state live. It
+ * holds paths of secrets, never secret values. Every key and default is in docs/configuration.md.
+ */
+public record DaemonConfig(
+        Path file,
+        Repo repo,
+        Ssh ssh,
+        Secrets secrets,
+        Path stateDir,
+        Intervals intervals,
+        History history,
+        boolean cluster,
+        Optional<InetSocketAddress> metricsListen,
+        LogFormat logFormat) {
+
+    /** The infra repo: where it is, which branch and environment, how to authenticate. */
+    public record Repo(
+            String url,
+            String branch,
+            Optional<String> path,
+            Optional<String> environment,
+            Optional<Path> sshKey,
+            Optional<Path> knownHosts,
+            Optional<Path> tokenFile,
+            Optional<String> tokenEnv,
+            Optional<Path> caFile,
+            boolean allowForcePush,
+            Duration timeout) {
+    }
+
+    /** How the daemon reaches the hosts of the inventory. */
+    public record Ssh(
+            Path key,
+            Optional<Path> keyPassphraseFile,
+            Optional<Path> knownHosts,
+            Duration connectTimeout,
+            Duration commandTimeout,
+            int parallelism) {
+    }
+
+    /** Identities that decrypt the repo's SOPS files. */
+    public record Secrets(List<Path> ageKeyFiles, List<Path> pgpKeyFiles, Optional<Path> passphraseFile) {
+        public Secrets {
+            ageKeyFiles = List.copyOf(ageKeyFiles);
+            pgpKeyFiles = List.copyOf(pgpKeyFiles);
+        }
+    }
+
+    /**
+     * How often things happen: {@code poll} asks git whether the branch moved, {@code drift}
+     * observes every host even when it did not, {@code retry} comes back sooner after a reconcile
+     * that left hosts unconverged (unreachable, transient failures).
+     */
+    public record Intervals(Duration poll, Duration drift, Duration retry) {
+    }
+
+    /** The history database: the embedded H2 file by default, or PostgreSQL by JDBC URL. */
+    public record History(Optional<String> jdbcUrl, Optional<String> user, Optional<Path> passwordFile,
+                          Optional<Duration> retention) {
+    }
+
+    /** How reconcile logs are written to stderr. */
+    public enum LogFormat { TEXT, JSON }
+
+    /** The git source's settings: the bare cache lives under the state directory. */
+    public GitSourceSettings gitSource() {
+        return new GitSourceSettings(repo.url(), repo.branch(), repo.path(), stateDir.resolve("git"),
+            repo.sshKey(), repo.knownHosts(), repo.tokenFile(), repo.tokenEnv(), repo.caFile(),
+            repo.allowForcePush(), repo.timeout());
+    }
+
+    /** The SSH transport's settings, with the key's passphrase read from its file if one is given. */
+    public SshSettings sshSettings() {
+        SshSettings s = SshSettings.defaults(ssh.key(), ssh.knownHosts())
+            .withTimeouts(ssh.connectTimeout(), ssh.commandTimeout())
+            .withMaxParallelHosts(ssh.parallelism());
+        return ssh.keyPassphraseFile().map(f -> s.withKeyPassphrase(ConfigFiles.readSecretLine(f))).orElse(s);
+    }
+
+    /** The history store's settings. */
+    public HistorySettings historySettings() {
+        return new HistorySettings(history.jdbcUrl(), stateDir, history.user(), history.passwordFile());
+    }
+}
