@@ -1,0 +1,49 @@
+package dev.driftless.reconciler.ssh;
+
+import dev.driftless.reconciler.command.RemoteCommand;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The narrow interface every stage uses to act on one host: run a command, write or read a file.
+ * The real one runs over a pooled SSH connection ({@link SshHostPool}); engine tests use a
+ * recording fake.
+ */
+public interface HostSession {
+
+    /** The host's inventory name. */
+    String host();
+
+    /**
+     * Runs {@code command} and waits for it, at most {@code timeout} from when it was sent.
+     *
+     * @throws HostException when the host could not be reached or the command timed out; a
+     *                       command that ran and failed is a result with its exit code
+     */
+    CommandResult run(RemoteCommand command, Duration timeout) throws HostException;
+
+    /**
+     * Runs {@code command} with {@code stdin} as its standard input (then end of input). Use it
+     * for data that must not appear on a command line, e.g. {@code docker login --password-stdin}.
+     */
+    CommandResult run(RemoteCommand command, byte[] stdin, Duration timeout) throws HostException;
+
+    /**
+     * Writes {@code content} to {@code path} atomically with permission bits {@code mode}. The
+     * content travels over stdin, never on a command line; the file is created under umask 077 in
+     * a directory made 0700, which must belong to the SSH user.
+     *
+     * @param path absolute, or relative to the SSH user's home directory; at least one directory
+     * @throws HostException kind {@code REMOTE_COMMAND_FAILED} if the host could not write it
+     */
+    void writeFile(String path, byte[] content, int mode) throws HostException;
+
+    /** Reads a regular file; empty when there is no such file. */
+    Optional<byte[]> readFile(String path) throws HostException;
+
+    /**
+     * Drops this host's connection; the next call logs in anew (e.g. to pick up a changed group
+     * membership of the SSH user). Never throws.
+     */
+    void disconnect();
+}
