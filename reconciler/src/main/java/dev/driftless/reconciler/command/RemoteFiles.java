@@ -6,6 +6,8 @@ package dev.driftless.reconciler.command;
  */
 public final class RemoteFiles {
 
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
     private RemoteFiles() {
     }
 
@@ -43,12 +45,20 @@ public final class RemoteFiles {
     }
 
     /**
-     * Prints a regular file to stdout; exits 1 with nothing on stderr when there is no such file,
-     * so a missing file can be told from an unreadable one.
+     * Prints a regular file base64-encoded (so any bytes survive the trip as text); exits 1 with
+     * nothing on stderr when there is no such file, so a missing file can be told from an
+     * unreadable one.
      */
     public static RemoteCommand read(String path) {
         checkPath(path);
-        return RemoteCommand.of("test", "-f", path).and(RemoteCommand.of("cat", "--", path));
+        return RemoteCommand.of("test", "-f", path).and(RemoteCommand.of("base64").stdinFrom(path));
+    }
+
+    /** A random alphanumeric suffix for {@link #atomicWrite}'s temporary file. */
+    public static String randomSuffix() {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     /** Removes a file if it exists. */

@@ -1,16 +1,12 @@
 package dev.driftless.reconciler.ssh;
 
 import dev.driftless.reconciler.command.RemoteCommand;
-import dev.driftless.reconciler.command.RemoteFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -34,7 +30,6 @@ final class SshHostSession implements HostSession {
     /** More output than this from one command is an error rather than a memory problem. */
     static final int MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
     private static final int MAX_COMMAND_IN_MESSAGE = 200;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final HostTarget target;
     private final SshConnection connection;
@@ -69,58 +64,14 @@ final class SshHostSession implements HostSession {
     }
 
     @Override
-    public void writeFile(String path, byte[] content, int mode) throws HostException {
-        String suffix = HexFormat.of().formatHex(randomBytes());
-        RemoteCommand write = RemoteFiles.atomicWrite(path, mode, suffix);
-        CommandResult r = execute(write.render(), content.clone(), writeTimeout(content.length));
-        if (!r.succeeded()) {
-            throw new HostException(target.name(), HostFailure.Kind.REMOTE_COMMAND_FAILED,
-                "could not write " + path + " on host " + target.name() + " (exit " + r.exitCode() + "): "
-                    + r.firstErrorLine());
-        }
-    }
-
-    @Override
-    public Optional<byte[]> readFile(String path) throws HostException {
-        RemoteCommand read = RemoteFiles.read(path);
-        Raw r = executeRaw(read.render(), null, writeTimeout(0));
-        if (r.exitCode == 0) {
-            return Optional.of(r.stdout);
-        }
-        String err = new String(r.stderr, StandardCharsets.UTF_8).strip();
-        if (r.exitCode == 1 && err.isEmpty()) {
-            return Optional.empty();
-        }
-        throw new HostException(target.name(), HostFailure.Kind.REMOTE_COMMAND_FAILED,
-            "could not read " + path + " on host " + target.name() + " (exit " + r.exitCode + "): " + err);
-    }
-
-    @Override
     public void disconnect() {
         connection.disconnect();
-    }
-
-    private Duration writeTimeout(int bytes) {
-        // Small files: a handful of round-trips. Large ones: allow 1 MiB/s on top.
-        return connectTimeout.multipliedBy(3).plusSeconds(bytes / (1024 * 1024));
-    }
-
-    private static byte[] randomBytes() {
-        byte[] b = new byte[6];
-        RANDOM.nextBytes(b);
-        return b;
-    }
-
-    private CommandResult execute(String rendered, byte[] stdin, Duration timeout) throws HostException {
-        Raw r = executeRaw(rendered, stdin, timeout);
-        return new CommandResult(r.exitCode, new String(r.stdout, StandardCharsets.UTF_8),
-            new String(r.stderr, StandardCharsets.UTF_8), r.duration);
     }
 
     private record Raw(int exitCode, byte[] stdout, byte[] stderr, Duration duration) {
     }
 
-    private Raw executeRaw(String rendered, byte[] stdin, Duration timeout) throws HostException {
+    private CommandResult execute(String rendered, byte[] stdin, Duration timeout) throws HostException {
         checkOpen.run();
         try {
             permits.acquire();
@@ -130,7 +81,9 @@ final class SshHostSession implements HostSession {
                 "interrupted while waiting to run a command on host " + target.name());
         }
         try {
-            return attempt(rendered, stdin, timeout, true);
+            Raw r = attempt(rendered, stdin, timeout, true);
+            return new CommandResult(r.exitCode, new String(r.stdout, StandardCharsets.UTF_8),
+                new String(r.stderr, StandardCharsets.UTF_8), r.duration);
         } finally {
             permits.release();
         }
