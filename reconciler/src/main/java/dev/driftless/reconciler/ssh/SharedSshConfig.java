@@ -32,6 +32,7 @@ final class SharedSshConfig {
 
     private static Config build() {
         DefaultConfig config = new DefaultConfig();
+        config.setLoggerFactory(new SshjLogging());
         // KEEP_ALIVE (keepalive@openssh.com requests) rather than sshj's default HEARTBEAT (ignore
         // messages): only requests get answers, so only they reveal a dead connection.
         config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);

@@ -185,11 +185,14 @@ public final class TestHosts implements AutoCloseable {
         String last = "";
         while (Instant.now().isBefore(deadline)) {
             try {
-                ExecResult r = c.execInContainer("systemctl", "is-active", "ssh", "docker");
-                if (r.getExitCode() == 0) {
+                // One unit per call: `systemctl is-active a b` succeeds as soon as either is active,
+                // which let tests read the host key before ssh (and its key generation) had run.
+                ExecResult ssh = c.execInContainer("systemctl", "is-active", "ssh");
+                ExecResult docker = c.execInContainer("systemctl", "is-active", "docker");
+                if (ssh.getExitCode() == 0 && docker.getExitCode() == 0) {
                     return;
                 }
-                last = r.getStdout().replace('\n', ' ');
+                last = "ssh " + ssh.getStdout().strip() + ", docker " + docker.getStdout().strip();
                 Thread.sleep(250);
             } catch (IOException e) {
                 last = e.getMessage();
