@@ -28,6 +28,8 @@ final class SshConnector {
 
     private static final Logger LOG = LoggerFactory.getLogger(SshConnector.class);
 
+    private static final NoDelaySocketFactory NO_DELAY = new NoDelaySocketFactory();
+
     private final Config config;
     private final ClientKey key;
     private final KnownHostsSource knownHosts;
@@ -55,6 +57,7 @@ final class SshConnector {
         long started = System.nanoTime();
         int timeoutMs = Math.toIntExact(connectTimeout.toMillis());
         SSHClient client = new SSHClient(config);
+        client.setSocketFactory(NO_DELAY);
         client.setConnectTimeout(timeoutMs);
         client.setRemoteCharset(StandardCharsets.UTF_8);
         // Bounds the protocol round-trips after login (opening a channel, the exec request): a host

@@ -80,6 +80,31 @@ class SshHostPoolIT {
     }
 
     @Test
+    void atMostMaxParallelHostsCommandsAreInFlightAtOnce() throws Exception {
+        try (SshHostPool pool = SshHostPool.open(settings.withMaxParallelHosts(2))) {
+            HostSession alpha = pool.session(target("alpha"));
+            out(alpha, "rm", "-f", "/tmp/slots");
+            try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<String>> results = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    results.add(callers.submit(() -> out(alpha, "sh", "-c",
+                        "echo + >> /tmp/slots; sleep 0.3; echo - >> /tmp/slots")));
+                }
+                for (Future<String> f : results) {
+                    f.get();
+                }
+            }
+            int inFlight = 0;
+            int most = 0;
+            for (String line : out(alpha, "cat", "/tmp/slots").split("\n")) {
+                inFlight += line.equals("+") ? 1 : -1;
+                most = Math.max(most, inFlight);
+            }
+            assertThat(most).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aDeadConnectionIsReestablishedOnNextUse() throws Exception {
         try (SshHostPool pool = SshHostPool.open(settings)) {
             HostSession beta = pool.session(target("beta"));
