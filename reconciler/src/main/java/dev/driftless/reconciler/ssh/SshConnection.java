@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.ssh;
 
 import java.net.Socket;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import net.schmizz.sshj.SSHClient;
 import org.slf4j.Logger;
@@ -18,8 +19,15 @@ final class SshConnection {
     record Lease(SSHClient client, boolean fresh) {
     }
 
+    /**
+     * Commands in flight on one connection. OpenSSH refuses an 11th session channel by default
+     * (MaxSessions 10), and a refused channel would look like a broken host.
+     */
+    static final int MAX_CHANNELS = 8;
+
     private final HostTarget target;
     private final SshConnector connector;
+    private final Semaphore channels = new Semaphore(MAX_CHANNELS, true);
     private final ReentrantLock lock = new ReentrantLock();
     private SSHClient client;
 
@@ -45,6 +53,11 @@ final class SshConnection {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Limits the commands in flight on this connection. */
+    Semaphore channels() {
+        return channels;
     }
 
     /** Drops {@code dead} if it is still the current client; the next lease reconnects. */

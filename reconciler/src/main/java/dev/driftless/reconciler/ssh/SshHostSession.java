@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
 import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.connection.channel.OpenFailException;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.connection.channel.direct.Signal;
 import org.slf4j.Logger;
@@ -77,16 +78,28 @@ final class SshHostSession implements HostSession {
             permits.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new HostException(target.name(), HostFailure.Kind.CONNECTION_LOST,
-                "interrupted while waiting to run a command on host " + target.name());
+            throw interruptedWaiting();
+        }
+        try {
+            connection.channels().acquire();
+        } catch (InterruptedException e) {
+            permits.release();
+            Thread.currentThread().interrupt();
+            throw interruptedWaiting();
         }
         try {
             Raw r = attempt(rendered, stdin, timeout, true);
             return new CommandResult(r.exitCode, new String(r.stdout, StandardCharsets.UTF_8),
                 new String(r.stderr, StandardCharsets.UTF_8), r.duration);
         } finally {
+            connection.channels().release();
             permits.release();
         }
+    }
+
+    private HostException interruptedWaiting() {
+        return new HostException(target.name(), HostFailure.Kind.CONNECTION_LOST,
+            "interrupted while waiting to run a command on host " + target.name());
     }
 
     private Raw attempt(String rendered, byte[] stdin, Duration timeout, boolean mayRetry) throws HostException {
@@ -95,6 +108,11 @@ final class SshHostSession implements HostSession {
         Session session;
         try {
             session = client.startSession();
+        } catch (OpenFailException e) {
+            // The connection is fine; the host just would not open one more channel on it.
+            throw new HostException(new HostFailure(target.name(), HostFailure.Kind.REMOTE_COMMAND_FAILED,
+                "host " + target.name() + " refused to open an SSH channel (" + describe(e)
+                    + "); check MaxSessions in its sshd_config"), e);
         } catch (Exception e) {
             connection.discard(client);
             if (isTimeout(e)) {

@@ -105,6 +105,41 @@ class SshHostPoolIT {
     }
 
     @Test
+    void aHostRefusingMoreChannelsFailsThoseCommandsButKeepsTheConnection() throws Exception {
+        hosts.exec("beta", "sh", "-c", "echo 'MaxSessions 1' > /etc/ssh/sshd_config.d/00-max-sessions.conf");
+        hosts.exec("beta", "systemctl", "restart", "ssh");
+        try (SshHostPool pool = SshHostPool.open(settings)) {
+            HostSession beta = pool.session(target("beta"));
+            out(beta, "true");
+            List<Object> outcomes = new ArrayList<>();
+            try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<String>> results = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    results.add(callers.submit(() -> out(beta, "sleep", "1")));
+                }
+                for (Future<String> f : results) {
+                    try {
+                        outcomes.add(f.get());
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        outcomes.add(e.getCause());
+                    }
+                }
+            }
+            assertThat(outcomes).contains("");
+            assertThat(outcomes).filteredOn(HostException.class::isInstance).isNotEmpty()
+                .allSatisfy(e -> {
+                    assertThat(((HostException) e).kind()).isEqualTo(HostFailure.Kind.REMOTE_COMMAND_FAILED);
+                    assertThat(((HostException) e).getMessage()).contains("beta").contains("MaxSessions");
+                });
+            assertThat(out(beta, "echo", "ok")).isEqualTo("ok\n");
+            assertThat(pool.connectionsOpened()).isEqualTo(1);
+        } finally {
+            hosts.exec("beta", "rm", "/etc/ssh/sshd_config.d/00-max-sessions.conf");
+            hosts.exec("beta", "systemctl", "restart", "ssh");
+        }
+    }
+
+    @Test
     void aDeadConnectionIsReestablishedOnNextUse() throws Exception {
         try (SshHostPool pool = SshHostPool.open(settings)) {
             HostSession beta = pool.session(target("beta"));
