@@ -108,30 +108,24 @@ class SshHostPoolIT {
     void aHostRefusingMoreChannelsFailsThoseCommandsButKeepsTheConnection() throws Exception {
         hosts.exec("beta", "sh", "-c", "echo 'MaxSessions 1' > /etc/ssh/sshd_config.d/00-max-sessions.conf");
         hosts.exec("beta", "systemctl", "restart", "ssh");
-        try (SshHostPool pool = SshHostPool.open(settings)) {
+        try (SshHostPool pool = SshHostPool.open(settings);
+             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             HostSession beta = pool.session(target("beta"));
             out(beta, "true");
-            List<Object> outcomes = new ArrayList<>();
-            try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
-                List<Future<String>> results = new ArrayList<>();
-                for (int i = 0; i < 3; i++) {
-                    results.add(callers.submit(() -> out(beta, "sleep", "1")));
-                }
-                for (Future<String> f : results) {
-                    try {
-                        outcomes.add(f.get());
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        outcomes.add(e.getCause());
-                    }
-                }
-            }
-            assertThat(outcomes).contains("");
-            assertThat(outcomes).filteredOn(HostException.class::isInstance).isNotEmpty()
-                .allSatisfy(e -> {
-                    assertThat(((HostException) e).kind()).isEqualTo(HostFailure.Kind.REMOTE_COMMAND_FAILED);
-                    assertThat(((HostException) e).getMessage()).contains("beta").contains("MaxSessions");
+            // One command holds the only session the host allows...
+            Future<String> holder = callers.submit(() -> await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> out(beta, "sleep", "2.5"), r -> true));
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                hosts.execResult("beta", "pgrep", "-f", "sleep 2.5").getExitCode() == 0);
+            // ...so the next one is refused a channel, without losing the connection.
+            assertThatThrownBy(() -> beta.run(RemoteCommand.of("true"), Duration.ofSeconds(5)))
+                .isInstanceOfSatisfying(HostException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(HostFailure.Kind.REMOTE_COMMAND_FAILED);
+                    assertThat(e.getMessage()).contains("beta").contains("MaxSessions");
                 });
-            assertThat(out(beta, "echo", "ok")).isEqualTo("ok\n");
+            assertThat(holder.get()).isEmpty();
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .untilAsserted(() -> assertThat(out(beta, "echo", "ok")).isEqualTo("ok\n"));
             assertThat(pool.connectionsOpened()).isEqualTo(1);
         } finally {
             hosts.exec("beta", "rm", "/etc/ssh/sshd_config.d/00-max-sessions.conf");
