@@ -185,13 +185,15 @@ public final class TestHosts implements AutoCloseable {
         String last = "";
         while (Instant.now().isBefore(deadline)) {
             try {
-                ExecResult r = c.execInContainer("systemctl", "is-active", "ssh", "docker");
-                // Measured: the first exec into a fresh container can report exit 0 with no output
-                // before systemd answers, so the units' state is read from what systemctl printed.
-                if (r.getExitCode() == 0 && r.getStdout().strip().equals("active\nactive")) {
+                // One unit per call: `systemctl is-active a b` succeeds as soon as either is active.
+                // Measured: the first exec into a fresh container can also report exit 0 with no
+                // output before systemd answers, so the state is read from what systemctl printed.
+                ExecResult ssh = c.execInContainer("systemctl", "is-active", "ssh");
+                ExecResult docker = c.execInContainer("systemctl", "is-active", "docker");
+                if (ssh.getStdout().strip().equals("active") && docker.getStdout().strip().equals("active")) {
                     return;
                 }
-                last = r.getStdout().replace('\n', ' ');
+                last = "ssh " + ssh.getStdout().strip() + ", docker " + docker.getStdout().strip();
                 Thread.sleep(250);
             } catch (IOException e) {
                 last = e.getMessage();

@@ -1,0 +1,103 @@
+package dev.driftless.reconciler.observe;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.Collections;
+
+/**
+ * One managed container as observed on a host: what it is (from driftless's labels), what it runs
+ * and in what state. The planner pairs these with desired instances by {@link #instance}.
+ *
+ * @param id            full container id
+ * @param name          container name (without Docker's leading slash)
+ * @param image         the image reference it was started from
+ * @param imageId       the image's content id ({@code sha256:…})
+ * @param labels        all labels (driftless's and the image's)
+ * @param environment   {@code dev.driftless.environment}
+ * @param service       {@code dev.driftless.service}
+ * @param instance      {@code dev.driftless.instance}, e.g. api-1
+ * @param fingerprint   {@code dev.driftless.fingerprint}
+ * @param commit        {@code dev.driftless.commit}
+ * @param spec          the decoded {@code dev.driftless.spec} label (empty if absent or unreadable)
+ * @param deployedAt    {@code dev.driftless.deployed-at}
+ * @param state         lifecycle state
+ * @param exitCode      last exit code (0 while running and never exited)
+ * @param startedAt     when it last started
+ * @param finishedAt    when it last exited
+ * @param health        runtime health check status
+ * @param healthOutput  the last health check's output, trimmed to one line, when it has a check
+ * @param restartCount  restarts by the restart policy
+ * @param ipAddress     its address on its network
+ */
+public record ObservedContainer(
+        String id,
+        String name,
+        String image,
+        String imageId,
+        Map<String, String> labels,
+        Optional<String> environment,
+        Optional<String> service,
+        Optional<String> instance,
+        Optional<String> fingerprint,
+        Optional<String> commit,
+        Map<String, String> spec,
+        Optional<Instant> deployedAt,
+        ContainerState state,
+        int exitCode,
+        Optional<Instant> startedAt,
+        Optional<Instant> finishedAt,
+        HealthStatus health,
+        Optional<String> healthOutput,
+        int restartCount,
+        Optional<String> ipAddress) {
+
+    public ObservedContainer {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(imageId, "imageId");
+        labels = Collections.unmodifiableMap(new TreeMap<>(labels));
+        Objects.requireNonNull(environment, "environment");
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(instance, "instance");
+        Objects.requireNonNull(fingerprint, "fingerprint");
+        Objects.requireNonNull(commit, "commit");
+        spec = Collections.unmodifiableMap(new TreeMap<>(spec));
+        Objects.requireNonNull(deployedAt, "deployedAt");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(finishedAt, "finishedAt");
+        Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(healthOutput, "healthOutput");
+        Objects.requireNonNull(ipAddress, "ipAddress");
+    }
+
+    /** The image tag ({@code 1.4.2} of {@code registry:5000/api:1.4.2}); the digest when pinned by digest only; else "latest". */
+    public String version() {
+        return imageVersion(image);
+    }
+
+    public boolean isRunning() {
+        return state == ContainerState.RUNNING;
+    }
+
+    /** Tag of an image reference, ignoring a registry port; digest if there is no tag; "latest" if neither. */
+    public static String imageVersion(String image) {
+        String ref = image;
+        String digest = "";
+        int at = ref.indexOf('@');
+        if (at >= 0) {
+            digest = ref.substring(at + 1);
+            ref = ref.substring(0, at);
+        }
+        int slash = ref.lastIndexOf('/');
+        int colon = ref.lastIndexOf(':');
+        if (colon > slash) {
+            return ref.substring(colon + 1);
+        }
+        return digest.isEmpty() ? "latest" : digest;
+    }
+}

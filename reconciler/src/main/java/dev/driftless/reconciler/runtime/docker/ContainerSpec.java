@@ -1,0 +1,209 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import dev.driftless.reconciler.command.RemoteFiles;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Everything {@code docker run} needs to start one instance, independent of the model (the
+ * reconciler maps desired instances onto it). Plain env values are not secret and go on the
+ * command line; secret values only ever reach the container through {@link #envFile}.
+ *
+ * @param name      container name (Docker's rule: {@code [a-zA-Z0-9][a-zA-Z0-9_.-]+})
+ * @param image     image reference, e.g. {@code registry:5000/api:1.4.2}
+ * @param command   replaces the image's entrypoint when not empty (first word {@code --entrypoint},
+ *                  the rest before {@code args})
+ * @param args      replaces the image's default command when not empty
+ * @param plainEnv  non-secret environment, {@code --env NAME=value}
+ * @param envFile   remote path of the env file carrying the secrets ({@code --env-file})
+ * @param ports     published ports
+ * @param volumes   mounts
+ * @param labels    labels, including driftless's own ({@link ContainerLabels})
+ * @param resources limits
+ * @param restart   restart policy
+ * @param network   user-defined network to attach to
+ * @param health    Docker health check
+ */
+public record ContainerSpec(
+        String name,
+        String image,
+        List<String> command,
+        List<String> args,
+        Map<String, String> plainEnv,
+        Optional<String> envFile,
+        List<Port> ports,
+        List<Mount> volumes,
+        Map<String, String> labels,
+        Resources resources,
+        RestartPolicy restart,
+        Optional<String> network,
+        Optional<HealthCheck> health) {
+
+    /** Docker's rule for container names. */
+    public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+    private static final Pattern ENV_NAME = Pattern.compile("[^=\\s]+");
+
+    public ContainerSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(image, "image");
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("container name '" + name
+                + "' is not valid for Docker: use letters, digits, _ . - (starting with a letter or digit)");
+        }
+        if (image.isBlank() || image.chars().anyMatch(Character::isWhitespace) || image.startsWith("-")) {
+            throw new IllegalArgumentException("container " + name + ": image reference '" + image + "' is not valid");
+        }
+        command = List.copyOf(command);
+        args = List.copyOf(args);
+        plainEnv = sorted(plainEnv);
+        plainEnv.keySet().forEach(k -> {
+            if (!ENV_NAME.matcher(k).matches()) {
+                throw new IllegalArgumentException("container " + name + ": environment variable name '" + k
+                    + "' must not be empty or contain '=' or whitespace");
+            }
+        });
+        Objects.requireNonNull(envFile, "envFile").ifPresent(RemoteFiles::checkPath);
+        ports = List.copyOf(ports);
+        volumes = List.copyOf(volumes);
+        labels = sorted(labels);
+        labels.keySet().forEach(k -> {
+            if (k.isEmpty() || k.contains("=")) {
+                throw new IllegalArgumentException("container " + name + ": label name '" + k
+                    + "' must not be empty or contain '='");
+            }
+        });
+        Objects.requireNonNull(resources, "resources");
+        Objects.requireNonNull(restart, "restart");
+        Objects.requireNonNull(network, "network").ifPresent(n -> {
+            if (!NAME.matcher(n).matches()) {
+                throw new IllegalArgumentException("container " + name + ": network name '" + n + "' is not valid");
+            }
+        });
+        Objects.requireNonNull(health, "health");
+    }
+
+    /** A spec with only a name and image; the builder sets the rest. */
+    public static Builder builder(String name, String image) {
+        return new Builder(name, image);
+    }
+
+    /** A builder starting from this spec. */
+    public Builder toBuilder() {
+        Builder b = new Builder(name, image);
+        b.command = new ArrayList<>(command);
+        b.args = new ArrayList<>(args);
+        b.plainEnv = new LinkedHashMap<>(plainEnv);
+        b.envFile = envFile;
+        b.ports = new ArrayList<>(ports);
+        b.volumes = new ArrayList<>(volumes);
+        b.labels = new LinkedHashMap<>(labels);
+        b.resources = resources;
+        b.restart = restart;
+        b.network = network;
+        b.health = health;
+        return b;
+    }
+
+    private static Map<String, String> sorted(Map<String, String> map) {
+        return Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(map)));
+    }
+
+    /** Builds a {@link ContainerSpec}; defaults: no overrides, no limits, restart unless-stopped. */
+    public static final class Builder {
+        private final String name;
+        private final String image;
+        private List<String> command = new ArrayList<>();
+        private List<String> args = new ArrayList<>();
+        private Map<String, String> plainEnv = new LinkedHashMap<>();
+        private Optional<String> envFile = Optional.empty();
+        private List<Port> ports = new ArrayList<>();
+        private List<Mount> volumes = new ArrayList<>();
+        private Map<String, String> labels = new LinkedHashMap<>();
+        private Resources resources = Resources.none();
+        private RestartPolicy restart = RestartPolicy.unlessStopped();
+        private Optional<String> network = Optional.empty();
+        private Optional<HealthCheck> health = Optional.empty();
+
+        private Builder(String name, String image) {
+            this.name = name;
+            this.image = image;
+        }
+
+        public Builder command(List<String> value) {
+            command = new ArrayList<>(value);
+            return this;
+        }
+
+        public Builder args(List<String> value) {
+            args = new ArrayList<>(value);
+            return this;
+        }
+
+        public Builder env(String key, String value) {
+            plainEnv.put(key, value);
+            return this;
+        }
+
+        public Builder plainEnv(Map<String, String> value) {
+            plainEnv = new LinkedHashMap<>(value);
+            return this;
+        }
+
+        public Builder envFile(String remotePath) {
+            envFile = Optional.of(remotePath);
+            return this;
+        }
+
+        public Builder port(Port port) {
+            ports.add(port);
+            return this;
+        }
+
+        public Builder volume(Mount mount) {
+            volumes.add(mount);
+            return this;
+        }
+
+        public Builder label(String key, String value) {
+            labels.put(key, value);
+            return this;
+        }
+
+        public Builder labels(Map<String, String> value) {
+            labels.putAll(value);
+            return this;
+        }
+
+        public Builder resources(Resources value) {
+            resources = value;
+            return this;
+        }
+
+        public Builder restart(RestartPolicy value) {
+            restart = value;
+            return this;
+        }
+
+        public Builder network(String value) {
+            network = Optional.of(value);
+            return this;
+        }
+
+        public Builder health(HealthCheck value) {
+            health = Optional.of(value);
+            return this;
+        }
+
+        public ContainerSpec build() {
+            return new ContainerSpec(name, image, command, args, plainEnv, envFile, ports, volumes, labels,
+                resources, restart, network, health);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import dev.driftless.reconciler.command.RemoteCommand;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The Docker CLI commands driftless runs on hosts, built as {@link RemoteCommand} values. Each is
+ * unit-tested as an exact string; every value from the repo is one quoted argv word.
+ */
+public final class DockerCommands {
+
+    private DockerCommands() {
+    }
+
+    /**
+     * The observation command: the Docker server version on the first line, then
+     * {@code docker inspect} of every container labelled {@code dev.driftless.managed=true} (all
+     * states). With no such container there is nothing after the version line ({@code xargs -r}).
+     */
+    public static RemoteCommand observe() {
+        return RemoteCommand.of("docker", "version", "--format", "{{.Server.Version}}")
+            .and(RemoteCommand.of("docker", "ps", "--all", "--quiet", "--no-trunc",
+                    "--filter", "label=" + ContainerLabels.MANAGED + "=" + ContainerLabels.MANAGED_VALUE)
+                .pipe(RemoteCommand.of("xargs", "-r", "docker", "inspect", "--type", "container")));
+    }
+
+    /** Pulls an image; prints only its reference. */
+    public static RemoteCommand pull(String image) {
+        return RemoteCommand.of("docker", "pull", "--quiet", image);
+    }
+
+    /** Prints the local image's id; exits non-zero when the host does not have the image. */
+    public static RemoteCommand imageId(String image) {
+        return RemoteCommand.of("docker", "image", "inspect", "--format", "{{.Id}}", image);
+    }
+
+    /** Starts a container detached from a spec; prints the new container's id. */
+    public static RemoteCommand run(ContainerSpec spec) {
+        RemoteCommand.Argv.Builder b = RemoteCommand.builder("docker").add("run", "--detach", "--name", spec.name());
+        spec.labels().forEach((k, v) -> b.add("--label", k + "=" + v));
+        spec.plainEnv().forEach((k, v) -> b.add("--env", k + "=" + v));
+        spec.envFile().ifPresent(f -> b.add("--env-file", f));
+        spec.ports().forEach(p -> b.add("--publish", p.render()));
+        spec.volumes().forEach(m -> b.add("--mount", m.render()));
+        Resources r = spec.resources();
+        r.memoryBytes().ifPresent(m -> b.add("--memory", Long.toString(m)));
+        r.cpus().ifPresent(c -> b.add("--cpus", c.toPlainString()));
+        r.nofile().ifPresent(n -> b.add("--ulimit", "nofile=" + n + ":" + n));
+        b.add("--restart", spec.restart().render());
+        spec.network().ifPresent(n -> b.add("--network", n));
+        spec.health().ifPresent(h -> b.add(
+            "--health-cmd", h.test().render(),
+            "--health-interval", HealthCheck.goDuration(h.interval()),
+            "--health-timeout", HealthCheck.goDuration(h.timeout()),
+            "--health-retries", Integer.toString(h.retries()),
+            "--health-start-period", HealthCheck.goDuration(h.startPeriod())));
+        List<String> command = spec.command();
+        if (!command.isEmpty()) {
+            b.add("--entrypoint", command.get(0));
+        }
+        b.add(spec.image());
+        if (command.size() > 1) {
+            b.addAll(command.subList(1, command.size()));
+        }
+        b.addAll(spec.args());
+        return b.build();
+    }
+
+    /** Stops a container: SIGTERM, then SIGKILL after {@code timeout} (whole seconds, rounded up). */
+    public static RemoteCommand stop(String container, Duration timeout) {
+        long seconds = (timeout.toMillis() + 999) / 1000;
+        return RemoteCommand.of("docker", "stop", "--time", Long.toString(seconds), container);
+    }
+
+    /** Starts a stopped container. */
+    public static RemoteCommand start(String container) {
+        return RemoteCommand.of("docker", "start", container);
+    }
+
+    /** Removes a container, stopping it first if it runs. */
+    public static RemoteCommand remove(String container) {
+        return RemoteCommand.of("docker", "rm", "--force", container);
+    }
+
+    /** Renames a container (start-first rollouts keep the old one aside until the new one is healthy). */
+    public static RemoteCommand rename(String container, String newName) {
+        return RemoteCommand.of("docker", "rename", container, newName);
+    }
+
+    /** {@code docker inspect} of one container, as a JSON array. */
+    public static RemoteCommand inspect(String container) {
+        return RemoteCommand.of("docker", "inspect", "--type", "container", container);
+    }
+
+    /** The last {@code lines} lines of a container's output, with timestamps; the container's stderr stays on stderr. */
+    public static RemoteCommand logs(String container, int lines) {
+        if (lines < 1) {
+            throw new IllegalArgumentException("lines must be positive");
+        }
+        return RemoteCommand.of("docker", "logs", "--timestamps", "--tail", Integer.toString(lines), container);
+    }
+
+    /** Runs {@code argv} inside a running container (command health probes). */
+    public static RemoteCommand exec(String container, List<String> argv) {
+        if (argv.isEmpty()) {
+            throw new IllegalArgumentException("exec needs a command");
+        }
+        return RemoteCommand.builder("docker").add("exec", container).addAll(argv).build();
+    }
+
+    /**
+     * Creates a user-defined network unless it exists, labelled as driftless's. Idempotent:
+     * succeeds when the network is already there.
+     */
+    public static RemoteCommand createNetwork(String network) {
+        if (!ContainerSpec.NAME.matcher(network).matches()) {
+            throw new IllegalArgumentException("network name '" + network + "' is not valid");
+        }
+        return RemoteCommand.of("docker", "network", "inspect", network).stdoutTo("/dev/null").stderrTo("/dev/null")
+            .or(RemoteCommand.of("docker", "network", "create", "--label",
+                ContainerLabels.MANAGED + "=" + ContainerLabels.MANAGED_VALUE, network));
+    }
+}

@@ -1,0 +1,149 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.driftless.reconciler.observe.ContainerState;
+import dev.driftless.reconciler.observe.HealthStatus;
+import dev.driftless.reconciler.observe.ObservedContainer;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads {@code docker inspect} JSON into {@link ObservedContainer}s, keeping only containers
+ * labelled {@code dev.driftless.managed=true}. Accepts several arrays in a row (xargs may split a
+ * long id list over several inspect calls) and empty input (no managed containers).
+ */
+public final class DockerInspectParser {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_HEALTH_OUTPUT = 300;
+
+    private DockerInspectParser() {
+    }
+
+    /**
+     * @throws IllegalArgumentException when the text is not docker inspect output
+     */
+    public static List<ObservedContainer> parse(String json) {
+        List<ObservedContainer> out = new ArrayList<>();
+        if (json.isBlank()) {
+            return out;
+        }
+        try (JsonParser parser = JSON.createParser(json);
+             MappingIterator<JsonNode> arrays = JSON.readValues(parser, JsonNode.class)) {
+            while (arrays.hasNextValue()) {
+                JsonNode array = arrays.nextValue();
+                if (!array.isArray()) {
+                    throw new IllegalArgumentException("expected a JSON array of containers");
+                }
+                for (JsonNode c : array) {
+                    Map<String, String> labels = labels(c.path("Config").path("Labels"));
+                    if (ContainerLabels.isManaged(labels)) {
+                        out.add(container(c, labels));
+                    }
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        } catch (RuntimeException e) {
+            if (e.getCause() instanceof JsonProcessingException j) {
+                throw new IllegalArgumentException("not JSON: " + j.getOriginalMessage());
+            }
+            throw e;
+        }
+        return out;
+    }
+
+    private static ObservedContainer container(JsonNode c, Map<String, String> labels) {
+        JsonNode state = c.path("State");
+        JsonNode health = state.path("Health");
+        String name = c.path("Name").asText("");
+        return new ObservedContainer(
+            c.path("Id").asText(""),
+            name.startsWith("/") ? name.substring(1) : name,
+            c.path("Config").path("Image").asText(""),
+            c.path("Image").asText(""),
+            labels,
+            label(labels, ContainerLabels.ENVIRONMENT),
+            label(labels, ContainerLabels.SERVICE),
+            label(labels, ContainerLabels.INSTANCE),
+            label(labels, ContainerLabels.FINGERPRINT),
+            label(labels, ContainerLabels.COMMIT),
+            label(labels, ContainerLabels.SPEC).map(SpecLabel::decode).orElse(Map.of()),
+            label(labels, ContainerLabels.DEPLOYED_AT).flatMap(DockerInspectParser::instant),
+            ContainerState.fromDocker(state.path("Status").asText("")),
+            state.path("ExitCode").asInt(0),
+            instant(state.path("StartedAt").asText("")),
+            instant(state.path("FinishedAt").asText("")),
+            health.isObject() ? HealthStatus.fromDocker(health.path("Status").asText("")) : HealthStatus.NONE,
+            lastHealthOutput(health),
+            c.path("RestartCount").asInt(0),
+            ipAddress(c));
+    }
+
+    private static Map<String, String> labels(JsonNode node) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (node.isObject()) {
+            node.properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText("")));
+        }
+        return labels;
+    }
+
+    private static Optional<String> label(Map<String, String> labels, String key) {
+        return Optional.ofNullable(labels.get(key)).filter(v -> !v.isEmpty());
+    }
+
+    /** Docker writes "0001-01-01T00:00:00Z" for "never". */
+    private static Optional<Instant> instant(String text) {
+        if (text.isEmpty() || text.startsWith("0001-01-01")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(text));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> lastHealthOutput(JsonNode health) {
+        JsonNode log = health.path("Log");
+        if (!log.isArray() || log.isEmpty()) {
+            return Optional.empty();
+        }
+        String output = log.get(log.size() - 1).path("Output").asText("").strip().replaceAll("\\s+", " ");
+        if (output.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(output.length() <= MAX_HEALTH_OUTPUT ? output : output.substring(0, MAX_HEALTH_OUTPUT) + "…");
+    }
+
+    /** The address on the network the container was attached to by name, else the first one it has. */
+    private static Optional<String> ipAddress(JsonNode c) {
+        JsonNode networks = c.path("NetworkSettings").path("Networks");
+        String mode = c.path("HostConfig").path("NetworkMode").asText("");
+        String ip = networks.path(mode).path("IPAddress").asText("");
+        if (!ip.isEmpty()) {
+            return Optional.of(ip);
+        }
+        if (networks.isObject()) {
+            for (Map.Entry<String, JsonNode> e : networks.properties()) {
+                String candidate = e.getValue().path("IPAddress").asText("");
+                if (!candidate.isEmpty()) {
+                    return Optional.of(candidate);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

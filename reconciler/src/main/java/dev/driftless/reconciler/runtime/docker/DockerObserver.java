@@ -1,0 +1,77 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.observe.RuntimeListing;
+import dev.driftless.reconciler.observe.RuntimeObserver;
+import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.reconciler.ssh.HostException;
+import dev.driftless.reconciler.ssh.HostFailure;
+import dev.driftless.reconciler.ssh.HostTarget;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Observes a Docker host with {@link DockerCommands#observe()} and reads the answer: the server
+ * version, then the inspected managed containers. Tells a missing, stopped or forbidden Docker
+ * apart, each with a message saying what to fix.
+ */
+public final class DockerObserver implements RuntimeObserver {
+
+    @Override
+    public RemoteCommand command() {
+        return DockerCommands.observe();
+    }
+
+    @Override
+    public RuntimeListing interpret(HostTarget host, CommandResult result) throws HostException {
+        String stderr = result.stderr();
+        String lower = stderr.toLowerCase(Locale.ROOT);
+        if (lower.contains("permission denied") && lower.contains("docker")) {
+            throw failure(host, HostFailure.Kind.RUNTIME_PERMISSION_DENIED,
+                "user " + host.user() + " on host " + host.name() + " may not use Docker (permission denied on the "
+                    + "Docker socket): add it to the docker group (usermod -aG docker " + host.user()
+                    + "); driftless logs in again on its next attempt");
+        }
+        if (lower.contains("cannot connect to the docker daemon") || lower.contains("is the docker daemon running")) {
+            throw failure(host, HostFailure.Kind.RUNTIME_UNAVAILABLE,
+                "Docker is not running on host " + host.name() + ": " + firstLine(stderr));
+        }
+        if (result.exitCode() == 127 || lower.contains("docker: not found") || lower.contains("docker: command not found")) {
+            throw failure(host, HostFailure.Kind.RUNTIME_MISSING,
+                "Docker is not installed on host " + host.name() + " (no docker command for user " + host.user() + ")");
+        }
+        List<String> otherErrors = stderr.lines()
+            .filter(l -> !l.isBlank())
+            // A container removed between `docker ps` and `docker inspect` is simply gone.
+            .filter(l -> !l.contains("No such object") && !l.contains("No such container"))
+            .toList();
+        boolean onlyVanished = otherErrors.isEmpty() && (result.exitCode() == 0 || result.exitCode() == 123);
+        if (!onlyVanished) {
+            throw failure(host, HostFailure.Kind.RUNTIME_PROTOCOL,
+                "observing Docker on host " + host.name() + " failed (exit " + result.exitCode() + "): "
+                    + (otherErrors.isEmpty() ? result.firstErrorLine() : otherErrors.get(0).strip()));
+        }
+        String stdout = result.stdout();
+        int newline = stdout.indexOf('\n');
+        String version = (newline < 0 ? stdout : stdout.substring(0, newline)).strip();
+        if (version.isEmpty()) {
+            throw failure(host, HostFailure.Kind.RUNTIME_PROTOCOL,
+                "Docker on host " + host.name() + " did not report its version");
+        }
+        String json = newline < 0 ? "" : stdout.substring(newline + 1);
+        try {
+            return new RuntimeListing(version, DockerInspectParser.parse(json));
+        } catch (IllegalArgumentException e) {
+            throw failure(host, HostFailure.Kind.RUNTIME_PROTOCOL,
+                "could not read docker inspect output from host " + host.name() + ": " + e.getMessage());
+        }
+    }
+
+    private static HostException failure(HostTarget host, HostFailure.Kind kind, String message) {
+        return new HostException(new HostFailure(host.name(), kind, message));
+    }
+
+    private static String firstLine(String text) {
+        return text.strip().lines().findFirst().orElse("").strip();
+    }
+}

@@ -1,0 +1,171 @@
+package dev.driftless.reconciler.ssh;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import net.schmizz.sshj.Config;
+import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.transport.verification.HostKeyVerifier;
+import net.schmizz.sshj.userauth.UserAuthException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens one authenticated SSH connection to a host: TCP connect, handshake with the host key
+ * checked against the pins, public-key login — all within the connect timeout — and turns every
+ * way that can fail into a {@link HostFailure}.
+ */
+final class SshConnector {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SshConnector.class);
+
+    private static final NoDelaySocketFactory NO_DELAY = new NoDelaySocketFactory();
+
+    private final Config config;
+    private final ClientKey key;
+    private final KnownHostsSource knownHosts;
+    private final Duration connectTimeout;
+    private final Duration keepAlive;
+    private final Deadlines deadlines;
+    private final AtomicInteger opened = new AtomicInteger();
+
+    SshConnector(Config config, ClientKey key, KnownHostsSource knownHosts, Duration connectTimeout,
+                 Duration keepAlive, Deadlines deadlines) {
+        this.config = config;
+        this.key = key;
+        this.knownHosts = knownHosts;
+        this.connectTimeout = connectTimeout;
+        this.keepAlive = keepAlive;
+        this.deadlines = deadlines;
+    }
+
+    /** Connections opened so far (for the benchmark and the reuse tests). */
+    int opened() {
+        return opened.get();
+    }
+
+    SSHClient connect(HostTarget target) throws HostException {
+        long started = System.nanoTime();
+        int timeoutMs = Math.toIntExact(connectTimeout.toMillis());
+        SSHClient client = new SSHClient(config);
+        client.setSocketFactory(NO_DELAY);
+        client.setConnectTimeout(timeoutMs);
+        client.setRemoteCharset(StandardCharsets.UTF_8);
+        // Bounds the protocol round-trips after login (opening a channel, the exec request): a host
+        // that stops answering them is as unreachable as one that does not answer a connect.
+        client.getTransport().setTimeoutMs(timeoutMs);
+        client.getConnection().setTimeoutMs(timeoutMs);
+        client.getConnection().getKeepAlive().setKeepAliveInterval(Math.toIntExact(keepAlive.toSeconds()));
+        PinnedHostKey verifier = new PinnedHostKey(target, new HostKeyPolicy(knownHosts.current(), knownHosts.configured()));
+        client.addHostKeyVerifier(verifier);
+        try (Deadlines.Deadline deadline = deadlines.start(connectTimeout, () -> SshConnection.abort(client))) {
+            try {
+                client.connect(target.address(), target.port());
+                client.authPublickey(target.user(), key.provider());
+            } catch (UserAuthException e) {
+                SshConnection.abort(client);
+                if (deadline.fired()) {
+                    throw timedOut(target, e);
+                }
+                throw new HostException(new HostFailure(target.name(), HostFailure.Kind.AUTH_FAILED,
+                    "host " + target.name() + " (" + target.endpoint() + ") refused driftless's key "
+                        + key.description() + " (" + key.file() + ") for user " + target.user()
+                        + ": add its public key to ~" + target.user() + "/.ssh/authorized_keys on the host"), e);
+            } catch (IOException | RuntimeException e) {
+                SshConnection.abort(client);
+                Optional<HostFailure> refusal = verifier.refusal();
+                if (refusal.isPresent()) {
+                    throw new HostException(refusal.get(), e);
+                }
+                if (deadline.fired()) {
+                    throw timedOut(target, e);
+                }
+                throw new HostException(unreachable(target, e), e);
+            }
+            if (!deadline.cancel()) {
+                SshConnection.abort(client);
+                throw timedOut(target, null);
+            }
+        }
+        opened.incrementAndGet();
+        LOG.info("connected to {} ({}) in {} ms", target.name(), target.endpoint(),
+            (System.nanoTime() - started) / 1_000_000);
+        return client;
+    }
+
+    private HostException timedOut(HostTarget target, Exception cause) {
+        HostFailure f = new HostFailure(target.name(), HostFailure.Kind.UNREACHABLE,
+            "host " + target.name() + " (" + target.endpoint() + ") did not complete the SSH handshake and login within "
+                + seconds(connectTimeout));
+        return cause == null ? new HostException(f) : new HostException(f, cause);
+    }
+
+    private HostFailure unreachable(HostTarget target, Throwable e) {
+        String why = switch (rootCause(e)) {
+            case ConnectException c -> "connection refused (is sshd listening on port " + target.port() + "?)";
+            case NoRouteToHostException n -> "no route to host";
+            case UnknownHostException u -> "cannot resolve " + target.address();
+            case SocketTimeoutException s -> "no answer within " + seconds(connectTimeout);
+            case Throwable t -> t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        };
+        return new HostFailure(target.name(), HostFailure.Kind.UNREACHABLE,
+            "host " + target.name() + " (" + target.endpoint() + ") is unreachable: " + why);
+    }
+
+    static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /** Accepts exactly the pinned key, and remembers why it refused another. */
+    private static final class PinnedHostKey implements HostKeyVerifier {
+        private final HostTarget target;
+        private final HostKeyPolicy policy;
+        private final AtomicReference<HostFailure> refusal = new AtomicReference<>();
+
+        PinnedHostKey(HostTarget target, HostKeyPolicy policy) {
+            this.target = target;
+            this.policy = policy;
+        }
+
+        @Override
+        public boolean verify(String hostname, int port, PublicKey key) {
+            HostKey offered;
+            try {
+                offered = HostKey.of(key);
+            } catch (IllegalArgumentException e) {
+                refusal.set(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_UNKNOWN,
+                    "host " + target.name() + " offered a host key driftless cannot pin: " + e.getMessage()));
+                return false;
+            }
+            Optional<HostFailure> verdict = policy.check(target, offered);
+            verdict.ifPresent(refusal::set);
+            return verdict.isEmpty();
+        }
+
+        @Override
+        public List<String> findExistingAlgorithms(String hostname, int port) {
+            return policy.preferredAlgorithms(target);
+        }
+
+        Optional<HostFailure> refusal() {
+            return Optional.ofNullable(refusal.get());
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class DockerCommandsTest {
+
+    @Test
+    void observeListsManagedContainersInOneInvocation() {
+        assertThat(DockerCommands.observe().render()).isEqualTo(
+            "docker version --format '{{.Server.Version}}' && "
+                + "docker ps --all --quiet --no-trunc --filter label=dev.driftless.managed=true "
+                + "| xargs -r docker inspect --type container");
+    }
+
+    @Test
+    void pull() {
+        assertThat(DockerCommands.pull("registry:5000/api:1.4.2").render())
+            .isEqualTo("docker pull --quiet registry:5000/api:1.4.2");
+    }
+
+    @Test
+    void imageId() {
+        assertThat(DockerCommands.imageId("api:1.4.2").render())
+            .isEqualTo("docker image inspect --format '{{.Id}}' api:1.4.2");
+    }
+
+    @Test
+    void runWithOnlyNameAndImage() {
+        assertThat(DockerCommands.run(ContainerSpec.builder("api-1", "api:1.0").build()).render())
+            .isEqualTo("docker run --detach --name api-1 --restart unless-stopped api:1.0");
+    }
+
+    @Test
+    void runRendersEveryOptionOfTheSpec() {
+        ContainerSpec spec = ContainerSpec.builder("api-1", "registry:5000/api:1.4.2")
+            .command(List.of("/bin/busybox", "httpd"))
+            .args(List.of("-f", "-p", "8080"))
+            .env("LOG_LEVEL", "info")
+            .env("GREETING", "hello world")
+            .envFile(".driftless/env/api-1.env")
+            .port(Port.tcp(8080, 8080))
+            .port(new Port(53, 5353, Port.Protocol.UDP, Optional.of("127.0.0.1")))
+            .port(new Port(9000, 9000, Port.Protocol.TCP, Optional.of("::1")))
+            .volume(Mount.volume("api-data", "/data"))
+            .volume(Mount.bind("/etc/ssl/certs", "/certs", true))
+            .volume(new Mount(Mount.Type.TMPFS, "", "/tmp", false))
+            .labels(ContainerLabels.forInstance("production", "api", "api-1", "f1e2", "abc123",
+                java.util.Map.of("image", "registry:5000/api:1.4.2"), java.time.Instant.parse("2026-01-02T03:04:05.678Z")))
+            .resources(new Resources(OptionalLong.of(536870912), Optional.of(new BigDecimal("0.5")), OptionalLong.of(4096)))
+            .restart(new RestartPolicy(RestartPolicy.Mode.ON_FAILURE, 3))
+            .network("driftless")
+            .health(new HealthCheck(new HealthCheck.Exec(List.of("wget", "-q", "-O", "-", "http://localhost:8080/healthz")),
+                Duration.ofSeconds(5), Duration.ofMillis(1500), 3, Duration.ofSeconds(10)))
+            .build();
+        assertThat(DockerCommands.run(spec).render()).isEqualTo("docker run --detach --name api-1"
+            + " --label dev.driftless.commit=abc123"
+            + " --label dev.driftless.deployed-at=2026-01-02T03:04:05Z"
+            + " --label dev.driftless.environment=production"
+            + " --label dev.driftless.fingerprint=f1e2"
+            + " --label dev.driftless.instance=api-1"
+            + " --label dev.driftless.managed=true"
+            + " --label dev.driftless.service=api"
+            + " --label 'dev.driftless.spec={\"image\":\"registry:5000/api:1.4.2\"}'"
+            + " --env 'GREETING=hello world' --env LOG_LEVEL=info"
+            + " --env-file .driftless/env/api-1.env"
+            + " --publish 8080:8080 --publish 127.0.0.1:53:5353/udp --publish '[::1]:9000:9000'"
+            + " --mount type=volume,source=api-data,target=/data"
+            + " --mount type=bind,source=/etc/ssl/certs,target=/certs,readonly"
+            + " --mount type=tmpfs,target=/tmp"
+            + " --memory 536870912 --cpus 0.5 --ulimit nofile=4096:4096"
+            + " --restart on-failure:3 --network driftless"
+            + " --health-cmd 'wget -q -O - http://localhost:8080/healthz'"
+            + " --health-interval 5s --health-timeout 1500ms --health-retries 3 --health-start-period 10s"
+            + " --entrypoint /bin/busybox registry:5000/api:1.4.2 httpd -f -p 8080");
+    }
+
+    @Test
+    void runQuotesEveryValueFromTheRepoAsOneWord() {
+        ContainerSpec spec = ContainerSpec.builder("evil-1", "img:1")
+            .env("A", "$(touch /tmp/pwned)")
+            .env("B", "x'; rm -rf ~; echo '")
+            .label("note", "`id`\nline2")
+            .args(List.of("; rm -rf ~", "\"q\""))
+            .build();
+        assertThat(DockerCommands.run(spec).render()).isEqualTo("docker run --detach --name evil-1"
+            + " --label 'note=`id`\nline2'"
+            + " --env 'A=$(touch /tmp/pwned)' --env 'B=x'\\''; rm -rf ~; echo '\\'''"
+            + " --restart unless-stopped img:1 '; rm -rf ~' '\"q\"'");
+    }
+
+    @Test
+    void aShellHealthCheckIsPassedAsWritten() {
+        ContainerSpec spec = ContainerSpec.builder("w-1", "img:1")
+            .health(new HealthCheck(new HealthCheck.Shell("test -f /tmp/ok || exit 1"), Duration.ofSeconds(2),
+                Duration.ofSeconds(1), 1, Duration.ZERO))
+            .build();
+        assertThat(DockerCommands.run(spec).render()).contains(
+            "--health-cmd 'test -f /tmp/ok || exit 1' --health-interval 2s --health-timeout 1s --health-retries 1"
+                + " --health-start-period 0s");
+    }
+
+    @Test
+    void argsWithoutEntrypointReplaceTheImageCommand() {
+        assertThat(DockerCommands.run(ContainerSpec.builder("w-1", "img:1").args(List.of("sleep", "60")).build()).render())
+            .isEqualTo("docker run --detach --name w-1 --restart unless-stopped img:1 sleep 60");
+    }
+
+    @Test
+    void stopRoundsTheTimeoutUpToSeconds() {
+        assertThat(DockerCommands.stop("api-1", Duration.ofSeconds(30)).render()).isEqualTo("docker stop --time 30 api-1");
+        assertThat(DockerCommands.stop("api-1", Duration.ofMillis(1500)).render()).isEqualTo("docker stop --time 2 api-1");
+    }
+
+    @Test
+    void start() {
+        assertThat(DockerCommands.start("api-1").render()).isEqualTo("docker start api-1");
+    }
+
+    @Test
+    void remove() {
+        assertThat(DockerCommands.remove("api-1").render()).isEqualTo("docker rm --force api-1");
+    }
+
+    @Test
+    void rename() {
+        assertThat(DockerCommands.rename("api-1", "api-1-old").render()).isEqualTo("docker rename api-1 api-1-old");
+    }
+
+    @Test
+    void inspect() {
+        assertThat(DockerCommands.inspect("api-1").render()).isEqualTo("docker inspect --type container api-1");
+    }
+
+    @Test
+    void logs() {
+        assertThat(DockerCommands.logs("api-1", 100).render()).isEqualTo("docker logs --timestamps --tail 100 api-1");
+        assertThatThrownBy(() -> DockerCommands.logs("api-1", 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void execRunsTheProbeArgvVerbatim() {
+        assertThat(DockerCommands.exec("api-1", List.of("sh", "-c", "test -f /ready && echo $X")).render())
+            .isEqualTo("docker exec api-1 sh -c 'test -f /ready && echo $X'");
+    }
+
+    @Test
+    void createNetworkIsIdempotent() {
+        assertThat(DockerCommands.createNetwork("driftless").render()).isEqualTo(
+            "docker network inspect driftless > /dev/null 2> /dev/null"
+                + " || docker network create --label dev.driftless.managed=true driftless");
+        assertThatThrownBy(() -> DockerCommands.createNetwork("bad name")).isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.driftless.reconciler.observe.ContainerState;
+import dev.driftless.reconciler.observe.HealthStatus;
+import dev.driftless.reconciler.observe.ObservedContainer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Fixture: real {@code docker inspect} output of a healthy, an unhealthy, an exited and an unmanaged container. */
+class DockerInspectParserTest {
+
+    static String fixture(String name) throws IOException {
+        try (InputStream in = DockerInspectParserTest.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void managedContainersAreReportedAndUnmanagedOnesAreNot() throws IOException {
+        List<ObservedContainer> containers = DockerInspectParser.parse(fixture("inspect-mixed.json"));
+        assertThat(containers).extracting(ObservedContainer::name).containsExactly("fx-api-1", "fx-api-2", "fx-worker-1");
+    }
+
+    @Test
+    void labelsBecomeIdentityFingerprintCommitAndSpec() throws IOException {
+        ObservedContainer api1 = DockerInspectParser.parse(fixture("inspect-mixed.json")).get(0);
+        assertThat(api1.id()).hasSize(64);
+        assertThat(api1.image()).isEqualTo("driftless/sample-svc:1.0.0");
+        assertThat(api1.version()).isEqualTo("1.0.0");
+        assertThat(api1.imageId()).startsWith("sha256:");
+        assertThat(api1.environment()).contains("production");
+        assertThat(api1.service()).contains("api");
+        assertThat(api1.instance()).contains("api-1");
+        assertThat(api1.fingerprint()).contains("fp1");
+        assertThat(api1.commit()).contains("c0ffee1");
+        assertThat(api1.spec()).isEqualTo(Map.of("image", "driftless/sample-svc:1.0.0", "env.LOG_LEVEL", "info"));
+        assertThat(api1.deployedAt()).contains(Instant.parse("2026-01-02T03:04:05Z"));
+        assertThat(api1.labels()).containsEntry("org.opencontainers.image.version", "1.0.0");
+    }
+
+    @Test
+    void stateHealthAndAddressAreRead() throws IOException {
+        List<ObservedContainer> c = DockerInspectParser.parse(fixture("inspect-mixed.json"));
+        ObservedContainer healthy = c.get(0);
+        assertThat(healthy.state()).isEqualTo(ContainerState.RUNNING);
+        assertThat(healthy.isRunning()).isTrue();
+        assertThat(healthy.health()).isEqualTo(HealthStatus.HEALTHY);
+        assertThat(healthy.startedAt()).isPresent();
+        assertThat(healthy.finishedAt()).isEmpty();
+        assertThat(healthy.ipAddress()).contains("172.17.0.2");
+
+        ObservedContainer unhealthy = c.get(1);
+        assertThat(unhealthy.health()).isEqualTo(HealthStatus.UNHEALTHY);
+        assertThat(unhealthy.healthOutput()).contains("wget: server returned error: HTTP/1.1 404 Not Found");
+
+        ObservedContainer exited = c.get(2);
+        assertThat(exited.state()).isEqualTo(ContainerState.EXITED);
+        assertThat(exited.exitCode()).isEqualTo(3);
+        assertThat(exited.finishedAt()).isPresent();
+        assertThat(exited.health()).isEqualTo(HealthStatus.NONE);
+        assertThat(exited.healthOutput()).isEmpty();
+        assertThat(exited.ipAddress()).isEmpty();
+        assertThat(exited.fingerprint()).isEmpty();
+        assertThat(exited.spec()).isEmpty();
+    }
+
+    @Test
+    void noOutputMeansNoContainers() {
+        assertThat(DockerInspectParser.parse("")).isEmpty();
+        assertThat(DockerInspectParser.parse("\n")).isEmpty();
+        assertThat(DockerInspectParser.parse("[]\n")).isEmpty();
+    }
+
+    @Test
+    void severalArraysInARowAreAllRead() throws IOException {
+        String one = fixture("inspect-mixed.json");
+        assertThat(DockerInspectParser.parse(one + one)).hasSize(6);
+    }
+
+    @Test
+    void somethingElseIsRefused() {
+        assertThatThrownBy(() -> DockerInspectParser.parse("Error: oops")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DockerInspectParser.parse("{\"a\":1}")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void missingFieldsDoNotBreakParsing() {
+        List<ObservedContainer> c = DockerInspectParser.parse(
+            "[{\"Id\":\"x\",\"Name\":\"/n\",\"Config\":{\"Labels\":{\"dev.driftless.managed\":\"true\"}},"
+                + "\"State\":{\"Status\":\"brand-new\",\"StartedAt\":\"0001-01-01T00:00:00Z\"}}]");
+        assertThat(c).singleElement().satisfies(o -> {
+            assertThat(o.state()).isEqualTo(ContainerState.UNKNOWN);
+            assertThat(o.startedAt()).isEmpty();
+            assertThat(o.service()).isEmpty();
+            assertThat(o.version()).isEqualTo("latest");
+        });
+    }
+
+    @Test
+    void versionIsTheTagNotTheRegistryPort() {
+        assertThat(ObservedContainer.imageVersion("registry:5000/team/api:1.4.2")).isEqualTo("1.4.2");
+        assertThat(ObservedContainer.imageVersion("registry:5000/team/api")).isEqualTo("latest");
+        assertThat(ObservedContainer.imageVersion("api:2@sha256:abc")).isEqualTo("2");
+        assertThat(ObservedContainer.imageVersion("api@sha256:abc")).isEqualTo("sha256:abc");
+        assertThat(Optional.of(ObservedContainer.imageVersion("api"))).contains("latest");
+    }
+}

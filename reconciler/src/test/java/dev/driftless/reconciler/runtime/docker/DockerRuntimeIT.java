@@ -1,0 +1,227 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.reconciler.ssh.HostException;
+import dev.driftless.reconciler.ssh.HostSession;
+import dev.driftless.reconciler.ssh.HostTarget;
+import dev.driftless.reconciler.ssh.RecordingHostSession;
+import dev.driftless.reconciler.ssh.SshHostPool;
+import dev.driftless.reconciler.ssh.SshSettings;
+import dev.driftless.reconciler.testhosts.TestHosts;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Docker commands against a real dockerd on a test host, driven over SSH by the real pool. */
+class DockerRuntimeIT {
+
+    static final String IMAGE = "driftless/sample-svc:1.0.0";
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+    static final List<String> MARKERS = List.of("/tmp/pwned", "/tmp/pwned-env", "/tmp/pwned-tick", "/tmp/pwned-label",
+        "/tmp/pwned-arg", "/tmp/pwned-name", "/tmp/pwned-exec", "/home/deploy/pwned");
+
+    static TestHosts hosts;
+    static SshHostPool pool;
+    static HostTarget app1;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void start() {
+        hosts = TestHosts.builder().host("app-1").start();
+        hosts.loadImage("app-1", IMAGE);
+        pool = SshHostPool.open(SshSettings.defaults(hosts.deployKeyFile(), Optional.of(hosts.knownHostsFile())));
+        app1 = new HostTarget("app-1", "127.0.0.1", hosts.host("app-1").sshPort(), "deploy", Optional.empty());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pool != null) {
+            pool.close();
+        }
+        if (hosts != null) {
+            hosts.close();
+        }
+    }
+
+    static CommandResult run(HostSession s, RemoteCommand c) throws HostException {
+        return s.run(c, TIMEOUT);
+    }
+
+    static CommandResult ok(HostSession s, RemoteCommand c) throws HostException {
+        CommandResult r = run(s, c);
+        assertThat(r.exitCode()).as("%s\n%s", c.render(), r.stderr()).isZero();
+        return r;
+    }
+
+    /** docker inspect as root through docker exec: independent of the code under test. */
+    static JsonNode inspectAsRoot(String container) throws Exception {
+        return JSON.readTree(hosts.exec("app-1", "docker", "inspect", "--type", "container", container)).get(0);
+    }
+
+    static void assertNothingRanOnTheHost() {
+        for (String marker : MARKERS) {
+            assertThat(hosts.execResult("app-1", "test", "-e", marker).getExitCode()).as(marker + " exists").isEqualTo(1);
+        }
+        assertThat(hosts.execResult("app-1", "test", "-f", "/home/deploy/.ssh/authorized_keys").getExitCode()).isZero();
+    }
+
+    @Test
+    void metacharactersInSpecValuesReachTheContainerVerbatimAndRunNothingOnTheHost() throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("SUBSHELL", "$(touch /tmp/pwned-env)");
+        env.put("SEMICOLON", "; rm -rf ~; touch /home/deploy/pwned");
+        env.put("BACKTICKS", "`touch /tmp/pwned-tick`");
+        env.put("QUOTES", "it's \"quoted\" '' \\ $HOME");
+        env.put("NEWLINE", "line1\nline2");
+        env.put("UNICODE", "日本 😀 grüße");
+        List<String> args = List.of("true", "$(touch /tmp/pwned-arg)", "; rm -rf ~", "`id`", "a\nb", "'", "\"", "*", "~");
+        Map<String, String> spec = Map.of("image", IMAGE, "note", "{\"json\": \"in json\"}");
+        ContainerSpec container = ContainerSpec.builder("meta-1", IMAGE)
+            .command(List.of("/bin/busybox"))
+            .args(args)
+            .plainEnv(env)
+            .labels(ContainerLabels.forInstance("prod", "meta", "meta-1", "fp'1", "c0ffee", spec, Instant.now()))
+            .label("note", "$(touch /tmp/pwned-label)\n'quoted' `x` ; |")
+            .restart(new RestartPolicy(RestartPolicy.Mode.NO, 0))
+            .build();
+        HostSession s = pool.session(app1);
+        ok(s, DockerCommands.run(container));
+
+        JsonNode c = inspectAsRoot("meta-1");
+        List<String> actualEnv = new ArrayList<>();
+        c.path("Config").path("Env").forEach(e -> actualEnv.add(e.asText()));
+        env.forEach((k, v) -> assertThat(actualEnv).contains(k + "=" + v));
+        assertThat(c.path("Path").asText()).isEqualTo("/bin/busybox");
+        List<String> actualArgs = new ArrayList<>();
+        c.path("Args").forEach(a -> actualArgs.add(a.asText()));
+        assertThat(actualArgs).containsExactlyElementsOf(args);
+        JsonNode labels = c.path("Config").path("Labels");
+        assertThat(labels.path("note").asText()).isEqualTo("$(touch /tmp/pwned-label)\n'quoted' `x` ; |");
+        assertThat(labels.path(ContainerLabels.FINGERPRINT).asText()).isEqualTo("fp'1");
+        assertThat(SpecLabel.decode(labels.path(ContainerLabels.SPEC).asText())).isEqualTo(spec);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            assertThat(inspectAsRoot("meta-1").path("State").path("Status").asText()).isEqualTo("exited"));
+        assertThat(inspectAsRoot("meta-1").path("State").path("ExitCode").asInt()).isZero();
+        assertNothingRanOnTheHost();
+        ok(s, DockerCommands.remove("meta-1"));
+    }
+
+    @Test
+    void aContainerNameWithMetacharactersIsRefusedByDockerAndRunsNothing() throws Exception {
+        // ContainerSpec refuses such a name up front; even a hand-built command only quotes it.
+        CommandResult r = run(pool.session(app1),
+            RemoteCommand.of("docker", "run", "--detach", "--name", "$(touch /tmp/pwned-name)", IMAGE));
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.stderr()).contains("Invalid container name");
+        assertNothingRanOnTheHost();
+    }
+
+    @Test
+    void execRunsItsArgvInsideTheContainerVerbatim() throws Exception {
+        HostSession s = pool.session(app1);
+        ok(s, DockerCommands.run(ContainerSpec.builder("exec-1", IMAGE).build()));
+        CommandResult echoed = ok(s, DockerCommands.exec("exec-1", List.of("/bin/busybox", "echo", "$(touch /tmp/pwned-exec)", "`id`")));
+        assertThat(echoed.stdout()).isEqualTo("$(touch /tmp/pwned-exec) `id`\n");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> assertThat(
+            ok(s, DockerCommands.exec("exec-1", List.of("wget", "-q", "-O", "-", "http://localhost:8080/version"))).stdout())
+            .isEqualTo("1.0.0\n"));
+        assertThat(run(s, DockerCommands.exec("exec-1", List.of("/bin/busybox", "test", "-f", "/nope"))).exitCode()).isEqualTo(1);
+        assertNothingRanOnTheHost();
+        ok(s, DockerCommands.remove("exec-1"));
+    }
+
+    @Test
+    void secretsReachTheContainerOnlyThroughThePrivateEnvFile() throws Exception {
+        String secret = "pw-" + UUID.randomUUID() + "-$(touch /tmp/pwned)";
+        RecordingHostSession s = RecordingHostSession.recording(pool.session(app1));
+        s.writeFile(".driftless/env/secret-1.env", DockerEnvFile.render(Map.of("DB_PASSWORD", secret)), 0600);
+        ok(s, DockerCommands.run(ContainerSpec.builder("secret-1", IMAGE).envFile(".driftless/env/secret-1.env")
+            .env("PLAIN", "visible").build()));
+        assertThat(ok(s, DockerCommands.exec("secret-1", List.of("/bin/busybox", "env"))).stdout().lines())
+            .contains("DB_PASSWORD=" + secret, "PLAIN=visible");
+        assertThat(hosts.exec("app-1", "stat", "-c", "%a %U", "/home/deploy/.driftless/env/secret-1.env"))
+            .isEqualTo("600 deploy\n");
+        assertThat(s.renderedCommands()).isNotEmpty().noneMatch(c -> c.contains(secret) || c.contains("pw-"));
+        assertNothingRanOnTheHost();
+        ok(s, DockerCommands.remove("secret-1"));
+    }
+
+    @Test
+    void lifecycleCommandsDriveARealContainer() throws Exception {
+        HostSession s = pool.session(app1);
+        ok(s, DockerCommands.createNetwork("driftless-it"));
+        ok(s, DockerCommands.createNetwork("driftless-it"));
+        assertThat(hosts.exec("app-1", "docker", "network", "inspect", "--format",
+            "{{index .Labels \"dev.driftless.managed\"}}", "driftless-it")).isEqualTo("true\n");
+
+        ContainerSpec spec = ContainerSpec.builder("life-1", IMAGE)
+            .network("driftless-it")
+            .port(Port.tcp(18080, 8080))
+            .volume(Mount.volume("life-data", "/data"))
+            .resources(new Resources(java.util.OptionalLong.of(64L << 20), Optional.of(new java.math.BigDecimal("0.5")),
+                java.util.OptionalLong.of(1024)))
+            .health(new HealthCheck(new HealthCheck.Exec(List.of("wget", "-q", "-O", "/dev/null", "http://localhost:8080/healthz")),
+                Duration.ofSeconds(1), Duration.ofSeconds(2), 2, Duration.ZERO))
+            .build();
+        String id = ok(s, DockerCommands.run(spec)).stdout().strip();
+        assertThat(id).matches("[0-9a-f]{64}");
+        JsonNode c = inspectAsRoot("life-1");
+        assertThat(c.path("HostConfig").path("Memory").asLong()).isEqualTo(64L << 20);
+        assertThat(c.path("HostConfig").path("NanoCpus").asLong()).isEqualTo(500_000_000L);
+        assertThat(c.path("HostConfig").path("Ulimits").get(0).path("Hard").asLong()).isEqualTo(1024);
+        assertThat(c.path("HostConfig").path("RestartPolicy").path("Name").asText()).isEqualTo("unless-stopped");
+        assertThat(c.path("Mounts").get(0).path("Name").asText()).isEqualTo("life-data");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+            hosts.exec("app-1", "docker", "inspect", "--format", "{{.State.Health.Status}}", "life-1")).isEqualTo("healthy\n"));
+        assertThat(hosts.exec("app-1", "curl", "-sf", "http://127.0.0.1:18080/version")).isEqualTo("1.0.0\n");
+
+        assertThat(ok(s, DockerCommands.logs("life-1", 20)).stdout() + run(s, DockerCommands.logs("life-1", 20)).stderr())
+            .contains("sample-svc 1.0.0 starting");
+        JsonNode viaPool = JSON.readTree(ok(s, DockerCommands.inspect("life-1")).stdout()).get(0);
+        assertThat(viaPool.path("Id").asText()).isEqualTo(id);
+
+        ok(s, DockerCommands.stop("life-1", Duration.ofSeconds(2)));
+        assertThat(inspectAsRoot("life-1").path("State").path("Status").asText()).isEqualTo("exited");
+        ok(s, DockerCommands.start("life-1"));
+        assertThat(inspectAsRoot("life-1").path("State").path("Status").asText()).isEqualTo("running");
+        ok(s, DockerCommands.rename("life-1", "life-1-old"));
+        ok(s, DockerCommands.remove("life-1-old"));
+        assertThat(run(s, DockerCommands.inspect("life-1-old")).exitCode()).isNotZero();
+    }
+
+    @Test
+    void pullFetchesAnImageTheHostDoesNotHave() throws Exception {
+        // Debian's packaged config wants htpasswd auth; this test only needs a plain local registry.
+        hosts.exec("app-1", "sh", "-c", "printf 'version: 0.1\\nstorage:\\n  filesystem:\\n    rootdirectory: "
+            + "/var/lib/docker-registry\\nhttp:\\n  addr: 127.0.0.1:5000\\n' > /tmp/registry.yml");
+        hosts.exec("app-1", "systemd-run", "--unit=driftless-it-registry", "/usr/bin/docker-registry", "serve",
+            "/tmp/registry.yml");
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+            hosts.execResult("app-1", "curl", "-sf", "http://localhost:5000/v2/").getExitCode() == 0);
+        String pushed = "localhost:5000/sample-svc:1.0.0";
+        hosts.exec("app-1", "docker", "tag", IMAGE, pushed);
+        hosts.exec("app-1", "docker", "push", pushed);
+        hosts.exec("app-1", "docker", "rmi", pushed);
+        HostSession s = pool.session(app1);
+        assertThat(run(s, DockerCommands.imageId(pushed)).exitCode()).isNotZero();
+        assertThat(ok(s, DockerCommands.pull(pushed)).stdout().strip()).isEqualTo(pushed);
+        assertThat(ok(s, DockerCommands.imageId(pushed)).stdout().strip()).startsWith("sha256:");
+        CommandResult missing = run(s, DockerCommands.pull("localhost:5000/sample-svc:9.9.9"));
+        assertThat(missing.exitCode()).isNotZero();
+        assertThat(missing.stderr()).contains("not found");
+    }
+}

@@ -1,0 +1,67 @@
+package dev.driftless.reconciler.ssh;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the real {@code ssh-keygen} on this machine to make keys, hashed known_hosts and reference fingerprints. */
+final class SshKeygen {
+
+    private SshKeygen() {
+    }
+
+    /** Generates a key pair at {@code dir/name} ({@code type}: ed25519, rsa, ecdsa); returns the private key file. */
+    static Path generate(Path dir, String name, String type, String passphrase, String... extra) {
+        Path file = dir.resolve(name);
+        List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-t", type, "-N", passphrase, "-C", name + "@test",
+            "-f", file.toString()));
+        cmd.addAll(List.of(extra));
+        run(cmd);
+        return file;
+    }
+
+    /** The public key line of a generated key: {@code type base64 comment}. */
+    static String publicKey(Path privateKey) {
+        try {
+            return Files.readString(Path.of(privateKey + ".pub"), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code ssh-keygen -lf}: e.g. {@code 256 SHA256:abc… comment (ED25519)}. */
+    static String fingerprintLine(Path publicKeyFile) {
+        return run(List.of("ssh-keygen", "-l", "-E", "sha256", "-f", publicKeyFile.toString())).strip();
+    }
+
+    /** Hashes every host name in a known_hosts file in place ({@code ssh-keygen -H}). */
+    static void hash(Path knownHosts) {
+        run(List.of("ssh-keygen", "-H", "-f", knownHosts.toString()));
+        try {
+            Files.deleteIfExists(Path.of(knownHosts + ".old"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String run(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
