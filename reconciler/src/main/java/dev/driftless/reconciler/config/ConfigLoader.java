@@ -1,0 +1,230 @@
+package dev.driftless.reconciler.config;
+
+import dev.driftless.model.FieldReader;
+import dev.driftless.model.ProblemList;
+import dev.driftless.model.SourceLocation;
+import dev.driftless.model.YamlNode;
+import dev.driftless.model.YamlNode.YamlMap;
+import dev.driftless.model.YamlNode.YamlScalar;
+import dev.driftless.model.YamlReader;
+import dev.driftless.reconciler.config.DaemonConfig.LogFormat;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Reads {@code driftless.yaml} into a {@link DaemonConfig}. Like the repo loader it reports every
+ * problem at once as {@code file:line:column: message}, with "did you mean" for misspelt keys.
+ * Relative paths are resolved against the directory of the configuration file.
+ */
+public final class ConfigLoader {
+
+    public static final Duration DEFAULT_POLL = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_DRIFT = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_RETRY = Duration.ofSeconds(30);
+    public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/driftless");
+    public static final String DEFAULT_METRICS = "127.0.0.1:9464";
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
+
+    private static final List<String> TOP = List.of("repo", "ssh", "secrets", "state-dir", "intervals", "history",
+        "cluster", "metrics", "log");
+    private static final List<String> REPO = List.of("url", "branch", "path", "environment", "ssh-key", "known-hosts",
+        "token-file", "token-env", "ca-file", "allow-force-push", "timeout");
+    private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
+        "command-timeout", "parallelism");
+    private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
+    private static final List<String> INTERVALS = List.of("poll", "drift", "retry");
+    private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention");
+    private static final List<String> METRICS = List.of("listen");
+    private static final List<String> LOG = List.of("format");
+
+    private ConfigLoader() {
+    }
+
+    /** Reads and checks {@code file}; every problem is in the exception. */
+    public static DaemonConfig load(Path file) throws ConfigException {
+        String name = file.toString();
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw single(name, "configuration file not found");
+        } catch (IOException e) {
+            throw single(name, "cannot read the configuration file: " + e.getClass().getSimpleName());
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(name, bytes, base);
+    }
+
+    /** Parses configuration text; {@code baseDir} anchors relative paths. */
+    public static DaemonConfig parse(String name, byte[] bytes, Path baseDir) throws ConfigException {
+        ProblemList problems = new ProblemList();
+        Optional<YamlNode> root = YamlReader.read(name, bytes, problems);
+        if (root.isEmpty()) {
+            throw new ConfigException(problems.sorted());
+        }
+        if (!(root.get() instanceof YamlMap top)) {
+            problems.add(root.get().location(), "the configuration must be a mapping of \"key: value\" lines, not "
+                + root.get().describe());
+            throw new ConfigException(problems.sorted());
+        }
+        Reader r = new Reader(name, baseDir, problems);
+        DaemonConfig config = r.read(top);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems.sorted());
+        }
+        return config;
+    }
+
+    private static ConfigException single(String file, String message) {
+        ProblemList p = new ProblemList();
+        p.addFile(file, message);
+        return new ConfigException(p.sorted());
+    }
+
+    /** One pass over the document; fields that fail are reported and replaced by defaults. */
+    private record Reader(String name, Path base, ProblemList problems) {
+
+        DaemonConfig read(YamlMap top) {
+            FieldReader f = new FieldReader(top, "", TOP, problems);
+            f.require("repo", ": the infra repo to follow (url, branch)");
+            f.require("ssh", ": how to reach hosts (at least ssh.key)");
+            YamlMap empty = new YamlMap(List.of(), top.location());
+
+            FieldReader repo = new FieldReader(f.mapping("repo").orElse(empty), "repo", REPO, problems);
+            if (f.has("repo")) {
+                repo.require("url", ": a git URL (ssh://, https://) or a local path");
+            }
+            DaemonConfig.Repo repoConfig = new DaemonConfig.Repo(
+                repo.text("url").map(this::urlOrPath).orElse(""),
+                repo.text("branch").orElse("main"),
+                repo.text("path"),
+                repo.text("environment"),
+                path(repo, "ssh-key"),
+                path(repo, "known-hosts"),
+                path(repo, "token-file"),
+                repo.text("token-env"),
+                path(repo, "ca-file"),
+                repo.bool("allow-force-push").orElse(false),
+                positive(repo, "timeout").orElse(Duration.ofSeconds(60)));
+
+            FieldReader ssh = new FieldReader(f.mapping("ssh").orElse(empty), "ssh", SSH, problems);
+            if (f.has("ssh")) {
+                ssh.require("key", ": the private key driftless logs in to hosts with");
+            }
+            DaemonConfig.Ssh sshConfig = new DaemonConfig.Ssh(
+                path(ssh, "key").orElse(Path.of("")),
+                path(ssh, "key-passphrase-file"),
+                path(ssh, "known-hosts"),
+                positive(ssh, "connect-timeout").orElse(Duration.ofSeconds(10)),
+                positive(ssh, "command-timeout").orElse(DEFAULT_COMMAND_TIMEOUT),
+                (int) (long) ssh.whole("parallelism", 1, 256).orElse(8L));
+
+            FieldReader secrets = new FieldReader(f.mapping("secrets").orElse(empty), "secrets", SECRETS, problems);
+            DaemonConfig.Secrets secretsConfig = new DaemonConfig.Secrets(
+                paths(secrets, "age-key-file"), paths(secrets, "pgp-key-file"), path(secrets, "passphrase-file"));
+
+            FieldReader intervals = new FieldReader(f.mapping("intervals").orElse(empty), "intervals", INTERVALS,
+                problems);
+            DaemonConfig.Intervals intervalsConfig = new DaemonConfig.Intervals(
+                positive(intervals, "poll").orElse(DEFAULT_POLL),
+                positive(intervals, "drift").orElse(DEFAULT_DRIFT),
+                positive(intervals, "retry").orElse(DEFAULT_RETRY));
+
+            FieldReader history = new FieldReader(f.mapping("history").orElse(empty), "history", HISTORY, problems);
+            DaemonConfig.History historyConfig = new DaemonConfig.History(history.text("jdbc-url"),
+                history.text("user"), path(history, "password-file"), positive(history, "retention"));
+            boolean cluster = f.bool("cluster").orElse(false);
+            if (cluster && !historyConfig.jdbcUrl().map(u -> u.startsWith("jdbc:postgresql:")).orElse(false)) {
+                problems.add(f.node("cluster").orElseThrow().location(),
+                    "cluster: true needs the history in PostgreSQL (history.jdbc-url: jdbc:postgresql://…): "
+                        + "the daemons of a cluster share its Quartz tables");
+            }
+
+            FieldReader metrics = new FieldReader(f.mapping("metrics").orElse(empty), "metrics", METRICS, problems);
+            Optional<InetSocketAddress> listen = listen(metrics);
+
+            FieldReader log = new FieldReader(f.mapping("log").orElse(empty), "log", LOG, problems);
+            LogFormat format = log.text("format").flatMap(t -> logFormat(t, log)).orElse(LogFormat.TEXT);
+
+            Path stateDir = f.text("state-dir").map(this::resolve).orElse(DEFAULT_STATE_DIR);
+            return new DaemonConfig(Path.of(name), repoConfig, sshConfig, secretsConfig, stateDir, intervalsConfig,
+                historyConfig, cluster, listen, format);
+        }
+
+        /** A local repo path is resolved like any other path; URLs are kept as written. */
+        private String urlOrPath(String url) {
+            boolean isUrl = url.contains("://") || url.matches("[^/]+@[^/]+:.*");
+            return isUrl ? url : resolve(url).toString();
+        }
+
+        private Optional<Path> path(FieldReader f, String key) {
+            return f.text(key).map(this::resolve);
+        }
+
+        private List<Path> paths(FieldReader f, String key) {
+            Optional<YamlNode> node = f.node(key);
+            if (node.isEmpty()) {
+                return List.of();
+            }
+            if (node.get() instanceof YamlScalar) {
+                return f.text(key).map(this::resolve).map(List::of).orElse(List.of());
+            }
+            List<Path> out = new ArrayList<>();
+            f.texts(key).ifPresent(list -> list.forEach(t -> out.add(resolve(t))));
+            return out;
+        }
+
+        private Path resolve(String text) {
+            Path p = Path.of(text.startsWith("~/") ? System.getProperty("user.home") + text.substring(1) : text);
+            return p.isAbsolute() ? p.normalize() : base.resolve(p).normalize();
+        }
+
+        private Optional<Duration> positive(FieldReader f, String key) {
+            Optional<Duration> d = f.duration(key);
+            if (d.isPresent() && (d.get().isZero() || d.get().isNegative())) {
+                problems.add(f.node(key).orElseThrow().location(), f.path(key) + " must be longer than zero");
+                return Optional.empty();
+            }
+            return d;
+        }
+
+        private Optional<InetSocketAddress> listen(FieldReader metrics) {
+            String text = metrics.text("listen").orElse(DEFAULT_METRICS);
+            if (text.equals("off")) {
+                return Optional.empty();
+            }
+            SourceLocation at = metrics.node("listen").map(YamlNode::location).orElse(SourceLocation.of(name));
+            int colon = text.lastIndexOf(':');
+            try {
+                String host = colon <= 0 ? "0.0.0.0" : text.substring(0, colon).replaceAll("^\\[|]$", "");
+                int port = Integer.parseInt(text.substring(colon + 1));
+                if (port < 0 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                return Optional.of(InetSocketAddress.createUnresolved(host, port));
+            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                problems.add(at, "metrics.listen must be \"address:port\" (e.g. 127.0.0.1:9464) or \"off\", got \""
+                    + text + "\"");
+                return Optional.empty();
+            }
+        }
+
+        private Optional<LogFormat> logFormat(String text, FieldReader log) {
+            try {
+                return Optional.of(LogFormat.valueOf(text.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                problems.add(log.node("format").orElseThrow().location(),
+                    "log.format must be text or json, got \"" + text + "\"");
+                return Optional.empty();
+            }
+        }
+    }
+}
