@@ -17,7 +17,7 @@ import org.bouncycastle.crypto.generators.SCrypt;
 /**
  * The fingerprint of a secret value for history, plans and drift detection: the same on every
  * machine for the same value at the same path, and expensive to invert. It is
- * {@code sfp1:} + base64url(scrypt(value, salt, N=2^15, r=8, p=1, 16 bytes)) where the salt is
+ * {@code sfp1:} + base64url(scrypt(value, salt, N=2^14, r=8, p=1, 16 bytes)) where the salt is
  * {@code "driftless-secret-fingerprint-v1"}, a zero byte, then each path segment as a 4-byte
  * big-endian length and its UTF-8 bytes. Results are cached in memory under a per-process HMAC
  * key, so repeated reconciles pay the scrypt cost once per value.
@@ -26,7 +26,7 @@ public final class SecretFingerprint {
 
     /** Prefix of version 1 fingerprints. */
     public static final String PREFIX = "sfp1:";
-    static final int LOG2_N = 15;
+    static final int LOG2_N = 14;
     static final int R = 8;
     static final int P = 1;
     private static final int LENGTH = 16;

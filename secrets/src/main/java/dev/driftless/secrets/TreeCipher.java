@@ -114,7 +114,9 @@ final class TreeCipher {
                 throw new SopsException(fileName, SopsException.Reason.CONFLICTING_RULES,
                     "an encrypted comment matches unencrypted_comment_regex; choose a regex that cannot match ENC[...]");
             }
-            return isComment ? new CommentNode(enc) : new TextValue(enc);
+            // a map turns an encrypted comment back into a comment line; a list keeps it as an
+            // ENC[…,type:comment] item, exactly as sops's walk does
+            return new TextValue(enc);
         };
         return new Result(walk(doc, leaf), HexFormat.of().withUpperCase().formatHex(hash.digest()));
     }
