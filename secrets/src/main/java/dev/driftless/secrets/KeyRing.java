@@ -229,6 +229,11 @@ public final class KeyRing {
             return ageIdentityFile(file, file.toString(), Optional.of(passphrase));
         }
 
+        /** An age identity file; {@code passphrase} is asked only if the file is passphrase-encrypted. */
+        public Builder ageIdentityFile(Path file, Optional<Supplier<char[]>> passphrase) {
+            return ageIdentityFile(file, file.toString(), passphrase);
+        }
+
         Builder ageIdentityFile(Path file, String origin, Optional<Supplier<char[]>> passphrase) {
             byte[] content = read(file, origin);
             try {
@@ -252,6 +257,11 @@ public final class KeyRing {
         /** A PGP secret key file whose keys are protected by {@code passphrase}. */
         public Builder pgpSecretKeyFile(Path file, Supplier<char[]> passphrase) {
             return pgpSecretKeyFile(file, file.toString(), Optional.of(passphrase));
+        }
+
+        /** A PGP secret key file; {@code passphrase} is asked only when a protected key is needed. */
+        public Builder pgpSecretKeyFile(Path file, Optional<Supplier<char[]>> passphrase) {
+            return pgpSecretKeyFile(file, file.toString(), passphrase);
         }
 
         Builder pgpSecretKeyFile(Path file, String origin, Optional<Supplier<char[]>> passphrase) {
