@@ -101,7 +101,7 @@ public final class PgpSecretKeys {
         List<Long> ids = new ArrayList<>();
         for (PGPEncryptedData d : encryptedDataList(message)) {
             if (d instanceof PGPPublicKeyEncryptedData pk) {
-                ids.add(pk.getKeyID());
+                ids.add(keyId(pk));
             }
         }
         return ids;
@@ -119,12 +119,12 @@ public final class PgpSecretKeys {
                 continue;
             }
             for (Entry e : entries) {
-                for (PGPSecretKey key : candidates(e.ring(), pk.getKeyID())) {
+                for (PGPSecretKey key : candidates(e.ring(), keyId(pk))) {
                     try {
                         PGPPrivateKey priv = unlock(e, key);
                         return readLiteral(pk, priv);
                     } catch (PgpException failure) {
-                        if (failure.kind() == PgpException.Kind.TAMPERED || pk.getKeyID() != 0) {
+                        if (failure.kind() == PgpException.Kind.TAMPERED || keyId(pk) != 0) {
                             if (firstFailure == null) {
                                 firstFailure = failure;
                             }
@@ -199,7 +199,7 @@ public final class PgpSecretKeys {
     }
 
     private static byte[] readLiteral(PGPPublicKeyEncryptedData pk, PGPPrivateKey priv) {
-        String id = keyId(pk.getKeyID());
+        String id = keyId(keyId(pk));
         if (!pk.isIntegrityProtected()) {
             throw new PgpException(PgpException.Kind.TAMPERED, "message has no integrity protection (refused)");
         }
@@ -264,6 +264,12 @@ public final class PgpSecretKeys {
             }
             throw new PgpException(PgpException.Kind.MALFORMED, "not an OpenPGP encrypted message");
         }
+    }
+
+    /** The recipient key id of a session key packet; 0 for a hidden (wildcard) recipient. */
+    private static long keyId(PGPPublicKeyEncryptedData pk) {
+        org.bouncycastle.bcpg.KeyIdentifier id = pk.getKeyIdentifier();
+        return id == null || id.isWildcard() ? 0 : id.getKeyId();
     }
 
     static String fingerprint(org.bouncycastle.openpgp.PGPSecretKey key) {
