@@ -185,6 +185,14 @@ class SopsFailuresTest {
     }
 
     @Test
+    void aCommentThatIsNotEncryptedIsKeptAsSopsDoes() {
+        String file = encryptedFor(alice).replace("\napi:\n", "\n# added later, in clear text\napi:\n");
+        DecryptedDocument doc = Sops.decrypt("shop.yaml", bytes(file), ring(alice));
+        assertThat(doc.render()).contains("# added later, in clear text\napi:\n");
+        assertThat(doc.lookup(List.of("api", "token")).orElseThrow().reveal()).isEqualTo(TOKEN);
+    }
+
+    @Test
     void aFileWithoutMetadataIsNotEncrypted() {
         assertFails(() -> Sops.decrypt("shop.yaml", bytes(PLAIN), ring(alice)), SopsException.Reason.METADATA_MISSING,
             "no sops metadata found");

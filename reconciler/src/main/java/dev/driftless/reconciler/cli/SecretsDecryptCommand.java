@@ -105,12 +105,22 @@ final class SecretsDecryptCommand implements Callable<Integer> {
         });
     }
 
+    /** A terminal prompt, only when a person sits at one: never when stdin or stdout is redirected. */
     private static Optional<Supplier<char[]>> consolePrompt() {
         Console console = System.console();
-        if (console == null) {
+        if (console == null || !isTerminal(console)) {
             return Optional.empty();
         }
-        return Optional.of(() -> console.readPassword("Passphrase: "));
+        return Optional.of(() -> console.readPassword("Passphrase for the encrypted key file: "));
+    }
+
+    // Console.isTerminal() exists from Java 22; on 21 a non-null console already means a terminal.
+    private static boolean isTerminal(Console console) {
+        try {
+            return (boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
     }
 
     static byte[] read(Path file) {
