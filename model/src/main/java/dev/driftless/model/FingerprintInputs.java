@@ -130,7 +130,19 @@ public record FingerprintInputs(SortedMap<String, String> values) {
                     return "image " + from.substring(cut) + " → " + to.substring(cut);
                 }
             }
+            if (key.equals("resources.memory")) {
+                return subject + " " + bytes(before.orElseThrow()) + " → " + bytes(after.orElseThrow());
+            }
             return subject + " " + before.orElseThrow() + " → " + after.orElseThrow();
+        }
+
+        /** A byte count as a size ("64M"), or as written when it is not a number. */
+        private static String bytes(String value) {
+            try {
+                return SizeText.format(Long.parseLong(value));
+            } catch (NumberFormatException e) {
+                return value;
+            }
         }
 
         /** Where the tag or digest starts in an image reference, or -1. */

@@ -195,7 +195,7 @@ class FingerprintTest {
             "env NEW added",
             "image 1.0.0 → 1.0.1",
             "port 9090/tcp added (127.0.0.1:9090)",
-            "memory 536870912 → 1073741824",
+            "memory 512M → 1G",
             "secret DB_PASSWORD changed");
         assertThat(before.changesSince(before)).isEmpty();
     }

@@ -101,7 +101,7 @@ public final class Planner {
             for (ObservedContainer extra : found) {
                 if (extra != best) {
                     out.add(new PlannedChange(service, host, want.name(), Action.REMOVE,
-                        List.of("duplicate of " + want.name() + " (" + describeState(extra) + ")"),
+                        List.of("duplicate of " + want.name() + ": " + describeState(extra)),
                         Optional.empty(), Optional.of(extra)));
                 }
             }
