@@ -645,31 +645,28 @@ final class JdbcHistoryStore implements HistoryStore {
 
     /**
      * The commit of the latest earlier SUCCEEDED deployment with the same desired-state digest
-     * (a different commit), unless the environment already stands at that digest: re-applying
-     * the current state (a heal) returns nowhere.
+     * (a different commit), unless the environment's last attempted state already has that
+     * digest: re-applying the current state (a heal) returns nowhere, while a revert of a commit
+     * that failed and was rolled back does return to the state before it (the desired state
+     * leaves the failed attempt, even though the hosts were already brought back).
      */
     private Optional<String> returnsTo(Connection c, String commit, String digest) throws SQLException {
-        Optional<String> appliedCommit = Optional.empty();
         try (PreparedStatement ps = c.prepareStatement(
-            "SELECT applied_commit, applied_digest FROM environment_state WHERE environment = ?")) {
+            "SELECT attempted_digest FROM environment_state WHERE environment = ?")) {
             ps.setString(1, environment);
             try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    if (digest.equals(rs.getString(2))) {
-                        return Optional.empty();
-                    }
-                    appliedCommit = Optional.ofNullable(rs.getString(1));
+                if (rs.next() && digest.equals(rs.getString(1))) {
+                    return Optional.empty();
                 }
             }
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT commit_sha FROM reconcile"
             + " WHERE environment = ? AND result = ? AND desired_digest = ? AND commit_sha <> ?"
-            + " AND commit_sha <> ? ORDER BY id DESC FETCH FIRST 1 ROWS ONLY")) {
+            + " ORDER BY id DESC FETCH FIRST 1 ROWS ONLY")) {
             ps.setString(1, environment);
             ps.setString(2, ReconcileResult.SUCCEEDED.name());
             ps.setString(3, BoundedText.fit(digest, DIGEST_MAX));
             ps.setString(4, commit);
-            ps.setString(5, appliedCommit.orElse(""));
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
             }
