@@ -114,10 +114,10 @@ public record FingerprintInputs(SortedMap<String, String> values) {
             };
             boolean opaque = kind.equals("env") || kind.equals("secret");
             if (before.isEmpty()) {
-                return subject + " added" + (opaque ? "" : " (" + after.orElseThrow() + ")");
+                return subject + " added" + (opaque ? "" : " (" + shown(after.orElseThrow()) + ")");
             }
             if (after.isEmpty()) {
-                return subject + " removed" + (opaque ? "" : " (was " + before.orElseThrow() + ")");
+                return subject + " removed" + (opaque ? "" : " (was " + shown(before.orElseThrow()) + ")");
             }
             if (opaque) {
                 return subject + " changed";
@@ -130,14 +130,14 @@ public record FingerprintInputs(SortedMap<String, String> values) {
                     return "image " + from.substring(cut) + " → " + to.substring(cut);
                 }
             }
-            if (key.equals("resources.memory")) {
-                return subject + " " + bytes(before.orElseThrow()) + " → " + bytes(after.orElseThrow());
-            }
-            return subject + " " + before.orElseThrow() + " → " + after.orElseThrow();
+            return subject + " " + shown(before.orElseThrow()) + " → " + shown(after.orElseThrow());
         }
 
-        /** A byte count as a size ("64M"), or as written when it is not a number. */
-        private static String bytes(String value) {
+        /** A value as people read it: byte counts of memory as sizes ("64M"). */
+        private String shown(String value) {
+            if (!key.equals("resources.memory")) {
+                return value;
+            }
             try {
                 return SizeText.format(Long.parseLong(value));
             } catch (NumberFormatException e) {

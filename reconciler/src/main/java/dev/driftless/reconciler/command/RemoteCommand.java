@@ -182,10 +182,12 @@ public sealed interface RemoteCommand permits RemoteCommand.Argv, RemoteCommand.
         @Override
         public String render() {
             // sh groups a && b || c as (a && b) || c: the left side never needs braces at equal
-            // binding, the right side does unless it repeats the same (associative) operator.
+            // binding. The right side does, unless it repeats the same (associative) operator and
+            // flattening it cannot pull an equal-binding chain leftwards: a || (b && c || d) must
+            // not become a || b && c || d, which sh reads as ((a || b) && c) || d.
             String l = binding(left) < operator.binding() ? group(left) : left.render();
             boolean groupRight = binding(right) < operator.binding()
-                || (binding(right) == operator.binding() && right instanceof Chain c && c.operator != operator);
+                || (binding(right) == operator.binding() && !flattens((Chain) right, operator));
             String r = groupRight ? group(right) : right.render();
             return operator == Operator.SEQUENCE ? l + "; " + r : l + " " + operator.token() + " " + r;
         }
@@ -260,6 +262,18 @@ public sealed interface RemoteCommand permits RemoteCommand.Argv, RemoteCommand.
         String render() {
             return kind == Kind.STDERR_TO_STDOUT ? kind.token : kind.token + " " + ShellQuote.quote(target);
         }
+    }
+
+    /**
+     * Whether {@code chain}, written without braces right of {@code op}, still means itself: it
+     * must use {@code op} too, and so must every equal-binding chain down its left edge.
+     */
+    private static boolean flattens(Chain chain, Operator op) {
+        if (chain.operator() != op) {
+            return false;
+        }
+        RemoteCommand leftmost = chain.left();
+        return binding(leftmost) != op.binding() || flattens((Chain) leftmost, op);
     }
 
     private static int binding(RemoteCommand command) {

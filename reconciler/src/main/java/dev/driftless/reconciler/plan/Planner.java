@@ -41,8 +41,8 @@ public final class Planner {
 
     /**
      * @param held services apply must leave as they are, with the reason to show (a service whose
-     *     latest commit failed and that has no earlier good state to return to); their containers
-     *     are kept even when the desired state no longer has them
+     *     commit failed its rollout is not retried until a new commit arrives); their containers
+     *     are kept as they are, even when the desired state no longer has them
      */
     public Plan plan(DesiredState desired, Observation observed, Map<String, String> held) {
         List<PlannedChange> changes = new ArrayList<>();
@@ -65,7 +65,9 @@ public final class Planner {
                         .filter(c -> c.service().isPresent() && c.instance().isPresent())
                         .toList();
                     hosts.add(new HostState(host, true, Optional.empty(), ours.size(), r.took()));
-                    planHost(desired, host, ours, held, changes);
+                    List<PlannedChange> planned = new ArrayList<>();
+                    planHost(desired, host, ours, held, planned);
+                    planned.forEach(c -> changes.add(hold(c, held)));
                 }
             }
         }
@@ -80,6 +82,20 @@ public final class Planner {
             .thenComparing(PlannedChange::instance)
             .thenComparing(c -> c.observed().map(ObservedContainer::name).orElse("")));
         return new Plan(desired.environment(), changes, hosts, order, held);
+    }
+
+    /**
+     * A held service is frozen: whatever it would do becomes "unchanged", with the hold and the
+     * change it waits with as the reason, so nothing retries a failed commit.
+     */
+    private static PlannedChange hold(PlannedChange c, Map<String, String> held) {
+        String why = held.get(c.service());
+        if (why == null || !c.action().changes()) {
+            return c;
+        }
+        return new PlannedChange(c.service(), c.host(), c.instance(), Action.UNCHANGED,
+            List.of("held: " + why + " (would " + c.action().label() + ": " + c.reason() + ")"), c.desired(),
+            c.observed());
     }
 
     private void planHost(DesiredState desired, String host, List<ObservedContainer> containers,

@@ -9,6 +9,19 @@ import org.junit.jupiter.api.Test;
 class RemoteCommandTest {
 
     @Test
+    void aRightHandChainIsBracedWhenFlatteningWouldRegroupIt() {
+        // Found by ShellRoundTripTest (seed 4894026139098): a || (b && c || d) written flat is
+        // ((a || b) && c) || d to sh.
+        RemoteCommand a = RemoteCommand.of("a");
+        RemoteCommand b = RemoteCommand.of("b");
+        RemoteCommand c = RemoteCommand.of("c");
+        RemoteCommand d = RemoteCommand.of("d");
+        assertThat(a.or(b.and(c).or(d)).render()).isEqualTo("a || { b && c || d; }");
+        assertThat(a.or(b.or(c)).render()).isEqualTo("a || b || c");
+        assertThat(a.and(b.and(c).and(d)).render()).isEqualTo("a && b && c && d");
+    }
+
+    @Test
     void safeWordsStayBare() {
         assertThat(RemoteCommand.of("docker", "ps", "--filter", "label=dev.driftless.managed=true", "/a/b.c", "x@y:1,2%+")
             .render()).isEqualTo("docker ps --filter label=dev.driftless.managed=true /a/b.c x@y:1,2%+");
