@@ -6,4 +6,8 @@ public interface HostSessions {
 
     /** The session for {@code target}; cheap, connects lazily on first use. */
     HostSession session(HostTarget target);
+
+    /** Forgets hosts that are no longer in the inventory (closing their connections); a no-op by default. */
+    default void retainOnly(java.util.Collection<HostTarget> targets) {
+    }
 }

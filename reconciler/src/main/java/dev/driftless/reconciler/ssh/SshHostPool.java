@@ -86,6 +86,7 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
     }
 
     /** Closes the connections to hosts not in {@code targets} (e.g. hosts removed from the inventory). */
+    @Override
     public void retainOnly(java.util.Collection<HostTarget> targets) {
         java.util.Set<HostTarget> keep = java.util.Set.copyOf(targets);
         connections.entrySet().removeIf(e -> {

@@ -35,6 +35,24 @@ public final class DockerCommands {
         return RemoteCommand.of("docker", "image", "inspect", "--format", "{{.Id}}", image);
     }
 
+    /**
+     * What a health gate needs to know of one container, on one line:
+     * {@code <status> <exit code> <restart count> <health status or -> <IP addresses…>}.
+     */
+    public static RemoteCommand state(String container) {
+        return RemoteCommand.of("docker", "inspect", "--type", "container", "--format", STATE_FORMAT, container);
+    }
+
+    /** The Go template of {@link #state}. */
+    static final String STATE_FORMAT = "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}} "
+        + "{{if .State.Health}}{{.State.Health.Status}}{{else}}-{{end}}"
+        + "{{range .NetworkSettings.Networks}} {{.IPAddress}}{{end}}";
+
+    /** Makes sure the host has an image: pulls it only when it is missing (tags are immutable releases). */
+    public static RemoteCommand ensureImage(String image) {
+        return imageId(image).stdoutTo("/dev/null").stderrTo("/dev/null").or(pull(image));
+    }
+
     /** Starts a container detached from a spec; prints the new container's id. */
     public static RemoteCommand run(ContainerSpec spec) {
         RemoteCommand.Argv.Builder b = RemoteCommand.builder("docker").add("run", "--detach", "--name", spec.name());

@@ -19,7 +19,9 @@ public record Port(int hostPort, int containerPort, Protocol protocol, Optional<
     public Port {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(hostIp, "hostIp");
-        checkPort(hostPort, "host port");
+        if (hostPort != 0) {
+            checkPort(hostPort, "host port");
+        }
         checkPort(containerPort, "container port");
         hostIp.ifPresent(ip -> {
             if (!ip.matches("[0-9A-Fa-f.:]+")) {
@@ -33,10 +35,11 @@ public record Port(int hostPort, int containerPort, Protocol protocol, Optional<
         return new Port(hostPort, containerPort, Protocol.TCP, Optional.empty());
     }
 
-    /** The value of {@code --publish}. */
+    /** The value of {@code --publish}; host port 0 lets Docker pick a free one. */
     public String render() {
         String ip = hostIp.map(a -> (a.indexOf(':') >= 0 ? "[" + a + "]" : a) + ":").orElse("");
-        return ip + hostPort + ":" + containerPort + (protocol == Protocol.UDP ? "/udp" : "");
+        String host = hostPort == 0 ? (ip.isEmpty() ? "" : ip + ":") : ip + hostPort + ":";
+        return host + containerPort + (protocol == Protocol.UDP ? "/udp" : "");
     }
 
     private static void checkPort(int port, String what) {

@@ -1,0 +1,579 @@
+package dev.driftless.reconciler.apply;
+
+import dev.driftless.model.Instance;
+import dev.driftless.model.RolloutOrder;
+import dev.driftless.model.Service;
+import dev.driftless.reconciler.command.RemoteFiles;
+import dev.driftless.reconciler.desired.ServiceSecrets;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.StepAction;
+import dev.driftless.reconciler.history.StepOutcome;
+import dev.driftless.reconciler.history.StepStart;
+import dev.driftless.reconciler.observe.ObservedContainer;
+import dev.driftless.reconciler.plan.Action;
+import dev.driftless.reconciler.plan.Plan;
+import dev.driftless.reconciler.plan.PlannedChange;
+import dev.driftless.reconciler.runtime.docker.ContainerSpec;
+import dev.driftless.reconciler.runtime.docker.DockerCommands;
+import dev.driftless.reconciler.runtime.docker.DockerEnvFile;
+import dev.driftless.reconciler.runtime.docker.InstanceContainers;
+import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.reconciler.ssh.HostException;
+import dev.driftless.reconciler.ssh.HostSession;
+import dev.driftless.reconciler.ssh.HostSessions;
+import dev.driftless.reconciler.ssh.HostTarget;
+import dev.driftless.secrets.SecretValue;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Executes a {@link Plan} on the hosts: service by service in start order; within a service, hosts
+ * in batches of {@code rollout.batch}, the hosts of a batch in parallel. For each instance the
+ * image is made present first (a failed pull changes nothing on that host), then the new
+ * container starts beside the old one (start-first) or after it is stopped (stop-first) and must
+ * pass the health gate. Replaced containers are only stopped, not removed, until the whole
+ * service has converged, so a failed gate returns every host already changed to what ran before:
+ * remove the new container, start the old one.
+ *
+ * <p>Unreachable hosts are skipped (the daemon retries them); a failed health gate is a verdict on
+ * the release and rolls the service back. Removals (prune, duplicates) run last, and only when the
+ * service converged.
+ */
+public final class Applier {
+
+    /** Timeouts of the remote operations apply runs. */
+    public record Settings(Duration commandTimeout, Duration pullTimeout, Duration stopTimeout) {
+        public static Settings defaults(Duration commandTimeout) {
+            return new Settings(commandTimeout, Duration.ofMinutes(10), Duration.ofSeconds(10));
+        }
+    }
+
+    /**
+     * What apply needs besides the plan.
+     *
+     * @param environment    labels new containers
+     * @param commit         labels new containers and history steps
+     * @param targets        how to reach each host, by inventory name
+     * @param secrets        decrypted secrets, written into env files on hosts
+     * @param verify         instances ({@link #verifyKey}) whose running container must pass the gate even though the
+     *                       plan leaves it unchanged (it was started by a rollout that was interrupted)
+     * @param stopRequested  polled between host steps: when it turns true apply finishes the steps in
+     *                       flight and returns
+     */
+    public record Context(String environment, String commit, Map<String, HostTarget> targets,
+                         ServiceSecrets secrets, Set<String> verify, BooleanSupplier stopRequested) {
+        public Context {
+            targets = Map.copyOf(targets);
+            verify = Set.copyOf(verify);
+        }
+    }
+
+    /**
+     * How applying went.
+     *
+     * @param services   each service worked on, with its outcome
+     * @param messages   per service, what happened in a phrase
+     * @param unreached  hosts skipped or failed because they did not answer (retry soon)
+     * @param stopped    apply returned early because a stop was requested
+     * @param steps      steps run
+     */
+    public record Result(Map<String, ServiceOutcome> services, Map<String, String> messages, Set<String> unreached,
+                         boolean stopped, int steps) {
+        public Result {
+            services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
+            messages = Collections.unmodifiableMap(new LinkedHashMap<>(messages));
+            unreached = Set.copyOf(unreached);
+        }
+
+        public boolean anyRolledBack() {
+            return services.containsValue(ServiceOutcome.ROLLED_BACK);
+        }
+
+        public boolean anyFailed() {
+            return services.containsValue(ServiceOutcome.FAILED);
+        }
+    }
+
+    private final HostSessions sessions;
+    private final HealthGate gate;
+    private final Settings settings;
+    private final Clock clock;
+
+    public Applier(HostSessions sessions, HealthGate gate, Settings settings, Clock clock) {
+        this.sessions = sessions;
+        this.gate = gate;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** Applies {@code plan}; never throws for host trouble, which ends up in the result. */
+    public Result apply(Plan plan, Context ctx, ApplyListener listener) throws InterruptedException {
+        Map<String, ServiceOutcome> outcomes = new LinkedHashMap<>();
+        Map<String, String> messages = new LinkedHashMap<>();
+        Set<String> unreached = new java.util.TreeSet<>();
+        int[] steps = {0};
+        boolean stopped = false;
+        for (String service : plan.serviceOrder()) {
+            List<PlannedChange> work = plan.changesOf(service).stream()
+                .filter(c -> c.action().changes() || isVerify(c, ctx))
+                .toList();
+            if (work.isEmpty()) {
+                continue;
+            }
+            if (ctx.stopRequested().getAsBoolean()) {
+                stopped = true;
+                break;
+            }
+            Optional<String> blocked = blockingDependency(work, outcomes);
+            if (blocked.isPresent()) {
+                String msg = "waits for " + blocked.get() + ", which did not converge";
+                outcomes.put(service, ServiceOutcome.SKIPPED);
+                messages.put(service, msg);
+                listener.serviceFinished(service, ServiceOutcome.SKIPPED, msg);
+                continue;
+            }
+            ServiceRun run = new ServiceRun(service, work, plan, ctx, listener, steps);
+            run.execute();
+            outcomes.put(service, run.outcome);
+            messages.put(service, run.message);
+            unreached.addAll(run.unreached);
+            listener.serviceFinished(service, run.outcome, run.message);
+            if (run.stopped) {
+                stopped = true;
+                break;
+            }
+        }
+        return new Result(outcomes, messages, unreached, stopped, steps[0]);
+    }
+
+    private static boolean isVerify(PlannedChange c, Context ctx) {
+        return c.action() == Action.UNCHANGED && c.observed().isPresent() && c.desired().isPresent()
+            && ctx.verify().contains(verifyKey(c.service(), c.host(), c.instance()));
+    }
+
+    /** How {@link Context#verify} names an instance: {@code service/host/instance}. */
+    public static String verifyKey(String service, String host, String instance) {
+        return service + "/" + host + "/" + instance;
+    }
+
+    private static Optional<String> blockingDependency(List<PlannedChange> work, Map<String, ServiceOutcome> outcomes) {
+        return work.stream().flatMap(c -> c.desired().stream()).findFirst()
+            .flatMap(i -> i.service().after().stream()
+                .filter(dep -> outcomes.get(dep) == ServiceOutcome.FAILED || outcomes.get(dep) == ServiceOutcome.ROLLED_BACK)
+                .findFirst());
+    }
+
+    /** One instance whose container apply started (or verified), with what it replaced. */
+    private record Deployed(String host, Instance instance, String container, Optional<ObservedContainer> retired,
+                            boolean created) {
+    }
+
+    /** A removal held back until the service has converged. */
+    private record Removal(String host, PlannedChange change) {
+    }
+
+    /** What went wrong on one host. */
+    private sealed interface Failure {
+        String message();
+
+        /** The release failed its health gate (or could not start): roll the service back. */
+        record Gate(String message) implements Failure {
+        }
+
+        /** The host did not answer: skip it, retry later. */
+        record Unreached(String message) implements Failure {
+        }
+    }
+
+    /** The rollout of one service. */
+    private final class ServiceRun {
+        private final String service;
+        private final List<PlannedChange> work;
+        private final Plan plan;
+        private final Context ctx;
+        private final ApplyListener listener;
+        private final int[] steps;
+        private final List<Deployed> deployed = Collections.synchronizedList(new ArrayList<>());
+        private final List<Removal> removals = Collections.synchronizedList(new ArrayList<>());
+        private final Set<String> unreached = Collections.synchronizedSet(new java.util.TreeSet<>());
+        private ServiceOutcome outcome = ServiceOutcome.SUCCEEDED;
+        private String message = "converged";
+        private boolean stopped;
+
+        ServiceRun(String service, List<PlannedChange> work, Plan plan, Context ctx, ApplyListener listener,
+                   int[] steps) {
+            this.service = service;
+            this.work = work;
+            this.plan = plan;
+            this.ctx = ctx;
+            this.listener = listener;
+            this.steps = steps;
+        }
+
+        void execute() throws InterruptedException {
+            Map<String, List<PlannedChange>> byHost = new LinkedHashMap<>();
+            plan.hosts().forEach(h -> byHost.put(h.host(), new ArrayList<>()));
+            work.forEach(c -> byHost.computeIfAbsent(c.host(), h -> new ArrayList<>()).add(c));
+            byHost.values().removeIf(List::isEmpty);
+            int batchSize = work.stream().flatMap(c -> c.desired().stream()).findFirst()
+                .map(i -> i.service().rollout().batch()).orElse(Integer.MAX_VALUE);
+            boolean autoRollback = work.stream().flatMap(c -> c.desired().stream()).findFirst()
+                .map(i -> i.service().rollout().autoRollback()).orElse(true);
+
+            List<String> hosts = new ArrayList<>(byHost.keySet());
+            Optional<Failure.Gate> gateFailure = Optional.empty();
+            for (int from = 0; from < hosts.size() && gateFailure.isEmpty(); from += batchSize) {
+                if (from > 0 && ctx.stopRequested().getAsBoolean()) {
+                    stopped = true;
+                    break;
+                }
+                List<String> batch = hosts.subList(from, Math.min(hosts.size(), from + batchSize));
+                Map<String, Optional<Failure>> results = runBatch(batch, byHost);
+                for (var e : results.entrySet()) {
+                    Optional<Failure> failure = e.getValue();
+                    if (failure.isPresent() && failure.get() instanceof Failure.Gate g && gateFailure.isEmpty()) {
+                        gateFailure = Optional.of(g);
+                    } else if (failure.isPresent() && failure.get() instanceof Failure.Unreached) {
+                        unreached.add(e.getKey());
+                    }
+                }
+            }
+            if (gateFailure.isPresent()) {
+                if (autoRollback) {
+                    rollBack();
+                    outcome = ServiceOutcome.ROLLED_BACK;
+                    message = gateFailure.get().message() + "; rolled back to what ran before";
+                } else {
+                    outcome = ServiceOutcome.FAILED;
+                    message = gateFailure.get().message() + "; left as is (auto-rollback is off)";
+                }
+                return;
+            }
+            if (stopped) {
+                outcome = ServiceOutcome.SKIPPED;
+                message = "stopped by shutdown before every batch ran";
+                return;
+            }
+            finish();
+            if (!unreached.isEmpty()) {
+                outcome = ServiceOutcome.SKIPPED;
+                message = "not converged on " + String.join(", ", unreached) + " (unreachable); will retry";
+            }
+        }
+
+        private Map<String, Optional<Failure>> runBatch(List<String> batch, Map<String, List<PlannedChange>> byHost)
+                throws InterruptedException {
+            Map<String, Optional<Failure>> results = new TreeMap<>();
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                Map<String, Future<Optional<Failure>>> futures = new LinkedHashMap<>();
+                for (String host : batch) {
+                    futures.put(host, pool.submit(() -> runHost(host, byHost.get(host))));
+                }
+                for (var e : futures.entrySet()) {
+                    try {
+                        results.put(e.getKey(), e.getValue().get());
+                    } catch (ExecutionException ex) {
+                        Throwable cause = ex.getCause();
+                        results.put(e.getKey(), Optional.of(new Failure.Gate("host " + e.getKey() + ": "
+                            + cause.getClass().getSimpleName() + ": " + cause.getMessage())));
+                    }
+                }
+            }
+            return results;
+        }
+
+        /** The steps of this service on one host; empty when they all went well. */
+        private Optional<Failure> runHost(String host, List<PlannedChange> changes) throws InterruptedException {
+            HostSession session = sessions.session(ctx.targets().get(host));
+            List<PlannedChange> duplicates = changes.stream()
+                .filter(c -> c.action() == Action.REMOVE && c.desired().isEmpty())
+                .toList();
+            try {
+                Optional<String> image = changes.stream()
+                    .filter(c -> c.action() == Action.CREATE || c.action() == Action.REPLACE)
+                    .flatMap(c -> c.desired().stream()).findFirst().flatMap(i -> i.service().image());
+                if (image.isPresent()) {
+                    Optional<Failure> pulled = ensureImage(session, host, image.get());
+                    if (pulled.isPresent()) {
+                        return pulled;
+                    }
+                }
+                for (PlannedChange c : changes) {
+                    Optional<Failure> failure = switch (c.action()) {
+                        case CREATE, REPLACE -> deploy(session, c);
+                        case START -> start(session, c);
+                        case UNCHANGED -> verify(session, c, duplicates);
+                        case REMOVE -> {
+                            removals.add(new Removal(host, c));
+                            yield Optional.empty();
+                        }
+                        case UNKNOWN -> Optional.of(new Failure.Unreached("host " + host + " was not observed"));
+                    };
+                    if (failure.isPresent()) {
+                        return failure;
+                    }
+                }
+                return Optional.empty();
+            } catch (HostException e) {
+                return Optional.of(new Failure.Unreached(e.getMessage()));
+            }
+        }
+
+        private Optional<Failure> ensureImage(HostSession session, String host, String image)
+                throws HostException {
+            if (session.run(DockerCommands.imageId(image), settings.commandTimeout()).succeeded()) {
+                return Optional.empty();
+            }
+            StepStart step = new StepStart(service, host, "-", StepAction.PULL, "image " + image + " not on the host",
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(image));
+            long token = started(step);
+            Instant t0 = clock.instant();
+            CommandResult r;
+            try {
+                r = session.run(DockerCommands.pull(image), settings.pullTimeout());
+            } catch (HostException e) {
+                finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
+                throw e;
+            }
+            if (!r.succeeded()) {
+                String msg = "pull of " + image + " failed: " + r.firstErrorLine() + "; nothing changed on " + host;
+                finished(token, step, StepOutcome.FAILED, msg, t0);
+                // A registry that does not answer is not a verdict on the release: retry later.
+                unreached.add(host);
+                return Optional.of(new Failure.Unreached(msg));
+            }
+            finished(token, step, StepOutcome.SUCCEEDED, "pulled", t0);
+            return Optional.empty();
+        }
+
+        private Optional<Failure> deploy(HostSession session, PlannedChange c)
+                throws HostException, InterruptedException {
+            Instance instance = c.desired().orElseThrow();
+            Service s = instance.service();
+            Optional<ObservedContainer> old = c.observed();
+            String host = c.host();
+            StepStart step = new StepStart(service, host, c.instance(),
+                c.action() == Action.CREATE ? StepAction.CREATE : StepAction.REPLACE, c.reason(),
+                old.flatMap(ObservedContainer::fingerprint), Optional.of(instance.fingerprint()),
+                old.map(ObservedContainer::image), s.image());
+            long token = started(step);
+            Instant t0 = clock.instant();
+            ContainerSpec spec;
+            boolean withSecrets = InstanceContainers.needsEnvFile(instance);
+            spec = InstanceContainers.spec(instance, ctx.environment(), ctx.commit(), withSecrets, clock.instant());
+            boolean startFirst = s.rollout().order() == RolloutOrder.START_FIRST;
+            boolean oldRunning = old.map(ObservedContainer::isRunning).orElse(false);
+            try {
+                // A leftover container of the same spec that is not running would block the name.
+                if (old.map(o -> o.name().equals(spec.name())).orElse(false) || !oldRunning) {
+                    session.run(DockerCommands.remove(spec.name()), settings.commandTimeout());
+                }
+                if (old.isPresent() && (!startFirst || !oldRunning)) {
+                    if (!old.get().name().equals(spec.name())) {
+                        session.run(DockerCommands.stop(old.get().name(), settings.stopTimeout()),
+                            settings.commandTimeout());
+                    }
+                }
+                Optional<String> runError = run(session, instance, spec, withSecrets);
+                Deployed d = new Deployed(host, instance, spec.name(),
+                    old.filter(o -> !o.name().equals(spec.name())), c.action() == Action.CREATE);
+                deployed.add(d);
+                if (runError.isPresent()) {
+                    finished(token, step, StepOutcome.FAILED, runError.get(), t0);
+                    return Optional.of(new Failure.Gate(service + " on " + host + ": " + runError.get()));
+                }
+                HealthGate.Verdict verdict = gate.await(session, spec.name(), s.health());
+                if (verdict instanceof HealthGate.Verdict.Unhealthy u) {
+                    finished(token, step, StepOutcome.FAILED, u.reason(), t0);
+                    return Optional.of(new Failure.Gate(service + " on " + host + ": " + u.reason()));
+                }
+                if (old.isPresent() && startFirst && oldRunning && !old.get().name().equals(spec.name())) {
+                    session.run(DockerCommands.stop(old.get().name(), settings.stopTimeout()), settings.commandTimeout());
+                }
+                finished(token, step, StepOutcome.SUCCEEDED, "healthy", t0);
+                return Optional.empty();
+            } catch (HostException e) {
+                finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
+                throw e;
+            }
+        }
+
+        /** Writes the secrets env file, runs the container, removes the file again. */
+        private Optional<String> run(HostSession session, Instance instance, ContainerSpec spec, boolean withSecrets)
+                throws HostException {
+            String envFile = InstanceContainers.envFilePath(instance);
+            if (withSecrets) {
+                Map<String, String> env = new TreeMap<>();
+                for (Map.Entry<String, SecretValue> e : ctx.secrets().of(instance.service().name()).entrySet()) {
+                    env.put(e.getKey(), e.getValue().reveal());
+                }
+                session.writeFile(envFile, DockerEnvFile.render(env), 0600);
+            }
+            try {
+                CommandResult r = session.run(DockerCommands.run(spec), settings.commandTimeout());
+                return r.succeeded() ? Optional.empty()
+                    : Optional.of("docker run failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
+            } finally {
+                if (withSecrets) {
+                    // docker read the file into the container's config; it need not stay on disk.
+                    session.run(RemoteFiles.remove(envFile), settings.commandTimeout());
+                }
+            }
+        }
+
+        private Optional<Failure> start(HostSession session, PlannedChange c)
+                throws HostException, InterruptedException {
+            ObservedContainer have = c.observed().orElseThrow();
+            Instance instance = c.desired().orElseThrow();
+            StepStart step = new StepStart(service, c.host(), c.instance(), StepAction.START, c.reason(),
+                have.fingerprint(), have.fingerprint(), Optional.of(have.image()), Optional.of(have.image()));
+            long token = started(step);
+            Instant t0 = clock.instant();
+            CommandResult r = session.run(DockerCommands.start(have.name()), settings.commandTimeout());
+            if (!r.succeeded()) {
+                String msg = "docker start failed (exit " + r.exitCode() + "): " + r.firstErrorLine();
+                finished(token, step, StepOutcome.FAILED, msg, t0);
+                return Optional.of(new Failure.Unreached(msg));
+            }
+            HealthGate.Verdict verdict = gate.await(session, have.name(), instance.service().health());
+            if (verdict instanceof HealthGate.Verdict.Unhealthy u) {
+                // The spec ran before; a crash after a restart is drift to report, not a failed release.
+                finished(token, step, StepOutcome.FAILED, u.reason(), t0);
+                return Optional.of(new Failure.Unreached(u.reason()));
+            }
+            finished(token, step, StepOutcome.SUCCEEDED, "healthy", t0);
+            return Optional.empty();
+        }
+
+        /** Gates a container an interrupted rollout started but never saw healthy. */
+        private Optional<Failure> verify(HostSession session, PlannedChange c, List<PlannedChange> duplicates)
+                throws HostException, InterruptedException {
+            Instance instance = c.desired().orElseThrow();
+            ObservedContainer have = c.observed().orElseThrow();
+            HealthGate.Verdict verdict = gate.await(session, have.name(), instance.service().health());
+            if (verdict instanceof HealthGate.Verdict.Healthy) {
+                return Optional.empty();
+            }
+            String reason = ((HealthGate.Verdict.Unhealthy) verdict).reason();
+            Optional<ObservedContainer> before = duplicates.stream()
+                .filter(d -> d.instance().equals(c.instance())).flatMap(d -> d.observed().stream()).findFirst();
+            StepStart step = new StepStart(service, c.host(), c.instance(), StepAction.REPLACE,
+                "verify an instance started by an interrupted rollout", before.flatMap(ObservedContainer::fingerprint),
+                have.fingerprint(), before.map(ObservedContainer::image), Optional.of(have.image()));
+            long token = started(step);
+            finished(token, step, StepOutcome.FAILED, reason, clock.instant());
+            deployed.add(new Deployed(c.host(), instance, have.name(), before, before.isEmpty()));
+            removals.removeIf(r -> r.change().observed().equals(before));
+            return Optional.of(new Failure.Gate(service + " on " + c.host() + ": " + reason));
+        }
+
+        /** Every host changed so far gets back what ran before. */
+        private void rollBack() throws InterruptedException {
+            List<Deployed> done = new ArrayList<>(deployed);
+            Collections.reverse(done);
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> futures = new ArrayList<>();
+                for (Deployed d : done) {
+                    futures.add(pool.submit(() -> {
+                        rollBack(d);
+                        return null;
+                    }));
+                }
+                for (Future<?> f : futures) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        // rollBack(d) records its own failure
+                    }
+                }
+            }
+        }
+
+        private void rollBack(Deployed d) throws InterruptedException {
+            StepStart step = new StepStart(service, d.host(), d.instance().name(), StepAction.ROLLBACK,
+                d.retired().map(r -> "back to " + r.version() + " (" + r.name() + ")").orElse("remove the new instance"),
+                Optional.of(d.instance().fingerprint()), d.retired().flatMap(ObservedContainer::fingerprint),
+                d.instance().service().image(), d.retired().map(ObservedContainer::image));
+            long token = started(step);
+            Instant t0 = clock.instant();
+            try {
+                HostSession session = sessions.session(ctx.targets().get(d.host()));
+                session.run(DockerCommands.remove(d.container()), settings.commandTimeout());
+                if (d.retired().isEmpty()) {
+                    finished(token, step, StepOutcome.SUCCEEDED, "removed " + d.container(), t0);
+                    return;
+                }
+                ObservedContainer old = d.retired().get();
+                CommandResult r = session.run(DockerCommands.start(old.name()), settings.commandTimeout());
+                if (!r.succeeded()) {
+                    finished(token, step, StepOutcome.FAILED, "could not start " + old.name() + ": "
+                        + r.firstErrorLine(), t0);
+                    return;
+                }
+                HealthGate.Verdict v = gate.await(session, old.name(), d.instance().service().health());
+                finished(token, step, v instanceof HealthGate.Verdict.Healthy ? StepOutcome.SUCCEEDED : StepOutcome.FAILED,
+                    v instanceof HealthGate.Verdict.Unhealthy u ? "restored but " + u.reason() : "restored " + old.name(), t0);
+            } catch (HostException e) {
+                finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
+            }
+        }
+
+        /** The service converged: retired containers and planned removals go. */
+        private void finish() throws InterruptedException {
+            for (Deployed d : deployed) {
+                if (d.retired().isPresent()) {
+                    try {
+                        sessions.session(ctx.targets().get(d.host()))
+                            .run(DockerCommands.remove(d.retired().get().name()), settings.commandTimeout());
+                    } catch (HostException e) {
+                        unreached.add(d.host());
+                    }
+                }
+            }
+            for (Removal r : removals) {
+                if (unreached.contains(r.host())) {
+                    continue;
+                }
+                ObservedContainer c = r.change().observed().orElseThrow();
+                StepStart step = new StepStart(service, r.host(), r.change().instance(), StepAction.REMOVE,
+                    r.change().reason(), c.fingerprint(), Optional.empty(), Optional.of(c.image()), Optional.empty());
+                long token = started(step);
+                Instant t0 = clock.instant();
+                try {
+                    CommandResult res = sessions.session(ctx.targets().get(r.host()))
+                        .run(DockerCommands.remove(c.name()), settings.commandTimeout());
+                    finished(token, step, res.succeeded() ? StepOutcome.SUCCEEDED : StepOutcome.FAILED,
+                        res.succeeded() ? "removed " + c.name() : res.firstErrorLine(), t0);
+                } catch (HostException e) {
+                    finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
+                    unreached.add(r.host());
+                }
+            }
+        }
+
+        private long started(StepStart step) {
+            synchronized (steps) {
+                steps[0]++;
+            }
+            return listener.stepStarted(step);
+        }
+
+        private void finished(long token, StepStart step, StepOutcome outcome, String message, Instant t0) {
+            listener.stepFinished(token, step, outcome, message, Duration.between(t0, clock.instant()));
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.driftless.reconciler.apply;
+
+import dev.driftless.model.CommandProbe;
+import dev.driftless.model.DockerProbe;
+import dev.driftless.model.HealthCheck;
+import dev.driftless.model.HttpProbe;
+import dev.driftless.model.Probe;
+import dev.driftless.model.TcpProbe;
+import dev.driftless.reconciler.command.ProbeCommands;
+import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.runtime.docker.DockerCommands;
+import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.reconciler.ssh.HostException;
+import dev.driftless.reconciler.ssh.HostSession;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Decides whether a freshly started container is healthy, from the daemon over SSH: its state
+ * (a container that exits or restarts fails at once) and its probe (http, tcp, command, or
+ * Docker's own health status), every {@code interval} until {@code successThreshold} successes in
+ * a row or until {@code timeout}. A service without a health check is healthy once its container
+ * has kept running for {@link #SETTLE}.
+ */
+public final class HealthGate {
+
+    /** How long a container without a health check must keep running to count as up. */
+    public static final Duration SETTLE = Duration.ofSeconds(3);
+    private static final Duration NO_CHECK_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofSeconds(1);
+
+    /** The verdict. */
+    public sealed interface Verdict {
+        /** Healthy after {@code took}. */
+        record Healthy(Duration took) implements Verdict {
+        }
+
+        /** Not healthy; {@code reason} says what was seen last (never a secret: no logs). */
+        record Unhealthy(String reason, Duration took) implements Verdict {
+        }
+    }
+
+    /** Waits between attempts; tests pass a clock-advancing fake. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(Duration d) throws InterruptedException;
+    }
+
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final Duration commandTimeout;
+
+    public HealthGate(Clock clock, Sleeper sleeper, Duration commandTimeout) {
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.commandTimeout = commandTimeout;
+    }
+
+    /** A gate on the system clock. */
+    public static HealthGate system(Duration commandTimeout) {
+        return new HealthGate(Clock.systemUTC(), d -> Thread.sleep(d.toMillis()), commandTimeout);
+    }
+
+    /**
+     * Waits until {@code container} on {@code session}'s host is healthy or clearly is not.
+     *
+     * @throws HostException when the host stops answering (transient: not a verdict on the release)
+     */
+    public Verdict await(HostSession session, String container, Optional<HealthCheck> check)
+            throws HostException, InterruptedException {
+        Instant start = clock.instant();
+        Duration timeout = check.map(HealthCheck::timeout).orElse(NO_CHECK_TIMEOUT);
+        Duration interval = check.map(HealthCheck::interval).orElse(POLL);
+        int needed = check.map(HealthCheck::successThreshold).orElse(1);
+        int successes = 0;
+        Instant runningSince = null;
+        String last = "no probe answered yet";
+        while (true) {
+            State state = state(session, container);
+            Duration took = Duration.between(start, clock.instant());
+            switch (state.status()) {
+                case "exited", "dead" -> {
+                    return new Verdict.Unhealthy("container " + container + " exited with code " + state.exitCode(), took);
+                }
+                case "restarting" -> {
+                    return new Verdict.Unhealthy("container " + container + " is crash-looping (restarting, "
+                        + state.restarts() + " restarts)", took);
+                }
+                case "running" -> {
+                    if (state.restarts() > 0) {
+                        return new Verdict.Unhealthy("container " + container + " restarted " + state.restarts()
+                            + (state.restarts() == 1 ? " time" : " times") + " since it was started", took);
+                    }
+                }
+                default -> last = "container " + container + " is " + state.status();
+            }
+            if (state.status().equals("running")) {
+                if (check.isEmpty()) {
+                    runningSince = runningSince == null ? clock.instant() : runningSince;
+                    if (!Duration.between(runningSince, clock.instant()).minus(SETTLE).isNegative()) {
+                        return new Verdict.Healthy(took);
+                    }
+                    last = "running for less than " + SETTLE.toSeconds() + " s";
+                } else {
+                    Optional<String> failure = probe(session, container, state, check.get());
+                    if (failure.isEmpty()) {
+                        successes++;
+                        if (successes >= needed) {
+                            return new Verdict.Healthy(took);
+                        }
+                    } else {
+                        successes = 0;
+                        last = failure.get();
+                    }
+                }
+            }
+            if (!took.plus(interval).minus(timeout).isNegative()) {
+                return new Verdict.Unhealthy("not healthy within " + timeout.toSeconds() + " s: " + last,
+                    Duration.between(start, clock.instant()));
+            }
+            sleeper.sleep(interval);
+        }
+    }
+
+    /** Empty when the probe passed, else what it saw. */
+    private Optional<String> probe(HostSession session, String container, State state, HealthCheck check)
+            throws HostException {
+        Probe probe = check.probe();
+        String address = state.address().orElse("127.0.0.1");
+        RemoteCommand command = switch (probe) {
+            case HttpProbe http -> ProbeCommands.http(address, http.port(), http.path(), check.probeTimeout());
+            case TcpProbe tcp -> ProbeCommands.tcp(address, tcp.port(), check.probeTimeout());
+            case CommandProbe cmd -> DockerCommands.exec(container, cmd.argv());
+            case DockerProbe d -> null;
+        };
+        if (command == null) {
+            return switch (state.health()) {
+                case "healthy" -> Optional.empty();
+                case "-" -> Optional.of("the image defines no HEALTHCHECK, so Docker reports no health");
+                default -> Optional.of("Docker reports " + state.health());
+            };
+        }
+        CommandResult r = session.run(command, check.probeTimeout().plus(commandTimeout));
+        if (r.succeeded()) {
+            return Optional.empty();
+        }
+        String detail = r.firstErrorLine();
+        return Optional.of(probe.describe() + " failed (exit " + r.exitCode() + ")"
+            + (detail.isBlank() || probe instanceof CommandProbe ? "" : ": " + detail));
+    }
+
+    private State state(HostSession session, String container) throws HostException {
+        CommandResult r = session.run(DockerCommands.state(container), commandTimeout);
+        if (!r.succeeded()) {
+            return new State("missing", 0, 0, "-", Optional.empty());
+        }
+        List<String> parts = Arrays.asList(r.stdout().strip().split("\\s+"));
+        if (parts.size() < 4) {
+            return new State("unknown", 0, 0, "-", Optional.empty());
+        }
+        Optional<String> address = parts.size() > 4 && !parts.get(4).isBlank() ? Optional.of(parts.get(4))
+            : Optional.empty();
+        return new State(parts.get(0), parseInt(parts.get(1)), parseInt(parts.get(2)), parts.get(3), address);
+    }
+
+    private static int parseInt(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private record State(String status, int exitCode, int restarts, String health, Optional<String> address) {
+    }
+}

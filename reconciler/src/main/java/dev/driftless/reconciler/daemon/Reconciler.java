@@ -1,0 +1,406 @@
+package dev.driftless.reconciler.daemon;
+
+import dev.driftless.model.DesiredState;
+import dev.driftless.model.GitTree;
+import dev.driftless.model.Host;
+import dev.driftless.model.Problem;
+import dev.driftless.reconciler.apply.Applier;
+import dev.driftless.reconciler.apply.ApplyListener;
+import dev.driftless.reconciler.desired.DesiredStateLoader;
+import dev.driftless.reconciler.desired.LoadedState;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.ReconcileStart;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.StepAction;
+import dev.driftless.reconciler.history.StepOutcome;
+import dev.driftless.reconciler.history.StepRecord;
+import dev.driftless.reconciler.history.StepStart;
+import dev.driftless.reconciler.history.Trigger;
+import dev.driftless.reconciler.metrics.Metrics;
+import dev.driftless.reconciler.observe.Observation;
+import dev.driftless.reconciler.observe.Observer;
+import dev.driftless.reconciler.plan.Action;
+import dev.driftless.reconciler.plan.Plan;
+import dev.driftless.reconciler.plan.PlanPrinter;
+import dev.driftless.reconciler.plan.Planner;
+import dev.driftless.reconciler.source.GitSource;
+import dev.driftless.reconciler.source.GitSourceException;
+import dev.driftless.reconciler.source.PollResult;
+import dev.driftless.reconciler.source.SourceRevision;
+import dev.driftless.reconciler.ssh.HostSessions;
+import dev.driftless.reconciler.ssh.HostTarget;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+/**
+ * One reconcile, end to end: source → model → secrets → observe → plan → apply → history. Runs one
+ * at a time (the daemon's jobs and the CLI share it through {@link #reconcile}). Everything it
+ * decides is recorded: a reconcile that changes something or fails gets a history record written
+ * before any host is touched and completed after; an invalid commit is recorded once with every
+ * problem; a commit whose rollout failed is held (not retried) until a newer commit arrives.
+ */
+public final class Reconciler {
+
+    /** What a reconcile did, for the scheduler and the log. */
+    public enum Kind {
+        /** The repo did not move and nothing was pending: only ls-remote ran. */
+        NOTHING_NEW,
+        /** The hosts already matched the desired state. */
+        IN_SYNC,
+        /** A plan was applied (successfully or not: see the history record). */
+        APPLIED,
+        /** The revision is invalid; nothing was applied. */
+        INVALID,
+        /** The repo could not be read and there is no earlier revision to fall back on. */
+        SOURCE_ERROR
+    }
+
+    /**
+     * @param retrySoon  hosts were left unconverged for reasons that may pass (unreachable, pull
+     *                   failures, an interrupted apply): come back after the retry interval
+     * @param recordId   the history record written, if any
+     */
+    public record Outcome(Kind kind, boolean retrySoon, String summary, Optional<Long> recordId) {
+    }
+
+    private final Optional<String> environment;
+    private final GitSource source;
+    private final DesiredStateLoader loader;
+    private final HostSessions hosts;
+    private final Observer observer;
+    private final Applier applier;
+    private final HistoryStore history;
+    private final Metrics metrics;
+    private final Clock clock;
+    private final Planner planner;
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+
+    private String lastSeenCommit;
+    private String lastInvalidRecorded;
+    private Loaded lastValid;
+    private volatile String status = "starting";
+    private final Set<String> verify = new HashSet<>();
+
+    private record Loaded(SourceRevision revision, LoadedState.Ready state) {
+    }
+
+    public Reconciler(Optional<String> environment, GitSource source, DesiredStateLoader loader, HostSessions hosts,
+                      Observer observer, Applier applier, HistoryStore history, Metrics metrics, Clock clock) {
+        this.environment = environment;
+        this.source = source;
+        this.loader = loader;
+        this.hosts = hosts;
+        this.observer = observer;
+        this.applier = applier;
+        this.history = history;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.planner = new Planner(clock);
+    }
+
+    /**
+     * At daemon start: every record a crash or kill -9 left RUNNING becomes INTERRUPTED, and the
+     * instances its unfinished steps touched are health-gated by the next reconcile before it
+     * trusts them.
+     *
+     * @return the interrupted records
+     */
+    public synchronized List<ReconcileRecord> recoverInterrupted() {
+        List<ReconcileRecord> interrupted = history.markInterrupted();
+        for (ReconcileRecord r : interrupted) {
+            for (StepRecord s : r.steps()) {
+                if (s.outcome() == StepOutcome.INTERRUPTED
+                    && (s.action() == StepAction.CREATE || s.action() == StepAction.REPLACE
+                        || s.action() == StepAction.START || s.action() == StepAction.ROLLBACK)) {
+                    verify.add(Applier.verifyKey(s.service(), s.host(), s.instance()));
+                }
+            }
+            ReconcileLog.warn(r.commit(), "reconcile #" + r.id() + " was interrupted (" + r.steps().size()
+                + " steps recorded); the next reconcile observes the hosts and finishes the job");
+        }
+        return interrupted;
+    }
+
+    /** Asks a running reconcile to finish its current host steps and return. */
+    public void requestStop() {
+        stopRequested.set(true);
+    }
+
+    /** One line for /healthz. */
+    public String status() {
+        return status;
+    }
+
+    /** Runs one reconcile for {@code trigger}. Never throws for host or repo trouble. */
+    public synchronized Outcome reconcile(Trigger trigger) throws InterruptedException {
+        if (stopRequested.get()) {
+            return new Outcome(Kind.NOTHING_NEW, false, "stopping", Optional.empty());
+        }
+        Instant started = clock.instant();
+        SourceRevision revision;
+        boolean moved;
+        try {
+            PollResult poll = source.poll();
+            revision = poll.revision();
+            moved = !revision.sha().equals(lastSeenCommit);
+        } catch (GitSourceException e) {
+            metrics.sourceError();
+            status = "source error: " + e.getMessage();
+            if (lastValid == null) {
+                ReconcileLog.warn("-------", "cannot read the infra repo: " + e.getMessage());
+                return new Outcome(Kind.SOURCE_ERROR, true, e.getMessage(), Optional.empty());
+            }
+            ReconcileLog.warn(lastValid.revision().sha(), "cannot read the infra repo (" + e.getMessage()
+                + "); checking the hosts against the last good revision");
+            revision = lastValid.revision();
+            moved = false;
+        }
+        if (trigger == Trigger.POLL && !moved && verify.isEmpty()) {
+            return new Outcome(Kind.NOTHING_NEW, false, "no new commit", Optional.empty());
+        }
+        lastSeenCommit = revision.sha();
+
+        Loaded loaded;
+        if (lastValid != null && lastValid.revision().sha().equals(revision.sha())) {
+            loaded = lastValid;
+        } else {
+            LoadedState state = loader.load(new GitTree(source.repository(), revision.commit(), source.subdirectory()),
+                environment);
+            if (state instanceof LoadedState.Invalid invalid) {
+                Outcome refused = refuse(revision, trigger, invalid.problems());
+                if (lastValid == null || trigger == Trigger.POLL) {
+                    return refused;
+                }
+                loaded = lastValid;
+            } else {
+                loaded = new Loaded(revision, (LoadedState.Ready) state);
+                lastValid = loaded;
+            }
+        }
+        return reconcile(trigger, loaded, started);
+    }
+
+    private Outcome refuse(SourceRevision revision, Trigger trigger, List<Problem> problems) {
+        metrics.invalidRevision();
+        status = "commit " + revision.shortSha() + " is invalid (" + problems.size() + " problems); nothing applied";
+        if (revision.sha().equals(lastInvalidRecorded)) {
+            return new Outcome(Kind.INVALID, false, status, Optional.empty());
+        }
+        lastInvalidRecorded = revision.sha();
+        ReconcileLog.warn(revision.sha(), "refused: the desired state is invalid, nothing is applied");
+        problems.forEach(p -> ReconcileLog.warn(revision.sha(), "  " + p));
+        ReconcileRecord record = history.begin(new ReconcileStart(revision.sha(), author(revision),
+            revision.message(), trigger, "invalid:" + revision.sha()));
+        String error = problems.stream().map(Problem::toString).collect(Collectors.joining("\n"));
+        history.complete(record.id(), ReconcileResult.FAILED,
+            "invalid desired state: " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
+                + "; nothing applied", Optional.of(error));
+        return new Outcome(Kind.INVALID, false, status, Optional.of(record.id()));
+    }
+
+    private Outcome reconcile(Trigger trigger, Loaded loaded, Instant started) throws InterruptedException {
+        SourceRevision revision = loaded.revision();
+        DesiredState desired = loaded.state().state();
+        Map<String, HostTarget> targets = targets(desired);
+        hosts.retainOnly(targets.values());
+        Observation observation = observer.observe(List.copyOf(targets.values()));
+        metrics.hosts(observation.reachable().size(), observation.unreachable().size());
+
+        Map<String, String> held = new TreeMap<>();
+        Set<String> resolved = new TreeSet<>();
+        for (String service : desired.services().keySet()) {
+            history.failedCommit(service).ifPresent(failed -> {
+                if (failed.equals(revision.sha())) {
+                    held.put(service, "commit " + ReconcileLog.shortSha(failed)
+                        + " failed its rollout; waiting for a new commit");
+                } else {
+                    resolved.add(service);
+                }
+            });
+        }
+        Plan plan = planner.plan(desired, observation, held);
+        Set<String> verifyNow = plan.changes().stream()
+            .filter(c -> c.action() == Action.UNCHANGED && c.observed().isPresent() && c.desired().isPresent())
+            .map(c -> Applier.verifyKey(c.service(), c.host(), c.instance()))
+            .filter(verify::contains)
+            .collect(Collectors.toSet());
+        long outOfLine = plan.changes().stream().filter(c -> c.action().changes()).count();
+        metrics.drift((int) outOfLine);
+        String digest = desired.digest();
+
+        if (!plan.hasChanges() && verifyNow.isEmpty()) {
+            return inSync(trigger, revision, plan, digest, resolved, started);
+        }
+        ReconcileLog.info(revision.sha(), trigger.name().toLowerCase() + ": " + plan.summary() + "\n"
+            + PlanPrinter.text(plan, PlanPrinter.Heading.of(plan, Optional.of(revision.sha()),
+                Optional.of(revision.message())), false).stripTrailing());
+        ReconcileRecord record = history.begin(new ReconcileStart(revision.sha(), author(revision),
+            revision.message(), trigger, digest));
+        status = "applying commit " + revision.shortSha() + " (reconcile #" + record.id() + ")";
+        Recorder recorder = new Recorder(record.id(), revision.sha());
+        Applier.Result result = applier.apply(plan, new Applier.Context(desired.environment(), revision.sha(),
+            targets, loaded.state().secrets(), verifyNow, stopRequested::get), recorder);
+
+        verify.removeAll(verifyNow);
+        verify.addAll(recorder.unsettled(result.unreached()));
+        for (var e : result.services().entrySet()) {
+            history.recordServiceResult(record.id(), e.getKey(), e.getValue(), result.messages().get(e.getKey()));
+        }
+        for (String service : resolved) {
+            if (!result.services().containsKey(service)) {
+                history.recordServiceResult(record.id(), service, ServiceOutcome.SUCCEEDED,
+                    "runs a good state again");
+            }
+        }
+        ReconcileResult outcome = outcome(result, plan);
+        String summary = summary(plan, result);
+        Optional<String> error = result.services().entrySet().stream()
+            .filter(e -> e.getValue() == ServiceOutcome.FAILED || e.getValue() == ServiceOutcome.ROLLED_BACK)
+            .map(e -> e.getKey() + ": " + result.messages().get(e.getKey()))
+            .reduce((a, b) -> a + "\n" + b);
+        ReconcileRecord done = history.complete(record.id(), outcome, summary, error);
+        Duration took = Duration.between(started, clock.instant());
+        metrics.reconcile(trigger, outcome, took);
+        if (outcome == ReconcileResult.SUCCEEDED && !plan.isIncomplete()) {
+            metrics.applied(clock.instant());
+        }
+        ReconcileLog.info(revision.sha(), "reconcile #" + record.id() + " " + outcome.name().toLowerCase()
+            + " in " + took.toSeconds() + " s: " + summary
+            + done.returnsTo().map(c -> " (returns to the state of " + ReconcileLog.shortSha(c) + ")").orElse(""));
+        status = "commit " + revision.shortSha() + ": " + outcome.name().toLowerCase() + " (reconcile #"
+            + record.id() + ")";
+        boolean retry = !result.unreached().isEmpty() || plan.isIncomplete() || result.stopped();
+        return new Outcome(Kind.APPLIED, retry, summary, Optional.of(record.id()));
+    }
+
+    private Outcome inSync(Trigger trigger, SourceRevision revision, Plan plan, String digest, Set<String> resolved,
+                           Instant started) {
+        Optional<Long> id = Optional.empty();
+        if (!resolved.isEmpty()) {
+            // A new commit brings failed services back to what runs (e.g. a revert of the failed
+            // commit): worth a record, and it clears their failure.
+            ReconcileRecord r = history.begin(new ReconcileStart(revision.sha(), author(revision),
+                revision.message(), trigger, digest));
+            resolved.forEach(s -> history.recordServiceResult(r.id(), s, ServiceOutcome.SUCCEEDED,
+                "runs a good state again"));
+            ReconcileRecord done = history.complete(r.id(), ReconcileResult.SUCCEEDED,
+                "no host changes: " + String.join(", ", resolved) + " already run this commit's state", Optional.empty());
+            ReconcileLog.info(revision.sha(), "reconcile #" + r.id() + ": no host changes; "
+                + String.join(", ", resolved) + " back on a good state"
+                + done.returnsTo().map(c -> " (returns to the state of " + ReconcileLog.shortSha(c) + ")").orElse(""));
+            id = Optional.of(r.id());
+        } else if (!plan.isIncomplete() && history.lastAttempted().map(a -> !a.commit().equals(revision.sha())
+                || !a.desiredDigest().equals(digest)).orElse(true)) {
+            history.recordInSync(revision.sha(), digest);
+        }
+        if (!plan.isIncomplete()) {
+            metrics.applied(clock.instant());
+        }
+        metrics.reconcile(trigger, ReconcileResult.SUCCEEDED, Duration.between(started, clock.instant()));
+        status = "in sync with commit " + revision.shortSha()
+            + (plan.isIncomplete() ? " (" + plan.hosts().stream().filter(h -> !h.reachable()).count()
+                + " hosts unreachable)" : "");
+        return new Outcome(Kind.IN_SYNC, plan.isIncomplete(), status, id);
+    }
+
+    private static ReconcileResult outcome(Applier.Result result, Plan plan) {
+        if (result.stopped()) {
+            return ReconcileResult.INTERRUPTED;
+        }
+        boolean anyGood = result.services().containsValue(ServiceOutcome.SUCCEEDED);
+        if (result.anyRolledBack()) {
+            return anyGood ? ReconcileResult.PARTIALLY_FAILED : ReconcileResult.ROLLED_BACK;
+        }
+        if (result.anyFailed()) {
+            return anyGood ? ReconcileResult.PARTIALLY_FAILED : ReconcileResult.FAILED;
+        }
+        if (!result.unreached().isEmpty() || plan.isIncomplete()
+            || result.services().containsValue(ServiceOutcome.SKIPPED)) {
+            return ReconcileResult.PARTIALLY_FAILED;
+        }
+        return ReconcileResult.SUCCEEDED;
+    }
+
+    private static String summary(Plan plan, Applier.Result result) {
+        Map<ServiceOutcome, List<String>> by = new LinkedHashMap<>();
+        result.services().forEach((s, o) -> by.computeIfAbsent(o, k -> new ArrayList<>()).add(s));
+        List<String> parts = new ArrayList<>();
+        by.forEach((o, s) -> parts.add(o.name().toLowerCase() + ": " + String.join(", ", s)));
+        if (plan.isIncomplete()) {
+            parts.add("unreachable: " + plan.hosts().stream().filter(h -> !h.reachable()).map(h -> h.host())
+                .collect(Collectors.joining(", ")));
+        } else if (!result.unreached().isEmpty()) {
+            parts.add("unreachable: " + String.join(", ", result.unreached()));
+        }
+        if (result.stopped()) {
+            parts.add("stopped by shutdown after " + result.steps() + " steps");
+        }
+        return String.join("; ", parts);
+    }
+
+    private static Map<String, HostTarget> targets(DesiredState desired) {
+        Map<String, HostTarget> targets = new LinkedHashMap<>();
+        for (Host h : desired.hosts().values()) {
+            targets.put(h.name(), new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey()));
+        }
+        return targets;
+    }
+
+    private static String author(SourceRevision r) {
+        return r.authorEmail().isBlank() ? r.author() : r.author() + " <" + r.authorEmail() + ">";
+    }
+
+    /** Writes each step to history before it runs and after, and to the reconcile log and metrics. */
+    private final class Recorder implements ApplyListener {
+        private final long reconcileId;
+        private final String commit;
+        private final List<StepStart> unsettled = new ArrayList<>();
+
+        Recorder(long reconcileId, String commit) {
+            this.reconcileId = reconcileId;
+            this.commit = commit;
+        }
+
+        @Override
+        public long stepStarted(StepStart step) {
+            return history.beginStep(reconcileId, step);
+        }
+
+        @Override
+        public synchronized void stepFinished(long token, StepStart step, StepOutcome outcome, String message,
+                                              Duration took) {
+            history.completeStep(token, outcome, message.isBlank() ? Optional.empty() : Optional.of(message));
+            ReconcileLog.step(commit, step, outcome, message, took);
+            metrics.step(step.action(), outcome, took);
+            if (outcome == StepOutcome.FAILED && (step.action() == StepAction.CREATE
+                || step.action() == StepAction.REPLACE)) {
+                unsettled.add(step);
+            }
+        }
+
+        @Override
+        public void serviceFinished(String service, ServiceOutcome outcome, String message) {
+            ReconcileLog.info(commit, service + " " + outcome.name().toLowerCase() + ": " + message);
+        }
+
+        /** Instances a step started but could not see through, because their host stopped answering. */
+        synchronized Set<String> unsettled(Set<String> unreachedHosts) {
+            return unsettled.stream().filter(s -> unreachedHosts.contains(s.host()))
+                .map(s -> Applier.verifyKey(s.service(), s.host(), s.instance())).collect(Collectors.toSet());
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.driftless.reconciler.metrics;
+
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.StepAction;
+import dev.driftless.reconciler.history.StepOutcome;
+import dev.driftless.reconciler.history.Trigger;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The one small interface the core reports metrics through; the Micrometer/Prometheus binding
+ * lives at the edge ({@link MicrometerMetrics}). Values are counts, durations and times: never a
+ * secret, never a label value taken from a secret.
+ */
+public interface Metrics {
+
+    /** A reconcile ended (only reconciles that did something are recorded in history; all count here). */
+    void reconcile(Trigger trigger, ReconcileResult result, Duration took);
+
+    /** One apply step ended. */
+    void step(StepAction action, StepOutcome outcome, Duration took);
+
+    /** The last observation: how many hosts answered and how many did not. */
+    void hosts(int reachable, int unreachable);
+
+    /** Instances the last plan found out of line (create, replace, start, remove). */
+    void drift(int outOfLine);
+
+    /** The environment converged to a commit at a time. */
+    void applied(Instant at);
+
+    /** A revision was refused as invalid (bad repo, undecryptable secrets). */
+    void invalidRevision();
+
+    /** Polling the repo failed. */
+    void sourceError();
+
+    /** Discards everything. */
+    Metrics NONE = new Metrics() {
+        @Override
+        public void reconcile(Trigger trigger, ReconcileResult result, Duration took) {
+        }
+
+        @Override
+        public void step(StepAction action, StepOutcome outcome, Duration took) {
+        }
+
+        @Override
+        public void hosts(int reachable, int unreachable) {
+        }
+
+        @Override
+        public void drift(int outOfLine) {
+        }
+
+        @Override
+        public void applied(Instant at) {
+        }
+
+        @Override
+        public void invalidRevision() {
+        }
+
+        @Override
+        public void sourceError() {
+        }
+    };
+}

@@ -1,0 +1,90 @@
+package dev.driftless.reconciler.metrics;
+
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.StepAction;
+import dev.driftless.reconciler.history.StepOutcome;
+import dev.driftless.reconciler.history.Trigger;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** {@link Metrics} on a Micrometer Prometheus registry: what {@code /metrics} serves. */
+public final class MicrometerMetrics implements Metrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicLong reachable = new AtomicLong();
+    private final AtomicLong unreachable = new AtomicLong();
+    private final AtomicLong outOfLine = new AtomicLong();
+    private final AtomicLong lastApplied = new AtomicLong();
+    private final Counter invalid;
+    private final Counter sourceErrors;
+
+    public MicrometerMetrics(String environment) {
+        registry.config().commonTags("environment", environment);
+        Gauge.builder("driftless_hosts", reachable, AtomicLong::get).tag("state", "reachable")
+            .description("Hosts that answered the last observation").register(registry);
+        Gauge.builder("driftless_hosts", unreachable, AtomicLong::get).tag("state", "unreachable")
+            .description("Hosts that did not answer the last observation").register(registry);
+        Gauge.builder("driftless_drift_instances", outOfLine, AtomicLong::get)
+            .description("Instances the last plan found out of line with the desired state").register(registry);
+        Gauge.builder("driftless_last_applied_timestamp_seconds", lastApplied, AtomicLong::get)
+            .description("When the environment last converged to a commit (Unix time)").register(registry);
+        invalid = Counter.builder("driftless_invalid_revisions").description("Revisions refused as invalid")
+            .register(registry);
+        sourceErrors = Counter.builder("driftless_source_errors").description("Failed polls of the infra repo")
+            .register(registry);
+    }
+
+    @Override
+    public void reconcile(Trigger trigger, ReconcileResult result, Duration took) {
+        Timer.builder("driftless_reconcile").description("Reconciles by trigger and result")
+            .tag("trigger", lower(trigger)).tag("result", lower(result)).register(registry).record(took);
+    }
+
+    @Override
+    public void step(StepAction action, StepOutcome outcome, Duration took) {
+        Timer.builder("driftless_step").description("Apply steps by action and outcome")
+            .tag("action", lower(action)).tag("outcome", lower(outcome)).register(registry).record(took);
+    }
+
+    @Override
+    public void hosts(int reachableHosts, int unreachableHosts) {
+        reachable.set(reachableHosts);
+        unreachable.set(unreachableHosts);
+    }
+
+    @Override
+    public void drift(int instances) {
+        outOfLine.set(instances);
+    }
+
+    @Override
+    public void applied(Instant at) {
+        lastApplied.set(at.getEpochSecond());
+    }
+
+    @Override
+    public void invalidRevision() {
+        invalid.increment();
+    }
+
+    @Override
+    public void sourceError() {
+        sourceErrors.increment();
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import dev.driftless.model.Instance;
+import dev.driftless.model.PortMapping;
+import dev.driftless.model.Service;
+import dev.driftless.model.VolumeMount;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.OptionalLong;
+
+/**
+ * Maps a desired instance of the model onto the {@link ContainerSpec} that runs it: the one place
+ * where repo values become Docker options. The container's name carries the start of the
+ * fingerprint, so an old and a new version of an instance can exist side by side during a
+ * start-first rollout and a rollback.
+ */
+public final class InstanceContainers {
+
+    /** Where secret env files live on hosts, relative to the SSH user's home (a 0700 directory). */
+    public static final String ENV_DIR = ".driftless/env";
+
+    private InstanceContainers() {
+    }
+
+    /** {@code api-1-3f9a2c1b}: the instance name and 8 hex digits of its fingerprint. */
+    public static String containerName(Instance instance) {
+        return instance.name() + "-" + instance.shortFingerprint().substring(0, 8);
+    }
+
+    /** The remote path of the env file holding an instance's secrets. */
+    public static String envFilePath(Instance instance) {
+        return ENV_DIR + "/" + containerName(instance) + ".env";
+    }
+
+    /**
+     * The container for {@code instance} of {@code environment}, deployed from {@code commit}.
+     *
+     * @param withEnvFile whether the instance has secrets, written to {@link #envFilePath} first
+     */
+    public static ContainerSpec spec(Instance instance, String environment, String commit, boolean withEnvFile,
+                                     Instant deployedAt) {
+        Service s = instance.service();
+        String image = s.image().orElseThrow(() ->
+            new IllegalArgumentException("service " + s.name() + " has no image: it is not a docker service"));
+        ContainerSpec.Builder b = ContainerSpec.builder(containerName(instance), image)
+            .command(s.command())
+            .args(s.args())
+            .plainEnv(s.env())
+            .restart(restart(s))
+            .resources(new Resources(
+                s.resources().memoryBytes().map(OptionalLong::of).orElse(OptionalLong.empty()),
+                s.resources().cpus().map(BigDecimal::valueOf),
+                s.resources().nofile().map(OptionalLong::of).orElse(OptionalLong.empty())));
+        if (withEnvFile) {
+            b.envFile(envFilePath(instance));
+        }
+        for (PortMapping p : s.ports()) {
+            b.port(new Port(p.hostPort(), p.containerPort(),
+                p.protocol().equalsIgnoreCase("udp") ? Port.Protocol.UDP : Port.Protocol.TCP, p.hostIp()));
+        }
+        for (VolumeMount v : s.volumes()) {
+            b.volume(v.named() ? new Mount(Mount.Type.VOLUME, v.source(), v.target(), v.readOnly())
+                : Mount.bind(v.source(), v.target(), v.readOnly()));
+        }
+        b.labels(s.labels());
+        b.labels(ContainerLabels.forInstance(environment, s.name(), instance.name(), instance.fingerprint(), commit,
+            instance.inputs().values(), deployedAt));
+        return b.build();
+    }
+
+    private static RestartPolicy restart(Service s) {
+        return switch (s.restart()) {
+            case NO -> new RestartPolicy(RestartPolicy.Mode.NO, 0);
+            case ALWAYS -> new RestartPolicy(RestartPolicy.Mode.ALWAYS, 0);
+            case ON_FAILURE -> new RestartPolicy(RestartPolicy.Mode.ON_FAILURE, 0);
+            case UNLESS_STOPPED -> RestartPolicy.unlessStopped();
+        };
+    }
+
+    /** Whether an instance has secrets, and so an env file. */
+    public static boolean needsEnvFile(Instance instance) {
+        return !instance.service().secrets().isEmpty();
+    }
+}
