@@ -28,7 +28,6 @@ public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_ERROR = 1;
     public static final int EXIT_CHANGES = 2;
-    public static final int EXIT_NOT_BUILT = 3;
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -38,7 +37,14 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new ErrorHandler());
+        // A usage error is an error (1): exit 2 means "the plan has changes".
+        setUsageExitCode(cl);
         return cl;
+    }
+
+    private static void setUsageExitCode(CommandLine cl) {
+        cl.getCommandSpec().exitCodeOnInvalidInput(EXIT_ERROR);
+        cl.getSubcommands().values().forEach(Main::setUsageExitCode);
     }
 
     @Override

@@ -1,8 +1,245 @@
 package dev.driftless.reconciler.cli;
 
+import dev.driftless.model.DesiredState;
+import dev.driftless.model.DirectoryTree;
+import dev.driftless.model.GitTree;
+import dev.driftless.model.Host;
+import dev.driftless.model.Problem;
+import dev.driftless.model.RepoTree;
+import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.daemon.Keys;
+import dev.driftless.reconciler.desired.DesiredStateLoader;
+import dev.driftless.reconciler.desired.LoadedState;
+import dev.driftless.reconciler.observe.Observation;
+import dev.driftless.reconciler.observe.Observer;
+import dev.driftless.reconciler.plan.Plan;
+import dev.driftless.reconciler.plan.PlanPrinter;
+import dev.driftless.reconciler.plan.Planner;
+import dev.driftless.reconciler.runtime.docker.DockerObserver;
+import dev.driftless.reconciler.source.GitSource;
+import dev.driftless.reconciler.source.GitSourceException;
+import dev.driftless.reconciler.source.GitSourceSettings;
+import dev.driftless.reconciler.source.LocalRepository;
+import dev.driftless.reconciler.source.SourceRevision;
+import dev.driftless.reconciler.ssh.HostTarget;
+import dev.driftless.reconciler.ssh.SshHostPool;
+import dev.driftless.reconciler.ssh.SshSettings;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code driftless plan}: Show what a reconcile would change on the live hosts, and why. */
-@Command(name = "plan", description = "Show what a reconcile would change on the live hosts, and why.")
-final class PlanCommand extends NotBuiltYet {
+/**
+ * {@code driftless plan}: what a reconcile would change on the live hosts, and why, without
+ * changing anything. Prints the same plan the daemon prints before it applies. Exit 0: the hosts
+ * match; 2: there are changes; 1: an error (invalid repo, a host that could not be observed).
+ */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+    description = "Show what a reconcile would change on the live hosts, and why.",
+    footer = {"", "Exit status: 0 no changes, 2 changes, 1 error (invalid repo, unreachable host)."})
+final class PlanCommand implements Callable<Integer> {
+
+    enum Format { text, markdown, json }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--repo", paramLabel = "URL|DIR",
+        description = "The infra repo: a git URL, a git checkout or a plain directory (default: the configured repo).")
+    Optional<String> repo = Optional.empty();
+
+    @Option(names = "--ref", paramLabel = "REV",
+        description = "Commit, branch or tag to plan (default: the branch head; for a checkout, the files on disk).")
+    Optional<String> ref = Optional.empty();
+
+    @Option(names = {"-e", "--environment"}, paramLabel = "ENV", description = "The environment (default: the configured one).")
+    Optional<String> environment = Optional.empty();
+
+    @Option(names = "--ssh-key", paramLabel = "FILE", description = "Private key for the hosts (default: ssh.key).")
+    Optional<Path> sshKey = Optional.empty();
+
+    @Option(names = "--known-hosts", paramLabel = "FILE", description = "known_hosts pinning host keys (default: ssh.known-hosts).")
+    Optional<Path> knownHosts = Optional.empty();
+
+    @Option(names = "--age-key", paramLabel = "FILE", description = "age identity file (repeatable; SOPS_AGE_KEY_FILE works too).")
+    List<Path> ageKeys = new ArrayList<>();
+
+    @Option(names = "--pgp-key", paramLabel = "FILE", description = "Armored PGP secret key file (repeatable).")
+    List<Path> pgpKeys = new ArrayList<>();
+
+    @Option(names = "--format", defaultValue = "text",
+        description = "text, markdown (a pull-request comment) or json (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Option(names = {"-v", "--verbose"}, description = "List unchanged instances too.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Optional<DaemonConfig> cfg = config.load();
+        String repoText = repo.or(() -> cfg.map(c -> c.repo().url())).orElseThrow(() ->
+            new IllegalArgumentException("no repo: pass --repo URL|DIR or --config FILE"));
+        Optional<String> env = environment.or(() -> cfg.flatMap(c -> c.repo().environment()));
+
+        Revision revision = revision(repoText, cfg);
+        try (revision) {
+            DesiredStateLoader loader = new DesiredStateLoader(Keys.ring(
+                cfg.map(DaemonConfig::secrets).orElse(new DaemonConfig.Secrets(List.of(), List.of(), Optional.empty())),
+                ageKeys, pgpKeys, System.getenv()));
+            LoadedState loaded = loader.load(revision.tree(), env);
+            if (loaded instanceof LoadedState.Invalid invalid) {
+                for (Problem p : invalid.problems()) {
+                    out.println(p);
+                }
+                out.flush();
+                err.println("driftless plan: " + invalid.problems().size() + " problem(s) in "
+                    + revision.describe() + "; nothing can be planned");
+                return Main.EXIT_ERROR;
+            }
+            DesiredState desired = ((LoadedState.Ready) loaded).state();
+            SshSettings ssh = sshSettings(cfg);
+            Plan plan;
+            try (SshHostPool pool = SshHostPool.open(ssh)) {
+                Observation observed = new Observer(pool, new DockerObserver(), pool.commandTimeout())
+                    .observe(targets(desired));
+                plan = new Planner(Clock.systemUTC()).plan(desired, observed);
+            }
+            PlanPrinter.Heading heading = new PlanPrinter.Heading(plan.environment(),
+                revision.commit().map(SourceRevision::sha), revision.commit().map(SourceRevision::message));
+            out.print(switch (format) {
+                case text -> PlanPrinter.text(plan, heading, verbose);
+                case markdown -> PlanPrinter.markdown(plan, heading);
+                case json -> PlanPrinter.json(plan, heading);
+            });
+            out.flush();
+            if (plan.isIncomplete()) {
+                err.println("driftless plan: the plan is incomplete: "
+                    + plan.hosts().stream().filter(h -> !h.reachable()).count() + " host(s) could not be observed");
+                return Main.EXIT_ERROR;
+            }
+            return plan.hasChanges() ? Main.EXIT_CHANGES : Main.EXIT_OK;
+        }
+    }
+
+    static List<HostTarget> targets(DesiredState desired) {
+        List<HostTarget> targets = new ArrayList<>();
+        for (Host h : desired.hosts().values()) {
+            targets.add(new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey()));
+        }
+        return targets;
+    }
+
+    private SshSettings sshSettings(Optional<DaemonConfig> cfg) {
+        if (cfg.isPresent() && sshKey.isEmpty() && knownHosts.isEmpty()) {
+            return cfg.get().sshSettings();
+        }
+        Path key = sshKey.or(() -> cfg.map(c -> c.ssh().key())).orElseThrow(() ->
+            new IllegalArgumentException("no SSH key for the hosts: pass --ssh-key FILE or --config FILE"));
+        Optional<Path> pins = knownHosts.or(() -> cfg.flatMap(c -> c.ssh().knownHosts()));
+        SshSettings s = SshSettings.defaults(key, pins);
+        return cfg.map(c -> s.withTimeouts(c.ssh().connectTimeout(), c.ssh().commandTimeout())
+            .withMaxParallelHosts(c.ssh().parallelism())).orElse(s);
+    }
+
+    /** The tree to plan and the commit it came from, if any. */
+    private interface Revision extends AutoCloseable {
+        RepoTree tree();
+
+        Optional<SourceRevision> commit();
+
+        String describe();
+
+        @Override
+        void close();
+    }
+
+    private Revision revision(String repoText, Optional<DaemonConfig> cfg) throws GitSourceException {
+        boolean url = repoText.contains("://") || repoText.matches("[^/]+@[^/]+:.*");
+        Path dir = Path.of(repoText);
+        if (!url && Files.isDirectory(dir)) {
+            Optional<LocalRepository> local = LocalRepository.open(dir);
+            if (local.isPresent() && (ref.isPresent() || local.get().isBare())) {
+                LocalRepository r = local.get();
+                SourceRevision rev = ref.isPresent() ? r.resolve(ref.get()) : r.head();
+                return new Revision() {
+                    public RepoTree tree() {
+                        return new GitTree(r.repository(), rev.commit(), "");
+                    }
+
+                    public Optional<SourceRevision> commit() {
+                        return Optional.of(rev);
+                    }
+
+                    public String describe() {
+                        return repoText + " at " + rev.shortSha();
+                    }
+
+                    public void close() {
+                        r.close();
+                    }
+                };
+            }
+            local.ifPresent(LocalRepository::close);
+            if (ref.isPresent()) {
+                throw new IllegalArgumentException(repoText + " is not a git repository, so --ref cannot be used");
+            }
+            return new Revision() {
+                public RepoTree tree() {
+                    return new DirectoryTree(dir);
+                }
+
+                public Optional<SourceRevision> commit() {
+                    return Optional.empty();
+                }
+
+                public String describe() {
+                    return repoText;
+                }
+
+                public void close() {
+                }
+            };
+        }
+        GitSourceSettings settings = cfg.filter(c -> c.repo().url().equals(repoText)).map(DaemonConfig::gitSource)
+            .orElseGet(() -> GitSourceSettings.of(repoText, cfg.map(c -> c.stateDir().resolve("git"))
+                .orElse(Path.of(System.getProperty("user.home"), ".cache", "driftless", "git"))));
+        GitSource source = GitSource.open(settings);
+        try {
+            SourceRevision head = source.poll().revision();
+            SourceRevision rev = ref.isPresent() ? source.resolve(ref.get()) : head;
+            return new Revision() {
+                public RepoTree tree() {
+                    return new GitTree(source.repository(), rev.commit(), source.subdirectory());
+                }
+
+                public Optional<SourceRevision> commit() {
+                    return Optional.of(rev);
+                }
+
+                public String describe() {
+                    return source.url().display() + " at " + rev.shortSha();
+                }
+
+                public void close() {
+                    source.close();
+                }
+            };
+        } catch (GitSourceException | RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
 }

@@ -1,8 +1,227 @@
 package dev.driftless.reconciler.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.driftless.model.GitTree;
+import dev.driftless.model.LoadResult;
+import dev.driftless.model.Repo;
+import dev.driftless.model.RepoLoader;
+import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.daemon.Assembly;
+import dev.driftless.reconciler.history.EnvironmentCommit;
+import dev.driftless.reconciler.history.FailedCommit;
+import dev.driftless.reconciler.history.HistoryFormatter;
+import dev.driftless.reconciler.history.HistoryQuery;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.observe.HostObservation;
+import dev.driftless.reconciler.observe.Observation;
+import dev.driftless.reconciler.observe.ObservedContainer;
+import dev.driftless.reconciler.observe.Observer;
+import dev.driftless.reconciler.runtime.docker.DockerObserver;
+import dev.driftless.reconciler.source.GitSource;
+import dev.driftless.reconciler.source.GitSourceException;
+import dev.driftless.reconciler.source.SourceRevision;
+import dev.driftless.reconciler.ssh.HostTarget;
+import dev.driftless.reconciler.ssh.SshHostPool;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code driftless status}: Show what each host runs now and the last applied commit. */
-@Command(name = "status", description = "Show what each host runs now and the last applied commit.")
-final class StatusCommand extends NotBuiltYet {
+/**
+ * {@code driftless status}: where the environment stands (last applied and last attempted commit,
+ * failed services, the problems of an invalid commit) and what every host runs right now, observed
+ * live: service, instance, version, state, health, and the commit each instance came from.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Show what each host runs now, the last applied and attempted commit, and failures.")
+final class StatusCommand implements Callable<Integer> {
+
+    enum Format { text, json }
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Override
+    public Integer call() throws Exception {
+        DaemonConfig cfg = config.require("status");
+        PrintWriter out = spec.commandLine().getOut();
+        ZoneId zone = ZoneId.systemDefault();
+        try (HistoryStore history = HistoryStore.open(cfg.historySettings(), Assembly.environmentName(cfg));
+             GitSource source = GitSource.open(cfg.gitSource())) {
+            Optional<EnvironmentCommit> applied = history.lastApplied();
+            Optional<EnvironmentCommit> attempted = history.lastAttempted();
+            List<FailedCommit> failed = history.failedCommits();
+            Optional<ReconcileRecord> latest = history.list(HistoryQuery.latest(1)).stream().findFirst();
+            Optional<String> problems = latest.filter(r -> r.result() == ReconcileResult.FAILED)
+                .filter(r -> attempted.map(a -> a.commit().equals(r.commit())).orElse(true))
+                .flatMap(ReconcileRecord::error);
+
+            Optional<Repo> inventory = inventory(source, applied, cfg.repo().environment());
+            Observation observed = null;
+            if (inventory.isPresent()) {
+                List<HostTarget> targets = new ArrayList<>();
+                inventory.get().hosts().values().forEach(h ->
+                    targets.add(new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey())));
+                try (SshHostPool pool = SshHostPool.open(cfg.sshSettings())) {
+                    observed = new Observer(pool, new DockerObserver(), pool.commandTimeout()).observe(targets);
+                }
+            }
+            String environment = Assembly.environmentName(cfg);
+            HistoryFormatter formatter = new HistoryFormatter(zone);
+            if (format == Format.json) {
+                out.print(json(environment, formatter.deploymentStatusJson(applied, attempted, failed), problems,
+                    observed));
+            } else {
+                out.println("Environment " + environment + ": " + source.url().display() + " (" + cfg.repo().branch() + ")");
+                out.print(formatter.deploymentStatus(applied, attempted, failed));
+                problems.ifPresent(p -> {
+                    out.println();
+                    out.println("Commit " + latest.get().shortCommit() + " was refused; nothing of it was applied:");
+                    p.lines().forEach(l -> out.println("  " + l));
+                });
+                out.println();
+                if (observed == null) {
+                    out.println("No revision of the repo has been fetched yet: run the daemon (driftless run) first.");
+                } else {
+                    out.print(table(observed, environment, zone));
+                }
+            }
+            out.flush();
+            boolean unreachable = observed != null && !observed.unreachable().isEmpty();
+            return unreachable ? Main.EXIT_ERROR : Main.EXIT_OK;
+        }
+    }
+
+    /** The inventory of the cached head, or of the last applied commit when the head is invalid. */
+    private static Optional<Repo> inventory(GitSource source, Optional<EnvironmentCommit> applied,
+                                            Optional<String> environment) throws GitSourceException {
+        List<SourceRevision> candidates = new ArrayList<>();
+        source.current().ifPresent(candidates::add);
+        if (applied.isPresent()) {
+            try {
+                candidates.add(source.resolve(applied.get().commit()));
+            } catch (GitSourceException gone) {
+                // the applied commit is no longer in the cache (force-push): the head will do
+            }
+        }
+        for (SourceRevision r : candidates) {
+            LoadResult loaded = RepoLoader.load(new GitTree(source.repository(), r.commit(), source.subdirectory()),
+                environment);
+            if (loaded.repo().isPresent()) {
+                return loaded.repo();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String table(Observation observed, String environment, ZoneId zone) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"HOST", "SERVICE", "INSTANCE", "VERSION", "STATE", "HEALTH", "COMMIT", "SINCE"});
+        Instant now = Instant.now();
+        for (HostObservation h : observed.hosts().values()) {
+            switch (h) {
+                case HostObservation.Unreachable u -> rows.add(new String[] {h.host(), "(unreachable: " + u.reason() + ")",
+                    "", "", "", "", "", ""});
+                case HostObservation.Reachable r -> {
+                    List<ObservedContainer> ours = r.containers().stream()
+                        .filter(c -> c.environment().orElse("").equals(environment)).toList();
+                    if (ours.isEmpty()) {
+                        rows.add(new String[] {h.host(), "(nothing of environment " + environment + ")", "", "", "", "",
+                            "", ""});
+                    }
+                    ours.stream()
+                        .sorted(Comparator.comparing((ObservedContainer c) -> c.service().orElse(""))
+                            .thenComparing(c -> c.instance().orElse("")))
+                        .forEach(c -> rows.add(new String[] {h.host(), c.service().orElse("?"),
+                            c.instance().orElse("?"), c.version(), c.state().label()
+                                + (c.isRunning() ? "" : " (exit " + c.exitCode() + ")"),
+                            c.health().label(), c.commit().map(s -> s.length() > 7 ? s.substring(0, 7) : s).orElse("?"),
+                            c.deployedAt().or(c::startedAt).map(t -> TIME.format(t.atZone(zone)) + " ("
+                                + ago(Duration.between(t, now)) + ")").orElse("")}));
+                }
+            }
+        }
+        int[] width = new int[8];
+        rows.forEach(r -> {
+            for (int i = 0; i < 8; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        });
+        StringBuilder sb = new StringBuilder();
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < 8; i++) {
+                line.append(r[i]).append(" ".repeat(width[i] - r[i].length() + 2));
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String ago(Duration d) {
+        if (d.toMinutes() < 1) {
+            return Math.max(0, d.toSeconds()) + " s ago";
+        }
+        if (d.toHours() < 2) {
+            return d.toMinutes() + " min ago";
+        }
+        return d.toDays() < 2 ? d.toHours() + " h ago" : d.toDays() + " days ago";
+    }
+
+    private static String json(String environment, ObjectNode deployment, Optional<String> problems,
+                               Observation observed) throws Exception {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = mapper.createObjectNode();
+        root.put("environment", environment);
+        root.set("deployment", deployment);
+        problems.ifPresent(p -> {
+            ArrayNode list = root.putArray("problems");
+            p.lines().forEach(list::add);
+        });
+        ArrayNode hosts = root.putArray("hosts");
+        if (observed != null) {
+            for (HostObservation h : observed.hosts().values()) {
+                ObjectNode n = hosts.addObject().put("host", h.host());
+                switch (h) {
+                    case HostObservation.Unreachable u -> n.put("reachable", false).put("problem", u.reason());
+                    case HostObservation.Reachable r -> {
+                        n.put("reachable", true);
+                        ArrayNode cs = n.putArray("instances");
+                        for (ObservedContainer c : r.containers()) {
+                            ObjectNode o = cs.addObject().put("service", c.service().orElse(""))
+                                .put("instance", c.instance().orElse("")).put("container", c.name())
+                                .put("image", c.image()).put("version", c.version()).put("state", c.state().label())
+                                .put("health", c.health().label()).put("environment", c.environment().orElse(""))
+                                .put("commit", c.commit().orElse("")).put("fingerprint", c.fingerprint().orElse(""));
+                            c.deployedAt().or(c::startedAt).ifPresent(t -> o.put("since", t.toString()));
+                        }
+                    }
+                }
+            }
+        }
+        return mapper.writeValueAsString(root) + "\n";
+    }
 }

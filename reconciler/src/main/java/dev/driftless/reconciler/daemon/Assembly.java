@@ -1,0 +1,100 @@
+package dev.driftless.reconciler.daemon;
+
+import dev.driftless.model.Repo;
+import dev.driftless.reconciler.apply.Applier;
+import dev.driftless.reconciler.apply.HealthGate;
+import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.desired.DesiredStateLoader;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.metrics.Metrics;
+import dev.driftless.reconciler.observe.Observer;
+import dev.driftless.reconciler.runtime.docker.DockerObserver;
+import dev.driftless.reconciler.source.GitSource;
+import dev.driftless.reconciler.source.GitSourceException;
+import dev.driftless.reconciler.ssh.SshHostPool;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pipeline wired from one configuration: history, git source, keys, SSH pool, observer,
+ * applier and the {@link Reconciler} over them. Closing it closes everything it opened.
+ */
+public final class Assembly implements AutoCloseable {
+
+    private final HistoryStore history;
+    private final GitSource source;
+    private final SshHostPool pool;
+    private final Reconciler reconciler;
+    private final String environment;
+
+    private Assembly(HistoryStore history, GitSource source, SshHostPool pool, Reconciler reconciler,
+                     String environment) {
+        this.history = history;
+        this.source = source;
+        this.pool = pool;
+        this.reconciler = reconciler;
+        this.environment = environment;
+    }
+
+    /** Opens every part; on failure closes what was opened and rethrows. */
+    public static Assembly open(DaemonConfig config, Metrics metrics, Map<String, String> env, Clock clock)
+            throws GitSourceException {
+        String environment = environmentName(config);
+        HistoryStore history = HistoryStore.open(config.historySettings(), environment, clock);
+        GitSource source = null;
+        SshHostPool pool = null;
+        try {
+            source = GitSource.open(config.gitSource());
+            pool = SshHostPool.open(config.sshSettings());
+            DesiredStateLoader loader = new DesiredStateLoader(Keys.ring(config.secrets(), List.of(), List.of(), env));
+            Observer observer = new Observer(pool, new DockerObserver(), pool.commandTimeout());
+            Applier applier = new Applier(pool, HealthGate.system(pool.commandTimeout()),
+                Applier.Settings.defaults(pool.commandTimeout()), clock);
+            Reconciler reconciler = new Reconciler(config.repo().environment(), source, loader, pool, observer,
+                applier, history, metrics, clock);
+            return new Assembly(history, source, pool, reconciler, environment);
+        } catch (GitSourceException | RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
+            if (source != null) {
+                source.close();
+            }
+            history.close();
+            throw e;
+        }
+    }
+
+    /** The environment's name: the configured one, or the single environment of a plain repo. */
+    public static String environmentName(DaemonConfig config) {
+        return config.repo().environment().orElse(Repo.DEFAULT_ENVIRONMENT);
+    }
+
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
+    public HistoryStore history() {
+        return history;
+    }
+
+    public GitSource source() {
+        return source;
+    }
+
+    public SshHostPool pool() {
+        return pool;
+    }
+
+    public String environment() {
+        return environment;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        source.close();
+        history.close();
+    }
+}

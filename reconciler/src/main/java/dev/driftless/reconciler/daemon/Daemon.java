@@ -1,0 +1,208 @@
+package dev.driftless.reconciler.daemon;
+
+import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.Trigger;
+import dev.driftless.reconciler.metrics.MetricsServer;
+import dev.driftless.reconciler.metrics.MicrometerMetrics;
+import dev.driftless.reconciler.source.GitSourceException;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import org.quartz.DisallowConcurrentExecution;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobExecutionContext;
+import org.quartz.JobExecutionException;
+import org.quartz.JobKey;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger.TriggerState;
+import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
+import org.quartz.impl.StdSchedulerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code driftless run}: the long-running daemon. Quartz fires a poll every {@code intervals.poll}
+ * (ls-remote; a reconcile only when the branch moved) and a drift check every
+ * {@code intervals.drift} (observe and converge even when git did not move); a reconcile that
+ * left hosts unconverged schedules a retry after {@code intervals.retry}. The reconciler runs one
+ * reconcile at a time. With {@code cluster: true} the jobs live in Quartz's JDBC store on the
+ * history's PostgreSQL, so of several daemons exactly one runs each firing.
+ *
+ * <p>SIGTERM: the reconcile in progress finishes the host steps it is running, records where it
+ * stopped (its history record becomes INTERRUPTED) and the process exits.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static final String CONTEXT_KEY = "driftless.reconciler";
+    private static final String TRIGGER_KEY = "trigger";
+    private static final Duration SHUTDOWN_WAIT = Duration.ofMinutes(5);
+
+    private final DaemonConfig config;
+    private final Assembly assembly;
+    private final Scheduler scheduler;
+    private final Optional<MetricsServer> metricsServer;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private Daemon(DaemonConfig config, Assembly assembly, Scheduler scheduler, Optional<MetricsServer> metricsServer) {
+        this.config = config;
+        this.assembly = assembly;
+        this.scheduler = scheduler;
+        this.metricsServer = metricsServer;
+    }
+
+    /** Opens everything, recovers interrupted reconciles, and starts the schedule (first reconcile at once). */
+    public static Daemon start(DaemonConfig config, Map<String, String> env)
+            throws GitSourceException, SchedulerException, IOException {
+        String environment = Assembly.environmentName(config);
+        MicrometerMetrics metrics = new MicrometerMetrics(environment);
+        Assembly assembly = Assembly.open(config, metrics, env, Clock.systemUTC());
+        Optional<MetricsServer> server = Optional.empty();
+        Scheduler scheduler = null;
+        try {
+            assembly.reconciler().recoverInterrupted();
+            if (config.metricsListen().isPresent()) {
+                server = Optional.of(MetricsServer.start(config.metricsListen().get(), metrics,
+                    () -> assembly.reconciler().status()));
+            }
+            scheduler = new StdSchedulerFactory(quartzProperties(config, environment)).getScheduler();
+            scheduler.getContext().put(CONTEXT_KEY, new Runner(assembly.reconciler(), config.intervals().retry()));
+            Daemon daemon = new Daemon(config, assembly, scheduler, server);
+            daemon.schedule();
+            scheduler.start();
+            LOG.info("driftless daemon started: repo {} branch {}, environment {}, poll every {}, drift check every {}{}",
+                assembly.source().url().display(), config.repo().branch(), environment,
+                config.intervals().poll(), config.intervals().drift(),
+                server.map(s -> ", metrics on port " + s.port()).orElse(""));
+            return daemon;
+        } catch (SchedulerException | IOException | RuntimeException e) {
+            server.ifPresent(MetricsServer::close);
+            if (scheduler != null) {
+                scheduler.shutdown(false);
+            }
+            assembly.close();
+            throw e;
+        }
+    }
+
+    private static Properties quartzProperties(DaemonConfig config, String environment) {
+        Properties p;
+        if (config.cluster()) {
+            p = HistoryStore.quartzProperties(config.historySettings(), environment);
+        } else {
+            p = new Properties();
+            p.setProperty("org.quartz.scheduler.instanceName", "driftless-" + environment);
+            p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+            p.setProperty("org.quartz.threadPool.threadCount", "2");
+        }
+        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        p.setProperty("org.quartz.jobStore.misfireThreshold", "5000");
+        return p;
+    }
+
+    private void schedule() throws SchedulerException {
+        JobDetail poll = job("poll", Trigger.POLL);
+        JobDetail drift = job("drift", Trigger.DRIFT);
+        JobDetail startup = job("startup", Trigger.STARTUP);
+        scheduler.scheduleJob(poll, java.util.Set.of(TriggerBuilder.newTrigger().withIdentity("poll")
+            .startAt(Date.from(Instant.now().plus(config.intervals().poll())))
+            .withSchedule(SimpleScheduleBuilder.simpleSchedule()
+                .withIntervalInMilliseconds(config.intervals().poll().toMillis()).repeatForever()
+                .withMisfireHandlingInstructionNextWithRemainingCount())
+            .build()), true);
+        scheduler.scheduleJob(drift, java.util.Set.of(TriggerBuilder.newTrigger().withIdentity("drift")
+            .startAt(Date.from(Instant.now().plus(config.intervals().drift())))
+            .withSchedule(SimpleScheduleBuilder.simpleSchedule()
+                .withIntervalInMilliseconds(config.intervals().drift().toMillis()).repeatForever()
+                .withMisfireHandlingInstructionNextWithRemainingCount())
+            .build()), true);
+        scheduler.scheduleJob(startup, java.util.Set.of(TriggerBuilder.newTrigger().withIdentity("startup")
+            .startNow().build()), true);
+    }
+
+    private static JobDetail job(String name, Trigger trigger) {
+        return JobBuilder.newJob(ReconcileJob.class).withIdentity(name).usingJobData(TRIGGER_KEY, trigger.name())
+            .storeDurably().build();
+    }
+
+    /** Blocks until the daemon stopped (after {@link #close()}, e.g. from the SIGTERM hook). */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Finishes the current host steps, records where it stopped, and shuts everything down. */
+    @Override
+    public void close() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        LOG.info("driftless daemon stopping: finishing the current host steps");
+        assembly.reconciler().requestStop();
+        try {
+            scheduler.standby();
+            Thread waiter = Thread.ofVirtual().start(() -> {
+                try {
+                    scheduler.shutdown(true);
+                } catch (SchedulerException e) {
+                    LOG.warn("scheduler shutdown: {}", e.getMessage());
+                }
+            });
+            if (!waiter.join(SHUTDOWN_WAIT)) {
+                LOG.warn("the running reconcile did not stop within {}; exiting anyway", SHUTDOWN_WAIT);
+            }
+        } catch (SchedulerException | InterruptedException e) {
+            LOG.warn("scheduler shutdown: {}", e.getMessage());
+        } finally {
+            metricsServer.ifPresent(MetricsServer::close);
+            assembly.close();
+            stopped.countDown();
+            LOG.info("driftless daemon stopped");
+        }
+    }
+
+    /** What a job calls: the reconciler, and the retry scheduling after an unconverged reconcile. */
+    record Runner(Reconciler reconciler, Duration retry) {
+        void run(Trigger trigger, Scheduler scheduler) throws InterruptedException, SchedulerException {
+            Reconciler.Outcome outcome = reconciler.reconcile(trigger);
+            if (outcome.retrySoon()) {
+                TriggerKey key = TriggerKey.triggerKey("retry");
+                TriggerState state = scheduler.getTriggerState(key);
+                if (state == TriggerState.NONE || state == TriggerState.COMPLETE) {
+                    scheduler.unscheduleJob(key);
+                    scheduler.scheduleJob(TriggerBuilder.newTrigger().withIdentity(key).forJob(JobKey.jobKey("drift"))
+                        .startAt(Date.from(Instant.now().plus(retry))).build());
+                    LOG.info("hosts left unconverged: retrying in {} s", retry.toSeconds());
+                }
+            }
+        }
+    }
+
+    /** The Quartz job: one reconcile for the trigger its JobDetail names. */
+    @DisallowConcurrentExecution
+    public static final class ReconcileJob implements Job {
+        @Override
+        public void execute(JobExecutionContext context) throws JobExecutionException {
+            try {
+                Runner runner = (Runner) context.getScheduler().getContext().get(CONTEXT_KEY);
+                Trigger trigger = Trigger.valueOf(context.getMergedJobDataMap().getString(TRIGGER_KEY));
+                runner.run(trigger, context.getScheduler());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (SchedulerException | RuntimeException e) {
+                LOG.error("reconcile failed: {}", e.toString(), e);
+            }
+        }
+    }
+}
