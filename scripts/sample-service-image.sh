@@ -44,15 +44,18 @@ mkdir -p /www
 echo "$SVC_VERSION" >/www/version
 if [ "$SVC_HEALTHY" = "yes" ]; then echo ok >/www/healthz; fi
 echo "sample-svc $SVC_VERSION starting, mode ${MODE:-http}"
+# PID 1 gets no default signal handling: stop on SIGTERM like a real service would.
+trap 'kill $child 2>/dev/null; exit 0' TERM INT
 case "${MODE:-http}" in
   worker)
-    while true; do echo "worker $SVC_VERSION heartbeat"; sleep "${INTERVAL:-5}"; done ;;
+    while true; do echo "worker $SVC_VERSION heartbeat"; sleep "${INTERVAL:-5}" & child=$!; wait $child; done ;;
   store)
     mkdir -p /data && cp /www/version /www/healthz /data/ 2>/dev/null
-    exec httpd -f -v -p "${PORT:-8080}" -h /data ;;
+    httpd -f -v -p "${PORT:-8080}" -h /data & child=$! ;;
   *)
-    exec httpd -f -v -p "${PORT:-8080}" -h /www ;;
+    httpd -f -v -p "${PORT:-8080}" -h /www & child=$! ;;
 esac
+wait $child
 SH
   cat >"$ctx/Dockerfile" <<DOCKERFILE
 FROM scratch
@@ -63,7 +66,12 @@ LABEL org.opencontainers.image.version=$version dev.driftless.sample=true
 EXPOSE 8080
 ENTRYPOINT ["/bin/busybox", "sh", "/start"]
 DOCKERFILE
-  docker build -q -t "$repo:$version" "$ctx" >/dev/null
+  # Docker's legacy builder prints a deprecation notice on every build: show output only on failure.
+  if ! docker build -q -t "$repo:$version" "$ctx" >"$ctx/build.log" 2>&1; then
+    cat "$ctx/build.log" >&2
+    rm -rf "$ctx"
+    return 1
+  fi
   rm -rf "$ctx"
   echo "built $repo:$version$([[ $healthy == yes ]] || echo ' (unhealthy)')"
 }

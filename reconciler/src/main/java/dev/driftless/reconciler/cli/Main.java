@@ -30,7 +30,21 @@ public final class Main implements Runnable {
     public static final int EXIT_CHANGES = 2;
 
     public static void main(String[] args) {
+        quietUnlessDaemon(args);
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The daemon logs what it does; the other verbs print their answer on stdout and keep stderr
+     * for warnings, unless DRIFTLESS_LOG_LEVEL asks for more.
+     */
+    private static void quietUnlessDaemon(String[] args) {
+        boolean daemon = java.util.Arrays.asList(args).contains("run");
+        if (!daemon && System.getenv("DRIFTLESS_LOG_LEVEL") == null
+            && org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+                instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(ch.qos.logback.classic.Level.WARN);
+        }
     }
 
     /** The configured command line; tests execute verbs through it exactly as the launcher does. */

@@ -17,6 +17,7 @@ import dev.driftless.reconciler.history.HistoryQuery;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.observe.HealthStatus;
 import dev.driftless.reconciler.observe.HostObservation;
 import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.ObservedContainer;
@@ -139,7 +140,7 @@ final class StatusCommand implements Callable<Integer> {
 
     private static String table(Observation observed, String environment, ZoneId zone) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"HOST", "SERVICE", "INSTANCE", "VERSION", "STATE", "HEALTH", "COMMIT", "SINCE"});
+        rows.add(new String[] {"HOST", "SERVICE", "INSTANCE", "VERSION", "STATE", "DOCKER HEALTH", "COMMIT", "SINCE"});
         Instant now = Instant.now();
         for (HostObservation h : observed.hosts().values()) {
             switch (h) {
@@ -158,7 +159,7 @@ final class StatusCommand implements Callable<Integer> {
                         .forEach(c -> rows.add(new String[] {h.host(), c.service().orElse("?"),
                             c.instance().orElse("?"), c.version(), c.state().label()
                                 + (c.isRunning() ? "" : " (exit " + c.exitCode() + ")"),
-                            c.health().label(), c.commit().map(s -> s.length() > 7 ? s.substring(0, 7) : s).orElse("?"),
+                            c.health() == HealthStatus.NONE ? "-" : c.health().label(), c.commit().map(s -> s.length() > 7 ? s.substring(0, 7) : s).orElse("?"),
                             c.deployedAt().or(c::startedAt).map(t -> TIME.format(t.atZone(zone)) + " ("
                                 + ago(Duration.between(t, now)) + ")").orElse("")}));
                 }

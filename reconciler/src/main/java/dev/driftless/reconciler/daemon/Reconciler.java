@@ -173,6 +173,8 @@ public final class Reconciler {
             return new Outcome(Kind.NOTHING_NEW, false, "no new commit", Optional.empty());
         }
         lastSeenCommit = revision.sha();
+        // Whichever job noticed it, a new commit is a deploy: record it as such.
+        Trigger effective = moved && trigger == Trigger.DRIFT ? Trigger.POLL : trigger;
 
         Loaded loaded;
         if (lastValid != null && lastValid.revision().sha().equals(revision.sha())) {
@@ -181,7 +183,7 @@ public final class Reconciler {
             LoadedState state = loader.load(new GitTree(source.repository(), revision.commit(), source.subdirectory()),
                 environment);
             if (state instanceof LoadedState.Invalid invalid) {
-                Outcome refused = refuse(revision, trigger, invalid.problems());
+                Outcome refused = refuse(revision, effective, invalid.problems());
                 if (lastValid == null || trigger == Trigger.POLL) {
                     return refused;
                 }
@@ -191,7 +193,7 @@ public final class Reconciler {
                 lastValid = loaded;
             }
         }
-        return reconcile(trigger, loaded, started);
+        return reconcile(effective, loaded, started);
     }
 
     private Outcome refuse(SourceRevision revision, Trigger trigger, List<Problem> problems) {
@@ -243,7 +245,7 @@ public final class Reconciler {
         String digest = desired.digest();
 
         if (!plan.hasChanges() && verifyNow.isEmpty()) {
-            return inSync(trigger, revision, plan, digest, resolved, started);
+            return inSync(trigger, revision, plan, digest, resolved, held, started);
         }
         ReconcileLog.info(revision.sha(), trigger.name().toLowerCase() + ": " + plan.summary() + "\n"
             + PlanPrinter.text(plan, PlanPrinter.Heading.of(plan, Optional.of(revision.sha()),
@@ -268,6 +270,13 @@ public final class Reconciler {
         }
         ReconcileResult outcome = outcome(result, plan);
         String summary = summary(plan, result);
+        if (!held.isEmpty()) {
+            // The environment is not at this commit while a service of it is held.
+            summary += "; held: " + String.join(", ", held.keySet());
+            if (outcome == ReconcileResult.SUCCEEDED) {
+                outcome = ReconcileResult.PARTIALLY_FAILED;
+            }
+        }
         Optional<String> error = result.services().entrySet().stream()
             .filter(e -> e.getValue() == ServiceOutcome.FAILED || e.getValue() == ServiceOutcome.ROLLED_BACK)
             .map(e -> e.getKey() + ": " + result.messages().get(e.getKey()))
@@ -288,7 +297,7 @@ public final class Reconciler {
     }
 
     private Outcome inSync(Trigger trigger, SourceRevision revision, Plan plan, String digest, Set<String> resolved,
-                           Instant started) {
+                           Map<String, String> held, Instant started) {
         Optional<Long> id = Optional.empty();
         if (!resolved.isEmpty()) {
             // A new commit brings failed services back to what runs (e.g. a revert of the failed
@@ -298,20 +307,22 @@ public final class Reconciler {
             resolved.forEach(s -> history.recordServiceResult(r.id(), s, ServiceOutcome.SUCCEEDED,
                 "runs a good state again"));
             ReconcileRecord done = history.complete(r.id(), ReconcileResult.SUCCEEDED,
-                "no host changes: " + String.join(", ", resolved) + " already run this commit's state", Optional.empty());
+                "no host changes: " + String.join(", ", resolved) + (resolved.size() == 1 ? " already runs" : " already run")
+                    + " this commit's state", Optional.empty());
             ReconcileLog.info(revision.sha(), "reconcile #" + r.id() + ": no host changes; "
                 + String.join(", ", resolved) + " back on a good state"
                 + done.returnsTo().map(c -> " (returns to the state of " + ReconcileLog.shortSha(c) + ")").orElse(""));
             id = Optional.of(r.id());
-        } else if (!plan.isIncomplete() && history.lastAttempted().map(a -> !a.commit().equals(revision.sha())
+        } else if (!plan.isIncomplete() && held.isEmpty() && history.lastAttempted().map(a -> !a.commit().equals(revision.sha())
                 || !a.desiredDigest().equals(digest)).orElse(true)) {
             history.recordInSync(revision.sha(), digest);
         }
-        if (!plan.isIncomplete()) {
+        if (!plan.isIncomplete() && held.isEmpty()) {
             metrics.applied(clock.instant());
         }
         metrics.reconcile(trigger, ReconcileResult.SUCCEEDED, Duration.between(started, clock.instant()));
-        status = "in sync with commit " + revision.shortSha()
+        status = (held.isEmpty() ? "in sync with commit " : "holding " + String.join(", ", held.keySet())
+            + " at the last good state; rest in sync with commit ") + revision.shortSha()
             + (plan.isIncomplete() ? " (" + plan.hosts().stream().filter(h -> !h.reachable()).count()
                 + " hosts unreachable)" : "");
         return new Outcome(Kind.IN_SYNC, plan.isIncomplete(), status, id);
