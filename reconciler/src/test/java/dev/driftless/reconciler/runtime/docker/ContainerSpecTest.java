@@ -52,7 +52,10 @@ class ContainerSpecTest {
 
     @Test
     void partsValidateThemselves() {
-        assertThatThrownBy(() -> Port.tcp(0, 80)).hasMessageContaining("host port");
+        assertThatThrownBy(() -> Port.tcp(70000, 80)).hasMessageContaining("host port");
+        assertThatThrownBy(() -> Port.tcp(80, 0)).hasMessageContaining("container port");
+        assertThat(Port.tcp(0, 80).render()).as("host port 0: Docker picks one").isEqualTo("80");
+        assertThat(new Port(0, 80, Port.Protocol.TCP, Optional.of("127.0.0.1")).render()).isEqualTo("127.0.0.1::80");
         assertThatThrownBy(() -> new Port(80, 80, Port.Protocol.TCP, Optional.of("0.0.0.0; x"))).hasMessageContaining("host IP");
         assertThatThrownBy(() -> Mount.bind("relative", "/x", false)).hasMessageContaining("absolute host path");
         assertThatThrownBy(() -> Mount.volume("a/b", "/x")).hasMessageContaining("volume name");
