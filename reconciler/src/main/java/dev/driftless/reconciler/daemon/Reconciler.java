@@ -224,10 +224,13 @@ public final class Reconciler {
 
         Map<String, String> held = new TreeMap<>();
         Set<String> resolved = new TreeSet<>();
+        desired.services().values().stream().filter(s -> s.runtime() == dev.driftless.model.Runtime.SYSTEMD)
+            .forEach(s -> held.put(s.name(), "runtime systemd is validated but not deployed by this version of "
+                + "driftless"));
         for (String service : desired.services().keySet()) {
             history.failedCommit(service).ifPresent(failed -> {
                 if (failed.equals(revision.sha())) {
-                    held.put(service, "commit " + ReconcileLog.shortSha(failed)
+                    held.putIfAbsent(service, "commit " + ReconcileLog.shortSha(failed)
                         + " failed its rollout; waiting for a new commit");
                 } else {
                     resolved.add(service);
