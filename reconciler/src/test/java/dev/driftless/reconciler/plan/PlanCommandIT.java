@@ -1,0 +1,216 @@
+package dev.driftless.reconciler.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftless.model.DirectoryTree;
+import dev.driftless.model.Host;
+import dev.driftless.reconciler.apply.Applier;
+import dev.driftless.reconciler.apply.ApplyListener;
+import dev.driftless.reconciler.apply.HealthGate;
+import dev.driftless.reconciler.cli.Main;
+import dev.driftless.reconciler.desired.DesiredStateLoader;
+import dev.driftless.reconciler.desired.LoadedState;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.observe.Observer;
+import dev.driftless.reconciler.runtime.docker.DockerObserver;
+import dev.driftless.reconciler.ssh.HostTarget;
+import dev.driftless.reconciler.ssh.SshHostPool;
+import dev.driftless.reconciler.ssh.SshSettings;
+import dev.driftless.reconciler.testhosts.TestHost;
+import dev.driftless.reconciler.testhosts.TestHosts;
+import dev.driftless.secrets.KeyRing;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code driftless plan} against real hosts (sshd + dockerd): a plan that creates; the same repo
+ * applied, then changed by hand on the hosts and planned again; repo values full of shell
+ * metacharacters proven harmless on the hosts; an unknown host key and an unreachable host.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PlanCommandIT {
+
+    private static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath().normalize();
+    private static final String NASTY = "$(touch /tmp/pwned-env); `touch /tmp/pwned-tick` ' \" ; rm -rf ~ | x";
+
+    static TestHosts hosts;
+    @TempDir
+    static Path dir;
+    static Path repo;
+
+    @BeforeAll
+    static void start() throws IOException {
+        hosts = TestHosts.builder().host("app-1").host("app-2").start();
+        for (TestHost h : hosts.hosts()) {
+            hosts.loadImage(h.name(), "driftless/sample-svc:1.0.0");
+        }
+        repo = dir.resolve("infra");
+        Files.createDirectories(repo.resolve("services"));
+        Files.createDirectories(repo.resolve("secrets"));
+        Files.copy(EXAMPLES.resolve("infra-repo/secrets/shop.yaml"), repo.resolve("secrets/shop.yaml"));
+        writeHosts(hosts.host("app-1").hostKey(), hosts.host("app-2").hostKey());
+        Files.writeString(repo.resolve("services/web.yaml"), """
+            image: driftless/sample-svc:1.0.0
+            placement: {selector: {role: web}}
+            env:
+              MODE: http
+              WEIRD: '%s'
+            secrets:
+              DB_PASSWORD: secrets/shop.yaml#db.password
+            health:
+              http: {port: 8080, path: /healthz}
+              timeout: 20s
+            """.formatted(NASTY.replace("'", "''")));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (hosts != null) {
+            hosts.close();
+        }
+    }
+
+    static void writeHosts(String key1, String key2) throws IOException {
+        Files.writeString(repo.resolve("hosts.yaml"), """
+            defaults: {user: deploy}
+            hosts:
+              app-1: {address: 127.0.0.1, port: %d, host-key: "%s", labels: {role: web}}
+              app-2: {address: 127.0.0.1, port: %d, host-key: "%s", labels: {role: web}}
+            """.formatted(hosts.host("app-1").sshPort(), key1, hosts.host("app-2").sshPort(), key2));
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run plan(String... extra) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        String[] base = {"plan", "--repo", repo.toString(), "--ssh-key", hosts.deployKeyFile().toString(),
+            "--age-key", EXAMPLES.resolve("keys/demo-age.txt").toString()};
+        String[] args = new String[base.length + extra.length];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(extra, 0, args, base.length, extra.length);
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    @Order(1)
+    void planOnEmptyHostsCreatesEveryInstance() {
+        Run run = plan();
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(Main.EXIT_CHANGES);
+        assertThat(run.out()).contains("2 to create, 0 to replace, 0 to start, 0 to remove, 0 unchanged")
+            .containsPattern("app-1 +web-1 +create +→ 1\\.0\\.0 +no container for this instance")
+            .containsPattern("app-2 +web-1 +create");
+    }
+
+    @Test
+    @Order(2)
+    void appliedPlanLeavesNothingToDoAndMetacharactersReachTheContainerVerbatim() throws Exception {
+        Applier.Result result = applyRepo();
+        assertThat(result.services()).containsEntry("web", ServiceOutcome.SUCCEEDED);
+
+        Run run = plan();
+        assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(Main.EXIT_OK);
+        assertThat(run.out()).contains("No changes");
+
+        for (TestHost h : hosts.hosts()) {
+            String env = hosts.exec(h.name(), "sh", "-c",
+                "docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $(docker ps -q)");
+            assertThat(env).contains("WEIRD=" + NASTY).contains("DB_PASSWORD=");
+            assertThat(hosts.execResult(h.name(), "ls", "/tmp/pwned-env", "/home/deploy/pwned-env",
+                "/tmp/pwned-tick").getExitCode()).as("no injected command ran").isNotZero();
+            assertThat(hosts.exec(h.name(), "sh", "-c", "ls -A /home/deploy/.driftless/env || true"))
+                .as("the secret env file is gone once the container runs").isBlank();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void manualChangesOnHostsShowWithTheirReasonsAndUnmanagedContainersAreIgnored() {
+        String web1 = hosts.exec("app-1", "docker", "ps", "-q", "--filter", "label=dev.driftless.service=web").strip();
+        hosts.exec("app-1", "docker", "stop", web1);
+        hosts.exec("app-1", "docker", "run", "-d", "--name", "hand-made", "driftless/sample-svc:1.0.0");
+        String web2 = hosts.exec("app-2", "docker", "ps", "-q", "--filter", "label=dev.driftless.service=web").strip();
+        hosts.exec("app-2", "docker", "rm", "-f", web2);
+
+        Run run = plan("--format", "markdown");
+
+        assertThat(run.exit()).isEqualTo(Main.EXIT_CHANGES);
+        assertThat(run.out()).contains("1 to create, 0 to replace, 1 to start")
+            .containsPattern("\\| web \\| app-1 \\| web-1 \\| \\*\\*start\\*\\* \\| 1\\.0\\.0 \\| container exited .* ago \\(exit code 0\\) \\|")
+            .containsPattern("\\| web \\| app-2 \\| web-1 \\| \\*\\*create\\*\\* \\|")
+            .doesNotContain("hand-made");
+    }
+
+    @Test
+    @Order(4)
+    void aHostPresentingAnUnpinnedKeyIsRefusedWithItsFingerprint() throws IOException {
+        String app1 = hosts.host("app-1").hostKey();
+        writeHosts(app1, app1); // app-2 "pinned" to app-1's key: app-2's real key is unknown
+        try {
+            Run run = plan("--format", "json");
+            assertThat(run.exit()).isEqualTo(Main.EXIT_ERROR);
+            assertThat(run.out()).contains("\"reachable\" : false").contains("SHA256:");
+            assertThat(run.err()).contains("could not be observed");
+        } finally {
+            writeHosts(app1, hosts.host("app-2").hostKey());
+        }
+    }
+
+    @Test
+    @Order(5)
+    void anUnreachableHostIsShownAsUnreachableNotAsMissingEverything() {
+        hosts.pause("app-2");
+        try {
+            Run run = plan();
+            assertThat(run.exit()).isEqualTo(Main.EXIT_ERROR);
+            assertThat(run.out()).containsPattern("app-2 +web-1 +unknown +1\\.0\\.0 +host unreachable")
+                .containsPattern("app-2 +unreachable")
+                .doesNotContainPattern("app-2 +web-1 +create");
+        } finally {
+            hosts.unpause("app-2");
+        }
+    }
+
+    /** Applies the repo once, in process, as the daemon would (without history). */
+    static Applier.Result applyRepo() throws Exception {
+        DesiredStateLoader loader = new DesiredStateLoader(KeyRing.builder()
+            .ageIdentityFile(EXAMPLES.resolve("keys/demo-age.txt")).build());
+        LoadedState.Ready ready = (LoadedState.Ready) loader.load(new DirectoryTree(repo), Optional.empty());
+        Map<String, HostTarget> targets = new LinkedHashMap<>();
+        for (Host h : ready.state().hosts().values()) {
+            targets.put(h.name(), new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey()));
+        }
+        try (SshHostPool pool = SshHostPool.open(SshSettings.defaults(hosts.deployKeyFile(), Optional.empty()))) {
+            var observed = new Observer(pool, new DockerObserver(), pool.commandTimeout())
+                .observe(java.util.List.copyOf(targets.values()));
+            Plan plan = new Planner(Clock.systemUTC()).plan(ready.state(), observed);
+            Applier applier = new Applier(pool, HealthGate.system(Duration.ofSeconds(30)),
+                Applier.Settings.defaults(Duration.ofSeconds(30)), Clock.systemUTC());
+            return applier.apply(plan, new Applier.Context(ready.state().environment(), "0123456789abcdef0123",
+                targets, ready.secrets(), Set.of(), () -> false), ApplyListener.NONE);
+        }
+    }
+}
