@@ -18,19 +18,19 @@ class ProbeCommandsTest {
     @Test
     void httpProbeFetchesThePathWithCurlAndFailsOnAnErrorStatus() {
         assertThat(ProbeCommands.http("172.17.0.5", 8080, "/healthz", Duration.ofSeconds(2)).render())
-            .isEqualTo("curl --silent --show-error --fail --output /dev/null --max-time 2 http://172.17.0.5:8080/healthz");
+            .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 http://172.17.0.5:8080/healthz");
     }
 
     @Test
     void httpProbeOfTheRootPath() {
         assertThat(ProbeCommands.http("10.0.0.7", 80, "/", Duration.ofSeconds(5)).render())
-            .isEqualTo("curl --silent --show-error --fail --output /dev/null --max-time 5 http://10.0.0.7:80/");
+            .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 5 http://10.0.0.7:80/");
     }
 
     @Test
     void httpProbeOfAnIpv6AddressPutsItInBracketsAndQuotesTheUrl() {
         assertThat(ProbeCommands.http("fd00::5", 8080, "/healthz", Duration.ofSeconds(2)).render())
-            .isEqualTo("curl --silent --show-error --fail --output /dev/null --max-time 2 'http://[fd00::5]:8080/healthz'");
+            .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 'http://[fd00::5]:8080/healthz'");
     }
 
     @Test
@@ -50,7 +50,7 @@ class ProbeCommandsTest {
     @Test
     void httpProbePathFromTheRepoIsOneQuotedWord() {
         assertThat(ProbeCommands.http("10.0.0.7", 8080, "/health?x=$(reboot)&y='1'", Duration.ofSeconds(2)).render())
-            .isEqualTo("curl --silent --show-error --fail --output /dev/null --max-time 2 "
+            .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 "
                 + "'http://10.0.0.7:8080/health?x=$(reboot)&y='\\''1'\\'''");
     }
 
@@ -101,6 +101,30 @@ class ProbeCommandsTest {
             assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/broken", Duration.ofSeconds(5)).render())).isNotZero();
             assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/nothing-here", Duration.ofSeconds(5)).render()))
                 .isNotZero();
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
+     * Hosts often export a proxy for the SSH session (/etc/environment through pam_env); a probe
+     * of a container's own address must never go through it.
+     */
+    @Test
+    void httpProbeIgnoresAProxyInTheHostsEnvironment() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/healthz", answer(200));
+        server.start();
+        int deadProxy;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            deadProxy = s.getLocalPort();
+        }
+        try {
+            String proxy = "http://127.0.0.1:" + deadProxy;
+            String probe = ProbeCommands.http("127.0.0.1", server.getAddress().getPort(), "/healthz",
+                Duration.ofSeconds(5)).render();
+            assertThat(sh("export http_proxy=" + proxy + " HTTP_PROXY=" + proxy + " all_proxy=" + proxy
+                + " ALL_PROXY=" + proxy + " no_proxy= NO_PROXY=; " + probe)).isZero();
         } finally {
             server.stop(0);
         }
