@@ -198,7 +198,8 @@ public final class Reconciler {
 
     private Outcome refuse(SourceRevision revision, Trigger trigger, List<Problem> problems) {
         metrics.invalidRevision();
-        status = "commit " + revision.shortSha() + " is invalid (" + problems.size() + " problems); nothing applied";
+        status = "commit " + revision.shortSha() + " is invalid (" + problems.size()
+            + (problems.size() == 1 ? " problem" : " problems") + "); nothing applied";
         if (revision.sha().equals(lastInvalidRecorded)) {
             return new Outcome(Kind.INVALID, false, status, Optional.empty());
         }
