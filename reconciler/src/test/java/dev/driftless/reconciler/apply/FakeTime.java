@@ -13,7 +13,7 @@ import java.util.List;
  * wall-clock time and every duration in a verdict or a step is exact. Safe for the parallel hosts
  * of a batch.
  */
-final class FakeTime extends Clock implements HealthGate.Sleeper {
+public final class FakeTime extends Clock implements HealthGate.Sleeper {
 
     private Instant now;
     private final List<Duration> sleeps = new ArrayList<>();
@@ -22,7 +22,7 @@ final class FakeTime extends Clock implements HealthGate.Sleeper {
         this.now = start;
     }
 
-    static FakeTime at(String instant) {
+    public static FakeTime at(String instant) {
         return new FakeTime(Instant.parse(instant));
     }
 
