@@ -140,6 +140,20 @@ public final class Reconciler {
         stopRequested.set(true);
     }
 
+    /**
+     * Deletes the history records that started more than {@code retention} ago ({@code
+     * history.retention}); per-service state (failed and last good commits) and the environment's
+     * applied commit are kept. Returns how many went.
+     */
+    public int pruneHistory(Duration retention) {
+        int deleted = history.prune(clock.instant().minus(retention));
+        if (deleted > 0) {
+            ReconcileLog.info("-------", "history: deleted " + deleted + (deleted == 1 ? " record" : " records")
+                + " older than " + retention.toHours() + " h (history.retention)");
+        }
+        return deleted;
+    }
+
     /** One line for /healthz. */
     public String status() {
         return status;

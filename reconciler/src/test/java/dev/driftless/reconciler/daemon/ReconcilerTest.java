@@ -441,6 +441,28 @@ class ReconcilerTest {
     }
 
     @Test
+    void historyOlderThanTheRetentionIsPrunedAndTheEnvironmentStateKept() throws Exception {
+        hostsRun(v1);
+        RevCommit broken = bumpApi("1.2.0", "api 1.2.0");
+        fleet.host("app-1").reply(c -> c.render().startsWith("docker inspect --type container --format ")
+            && c.render().endsWith(" " + apiContainer(broken, "app-1")),
+            new CommandResult(0, "exited 1 0 -\n", "", Duration.ofMillis(1)));
+        reconciler.reconcile(Trigger.POLL);
+        time.sleep(Duration.ofDays(40));
+        RevCommit later = bumpApi("1.3.0", "api 1.3.0");
+        reconciler.reconcile(Trigger.POLL);
+        assertThat(records()).hasSize(2);
+        time.sleep(Duration.ofDays(1));
+
+        int deleted = reconciler.pruneHistory(Duration.ofDays(30));
+
+        assertThat(deleted).isEqualTo(1);
+        assertThat(records()).singleElement().satisfies(r -> assertThat(r.commit()).isEqualTo(later.name()));
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(later.name()));
+        assertThat(reconciler.pruneHistory(Duration.ofDays(30))).isZero();
+    }
+
+    @Test
     void aStopRequestEndsReconcilingAtOnce() throws Exception {
         reconciler.requestStop();
 
