@@ -221,6 +221,28 @@ class PlanCommandTest {
     }
 
     @Test
+    void knownHostsOnTheCommandLineKeepsTheConfiguredKeyAndItsPassphrase() throws Exception {
+        Path dir = loopbackRepo(Cli.closedPort());
+        Path key = tmp.resolve("id_protected");
+        Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "correct horse", "-f",
+            key.toString()).redirectErrorStream(true).start();
+        assertThat(keygen.waitFor()).isZero();
+        Cli.write(tmp.resolve("pass"), "correct horse\n");
+        Cli.write(tmp.resolve("known_hosts"), "");
+        Path config = tmp.resolve("driftless.yaml");
+        Cli.write(config, """
+            repo: {url: infra}
+            ssh: {key: id_protected, key-passphrase-file: pass}
+            state-dir: state
+            """);
+
+        Cli.Run run = Cli.run("plan", "--config", config.toString(), "--known-hosts", tmp.resolve("known_hosts").toString());
+
+        assertThat(run.err()).as("the key was unlocked; only the host was missing")
+            .isEqualTo("driftless plan: the plan is incomplete: 1 host(s) could not be observed\n");
+    }
+
+    @Test
     void anIncompletePlanIsStillValidJson() throws Exception {
         Path dir = loopbackRepo(Cli.closedPort());
         Path key = Cli.sshKey(tmp);
