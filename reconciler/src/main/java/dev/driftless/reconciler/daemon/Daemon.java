@@ -180,9 +180,6 @@ public final class Daemon implements AutoCloseable {
     record Runner(Reconciler reconciler, Duration retry, Optional<Duration> retention) {
         void run(Trigger trigger, Scheduler scheduler) throws InterruptedException, SchedulerException {
             Reconciler.Outcome outcome = reconciler.reconcile(trigger);
-            if (retention.isPresent() && (trigger == Trigger.STARTUP || trigger == Trigger.DRIFT)) {
-                reconciler.pruneHistory(retention.get());
-            }
             if (outcome.retrySoon()) {
                 TriggerKey key = TriggerKey.triggerKey("retry");
                 TriggerState state = scheduler.getTriggerState(key);
@@ -192,6 +189,9 @@ public final class Daemon implements AutoCloseable {
                         .startAt(Date.from(Instant.now().plus(retry))).build());
                     LOG.info("hosts left unconverged: retrying in {} s", retry.toSeconds());
                 }
+            }
+            if (retention.isPresent() && (trigger == Trigger.STARTUP || trigger == Trigger.DRIFT)) {
+                reconciler.pruneHistory(retention.get());
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.daemon;
 
 import dev.driftless.model.DesiredState;
+import dev.driftless.model.DurationText;
 import dev.driftless.model.GitTree;
 import dev.driftless.model.Host;
 import dev.driftless.model.Problem;
@@ -149,7 +150,7 @@ public final class Reconciler {
         int deleted = history.prune(clock.instant().minus(retention));
         if (deleted > 0) {
             ReconcileLog.info("-------", "history: deleted " + deleted + (deleted == 1 ? " record" : " records")
-                + " older than " + retention.toHours() + " h (history.retention)");
+                + " older than " + DurationText.format(retention) + " (history.retention)");
         }
         return deleted;
     }

@@ -39,8 +39,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.junit.jupiter.api.AfterEach;
+import org.quartz.Scheduler;
+import org.quartz.impl.StdSchedulerFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -460,6 +463,31 @@ class ReconcilerTest {
         assertThat(records()).singleElement().satisfies(r -> assertThat(r.commit()).isEqualTo(later.name()));
         assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(later.name()));
         assertThat(reconciler.pruneHistory(Duration.ofDays(30))).isZero();
+    }
+
+    @Test
+    void theDaemonPrunesHistoryAfterItsDriftChecksButNotAfterPolls() throws Exception {
+        reconciler.reconcile(Trigger.STARTUP);
+        hostsRun(v1);
+        time.sleep(Duration.ofDays(31));
+        Properties quartz = new Properties();
+        quartz.setProperty("org.quartz.scheduler.instanceName", "runner-test-" + System.nanoTime());
+        quartz.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        quartz.setProperty("org.quartz.threadPool.threadCount", "1");
+        quartz.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        Scheduler scheduler = new StdSchedulerFactory(quartz).getScheduler();
+        try {
+            Daemon.Runner runner = new Daemon.Runner(reconciler, Duration.ofSeconds(30), Optional.of(Duration.ofDays(30)));
+
+            runner.run(Trigger.POLL, scheduler);
+            assertThat(records()).hasSize(1);
+
+            runner.run(Trigger.DRIFT, scheduler);
+            assertThat(records()).isEmpty();
+            assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(v1.name()));
+        } finally {
+            scheduler.shutdown();
+        }
     }
 
     @Test
