@@ -108,7 +108,7 @@ public final class ConfigLoader {
                 repo.require("url", ": a git URL (ssh://, https://) or a local path");
             }
             DaemonConfig.Repo repoConfig = new DaemonConfig.Repo(
-                repo.text("url").map(this::urlOrPath).orElse(""),
+                named(repo, "url").map(this::urlOrPath).orElse(""),
                 repo.text("branch").orElse("main"),
                 repo.text("path"),
                 repo.text("environment"),
@@ -165,7 +165,7 @@ public final class ConfigLoader {
             FieldReader log = new FieldReader(f.mapping("log").orElse(empty), "log", LOG, problems);
             LogFormat format = log.text("format").flatMap(t -> logFormat(t, log)).orElse(LogFormat.TEXT);
 
-            Path stateDir = f.text("state-dir").map(this::resolve).orElse(DEFAULT_STATE_DIR);
+            Path stateDir = named(f, "state-dir").map(this::resolve).orElse(DEFAULT_STATE_DIR);
             return new DaemonConfig(Path.of(name), repoConfig, sshConfig, secretsConfig, stateDir, intervalsConfig,
                 historyConfig, cluster, listen, format);
         }
@@ -199,7 +199,17 @@ public final class ConfigLoader {
         }
 
         private Optional<Path> path(FieldReader f, String key) {
-            return f.text(key).map(this::resolve);
+            return named(f, key).map(this::resolve);
+        }
+
+        /** A file, directory or URL: blank is refused, as it would silently resolve to the configuration's directory. */
+        private Optional<String> named(FieldReader f, String key) {
+            Optional<String> text = f.text(key);
+            if (text.isPresent() && text.get().isBlank()) {
+                problems.add(f.node(key).orElseThrow().location(), f.path(key) + " is empty");
+                return Optional.empty();
+            }
+            return text;
         }
 
         private List<Path> paths(FieldReader f, String key) {
@@ -208,10 +218,18 @@ public final class ConfigLoader {
                 return List.of();
             }
             if (node.get() instanceof YamlScalar) {
-                return f.text(key).map(this::resolve).map(List::of).orElse(List.of());
+                return path(f, key).map(List::of).orElse(List.of());
             }
             List<Path> out = new ArrayList<>();
-            f.texts(key).ifPresent(list -> list.forEach(t -> out.add(resolve(t))));
+            f.texts(key).ifPresent(list -> {
+                for (int i = 0; i < list.size(); i++) {
+                    if (list.get(i).isBlank()) {
+                        problems.add(node.get().location(), f.path(key) + "[" + i + "] is empty");
+                    } else {
+                        out.add(resolve(list.get(i)));
+                    }
+                }
+            });
             return out;
         }
 
