@@ -334,6 +334,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void emptyPathsAreRefusedInsteadOfMeaningTheConfigurationsDirectory() {
+        assertThat(problems("""
+            repo: {url: ""}
+            ssh: {key: "", known-hosts: " "}
+            state-dir: ""
+            secrets: {age-key-file: [age.txt, ""]}
+            """)).containsExactly(
+            "driftless.yaml:1:13: repo.url is empty",
+            "driftless.yaml:2:12: ssh.key is empty",
+            "driftless.yaml:2:29: ssh.known-hosts is empty",
+            "driftless.yaml:3:12: state-dir is empty",
+            "driftless.yaml:4:25: secrets.age-key-file[1] is empty");
+    }
+
+    @Test
     void parallelismMustBeInRange() {
         assertThat(problems(MINIMAL.replace("  key: keys/deploy_ed25519\n", "  key: k\n  parallelism: 0\n")))
             .containsExactly("driftless.yaml:5:16: ssh.parallelism must be from 1 to 256, got 0");
