@@ -33,8 +33,10 @@ import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostFailure;
 import dev.driftless.reconciler.ssh.RecordingHostSession;
 import dev.driftless.secrets.KeyRing;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -488,6 +490,47 @@ class ReconcilerTest {
         } finally {
             scheduler.shutdown();
         }
+    }
+
+    @Test
+    void aRepoThatCannotBeReadBeforeAnyRevisionIsASourceErrorRetriedSoon() throws Exception {
+        try (GitSource missing = GitSource.open(GitSourceSettings.of(tmp.resolve("no-such-repo").toString(),
+                tmp.resolve("state/git-missing")))) {
+            Reconciler r = new Reconciler(Optional.empty(), missing,
+                new DesiredStateLoader(KeyRing.builder().ageIdentityFile(DEMO_KEY).build()), fleet,
+                new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20)),
+                new Applier(fleet, new HealthGate(time, time, Duration.ofSeconds(20)),
+                    Applier.Settings.defaults(Duration.ofSeconds(20)), time), history, Metrics.NONE, time);
+
+            Reconciler.Outcome outcome = r.reconcile(Trigger.STARTUP);
+
+            assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.SOURCE_ERROR);
+            assertThat(outcome.retrySoon()).isTrue();
+            assertThat(outcome.summary()).contains("no-such-repo");
+            assertThat(r.status()).startsWith("source error: ");
+            assertThat(hostCalls()).isZero();
+            assertThat(records()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRepoThatBecomesUnreadableKeepsTheHostsOnTheLastGoodRevision() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.STARTUP);
+        DesiredState d = desiredAt(v1);
+        try (var files = Files.walk(infra.dir())) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        CannedDocker.observes(fleet.host("db-1"), List.of(), v1.name(), "running"); // store removed by hand
+
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).as("a poll cannot tell a new commit")
+            .isEqualTo(Reconciler.Kind.NOTHING_NEW);
+        Reconciler.Outcome drift = reconciler.reconcile(Trigger.DRIFT);
+
+        assertThat(drift.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(fleet.host("db-1").renderedCommands()).anyMatch(c -> c.startsWith("docker run --detach --name "
+            + InstanceContainers.containerName(d.instance("store/db-1/1").orElseThrow()) + " "));
+        assertThat(records().get(0).commit()).isEqualTo(v1.name());
     }
 
     @Test
