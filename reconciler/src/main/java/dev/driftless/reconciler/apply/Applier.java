@@ -421,7 +421,15 @@ public final class Applier {
                 for (Map.Entry<String, SecretValue> e : ctx.secrets().of(instance.service().name()).entrySet()) {
                     env.put(e.getKey(), e.getValue().reveal());
                 }
-                session.writeFile(envFile, DockerEnvFile.render(env), 0600);
+                byte[] content;
+                try {
+                    content = DockerEnvFile.render(env);
+                } catch (IllegalArgumentException e) {
+                    // A value an env file cannot carry (a line break): this commit's secrets are
+                    // unusable, a failed release; the message names the variable, never the value.
+                    return Optional.of(e.getMessage());
+                }
+                session.writeFile(envFile, content, 0600);
             }
             try {
                 CommandResult r = session.run(DockerCommands.run(spec), settings.commandTimeout());

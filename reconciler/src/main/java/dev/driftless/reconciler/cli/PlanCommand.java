@@ -143,8 +143,11 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     private SshSettings sshSettings(Optional<DaemonConfig> cfg) {
-        if (cfg.isPresent() && sshKey.isEmpty() && knownHosts.isEmpty()) {
-            return cfg.get().sshSettings();
+        if (cfg.isPresent() && sshKey.isEmpty()) {
+            // The configured key stays, with its passphrase; --known-hosts only replaces the pins.
+            SshSettings c = cfg.get().sshSettings();
+            return new SshSettings(c.privateKey(), c.keyPassphrase(), knownHosts.or(c::knownHosts),
+                c.connectTimeout(), c.commandTimeout(), c.maxParallelHosts(), c.keepAliveInterval());
         }
         Path key = sshKey.or(() -> cfg.map(c -> c.ssh().key())).orElseThrow(() ->
             new IllegalArgumentException("no SSH key for the hosts: pass --ssh-key FILE or --config FILE"));

@@ -104,7 +104,10 @@ final class StatusCommand implements Callable<Integer> {
                     p.lines().forEach(l -> out.println("  " + l));
                 });
                 out.println();
-                if (observed == null) {
+                if (observed == null && source.current().isPresent()) {
+                    out.println("No commit fetched so far has a valid inventory, so no host can be shown: "
+                        + "fix the repo (driftless validate) and let the daemon fetch the fix.");
+                } else if (observed == null) {
                     out.println("No revision of the repo has been fetched yet: run the daemon (driftless run) first.");
                 } else {
                     out.print(table(observed, environment, zone));

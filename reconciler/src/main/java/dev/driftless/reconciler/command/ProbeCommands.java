@@ -12,10 +12,14 @@ public final class ProbeCommands {
     private ProbeCommands() {
     }
 
-    /** Succeeds on a 2xx or 3xx answer to {@code GET http://address:port/path} within {@code timeout}. */
+    /**
+     * Succeeds on a 2xx or 3xx answer to {@code GET http://address:port/path} within {@code timeout}.
+     * A proxy the SSH session may export (pam_env reads /etc/environment) is bypassed: the probe is
+     * for the container's own address.
+     */
     public static RemoteCommand http(String address, int port, String path, Duration timeout) {
         String host = address.indexOf(':') >= 0 ? "[" + address + "]" : address;
-        return RemoteCommand.of("curl", "--silent", "--show-error", "--fail", "--output", "/dev/null",
+        return RemoteCommand.of("curl", "--silent", "--show-error", "--fail", "--noproxy", "*", "--output", "/dev/null",
             "--max-time", seconds(timeout), "http://" + host + ":" + port + path);
     }
 

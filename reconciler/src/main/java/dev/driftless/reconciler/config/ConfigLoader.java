@@ -8,6 +8,7 @@ import dev.driftless.model.YamlNode.YamlMap;
 import dev.driftless.model.YamlNode.YamlScalar;
 import dev.driftless.model.YamlReader;
 import dev.driftless.reconciler.config.DaemonConfig.LogFormat;
+import dev.driftless.reconciler.source.GitSourceSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -70,6 +71,10 @@ public final class ConfigLoader {
         if (root.isEmpty()) {
             throw new ConfigException(problems.sorted());
         }
+        if (root.get() instanceof YamlScalar s && s.isNull()) {
+            problems.add(root.get().location(), "the configuration file is empty: it needs at least repo.url and ssh.key");
+            throw new ConfigException(problems.sorted());
+        }
         if (!(root.get() instanceof YamlMap top)) {
             problems.add(root.get().location(), "the configuration must be a mapping of \"key: value\" lines, not "
                 + root.get().describe());
@@ -103,7 +108,7 @@ public final class ConfigLoader {
                 repo.require("url", ": a git URL (ssh://, https://) or a local path");
             }
             DaemonConfig.Repo repoConfig = new DaemonConfig.Repo(
-                repo.text("url").map(this::urlOrPath).orElse(""),
+                named(repo, "url").map(this::urlOrPath).orElse(""),
                 repo.text("branch").orElse("main"),
                 repo.text("path"),
                 repo.text("environment"),
@@ -114,6 +119,7 @@ public final class ConfigLoader {
                 path(repo, "ca-file"),
                 repo.bool("allow-force-push").orElse(false),
                 positive(repo, "timeout").orElse(Duration.ofSeconds(60)));
+            checkGitSource(repo, repoConfig);
 
             FieldReader ssh = new FieldReader(f.mapping("ssh").orElse(empty), "ssh", SSH, problems);
             if (f.has("ssh")) {
@@ -139,6 +145,11 @@ public final class ConfigLoader {
                 positive(intervals, "retry").orElse(DEFAULT_RETRY));
 
             FieldReader history = new FieldReader(f.mapping("history").orElse(empty), "history", HISTORY, problems);
+            history.text("jdbc-url").filter(u -> !u.regionMatches(true, 0, "jdbc:postgresql:", 0, 16)
+                && !u.regionMatches(true, 0, "jdbc:h2:", 0, 8)).ifPresent(u -> problems.add(
+                    history.node("jdbc-url").orElseThrow().location(),
+                    // not echoed: a JDBC URL can carry a password
+                    "history.jdbc-url must be jdbc:postgresql://… or jdbc:h2:…"));
             DaemonConfig.History historyConfig = new DaemonConfig.History(history.text("jdbc-url"),
                 history.text("user"), path(history, "password-file"), positive(history, "retention"));
             boolean cluster = f.bool("cluster").orElse(false);
@@ -154,9 +165,31 @@ public final class ConfigLoader {
             FieldReader log = new FieldReader(f.mapping("log").orElse(empty), "log", LOG, problems);
             LogFormat format = log.text("format").flatMap(t -> logFormat(t, log)).orElse(LogFormat.TEXT);
 
-            Path stateDir = f.text("state-dir").map(this::resolve).orElse(DEFAULT_STATE_DIR);
+            Path stateDir = named(f, "state-dir").map(this::resolve).orElse(DEFAULT_STATE_DIR);
             return new DaemonConfig(Path.of(name), repoConfig, sshConfig, secretsConfig, stateDir, intervalsConfig,
                 historyConfig, cluster, listen, format);
+        }
+
+        /**
+         * What the git source would refuse when the daemon opens it, reported now at the line
+         * that asks for it: the same rules, from {@link GitSourceSettings}.
+         */
+        private void checkGitSource(FieldReader repo, DaemonConfig.Repo r) {
+            GitSourceSettings probe = GitSourceSettings.of("-", base);
+            gitRule(repo, "branch", () -> probe.withBranch(r.branch()));
+            r.path().ifPresent(p -> gitRule(repo, "path", () -> probe.withSubdirectory(p)));
+            if (r.tokenFile().isPresent() && r.tokenEnv().filter(t -> !t.isBlank()).isPresent()) {
+                problems.add(repo.node("token-env").orElseThrow().location(),
+                    "repo.token-file and repo.token-env are both set; choose one");
+            }
+        }
+
+        private void gitRule(FieldReader repo, String key, Runnable check) {
+            try {
+                check.run();
+            } catch (IllegalArgumentException e) {
+                problems.add(repo.node(key).orElseThrow().location(), repo.path(key) + ": " + e.getMessage());
+            }
         }
 
         /** A local repo path is resolved like any other path; URLs are kept as written. */
@@ -166,7 +199,17 @@ public final class ConfigLoader {
         }
 
         private Optional<Path> path(FieldReader f, String key) {
-            return f.text(key).map(this::resolve);
+            return named(f, key).map(this::resolve);
+        }
+
+        /** A file, directory or URL: blank is refused, as it would silently resolve to the configuration's directory. */
+        private Optional<String> named(FieldReader f, String key) {
+            Optional<String> text = f.text(key);
+            if (text.isPresent() && text.get().isBlank()) {
+                problems.add(f.node(key).orElseThrow().location(), f.path(key) + " is empty");
+                return Optional.empty();
+            }
+            return text;
         }
 
         private List<Path> paths(FieldReader f, String key) {
@@ -175,10 +218,18 @@ public final class ConfigLoader {
                 return List.of();
             }
             if (node.get() instanceof YamlScalar) {
-                return f.text(key).map(this::resolve).map(List::of).orElse(List.of());
+                return path(f, key).map(List::of).orElse(List.of());
             }
             List<Path> out = new ArrayList<>();
-            f.texts(key).ifPresent(list -> list.forEach(t -> out.add(resolve(t))));
+            f.texts(key).ifPresent(list -> {
+                for (int i = 0; i < list.size(); i++) {
+                    if (list.get(i).isBlank()) {
+                        problems.add(node.get().location(), f.path(key) + "[" + i + "] is empty");
+                    } else {
+                        out.add(resolve(list.get(i)));
+                    }
+                }
+            });
             return out;
         }
 

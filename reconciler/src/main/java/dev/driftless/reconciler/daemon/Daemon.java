@@ -78,7 +78,8 @@ public final class Daemon implements AutoCloseable {
                     () -> assembly.reconciler().status()));
             }
             scheduler = new StdSchedulerFactory(quartzProperties(config, environment)).getScheduler();
-            scheduler.getContext().put(CONTEXT_KEY, new Runner(assembly.reconciler(), config.intervals().retry()));
+            scheduler.getContext().put(CONTEXT_KEY, new Runner(assembly.reconciler(), config.intervals().retry(),
+                config.history().retention()));
             Daemon daemon = new Daemon(config, assembly, scheduler, server);
             daemon.schedule();
             scheduler.start();
@@ -172,8 +173,11 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** What a job calls: the reconciler, and the retry scheduling after an unconverged reconcile. */
-    record Runner(Reconciler reconciler, Duration retry) {
+    /**
+     * What a job calls: the reconciler, the retry scheduling after an unconverged reconcile, and
+     * (at start and with every drift check) pruning history older than {@code history.retention}.
+     */
+    record Runner(Reconciler reconciler, Duration retry, Optional<Duration> retention) {
         void run(Trigger trigger, Scheduler scheduler) throws InterruptedException, SchedulerException {
             Reconciler.Outcome outcome = reconciler.reconcile(trigger);
             if (outcome.retrySoon()) {
@@ -185,6 +189,9 @@ public final class Daemon implements AutoCloseable {
                         .startAt(Date.from(Instant.now().plus(retry))).build());
                     LOG.info("hosts left unconverged: retrying in {} s", retry.toSeconds());
                 }
+            }
+            if (retention.isPresent() && (trigger == Trigger.STARTUP || trigger == Trigger.DRIFT)) {
+                reconciler.pruneHistory(retention.get());
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.daemon;
 
 import dev.driftless.model.DesiredState;
+import dev.driftless.model.DurationText;
 import dev.driftless.model.GitTree;
 import dev.driftless.model.Host;
 import dev.driftless.model.Problem;
@@ -140,6 +141,20 @@ public final class Reconciler {
         stopRequested.set(true);
     }
 
+    /**
+     * Deletes the history records that started more than {@code retention} ago ({@code
+     * history.retention}); per-service state (failed and last good commits) and the environment's
+     * applied commit are kept. Returns how many went.
+     */
+    public int pruneHistory(Duration retention) {
+        int deleted = history.prune(clock.instant().minus(retention));
+        if (deleted > 0) {
+            ReconcileLog.info("-------", "history: deleted " + deleted + (deleted == 1 ? " record" : " records")
+                + " older than " + DurationText.format(retention) + " (history.retention)");
+        }
+        return deleted;
+    }
+
     /** One line for /healthz. */
     public String status() {
         return status;
@@ -198,7 +213,8 @@ public final class Reconciler {
 
     private Outcome refuse(SourceRevision revision, Trigger trigger, List<Problem> problems) {
         metrics.invalidRevision();
-        status = "commit " + revision.shortSha() + " is invalid (" + problems.size() + " problems); nothing applied";
+        status = "commit " + revision.shortSha() + " is invalid (" + problems.size()
+            + (problems.size() == 1 ? " problem" : " problems") + "); nothing applied";
         if (revision.sha().equals(lastInvalidRecorded)) {
             return new Outcome(Kind.INVALID, false, status, Optional.empty());
         }

@@ -27,7 +27,14 @@ public final class MetricsServer implements AutoCloseable {
             throws IOException {
         InetSocketAddress bind = listen.isUnresolved()
             ? new InetSocketAddress(listen.getHostString(), listen.getPort()) : listen;
-        HttpServer server = HttpServer.create(bind, 16);
+        HttpServer server;
+        try {
+            server = HttpServer.create(bind, 16);
+        } catch (IOException e) {
+            // "Address already in use" alone does not say which setting to change.
+            throw new IOException("cannot serve metrics on " + listen.getHostString() + ":" + listen.getPort()
+                + " (metrics.listen): " + e.getMessage(), e);
+        }
         server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
             metrics.scrape()));
         server.createContext("/healthz", ex -> respond(ex, 200, "text/plain; charset=utf-8", status.get() + "\n"));

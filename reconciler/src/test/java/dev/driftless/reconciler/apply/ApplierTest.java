@@ -1,0 +1,731 @@
+package dev.driftless.reconciler.apply;
+
+import static dev.driftless.reconciler.apply.ApplyFixture.COMMIT;
+import static dev.driftless.reconciler.apply.ApplyFixture.DB_PASSWORD;
+import static dev.driftless.reconciler.apply.ApplyFixture.api;
+import static dev.driftless.reconciler.apply.ApplyFixture.container;
+import static dev.driftless.reconciler.apply.ApplyFixture.context;
+import static dev.driftless.reconciler.apply.ApplyFixture.plan;
+import static dev.driftless.reconciler.apply.ApplyFixture.running;
+import static dev.driftless.reconciler.apply.ApplyFixture.transcript;
+import static dev.driftless.reconciler.apply.Replies.failed;
+import static dev.driftless.reconciler.apply.Replies.inOrder;
+import static dev.driftless.reconciler.apply.Replies.startsWith;
+import static dev.driftless.reconciler.apply.Replies.state;
+import static dev.driftless.reconciler.apply.Replies.stateOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftless.model.DesiredState;
+import dev.driftless.model.Instance;
+import dev.driftless.reconciler.desired.LoadedState;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.observe.ContainerState;
+import dev.driftless.reconciler.observe.ObservedContainer;
+import dev.driftless.reconciler.plan.Action;
+import dev.driftless.reconciler.plan.Plan;
+import dev.driftless.reconciler.runtime.docker.DockerCommands;
+import dev.driftless.reconciler.runtime.docker.InstanceContainers;
+import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.reconciler.ssh.HostException;
+import dev.driftless.reconciler.ssh.HostFailure;
+import dev.driftless.reconciler.ssh.HostSession;
+import dev.driftless.reconciler.ssh.RecordingHostSession;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The apply engine against fake hosts whose Docker answers as scripted: the exact remote commands
+ * of every action, batches, pulls, health gates, rollback, secrets and stop requests. Health gates
+ * run on a clock that moves only when they wait.
+ */
+class ApplierTest {
+
+    private static final String IMAGE_V1 = "registry:5000/shop/api:1.0.0";
+    private static final String IMAGE_V2 = "registry:5000/shop/api:1.1.0";
+    private static final String START_FIRST = "{batch: 1, order: start-first, auto-rollback: true}";
+    private static final String STOP_FIRST = "{batch: 1, order: stop-first, auto-rollback: true}";
+
+    @TempDir
+    Path repo;
+
+    private ApplyFixture fixture;
+    private final FakeTime time = FakeTime.at("2026-11-21T12:00:00Z");
+    private final RecordingHostSession.Fleet fleet = RecordingHostSession.Fleet.fakes();
+    /** Every command on every host, in the order the hosts received them. */
+    private final List<String> journal = Collections.synchronizedList(new ArrayList<>());
+    private final Applier applier = new Applier(target -> new Journaled(fleet.session(target), journal),
+        new HealthGate(time, time, Duration.ofSeconds(20)),
+        new Applier.Settings(Duration.ofSeconds(20), Duration.ofMinutes(10), Duration.ofSeconds(10)), time);
+    private final ApplyFixture.Events events = new ApplyFixture.Events();
+
+    @BeforeEach
+    void hosts() {
+        fixture = new ApplyFixture(repo);
+        for (String h : List.of("app-1", "app-2", "app-3")) {
+            RecordingHostSession s = fleet.host(h);
+            // Every container runs, has an address, and passes its probe unless a test says otherwise.
+            s.reply(startsWith("docker inspect --type container --format "), state("running 0 0 - 172.17.0.5"));
+        }
+    }
+
+    /** The API at version 1.0.0 running everywhere, desired at 1.1.0 with {@code rollout}. */
+    private Scenario upgrade(String rollout) {
+        fixture.write("services/api.yaml", api("1.0.0", rollout));
+        DesiredState before = fixture.load().state();
+        fixture.write("services/api.yaml", api("1.1.0", rollout));
+        LoadedState.Ready after = fixture.load();
+        return new Scenario(before, after, running(before, ContainerState.RUNNING));
+    }
+
+    private record Scenario(DesiredState before, LoadedState.Ready after, List<ObservedContainer> observed) {
+        String oldName(String host) {
+            return name(before, host);
+        }
+
+        String newName(String host) {
+            return name(after.state(), host);
+        }
+
+        private static String name(DesiredState s, String host) {
+            return InstanceContainers.containerName(s.instance("api/" + host + "/1").orElseThrow());
+        }
+    }
+
+    private Applier.Result apply(LoadedState.Ready ready, Plan plan) throws InterruptedException {
+        return apply(ready, plan, Set.of(), () -> false);
+    }
+
+    private Applier.Result apply(LoadedState.Ready ready, Plan plan, Set<String> verify, BooleanSupplier stop)
+            throws InterruptedException {
+        return applier.apply(plan, context(ready, verify, stop), events);
+    }
+
+    private Applier.Result apply(Scenario s) throws InterruptedException {
+        return apply(s.after(), plan(s.after().state(), s.observed(), time));
+    }
+
+    private List<String> transcriptOf(String host) {
+        return transcript(fleet.host(host));
+    }
+
+    private static String envFile(String container) {
+        return ".driftless/env/" + container + ".env";
+    }
+
+    /** What a CREATE or REPLACE runs to start and gate the new container (the API has a secret). */
+    private static List<String> runAndGate(String container) {
+        return List.of(
+            "write " + envFile(container) + " mode 600",
+            "docker run " + container + " …",
+            "rm -f -- " + envFile(container),
+            "state " + container,
+            "probe http://172.17.0.5:8080/healthz");
+    }
+
+    private static List<String> concat(List<String>... parts) {
+        return Stream.of(parts).flatMap(List::stream).toList();
+    }
+
+    // ---- the commands of each action ----
+
+    @Test
+    void createChecksTheImageClearsTheNameThenRunsAndGatesTheContainer() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        String c1 = ApplyFixture.name(ready.state(), "api/app-1/1");
+
+        Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
+
+        assertThat(transcriptOf("app-1")).containsExactlyElementsOf(concat(
+            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker rm --force " + c1),
+            runAndGate(c1)));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        assertThat(result.messages()).containsExactly(Map.entry("api", "converged"));
+        assertThat(result.unreached()).isEmpty();
+        assertThat(result.stopped()).isFalse();
+        assertThat(result.steps()).isEqualTo(3);
+        assertThat(events.of("app-1")).containsExactly(
+            "start CREATE api app-1 api-1: no container for this instance",
+            "SUCCEEDED CREATE api app-1 api-1: healthy");
+    }
+
+    @Test
+    void dockerRunGetsTheWholeSpecOfTheInstanceWithItsSecretsOnlyInTheEnvFile() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        Instance i = ready.state().instance("api/app-1/1").orElseThrow();
+
+        apply(ready, plan(ready.state(), List.of(), time));
+
+        String expected = DockerCommands.run(InstanceContainers.spec(i, "default", COMMIT, true, time.instant())).render();
+        assertThat(fleet.host("app-1").renderedCommands()).contains(expected);
+        assertThat(expected).contains(" --env-file " + envFile(InstanceContainers.containerName(i)) + " ")
+            .contains(" --label dev.driftless.commit=" + COMMIT + " ")
+            .contains(" --env MODE=http ")
+            .as("the secret's name and scrypt fingerprint label the container; its value does not")
+            .contains("\"secret.DB_PASSWORD\":\"sfp1:")
+            .doesNotContain(DB_PASSWORD).doesNotContain("s3cr3t");
+    }
+
+    @Test
+    void startFirstReplaceRunsTheNewContainerBesideTheOldAndStopsTheOldOnlyOnceTheNewIsHealthy() throws Exception {
+        Scenario s = upgrade(START_FIRST);
+
+        Applier.Result result = apply(s);
+
+        String old = s.oldName("app-1");
+        String fresh = s.newName("app-1");
+        assertThat(transcriptOf("app-1")).containsExactlyElementsOf(concat(
+            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2),
+            runAndGate(fresh),
+            List.of("docker stop --time 10 " + old,
+                // the service converged everywhere: the retired container goes
+                "docker rm --force " + old)));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        assertThat(events.of("app-1")).containsExactly(
+            "start REPLACE api app-1 api-1: image 1.0.0 → 1.1.0",
+            "SUCCEEDED REPLACE api app-1 api-1: healthy");
+    }
+
+    @Test
+    void stopFirstReplaceStopsTheOldContainerBeforeRunningTheNew() throws Exception {
+        Scenario s = upgrade(STOP_FIRST);
+
+        apply(s);
+
+        String old = s.oldName("app-2");
+        String fresh = s.newName("app-2");
+        assertThat(transcriptOf("app-2")).containsExactlyElementsOf(concat(
+            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker stop --time 10 " + old),
+            runAndGate(fresh),
+            List.of("docker rm --force " + old)));
+    }
+
+    @Test
+    void retiredContainersAreRemovedOnlyAfterEveryHostConverged() throws Exception {
+        Scenario s = upgrade(START_FIRST);
+
+        apply(s);
+
+        List<String> removals = journal.stream().filter(l -> l.contains("docker rm --force ")).toList();
+        assertThat(removals).containsExactly(
+            "app-1: docker rm --force " + s.oldName("app-1"),
+            "app-2: docker rm --force " + s.oldName("app-2"),
+            "app-3: docker rm --force " + s.oldName("app-3"));
+        assertThat(journal.indexOf(removals.get(0))).as("after the last host's gate")
+            .isGreaterThan(journal.indexOf("app-3: probe http://172.17.0.5:8080/healthz"));
+    }
+
+    @Test
+    void startStartsTheStoppedContainerAndGatesIt() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        List<ObservedContainer> observed = new ArrayList<>(running(ready.state(), ContainerState.RUNNING));
+        Instance i = ready.state().instance("api/app-2/1").orElseThrow();
+        observed.replaceAll(c -> c.name().equals(InstanceContainers.containerName(i)) && c.id().contains("app-2")
+            ? container(i, ContainerState.EXITED) : c);
+        String name = InstanceContainers.containerName(i);
+
+        Applier.Result result = apply(ready, plan(ready.state(), observed, time));
+
+        assertThat(transcriptOf("app-2")).containsExactly("docker start " + name, "state " + name,
+            "probe http://172.17.0.5:8080/healthz");
+        assertThat(transcriptOf("app-1")).isEmpty();
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        assertThat(events.lines()).containsExactly(
+            "start START api app-2 api-1: container exited 60 min ago (exit code 1)",
+            "SUCCEEDED START api app-2 api-1: healthy",
+            "service api SUCCEEDED: converged");
+    }
+
+    @Test
+    void removeRunsAfterTheServiceConvergedAndOnlyForContainersNoLongerWanted() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST)
+            .replace("placement: {selector: {role: app}}", "placement: {selector: {role: app}, replicas: 2}"));
+        DesiredState two = fixture.load().state();
+        List<ObservedContainer> observed = running(two, ContainerState.RUNNING);
+        String extra = InstanceContainers.containerName(two.instance("api/app-3/2").orElseThrow());
+
+        Applier.Result result = apply(ready, plan(ready.state(), observed, time));
+
+        assertThat(transcriptOf("app-3")).containsExactly("docker rm --force " + extra);
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        assertThat(events.of("app-3")).containsExactly(
+            "start REMOVE api app-3 api-2: not in desired state (fewer replicas of api on app-3)",
+            "SUCCEEDED REMOVE api app-3 api-2: removed " + extra);
+    }
+
+    @Test
+    void aServiceNoLongerInTheRepoIsPrunedFromEveryHost() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        List<ObservedContainer> observed = running(fixture.load().state(), ContainerState.RUNNING);
+        fixture.delete("services/api.yaml").write("services/web.yaml", """
+            image: nginx:1.27
+            placement: {hosts: [app-1]}
+            """);
+        LoadedState.Ready ready = fixture.load();
+
+        Applier.Result result = apply(ready, plan(ready.state(), observed, time));
+
+        assertThat(result.services()).containsEntry("api", ServiceOutcome.SUCCEEDED);
+        for (ObservedContainer c : observed) {
+            String host = c.id().split("-")[1] + "-" + c.id().split("-")[2];
+            assertThat(transcriptOf(host)).contains("docker rm --force " + c.name());
+        }
+        assertThat(events.lines()).filteredOn(l -> l.startsWith("start REMOVE")).hasSize(3)
+            .allMatch(l -> l.endsWith("not in desired state (service api is not in the repo)"));
+    }
+
+    // ---- batches ----
+
+    @Test
+    void withBatchesOfOneEachHostStartsOnlyAfterThePreviousHostPassedItsGate() throws Exception {
+        Scenario s = upgrade(STOP_FIRST);
+
+        apply(s);
+
+        List<String> expected = new ArrayList<>();
+        for (String h : List.of("app-1", "app-2", "app-3")) {
+            expected.add(h + ": docker image inspect --format '{{.Id}}' " + IMAGE_V2);
+            expected.add(h + ": docker stop --time 10 " + s.oldName(h));
+            expected.add(h + ": docker run " + s.newName(h) + " …");
+            expected.add(h + ": rm -f -- " + envFile(s.newName(h)));
+            expected.add(h + ": state " + s.newName(h));
+            expected.add(h + ": probe http://172.17.0.5:8080/healthz");
+        }
+        for (String h : List.of("app-1", "app-2", "app-3")) {
+            expected.add(h + ": docker rm --force " + s.oldName(h));
+        }
+        assertThat(journal).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void withBatchesOfTwoTheHostsOfABatchWorkAtOnceAndTheNextBatchWaitsForBoth() throws Exception {
+        Scenario s = upgrade("{batch: 2, order: start-first}");
+        CountDownLatch bothRunning = new CountDownLatch(2);
+        AtomicBoolean together = new AtomicBoolean();
+        for (String h : List.of("app-1", "app-2")) {
+            fleet.host(h).reply(c -> {
+                if (c.render().startsWith("docker run ")) {
+                    bothRunning.countDown();
+                    try {
+                        // Only true if both hosts' docker run are in flight at the same time.
+                        together.set(bothRunning.await(5, TimeUnit.SECONDS));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return false;
+            }, Replies.ok(""));
+        }
+
+        Applier.Result result = apply(s);
+
+        assertThat(together).as("app-1 and app-2 ran docker run at the same time").isTrue();
+        List<String> work = journal.stream().filter(l -> !l.contains("docker rm --force ")).toList();
+        assertThat(work).hasSize(18);
+        assertThat(work.subList(0, 12)).allMatch(l -> l.startsWith("app-1: ") || l.startsWith("app-2: "));
+        assertThat(work.subList(12, 18)).allMatch(l -> l.startsWith("app-3: "));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+    }
+
+    // ---- images ----
+
+    @Test
+    void theImageIsPulledOnlyWhereItIsMissingAndBeforeAnythingIsStopped() throws Exception {
+        Scenario s = upgrade(STOP_FIRST);
+        fleet.host("app-2").reply("docker image inspect ", 1, "", "Error: No such image: " + IMAGE_V2 + "\n");
+
+        Applier.Result result = apply(s);
+
+        assertThat(transcriptOf("app-2")).startsWith("docker image inspect --format '{{.Id}}' " + IMAGE_V2,
+            "docker pull --quiet " + IMAGE_V2, "docker stop --time 10 " + s.oldName("app-2"));
+        assertThat(transcriptOf("app-1")).noneMatch(l -> l.startsWith("docker pull"));
+        assertThat(transcriptOf("app-3")).noneMatch(l -> l.startsWith("docker pull"));
+        assertThat(events.of("app-2")).startsWith(
+            "start PULL api app-2 -: image " + IMAGE_V2 + " not on the host",
+            "SUCCEEDED PULL api app-2 -: pulled");
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+    }
+
+    @Test
+    void aFailedPullChangesNothingOnThatHostAndIsNotAFailedRelease() throws Exception {
+        Scenario s = upgrade(STOP_FIRST);
+        fleet.host("app-2").reply("docker image inspect ", 1, "", "Error: No such image: " + IMAGE_V2 + "\n");
+        fleet.host("app-2").reply("docker pull ", 1, "",
+            "Error response from daemon: Get \"https://registry:5000/v2/\": dial tcp: lookup registry: no such host\n");
+
+        Applier.Result result = apply(s);
+
+        assertThat(transcriptOf("app-2")).containsExactly("docker image inspect --format '{{.Id}}' " + IMAGE_V2,
+            "docker pull --quiet " + IMAGE_V2);
+        assertThat(transcriptOf("app-3")).as("the rollout goes on on the other hosts")
+            .contains("docker run " + s.newName("app-3") + " …", "docker rm --force " + s.oldName("app-3"));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SKIPPED));
+        assertThat(result.messages()).containsExactly(
+            Map.entry("api", "not converged on app-2 (unreachable); will retry"));
+        assertThat(result.unreached()).containsExactly("app-2");
+        assertThat(result.anyFailed()).isFalse();
+        assertThat(result.anyRolledBack()).isFalse();
+        assertThat(events.of("app-2")).containsExactly(
+            "start PULL api app-2 -: image " + IMAGE_V2 + " not on the host",
+            "FAILED PULL api app-2 -: pull of " + IMAGE_V2 + " failed: Error response from daemon: "
+                + "Get \"https://registry:5000/v2/\": dial tcp: lookup registry: no such host; nothing changed on app-2");
+    }
+
+    // ---- health gates and rollback ----
+
+    @Test
+    void aFailedGateOnTheSecondHostRollsBackTheFirstAndLeavesTheThirdAlone() throws Exception {
+        Scenario s = upgrade(STOP_FIRST);
+        fleet.host("app-2").reply(stateOf(s.newName("app-2")), state("exited 1 0 -"));
+
+        Applier.Result result = apply(s);
+
+        String old1 = s.oldName("app-1");
+        String new1 = s.newName("app-1");
+        assertThat(transcriptOf("app-1")).containsExactlyElementsOf(concat(
+            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker stop --time 10 " + old1),
+            runAndGate(new1),
+            List.of("docker rm --force " + new1, "docker start " + old1, "state " + old1,
+                "probe http://172.17.0.5:8080/healthz")));
+        String old2 = s.oldName("app-2");
+        String new2 = s.newName("app-2");
+        assertThat(transcriptOf("app-2")).containsExactly(
+            "docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker stop --time 10 " + old2,
+            "write " + envFile(new2) + " mode 600", "docker run " + new2 + " …", "rm -f -- " + envFile(new2),
+            "state " + new2,
+            "docker rm --force " + new2, "docker start " + old2, "state " + old2, "probe http://172.17.0.5:8080/healthz");
+        assertThat(transcriptOf("app-3")).isEmpty();
+
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.ROLLED_BACK));
+        assertThat(result.messages()).containsExactly(Map.entry("api",
+            "api on app-2: container " + new2 + " exited with code 1; rolled back to what ran before"));
+        assertThat(result.anyRolledBack()).isTrue();
+        assertThat(events.lines()).contains(
+            "FAILED REPLACE api app-2 api-1: container " + new2 + " exited with code 1",
+            "start ROLLBACK api app-1 api-1: back to 1.0.0 (" + old1 + ")",
+            "SUCCEEDED ROLLBACK api app-1 api-1: restored " + old1,
+            "start ROLLBACK api app-2 api-1: back to 1.0.0 (" + old2 + ")",
+            "SUCCEEDED ROLLBACK api app-2 api-1: restored " + old2);
+    }
+
+    @Test
+    void aGateThatTimesOutRollsBackWithTheProbesLastAnswer() throws Exception {
+        Scenario s = upgrade(START_FIRST);
+        fleet.host("app-1").reply("curl ", 22, "", "curl: (22) The requested URL returned error: 503\n");
+
+        Applier.Result result = apply(s);
+
+        assertThat(result.messages()).containsExactly(Map.entry("api", "api on app-1: not healthy within 10 s: "
+            + "http :8080/healthz failed (exit 22): curl: (22) The requested URL returned error: 503; "
+            + "rolled back to what ran before"));
+        assertThat(transcriptOf("app-1")).as("start-first: the old container never stopped; the new one goes")
+            .doesNotContain("docker stop --time 10 " + s.oldName("app-1"))
+            .contains("docker rm --force " + s.newName("app-1"));
+        assertThat(transcriptOf("app-2")).isEmpty();
+    }
+
+    @Test
+    void withAutoRollbackOffAFailedGateLeavesEverythingAsItIsAndFailsTheService() throws Exception {
+        Scenario s = upgrade("{batch: 1, order: stop-first, auto-rollback: false}");
+        fleet.host("app-2").reply(stateOf(s.newName("app-2")), state("exited 1 0 -"));
+
+        Applier.Result result = apply(s);
+
+        assertThat(transcriptOf("app-1")).containsExactlyElementsOf(concat(
+            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker stop --time 10 " + s.oldName("app-1")),
+            runAndGate(s.newName("app-1"))));
+        assertThat(transcriptOf("app-2")).last().isEqualTo("state " + s.newName("app-2"));
+        assertThat(transcriptOf("app-3")).isEmpty();
+        assertThat(journal).noneMatch(l -> l.contains("docker rm ") || l.contains("docker start "));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.FAILED));
+        assertThat(result.messages()).containsExactly(Map.entry("api", "api on app-2: container " + s.newName("app-2")
+            + " exited with code 1; left as is (auto-rollback is off)"));
+        assertThat(events.lines()).noneMatch(l -> l.contains("ROLLBACK"));
+    }
+
+    @Test
+    void aContainerThatCannotStartIsAFailedReleaseAndIsRemovedAgain() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        String c1 = ApplyFixture.name(ready.state(), "api/app-1/1");
+        fleet.host("app-1").reply("docker run ", 125, "", "docker: Error response from daemon: invalid mount config.\n");
+
+        Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
+
+        assertThat(transcriptOf("app-1")).containsExactly(
+            "docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker rm --force " + c1,
+            "write " + envFile(c1) + " mode 600", "docker run " + c1 + " …",
+            "rm -f -- " + envFile(c1),
+            "docker rm --force " + c1);
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.ROLLED_BACK));
+        assertThat(result.messages().get("api")).isEqualTo("api on app-1: docker run failed (exit 125): "
+            + "docker: Error response from daemon: invalid mount config.; rolled back to what ran before");
+        assertThat(events.lines()).contains("SUCCEEDED ROLLBACK api app-1 api-1: removed " + c1);
+    }
+
+    // ---- hosts that stop answering ----
+
+    @Test
+    void aHostThatStopsAnsweringIsSkippedAndTheOthersConverge() throws Exception {
+        Scenario s = upgrade(START_FIRST);
+        fleet.host("app-2").fail(startsWith("docker run "), HostFailure.Kind.CONNECTION_LOST,
+            "host app-2: the connection was lost");
+
+        Applier.Result result = apply(s);
+
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SKIPPED));
+        assertThat(result.unreached()).containsExactly("app-2");
+        assertThat(transcriptOf("app-3")).contains("docker run " + s.newName("app-3") + " …");
+        assertThat(transcriptOf("app-2")).as("after the drop only the env file's removal is still tried")
+            .endsWith("docker run " + s.newName("app-2") + " …", "rm -f -- " + envFile(s.newName("app-2")));
+        assertThat(events.of("app-2")).containsExactly(
+            "start REPLACE api app-2 api-1: image 1.0.0 → 1.1.0",
+            "FAILED REPLACE api app-2 api-1: host app-2: the connection was lost");
+    }
+
+    // ---- secrets ----
+
+    @Test
+    void secretsTravelOnlyInAnOwnerOnlyEnvFileThatIsRemovedAfterDockerRun() throws Exception {
+        Scenario s = upgrade(START_FIRST);
+
+        apply(s);
+
+        for (String h : List.of("app-1", "app-2", "app-3")) {
+            RecordingHostSession host = fleet.host(h);
+            assertThat(host.writes()).singleElement().satisfies(w -> {
+                assertThat(w.path()).isEqualTo(envFile(s.newName(h)));
+                assertThat(w.mode()).isEqualTo(0600);
+                assertThat(new String(w.content(), StandardCharsets.UTF_8)).isEqualTo("DB_PASSWORD=" + DB_PASSWORD + "\n");
+            });
+            List<String> t = transcriptOf(h);
+            assertThat(t.indexOf("rm -f -- " + envFile(s.newName(h))))
+                .as("removed right after docker run read it").isEqualTo(t.indexOf("docker run " + s.newName(h) + " …") + 1);
+        }
+        assertThat(fleet.all().values().stream().flatMap(h -> h.renderedCommands().stream()))
+            .isNotEmpty()
+            .noneMatch(c -> c.contains(DB_PASSWORD) || c.contains("s3cr3t"));
+        assertThat(events.texts()).noneMatch(m -> m.contains("s3cr3t"));
+    }
+
+    @Test
+    void theEnvFileIsRemovedEvenWhenDockerRunFails() throws Exception {
+        Scenario s = upgrade(START_FIRST);
+        fleet.host("app-1").reply("docker run ", 125, "", "docker: Error response from daemon: Conflict.\n");
+
+        apply(s);
+
+        assertThat(transcriptOf("app-1")).contains("rm -f -- " + envFile(s.newName("app-1")));
+    }
+
+    @Test
+    void aSecretDockerCannotCarryFailsTheStepWithoutShowingTheValue() throws Exception {
+        fixture.secrets("DB_PASSWORD: \"line one\\nline two s3cr3t\"\n");
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+
+        Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
+
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.ROLLED_BACK));
+        assertThat(events.of("app-1")).contains("FAILED CREATE api app-1 api-1: the value of DB_PASSWORD contains a "
+            + "line break or NUL, which a Docker env file cannot carry");
+        assertThat(events.texts()).noneMatch(m -> m.contains("s3cr3t"));
+        assertThat(fleet.host("app-1").writes()).isEmpty();
+        assertThat(fleet.host("app-1").renderedCommands()).noneMatch(c -> c.startsWith("docker run "));
+    }
+
+    // ---- services in order ----
+
+    @Test
+    void aServiceAfterOneThatFailedIsSkippedAndNotTouched() throws Exception {
+        fixture.write("services/store.yaml", """
+            image: registry:5000/shop/store:2.0.0
+            placement: {hosts: [app-1]}
+            health: {http: {port: 8080, path: /healthz}, interval: 2s, timeout: 4s}
+            """);
+        fixture.write("services/worker.yaml", """
+            image: registry:5000/shop/worker:2.0.0
+            placement: {selector: {role: app}}
+            after: [store]
+            """);
+        LoadedState.Ready ready = fixture.load();
+        String store = ApplyFixture.name(ready.state(), "store/app-1/1");
+        fleet.host("app-1").reply(stateOf(store), state("restarting 1 3 -"));
+
+        Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
+
+        assertThat(result.services()).containsExactly(Map.entry("store", ServiceOutcome.ROLLED_BACK),
+            Map.entry("worker", ServiceOutcome.SKIPPED));
+        assertThat(result.messages()).containsEntry("worker", "waits for store, which did not converge");
+        assertThat(journal).noneMatch(l -> l.contains("worker"));
+        assertThat(events.lines()).last().isEqualTo("service worker SKIPPED: waits for store, which did not converge");
+    }
+
+    @Test
+    void servicesRunInAfterOrderEachOnlyOnceTheOneBeforeConverged() throws Exception {
+        fixture.write("services/store.yaml", """
+            image: registry:5000/shop/store:2.0.0
+            placement: {hosts: [app-3]}
+            health: {tcp: {port: 5432}}
+            """);
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST) + "after: [store]\n");
+        LoadedState.Ready ready = fixture.load();
+
+        Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
+
+        assertThat(result.services().keySet()).containsExactly("store", "api");
+        int storeGate = journal.indexOf("app-3: timeout 2 bash -c 'exec 3<>\"/dev/tcp/$0/$1\"' 172.17.0.5 5432");
+        assertThat(storeGate).isNotNegative();
+        assertThat(journal.subList(0, storeGate + 1)).noneMatch(l -> l.contains("shop/api"));
+    }
+
+    // ---- stopping ----
+
+    @Test
+    void aStopRequestedDuringABatchEndsTheRolloutBeforeTheNextBatch() throws Exception {
+        Scenario s = upgrade(START_FIRST);
+        AtomicBoolean stop = new AtomicBoolean();
+        fleet.host("app-1").reply(c -> {
+            if (c.render().startsWith("curl ")) {
+                stop.set(true); // SIGTERM arrives while app-1 is being gated
+            }
+            return false;
+        }, Replies.ok(""));
+
+        Applier.Result result = apply(s.after(), plan(s.after().state(), s.observed(), time), Set.of(), stop::get);
+
+        assertThat(result.stopped()).isTrue();
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SKIPPED));
+        assertThat(result.messages()).containsExactly(Map.entry("api", "stopped by shutdown before every batch ran"));
+        assertThat(transcriptOf("app-1")).as("the batch in flight finishes its host step")
+            .contains("docker stop --time 10 " + s.oldName("app-1"))
+            .doesNotContain("docker rm --force " + s.oldName("app-1"));
+        assertThat(transcriptOf("app-2")).isEmpty();
+        assertThat(transcriptOf("app-3")).isEmpty();
+    }
+
+    @Test
+    void aStopRequestedBeforeApplyStartsTouchesNothing() throws Exception {
+        Scenario s = upgrade(START_FIRST);
+
+        Applier.Result result = apply(s.after(), plan(s.after().state(), s.observed(), time), Set.of(), () -> true);
+
+        assertThat(result.stopped()).isTrue();
+        assertThat(result.services()).isEmpty();
+        assertThat(journal).isEmpty();
+    }
+
+    // ---- verifying what an interrupted rollout left ----
+
+    @Test
+    void anInstanceAnInterruptedRolloutStartedIsGatedBeforeItIsTrusted() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        List<ObservedContainer> observed = running(ready.state(), ContainerState.RUNNING);
+        String c1 = ApplyFixture.name(ready.state(), "api/app-1/1");
+        Plan plan = plan(ready.state(), observed, time);
+        assertThat(plan.hasChanges()).isFalse();
+
+        Applier.Result result = apply(ready, plan, Set.of(Applier.verifyKey("api", "app-1", "api-1")), () -> false);
+
+        assertThat(transcriptOf("app-1")).containsExactly("state " + c1, "probe http://172.17.0.5:8080/healthz");
+        assertThat(transcriptOf("app-2")).isEmpty();
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        assertThat(events.lines()).containsExactly("service api SUCCEEDED: converged");
+    }
+
+    @Test
+    void anUnhealthyInstanceLeftByAnInterruptedRolloutIsRolledBackToTheContainerItReplaced() throws Exception {
+        Scenario s = upgrade(START_FIRST);
+        // The interrupted rollout got as far as starting the new container on app-1; the old one is stopped.
+        Instance fresh = s.after().state().instance("api/app-1/1").orElseThrow();
+        Instance old = s.before().instance("api/app-1/1").orElseThrow();
+        List<ObservedContainer> observed = new ArrayList<>(running(s.after().state(), ContainerState.RUNNING));
+        observed.add(container(old, ContainerState.EXITED));
+        fleet.host("app-1").reply(stateOf(s.newName("app-1")), state("restarting 1 4 -"));
+        Plan plan = plan(s.after().state(), observed, time);
+        assertThat(plan.changes()).filteredOn(c -> c.host().equals("app-1")).extracting(c -> c.action())
+            .containsExactlyInAnyOrder(Action.UNCHANGED, Action.REMOVE);
+
+        Applier.Result result = apply(s.after(), plan, Set.of(Applier.verifyKey("api", "app-1", "api-1")), () -> false);
+
+        assertThat(transcriptOf("app-1")).containsExactly("state " + s.newName("app-1"),
+            "docker rm --force " + s.newName("app-1"), "docker start " + s.oldName("app-1"),
+            "state " + s.oldName("app-1"), "probe http://172.17.0.5:8080/healthz");
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.ROLLED_BACK));
+        assertThat(events.lines()).containsExactly(
+            "start REPLACE api app-1 api-1: verify an instance started by an interrupted rollout",
+            "FAILED REPLACE api app-1 api-1: container " + s.newName("app-1") + " is crash-looping (restarting, 4 restarts)",
+            "start ROLLBACK api app-1 api-1: back to 1.0.0 (" + s.oldName("app-1") + ")",
+            "SUCCEEDED ROLLBACK api app-1 api-1: restored " + s.oldName("app-1"),
+            "service api ROLLED_BACK: api on app-1: container " + s.newName("app-1")
+                + " is crash-looping (restarting, 4 restarts); rolled back to what ran before");
+    }
+
+    @Test
+    void unchangedInstancesThatNeedNoVerificationSendNothing() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+
+        Applier.Result result = apply(ready, plan(ready.state(), running(ready.state(), ContainerState.RUNNING), time));
+
+        assertThat(journal).isEmpty();
+        assertThat(result.services()).isEmpty();
+        assertThat(result.steps()).isZero();
+    }
+
+    /** Passes every call on to a fake host, noting its commands in one journal across hosts. */
+    private record Journaled(RecordingHostSession fake, List<String> journal) implements HostSession {
+
+        private void note(RemoteCommand command) {
+            journal.add(fake.host() + ": " + ApplyFixture.line(
+                new RecordingHostSession.Ran(command, command.render(), Duration.ZERO, 0)));
+        }
+
+        @Override
+        public String host() {
+            return fake.host();
+        }
+
+        @Override
+        public CommandResult run(RemoteCommand command, Duration timeout) throws HostException {
+            note(command);
+            return fake.run(command, timeout);
+        }
+
+        @Override
+        public CommandResult run(RemoteCommand command, byte[] stdin, Duration timeout) throws HostException {
+            note(command);
+            return fake.run(command, stdin, timeout);
+        }
+
+        @Override
+        public void writeFile(String path, byte[] content, int mode) throws HostException {
+            fake.writeFile(path, content, mode);
+        }
+
+        @Override
+        public void disconnect() {
+            fake.disconnect();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.driftless.reconciler.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+
+/** Runs verbs through {@link Main#commandLine()} exactly as the launcher does, capturing both streams. */
+final class Cli {
+
+    /** One run: exit code, stdout, stderr. */
+    record Run(int exit, String out, String err) {
+    }
+
+    private Cli() {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** Whether the verbs would find a configuration on their own ($DRIFTLESS_CONFIG, ./driftless.yaml, /etc). */
+    static boolean configFoundWithoutOption() {
+        String env = System.getenv("DRIFTLESS_CONFIG");
+        return (env != null && !env.isBlank()) || Files.exists(Path.of("driftless.yaml"))
+            || Files.exists(ConfigOption.SYSTEM_CONFIG);
+    }
+
+    /** A fresh unencrypted ed25519 key made by the real ssh-keygen. */
+    static Path sshKey(Path dir) {
+        Path key = dir.resolve("id_ed25519");
+        try {
+            Process p = new ProcessBuilder(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cli-test",
+                "-f", key.toString())).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("ssh-keygen failed: " + output);
+            }
+            return key;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void write(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A loopback port nothing listens on (for a host that refuses connections). */
+    static int closedPort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package dev.driftless.reconciler.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code driftless plan} through the real command line: argument errors, repo errors and exit
+ * codes. Planning against live hosts is integration work (PlanCommandIT); the one host here is a
+ * loopback port that refuses connections.
+ */
+class PlanCommandTest {
+
+    private static final Path EXAMPLE = Path.of("../examples/infra-repo");
+    private static final Path DEMO_KEY = Path.of("../examples/keys/demo-age.txt");
+
+    @TempDir
+    Path tmp;
+
+    private Path loopbackRepo(int port) {
+        Path dir = tmp.resolve("infra");
+        Cli.write(dir.resolve("hosts.yaml"), """
+            hosts:
+              app-1: {address: 127.0.0.1, port: %d, user: deploy}
+            """.formatted(port));
+        Cli.write(dir.resolve("services/web.yaml"), """
+            image: nginx:1.27
+            placement: {hosts: [app-1]}
+            """);
+        return dir;
+    }
+
+    @Test
+    void withoutARepoOrAConfigurationItSaysWhatToPass() {
+        assumeFalse(Cli.configFoundWithoutOption(), "a driftless.yaml is found on this machine");
+
+        Cli.Run run = Cli.run("plan");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).isEqualTo("driftless plan: no repo: pass --repo URL|DIR or --config FILE\n");
+    }
+
+    @Test
+    void anUnknownOptionIsAUsageErrorNotAPlanWithChanges() {
+        Cli.Run run = Cli.run("plan", "--bogus");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).startsWith("Unknown option: '--bogus'\nUsage: driftless plan ");
+    }
+
+    @Test
+    void anUnknownFormatIsAUsageError() {
+        Cli.Run run = Cli.run("plan", "--repo", EXAMPLE.toString(), "--format", "yaml");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).startsWith("Invalid value for option '--format': expected one of [text, markdown, json] "
+            + "(case-sensitive) but was 'yaml'");
+    }
+
+    @Test
+    void helpDocumentsTheExitCodes() {
+        Cli.Run run = Cli.run("plan", "--help");
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("--repo=URL|DIR", "--ref=REV", "--format=<format>",
+            "Exit status: 0 no changes, 2 changes, 1 error (invalid repo, unreachable host).");
+    }
+
+    @Test
+    void anInvalidRepoPrintsEveryProblemAndExitsOne() {
+        Path dir = loopbackRepo(22);
+        Cli.write(dir.resolve("services/web.yaml"), "imgae: nginx:1.27\nplacement: {hosts: [app-9]}\n");
+
+        Cli.Run run = Cli.run("plan", "--repo", dir.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).isEqualTo("""
+            services/web.yaml:1:1: unknown field "imgae" (did you mean "image"?)
+            services/web.yaml:2:21: placement.hosts: hosts.yaml has no host "app-9" (did you mean "app-1"?)
+            """);
+        assertThat(run.err()).isEqualTo("driftless plan: 2 problem(s) in " + dir + "; nothing can be planned\n");
+    }
+
+    @Test
+    void secretsThatCannotBeDecryptedAreProblemsOfTheRepo() {
+        assumeFalse(System.getenv("SOPS_AGE_KEY_FILE") != null || System.getenv("SOPS_AGE_KEY") != null,
+            "an age key is set in the environment");
+
+        Cli.Run run = Cli.run("plan", "--repo", EXAMPLE.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).startsWith("secrets/shop.yaml:0:0: no key in the key ring can decrypt the data key; ");
+        assertThat(run.err()).isEqualTo("driftless plan: 1 problem(s) in " + EXAMPLE + "; nothing can be planned\n");
+    }
+
+    @Test
+    void withoutAnSshKeyItSaysWhereToGiveOne() {
+        Cli.Run run = Cli.run("plan", "--repo", EXAMPLE.toString(), "--age-key", DEMO_KEY.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).isEqualTo("driftless plan: no SSH key for the hosts: pass --ssh-key FILE or --config FILE\n");
+    }
+
+    @Test
+    void anSshKeyThatDoesNotExistIsAnErrorNamingIt() {
+        Path missing = tmp.resolve("no-such-key");
+
+        Cli.Run run = Cli.run("plan", "--repo", loopbackRepo(22).toString(), "--ssh-key", missing.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless plan: SSH private key " + missing + " does not exist or is not a file\n");
+    }
+
+    @Test
+    void aRefNeedsAGitRepository() {
+        Path dir = loopbackRepo(22);
+
+        Cli.Run run = Cli.run("plan", "--repo", dir.toString(), "--ref", "main");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless plan: " + dir + " is not a git repository, so --ref cannot be used\n");
+    }
+
+    @Test
+    void anUnknownRefIsAnErrorNamingIt() throws Exception {
+        Path dir = loopbackRepo(22);
+        try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage("inventory").setSign(false).setAuthor("t", "t@example.org")
+                .setCommitter("t", "t@example.org").call();
+        }
+
+        Cli.Run run = Cli.run("plan", "--repo", dir.toString(), "--ref", "release-9");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless plan: revision release-9 not found in " + dir
+            + ": no branch, tag or commit by that name\n");
+    }
+
+    @Test
+    void aMissingConfigurationFileIsAnErrorNamingIt() {
+        Path missing = tmp.resolve("driftless.yaml");
+
+        Cli.Run run = Cli.run("plan", "--config", missing.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless plan: " + missing + ":0:0: configuration file not found\n");
+    }
+
+    @Test
+    void aBrokenConfigurationFileIsReportedAtItsLine() {
+        Path config = tmp.resolve("driftless.yaml");
+        Cli.write(config, "repo: {url: /srv/infra}\nssh: {key: id, paralelism: 3}\n");
+
+        Cli.Run run = Cli.run("plan", "--config", config.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless plan: " + config
+            + ":2:16: unknown field \"paralelism\" in ssh (did you mean \"parallelism\"?)\n");
+    }
+
+    @Test
+    void aHostThatCannotBeObservedMakesThePlanIncompleteAndExitOne() {
+        int port = Cli.closedPort();
+        Path dir = loopbackRepo(port);
+        Path key = Cli.sshKey(tmp);
+
+        Cli.Run run = Cli.run("plan", "--repo", dir.toString(), "--ssh-key", key.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).isEqualTo("""
+            Plan for environment default
+              0 to create, 0 to replace, 0 to start, 0 to remove, 0 unchanged; 1 host unreachable
+
+            web
+              app-1  web-1  unknown  1.27  host unreachable
+
+            Hosts
+              app-1  unreachable  host app-1 (deploy@127.0.0.1:%d) is unreachable: connection refused (is sshd listening on port %d?)
+            """.formatted(port, port));
+        assertThat(run.err()).isEqualTo("driftless plan: the plan is incomplete: 1 host(s) could not be observed\n");
+    }
+
+    @Test
+    void aGitCheckoutAtARefIsPlannedAsThatCommitForAPullRequestComment() throws Exception {
+        int port = Cli.closedPort();
+        Path dir = loopbackRepo(port);
+        String sha;
+        try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
+            git.add().addFilepattern(".").call();
+            sha = git.commit().setMessage("Add the web service").setSign(false).setAuthor("t", "t@example.org")
+                .setCommitter("t", "t@example.org").call().name();
+        }
+        Cli.write(dir.resolve("services/web.yaml"), "image: nginx:1.28\nplacement: {hosts: [app-1]}\n");
+
+        Cli.Run run = Cli.run("plan", "--repo", dir.toString(), "--ref", "main", "--ssh-key",
+            Cli.sshKey(tmp).toString(), "--format", "markdown");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).as("the commit, not the edited work tree").isEqualTo("""
+            ### driftless plan: environment default, commit %s "Add the web service"
+
+            **0 to create, 0 to replace, 0 to start, 0 to remove, 0 unchanged; 1 host unreachable**
+
+            | service | host | instance | action | version | reason |
+            |---|---|---|---|---|---|
+            | web | app-1 | web-1 | **unknown** | 1.27 | host unreachable |
+
+            :warning: Not observed, so not planned:
+
+            - **app-1**: host app-1 (deploy@127.0.0.1:%d) is unreachable: connection refused (is sshd listening on port %d?)
+            """.formatted(sha.substring(0, 12), port, port));
+    }
+
+    @Test
+    void knownHostsOnTheCommandLineKeepsTheConfiguredKeyAndItsPassphrase() throws Exception {
+        Path dir = loopbackRepo(Cli.closedPort());
+        Path key = tmp.resolve("id_protected");
+        Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "correct horse", "-f",
+            key.toString()).redirectErrorStream(true).start();
+        assertThat(keygen.waitFor()).isZero();
+        Cli.write(tmp.resolve("pass"), "correct horse\n");
+        Cli.write(tmp.resolve("known_hosts"), "");
+        Path config = tmp.resolve("driftless.yaml");
+        Cli.write(config, """
+            repo: {url: infra}
+            ssh: {key: id_protected, key-passphrase-file: pass}
+            state-dir: state
+            """);
+
+        Cli.Run run = Cli.run("plan", "--config", config.toString(), "--known-hosts", tmp.resolve("known_hosts").toString());
+
+        assertThat(run.err()).as("the key was unlocked; only the host was missing")
+            .isEqualTo("driftless plan: the plan is incomplete: 1 host(s) could not be observed\n");
+    }
+
+    @Test
+    void anIncompletePlanIsStillValidJson() throws Exception {
+        Path dir = loopbackRepo(Cli.closedPort());
+        Path key = Cli.sshKey(tmp);
+
+        Cli.Run run = Cli.run("plan", "--repo", dir.toString(), "--ssh-key", key.toString(), "--format", "json");
+
+        assertThat(run.exit()).isEqualTo(1);
+        JsonNode plan = new ObjectMapper().readTree(run.out());
+        assertThat(plan.toString()).contains("\"app-1\"");
+        assertThat(plan.findValues("reachable")).extracting(JsonNode::asBoolean).containsExactly(false);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.driftless.reconciler.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code driftless run}: the daemon refuses to start, with a message and exit 1, when it has no
+ * usable configuration; nothing is left running. (The running daemon is proven end to end.)
+ */
+class RunCommandTest {
+
+    private static final Duration START_LIMIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+
+    private Cli.Run run(String... args) {
+        return assertTimeoutPreemptively(START_LIMIT, () -> Cli.run(args), "driftless run must not start");
+    }
+
+    /** A configuration that would start: a local repo, a real key, metrics on {@code metrics}. */
+    private Path startableConfig(String metrics) throws Exception {
+        Path infra = tmp.resolve("infra");
+        Cli.write(infra.resolve("hosts.yaml"), "hosts:\n  app-1: {address: 127.0.0.1, port: " + Cli.closedPort()
+            + ", user: deploy}\n");
+        try (Git git = Git.init().setDirectory(infra.toFile()).setInitialBranch("main").call()) {
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage("inventory").setSign(false).setAuthor("t", "t@example.org")
+                .setCommitter("t", "t@example.org").call();
+        }
+        Cli.sshKey(tmp);
+        Path config = tmp.resolve("driftless.yaml");
+        Cli.write(config, """
+            repo: {url: infra}
+            ssh: {key: id_ed25519}
+            state-dir: state
+            metrics: {listen: "%s"}
+            """.formatted(metrics));
+        return config;
+    }
+
+    @Test
+    void withoutAConfigurationItSaysWhatToPass() {
+        assumeFalse(Cli.configFoundWithoutOption(), "a driftless.yaml is found on this machine");
+
+        Cli.Run run = run("run");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).isEqualTo("driftless run: no configuration: pass --config FILE (see docs/configuration.md); "
+            + "run needs the repo, SSH and state settings\n");
+    }
+
+    @Test
+    void aMissingConfigurationFileIsAnErrorNamingIt() {
+        Path missing = tmp.resolve("etc/driftless.yaml");
+
+        Cli.Run run = run("run", "--config", missing.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless run: " + missing + ":0:0: configuration file not found\n");
+    }
+
+    @Test
+    void everyProblemOfTheConfigurationIsReportedAtItsLineAndNothingStarts() {
+        Path config = tmp.resolve("driftless.yaml");
+        Cli.write(config, """
+            repo:
+              url: infra
+              brnach: main
+            ssh: {key: id_ed25519}
+            state-dir: state
+            intervals: {poll: 0s}
+            """);
+
+        Cli.Run run = run("run", "--config", config.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless run: " + config + ":3:3: unknown field \"brnach\" in repo (did you mean "
+            + "\"branch\"?)\n" + config + ":6:19: intervals.poll must be longer than zero\n");
+        assertThat(tmp.resolve("state")).doesNotExist();
+    }
+
+    @Test
+    void anUnknownLogFormatIsAUsageError() {
+        Cli.Run run = run("run", "--log-format", "xml");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).startsWith("Invalid value for option '--log-format': expected one of [text, json] "
+            + "(case-sensitive) but was 'xml'");
+    }
+
+    @Test
+    void helpNamesTheOptions() {
+        Cli.Run run = run("run", "--help");
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).startsWith("Usage: driftless run ").contains("-c, --config=FILE", "--log-format=FORMAT");
+    }
+
+    @Test
+    void aMissingSshKeyStopsTheStartWithAMessageNamingIt() throws Exception {
+        Path config = startableConfig("off");
+        Files.delete(tmp.resolve("id_ed25519"));
+
+        Cli.Run run = run("run", "--config", config.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless run: SSH private key " + tmp.resolve("id_ed25519")
+            + " does not exist or is not a file\n");
+    }
+
+    @Test
+    void aMetricsAddressInUseStopsTheStartWithAMessageNamingIt() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path config = startableConfig("127.0.0.1:" + taken.getLocalPort());
+
+            Cli.Run run = run("run", "--config", config.toString());
+
+            assertThat(run.exit()).isEqualTo(1);
+            assertThat(run.err()).isEqualTo("driftless run: cannot serve metrics on 127.0.0.1:" + taken.getLocalPort()
+                + " (metrics.listen): Address already in use\n");
+        }
+        // Everything the start opened was closed again: the history database can be opened by another process.
+        Cli.Run history = Cli.run("history", "--config", tmp.resolve("driftless.yaml").toString());
+        assertThat(history.exit()).isZero();
+    }
+}

@@ -1,0 +1,267 @@
+package dev.driftless.reconciler.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.driftless.reconciler.config.ConfigLoader;
+import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.history.HistoryFormatter;
+import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.ReconcileStart;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.Trigger;
+import dev.driftless.reconciler.source.GitSource;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.Optional;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code driftless status} on an empty and a populated H2 history, with the inventory's hosts on
+ * loopback ports that refuse connections (the live table against real hosts is integration work).
+ */
+class StatusCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path infra;
+    private Git git;
+    private Path config;
+    private int port1;
+    private int port2;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        infra = tmp.resolve("infra");
+        port1 = Cli.closedPort();
+        port2 = Cli.closedPort();
+        Cli.write(infra.resolve("hosts.yaml"), """
+            defaults: {user: deploy}
+            hosts:
+              app-1: {address: 127.0.0.1, port: %d}
+              app-2: {address: 127.0.0.1, port: %d}
+            """.formatted(port1, port2));
+        Cli.write(infra.resolve("services/web.yaml"), "image: nginx:1.27\nplacement: {hosts: [app-1, app-2]}\n");
+        git = Git.init().setDirectory(infra.toFile()).setInitialBranch("main").call();
+        Cli.sshKey(tmp);
+        config = tmp.resolve("driftless.yaml");
+        Cli.write(config, """
+            repo: {url: infra}
+            ssh: {key: id_ed25519, connect-timeout: 5s}
+            state-dir: state
+            metrics: {listen: off}
+            """);
+    }
+
+    @AfterEach
+    void tearDown() {
+        git.close();
+    }
+
+    private RevCommit commit(String message) throws Exception {
+        git.add().addFilepattern(".").call();
+        return git.commit().setMessage(message).setSign(false).setAuthor("Grace Hopper", "grace@example.org")
+            .setCommitter("Grace Hopper", "grace@example.org").call();
+    }
+
+    private DaemonConfig cfg() throws Exception {
+        return ConfigLoader.load(config);
+    }
+
+    /** What the daemon's first poll does to the state directory: clone the repo into its cache. */
+    private void daemonFetched() throws Exception {
+        try (GitSource source = GitSource.open(cfg().gitSource())) {
+            source.poll();
+        }
+    }
+
+    private HistoryStore history() throws Exception {
+        return HistoryStore.open(cfg().historySettings(), "default");
+    }
+
+    private String deploymentStatus() throws Exception {
+        try (HistoryStore h = history()) {
+            return new HistoryFormatter(ZoneId.systemDefault()).deploymentStatus(h.lastApplied(), h.lastAttempted(),
+                h.failedCommits());
+        }
+    }
+
+    private String unreachable(String host, int port) {
+        return "(unreachable: host " + host + " (deploy@127.0.0.1:" + port + ") is unreachable: connection refused "
+            + "(is sshd listening on port " + port + "?))";
+    }
+
+    @Test
+    void withoutAConfigurationItSaysWhatToPass() {
+        assumeFalse(Cli.configFoundWithoutOption(), "a driftless.yaml is found on this machine");
+
+        Cli.Run run = Cli.run("status");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless status: no configuration: pass --config FILE (see "
+            + "docs/configuration.md); status needs the repo, SSH and state settings\n");
+    }
+
+    @Test
+    void aBrokenConfigurationIsReportedAtItsLine() {
+        Cli.write(config, "repo: {url: infra}\nssh: {key: id_ed25519}\nintervals: {poll: 30}\n");
+
+        Cli.Run run = Cli.run("status", "--config", config.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless status: " + config
+            + ":3:19: intervals.poll: bad duration \"30\": a number needs a unit: 30s or 30ms?\n");
+    }
+
+    @Test
+    void beforeTheDaemonEverRanItSaysSoAndTouchesNoHost() throws Exception {
+        commit("inventory");
+
+        Cli.Run run = Cli.run("status", "--config", config.toString());
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).isEqualTo("""
+            Environment default: %s (main)
+            last applied:   none
+            last attempted: none
+            failed commits: none
+
+            No revision of the repo has been fetched yet: run the daemon (driftless run) first.
+            """.formatted(infra.toAbsolutePath()));
+        assertThat(run.err()).isEmpty();
+    }
+
+    @Test
+    void beforeTheDaemonEverRanJsonHasNoHosts() throws Exception {
+        commit("inventory");
+
+        Cli.Run run = Cli.run("status", "--config", config.toString(), "--format", "json");
+
+        assertThat(run.exit()).isZero();
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        assertThat(json.get("environment").asText()).isEqualTo("default");
+        assertThat(json.get("deployment").toString())
+            .isEqualTo("{\"lastApplied\":null,\"lastAttempted\":null,\"failedCommits\":[]}");
+        assertThat(json.get("hosts")).isEmpty();
+        assertThat(json.has("problems")).isFalse();
+    }
+
+    @Test
+    void statusShowsAppliedAttemptedAndFailedCommitsAndEveryHostEvenUnreachableOnes() throws Exception {
+        RevCommit v1 = commit("web 1.27");
+        daemonFetched();
+        try (HistoryStore h = history()) {
+            ReconcileRecord first = h.begin(new ReconcileStart(v1.name(), "Grace Hopper", "web 1.27", Trigger.STARTUP,
+                "sha256:d1"));
+            h.recordServiceResult(first.id(), "web", ServiceOutcome.SUCCEEDED, "converged");
+            h.complete(first.id(), ReconcileResult.SUCCEEDED, "succeeded: web", Optional.empty());
+            ReconcileRecord second = h.begin(new ReconcileStart("b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2", "Ada",
+                "web 1.28", Trigger.POLL, "sha256:d2"));
+            h.recordServiceResult(second.id(), "web", ServiceOutcome.ROLLED_BACK,
+                "web on app-1: container web-1-0b0b0b0b exited with code 1; rolled back to what ran before");
+            h.complete(second.id(), ReconcileResult.ROLLED_BACK, "rolled_back: web", Optional.of("web: exited"));
+        }
+
+        Cli.Run run = Cli.run("status", "--config", config.toString());
+
+        assertThat(run.exit()).as("a host could not be observed").isEqualTo(1);
+        String expectedTable = "HOST   SERVICE" + " ".repeat(unreachable("app-1", port1).length() - "SERVICE".length() + 2)
+            + "INSTANCE  VERSION  STATE  DOCKER HEALTH  COMMIT  SINCE\n"
+            + "app-1  " + unreachable("app-1", port1) + "\n"
+            + "app-2  " + unreachable("app-2", port2) + "\n";
+        assertThat(run.out()).isEqualTo("Environment default: " + infra.toAbsolutePath() + " (main)\n"
+            + deploymentStatus() + "\n" + expectedTable);
+        assertThat(deploymentStatus()).startsWith("last applied:   " + v1.name().substring(0, 7) + " at ")
+            .contains("last attempted: b2b2b2b at ")
+            .contains("  web: b2b2b2b at ");
+    }
+
+    @Test
+    void aRefusedHeadShowsItsProblemsAndTheHostsOfTheLastAppliedCommit() throws Exception {
+        RevCommit v1 = commit("web 1.27");
+        Cli.write(infra.resolve("services/web.yaml"), "imgae: nginx:1.28\nplacement: {hosts: [app-1, app-2]}\n");
+        RevCommit broken = commit("typo");
+        daemonFetched();
+        try (HistoryStore h = history()) {
+            h.recordInSync(v1.name(), "sha256:d1");
+            ReconcileRecord refused = h.begin(new ReconcileStart(broken.name(), "Grace Hopper", "typo", Trigger.POLL,
+                "invalid:" + broken.name()));
+            h.complete(refused.id(), ReconcileResult.FAILED, "invalid desired state: 1 problem; nothing applied",
+                Optional.of("services/web.yaml:1:1: unknown field \"imgae\" (did you mean \"image\"?)"));
+        }
+
+        Cli.Run run = Cli.run("status", "--config", config.toString());
+
+        assertThat(run.out()).contains("\nCommit " + broken.name().substring(0, 7)
+            + " was refused; nothing of it was applied:\n"
+            + "  services/web.yaml:1:1: unknown field \"imgae\" (did you mean \"image\"?)\n\n");
+        assertThat(run.out()).contains("app-1  " + unreachable("app-1", port1), "app-2  " + unreachable("app-2", port2));
+        assertThat(run.exit()).isEqualTo(1);
+    }
+
+    @Test
+    void aFetchedRepoWithoutAnyValidCommitIsNotMistakenForOneNeverFetched() throws Exception {
+        Cli.write(infra.resolve("hosts.yaml"), "hosts:\n  app-1: {adress: 127.0.0.1}\n");
+        RevCommit broken = commit("typo in the inventory");
+        daemonFetched();
+        try (HistoryStore h = history()) {
+            ReconcileRecord refused = h.begin(new ReconcileStart(broken.name(), "Grace Hopper", "typo", Trigger.STARTUP,
+                "invalid:" + broken.name()));
+            h.complete(refused.id(), ReconcileResult.FAILED, "invalid desired state: 1 problem; nothing applied",
+                Optional.of("hosts.yaml:2:11: unknown field \"adress\" in hosts.app-1 (did you mean \"address\"?)"));
+        }
+
+        Cli.Run run = Cli.run("status", "--config", config.toString());
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).endsWith("""
+            Commit %s was refused; nothing of it was applied:
+              hosts.yaml:2:11: unknown field "adress" in hosts.app-1 (did you mean "address"?)
+
+            No commit fetched so far has a valid inventory, so no host can be shown: fix the repo (driftless validate) \
+            and let the daemon fetch the fix.
+            """.formatted(broken.name().substring(0, 7)));
+    }
+
+    @Test
+    void jsonListsEveryHostWithWhyItWasNotObserved() throws Exception {
+        commit("web 1.27");
+        daemonFetched();
+
+        Cli.Run run = Cli.run("status", "--config", config.toString(), "--format", "json");
+
+        assertThat(run.exit()).isEqualTo(1);
+        JsonNode hosts = new ObjectMapper().readTree(run.out()).get("hosts");
+        assertThat(hosts).hasSize(2);
+        assertThat(hosts.get(0).get("host").asText()).isEqualTo("app-1");
+        assertThat(hosts.get(0).get("reachable").asBoolean()).isFalse();
+        assertThat(hosts.get(0).get("problem").asText()).isEqualTo("host app-1 (deploy@127.0.0.1:" + port1
+            + ") is unreachable: connection refused (is sshd listening on port " + port1 + "?)");
+    }
+
+    @Test
+    void aRepoThatCannotBeOpenedIsAnErrorNotAStackTrace() throws Exception {
+        Cli.write(config, """
+            repo: {url: "ssh://git@127.0.0.1:1/infra.git"}
+            ssh: {key: id_ed25519}
+            state-dir: state
+            """);
+
+        Cli.Run run = Cli.run("status", "--config", config.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless status: git source misconfigured: ssh://git@127.0.0.1:1/infra.git "
+            + "is an SSH URL: set ssh-key to the deploy key's private key file\n");
+    }
+}

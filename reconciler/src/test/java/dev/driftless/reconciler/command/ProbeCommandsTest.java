@@ -1,0 +1,147 @@
+package dev.driftless.reconciler.command;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Health probe commands, each as the exact string sent to the host's shell. */
+class ProbeCommandsTest {
+
+    @Test
+    void httpProbeFetchesThePathWithCurlAndFailsOnAnErrorStatus() {
+        assertThat(ProbeCommands.http("172.17.0.5", 8080, "/healthz", Duration.ofSeconds(2)).render())
+            .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 http://172.17.0.5:8080/healthz");
+    }
+
+    @Test
+    void httpProbeOfTheRootPath() {
+        assertThat(ProbeCommands.http("10.0.0.7", 80, "/", Duration.ofSeconds(5)).render())
+            .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 5 http://10.0.0.7:80/");
+    }
+
+    @Test
+    void httpProbeOfAnIpv6AddressPutsItInBracketsAndQuotesTheUrl() {
+        assertThat(ProbeCommands.http("fd00::5", 8080, "/healthz", Duration.ofSeconds(2)).render())
+            .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 'http://[fd00::5]:8080/healthz'");
+    }
+
+    @Test
+    void httpProbeTimeoutKeepsMilliseconds() {
+        assertThat(ProbeCommands.http("10.0.0.7", 80, "/", Duration.ofMillis(1500)).render())
+            .contains(" --max-time 1.500 ");
+        assertThat(ProbeCommands.http("10.0.0.7", 80, "/", Duration.ofMillis(250)).render())
+            .contains(" --max-time 0.250 ");
+    }
+
+    @Test
+    void httpProbeTimeoutIsNeverZeroWhichCurlWouldReadAsNoLimit() {
+        assertThat(ProbeCommands.http("10.0.0.7", 80, "/", Duration.ZERO).render())
+            .contains(" --max-time 0.001 ");
+    }
+
+    @Test
+    void httpProbePathFromTheRepoIsOneQuotedWord() {
+        assertThat(ProbeCommands.http("10.0.0.7", 8080, "/health?x=$(reboot)&y='1'", Duration.ofSeconds(2)).render())
+            .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 "
+                + "'http://10.0.0.7:8080/health?x=$(reboot)&y='\\''1'\\'''");
+    }
+
+    @Test
+    void tcpProbeOpensTheSocketWithBashAndPassesAddressAndPortAsArguments() {
+        assertThat(ProbeCommands.tcp("172.17.0.5", 5432, Duration.ofSeconds(2)).render())
+            .isEqualTo("timeout 2 bash -c 'exec 3<>\"/dev/tcp/$0/$1\"' 172.17.0.5 5432");
+    }
+
+    @Test
+    void tcpProbeTimeoutKeepsMilliseconds() {
+        assertThat(ProbeCommands.tcp("172.17.0.5", 5432, Duration.ofMillis(500)).render())
+            .isEqualTo("timeout 0.500 bash -c 'exec 3<>\"/dev/tcp/$0/$1\"' 172.17.0.5 5432");
+    }
+
+    @Test
+    void tcpProbeAddressNeverBecomesPartOfTheScript() {
+        assertThat(ProbeCommands.tcp("x; touch /tmp/pwned", 1, Duration.ofSeconds(1)).render())
+            .isEqualTo("timeout 1 bash -c 'exec 3<>\"/dev/tcp/$0/$1\"' 'x; touch /tmp/pwned' 1");
+    }
+
+    /** The exact rendering, run by a real sh with the host's bash: an open port passes, a closed one fails. */
+    @Test
+    void tcpProbeRunByShPassesOnAnOpenPortAndFailsOnAClosedOne() throws Exception {
+        try (ServerSocket open = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertThat(sh(ProbeCommands.tcp("127.0.0.1", open.getLocalPort(), Duration.ofSeconds(2)).render()))
+                .isZero();
+        }
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        assertThat(sh(ProbeCommands.tcp("127.0.0.1", closed, Duration.ofSeconds(2)).render())).isNotZero();
+    }
+
+    /** The exact rendering, run by a real sh with curl: 2xx and 3xx pass, 5xx and 404 fail. */
+    @Test
+    void httpProbeRunByShPassesOnSuccessAndRedirectAndFailsOnErrors() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/healthz", answer(200));
+        server.createContext("/moved", answer(302));
+        server.createContext("/broken", answer(503));
+        server.start();
+        try {
+            int port = server.getAddress().getPort();
+            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/healthz", Duration.ofSeconds(5)).render())).isZero();
+            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/moved", Duration.ofSeconds(5)).render())).isZero();
+            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/broken", Duration.ofSeconds(5)).render())).isNotZero();
+            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/nothing-here", Duration.ofSeconds(5)).render()))
+                .isNotZero();
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
+     * Hosts often export a proxy for the SSH session (/etc/environment through pam_env); a probe
+     * of a container's own address must never go through it.
+     */
+    @Test
+    void httpProbeIgnoresAProxyInTheHostsEnvironment() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/healthz", answer(200));
+        server.start();
+        int deadProxy;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            deadProxy = s.getLocalPort();
+        }
+        try {
+            String proxy = "http://127.0.0.1:" + deadProxy;
+            String probe = ProbeCommands.http("127.0.0.1", server.getAddress().getPort(), "/healthz",
+                Duration.ofSeconds(5)).render();
+            assertThat(sh("export http_proxy=" + proxy + " HTTP_PROXY=" + proxy + " all_proxy=" + proxy
+                + " ALL_PROXY=" + proxy + " no_proxy= NO_PROXY=; " + probe)).isZero();
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private static HttpHandler answer(int status) {
+        return exchange -> {
+            exchange.getResponseHeaders().add("Location", "/healthz");
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        };
+    }
+
+    private static int sh(String command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+        return p.exitValue();
+    }
+}

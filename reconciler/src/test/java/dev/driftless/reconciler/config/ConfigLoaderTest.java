@@ -1,0 +1,547 @@
+package dev.driftless.reconciler.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.driftless.model.Problem;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code driftless.yaml}: defaults, every key, paths, and every kind of mistake with its exact message. */
+class ConfigLoaderTest {
+
+    private static final Path BASE = Path.of("/etc/driftless");
+
+    private static final String MINIMAL = """
+        repo:
+          url: ssh://git@git.example.org/infra.git
+        ssh:
+          key: keys/deploy_ed25519
+        """;
+
+    @TempDir
+    Path tmp;
+
+    private static DaemonConfig parse(String yaml) throws ConfigException {
+        return ConfigLoader.parse("driftless.yaml", yaml.getBytes(StandardCharsets.UTF_8), BASE);
+    }
+
+    /** The problems of a configuration that must not load, as printed: file:line:column: message. */
+    private static List<String> problems(String yaml) {
+        try {
+            parse(yaml);
+        } catch (ConfigException e) {
+            assertThat(e.getMessage()).isEqualTo(String.join("\n", e.problems().stream().map(Problem::toString).toList()));
+            return e.problems().stream().map(Problem::toString).toList();
+        }
+        throw new AssertionError("the configuration loaded:\n" + yaml);
+    }
+
+    // ---- defaults ----
+
+    @Test
+    void aMinimalConfigurationGetsEveryDefault() throws Exception {
+        DaemonConfig c = parse(MINIMAL);
+
+        assertThat(c.file()).isEqualTo(Path.of("driftless.yaml"));
+        assertThat(c.repo().url()).isEqualTo("ssh://git@git.example.org/infra.git");
+        assertThat(c.repo().branch()).isEqualTo("main");
+        assertThat(c.repo().path()).isEmpty();
+        assertThat(c.repo().environment()).isEmpty();
+        assertThat(c.repo().sshKey()).isEmpty();
+        assertThat(c.repo().knownHosts()).isEmpty();
+        assertThat(c.repo().tokenFile()).isEmpty();
+        assertThat(c.repo().tokenEnv()).isEmpty();
+        assertThat(c.repo().caFile()).isEmpty();
+        assertThat(c.repo().allowForcePush()).isFalse();
+        assertThat(c.repo().timeout()).isEqualTo(Duration.ofSeconds(60));
+
+        assertThat(c.ssh().key()).isEqualTo(Path.of("/etc/driftless/keys/deploy_ed25519"));
+        assertThat(c.ssh().keyPassphraseFile()).isEmpty();
+        assertThat(c.ssh().knownHosts()).isEmpty();
+        assertThat(c.ssh().connectTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.ssh().commandTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.ssh().parallelism()).isEqualTo(8);
+
+        assertThat(c.secrets().ageKeyFiles()).isEmpty();
+        assertThat(c.secrets().pgpKeyFiles()).isEmpty();
+        assertThat(c.secrets().passphraseFile()).isEmpty();
+
+        assertThat(c.stateDir()).isEqualTo(Path.of("/var/lib/driftless"));
+        assertThat(c.intervals().poll()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.intervals().drift()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.intervals().retry()).isEqualTo(Duration.ofSeconds(30));
+
+        assertThat(c.history().jdbcUrl()).isEmpty();
+        assertThat(c.history().user()).isEmpty();
+        assertThat(c.history().passwordFile()).isEmpty();
+        assertThat(c.history().retention()).isEmpty();
+        assertThat(c.cluster()).isFalse();
+
+        assertThat(c.metricsListen()).contains(InetSocketAddress.createUnresolved("127.0.0.1", 9464));
+        assertThat(c.logFormat()).isEqualTo(DaemonConfig.LogFormat.TEXT);
+    }
+
+    @Test
+    void defaultsDeriveTheGitCacheAndTheEmbeddedHistoryFromTheStateDirectory() throws Exception {
+        DaemonConfig c = parse(MINIMAL + "state-dir: /srv/driftless\n");
+
+        assertThat(c.gitSource().cacheDir()).isEqualTo(Path.of("/srv/driftless/git"));
+        assertThat(c.gitSource().branch()).isEqualTo("main");
+        assertThat(c.historySettings().jdbcUrl()).isEmpty();
+        assertThat(c.historySettings().stateDir()).isEqualTo(Path.of("/srv/driftless"));
+    }
+
+    // ---- every key ----
+
+    @Test
+    void everyKeyIsRead() throws Exception {
+        DaemonConfig c = parse("""
+            repo:
+              url: https://git.example.org/ops/infra.git
+              branch: production
+              path: deploy/infra
+              environment: prod
+              ssh-key: keys/git_ed25519
+              known-hosts: keys/git_known_hosts
+              token-file: keys/git-token
+              ca-file: keys/ca.pem
+              allow-force-push: true
+              timeout: 2m
+            ssh:
+              key: keys/deploy_ed25519
+              key-passphrase-file: keys/deploy.pass
+              known-hosts: keys/known_hosts
+              connect-timeout: 5s
+              command-timeout: 1m30s
+              parallelism: 32
+            secrets:
+              age-key-file: [keys/age.txt, /root/.config/sops/age/keys.txt]
+              pgp-key-file: keys/ops.asc
+              passphrase-file: keys/pgp.pass
+            state-dir: state
+            intervals:
+              poll: 10s
+              drift: 1m
+              retry: 15s
+            history:
+              jdbc-url: jdbc:postgresql://db.example.org:5432/driftless
+              user: driftless
+              password-file: keys/db.pass
+              retention: 2160h
+            cluster: true
+            metrics:
+              listen: 0.0.0.0:9100
+            log:
+              format: json
+            """);
+
+        DaemonConfig.Repo repo = c.repo();
+        assertThat(repo.url()).isEqualTo("https://git.example.org/ops/infra.git");
+        assertThat(repo.branch()).isEqualTo("production");
+        assertThat(repo.path()).contains("deploy/infra");
+        assertThat(repo.environment()).contains("prod");
+        assertThat(repo.sshKey()).contains(Path.of("/etc/driftless/keys/git_ed25519"));
+        assertThat(repo.knownHosts()).contains(Path.of("/etc/driftless/keys/git_known_hosts"));
+        assertThat(repo.tokenFile()).contains(Path.of("/etc/driftless/keys/git-token"));
+        assertThat(repo.tokenEnv()).isEmpty();
+        assertThat(repo.caFile()).contains(Path.of("/etc/driftless/keys/ca.pem"));
+        assertThat(repo.allowForcePush()).isTrue();
+        assertThat(repo.timeout()).isEqualTo(Duration.ofMinutes(2));
+
+        DaemonConfig.Ssh ssh = c.ssh();
+        assertThat(ssh.key()).isEqualTo(Path.of("/etc/driftless/keys/deploy_ed25519"));
+        assertThat(ssh.keyPassphraseFile()).contains(Path.of("/etc/driftless/keys/deploy.pass"));
+        assertThat(ssh.knownHosts()).contains(Path.of("/etc/driftless/keys/known_hosts"));
+        assertThat(ssh.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(ssh.commandTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(ssh.parallelism()).isEqualTo(32);
+
+        assertThat(c.secrets().ageKeyFiles()).containsExactly(Path.of("/etc/driftless/keys/age.txt"),
+            Path.of("/root/.config/sops/age/keys.txt"));
+        assertThat(c.secrets().pgpKeyFiles()).containsExactly(Path.of("/etc/driftless/keys/ops.asc"));
+        assertThat(c.secrets().passphraseFile()).contains(Path.of("/etc/driftless/keys/pgp.pass"));
+
+        assertThat(c.stateDir()).isEqualTo(Path.of("/etc/driftless/state"));
+        assertThat(c.intervals()).isEqualTo(new DaemonConfig.Intervals(Duration.ofSeconds(10), Duration.ofMinutes(1),
+            Duration.ofSeconds(15)));
+        assertThat(c.history()).isEqualTo(new DaemonConfig.History(
+            Optional.of("jdbc:postgresql://db.example.org:5432/driftless"), Optional.of("driftless"),
+            Optional.of(Path.of("/etc/driftless/keys/db.pass")), Optional.of(Duration.ofDays(90))));
+        assertThat(c.cluster()).isTrue();
+        assertThat(c.metricsListen()).contains(InetSocketAddress.createUnresolved("0.0.0.0", 9100));
+        assertThat(c.logFormat()).isEqualTo(DaemonConfig.LogFormat.JSON);
+
+        assertThat(c.gitSource().subdirectory()).contains("deploy/infra");
+        assertThat(c.gitSource().cacheDir()).isEqualTo(Path.of("/etc/driftless/state/git"));
+        assertThat(c.gitSource().allowForcePush()).isTrue();
+    }
+
+    // ---- paths ----
+
+    @Test
+    void relativePathsResolveAgainstTheConfigurationFilesDirectory() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("etc/driftless"));
+        Path file = dir.resolve("driftless.yaml");
+        Files.writeString(file, """
+            repo: {url: ../infra}
+            ssh: {key: ./keys/../keys/id_ed25519, known-hosts: known_hosts}
+            secrets: {age-key-file: age.txt}
+            state-dir: ../../var/lib/driftless
+            """);
+
+        DaemonConfig c = ConfigLoader.load(file);
+
+        assertThat(c.file()).isEqualTo(file);
+        assertThat(c.repo().url()).isEqualTo(tmp.resolve("etc/infra").toString());
+        assertThat(c.ssh().key()).isEqualTo(dir.resolve("keys/id_ed25519"));
+        assertThat(c.ssh().knownHosts()).contains(dir.resolve("known_hosts"));
+        assertThat(c.secrets().ageKeyFiles()).containsExactly(dir.resolve("age.txt"));
+        assertThat(c.stateDir()).isEqualTo(tmp.resolve("var/lib/driftless"));
+    }
+
+    @Test
+    void aConfigurationGivenByARelativePathStillResolvesAgainstItsDirectory() throws Exception {
+        Path file = Path.of("target", "config-test-" + ProcessHandle.current().pid(), "driftless.yaml");
+        Files.createDirectories(file.getParent());
+        try {
+            Files.writeString(file, MINIMAL);
+            DaemonConfig c = ConfigLoader.load(file);
+            assertThat(c.ssh().key()).isEqualTo(file.toAbsolutePath().getParent().resolve("keys/deploy_ed25519"));
+            assertThat(c.ssh().key()).isAbsolute();
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(file.getParent());
+        }
+    }
+
+    @Test
+    void aTildeMeansTheHomeDirectory() throws Exception {
+        DaemonConfig c = parse("""
+            repo: {url: "~/infra"}
+            ssh: {key: ~/.ssh/id_ed25519}
+            """);
+        Path home = Path.of(System.getProperty("user.home"));
+        assertThat(c.repo().url()).isEqualTo(home.resolve("infra").toString());
+        assertThat(c.ssh().key()).isEqualTo(home.resolve(".ssh/id_ed25519"));
+    }
+
+    @Test
+    void urlsAreKeptAsWrittenAndOnlyLocalRepoPathsAreResolved() throws Exception {
+        assertThat(parse(MINIMAL.replace("ssh://git@git.example.org/infra.git", "git@github.com:acme/infra.git"))
+            .repo().url()).isEqualTo("git@github.com:acme/infra.git");
+        assertThat(parse(MINIMAL.replace("ssh://git@git.example.org/infra.git", "file:///srv/git/infra.git"))
+            .repo().url()).isEqualTo("file:///srv/git/infra.git");
+        assertThat(parse(MINIMAL.replace("ssh://git@git.example.org/infra.git", "/srv/git/infra"))
+            .repo().url()).isEqualTo("/srv/git/infra");
+        assertThat(parse(MINIMAL.replace("ssh://git@git.example.org/infra.git", "infra"))
+            .repo().url()).isEqualTo("/etc/driftless/infra");
+    }
+
+    @Test
+    void theHttpsTokenMayComeFromAnEnvironmentVariable() throws Exception {
+        DaemonConfig c = parse("""
+            repo: {url: "https://git.example.org/infra.git", token-env: INFRA_TOKEN}
+            ssh: {key: id}
+            """);
+        assertThat(c.repo().tokenEnv()).contains("INFRA_TOKEN");
+        assertThat(c.gitSource().tokenEnv()).contains("INFRA_TOKEN");
+    }
+
+    @Test
+    void oneAgeKeyFileMayBeWrittenWithoutAList() throws Exception {
+        assertThat(parse(MINIMAL + "secrets: {age-key-file: /keys/age.txt}\n").secrets().ageKeyFiles())
+            .containsExactly(Path.of("/keys/age.txt"));
+    }
+
+    // ---- mistakes ----
+
+    @Test
+    void anUnknownKeyIsReportedAtItsPositionWithDidYouMean() {
+        assertThat(problems(MINIMAL + """
+            intervalls:
+              poll: 10s
+            """)).containsExactly("driftless.yaml:5:1: unknown field \"intervalls\" (did you mean \"intervals\"?)");
+    }
+
+    @Test
+    void anUnknownNestedKeyNamesItsSection() {
+        assertThat(problems("""
+            repo:
+              url: /srv/infra
+              brnach: prod
+            ssh:
+              key: id
+              paralelism: 4
+              frobnicate: yes
+            """)).containsExactly(
+            "driftless.yaml:3:3: unknown field \"brnach\" in repo (did you mean \"branch\"?)",
+            "driftless.yaml:6:3: unknown field \"paralelism\" in ssh (did you mean \"parallelism\"?)",
+            "driftless.yaml:7:3: unknown field \"frobnicate\" in ssh");
+    }
+
+    @Test
+    void aMisspeltRequiredKeyIsReportedOnceAsMisspelt() {
+        assertThat(problems("""
+            repo:
+              ulr: /srv/infra
+            ssh:
+              key: id
+            """)).containsExactly("driftless.yaml:2:3: unknown field \"ulr\" in repo (did you mean \"url\"?)");
+    }
+
+    @Test
+    void missingRequiredKeysAreEachReported() {
+        assertThat(problems("state-dir: /var/lib/driftless\n")).containsExactly(
+            "driftless.yaml:1:1: missing required field \"repo\": the infra repo to follow (url, branch)",
+            "driftless.yaml:1:1: missing required field \"ssh\": how to reach hosts (at least ssh.key)");
+        assertThat(problems("""
+            repo: {branch: main}
+            ssh: {parallelism: 4}
+            """)).containsExactly(
+            "driftless.yaml:1:7: missing required field \"url\" in repo: a git URL (ssh://, https://) or a local path",
+            "driftless.yaml:2:6: missing required field \"key\" in ssh: the private key driftless logs in to hosts with");
+    }
+
+    @Test
+    void wrongTypesAreReportedAtTheValue() {
+        assertThat(problems("""
+            repo:
+              url: [a, b]
+              allow-force-push: sometimes
+            ssh:
+              key: id
+              parallelism: many
+            secrets:
+              age-key-file: {file: age.txt}
+            intervals: 30s
+            cluster: 1
+            """)).containsExactly(
+            "driftless.yaml:2:8: repo.url must be a single value, not a list",
+            "driftless.yaml:3:21: repo.allow-force-push must be true or false, got \"sometimes\"",
+            "driftless.yaml:6:16: ssh.parallelism must be a whole number, got \"many\"",
+            "driftless.yaml:8:17: secrets.age-key-file must be a list, not a mapping",
+            "driftless.yaml:9:12: intervals must be a mapping of \"key: value\" lines, not \"30s\"",
+            "driftless.yaml:10:10: cluster must be true or false, got \"1\"");
+    }
+
+    @Test
+    void emptyPathsAreRefusedInsteadOfMeaningTheConfigurationsDirectory() {
+        assertThat(problems("""
+            repo: {url: ""}
+            ssh: {key: "", known-hosts: " "}
+            state-dir: ""
+            secrets: {age-key-file: [age.txt, ""]}
+            """)).containsExactly(
+            "driftless.yaml:1:13: repo.url is empty",
+            "driftless.yaml:2:12: ssh.key is empty",
+            "driftless.yaml:2:29: ssh.known-hosts is empty",
+            "driftless.yaml:3:12: state-dir is empty",
+            "driftless.yaml:4:25: secrets.age-key-file[1] is empty");
+    }
+
+    @Test
+    void parallelismMustBeInRange() {
+        assertThat(problems(MINIMAL.replace("  key: keys/deploy_ed25519\n", "  key: k\n  parallelism: 0\n")))
+            .containsExactly("driftless.yaml:5:16: ssh.parallelism must be from 1 to 256, got 0");
+        assertThat(problems(MINIMAL.replace("  key: keys/deploy_ed25519\n", "  key: k\n  parallelism: 1000\n")))
+            .containsExactly("driftless.yaml:5:16: ssh.parallelism must be from 1 to 256, got 1000");
+    }
+
+    @Test
+    void badDurationsSayHowToWriteOne() {
+        assertThat(problems(MINIMAL + """
+            intervals:
+              poll: 30
+              drift: 5 minutes
+              retry: 0s
+            repo-timeout-is-elsewhere: true
+            """)).containsExactly(
+            "driftless.yaml:6:9: intervals.poll: bad duration \"30\": a number needs a unit: 30s or 30ms?",
+            "driftless.yaml:7:10: intervals.drift: bad duration \"5 minutes\": write a number and a unit (h, m, s, ms), "
+                + "e.g. 500ms, 2s, 1m30s",
+            "driftless.yaml:8:10: intervals.retry must be longer than zero",
+            "driftless.yaml:9:1: unknown field \"repo-timeout-is-elsewhere\"");
+    }
+
+    @Test
+    void zeroTimeoutsAreRefused() {
+        assertThat(problems("""
+            repo: {url: /srv/infra, timeout: 0ms}
+            ssh: {key: id, connect-timeout: 0s, command-timeout: 0m}
+            """)).containsExactly(
+            "driftless.yaml:1:34: repo.timeout must be longer than zero",
+            "driftless.yaml:2:33: ssh.connect-timeout must be longer than zero",
+            "driftless.yaml:2:54: ssh.command-timeout must be longer than zero");
+    }
+
+    @Test
+    void aTokenFromAFileAndFromTheEnvironmentAtOnceIsRefusedAtItsLine() {
+        assertThat(problems("""
+            repo:
+              url: https://git.example.org/infra.git
+              token-file: /etc/driftless/token
+              token-env: INFRA_TOKEN
+            ssh: {key: id}
+            """)).containsExactly(
+            "driftless.yaml:4:14: repo.token-file and repo.token-env are both set; choose one");
+    }
+
+    @Test
+    void aBranchGitWouldRefuseIsReportedAtItsLine() {
+        assertThat(problems("""
+            repo: {url: /srv/infra, branch: refs/heads/main}
+            ssh: {key: id}
+            """)).containsExactly("driftless.yaml:1:33: repo.branch: branch refs/heads/main: give the branch name, "
+                + "not a ref (main, not refs/heads/main)");
+        assertThat(problems("""
+            repo: {url: /srv/infra, branch: "release..1"}
+            ssh: {key: id}
+            """)).containsExactly("driftless.yaml:1:33: repo.branch: branch release..1 is not a valid git branch name");
+    }
+
+    @Test
+    void aRepoPathOutsideTheRepositoryIsReportedAtItsLine() {
+        assertThat(problems("""
+            repo: {url: /srv/infra, path: ../elsewhere}
+            ssh: {key: id}
+            """)).containsExactly(
+            "driftless.yaml:1:31: repo.path: subdirectory ../elsewhere must stay inside the repository (no ..)");
+    }
+
+    @Test
+    void aHistoryDatabaseDriftlessCannotUseIsReportedWithoutEchoingTheUrl() {
+        assertThat(problems(MINIMAL + "history: {jdbc-url: \"jdbc:mysql://db/driftless?password=hunter2\"}\n"))
+            .containsExactly("driftless.yaml:5:21: history.jdbc-url must be jdbc:postgresql://… or jdbc:h2:…");
+    }
+
+    @Test
+    void clusterNeedsTheHistoryInPostgresql() {
+        assertThat(problems(MINIMAL + "cluster: true\n")).containsExactly(
+            "driftless.yaml:5:10: cluster: true needs the history in PostgreSQL (history.jdbc-url: jdbc:postgresql://…): "
+                + "the daemons of a cluster share its Quartz tables");
+        assertThat(problems(MINIMAL + "cluster: true\nhistory: {jdbc-url: \"jdbc:h2:file:/tmp/h\"}\n"))
+            .containsExactly("driftless.yaml:5:10: cluster: true needs the history in PostgreSQL "
+                + "(history.jdbc-url: jdbc:postgresql://…): the daemons of a cluster share its Quartz tables");
+    }
+
+    @Test
+    void clusterWithPostgresqlLoads() throws Exception {
+        DaemonConfig c = parse(MINIMAL + "cluster: true\nhistory: {jdbc-url: \"jdbc:postgresql://db/driftless\"}\n");
+        assertThat(c.cluster()).isTrue();
+    }
+
+    @Test
+    void metricsListenTakesAddressAndPortOrOff() throws Exception {
+        assertThat(parse(MINIMAL + "metrics: {listen: \"127.0.0.1:9100\"}\n").metricsListen())
+            .contains(InetSocketAddress.createUnresolved("127.0.0.1", 9100));
+        assertThat(parse(MINIMAL + "metrics: {listen: \":9100\"}\n").metricsListen())
+            .contains(InetSocketAddress.createUnresolved("0.0.0.0", 9100));
+        assertThat(parse(MINIMAL + "metrics: {listen: \"9100\"}\n").metricsListen())
+            .contains(InetSocketAddress.createUnresolved("0.0.0.0", 9100));
+        assertThat(parse(MINIMAL + "metrics: {listen: \"[::1]:9100\"}\n").metricsListen())
+            .contains(InetSocketAddress.createUnresolved("::1", 9100));
+        assertThat(parse(MINIMAL + "metrics: {listen: \"localhost:0\"}\n").metricsListen())
+            .contains(InetSocketAddress.createUnresolved("localhost", 0));
+        assertThat(parse(MINIMAL + "metrics: {listen: off}\n").metricsListen()).isEmpty();
+    }
+
+    @Test
+    void aBadMetricsListenIsReportedWithAnExample() {
+        assertThat(problems(MINIMAL + "metrics: {listen: \"127.0.0.1:http\"}\n")).containsExactly(
+            "driftless.yaml:5:19: metrics.listen must be \"address:port\" (e.g. 127.0.0.1:9464) or \"off\", "
+                + "got \"127.0.0.1:http\"");
+        assertThat(problems(MINIMAL + "metrics: {listen: \"127.0.0.1:70000\"}\n")).containsExactly(
+            "driftless.yaml:5:19: metrics.listen must be \"address:port\" (e.g. 127.0.0.1:9464) or \"off\", "
+                + "got \"127.0.0.1:70000\"");
+    }
+
+    @Test
+    void logFormatIsTextOrJson() throws Exception {
+        assertThat(parse(MINIMAL + "log: {format: TEXT}\n").logFormat()).isEqualTo(DaemonConfig.LogFormat.TEXT);
+        assertThat(problems(MINIMAL + "log: {format: yaml}\n"))
+            .containsExactly("driftless.yaml:5:15: log.format must be text or json, got \"yaml\"");
+    }
+
+    @Test
+    void everyProblemOfAFileIsReportedAtOnceInFileOrder() {
+        assertThat(problems("""
+            repo:
+              url: /srv/infra
+              brach: x
+            ssh:
+              parallelism: 0
+            intervals: {poll: 1x}
+            log: {format: xml}
+            """)).containsExactly(
+            "driftless.yaml:3:3: unknown field \"brach\" in repo (did you mean \"branch\"?)",
+            "driftless.yaml:5:3: missing required field \"key\" in ssh: the private key driftless logs in to hosts with",
+            "driftless.yaml:5:16: ssh.parallelism must be from 1 to 256, got 0",
+            "driftless.yaml:6:19: intervals.poll: bad duration \"1x\": write a number and a unit (h, m, s, ms), "
+                + "e.g. 500ms, 2s, 1m30s",
+            "driftless.yaml:7:15: log.format must be text or json, got \"xml\"");
+    }
+
+    @Test
+    void aDocumentThatIsNotAMappingIsRefused() {
+        assertThat(problems("- repo\n- ssh\n"))
+            .containsExactly("driftless.yaml:1:1: the configuration must be a mapping of \"key: value\" lines, not a list");
+    }
+
+    @Test
+    void anEmptyFileSaysWhatItNeeds() {
+        assertThat(problems("")).containsExactly(
+            "driftless.yaml:1:1: the configuration file is empty: it needs at least repo.url and ssh.key");
+        assertThat(problems("# nothing yet\n")).containsExactly(
+            "driftless.yaml:1:1: the configuration file is empty: it needs at least repo.url and ssh.key");
+    }
+
+    @Test
+    void malformedYamlIsReportedAtItsLine() {
+        assertThat(problems("repo:\n  url: [unclosed\nssh: {key: id}\n")).containsExactly(
+            "driftless.yaml:3:4: unclosed list: expected ',' or ']' (opened at line 2, column 8)");
+    }
+
+    @Test
+    void aMissingFileIsOneProblemNamingIt() {
+        Path missing = tmp.resolve("nope/driftless.yaml");
+        assertThatThrownBy(() -> ConfigLoader.load(missing))
+            .isInstanceOf(ConfigException.class)
+            .hasMessage(missing + ":0:0: configuration file not found");
+    }
+
+    @Test
+    void aDirectoryGivenAsTheFileIsReported() {
+        assertThatThrownBy(() -> ConfigLoader.load(tmp))
+            .isInstanceOf(ConfigException.class)
+            .hasMessage(tmp + ":0:0: cannot read the configuration file: IOException");
+    }
+
+    @Test
+    void problemsOfALoadedFileNameTheFileAsGiven() throws IOException {
+        Path file = tmp.resolve("driftless.yaml");
+        Files.writeString(file, MINIMAL + "log: {format: xml}\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file))
+            .isInstanceOf(ConfigException.class)
+            .hasMessage(file + ":5:15: log.format must be text or json, got \"xml\"");
+    }
+
+    @Test
+    void theKeysPassphraseIsReadFromItsFileAndNeverKeptInTheConfiguration() throws Exception {
+        Files.writeString(tmp.resolve("pass"), "correct horse\r\nsecond line\n");
+        Files.writeString(tmp.resolve("driftless.yaml"), MINIMAL + "  key-passphrase-file: pass\n");
+        DaemonConfig c = ConfigLoader.load(tmp.resolve("driftless.yaml"));
+
+        assertThat(c.toString()).doesNotContain("correct horse");
+        assertThat(c.sshSettings().keyPassphrase()).contains("correct horse");
+        assertThat(c.sshSettings().toString()).doesNotContain("correct horse");
+    }
+}

@@ -1,0 +1,559 @@
+package dev.driftless.reconciler.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.driftless.model.DesiredState;
+import dev.driftless.model.GitTree;
+import dev.driftless.reconciler.apply.Applier;
+import dev.driftless.reconciler.apply.FakeTime;
+import dev.driftless.reconciler.apply.HealthGate;
+import dev.driftless.reconciler.desired.DesiredStateLoader;
+import dev.driftless.reconciler.desired.LoadedState;
+import dev.driftless.reconciler.history.HistoryQuery;
+import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.ReconcileStart;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.ServiceResult;
+import dev.driftless.reconciler.history.StepAction;
+import dev.driftless.reconciler.history.StepOutcome;
+import dev.driftless.reconciler.history.StepRecord;
+import dev.driftless.reconciler.history.StepStart;
+import dev.driftless.reconciler.history.Trigger;
+import dev.driftless.reconciler.metrics.Metrics;
+import dev.driftless.reconciler.observe.Observer;
+import dev.driftless.reconciler.runtime.docker.DockerObserver;
+import dev.driftless.reconciler.runtime.docker.InstanceContainers;
+import dev.driftless.reconciler.source.GitSource;
+import dev.driftless.reconciler.source.GitSourceSettings;
+import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.reconciler.ssh.HostFailure;
+import dev.driftless.reconciler.ssh.RecordingHostSession;
+import dev.driftless.secrets.KeyRing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.junit.jupiter.api.AfterEach;
+import org.quartz.Scheduler;
+import org.quartz.impl.StdSchedulerFactory;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One reconcile end to end, without Docker: a real git repository (JGit) made from
+ * examples/infra-repo, the real loader with the demo age key, real H2 history in a temp dir, and
+ * fake hosts whose Docker answers the observe command with canned {@code docker inspect} JSON.
+ */
+class ReconcilerTest {
+
+    private static final Path DEMO_KEY = Path.of("../examples/keys/demo-age.txt");
+    private static final List<String> HOSTS = List.of("app-1", "app-2", "db-1");
+
+    @TempDir
+    Path tmp;
+
+    private final FakeTime time = FakeTime.at("2026-11-21T12:00:00Z");
+    private final RecordingHostSession.Fleet fleet = RecordingHostSession.Fleet.fakes();
+    private InfraRepo infra;
+    private RevCommit v1;
+    private GitSource source;
+    private HistoryStore history;
+    private Reconciler reconciler;
+
+    @BeforeEach
+    void start() throws Exception {
+        infra = InfraRepo.ofExample(tmp.resolve("infra"));
+        v1 = infra.commit("Shop at 1.0.0");
+        source = GitSource.open(GitSourceSettings.of(infra.dir().toString(), tmp.resolve("state/git")));
+        history = HistoryStore.open(HistorySettings.embedded(tmp.resolve("state")), "default", time);
+        CannedDocker.healthyHosts(fleet, HOSTS);
+        for (String h : HOSTS) {
+            CannedDocker.observes(fleet.host(h), List.of(), "-", "running");
+        }
+        reconciler = reconciler();
+    }
+
+    @AfterEach
+    void stop() {
+        source.close();
+        history.close();
+        infra.close();
+    }
+
+    /** A reconciler as Assembly wires one, over the fakes: a daemon (re)start makes a new one. */
+    private Reconciler reconciler() {
+        DesiredStateLoader loader = new DesiredStateLoader(KeyRing.builder().ageIdentityFile(DEMO_KEY).build());
+        Observer observer = new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20));
+        Applier applier = new Applier(fleet, new HealthGate(time, time, Duration.ofSeconds(20)),
+            Applier.Settings.defaults(Duration.ofSeconds(20)), time);
+        return new Reconciler(Optional.empty(), source, loader, fleet, observer, applier, history, Metrics.NONE, time);
+    }
+
+    private DesiredState desiredAt(RevCommit commit) {
+        LoadedState s = new DesiredStateLoader(KeyRing.builder().ageIdentityFile(DEMO_KEY).build())
+            .load(new GitTree(infra.repository(), commit, ""), Optional.empty());
+        return ((LoadedState.Ready) s).state();
+    }
+
+    /** The hosts run exactly what {@code commit} wants (as after a successful deploy of it). */
+    private void hostsRun(RevCommit commit) {
+        CannedDocker.running(fleet, desiredAt(commit), commit.name());
+    }
+
+    private int hostCalls() {
+        return fleet.all().values().stream().mapToInt(h -> h.calls().size()).sum();
+    }
+
+    /** How many commands each host had received: to ask what came after. */
+    private Map<String, Integer> mark() {
+        Map<String, Integer> marks = new HashMap<>();
+        HOSTS.forEach(h -> marks.put(h, fleet.host(h).renderedCommands().size()));
+        return marks;
+    }
+
+    /** The commands each host received since {@code mark}, as "host: command". */
+    private List<String> commandsSince(Map<String, Integer> mark) {
+        return HOSTS.stream().flatMap(h -> {
+            List<String> all = fleet.host(h).renderedCommands();
+            return all.subList(mark.get(h), all.size()).stream().map(c -> h + ": " + c);
+        }).toList();
+    }
+
+    private List<ReconcileRecord> records() {
+        return history.list(HistoryQuery.latest(50));
+    }
+
+    private RevCommit bumpApi(String version, String message) {
+        infra.edit("services/api.yaml", "registry:5000/shop/api:" + currentApiVersion(), "registry:5000/shop/api:" + version);
+        return infra.commit(message);
+    }
+
+    private String currentApiVersion() {
+        String text = infra.read("services/api.yaml");
+        int at = text.indexOf("registry:5000/shop/api:") + "registry:5000/shop/api:".length();
+        return text.substring(at, text.indexOf('\n', at));
+    }
+
+    private String apiContainer(RevCommit commit, String host) {
+        return InstanceContainers.containerName(desiredAt(commit).instance("api/" + host + "/1").orElseThrow());
+    }
+
+    // ---- deploys ----
+
+    @Test
+    void theFirstReconcileDeploysTheCommitAndRecordsEveryStep() throws Exception {
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.STARTUP);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(outcome.retrySoon()).isFalse();
+        assertThat(outcome.summary()).isEqualTo("succeeded: store, api, worker");
+        ReconcileRecord r = records().get(0);
+        assertThat(outcome.recordId()).contains(r.id());
+        assertThat(r.commit()).isEqualTo(v1.name());
+        assertThat(r.author()).isEqualTo("Grace Hopper <grace@example.org>");
+        assertThat(r.message()).isEqualTo("Shop at 1.0.0");
+        assertThat(r.trigger()).isEqualTo(Trigger.STARTUP);
+        assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.desiredDigest()).isEqualTo(desiredAt(v1).digest());
+        assertThat(r.returnsTo()).isEmpty();
+        assertThat(r.services()).extracting(ServiceResult::service, ServiceResult::result).containsExactlyInAnyOrder(
+            tuple("store", ServiceOutcome.SUCCEEDED),
+            tuple("api", ServiceOutcome.SUCCEEDED),
+            tuple("worker", ServiceOutcome.SUCCEEDED));
+        assertThat(r.steps()).filteredOn(s -> s.action() == StepAction.CREATE)
+            .extracting(s -> s.service() + "/" + s.host() + "/" + s.instance() + " " + s.outcome())
+            .containsExactlyInAnyOrder("store/db-1/store-1 SUCCEEDED", "api/app-1/api-1 SUCCEEDED",
+                "api/app-2/api-1 SUCCEEDED", "worker/app-1/worker-1 SUCCEEDED", "worker/app-2/worker-1 SUCCEEDED");
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(v1.name()));
+        assertThat(history.lastAttempted()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(v1.name()));
+        assertThat(reconciler.status()).isEqualTo("commit " + v1.name().substring(0, 7) + ": succeeded (reconcile #"
+            + r.id() + ")");
+    }
+
+    @Test
+    void aPollWithoutANewCommitDoesNothing() throws Exception {
+        hostsRun(v1);
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        int calls = hostCalls();
+
+        Reconciler.Outcome again = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(again).isEqualTo(new Reconciler.Outcome(Reconciler.Kind.NOTHING_NEW, false, "no new commit",
+            Optional.empty()));
+        assertThat(hostCalls()).as("not even an observation").isEqualTo(calls);
+        assertThat(records()).as("in sync is not a deployment").isEmpty();
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(v1.name()));
+    }
+
+    @Test
+    void hostsThatAlreadyMatchANewCommitMoveTheAppliedCommitWithoutARecord() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        RevCommit docs = infra.write("README.md", "# our infra\n").commit("Document the repo");
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(outcome.summary()).isEqualTo("in sync with commit " + docs.name().substring(0, 7));
+        assertThat(records()).isEmpty();
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(docs.name()));
+    }
+
+    @Test
+    void aDriftCheckHealsAStoppedContainerEvenWithoutANewCommit() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        DesiredState d = desiredAt(v1);
+        // Someone ran `docker stop` on app-2's worker.
+        fleet.host("app-2").reply(c -> c.render().equals(new DockerObserver().command().render()),
+            new CommandResult(0, "20.10.24\n" + merge(
+                CannedDocker.inspect(List.of(d.instance("api/app-2/1").orElseThrow()), v1.name(), "running"),
+                CannedDocker.inspect(List.of(d.instance("worker/app-2/1").orElseThrow()), v1.name(), "exited")),
+                "", Duration.ofMillis(1)));
+        String worker = InstanceContainers.containerName(d.instance("worker/app-2/1").orElseThrow());
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.DRIFT);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(fleet.host("app-2").renderedCommands()).contains("docker start " + worker);
+        ReconcileRecord r = records().get(0);
+        assertThat(r.trigger()).isEqualTo(Trigger.DRIFT);
+        assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.steps()).singleElement().satisfies(s -> {
+            assertThat(s.action()).isEqualTo(StepAction.START);
+            assertThat(s.reason()).isEqualTo("container exited 60 min ago (exit code 1)");
+            assertThat(s.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        });
+    }
+
+    /** Two inspect arrays in a row, as xargs may print them. */
+    private static String merge(String a, String b) {
+        return a + "\n" + b;
+    }
+
+    // ---- invalid commits ----
+
+    @Test
+    void anInvalidCommitIsRecordedOnceWithItsProblemsAndNothingRunsOnHosts() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        RevCommit broken = infra.edit("services/worker.yaml", "image:", "imgae:").commit("Typo in the worker");
+        int calls = hostCalls();
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.INVALID);
+        assertThat(hostCalls()).as("no host is even observed").isEqualTo(calls);
+        assertThat(records()).singleElement().satisfies(r -> {
+            assertThat(outcome.recordId()).contains(r.id());
+            assertThat(r.commit()).isEqualTo(broken.name());
+            assertThat(r.result()).isEqualTo(ReconcileResult.FAILED);
+            assertThat(r.trigger()).isEqualTo(Trigger.POLL);
+            assertThat(r.summary()).isEqualTo("invalid desired state: 1 problem; nothing applied");
+            assertThat(r.error()).contains("services/worker.yaml:5:1: unknown field \"imgae\" (did you mean \"image\"?)");
+            assertThat(r.steps()).isEmpty();
+        });
+        assertThat(reconciler.status()).isEqualTo("commit " + broken.name().substring(0, 7)
+            + " is invalid (1 problem); nothing applied");
+
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.NOTHING_NEW);
+        Reconciler.Outcome drift = reconciler.reconcile(Trigger.DRIFT);
+        assertThat(drift.kind()).as("the drift check keeps the hosts on the last valid commit")
+            .isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(records()).as("recorded once").hasSize(1);
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(v1.name()));
+    }
+
+    @Test
+    void anInvalidFirstCommitAppliesNothingEvenOnADriftCheck() throws Exception {
+        RevCommit broken = infra.edit("hosts.yaml", "user: deploy", "usr: deploy").commit("Break the inventory");
+        Reconciler fresh = reconciler();
+
+        assertThat(fresh.reconcile(Trigger.STARTUP).kind()).isEqualTo(Reconciler.Kind.INVALID);
+        assertThat(fresh.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.INVALID);
+
+        assertThat(hostCalls()).isZero();
+        assertThat(records()).singleElement().satisfies(r -> assertThat(r.commit()).isEqualTo(broken.name()));
+    }
+
+    // ---- failed commits are held ----
+
+    @Test
+    void aCommitWhoseRolloutFailedIsHeldAndNotRetriedUntilANewCommit() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        RevCommit broken = bumpApi("1.2.0", "api 1.2.0");
+        fleet.host("app-1").reply(c -> c.render().endsWith(" " + apiContainer(broken, "app-1"))
+                && c.render().startsWith("docker inspect --type container --format "),
+            new CommandResult(0, "exited 1 0 -\n", "", Duration.ofMillis(1)));
+
+        Reconciler.Outcome failed = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(failed.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        ReconcileRecord r = records().get(0);
+        assertThat(r.result()).isEqualTo(ReconcileResult.ROLLED_BACK);
+        assertThat(r.summary()).isEqualTo("rolled_back: api");
+        assertThat(r.error()).contains("api: api on app-1: container " + apiContainer(broken, "app-1")
+            + " exited with code 1; rolled back to what ran before");
+        assertThat(history.failedCommit("api")).contains(broken.name());
+        assertThat(fleet.host("app-2").renderedCommands()).noneMatch(c -> c.contains("1.2.0"));
+
+        // The rollback put 1.0.0 back; the daemon keeps checking for drift.
+        hostsRun(v1);
+        var calls = mark();
+        Reconciler.Outcome drift = reconciler.reconcile(Trigger.DRIFT);
+
+        assertThat(drift.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(drift.summary()).isEqualTo("holding api at the last good state; rest in sync with commit "
+            + broken.name().substring(0, 7));
+        assertThat(commandsSince(calls)).as("only observed, nothing retried")
+            .allMatch(c -> c.contains("docker version"));
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.NOTHING_NEW);
+        assertThat(records()).hasSize(1);
+
+        RevCommit fixed = bumpApi("1.2.1", "api 1.2.1");
+        Reconciler.Outcome next = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(next.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(records().get(0).result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(records().get(0).commit()).isEqualTo(fixed.name());
+        assertThat(history.failedCommit("api")).isEmpty();
+    }
+
+    @Test
+    void aHeldCommitStaysHeldAcrossADaemonRestart() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        RevCommit broken = bumpApi("1.2.0", "api 1.2.0");
+        fleet.host("app-1").reply(c -> c.render().startsWith("docker inspect --type container --format ")
+            && c.render().endsWith(" " + apiContainer(broken, "app-1")),
+            new CommandResult(0, "exited 1 0 -\n", "", Duration.ofMillis(1)));
+        reconciler.reconcile(Trigger.POLL);
+        hostsRun(v1);
+        var calls = mark();
+
+        Reconciler restarted = reconciler();
+        Reconciler.Outcome outcome = restarted.reconcile(Trigger.STARTUP);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(commandsSince(calls)).allMatch(c -> c.contains("docker version"));
+        assertThat(records()).hasSize(1);
+    }
+
+    // ---- reverts ----
+
+    @Test
+    void aRevertOfADeployedCommitIsRecordedAsReturningToTheStateBeforeIt() throws Exception {
+        reconciler.reconcile(Trigger.POLL);
+        hostsRun(v1);
+        RevCommit v2 = bumpApi("1.1.0", "api 1.1.0");
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        hostsRun(v2);
+        RevCommit revert = infra.revert(v2);
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        ReconcileRecord r = records().get(0);
+        assertThat(r.commit()).isEqualTo(revert.name());
+        assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.returnsTo()).contains(v1.name());
+        assertThat(r.desiredDigest()).isEqualTo(desiredAt(v1).digest());
+        assertThat(r.steps()).filteredOn(s -> s.action() == StepAction.REPLACE)
+            .extracting(StepRecord::host, StepRecord::reason).containsExactly(
+                tuple("app-1", "image 1.1.0 → 1.0.0"),
+                tuple("app-2", "image 1.1.0 → 1.0.0"));
+        assertThat(records()).extracting(ReconcileRecord::returnsTo)
+            .containsExactly(Optional.of(v1.name()), Optional.empty(), Optional.empty());
+    }
+
+    @Test
+    void revertingACommitThatWasRolledBackIsRecordedAsAReturnAndClearsTheFailure() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.STARTUP);
+        reconciler.reconcile(Trigger.MANUAL); // in sync: the environment's applied commit is v1
+        infra.write("deploy-note.txt", "v1 is good\n").commit("note");
+        reconciler.reconcile(Trigger.POLL);
+        RevCommit broken = bumpApi("1.2.0", "api 1.2.0");
+        fleet.host("app-1").reply(c -> c.render().startsWith("docker inspect --type container --format ")
+            && c.render().endsWith(" " + apiContainer(broken, "app-1")),
+            new CommandResult(0, "exited 1 0 -\n", "", Duration.ofMillis(1)));
+        reconciler.reconcile(Trigger.POLL);
+        hostsRun(v1);
+        RevCommit revert = infra.revert(broken);
+        var calls = mark();
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(commandsSince(calls)).as("the hosts already run that state").allMatch(c -> c.contains("docker version"));
+        ReconcileRecord r = records().get(0);
+        assertThat(outcome.recordId()).contains(r.id());
+        assertThat(r.commit()).isEqualTo(revert.name());
+        assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.summary()).isEqualTo("no host changes: api already runs this commit's state");
+        assertThat(r.services()).extracting(ServiceResult::service, ServiceResult::result)
+            .containsExactly(tuple("api", ServiceOutcome.SUCCEEDED));
+        assertThat(history.failedCommit("api")).isEmpty();
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(revert.name()));
+    }
+
+    // ---- restarts ----
+
+    @Test
+    void aRolloutInterruptedByACrashIsMarkedAndItsInstancesVerifiedAfterRestart() throws Exception {
+        hostsRun(v1);
+        String api1 = apiContainer(v1, "app-1");
+        // A daemon died mid-rollout: its record is still RUNNING with a step PENDING.
+        ReconcileRecord dead = history.begin(new ReconcileStart(v1.name(), "Grace Hopper", "Shop at 1.0.0", Trigger.POLL,
+            desiredAt(v1).digest()));
+        history.beginStep(dead.id(), new StepStart("api", "app-1", "api-1", StepAction.CREATE, "no container for this "
+            + "instance", Optional.empty(), Optional.of("sha256:x"), Optional.empty(), Optional.of("registry:5000/shop/api:1.0.0")));
+
+        Reconciler restarted = reconciler();
+        List<ReconcileRecord> interrupted = restarted.recoverInterrupted();
+
+        assertThat(interrupted).singleElement().satisfies(r -> {
+            assertThat(r.id()).isEqualTo(dead.id());
+            assertThat(r.result()).isEqualTo(ReconcileResult.INTERRUPTED);
+            assertThat(r.steps()).extracting(StepRecord::outcome).containsExactly(StepOutcome.INTERRUPTED);
+        });
+        var calls = mark();
+
+        Reconciler.Outcome outcome = restarted.reconcile(Trigger.STARTUP);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(commandsSince(calls)).as("the instance the dead rollout started is gated before it is trusted")
+            .contains("app-1: docker inspect --type container --format '{{.State.Status}} {{.State.ExitCode}} "
+                + "{{.RestartCount}} {{if .State.Health}}{{.State.Health.Status}}{{else}}-{{end}}"
+                + "{{range .NetworkSettings.Networks}} {{.IPAddress}}{{end}}' " + api1)
+            .noneMatch(c -> c.startsWith("app-2: docker inspect --type container"));
+        assertThat(records()).extracting(ReconcileRecord::result)
+            .containsExactly(ReconcileResult.SUCCEEDED, ReconcileResult.INTERRUPTED);
+
+        assertThat(restarted.reconcile(Trigger.POLL).kind()).as("verified once").isEqualTo(Reconciler.Kind.NOTHING_NEW);
+    }
+
+    @Test
+    void historyOlderThanTheRetentionIsPrunedAndTheEnvironmentStateKept() throws Exception {
+        hostsRun(v1);
+        RevCommit broken = bumpApi("1.2.0", "api 1.2.0");
+        fleet.host("app-1").reply(c -> c.render().startsWith("docker inspect --type container --format ")
+            && c.render().endsWith(" " + apiContainer(broken, "app-1")),
+            new CommandResult(0, "exited 1 0 -\n", "", Duration.ofMillis(1)));
+        reconciler.reconcile(Trigger.POLL);
+        time.sleep(Duration.ofDays(40));
+        RevCommit later = bumpApi("1.3.0", "api 1.3.0");
+        reconciler.reconcile(Trigger.POLL);
+        assertThat(records()).hasSize(2);
+        time.sleep(Duration.ofDays(1));
+
+        int deleted = reconciler.pruneHistory(Duration.ofDays(30));
+
+        assertThat(deleted).isEqualTo(1);
+        assertThat(records()).singleElement().satisfies(r -> assertThat(r.commit()).isEqualTo(later.name()));
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(later.name()));
+        assertThat(reconciler.pruneHistory(Duration.ofDays(30))).isZero();
+    }
+
+    @Test
+    void theDaemonPrunesHistoryAfterItsDriftChecksButNotAfterPolls() throws Exception {
+        reconciler.reconcile(Trigger.STARTUP);
+        hostsRun(v1);
+        time.sleep(Duration.ofDays(31));
+        Properties quartz = new Properties();
+        quartz.setProperty("org.quartz.scheduler.instanceName", "runner-test-" + System.nanoTime());
+        quartz.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        quartz.setProperty("org.quartz.threadPool.threadCount", "1");
+        quartz.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        Scheduler scheduler = new StdSchedulerFactory(quartz).getScheduler();
+        try {
+            Daemon.Runner runner = new Daemon.Runner(reconciler, Duration.ofSeconds(30), Optional.of(Duration.ofDays(30)));
+
+            runner.run(Trigger.POLL, scheduler);
+            assertThat(records()).hasSize(1);
+
+            runner.run(Trigger.DRIFT, scheduler);
+            assertThat(records()).isEmpty();
+            assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(v1.name()));
+        } finally {
+            scheduler.shutdown();
+        }
+    }
+
+    @Test
+    void aRepoThatCannotBeReadBeforeAnyRevisionIsASourceErrorRetriedSoon() throws Exception {
+        try (GitSource missing = GitSource.open(GitSourceSettings.of(tmp.resolve("no-such-repo").toString(),
+                tmp.resolve("state/git-missing")))) {
+            Reconciler r = new Reconciler(Optional.empty(), missing,
+                new DesiredStateLoader(KeyRing.builder().ageIdentityFile(DEMO_KEY).build()), fleet,
+                new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20)),
+                new Applier(fleet, new HealthGate(time, time, Duration.ofSeconds(20)),
+                    Applier.Settings.defaults(Duration.ofSeconds(20)), time), history, Metrics.NONE, time);
+
+            Reconciler.Outcome outcome = r.reconcile(Trigger.STARTUP);
+
+            assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.SOURCE_ERROR);
+            assertThat(outcome.retrySoon()).isTrue();
+            assertThat(outcome.summary()).contains("no-such-repo");
+            assertThat(r.status()).startsWith("source error: ");
+            assertThat(hostCalls()).isZero();
+            assertThat(records()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRepoThatBecomesUnreadableKeepsTheHostsOnTheLastGoodRevision() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.STARTUP);
+        DesiredState d = desiredAt(v1);
+        try (var files = Files.walk(infra.dir())) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        CannedDocker.observes(fleet.host("db-1"), List.of(), v1.name(), "running"); // store removed by hand
+
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).as("a poll cannot tell a new commit")
+            .isEqualTo(Reconciler.Kind.NOTHING_NEW);
+        Reconciler.Outcome drift = reconciler.reconcile(Trigger.DRIFT);
+
+        assertThat(drift.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(fleet.host("db-1").renderedCommands()).anyMatch(c -> c.startsWith("docker run --detach --name "
+            + InstanceContainers.containerName(d.instance("store/db-1/1").orElseThrow()) + " "));
+        assertThat(records().get(0).commit()).isEqualTo(v1.name());
+    }
+
+    @Test
+    void aStopRequestEndsReconcilingAtOnce() throws Exception {
+        reconciler.requestStop();
+
+        assertThat(reconciler.reconcile(Trigger.POLL)).isEqualTo(new Reconciler.Outcome(Reconciler.Kind.NOTHING_NEW,
+            false, "stopping", Optional.empty()));
+        assertThat(hostCalls()).isZero();
+    }
+
+    @Test
+    void anUnreachableHostLeavesTheReconcileIncompleteAndAsksForARetry() throws Exception {
+        fleet.host("db-1").failEverything(HostFailure.Kind.UNREACHABLE,
+            "host db-1 is unreachable: connection refused");
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(outcome.retrySoon()).isTrue();
+        ReconcileRecord r = records().get(0);
+        assertThat(r.result()).isEqualTo(ReconcileResult.PARTIALLY_FAILED);
+        assertThat(r.summary()).isEqualTo("succeeded: api, worker; unreachable: db-1");
+        assertThat(history.lastApplied()).isEmpty();
+    }
+}
