@@ -438,7 +438,10 @@ public final class Applier {
             } finally {
                 if (withSecrets) {
                     // docker read the file into the container's config; it need not stay on disk.
-                    session.run(RemoteFiles.remove(envFile), settings.commandTimeout());
+                    // Every env file of this instance goes, also one an earlier deploy could not
+                    // remove because its host stopped answering between write and run.
+                    session.run(RemoteFiles.removeMatching(InstanceContainers.ENV_DIR, instance.name() + "-*.env"),
+                        settings.commandTimeout());
                 }
             }
         }

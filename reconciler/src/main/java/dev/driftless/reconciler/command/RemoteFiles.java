@@ -61,6 +61,18 @@ public final class RemoteFiles {
         return java.util.HexFormat.of().formatHex(b);
     }
 
+    /**
+     * Removes the regular files directly in {@code dir} whose names match the glob {@code pattern}
+     * (the pattern is an argument of find, never expanded by the shell).
+     */
+    public static RemoteCommand removeMatching(String dir, String pattern) {
+        checkPath(dir + "/x");
+        if (pattern.contains("/")) {
+            throw new IllegalArgumentException("pattern must not contain '/'");
+        }
+        return RemoteCommand.of("find", dir, "-maxdepth", "1", "-type", "f", "-name", pattern, "-delete");
+    }
+
     /** Removes a file if it exists. */
     public static RemoteCommand remove(String path) {
         checkPath(path);

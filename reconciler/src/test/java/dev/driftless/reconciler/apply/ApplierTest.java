@@ -123,6 +123,12 @@ class ApplierTest {
         return transcript(fleet.host(host));
     }
 
+    /** The removal of every env file of the container's instance, after docker run. */
+    private static String cleanup(String container) {
+        String instance = container.substring(0, container.lastIndexOf('-'));
+        return "find .driftless/env -maxdepth 1 -type f -name '" + instance + "-*.env' -delete";
+    }
+
     private static String envFile(String container) {
         return ".driftless/env/" + container + ".env";
     }
@@ -132,7 +138,7 @@ class ApplierTest {
         return List.of(
             "write " + envFile(container) + " mode 600",
             "docker run " + container + " …",
-            "rm -f -- " + envFile(container),
+            cleanup(container),
             "state " + container,
             "probe http://172.17.0.5:8080/healthz");
     }
@@ -306,7 +312,7 @@ class ApplierTest {
             expected.add(h + ": docker image inspect --format '{{.Id}}' " + IMAGE_V2);
             expected.add(h + ": docker stop --time 10 " + s.oldName(h));
             expected.add(h + ": docker run " + s.newName(h) + " …");
-            expected.add(h + ": rm -f -- " + envFile(s.newName(h)));
+            expected.add(h + ": " + cleanup(s.newName(h)));
             expected.add(h + ": state " + s.newName(h));
             expected.add(h + ": probe http://172.17.0.5:8080/healthz");
         }
@@ -410,7 +416,7 @@ class ApplierTest {
         String new2 = s.newName("app-2");
         assertThat(transcriptOf("app-2")).containsExactly(
             "docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker stop --time 10 " + old2,
-            "write " + envFile(new2) + " mode 600", "docker run " + new2 + " …", "rm -f -- " + envFile(new2),
+            "write " + envFile(new2) + " mode 600", "docker run " + new2 + " …", cleanup(new2),
             "state " + new2,
             "docker rm --force " + new2, "docker start " + old2, "state " + old2, "probe http://172.17.0.5:8080/healthz");
         assertThat(transcriptOf("app-3")).isEmpty();
@@ -474,7 +480,7 @@ class ApplierTest {
         assertThat(transcriptOf("app-1")).containsExactly(
             "docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker rm --force " + c1,
             "write " + envFile(c1) + " mode 600", "docker run " + c1 + " …",
-            "rm -f -- " + envFile(c1),
+            cleanup(c1),
             "docker rm --force " + c1);
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.ROLLED_BACK));
         assertThat(result.messages().get("api")).isEqualTo("api on app-1: docker run failed (exit 125): "
@@ -496,7 +502,7 @@ class ApplierTest {
         assertThat(result.unreached()).containsExactly("app-2");
         assertThat(transcriptOf("app-3")).contains("docker run " + s.newName("app-3") + " …");
         assertThat(transcriptOf("app-2")).as("after the drop only the env file's removal is still tried")
-            .endsWith("docker run " + s.newName("app-2") + " …", "rm -f -- " + envFile(s.newName("app-2")));
+            .endsWith("docker run " + s.newName("app-2") + " …", cleanup(s.newName("app-2")));
         assertThat(events.of("app-2")).containsExactly(
             "start REPLACE api app-2 api-1: image 1.0.0 → 1.1.0",
             "FAILED REPLACE api app-2 api-1: host app-2: the connection was lost");
@@ -518,7 +524,7 @@ class ApplierTest {
                 assertThat(new String(w.content(), StandardCharsets.UTF_8)).isEqualTo("DB_PASSWORD=" + DB_PASSWORD + "\n");
             });
             List<String> t = transcriptOf(h);
-            assertThat(t.indexOf("rm -f -- " + envFile(s.newName(h))))
+            assertThat(t.indexOf(cleanup(s.newName(h))))
                 .as("removed right after docker run read it").isEqualTo(t.indexOf("docker run " + s.newName(h) + " …") + 1);
         }
         assertThat(fleet.all().values().stream().flatMap(h -> h.renderedCommands().stream()))
@@ -534,7 +540,7 @@ class ApplierTest {
 
         apply(s);
 
-        assertThat(transcriptOf("app-1")).contains("rm -f -- " + envFile(s.newName("app-1")));
+        assertThat(transcriptOf("app-1")).contains(cleanup(s.newName("app-1")));
     }
 
     @Test

@@ -34,6 +34,8 @@ class RemoteFilesTest {
     @Test
     void removeRendersExactly() {
         assertThat(RemoteFiles.remove("a/b c").render()).isEqualTo("rm -f -- 'a/b c'");
+        assertThat(RemoteFiles.removeMatching(".driftless/env", "api-1-*.env").render())
+            .isEqualTo("find .driftless/env -maxdepth 1 -type f -name 'api-1-*.env' -delete");
     }
 
     @Test
