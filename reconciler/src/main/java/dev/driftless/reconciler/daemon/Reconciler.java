@@ -313,8 +313,11 @@ public final class Reconciler {
                 + String.join(", ", resolved) + " back on a good state"
                 + done.returnsTo().map(c -> " (returns to the state of " + ReconcileLog.shortSha(c) + ")").orElse(""));
             id = Optional.of(r.id());
-        } else if (!plan.isIncomplete() && held.isEmpty() && history.lastAttempted().map(a -> !a.commit().equals(revision.sha())
+        } else if (!plan.isIncomplete() && held.isEmpty() && revision.sha().equals(lastSeenCommit)
+                && history.lastAttempted().map(a -> !a.commit().equals(revision.sha())
                 || !a.desiredDigest().equals(digest)).orElse(true)) {
+            // Only at the head: a drift check that fell back to the last valid commit because the
+            // head is invalid must leave the refused head as the last attempted commit.
             history.recordInSync(revision.sha(), digest);
         }
         if (!plan.isIncomplete() && held.isEmpty()) {
