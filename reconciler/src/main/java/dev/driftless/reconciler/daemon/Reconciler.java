@@ -206,7 +206,7 @@ public final class Reconciler {
         ReconcileLog.warn(revision.sha(), "refused: the desired state is invalid, nothing is applied");
         problems.forEach(p -> ReconcileLog.warn(revision.sha(), "  " + p));
         ReconcileRecord record = history.begin(new ReconcileStart(revision.sha(), author(revision),
-            revision.message(), trigger, "invalid:" + revision.sha()));
+            revision.message(), trigger, ReconcileRecord.refusedDigest(revision.sha())));
         String error = problems.stream().map(Problem::toString).collect(Collectors.joining("\n"));
         history.complete(record.id(), ReconcileResult.FAILED,
             "invalid desired state: " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
