@@ -2,6 +2,7 @@ package dev.driftless.reconciler.e2e;
 
 import static dev.driftless.reconciler.e2e.E2eEnvironment.APP_HOSTS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -69,13 +71,13 @@ class DaemonResilienceIT {
             assertThat(partial.result()).isEqualTo(ReconcileResult.PARTIALLY_FAILED);
             assertThat(partial.services()).extracting(ServiceResult::service, ServiceResult::result)
                 .containsExactlyInAnyOrder(
-                    org.assertj.core.groups.Tuple.tuple("api", ServiceOutcome.SKIPPED),
-                    org.assertj.core.groups.Tuple.tuple("worker", ServiceOutcome.SKIPPED));
+                    tuple("api", ServiceOutcome.SKIPPED),
+                    tuple("worker", ServiceOutcome.SKIPPED));
             assertThat(partial.steps()).filteredOn(s -> s.host().equals("app-1") && s.action() == StepAction.REPLACE)
                 .extracting(StepRecord::service, StepRecord::outcome)
                 .containsExactlyInAnyOrder(
-                    org.assertj.core.groups.Tuple.tuple("api", StepOutcome.SUCCEEDED),
-                    org.assertj.core.groups.Tuple.tuple("worker", StepOutcome.SUCCEEDED));
+                    tuple("api", StepOutcome.SUCCEEDED),
+                    tuple("worker", StepOutcome.SUCCEEDED));
             assertThat(partial.steps()).filteredOn(s -> s.host().equals("app-2"))
                 .noneMatch(s -> s.outcome() == StepOutcome.SUCCEEDED);
             // the others converged while app-2 was away
@@ -83,6 +85,9 @@ class DaemonResilienceIT {
                 assertThat(c.version()).isEqualTo("1.1.0");
                 assertThat(c.commit()).isEqualTo(commit);
             });
+            // While it stays away the retries find nothing they can do: no record per retry.
+            long partialId = partial.id();
+            env.awaitDriftChecks(2, "no record while app-2 is away", () -> env.lastRecordId() == partialId);
         } finally {
             env.hosts().unpause("app-2");
         }
@@ -101,8 +106,8 @@ class DaemonResilienceIT {
             .filteredOn(s -> s.action() == StepAction.REPLACE && s.outcome() == StepOutcome.SUCCEEDED)
             .extracting(StepRecord::service, StepRecord::host)
             .containsExactlyInAnyOrder(
-                org.assertj.core.groups.Tuple.tuple("api", "app-2"),
-                org.assertj.core.groups.Tuple.tuple("worker", "app-2"));
+                tuple("api", "app-2"),
+                tuple("worker", "app-2"));
         for (String host : APP_HOSTS) {
             assertThat(env.managed(host)).as("managed containers on %s", host).hasSize(2).allSatisfy(c -> {
                 assertThat(c.version()).isEqualTo("1.1.0");
@@ -151,7 +156,7 @@ class DaemonResilienceIT {
         // Only the interrupted and the completing record are new: the kill lost nothing and
         // wrote nothing twice. (H2 loses its cached identity values on a kill, so ids may jump.)
         assertThat(after.keySet()).containsExactlyInAnyOrderElementsOf(
-            java.util.stream.Stream.concat(before.keySet().stream(), java.util.stream.Stream.of(running.id(), completed.id()))
+            Stream.concat(before.keySet().stream(), Stream.of(running.id(), completed.id()))
                 .toList());
     }
 
@@ -179,7 +184,7 @@ class DaemonResilienceIT {
         assertThat(interrupted.steps()).filteredOn(s -> s.action() == StepAction.REPLACE)
             .as("the step under way was finished, the next host was not started")
             .extracting(StepRecord::host, StepRecord::outcome)
-            .containsExactly(org.assertj.core.groups.Tuple.tuple("app-1", StepOutcome.SUCCEEDED));
+            .containsExactly(tuple("app-1", StepOutcome.SUCCEEDED));
         // app-1 runs the new spec; the container it replaced is only stopped (kept for a rollback
         // until the whole service converged); app-2 was not touched.
         assertThat(env.managed("app-1", "api")).filteredOn(HostContainer::isRunning).singleElement()
@@ -195,7 +200,7 @@ class DaemonResilienceIT {
             .extracting(StepRecord::host).containsExactly("app-2");
         assertThat(completed.steps()).filteredOn(s -> s.action() == StepAction.REMOVE)
             .extracting(StepRecord::host, StepRecord::outcome)
-            .containsExactly(org.assertj.core.groups.Tuple.tuple("app-1", StepOutcome.SUCCEEDED));
+            .containsExactly(tuple("app-1", StepOutcome.SUCCEEDED));
         for (String host : APP_HOSTS) {
             HostContainer api = only(host);
             assertThat(api.env()).contains("LOG_LEVEL=debug");

@@ -3,6 +3,7 @@ package dev.driftless.reconciler.e2e;
 import static dev.driftless.reconciler.e2e.E2eEnvironment.ALL_HOSTS;
 import static dev.driftless.reconciler.e2e.E2eEnvironment.APP_HOSTS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.reconciler.history.ReconcileRecord;
@@ -73,9 +74,9 @@ class DeploymentStoryIT {
         assertThat(record.trigger()).isEqualTo(Trigger.STARTUP);
         assertThat(record.services()).extracting(ServiceResult::service, ServiceResult::result)
             .containsExactlyInAnyOrder(
-                org.assertj.core.groups.Tuple.tuple("store", ServiceOutcome.SUCCEEDED),
-                org.assertj.core.groups.Tuple.tuple("api", ServiceOutcome.SUCCEEDED),
-                org.assertj.core.groups.Tuple.tuple("worker", ServiceOutcome.SUCCEEDED));
+                tuple("store", ServiceOutcome.SUCCEEDED),
+                tuple("api", ServiceOutcome.SUCCEEDED),
+                tuple("worker", ServiceOutcome.SUCCEEDED));
 
         Map<String, List<String>> expected = Map.of("app-1", List.of("api", "worker"), "app-2", List.of("api", "worker"),
             "db-1", List.of("store"));
@@ -256,8 +257,8 @@ class DeploymentStoryIT {
         assertThat(record.steps()).extracting(StepRecord::service, StepRecord::host, StepRecord::action,
                 StepRecord::outcome)
             .containsExactlyInAnyOrder(
-                org.assertj.core.groups.Tuple.tuple("worker", "app-1", StepAction.REMOVE, StepOutcome.SUCCEEDED),
-                org.assertj.core.groups.Tuple.tuple("worker", "app-2", StepAction.REMOVE, StepOutcome.SUCCEEDED));
+                tuple("worker", "app-1", StepAction.REMOVE, StepOutcome.SUCCEEDED),
+                tuple("worker", "app-2", StepAction.REMOVE, StepOutcome.SUCCEEDED));
         for (String host : ALL_HOSTS) {
             assertThat(HostContainer.all(env.hosts(), host)).as("containers on %s", host)
                 .noneMatch(c -> c.service().equals("worker"));

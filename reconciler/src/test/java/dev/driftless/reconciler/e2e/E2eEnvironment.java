@@ -21,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -31,10 +32,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -149,7 +153,11 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
                     hosts.close();
                 }
             } finally {
-                deleteRecursively(workDir);
+                if (Boolean.getBoolean("driftless.e2e.keep")) {
+                    System.out.println("e2e: kept " + workDir + " (daemon.log, infra repo, state)");
+                } else {
+                    deleteRecursively(workDir);
+                }
             }
         }
     }
@@ -205,7 +213,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         }
         try {
             Files.writeString(log, "=== driftless run started by the e2e suite ===\n", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -308,8 +316,8 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         return found.getFirst();
     }
 
-    static org.awaitility.core.ConditionFactory await(String what) {
-        return org.awaitility.Awaitility.await(what).pollInterval(Duration.ofMillis(500)).pollDelay(Duration.ZERO);
+    static ConditionFactory await(String what) {
+        return Awaitility.await(what).pollInterval(Duration.ofMillis(500)).pollDelay(Duration.ZERO);
     }
 
     // ---- hosts ----
@@ -355,7 +363,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
      * them), failing at once if {@code stillTrue} stops holding meanwhile: how "nothing happens"
      * is proven without a fixed sleep.
      */
-    void awaitDriftChecks(int driftChecks, String invariant, java.util.concurrent.Callable<Boolean> stillTrue) {
+    void awaitDriftChecks(int driftChecks, String invariant, Callable<Boolean> stillTrue) {
         long target = reconciles(Trigger.DRIFT) + driftChecks;
         await(driftChecks + " drift checks while " + invariant)
             .atMost(DRIFT.multipliedBy(driftChecks).plus(Duration.ofSeconds(60)))
