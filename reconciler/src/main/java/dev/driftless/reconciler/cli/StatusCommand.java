@@ -16,7 +16,6 @@ import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.HistoryQuery;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileRecord;
-import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.observe.HealthStatus;
 import dev.driftless.reconciler.observe.HostObservation;
 import dev.driftless.reconciler.observe.Observation;
@@ -55,6 +54,8 @@ final class StatusCommand implements Callable<Integer> {
     enum Format { text, json }
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    /** How many recent records are searched for the refusal of the head. */
+    private static final int REFUSAL_LOOKBACK = 200;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -75,10 +76,12 @@ final class StatusCommand implements Callable<Integer> {
             Optional<EnvironmentCommit> applied = history.lastApplied();
             Optional<EnvironmentCommit> attempted = history.lastAttempted();
             List<FailedCommit> failed = history.failedCommits();
-            Optional<ReconcileRecord> latest = history.list(HistoryQuery.latest(1)).stream().findFirst();
-            Optional<String> problems = latest.filter(r -> r.result() == ReconcileResult.FAILED)
-                .filter(r -> attempted.map(a -> a.commit().equals(r.commit())).orElse(true))
-                .flatMap(ReconcileRecord::error);
+            // The problems of the head while it is the refused commit: drift repairs against the
+            // last valid commit may have been recorded since, and an apply failure is no refusal.
+            Optional<String> head = source.current().map(SourceRevision::sha);
+            Optional<ReconcileRecord> refused = head.flatMap(sha -> history.list(HistoryQuery.latest(REFUSAL_LOOKBACK))
+                .stream().filter(r -> r.commit().equals(sha) && r.isRefusal()).findFirst());
+            Optional<String> problems = refused.flatMap(ReconcileRecord::error);
 
             Optional<Repo> inventory = inventory(source, applied, cfg.repo().environment());
             Observation observed = null;
@@ -100,7 +103,7 @@ final class StatusCommand implements Callable<Integer> {
                 out.print(formatter.deploymentStatus(applied, attempted, failed));
                 problems.ifPresent(p -> {
                     out.println();
-                    out.println("Commit " + latest.get().shortCommit() + " was refused; nothing of it was applied:");
+                    out.println("Commit " + refused.get().shortCommit() + " was refused; nothing of it was applied:");
                     p.lines().forEach(l -> out.println("  " + l));
                 });
                 out.println();

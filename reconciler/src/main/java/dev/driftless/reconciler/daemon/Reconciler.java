@@ -222,7 +222,7 @@ public final class Reconciler {
         ReconcileLog.warn(revision.sha(), "refused: the desired state is invalid, nothing is applied");
         problems.forEach(p -> ReconcileLog.warn(revision.sha(), "  " + p));
         ReconcileRecord record = history.begin(new ReconcileStart(revision.sha(), author(revision),
-            revision.message(), trigger, "invalid:" + revision.sha()));
+            revision.message(), trigger, ReconcileRecord.refusedDigest(revision.sha())));
         String error = problems.stream().map(Problem::toString).collect(Collectors.joining("\n"));
         history.complete(record.id(), ReconcileResult.FAILED,
             "invalid desired state: " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
@@ -332,8 +332,11 @@ public final class Reconciler {
                 + String.join(", ", resolved) + " back on a good state"
                 + done.returnsTo().map(c -> " (returns to the state of " + ReconcileLog.shortSha(c) + ")").orElse(""));
             id = Optional.of(r.id());
-        } else if (!plan.isIncomplete() && held.isEmpty() && history.lastAttempted().map(a -> !a.commit().equals(revision.sha())
+        } else if (!plan.isIncomplete() && held.isEmpty() && revision.sha().equals(lastSeenCommit)
+                && history.lastAttempted().map(a -> !a.commit().equals(revision.sha())
                 || !a.desiredDigest().equals(digest)).orElse(true)) {
+            // Only at the head: a drift check that fell back to the last valid commit because the
+            // head is invalid must leave the refused head as the last attempted commit.
             history.recordInSync(revision.sha(), digest);
         }
         if (!plan.isIncomplete() && held.isEmpty()) {

@@ -46,6 +46,16 @@ public record ReconcileRecord(
         steps = List.copyOf(steps);
     }
 
+    /** The desired digest a refused (invalid) commit is recorded with: no state of it was ever loaded. */
+    public static String refusedDigest(String commit) {
+        return "invalid:" + commit;
+    }
+
+    /** Whether this records the refusal of an invalid commit, of which nothing was applied. */
+    public boolean isRefusal() {
+        return desiredDigest.equals(refusedDigest(commit));
+    }
+
     /** The first seven characters of the commit, as git prints it. */
     public String shortCommit() {
         return ShortSha.of(commit);

@@ -1,0 +1,225 @@
+package dev.driftless.reconciler.e2e;
+
+import static dev.driftless.reconciler.e2e.E2eEnvironment.APP_HOSTS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.ServiceResult;
+import dev.driftless.reconciler.history.StepAction;
+import dev.driftless.reconciler.history.StepOutcome;
+import dev.driftless.reconciler.history.StepRecord;
+import dev.driftless.reconciler.history.Trigger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The daemon under adverse conditions, mid-rollout: a host that stops answering, a {@code kill -9}
+ * of the daemon, and a SIGTERM. Each time the hosts must end up converged without a new commit and
+ * history must tell what happened, losing nothing.
+ *
+ * <p>The api's health gate here needs four passing probes a second apart, so each host's step of a
+ * rollout lasts a few seconds: long enough to act while it runs.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DaemonResilienceIT {
+
+    private static final String API = "services/api.yaml";
+    private static final String WORKER = "services/worker.yaml";
+
+    @RegisterExtension
+    static final E2eEnvironment env = new E2eEnvironment(repo -> {
+        repo.replace(API, "  interval: 2s\n", "  interval: 1s\n");
+        repo.replace(API, "  timeout: 30s\n", "  timeout: 30s\n  success-threshold: 4\n");
+    }, e -> { });
+
+    @Test
+    @Order(1)
+    void firstDeployConverges() {
+        ReconcileRecord record = env.awaitRecord("the first deploy",
+            r -> r.commit().equals(env.initialCommit()) && r.result() == ReconcileResult.SUCCEEDED);
+        assertThat(record.trigger()).isEqualTo(Trigger.STARTUP);
+        for (String host : APP_HOSTS) {
+            assertThat(env.managed(host)).extracting(HostContainer::service).containsExactlyInAnyOrder("api", "worker");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void hostPausedDuringARolloutCatchesUpWhenItReturnsWithoutANewCommit() {
+        env.repo().replace(API, "api:1.0.0", "api:1.1.0");
+        env.repo().replace(WORKER, "worker:1.0.0", "worker:1.1.0");
+        String commit = env.repo().commit("api and worker 1.1.0");
+
+        env.awaitAnyRecord("app-1's api step of the rollout", r -> r.commit().equals(commit)
+            && r.steps().stream().anyMatch(s -> s.host().equals("app-1") && s.action() == StepAction.REPLACE));
+        env.hosts().pause("app-2");
+        ReconcileRecord partial;
+        try {
+            partial = env.awaitRecord("the rollout with app-2 frozen", r -> r.commit().equals(commit));
+            assertThat(partial.result()).isEqualTo(ReconcileResult.PARTIALLY_FAILED);
+            assertThat(partial.services()).extracting(ServiceResult::service, ServiceResult::result)
+                .containsExactlyInAnyOrder(
+                    tuple("api", ServiceOutcome.SKIPPED),
+                    tuple("worker", ServiceOutcome.SKIPPED));
+            assertThat(partial.steps()).filteredOn(s -> s.host().equals("app-1") && s.action() == StepAction.REPLACE)
+                .extracting(StepRecord::service, StepRecord::outcome)
+                .containsExactlyInAnyOrder(
+                    tuple("api", StepOutcome.SUCCEEDED),
+                    tuple("worker", StepOutcome.SUCCEEDED));
+            assertThat(partial.steps()).filteredOn(s -> s.host().equals("app-2"))
+                .noneMatch(s -> s.outcome() == StepOutcome.SUCCEEDED);
+            // the others converged while app-2 was away
+            assertThat(env.managed("app-1")).allSatisfy(c -> {
+                assertThat(c.version()).isEqualTo("1.1.0");
+                assertThat(c.commit()).isEqualTo(commit);
+            });
+            // While it stays away the retries find nothing they can do: no record per retry.
+            long partialId = partial.id();
+            env.awaitDriftChecks(2, "no record while app-2 is away", () -> env.lastRecordId() == partialId);
+        } finally {
+            env.hosts().unpause("app-2");
+        }
+
+        ReconcileRecord caughtUp = env.awaitRecord("app-2 catching up after it returned",
+            r -> r.id() > partial.id() && r.result() == ReconcileResult.SUCCEEDED);
+        // The retry job does it (trigger DRIFT), on the same commit; should app-2 need more than
+        // one try to come back, every try is on record and together they converge it.
+        List<ReconcileRecord> retries = env.history().stream()
+            .filter(r -> r.id() > partial.id() && r.id() <= caughtUp.id()).toList();
+        assertThat(retries).allSatisfy(r -> {
+            assertThat(r.commit()).as("no new commit").isEqualTo(commit);
+            assertThat(r.trigger()).isEqualTo(Trigger.DRIFT);
+        });
+        assertThat(retries.stream().flatMap(r -> r.steps().stream()))
+            .filteredOn(s -> s.action() == StepAction.REPLACE && s.outcome() == StepOutcome.SUCCEEDED)
+            .extracting(StepRecord::service, StepRecord::host)
+            .containsExactlyInAnyOrder(
+                tuple("api", "app-2"),
+                tuple("worker", "app-2"));
+        for (String host : APP_HOSTS) {
+            assertThat(env.managed(host)).as("managed containers on %s", host).hasSize(2).allSatisfy(c -> {
+                assertThat(c.version()).isEqualTo("1.1.0");
+                assertThat(c.commit()).isEqualTo(commit);
+                assertThat(c.isRunning()).isTrue();
+            });
+        }
+        assertThat(env.repo().head()).isEqualTo(commit);
+    }
+
+    @Test
+    @Order(3)
+    void killNineMidRolloutIsFinishedAfterRestartWithNothingLostFromHistory() {
+        Map<Long, String> before = fingerprint(env.history());
+        env.repo().replace(API, "api:1.1.0", "api:1.0.0");
+        String commit = env.repo().commit("api back to 1.0.0");
+
+        ReconcileRecord running = env.awaitAnyRecord("app-1's api step under way", r -> r.commit().equals(commit)
+            && r.steps().stream().anyMatch(s -> s.host().equals("app-1") && s.action() == StepAction.REPLACE
+                && s.outcome() == StepOutcome.PENDING));
+        env.daemon().kill9();
+        env.startDaemon();
+
+        ReconcileRecord completed = env.awaitRecord("the reconcile that finishes the killed rollout",
+            r -> r.commit().equals(commit) && r.id() > running.id() && r.result() == ReconcileResult.SUCCEEDED);
+        assertThat(completed.trigger()).isEqualTo(Trigger.STARTUP);
+        ReconcileRecord interrupted = env.history().stream().filter(r -> r.id() == running.id()).findFirst()
+            .orElseThrow();
+        assertThat(interrupted.result()).isEqualTo(ReconcileResult.INTERRUPTED);
+        assertThat(interrupted.endedAt()).isPresent();
+        assertThat(interrupted.steps()).filteredOn(s -> s.host().equals("app-1") && s.action() == StepAction.REPLACE)
+            .singleElement().satisfies(s -> assertThat(s.outcome()).isEqualTo(StepOutcome.INTERRUPTED));
+        assertThat(interrupted.steps()).allSatisfy(s -> assertThat(s.outcome()).isNotEqualTo(StepOutcome.PENDING));
+
+        for (String host : APP_HOSTS) {
+            List<HostContainer> api = env.managed(host, "api");
+            assertThat(api).as("api on %s", host).singleElement().satisfies(c -> {
+                assertThat(c.version()).isEqualTo("1.0.0");
+                assertThat(c.commit()).isEqualTo(commit);
+                assertThat(c.isRunning()).isTrue();
+                assertThat(c.get(env.hosts(), "/version")).contains("1.0.0");
+            });
+        }
+        Map<Long, String> after = fingerprint(env.history());
+        assertThat(after).as("every record from before the kill, unchanged").containsAllEntriesOf(before);
+        // Only the interrupted and the completing record are new: the kill lost nothing and
+        // wrote nothing twice. (H2 loses its cached identity values on a kill, so ids may jump.)
+        assertThat(after.keySet()).containsExactlyInAnyOrderElementsOf(
+            Stream.concat(before.keySet().stream(), Stream.of(running.id(), completed.id()))
+                .toList());
+    }
+
+    @Test
+    @Order(4)
+    void sigtermMidRolloutStopsAfterTheCurrentHostStepAndARestartCompletesIt() {
+        env.repo().replace(API, "LOG_LEVEL: info", "LOG_LEVEL: debug");
+        String commit = env.repo().commit("api logs at debug");
+
+        ReconcileRecord running = env.awaitAnyRecord("app-1's api step under way", r -> r.commit().equals(commit)
+            && r.steps().stream().anyMatch(s -> s.host().equals("app-1") && s.action() == StepAction.REPLACE
+                && s.outcome() == StepOutcome.PENDING));
+        Instant signalled = Instant.now();
+        env.daemon().terminate();
+        // It finishes the host step in flight (its gate gives up after 30 s at worst), not the rollout,
+        // and exits: far within its 5-minute shutdown wait.
+        assertThat(env.daemon().awaitExit(Duration.ofSeconds(45))).as("the daemon exits after SIGTERM").isTrue();
+        Duration stopping = Duration.between(signalled, Instant.now());
+        System.out.println("e2e: the daemon stopped " + stopping.toMillis() + " ms after SIGTERM");
+        assertThat(DaemonProcess.tail(env.daemon().log(), 30)).contains("driftless daemon stopped");
+
+        ReconcileRecord interrupted = env.history().stream().filter(r -> r.id() == running.id()).findFirst()
+            .orElseThrow();
+        assertThat(interrupted.result()).isEqualTo(ReconcileResult.INTERRUPTED);
+        assertThat(interrupted.steps()).filteredOn(s -> s.action() == StepAction.REPLACE)
+            .as("the step under way was finished, the next host was not started")
+            .extracting(StepRecord::host, StepRecord::outcome)
+            .containsExactly(tuple("app-1", StepOutcome.SUCCEEDED));
+        // app-1 runs the new spec; the container it replaced is only stopped (kept for a rollback
+        // until the whole service converged); app-2 was not touched.
+        assertThat(env.managed("app-1", "api")).filteredOn(HostContainer::isRunning).singleElement()
+            .satisfies(c -> assertThat(c.env()).contains("LOG_LEVEL=debug"));
+        assertThat(env.managed("app-1", "api")).filteredOn(c -> !c.isRunning()).singleElement()
+            .satisfies(c -> assertThat(c.env()).contains("LOG_LEVEL=info"));
+        assertThat(only("app-2").env()).contains("LOG_LEVEL=info");
+
+        env.startDaemon();
+        ReconcileRecord completed = env.awaitRecord("the reconcile that finishes the stopped rollout",
+            r -> r.commit().equals(commit) && r.id() > running.id() && r.result() == ReconcileResult.SUCCEEDED);
+        assertThat(completed.steps()).filteredOn(s -> s.action() == StepAction.REPLACE)
+            .extracting(StepRecord::host).containsExactly("app-2");
+        assertThat(completed.steps()).filteredOn(s -> s.action() == StepAction.REMOVE)
+            .extracting(StepRecord::host, StepRecord::outcome)
+            .containsExactly(tuple("app-1", StepOutcome.SUCCEEDED));
+        for (String host : APP_HOSTS) {
+            HostContainer api = only(host);
+            assertThat(api.env()).contains("LOG_LEVEL=debug");
+            assertThat(api.commit()).isEqualTo(commit);
+            assertThat(api.isRunning()).isTrue();
+        }
+    }
+
+    private static HostContainer only(String host) {
+        List<HostContainer> api = env.managed(host, "api");
+        assertThat(api).as("api containers on %s", host).hasSize(1);
+        return api.getFirst();
+    }
+
+    /** Each record as id → what must never change once it ended (result, steps and their outcomes). */
+    private static Map<Long, String> fingerprint(List<ReconcileRecord> records) {
+        return records.stream().filter(r -> r.result().isFinal()).collect(Collectors.toMap(ReconcileRecord::id,
+            r -> r.commit() + " " + r.result() + " " + r.steps().stream()
+                .map(s -> s.service() + "/" + s.host() + "/" + s.action() + "=" + s.outcome())
+                .collect(Collectors.joining(","))));
+    }
+}

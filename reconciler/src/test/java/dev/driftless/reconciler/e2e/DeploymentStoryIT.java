@@ -1,0 +1,411 @@
+package dev.driftless.reconciler.e2e;
+
+import static dev.driftless.reconciler.e2e.E2eEnvironment.ALL_HOSTS;
+import static dev.driftless.reconciler.e2e.E2eEnvironment.APP_HOSTS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.ServiceResult;
+import dev.driftless.reconciler.history.StepAction;
+import dev.driftless.reconciler.history.StepOutcome;
+import dev.driftless.reconciler.history.StepRecord;
+import dev.driftless.reconciler.history.Trigger;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The life of an environment, driven only by commits to its infra repo and by hands on its hosts,
+ * with the daemon running as its own process: first deploy, a batched health-gated version bump,
+ * a broken release rolled back and not retried, reverts recorded as returns, a broken stop-first
+ * release brought back on the container it stopped, a retired service pruned, drift healed, an
+ * invalid commit refused, and containers driftless does not manage left alone throughout. The
+ * chapters run in order; each starts from where the one before left the hosts.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DeploymentStoryIT {
+
+    private static final String API = "services/api.yaml";
+    private static final String STORE = "services/store.yaml";
+    /** Unmanaged containers started by hand before the daemon ever ran: host → container name. */
+    private static final Map<String, String> UNMANAGED = Map.of("app-1", "legacy-cron", "db-1", "backup-agent");
+    private static final Map<String, HostContainer> unmanagedAtStart = new LinkedHashMap<>();
+
+    @RegisterExtension
+    static final E2eEnvironment env = new E2eEnvironment(
+        // 1.2.0 fails its gate only when the gate gives up: 10 s instead of the example's 30 s
+        // keeps the two broken releases of this story short.
+        repo -> repo.replace(API, "timeout: 30s", "timeout: 10s"),
+        DeploymentStoryIT::startUnmanagedContainers);
+
+    /** The commits of the story, in order. */
+    private static String bump;
+    private static String broken;
+    private static String retired;
+
+    private static void startUnmanagedContainers(E2eEnvironment env) {
+        UNMANAGED.forEach((host, name) -> {
+            env.hosts().loadImage(host, "driftless/sample-svc:1.0.0");
+            env.hosts().exec(host, "docker", "run", "-d", "--name", name, "--restart", "always",
+                "--label", "com.example.owner=ops", "-e", "MODE=worker", "driftless/sample-svc:1.0.0");
+            unmanagedAtStart.put(host, container(env, host, name));
+        });
+    }
+
+    @Test
+    @Order(1)
+    void firstDeployRunsEveryInstanceWithTheLabelsOfItsCommit() {
+        String commit = env.initialCommit();
+        ReconcileRecord record = env.awaitRecord("the first deploy of " + commit,
+            r -> r.commit().equals(commit) && r.result() == ReconcileResult.SUCCEEDED);
+        assertThat(record.trigger()).isEqualTo(Trigger.STARTUP);
+        assertThat(record.services()).extracting(ServiceResult::service, ServiceResult::result)
+            .containsExactlyInAnyOrder(
+                tuple("store", ServiceOutcome.SUCCEEDED),
+                tuple("api", ServiceOutcome.SUCCEEDED),
+                tuple("worker", ServiceOutcome.SUCCEEDED));
+
+        Map<String, List<String>> expected = Map.of("app-1", List.of("api", "worker"), "app-2", List.of("api", "worker"),
+            "db-1", List.of("store"));
+        for (String host : ALL_HOSTS) {
+            List<HostContainer> managed = env.managed(host);
+            assertThat(managed).extracting(HostContainer::service).as("services on %s", host)
+                .containsExactlyInAnyOrderElementsOf(expected.get(host));
+            for (HostContainer c : managed) {
+                assertThat(c.isRunning()).as("%s on %s runs", c.name(), host).isTrue();
+                assertThat(c.image()).isEqualTo("registry:5000/shop/" + c.service() + ":1.0.0");
+                assertThat(c.labels()).containsEntry("dev.driftless.commit", commit)
+                    .containsEntry("dev.driftless.environment", E2eEnvironment.ENVIRONMENT)
+                    .containsEntry("dev.driftless.instance", c.service() + "-1")
+                    .containsKeys("dev.driftless.fingerprint", "dev.driftless.spec", "dev.driftless.deployed-at");
+                assertThat(c.name()).matches(c.service() + "-1-[0-9a-f]{8}");
+            }
+        }
+        for (String host : APP_HOSTS) {
+            HostContainer api = only(host, "api");
+            assertThat(api.get(env.hosts(), "/version")).contains("1.0.0");
+            // The secret reached the container through an env file that is gone again, from a
+            // directory only the deploy user can read.
+            assertThat(api.env()).anySatisfy(e -> assertThat(e).matches("DB_PASSWORD=.+"));
+            assertThat(env.hosts().exec(host, "stat", "-c", "%a %U", "/home/deploy/.driftless/env").strip())
+                .isEqualTo("700 deploy");
+            assertThat(env.hosts().exec(host, "ls", "-A", "/home/deploy/.driftless/env").strip()).isEmpty();
+        }
+
+        JsonNode status = env.status();
+        assertThat(status.at("/deployment/lastApplied/commit").asText()).isEqualTo(commit);
+        assertThat(status.at("/deployment/failedCommits")).isEmpty();
+        assertThat(StreamSupport.stream(status.get("hosts").spliterator(), false)
+            .filter(h -> h.get("reachable").asBoolean()).count()).isEqualTo(3);
+        JsonNode history = env.cli("history", "--format", "json").json();
+        assertThat(history).anySatisfy(r -> {
+            assertThat(r.get("commit").asText()).isEqualTo(commit);
+            assertThat(r.get("result").asText()).isEqualTo("SUCCEEDED");
+        });
+    }
+
+    @Test
+    @Order(2)
+    void versionBumpRollsOutOneHostAtATimeBehindTheHealthGate() {
+        Map<String, List<String>> before = env.managedSnapshot();
+        env.repo().replace(API, "api:1.0.0", "api:1.1.0");
+        bump = env.repo().commit("api 1.1.0");
+
+        ReconcileRecord record = env.awaitRecord("the deploy of api 1.1.0", r -> r.commit().equals(bump));
+        assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.trigger()).isEqualTo(Trigger.POLL);
+        assertThat(record.steps()).extracting(StepRecord::service).containsOnly("api");
+        StepRecord first = step(record, "api", "app-1", StepAction.REPLACE);
+        StepRecord second = step(record, "api", "app-2", StepAction.REPLACE);
+        assertThat(List.of(first, second)).extracting(StepRecord::outcome).containsOnly(StepOutcome.SUCCEEDED);
+        // batch: 1: nothing happens on app-2 before app-1's new instance passed its gate
+        Instant firstEnded = first.endedAt().orElseThrow();
+        assertThat(record.steps().stream().filter(s -> s.host().equals("app-2")))
+            .allSatisfy(s -> assertThat(s.startedAt()).isAfterOrEqualTo(firstEnded));
+
+        for (String host : APP_HOSTS) {
+            HostContainer api = only(host, "api");
+            assertThat(api.version()).isEqualTo("1.1.0");
+            assertThat(api.commit()).isEqualTo(bump);
+            assertThat(api.get(env.hosts(), "/version")).as("/version on %s", host).contains("1.1.0");
+        }
+        Map<String, List<String>> after = env.managedSnapshot();
+        assertThat(withoutService(after, "api")).isEqualTo(withoutService(before, "api"));
+    }
+
+    @Test
+    @Order(3)
+    void brokenReleaseIsRolledBackMarkedFailedAndNotRetried() {
+        Map<String, List<String>> before = env.managedSnapshot();
+        env.repo().replace(API, "api:1.1.0", "api:1.2.0");
+        broken = env.repo().commit("api 1.2.0");
+
+        ReconcileRecord record = env.awaitRecord("the rollout of the broken api 1.2.0", r -> r.commit().equals(broken));
+        assertThat(record.result()).isEqualTo(ReconcileResult.ROLLED_BACK);
+        assertThat(record.services()).singleElement().satisfies(s -> {
+            assertThat(s.service()).isEqualTo("api");
+            assertThat(s.result()).isEqualTo(ServiceOutcome.ROLLED_BACK);
+        });
+        assertThat(step(record, "api", "app-1", StepAction.REPLACE).outcome()).isEqualTo(StepOutcome.FAILED);
+        assertThat(step(record, "api", "app-1", StepAction.ROLLBACK).outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        assertThat(record.steps()).as("the rollout halted at the first batch").noneMatch(s -> s.host().equals("app-2"));
+
+        // start-first: the 1.1.0 container served throughout and still does; nothing of 1.2.0 is left
+        assertThat(env.managedSnapshot()).isEqualTo(before);
+        for (String host : APP_HOSTS) {
+            assertThat(only(host, "api").get(env.hosts(), "/version")).as("/version on %s", host).contains("1.1.0");
+        }
+
+        JsonNode status = env.status();
+        assertThat(status.at("/deployment/failedCommits")).singleElement().satisfies(f -> {
+            assertThat(f.get("service").asText()).isEqualTo("api");
+            assertThat(f.get("commit").asText()).isEqualTo(broken);
+        });
+        assertThat(status.at("/deployment/lastAttempted/commit").asText()).isEqualTo(broken);
+        assertThat(status.at("/deployment/lastApplied/commit").asText()).isEqualTo(bump);
+
+        env.awaitDriftChecks(3, "no new record and no container change after the rollback",
+            () -> env.lastRecordId() == record.id() && env.managedSnapshot().equals(before));
+    }
+
+    @Test
+    @Order(4)
+    void revertOfTheBrokenCommitIsRecordedAsReturningToTheLastGoodState() {
+        Map<String, List<String>> before = env.managedSnapshot();
+        String revert = env.repo().revert(broken);
+
+        ReconcileRecord record = env.awaitRecord("the revert of the broken commit", r -> r.commit().equals(revert));
+        assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.returnsTo()).contains(bump);
+        assertThat(record.steps()).as("the hosts already run 1.1.0").isEmpty();
+        assertThat(env.managedSnapshot()).isEqualTo(before);
+
+        JsonNode status = env.status();
+        assertThat(status.at("/deployment/failedCommits")).isEmpty();
+        assertThat(status.at("/deployment/lastApplied/commit").asText()).isEqualTo(revert);
+    }
+
+    @Test
+    @Order(5)
+    void revertOfASuccessfulDeployReturnsToTheCommitBeforeIt() {
+        String revert = env.repo().revert(bump);
+
+        ReconcileRecord record = env.awaitRecord("the revert of api 1.1.0", r -> r.commit().equals(revert));
+        assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.returnsTo()).contains(env.initialCommit());
+        assertThat(record.steps()).filteredOn(s -> s.action() == StepAction.REPLACE)
+            .extracting(StepRecord::host).containsExactly("app-1", "app-2");
+        for (String host : APP_HOSTS) {
+            HostContainer api = only(host, "api");
+            assertThat(api.version()).isEqualTo("1.0.0");
+            assertThat(api.commit()).isEqualTo(revert);
+            assertThat(api.get(env.hosts(), "/version")).contains("1.0.0");
+        }
+    }
+
+    @Test
+    @Order(6)
+    void brokenStopFirstReleaseComesBackOnTheContainerItStopped() {
+        HostContainer app1Before = only("app-1", "api");
+        HostContainer app2Before = only("app-2", "api");
+        env.repo().replace(API, "order: start-first", "order: stop-first");
+        env.repo().replace(API, "api:1.0.0", "api:1.2.0");
+        String brokenStopFirst = env.repo().commit("api 1.2.0, stop-first");
+
+        ReconcileRecord record = env.awaitRecord("the stop-first rollout of api 1.2.0",
+            r -> r.commit().equals(brokenStopFirst));
+        assertThat(record.result()).isEqualTo(ReconcileResult.ROLLED_BACK);
+        assertThat(step(record, "api", "app-1", StepAction.REPLACE).outcome()).isEqualTo(StepOutcome.FAILED);
+        assertThat(step(record, "api", "app-1", StepAction.ROLLBACK).outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+
+        HostContainer app1 = only("app-1", "api");
+        assertThat(app1.id()).as("the container that ran before").isEqualTo(app1Before.id());
+        assertThat(app1.isRunning()).isTrue();
+        assertThat(Instant.parse(app1.startedAt())).as("restarted after it was stopped for 1.2.0")
+            .isAfter(Instant.parse(app1Before.startedAt()));
+        assertThat(app1.get(env.hosts(), "/version")).contains("1.0.0");
+        assertThat(only("app-2", "api").identity()).isEqualTo(app2Before.identity());
+
+        String revert = env.repo().revert(brokenStopFirst);
+        ReconcileRecord reverted = env.awaitRecord("the revert of the stop-first release",
+            r -> r.commit().equals(revert));
+        assertThat(reverted.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(env.status().at("/deployment/failedCommits")).isEmpty();
+    }
+
+    @Test
+    @Order(7)
+    void serviceRemovedFromTheRepoIsPrunedOnEveryHost() {
+        Map<String, List<String>> before = env.managedSnapshot();
+        retired = env.repo().remove("services/worker.yaml", "Retire the worker");
+
+        ReconcileRecord record = env.awaitRecord("the prune of worker", r -> r.commit().equals(retired));
+        assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.steps()).extracting(StepRecord::service, StepRecord::host, StepRecord::action,
+                StepRecord::outcome)
+            .containsExactlyInAnyOrder(
+                tuple("worker", "app-1", StepAction.REMOVE, StepOutcome.SUCCEEDED),
+                tuple("worker", "app-2", StepAction.REMOVE, StepOutcome.SUCCEEDED));
+        for (String host : ALL_HOSTS) {
+            assertThat(HostContainer.all(env.hosts(), host)).as("containers on %s", host)
+                .noneMatch(c -> c.service().equals("worker"));
+        }
+        assertThat(withoutService(env.managedSnapshot(), "worker")).isEqualTo(withoutService(before, "worker"));
+    }
+
+    @Test
+    @Order(8)
+    void removedAndStoppedContainersAreHealedByTheDriftCheck() {
+        long since = env.lastRecordId();
+        HostContainer app1Api = only("app-1", "api");
+        HostContainer store = only("db-1", "store");
+        env.hosts().exec("app-2", "docker", "rm", "-f", only("app-2", "api").name());
+        env.hosts().exec("db-1", "docker", "stop", store.name());
+
+        List<StepRecord> heals = new ArrayList<>();
+        E2eEnvironment.await("the drift check heals api on app-2 and store on db-1")
+            .atMost(E2eEnvironment.DEPLOY_TIMEOUT).until(() -> {
+                heals.clear();
+                env.history().stream().filter(r -> r.id() > since && r.result().isFinal())
+                    .forEach(r -> heals.addAll(r.steps()));
+                return heals.stream().anyMatch(s -> s.host().equals("app-2") && s.action() == StepAction.CREATE
+                        && s.outcome() == StepOutcome.SUCCEEDED)
+                    && heals.stream().anyMatch(s -> s.host().equals("db-1") && s.action() == StepAction.START
+                        && s.outcome() == StepOutcome.SUCCEEDED);
+            });
+        List<ReconcileRecord> records = env.history().stream().filter(r -> r.id() > since).toList();
+        assertThat(records).allSatisfy(r -> {
+            assertThat(r.trigger()).isEqualTo(Trigger.DRIFT);
+            assertThat(r.commit()).as("no commit was made").isEqualTo(retired);
+            assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        });
+
+        HostContainer api = only("app-2", "api");
+        assertThat(api.isRunning()).isTrue();
+        assertThat(api.get(env.hosts(), "/version")).contains("1.0.0");
+        HostContainer healedStore = only("db-1", "store");
+        assertThat(healedStore.id()).isEqualTo(store.id());
+        assertThat(healedStore.isRunning()).isTrue();
+        assertThat(only("app-1", "api").identity()).isEqualTo(app1Api.identity());
+    }
+
+    @Test
+    @Order(9)
+    void invalidCommitChangesNothingAndStatusShowsEveryProblemWithItsPosition() {
+        Map<String, List<String>> before = env.managedSnapshot();
+        long lastBefore = env.lastRecordId();
+        env.repo().write(STORE, env.repo().read(STORE) + "restrat: always\n");
+        env.repo().replace(API, "after: [store]", "after: [store, cache]");
+        String invalid = env.repo().commit("Restart the store always; api waits for the cache");
+        int[] typo = env.repo().position(STORE, "restrat");
+        int[] dangling = env.repo().position(API, "cache");
+        String typoProblem = "services/store.yaml:" + typo[0] + ":" + typo[1] + ": unknown field \"restrat\"";
+        String danglingProblem = "services/api.yaml:" + dangling[0] + ":" + dangling[1]
+            + ": after names unknown service \"cache\"";
+
+        ReconcileRecord record = env.awaitRecord("the refusal of the invalid commit", r -> r.commit().equals(invalid));
+        assertThat(record.result()).isEqualTo(ReconcileResult.FAILED);
+        assertThat(record.steps()).isEmpty();
+        assertThat(record.error()).hasValueSatisfying(e -> assertThat(e).contains(typoProblem, danglingProblem));
+
+        env.awaitDriftChecks(2, "one record for the invalid commit and no container change",
+            () -> env.records(invalid).size() == 1 && env.lastRecordId() == record.id()
+                && env.managedSnapshot().equals(before));
+        assertThat(record.id()).isEqualTo(lastBefore + 1);
+
+        JsonNode status = env.status();
+        assertThat(problems(status)).as("status --format json: %s", status)
+            .anySatisfy(p -> assertThat(p).startsWith(typoProblem))
+            .anySatisfy(p -> assertThat(p).startsWith(danglingProblem));
+        assertThat(status.at("/deployment/lastAttempted/commit").asText()).isEqualTo(invalid);
+        assertThat(status.at("/deployment/lastApplied/commit").asText()).isEqualTo(retired);
+
+        // Drift repair goes on against the last valid commit meanwhile, and status keeps showing
+        // what is wrong with the head.
+        env.hosts().exec("db-1", "docker", "stop", only("db-1", "store").name());
+        ReconcileRecord heal = env.awaitRecord("the heal of the store while the head is invalid",
+            r -> r.id() > record.id());
+        assertThat(heal.trigger()).isEqualTo(Trigger.DRIFT);
+        assertThat(heal.commit()).isEqualTo(retired);
+        assertThat(heal.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(step(heal, "store", "db-1", StepAction.START).outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        assertThat(problems(env.status())).anySatisfy(p -> assertThat(p).startsWith(typoProblem))
+            .anySatisfy(p -> assertThat(p).startsWith(danglingProblem));
+        assertThat(env.cli("status").stdout()).contains(typoProblem, danglingProblem);
+        assertThat(env.records(invalid)).hasSize(1);
+
+        env.repo().replace(STORE, "restrat: always\n", "");
+        env.repo().replace(API, "after: [store, cache]", "after: [store]");
+        env.repo().replace(API, "LOG_LEVEL: info", "LOG_LEVEL: debug");
+        String fixed = env.repo().commit("api logs at debug; drop the typos");
+        ReconcileRecord deployed = env.awaitRecord("the deploy of the fixed commit", r -> r.commit().equals(fixed));
+        assertThat(deployed.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        for (String host : APP_HOSTS) {
+            HostContainer api = only(host, "api");
+            assertThat(api.commit()).isEqualTo(fixed);
+            assertThat(api.env()).contains("LOG_LEVEL=debug");
+        }
+        assertThat(env.records(invalid)).hasSize(1);
+        assertThat(env.status().path("problems").isMissingNode()).isTrue();
+    }
+
+    @Test
+    @Order(10)
+    void unmanagedContainersAreUntouchedThroughout() {
+        UNMANAGED.forEach((host, name) -> {
+            HostContainer now = container(env, host, name);
+            HostContainer then = unmanagedAtStart.get(host);
+            assertThat(now.id()).as("%s on %s", name, host).isEqualTo(then.id());
+            assertThat(now.isRunning()).isTrue();
+            assertThat(now.startedAt()).as("%s on %s was never restarted", name, host).isEqualTo(then.startedAt());
+            assertThat(now.restartCount()).isZero();
+            assertThat(now.isManaged()).isFalse();
+        });
+    }
+
+    // ---- helpers ----
+
+    private static HostContainer only(String host, String service) {
+        List<HostContainer> found = env.managed(host, service);
+        assertThat(found).as("%s containers on %s", service, host).hasSize(1);
+        return found.getFirst();
+    }
+
+    private static HostContainer container(E2eEnvironment env, String host, String name) {
+        return HostContainer.all(env.hosts(), host).stream().filter(c -> c.name().equals(name)).findFirst()
+            .orElseThrow(() -> new AssertionError("no container " + name + " on " + host));
+    }
+
+    private static StepRecord step(ReconcileRecord record, String service, String host, StepAction action) {
+        Optional<StepRecord> found = record.steps().stream()
+            .filter(s -> s.service().equals(service) && s.host().equals(host) && s.action() == action).findFirst();
+        assertThat(found).as("a %s step of %s on %s in reconcile #%d: %s", action, service, host, record.id(),
+            record.steps()).isPresent();
+        return found.get();
+    }
+
+    private static List<String> problems(JsonNode status) {
+        List<String> out = new ArrayList<>();
+        status.path("problems").forEach(p -> out.add(p.asText()));
+        return out;
+    }
+
+    private static Map<String, List<String>> withoutService(Map<String, List<String>> snapshot, String service) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        snapshot.forEach((h, ids) -> out.put(h, ids.stream().filter(i -> !i.startsWith(service + "-")).toList()));
+        return out;
+    }
+}

@@ -1,0 +1,440 @@
+package dev.driftless.reconciler.e2e;
+
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.driftless.reconciler.history.HistoryException;
+import dev.driftless.reconciler.history.HistoryFormatter;
+import dev.driftless.reconciler.history.HistoryQuery;
+import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.Trigger;
+import dev.driftless.reconciler.testhosts.TestHost;
+import dev.driftless.reconciler.testhosts.TestHosts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+
+/**
+ * A whole driftless installation for one test class: four real test hosts (app-1, app-2, db-1 and
+ * "registry", which runs Debian's docker-registry with the sample images pushed as shop/api,
+ * shop/worker and shop/store), an infra repo made from {@code examples/infra-repo}, and the daemon
+ * jar running as a separate process that follows that repo by local path with short intervals.
+ *
+ * <p>Register it as a static {@code @RegisterExtension} field: it starts everything before the
+ * class and removes it after. Tests of a class form one story (ordered); when one fails, the
+ * daemon's log and the history are attached to the failure, and the chapters after it are
+ * skipped, since they build on it.
+ */
+final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
+        TestExecutionExceptionHandler {
+
+    static final List<String> APP_HOSTS = List.of("app-1", "app-2");
+    static final List<String> ALL_HOSTS = List.of("app-1", "app-2", "db-1");
+    static final String ENVIRONMENT = "default";
+    /** Short enough that a suite of stories stays within minutes, long enough to see several pass. */
+    static final Duration POLL = Duration.ofSeconds(1);
+    static final Duration DRIFT = Duration.ofSeconds(4);
+    static final Duration RETRY = Duration.ofSeconds(3);
+    static final Duration DEPLOY_TIMEOUT = Duration.ofSeconds(90);
+
+    private static final Map<String, String> HOST_LABELS = Map.of(
+        "app-1", "{role: app, zone: a}", "app-2", "{role: app, zone: b}", "db-1", "{role: db, zone: a}");
+    private static final List<String> VERSIONS = List.of("1.0.0", "1.1.0", "1.2.0");
+    private static final List<String> IMAGES = List.of("api", "worker", "store");
+
+    private final Consumer<InfraRepo> initialState;
+    private final Consumer<E2eEnvironment> beforeDaemon;
+
+    private Path workDir;
+    private TestHosts hosts;
+    private InfraRepo repo;
+    private DriftlessJar jar;
+    private Path config;
+    private Path stateDir;
+    private Path log;
+    private int metricsPort;
+    private DaemonProcess daemon;
+    private String initialCommit;
+    private Optional<String> failedChapter = Optional.empty();
+
+    /**
+     * @param initialState  edits of the example repo before its first commit
+     * @param beforeDaemon  runs once the hosts are up, before the daemon starts (e.g. unmanaged containers)
+     */
+    E2eEnvironment(Consumer<InfraRepo> initialState, Consumer<E2eEnvironment> beforeDaemon) {
+        this.initialState = initialState;
+        this.beforeDaemon = beforeDaemon;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        workDir = Files.createTempDirectory("driftless-e2e");
+        log = workDir.resolve("daemon.log");
+        stateDir = workDir.resolve("state");
+        jar = DriftlessJar.locate();
+        hosts = TestHosts.builder().host("app-1").host("app-2").host("db-1").host("registry", 5000).start();
+        startRegistry();
+        Path root = projectRoot();
+        Map<TestHost, String> inventory = new LinkedHashMap<>();
+        ALL_HOSTS.forEach(h -> inventory.put(hosts.host(h), HOST_LABELS.get(h)));
+        repo = InfraRepo.create(workDir.resolve("infra"), root.resolve("examples/infra-repo"), inventory);
+        initialState.accept(repo);
+        initialCommit = repo.commit("Initial desired state: api, worker and store");
+        metricsPort = freePort();
+        config = workDir.resolve("driftless.yaml");
+        Files.writeString(config, """
+            # The daemon under test: follows the infra repo by local path, with short intervals.
+            repo:
+              url: %s
+              branch: main
+            ssh:
+              key: %s
+              connect-timeout: 5s
+              command-timeout: 10s
+            secrets:
+              age-key-file: %s
+            state-dir: %s
+            intervals:
+              poll: %ds
+              drift: %ds
+              retry: %ds
+            metrics:
+              listen: 127.0.0.1:%d
+            """.formatted(repo.dir(), hosts.deployKeyFile(), root.resolve("examples/keys/demo-age.txt"), stateDir,
+            POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metricsPort));
+        beforeDaemon.accept(this);
+        startDaemon();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        try {
+            if (daemon != null && daemon.isAlive()) {
+                daemon.terminate();
+                if (!daemon.awaitExit(Duration.ofSeconds(60))) {
+                    daemon.kill9();
+                }
+            }
+        } finally {
+            try {
+                if (hosts != null) {
+                    hosts.close();
+                }
+            } finally {
+                if (Boolean.getBoolean("driftless.e2e.keep")) {
+                    System.out.println("e2e: kept " + workDir + " (daemon.log, infra repo, state)");
+                } else {
+                    deleteRecursively(workDir);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        failedChapter.ifPresent(chapter -> Assumptions.abort("the story broke at \"" + chapter
+            + "\"; this chapter builds on it"));
+    }
+
+    @Override
+    public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
+        failedChapter = Optional.of(context.getDisplayName());
+        AssertionError detailed = new AssertionError(failure.getMessage() + "\n\n" + diagnostics(), failure);
+        detailed.setStackTrace(failure.getStackTrace());
+        throw detailed;
+    }
+
+    /** The daemon's log and the history, for a failure message. */
+    String diagnostics() {
+        String history;
+        try {
+            history = new HistoryFormatter(ZoneOffset.UTC).table(history(), true);
+        } catch (RuntimeException e) {
+            history = "(history unreadable: " + e + ")";
+        }
+        return "--- history ---\n" + history + "\n--- daemon log (" + log + ", last 200 lines) ---\n"
+            + DaemonProcess.tail(log, 200);
+    }
+
+    // ---- the pieces ----
+
+    TestHosts hosts() {
+        return hosts;
+    }
+
+    InfraRepo repo() {
+        return repo;
+    }
+
+    String initialCommit() {
+        return initialCommit;
+    }
+
+    DaemonProcess daemon() {
+        return daemon;
+    }
+
+    /** Starts the daemon (again), appending to the same log. */
+    DaemonProcess startDaemon() {
+        if (daemon != null && daemon.isAlive()) {
+            throw new IllegalStateException("the daemon already runs (pid " + daemon.pid() + ")");
+        }
+        try {
+            Files.writeString(log, "=== driftless run started by the e2e suite ===\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long startedBefore = daemonStarts();
+        daemon = jar.startDaemon(config, log);
+        DaemonProcess current = daemon;
+        // Should the test JVM end without afterAll (Ctrl-C, a failsafe timeout), no daemon outlives it.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (current.isAlive()) {
+                current.kill9();
+            }
+        }, "e2e-daemon-cleanup"));
+        DaemonProcess started = daemon;
+        await("the daemon to start").atMost(Duration.ofSeconds(60))
+            .failFast("the daemon exited", () -> !started.isAlive())
+            .until(() -> daemonStarts() > startedBefore);
+        return daemon;
+    }
+
+    /** How many times the log says the daemon started (it opened history, recovered, and scheduled). */
+    private long daemonStarts() {
+        try {
+            return Files.exists(log) ? Files.readAllLines(log).stream()
+                .filter(l -> l.contains("driftless daemon started")).count() : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A CLI verb against the daemon's configuration, e.g. {@code cli("status", "--format", "json")}. */
+    DriftlessJar.Result cli(String verb, String... args) {
+        List<String> argv = new ArrayList<>(List.of(verb, "--config", config.toString()));
+        argv.addAll(List.of(args));
+        return jar.run(argv.toArray(String[]::new));
+    }
+
+    /** {@code driftless status --format json}. */
+    JsonNode status() {
+        return cli("status", "--format", "json").json();
+    }
+
+    // ---- history ----
+
+    /** Every record, newest first, read from the daemon's H2 history (the daemon serves it: AUTO_SERVER). */
+    List<ReconcileRecord> history() {
+        HistoryException last = null;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            try (HistoryStore store = HistoryStore.open(HistorySettings.embedded(stateDir), ENVIRONMENT)) {
+                return store.list(HistoryQuery.latest(500));
+            } catch (HistoryException e) {
+                // Measured: right after a kill -9, H2 hands the file over to the restarted daemon
+                // through its lock file, and a reader arriving in that moment is refused once.
+                last = e;
+                sleepQuietly(Duration.ofMillis(500));
+            }
+        }
+        throw last;
+    }
+
+    private static void sleepQuietly(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The records of one commit, oldest first. */
+    List<ReconcileRecord> records(String commit) {
+        List<ReconcileRecord> out = new ArrayList<>(history().stream().filter(r -> r.commit().equals(commit)).toList());
+        Collections.reverse(out);
+        return out;
+    }
+
+    long lastRecordId() {
+        return history().stream().mapToLong(ReconcileRecord::id).max().orElse(0);
+    }
+
+    /** Waits for an ended record that matches; returns the newest such one. */
+    ReconcileRecord awaitRecord(String what, Predicate<ReconcileRecord> matches) {
+        return awaitRecord(what, DEPLOY_TIMEOUT, matches);
+    }
+
+    ReconcileRecord awaitRecord(String what, Duration timeout, Predicate<ReconcileRecord> matches) {
+        List<ReconcileRecord> found = new ArrayList<>();
+        await(what).atMost(timeout).until(() -> {
+            history().stream().filter(r -> r.result().isFinal() && matches.test(r)).findFirst().ifPresent(found::add);
+            return !found.isEmpty();
+        });
+        return found.getFirst();
+    }
+
+    /** Waits for a record, ended or not, that matches. */
+    ReconcileRecord awaitAnyRecord(String what, Predicate<ReconcileRecord> matches) {
+        List<ReconcileRecord> found = new ArrayList<>();
+        await(what).atMost(DEPLOY_TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            history().stream().filter(matches).findFirst().ifPresent(found::add);
+            return !found.isEmpty();
+        });
+        return found.getFirst();
+    }
+
+    static ConditionFactory await(String what) {
+        return Awaitility.await(what).pollInterval(Duration.ofMillis(500)).pollDelay(Duration.ZERO);
+    }
+
+    // ---- hosts ----
+
+    List<HostContainer> managed(String host) {
+        return HostContainer.managed(hosts, host);
+    }
+
+    List<HostContainer> managed(String host, String service) {
+        return managed(host).stream().filter(c -> c.service().equals(service)).toList();
+    }
+
+    /** Every managed container on the three hosts, as host → identities (name, id, state, start time). */
+    Map<String, List<String>> managedSnapshot() {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (String h : ALL_HOSTS) {
+            out.put(h, managed(h).stream().map(HostContainer::identity).sorted().toList());
+        }
+        return out;
+    }
+
+    // ---- the daemon's own counters ----
+
+    /** How many reconciles of {@code trigger} the running daemon has finished (its Prometheus endpoint). */
+    long reconciles(Trigger trigger) {
+        String text;
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            text = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        String tag = "trigger=\"" + trigger.name().toLowerCase(Locale.ROOT) + "\"";
+        return text.lines().filter(l -> l.startsWith("driftless_reconcile_seconds_count{") && l.contains(tag))
+            .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /**
+     * Waits until the daemon has run {@code driftChecks} more drift checks (and the polls between
+     * them), failing at once if {@code stillTrue} stops holding meanwhile: how "nothing happens"
+     * is proven without a fixed sleep.
+     */
+    void awaitDriftChecks(int driftChecks, String invariant, Callable<Boolean> stillTrue) {
+        long target = reconciles(Trigger.DRIFT) + driftChecks;
+        await(driftChecks + " drift checks while " + invariant)
+            .atMost(DRIFT.multipliedBy(driftChecks).plus(Duration.ofSeconds(60)))
+            .failFast(invariant + " stopped holding", () -> !stillTrue.call())
+            .until(() -> reconciles(Trigger.DRIFT) >= target);
+    }
+
+    // ---- setup ----
+
+    private void startRegistry() throws IOException, InterruptedException {
+        hosts.exec("registry", "systemctl", "start", "docker-registry");
+        int port = hosts.host("registry").publishedPort(5000);
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            await("docker-registry answers on 127.0.0.1:" + port).atMost(Duration.ofSeconds(60)).until(() -> {
+                try {
+                    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                } catch (IOException notYet) {
+                    return false;
+                }
+            });
+        }
+        // The outer dockerd pushes to 127.0.0.1:<port> (loopback registries are trusted over HTTP);
+        // the hosts pull the same images as registry:5000/... over the test network.
+        for (String name : IMAGES) {
+            for (String version : VERSIONS) {
+                String tag = "127.0.0.1:" + port + "/shop/" + name + ":" + version;
+                docker("tag", "driftless/sample-svc:" + version, tag);
+                try {
+                    docker("push", "-q", tag);
+                } finally {
+                    docker("rmi", tag);
+                }
+            }
+        }
+    }
+
+    private static void docker(String... args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of("docker"));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", argv) + " failed: " + out);
+        }
+    }
+
+    private static Path projectRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("examples/infra-repo")) && Files.exists(p.resolve("pom.xml"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("examples/infra-repo not found above " + Path.of("").toAbsolutePath());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temp files only
+        }
+    }
+}
