@@ -210,6 +210,8 @@ public final class Applier {
         private final List<Deployed> deployed = Collections.synchronizedList(new ArrayList<>());
         private final List<Removal> removals = Collections.synchronizedList(new ArrayList<>());
         private final Set<String> unreached = Collections.synchronizedSet(new java.util.TreeSet<>());
+        /** Why each unreached host was left, for the service's message. */
+        private final Map<String, String> why = new java.util.concurrent.ConcurrentHashMap<>();
         private ServiceOutcome outcome = ServiceOutcome.SUCCEEDED;
         private String message = "converged";
         private boolean stopped;
@@ -247,8 +249,9 @@ public final class Applier {
                     Optional<Failure> failure = e.getValue();
                     if (failure.isPresent() && failure.get() instanceof Failure.Gate g && gateFailure.isEmpty()) {
                         gateFailure = Optional.of(g);
-                    } else if (failure.isPresent() && failure.get() instanceof Failure.Unreached) {
+                    } else if (failure.isPresent() && failure.get() instanceof Failure.Unreached u) {
                         unreached.add(e.getKey());
+                        why.putIfAbsent(e.getKey(), u.message());
                     }
                 }
             }
@@ -271,7 +274,9 @@ public final class Applier {
             finish();
             if (!unreached.isEmpty()) {
                 outcome = ServiceOutcome.SKIPPED;
-                message = "not converged on " + String.join(", ", unreached) + " (unreachable); will retry";
+                message = "not converged on " + unreached.stream()
+                    .map(h -> h + " (" + why.getOrDefault(h, "unreachable") + ")")
+                    .collect(java.util.stream.Collectors.joining(", ")) + "; will retry";
             }
         }
 

@@ -139,13 +139,30 @@ final class HistoryDatabase {
         config.setMinimumIdle(1);
         config.setConnectionTimeout(10_000);
         config.setAutoCommit(true);
-        try {
-            return new HikariDataSource(config);
-        } catch (RuntimeException e) {
-            throw new HistoryException("cannot open the history database " + display(url) + ": "
-                + rootMessage(e), e);
+        // While a daemon (re)starts and takes over an embedded H2 file, its auto-server lock is
+        // briefly held: measured in the e2e suite after kill -9, a reader was refused once. Wait.
+        long deadline = System.nanoTime() + H2_LOCK_WAIT.toNanos();
+        while (true) {
+            try {
+                return new HikariDataSource(config);
+            } catch (RuntimeException e) {
+                boolean locked = kind == Kind.H2 && rootMessage(e).contains("Locked by another process");
+                if (!locked || System.nanoTime() > deadline) {
+                    throw new HistoryException("cannot open the history database " + display(url) + ": "
+                        + rootMessage(e), e);
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new HistoryException("interrupted while waiting for the history database", ie);
+                }
+            }
         }
     }
+
+    /** How long opening an embedded H2 file waits for a starting daemon's lock. */
+    static final java.time.Duration H2_LOCK_WAIT = java.time.Duration.ofSeconds(10);
 
     /** Brings the schema up to date; a no-op on a migrated database. */
     static void migrate(DataSource dataSource, Kind kind, String url) {

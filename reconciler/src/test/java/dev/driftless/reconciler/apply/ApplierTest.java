@@ -386,7 +386,9 @@ class ApplierTest {
             .contains("docker run " + s.newName("app-3") + " …", "docker rm --force " + s.oldName("app-3"));
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SKIPPED));
         assertThat(result.messages()).containsExactly(
-            Map.entry("api", "not converged on app-2 (unreachable); will retry"));
+            Map.entry("api", "not converged on app-2 (pull of " + IMAGE_V2 + " failed: Error response from daemon: "
+                + "Get \"https://registry:5000/v2/\": dial tcp: lookup registry: no such host; nothing changed on app-2);"
+                + " will retry"));
         assertThat(result.unreached()).containsExactly("app-2");
         assertThat(result.anyFailed()).isFalse();
         assertThat(result.anyRolledBack()).isFalse();
