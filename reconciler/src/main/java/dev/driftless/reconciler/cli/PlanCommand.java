@@ -32,6 +32,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,6 +48,8 @@ import picocli.CommandLine.Option;
     description = "Show what a reconcile would change on the live hosts, and why.",
     footer = {"", "Exit status: 0 no changes, 2 changes, 1 error (invalid repo, unreachable host)."})
 final class PlanCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PlanCommand.class);
 
     enum Format { text, markdown, json }
 
@@ -116,6 +120,10 @@ final class PlanCommand implements Callable<Integer> {
                 Observation observed = new Observer(pool, new DockerObserver(), pool.commandTimeout())
                     .observe(targets(desired));
                 plan = new Planner(Clock.systemUTC()).plan(desired, observed);
+                // For scripts/bench-plan.sh (DRIFTLESS_LOG_LEVEL=DEBUG): a plan should open one
+                // connection per host, no more.
+                LOG.debug("plan: observed {} host(s) in {} ms over {} SSH connection(s)",
+                    observed.hosts().size(), observed.took().toMillis(), pool.connectionsOpened());
             }
             PlanPrinter.Heading heading = new PlanPrinter.Heading(plan.environment(),
                 revision.commit().map(SourceRevision::sha), revision.commit().map(SourceRevision::message));
