@@ -12,7 +12,7 @@
 #   - the SSH connections the plan opened, and where its time went (its debug line);
 #   - `ssh -i KEY -p PORT deploy@127.0.0.1 docker ps` over the same hosts, one after the other
 #     and all at once, host keys pinned by a known_hosts file; the same with driftless's exact
-#     observation command;
+#     observation command, and `ssh … true` one after the other (connection and login alone);
 #   - `driftless validate` (JVM + model load, no SSH) and `driftless --version` (JVM start).
 # The figures are printed as markdown (median, min–max over the runs).
 #
@@ -265,6 +265,19 @@ raw="$work/raw"
 mkdir -p "$raw"
 now_us() { echo "${EPOCHREALTIME/./}"; }
 record() { echo "$2" >>"$raw/$1"; }   # record SERIES VALUE
+# jvm_timed SERIES OUT ERR COMMAND...: runs a driftless command, records its wall time (SERIES)
+# and the CPU time (user + sys) it and its children used (SERIES-cpu); returns its exit status.
+# CPU time is the steadier figure on a shared machine: waiting for a core does not count.
+TIMEFORMAT='%3R %3U %3S'
+jvm_timed() {
+  local series="$1" stdout="$2" stderr="$3" rc=0 real user sys
+  shift 3
+  { time "$@" >"$stdout" 2>"$stderr"; } 2>"$work/time.txt" || rc=$?
+  read -r real user sys <"$work/time.txt"
+  record "$series" "$(awk -v r="$real" 'BEGIN { printf "%d", r * 1000 }')"
+  record "$series-cpu" "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%d", (u + s) * 1000 }')"
+  return "$rc"
+}
 # stats SERIES: "median min max" of the recorded values (integers).
 stats() {
   sort -n "$raw/$1" | awk '{v[NR]=$1} END {
@@ -276,12 +289,11 @@ median() { stats "$1" | cut -d' ' -f1; }
 # plan MODE N: one no-op plan, timed; MODE dir (checkout), git (file:// URL via the config) or
 # cds (checkout, the JVM using a class data sharing archive that the warm-up run wrote).
 plan() {
-  local mode="$1" n="$2" args=(plan --config "$work/plan-$n.yaml") t0 t1 rc=0 java_opts="${DRIFTLESS_JAVA_OPTS:-}"
+  local mode="$1" n="$2" args=(plan --config "$work/plan-$n.yaml") rc=0 java_opts="${DRIFTLESS_JAVA_OPTS:-}"
   [[ $mode == git ]] || args+=(--repo "$work/infra-$n")
   [[ $mode == cds ]] && java_opts+=" -XX:SharedArchiveFile=$work/driftless-plan.jsa -XX:+AutoCreateSharedArchive"
-  t0="$(now_us)"
-  DRIFTLESS_JAVA_OPTS="$java_opts" DRIFTLESS_LOG_LEVEL=DEBUG "$driftless" "${args[@]}" >"$work/plan.out" 2>"$work/plan.err" || rc=$?
-  t1="$(now_us)"
+  jvm_timed "plan-$mode-$n" "$work/plan.out" "$work/plan.err" \
+    env DRIFTLESS_JAVA_OPTS="$java_opts" DRIFTLESS_LOG_LEVEL=DEBUG "$driftless" "${args[@]}" || rc=$?
   if (( rc != 0 )); then
     cat "$work/plan.out" "$work/plan.err" >&2
     fail "driftless ${args[*]} exited $rc, expected 0 (no changes)"
@@ -291,7 +303,6 @@ plan() {
   # plan: source S ms, load L ms, SSH set-up U ms, observed H host(s) in O ms over C SSH connection(s)
   read -r s l u h o c < <(sed -E 's/plan: source ([0-9]+) ms, load ([0-9]+) ms, SSH set-up ([0-9]+) ms, observed ([0-9]+) host\(s\) in ([0-9]+) ms over ([0-9]+) SSH.*/\1 \2 \3 \4 \5 \6/' <<<"$line")
   [[ $h == "$n" ]] || fail "the plan observed $h hosts, expected $n"
-  record "plan-$mode-$n" $(( (t1 - t0) / 1000 ))
   record "plan-$mode-$n-source" "$s"
   record "plan-$mode-$n-load" "$l"
   record "plan-$mode-$n-setup" "$u"
@@ -342,13 +353,10 @@ quiet() { # waits (up to --quiet-wait) until the machine is quiet; counts the st
   (( b <= quiet_max_busy )) || busy_starts=$(( busy_starts + 1 ))
 }
 
-timed() { # timed SERIES COMMAND...: wall time of a command that must succeed
-  local series="$1" t0 t1
+timed() { # timed SERIES COMMAND...: wall and CPU time of a driftless command that must succeed
+  local series="$1"
   shift
-  t0="$(now_us)"
-  "$@" >/dev/null 2>&1 || fail "$* failed"
-  t1="$(now_us)"
-  record "$series" $(( (t1 - t0) / 1000 ))
+  jvm_timed "$series" /dev/null "$work/timed.err" "$@" || { cat "$work/timed.err" >&2; fail "$* failed"; }
 }
 
 accepted() { # accepted N: sshd "Accepted publickey" lines so far, summed over the first N hosts
@@ -382,6 +390,7 @@ for r in $(seq 1 "$runs"); do
     quiet; plan dir "$n"
     quiet; plan git "$n"
     quiet; plan cds "$n"
+    quiet; floor seq "$n" true "ssh-seq-true-$n"
     quiet; floor seq "$n" "docker ps" "ssh-seq-ps-$n"
     quiet; floor par "$n" "docker ps" "ssh-par-ps-$n"
     quiet; floor seq "$n" "$observe_cmd" "ssh-seq-obs-$n"
@@ -411,6 +420,9 @@ fmt() { # fmt SERIES: "median (min–max)" in ms
 per_host() { awk -v t="$(median "$1")" -v n="$2" 'BEGIN { printf "%d", t / n }'; }
 marginal() { # marginal SERIES_PREFIX N: extra ms per host beyond the first, from the medians
   awk -v a="$(median "$1-1")" -v b="$(median "$1-$2")" -v n="$2" 'BEGIN { if (n > 1) printf "%d", (b - a) / (n - 1); else printf "–" }'
+}
+marginal_cpu() {
+  awk -v a="$(median "plan-dir-1-cpu")" -v b="$(median "plan-dir-$1-cpu")" -v n="$1" 'BEGIN { if (n > 1) printf "%d", (b - a) / (n - 1); else printf "–" }'
 }
 conns() { cat "${@/#/$raw/}" | sort -nu | paste -sd/ -; }   # conns SERIES...: the distinct values
 rest() { # rest MODE N: the plan's wall time not covered by its debug line (JVM start, close, print, exit)
@@ -445,6 +457,14 @@ host_c="$(container h01)"
   echo
   echo "CDS archive: \`DRIFTLESS_JAVA_OPTS=\"-XX:SharedArchiveFile=FILE -XX:+AutoCreateSharedArchive\"\`, written by the warm-up plan (not a driftless default)."
   echo
+  echo "CPU time (user + sys) of the same plans, the launcher and the JVM included:"
+  echo
+  echo "| hosts | checkout | each extra host | git URL | checkout, CDS archive |"
+  echo "|---:|---:|---:|---:|---:|"
+  for n in "${sizes[@]}"; do
+    echo "| $n | $(fmt "plan-dir-$n-cpu") | $(marginal_cpu "$n") | $(fmt "plan-git-$n-cpu") | $(fmt "plan-cds-$n-cpu") |"
+  done
+  echo
   echo "Inside the plan (its debug line; checkout / git URL):"
   echo
   echo "| hosts | config + source | load (model, SOPS decrypt, fingerprints) | SSH set-up (key, shared config) | observe (connect + command, all hosts) | rest: JVM start, closing connections, print, exit |"
@@ -455,21 +475,21 @@ host_c="$(container h01)"
   echo
   echo "### The floor: OpenSSH client, one new connection per host"
   echo
-  echo "| hosts | \`ssh … docker ps\` sequential | parallel | observe command sequential | parallel | sshd logins (journal) |"
-  echo "|---:|---:|---:|---:|---:|---:|"
+  echo "| hosts | \`ssh … true\` sequential | \`ssh … docker ps\` sequential | parallel | observe command sequential | parallel | sshd logins (journal) |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
   for n in "${sizes[@]}"; do
-    echo "| $n | $(fmt "ssh-seq-ps-$n") | $(fmt "ssh-par-ps-$n") | $(fmt "ssh-seq-obs-$n") | $(fmt "ssh-par-obs-$n") | ${journal_ssh[$n]} |"
+    echo "| $n | $(fmt "ssh-seq-true-$n") | $(fmt "ssh-seq-ps-$n") | $(fmt "ssh-par-ps-$n") | $(fmt "ssh-seq-obs-$n") | $(fmt "ssh-par-obs-$n") | ${journal_ssh[$n]} |"
   done
   echo
   echo "The observe command is driftless's own: \`$observe_cmd\`."
   echo
   echo "### JVM and model alone"
   echo
-  echo "| what | ms |"
-  echo "|---|---:|"
-  echo "| \`driftless --version\` (JVM start, picocli) | $(fmt version) |"
+  echo "| what | wall | CPU |"
+  echo "|---|---:|---:|"
+  echo "| \`driftless --version\` (launcher, JVM start, logging set-up, picocli) | $(fmt version) | $(fmt version-cpu) |"
   for n in "${sizes[@]}"; do
-    echo "| \`driftless validate\`, $n host(s) (JVM + model load, no secrets, no SSH) | $(fmt "validate-$n") |"
+    echo "| \`driftless validate\`, $n host(s) (the same + model load; no secrets, no SSH) | $(fmt "validate-$n") | $(fmt "validate-$n-cpu") |"
   done
   if $daemon_bench; then
     echo
