@@ -30,6 +30,7 @@
 # Hosts and network are labelled dev.driftless.bench=<run id> and removed at exit, also on
 # failure or Ctrl-C. Leftovers of a killed run:
 #   docker ps -aq --filter label=dev.driftless.bench | xargs -r docker rm -f
+#   docker network ls -q --filter label=dev.driftless.bench | xargs -r docker network rm
 # Needs Docker and the images of scripts/test-host-image.sh and scripts/sample-service-image.sh
 # (built here when missing).
 set -euo pipefail
