@@ -13,6 +13,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
+# shellcheck source=lib/hosts.sh
+source "$here/lib/hosts.sh"
 
 demo="${DRIFTLESS_DEMO_DIR:-/tmp/driftless-demo}"
 network=driftless-demo
@@ -27,8 +29,7 @@ down() {
     kill "$(cat "$demo/daemon.pid")" 2>/dev/null || true
     for _ in $(seq 1 60); do kill -0 "$(cat "$demo/daemon.pid")" 2>/dev/null || break; sleep 0.5; done
   fi
-  docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null 2>&1 || true
-  docker network rm "$network" >/dev/null 2>&1 || true
+  driftless_hosts_remove "$label" "$network"
   rm -rf "$demo"
 }
 
@@ -54,40 +55,28 @@ say "building images: test host (Debian, systemd, sshd, dockerd) and the sample 
 "$here/sample-service-image.sh" >/dev/null
 
 say "starting hosts ${hosts[*]} and a registry"
-docker network create --label "$label=true" "$network" >/dev/null
-for h in "${hosts[@]}" registry; do
-  extra=()
-  [[ $h == registry ]] && extra=(-p 127.0.0.1::5000)
-  docker run -d --name "driftless-demo-$h" --hostname "$h" --network "$network" --network-alias "$h" \
-    --label "$label=true" --cap-add SYS_ADMIN --cap-add NET_ADMIN \
-    --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-    --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
-    -p 127.0.0.1::22 "${extra[@]}" driftless/test-host:latest >/dev/null
+driftless_hosts_network "$network" "$label"
+for h in "${hosts[@]}"; do
+  driftless_host_start "driftless-demo-$h" "$h" "$network" "$label"
 done
-for h in "${hosts[@]}" registry; do
-  for _ in $(seq 1 120); do
-    [[ "$(docker exec "driftless-demo-$h" systemctl is-active ssh 2>/dev/null)" == active &&
-       "$(docker exec "driftless-demo-$h" systemctl is-active docker 2>/dev/null)" == active ]] && break
-    sleep 0.5
-  done
-done
+driftless_registry_start driftless-demo-registry "$network" "$label"
+driftless_hosts_wait "${hosts[@]/#/driftless-demo-}" driftless-demo-registry
 
 say "installing driftless's SSH key for user deploy; reading each host's own host key"
-ssh-keygen -q -t ed25519 -N '' -C driftless-demo -f "$demo/id_ed25519"
+driftless_deploy_key "$demo/id_ed25519" driftless-demo
 for h in "${hosts[@]}"; do
-  docker exec -i "driftless-demo-$h" sh -c 'cat > /home/deploy/.ssh/authorized_keys && chown deploy: /home/deploy/.ssh/authorized_keys && chmod 600 /home/deploy/.ssh/authorized_keys' <"$demo/id_ed25519.pub"
+  driftless_host_authorize "driftless-demo-$h" "$demo/id_ed25519.pub"
 done
-port_of() { docker port "driftless-demo-$1" "$2" | head -1 | sed 's/.*://'; }
-hostkey_of() { docker exec "driftless-demo-$1" cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub; }
 
 say "pushing the service images into the registry (registry:5000 as the hosts see it)"
-docker exec driftless-demo-registry systemctl start docker-registry
-reg="127.0.0.1:$(port_of registry 5000)"
-for _ in $(seq 1 60); do curl -sf "http://$reg/v2/" >/dev/null && break; sleep 0.5; done
+reg="$(driftless_registry_serve driftless-demo-registry)"
 push() { docker tag "driftless/sample-svc:$2" "$reg/shop/$1:$2" && docker push -q "$reg/shop/$1:$2" >/dev/null; }
 push api 1.0.0; push api 1.1.0; push api 1.2.0; push worker 1.0.0; push store 1.0.0
 
 say "creating the infra repo $demo/infra from examples/infra-repo"
+demo_labels() {
+  case $1 in app-1) echo "{role: app, zone: a}" ;; app-2) echo "{role: app, zone: b}" ;; *) echo "{role: db, zone: a}" ;; esac
+}
 cp -r "$root/examples/infra-repo" "$demo/infra"
 {
   echo "# The demo's inventory: each host's sshd is published on 127.0.0.1, and its own host key"
@@ -95,15 +84,7 @@ cp -r "$root/examples/infra-repo" "$demo/infra"
   echo "defaults:"
   echo "  user: deploy"
   echo
-  echo "hosts:"
-  for h in "${hosts[@]}"; do
-    case $h in app-1) labels="{role: app, zone: a}" ;; app-2) labels="{role: app, zone: b}" ;; *) labels="{role: db, zone: a}" ;; esac
-    echo "  $h:"
-    echo "    address: 127.0.0.1"
-    echo "    port: $(port_of "$h" 22)"
-    echo "    host-key: \"$(hostkey_of "$h")\""
-    echo "    labels: $labels"
-  done
+  driftless_hosts_yaml driftless-demo demo_labels "${hosts[@]}"
 } >"$demo/infra/hosts.yaml"
 git -C "$demo/infra" init -q -b main
 git -C "$demo/infra" -c user.name="Demo Engineer" -c user.email=demo@example.com add -A

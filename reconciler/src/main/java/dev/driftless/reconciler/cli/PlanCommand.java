@@ -32,6 +32,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,6 +48,8 @@ import picocli.CommandLine.Option;
     description = "Show what a reconcile would change on the live hosts, and why.",
     footer = {"", "Exit status: 0 no changes, 2 changes, 1 error (invalid repo, unreachable host)."})
 final class PlanCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PlanCommand.class);
 
     enum Format { text, markdown, json }
 
@@ -89,17 +93,20 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        long started = System.nanoTime();
         Optional<DaemonConfig> cfg = config.load();
         String repoText = repo.or(() -> cfg.map(c -> c.repo().url())).orElseThrow(() ->
             new IllegalArgumentException("no repo: pass --repo URL|DIR or --config FILE"));
         Optional<String> env = environment.or(() -> cfg.flatMap(c -> c.repo().environment()));
 
         Revision revision = revision(repoText, cfg);
+        long sourced = System.nanoTime();
         try (revision) {
             DesiredStateLoader loader = new DesiredStateLoader(Keys.ring(
                 cfg.map(DaemonConfig::secrets).orElse(new DaemonConfig.Secrets(List.of(), List.of(), Optional.empty())),
                 ageKeys, pgpKeys, System.getenv()));
             LoadedState loaded = loader.load(revision.tree(), env);
+            long loadedAt = System.nanoTime();
             if (loaded instanceof LoadedState.Invalid invalid) {
                 for (Problem p : invalid.problems()) {
                     out.println(p);
@@ -113,9 +120,16 @@ final class PlanCommand implements Callable<Integer> {
             SshSettings ssh = sshSettings(cfg);
             Plan plan;
             try (SshHostPool pool = SshHostPool.open(ssh)) {
+                long poolOpened = System.nanoTime();
                 Observation observed = new Observer(pool, new DockerObserver(), pool.commandTimeout())
                     .observe(targets(desired));
                 plan = new Planner(Clock.systemUTC()).plan(desired, observed);
+                // Where a plan's time goes, for scripts/bench-plan.sh (DRIFTLESS_LOG_LEVEL=DEBUG);
+                // a plan should open one connection per host, no more.
+                LOG.debug("plan: source {} ms, load {} ms, SSH set-up {} ms, observed {} host(s) in {} ms"
+                        + " over {} SSH connection(s)", millis(started, sourced), millis(sourced, loadedAt),
+                    millis(loadedAt, poolOpened), observed.hosts().size(), observed.took().toMillis(),
+                    pool.connectionsOpened());
             }
             PlanPrinter.Heading heading = new PlanPrinter.Heading(plan.environment(),
                 revision.commit().map(SourceRevision::sha), revision.commit().map(SourceRevision::message));
@@ -132,6 +146,10 @@ final class PlanCommand implements Callable<Integer> {
             }
             return plan.hasChanges() ? Main.EXIT_CHANGES : Main.EXIT_OK;
         }
+    }
+
+    private static long millis(long fromNanos, long toNanos) {
+        return (toNanos - fromNanos) / 1_000_000;
     }
 
     static List<HostTarget> targets(DesiredState desired) {
