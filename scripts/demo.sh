@@ -70,7 +70,11 @@ done
 
 say "pushing the service images into the registry (registry:5000 as the hosts see it)"
 reg="$(driftless_registry_serve driftless-demo-registry)"
-push() { docker tag "driftless/sample-svc:$2" "$reg/shop/$1:$2" && docker push -q "$reg/shop/$1:$2" >/dev/null; }
+# The local tag is only the way into the registry: it goes again once pushed.
+push() {
+  docker tag "driftless/sample-svc:$2" "$reg/shop/$1:$2" && docker push -q "$reg/shop/$1:$2" >/dev/null &&
+    docker rmi -f "$reg/shop/$1:$2" >/dev/null
+}
 push api 1.0.0; push api 1.1.0; push api 1.2.0; push worker 1.0.0; push store 1.0.0
 
 say "creating the infra repo $demo/infra from examples/infra-repo"

@@ -1,9 +1,16 @@
 # Shared by the scripts in scripts/ and by .ci/run: source it, don't run it.
 
-# Prints the major version of the java at $1/bin/java, or nothing.
+# Prints the major version of the java at $1/bin/java, or nothing. The JDK's release file answers
+# without starting a JVM (about 0.1 s saved on every driftless command); java itself otherwise.
 driftless_java_major() {
-  local v
-  v="$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  local v=""
+  if [[ -f "$1/release" ]]; then
+    v="$(sed -n 's/^JAVA_VERSION="\{0,1\}\([0-9][0-9]*\).*/\1/p' "$1/release" | head -1)"
+  fi
+  if [[ -z "$v" ]]; then
+    v="$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  fi
+  v="${v#1.}"
   echo "${v%%.*}"
 }
 
