@@ -13,7 +13,8 @@ version="$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' pom.xml | head -1)"
 tag="driftless/driftless:$version"
 log="$(mktemp)"
 started=$(date +%s)
-if ! docker build "${build_args[@]}" -t "$tag" . >"$log" 2>&1; then
+# --force-rm: a failed build leaves no intermediate containers behind either.
+if ! docker build --force-rm "${build_args[@]}" -t "$tag" . >"$log" 2>&1; then
   cat "$log" >&2; rm -f "$log"; exit 1
 fi
 rm -f "$log"

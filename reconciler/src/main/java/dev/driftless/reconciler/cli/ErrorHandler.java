@@ -11,7 +11,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-        cl.getErr().println("driftless " + cl.getCommandName() + ": " + msg);
+        cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + msg);
         if ("1".equals(System.getenv("DRIFTLESS_DEBUG"))) {
             ex.printStackTrace(cl.getErr());
         }

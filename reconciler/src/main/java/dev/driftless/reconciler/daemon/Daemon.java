@@ -29,6 +29,7 @@ import org.quartz.Trigger.TriggerState;
 import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
 import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.matchers.GroupMatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * {@code driftless run}: the long-running daemon. Quartz fires a poll every {@code intervals.poll}
  * (ls-remote; a reconcile only when the branch moved) and a drift check every
  * {@code intervals.drift} (observe and converge even when git did not move); a reconcile that
- * left hosts unconverged schedules a retry after {@code intervals.retry}. The reconciler runs one
- * reconcile at a time. With {@code cluster: true} the jobs live in Quartz's JDBC store on the
- * history's PostgreSQL, so of several daemons exactly one runs each firing.
+ * left hosts unconverged schedules a retry after {@code intervals.retry}. All of them fire one
+ * job that disallows concurrent execution, so one reconcile runs at a time. With {@code cluster:
+ * true} that job and its triggers live in Quartz's JDBC store on the history's PostgreSQL, so of
+ * several daemons exactly one runs each firing, and never two at once.
  *
  * <p>SIGTERM: the reconcile in progress finishes the host steps it is running, records where it
  * stopped (its history record becomes INTERRUPTED) and the process exits.
@@ -48,6 +50,8 @@ public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private static final String CONTEXT_KEY = "driftless.reconciler";
     private static final String TRIGGER_KEY = "trigger";
+    /** The one reconcile job every trigger fires. */
+    static final String JOB = "reconcile";
     private static final Duration SHUTDOWN_WAIT = Duration.ofMinutes(5);
 
     private final DaemonConfig config;
@@ -72,7 +76,6 @@ public final class Daemon implements AutoCloseable {
         Optional<MetricsServer> server = Optional.empty();
         Scheduler scheduler = null;
         try {
-            assembly.reconciler().recoverInterrupted();
             if (config.metricsListen().isPresent()) {
                 server = Optional.of(MetricsServer.start(config.metricsListen().get(), metrics,
                     () -> assembly.reconciler().status()));
@@ -113,29 +116,48 @@ public final class Daemon implements AutoCloseable {
         return p;
     }
 
+    /**
+     * One durable job, {@value #JOB}, fired by several triggers (poll, drift, startup and retry)
+     * that each name their {@link Trigger} in their own data. Because it is one job and the job
+     * disallows concurrent execution, Quartz never runs two reconciles of an environment at once:
+     * within this daemon, and with {@code cluster: true} across every daemon sharing the job store
+     * (a firing blocks the job's other triggers in the database until it ends). Re-scheduling on
+     * start replaces the triggers, so a changed interval takes effect on the whole cluster.
+     */
     private void schedule() throws SchedulerException {
-        JobDetail poll = job("poll", Trigger.POLL);
-        JobDetail drift = job("drift", Trigger.DRIFT);
-        JobDetail startup = job("startup", Trigger.STARTUP);
-        scheduler.scheduleJob(poll, java.util.Set.of(TriggerBuilder.newTrigger().withIdentity("poll")
-            .startAt(Date.from(Instant.now().plus(config.intervals().poll())))
-            .withSchedule(SimpleScheduleBuilder.simpleSchedule()
-                .withIntervalInMilliseconds(config.intervals().poll().toMillis()).repeatForever()
-                .withMisfireHandlingInstructionNextWithRemainingCount())
-            .build()), true);
-        scheduler.scheduleJob(drift, java.util.Set.of(TriggerBuilder.newTrigger().withIdentity("drift")
-            .startAt(Date.from(Instant.now().plus(config.intervals().drift())))
-            .withSchedule(SimpleScheduleBuilder.simpleSchedule()
-                .withIntervalInMilliseconds(config.intervals().drift().toMillis()).repeatForever()
-                .withMisfireHandlingInstructionNextWithRemainingCount())
-            .build()), true);
-        scheduler.scheduleJob(startup, java.util.Set.of(TriggerBuilder.newTrigger().withIdentity("startup")
-            .startNow().build()), true);
+        // A job store written by an older layout (one job per trigger) is cleared of other jobs.
+        for (JobKey stale : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(Scheduler.DEFAULT_GROUP))) {
+            if (!stale.getName().equals(JOB)) {
+                scheduler.deleteJob(stale);
+            }
+        }
+        JobDetail job = JobBuilder.newJob(ReconcileJob.class).withIdentity(JOB).storeDurably().build();
+        scheduler.addJob(job, true);
+        schedule(repeating("poll", Trigger.POLL, config.intervals().poll()));
+        schedule(repeating("drift", Trigger.DRIFT, config.intervals().drift()));
+        schedule(triggerFor("startup", Trigger.STARTUP).startNow().build());
     }
 
-    private static JobDetail job(String name, Trigger trigger) {
-        return JobBuilder.newJob(ReconcileJob.class).withIdentity(name).usingJobData(TRIGGER_KEY, trigger.name())
-            .storeDurably().build();
+    private void schedule(org.quartz.Trigger trigger) throws SchedulerException {
+        if (scheduler.checkExists(trigger.getKey())) {
+            scheduler.rescheduleJob(trigger.getKey(), trigger);
+        } else {
+            scheduler.scheduleJob(trigger);
+        }
+    }
+
+    private static org.quartz.Trigger repeating(String name, Trigger trigger, Duration every) {
+        return triggerFor(name, trigger)
+            .startAt(Date.from(Instant.now().plus(every)))
+            .withSchedule(SimpleScheduleBuilder.simpleSchedule()
+                .withIntervalInMilliseconds(every.toMillis()).repeatForever()
+                .withMisfireHandlingInstructionNextWithRemainingCount())
+            .build();
+    }
+
+    /** A trigger of the reconcile job that names what fired it. */
+    static TriggerBuilder<org.quartz.Trigger> triggerFor(String name, Trigger trigger) {
+        return TriggerBuilder.newTrigger().withIdentity(name).forJob(JOB).usingJobData(TRIGGER_KEY, trigger.name());
     }
 
     /** Blocks until the daemon stopped (after {@link #close()}, e.g. from the SIGTERM hook). */
@@ -179,13 +201,18 @@ public final class Daemon implements AutoCloseable {
      */
     record Runner(Reconciler reconciler, Duration retry, Optional<Duration> retention) {
         void run(Trigger trigger, Scheduler scheduler) throws InterruptedException, SchedulerException {
+            // Inside the job, so under the same exclusion as reconciles: a RUNNING record found
+            // here belongs to no live reconcile (of this daemon or, clustered, of any other), so it
+            // is an orphan of a killed daemon. At daemon start it would not be: a daemon joining a
+            // cluster must not mark another daemon's running reconcile interrupted.
+            reconciler.recoverInterrupted();
             Reconciler.Outcome outcome = reconciler.reconcile(trigger);
             if (outcome.retrySoon()) {
                 TriggerKey key = TriggerKey.triggerKey("retry");
                 TriggerState state = scheduler.getTriggerState(key);
                 if (state == TriggerState.NONE || state == TriggerState.COMPLETE) {
                     scheduler.unscheduleJob(key);
-                    scheduler.scheduleJob(TriggerBuilder.newTrigger().withIdentity(key).forJob(JobKey.jobKey("drift"))
+                    scheduler.scheduleJob(triggerFor(key.getName(), Trigger.DRIFT)
                         .startAt(Date.from(Instant.now().plus(retry))).build());
                     LOG.info("hosts left unconverged: retrying in {} s", retry.toSeconds());
                 }
@@ -196,7 +223,7 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** The Quartz job: one reconcile for the trigger its JobDetail names. */
+    /** The Quartz job: one reconcile for the {@link Trigger} named by the trigger that fired it. */
     @DisallowConcurrentExecution
     public static final class ReconcileJob implements Job {
         @Override

@@ -24,6 +24,7 @@ import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.plan.Action;
 import dev.driftless.reconciler.plan.Plan;
+import dev.driftless.reconciler.plan.PlannedChange;
 import dev.driftless.reconciler.plan.PlanPrinter;
 import dev.driftless.reconciler.plan.Planner;
 import dev.driftless.reconciler.source.GitSource;
@@ -88,7 +89,10 @@ public final class Reconciler {
     private final Metrics metrics;
     private final Clock clock;
     private final Planner planner;
+    private final RepairBackoff backoff;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
+    /** Restarts held back by {@link #backoff} in the latest reconcile: "instance on host" → why. */
+    private Map<String, String> deferredRestarts = Map.of();
 
     private String lastSeenCommit;
     private String lastInvalidRecorded;
@@ -100,7 +104,8 @@ public final class Reconciler {
     }
 
     public Reconciler(Optional<String> environment, GitSource source, DesiredStateLoader loader, HostSessions hosts,
-                      Observer observer, Applier applier, HistoryStore history, Metrics metrics, Clock clock) {
+                      Observer observer, Applier applier, HistoryStore history, Metrics metrics, Clock clock,
+                      RepairBackoff backoff) {
         this.environment = environment;
         this.source = source;
         this.loader = loader;
@@ -111,6 +116,7 @@ public final class Reconciler {
         this.metrics = metrics;
         this.clock = clock;
         this.planner = new Planner(clock);
+        this.backoff = backoff;
     }
 
     /**
@@ -253,14 +259,15 @@ public final class Reconciler {
                 }
             });
         }
-        Plan plan = planner.plan(desired, observation, held);
+        Plan planned = planner.plan(desired, observation, held);
+        long outOfLine = planned.changes().stream().filter(c -> c.action().changes()).count();
+        metrics.drift((int) outOfLine);
+        Plan plan = deferCrashLoops(planned);
         Set<String> verifyNow = plan.changes().stream()
             .filter(c -> c.action() == Action.UNCHANGED && c.observed().isPresent() && c.desired().isPresent())
             .map(c -> Applier.verifyKey(c.service(), c.host(), c.instance()))
             .filter(verify::contains)
             .collect(Collectors.toSet());
-        long outOfLine = plan.changes().stream().filter(c -> c.action().changes()).count();
-        metrics.drift((int) outOfLine);
         String digest = desired.digest();
 
         if (!plan.hasChanges() && verifyNow.isEmpty()) {
@@ -310,7 +317,7 @@ public final class Reconciler {
             + " in " + took.toSeconds() + " s: " + summary
             + done.returnsTo().map(c -> " (returns to the state of " + ReconcileLog.shortSha(c) + ")").orElse(""));
         status = "commit " + revision.shortSha() + ": " + outcome.name().toLowerCase() + " (reconcile #"
-            + record.id() + ")";
+            + record.id() + ")" + deferredStatus();
         boolean retry = !result.unreached().isEmpty() || plan.isIncomplete() || result.stopped();
         return new Outcome(Kind.APPLIED, retry, summary, Optional.of(record.id()));
     }
@@ -332,22 +339,62 @@ public final class Reconciler {
                 + String.join(", ", resolved) + " back on a good state"
                 + done.returnsTo().map(c -> " (returns to the state of " + ReconcileLog.shortSha(c) + ")").orElse(""));
             id = Optional.of(r.id());
-        } else if (!plan.isIncomplete() && held.isEmpty() && revision.sha().equals(lastSeenCommit)
+        } else if (!plan.isIncomplete() && held.isEmpty() && deferredRestarts.isEmpty()
+                && revision.sha().equals(lastSeenCommit)
                 && history.lastAttempted().map(a -> !a.commit().equals(revision.sha())
                 || !a.desiredDigest().equals(digest)).orElse(true)) {
             // Only at the head: a drift check that fell back to the last valid commit because the
             // head is invalid must leave the refused head as the last attempted commit.
             history.recordInSync(revision.sha(), digest);
         }
-        if (!plan.isIncomplete() && held.isEmpty()) {
+        if (!plan.isIncomplete() && held.isEmpty() && deferredRestarts.isEmpty()) {
             metrics.applied(clock.instant());
         }
         metrics.reconcile(trigger, ReconcileResult.SUCCEEDED, Duration.between(started, clock.instant()));
         status = (held.isEmpty() ? "in sync with commit " : "holding " + String.join(", ", held.keySet())
             + " at the last good state; rest in sync with commit ") + revision.shortSha()
             + (plan.isIncomplete() ? " (" + plan.hosts().stream().filter(h -> !h.reachable()).count()
-                + " hosts unreachable)" : "");
+                + " hosts unreachable)" : "") + deferredStatus();
         return new Outcome(Kind.IN_SYNC, plan.isIncomplete(), status, id);
+    }
+
+    /**
+     * Holds back the restart of a container whose previous restarts failed their gate, until its
+     * backoff ends: the change becomes UNCHANGED with the reason, and the status names it.
+     */
+    private Plan deferCrashLoops(Plan plan) {
+        Instant now = clock.instant();
+        Map<String, String> deferred = new TreeMap<>();
+        List<PlannedChange> changes = new ArrayList<>();
+        for (PlannedChange c : plan.changes()) {
+            Optional<RepairBackoff.State> waiting = c.action() == Action.START
+                ? backoff.waiting(backoffKey(c), now) : Optional.empty();
+            if (waiting.isEmpty()) {
+                changes.add(c);
+                continue;
+            }
+            String why = "crash-looping: " + waiting.get().failures() + (waiting.get().failures() == 1
+                ? " restart" : " restarts in a row") + " failed the health gate; next restart after "
+                + waiting.get().notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            deferred.put(c.instance() + " on " + c.host(), why);
+            List<String> reasons = new ArrayList<>(c.reasons());
+            reasons.add(why);
+            changes.add(new PlannedChange(c.service(), c.host(), c.instance(), Action.UNCHANGED, reasons,
+                c.desired(), c.observed()));
+        }
+        deferredRestarts = Map.copyOf(deferred);
+        deferred.forEach((what, why) -> ReconcileLog.info("-------", what + ": " + why));
+        return deferred.isEmpty() ? plan
+            : new Plan(plan.environment(), changes, plan.hosts(), plan.serviceOrder(), plan.held());
+    }
+
+    private static String backoffKey(PlannedChange c) {
+        return RepairBackoff.key(c.service(), c.host(), c.instance(), c.observed().flatMap(o -> o.fingerprint()));
+    }
+
+    private String deferredStatus() {
+        return deferredRestarts.isEmpty() ? "" : "; restart backed off for " + deferredRestarts.entrySet().stream()
+            .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "));
     }
 
     private static ReconcileResult outcome(Applier.Result result, Plan plan) {
@@ -419,6 +466,14 @@ public final class Reconciler {
             history.completeStep(token, outcome, message.isBlank() ? Optional.empty() : Optional.of(message));
             ReconcileLog.step(commit, step, outcome, message, took);
             metrics.step(step.action(), outcome, took);
+            if (step.action() == StepAction.START) {
+                String key = RepairBackoff.key(step.service(), step.host(), step.instance(), step.toFingerprint());
+                if (outcome == StepOutcome.FAILED) {
+                    backoff.failed(key, clock.instant());
+                } else if (outcome == StepOutcome.SUCCEEDED) {
+                    backoff.succeeded(key);
+                }
+            }
             if (outcome == StepOutcome.FAILED && (step.action() == StepAction.CREATE
                 || step.action() == StepAction.REPLACE)) {
                 unsettled.add(step);

@@ -40,6 +40,10 @@ public final class HistoryTransfer {
     public static Map<String, Integer> copy(HistorySettings source, HistorySettings target) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(target, "target");
+        if (HistoryDatabase.url(source).equals(HistoryDatabase.url(target))) {
+            throw new IllegalStateException("the source and the target are the same history database "
+                + describe(source));
+        }
         try (HikariDataSource from = migrated(source);
              HikariDataSource to = migrated(target);
              Connection in = from.getConnection();
@@ -67,6 +71,11 @@ public final class HistoryTransfer {
         } catch (SQLException e) {
             throw new HistoryException("cannot copy the history database: " + e.getMessage(), e);
         }
+    }
+
+    /** The database the settings name, for messages: its JDBC URL without any password in it. */
+    public static String describe(HistorySettings settings) {
+        return HistoryDatabase.display(HistoryDatabase.url(settings));
     }
 
     private static HikariDataSource migrated(HistorySettings settings) {

@@ -246,4 +246,78 @@ class HistoryCommandTest {
         assertThat(run.err()).isEqualTo("driftless history: " + config + ":3:21: history.jdbc-url must be "
             + "jdbc:postgresql://… or jdbc:h2:…\n" + config + ":4:12: state-dir must be a single value, not a list\n");
     }
+
+    // ---- history copy ----
+
+    /** A second configuration of the same repo whose history lives in another state directory. */
+    private Path targetConfig() {
+        Path target = tmp.resolve("target.yaml");
+        Cli.write(target, """
+            repo: {url: ../infra}
+            ssh: {key: keys/id_ed25519}
+            state-dir: state-new
+            """);
+        return target;
+    }
+
+    @Test
+    void copyMovesEveryRecordOfEveryEnvironmentAndHistoryReadsThemFromTheTarget() {
+        populate();
+        try (HistoryStore h = store("staging")) {
+            ReconcileRecord r = h.begin(new ReconcileStart(V2, "x", "staging only", Trigger.POLL, "sha256:s"));
+            h.complete(r.id(), ReconcileResult.SUCCEEDED, "", Optional.empty());
+        }
+        Path target = targetConfig();
+        Cli.Run before = Cli.run("history", "--config", config.toString(), "-v", "--format", "json");
+
+        Cli.Run copy = Cli.run("history", "copy", "--config", config.toString(), "--to-config", target.toString());
+
+        assertThat(copy.err()).isEmpty();
+        assertThat(copy.exit()).isZero();
+        assertThat(copy.out()).startsWith("copied the history from jdbc:h2:file:" + stateDir.resolve("history"))
+            .contains(" to jdbc:h2:file:" + tmp.resolve("state-new").resolve("history"),
+                "  reconcile            3 rows\n", "  reconcile_step       4 rows\n");
+        Cli.Run after = Cli.run("history", "--config", target.toString(), "-v", "--format", "json");
+        assertThat(after.out()).isEqualTo(before.out());
+        // New records continue the numbering after the copied ones.
+        try (HistoryStore h = HistoryStore.open(HistorySettings.embedded(tmp.resolve("state-new")), "default")) {
+            ReconcileRecord next = h.begin(new ReconcileStart("c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3", "x",
+                "Revert \"api 1.1.0\"", Trigger.POLL, "sha256:d1"));
+            assertThat(next.id()).isEqualTo(4);
+            assertThat(next.returnsTo()).as("revert detection sees the copied past").contains(V1);
+        }
+    }
+
+    @Test
+    void copyRefusesATargetThatAlreadyHoldsRecords() {
+        populate();
+        Path target = targetConfig();
+        assertThat(Cli.run("history", "copy", "--config", config.toString(), "--to-config", target.toString()).exit())
+            .isZero();
+
+        Cli.Run again = Cli.run("history", "copy", "--config", config.toString(), "--to-config", target.toString());
+
+        assertThat(again.exit()).isEqualTo(1);
+        assertThat(again.err()).startsWith("driftless history copy: the target history database jdbc:h2:file:")
+            .endsWith(" already holds reconciles; copy only into an empty one\n");
+    }
+
+    @Test
+    void copyRefusesToCopyADatabaseOntoItself() {
+        populate();
+
+        Cli.Run run = Cli.run("history", "copy", "--config", config.toString(), "--to-config", config.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).startsWith("driftless history copy: the source and the target are the same history database");
+        assertThat(records(HistoryQuery.latest(20))).hasSize(2);
+    }
+
+    @Test
+    void copyNeedsTheTargetConfiguration() {
+        Cli.Run run = Cli.run("history", "copy", "--config", config.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).startsWith("Missing required option: '--to-config=FILE'");
+    }
 }

@@ -97,7 +97,8 @@ class ReconcilerTest {
         Observer observer = new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20));
         Applier applier = new Applier(fleet, new HealthGate(time, time, Duration.ofSeconds(20)),
             Applier.Settings.defaults(Duration.ofSeconds(20)), time);
-        return new Reconciler(Optional.empty(), source, loader, fleet, observer, applier, history, Metrics.NONE, time);
+        return new Reconciler(Optional.empty(), source, loader, fleet, observer, applier, history, Metrics.NONE, time,
+            RepairBackoff.after(Duration.ofSeconds(30)));
     }
 
     private DesiredState desiredAt(RevCommit commit) {
@@ -235,6 +236,55 @@ class ReconcilerTest {
             assertThat(s.reason()).isEqualTo("container exited 60 min ago (exit code 1)");
             assertThat(s.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
         });
+    }
+
+    @Test
+    void aContainerThatKeepsCrashingAfterItsRestartIsRestartedLessAndLessOften() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        DesiredState d = desiredAt(v1);
+        // worker on app-2 exited, and exits again whenever it is started.
+        fleet.host("app-2").reply(c -> c.render().equals(new DockerObserver().command().render()),
+            new CommandResult(0, "20.10.24\n" + merge(
+                CannedDocker.inspect(List.of(d.instance("api/app-2/1").orElseThrow()), v1.name(), "running"),
+                CannedDocker.inspect(List.of(d.instance("worker/app-2/1").orElseThrow()), v1.name(), "exited")),
+                "", Duration.ofMillis(1)));
+        fleet.host("app-2").reply("docker inspect --type container --format ", 0, "exited 1 0 - -\n", "");
+        String start = "docker start " + InstanceContainers.containerName(d.instance("worker/app-2/1").orElseThrow());
+
+        Reconciler.Outcome first = reconciler.reconcile(Trigger.DRIFT);
+        assertThat(first.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(first.retrySoon()).isTrue();
+        assertThat(records().get(0).steps()).singleElement().satisfies(s -> {
+            assertThat(s.action()).isEqualTo(StepAction.START);
+            assertThat(s.outcome()).isEqualTo(StepOutcome.FAILED);
+        });
+
+        // The retry 30 s later may restart it once more: the first wait is the retry interval.
+        time.sleep(Duration.ofSeconds(30));
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(records()).hasSize(2);
+
+        // The next retry comes before the doubled wait ends: no restart, no record, no retry loop.
+        time.sleep(Duration.ofSeconds(30));
+        Map<String, Integer> mark = mark();
+        Reconciler.Outcome held = reconciler.reconcile(Trigger.DRIFT);
+        assertThat(held.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(held.retrySoon()).isFalse();
+        assertThat(commandsSince(mark)).noneMatch(c -> c.contains(start));
+        assertThat(records()).hasSize(2);
+        assertThat(reconciler.status()).contains("restart backed off for worker-1 on app-2 (crash-looping: 2 restarts"
+            + " in a row failed the health gate; next restart after ");
+
+        // Once the wait is over it is restarted again; this time it stays up, and the count ends.
+        time.sleep(Duration.ofSeconds(40));
+        fleet.host("app-2").reply("docker inspect --type container --format ", 0, "running 0 0 - 172.17.0.5\n", "");
+        mark = mark();
+        Reconciler.Outcome healed = reconciler.reconcile(Trigger.DRIFT);
+        assertThat(healed.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(commandsSince(mark)).contains("app-2: " + start);
+        assertThat(records().get(0).result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(reconciler.status()).doesNotContain("backed off");
     }
 
     /** Two inspect arrays in a row, as xargs may print them. */
@@ -500,7 +550,8 @@ class ReconcilerTest {
                 new DesiredStateLoader(KeyRing.builder().ageIdentityFile(DEMO_KEY).build()), fleet,
                 new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20)),
                 new Applier(fleet, new HealthGate(time, time, Duration.ofSeconds(20)),
-                    Applier.Settings.defaults(Duration.ofSeconds(20)), time), history, Metrics.NONE, time);
+                    Applier.Settings.defaults(Duration.ofSeconds(20)), time), history, Metrics.NONE, time,
+            RepairBackoff.after(Duration.ofSeconds(30)));
 
             Reconciler.Outcome outcome = r.reconcile(Trigger.STARTUP);
 

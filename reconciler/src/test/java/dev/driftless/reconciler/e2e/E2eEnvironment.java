@@ -6,6 +6,7 @@ import dev.driftless.reconciler.history.HistoryException;
 import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.HistoryQuery;
 import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.history.PostgresCluster;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.Trigger;
@@ -52,6 +53,10 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  * shop/worker and shop/store), an infra repo made from {@code examples/infra-repo}, and the daemon
  * jar running as a separate process that follows that repo by local path with short intervals.
  *
+ * <p>{@link #clustered} makes it a cluster instead: the history in a throwaway PostgreSQL server
+ * and {@code cluster: true}, so that a second daemon ({@link #startPeer()}, its own state dir, log
+ * and metrics port) shares the first one's Quartz job store.
+ *
  * <p>Register it as a static {@code @RegisterExtension} field: it starts everything before the
  * class and removes it after. Tests of a class form one story (ordered); when one fails, the
  * daemon's log and the history are attached to the failure, and the chapters after it are
@@ -76,6 +81,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
 
     private final Consumer<InfraRepo> initialState;
     private final Consumer<E2eEnvironment> beforeDaemon;
+    private final boolean clustered;
 
     private Path workDir;
     private TestHosts hosts;
@@ -86,6 +92,12 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     private Path log;
     private int metricsPort;
     private DaemonProcess daemon;
+    private HistorySettings historySettings;
+    private PostgresCluster postgres;
+    private Path peerConfig;
+    private Path peerLog;
+    private int peerMetricsPort;
+    private DaemonProcess peer;
     private String initialCommit;
     private Optional<String> failedChapter = Optional.empty();
 
@@ -94,8 +106,18 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
      * @param beforeDaemon  runs once the hosts are up, before the daemon starts (e.g. unmanaged containers)
      */
     E2eEnvironment(Consumer<InfraRepo> initialState, Consumer<E2eEnvironment> beforeDaemon) {
+        this(initialState, beforeDaemon, false);
+    }
+
+    private E2eEnvironment(Consumer<InfraRepo> initialState, Consumer<E2eEnvironment> beforeDaemon, boolean clustered) {
         this.initialState = initialState;
         this.beforeDaemon = beforeDaemon;
+        this.clustered = clustered;
+    }
+
+    /** Daemons clustered on PostgreSQL: the first starts before the class, {@link #startPeer()} adds the second. */
+    static E2eEnvironment clustered(Consumer<InfraRepo> initialState) {
+        return new E2eEnvironment(initialState, e -> { }, true);
     }
 
     @Override
@@ -112,10 +134,32 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         repo = InfraRepo.create(workDir.resolve("infra"), root.resolve("examples/infra-repo"), inventory);
         initialState.accept(repo);
         initialCommit = repo.commit("Initial desired state: api, worker and store");
+        if (clustered) {
+            postgres = PostgresCluster.start();
+            historySettings = postgres.createDatabase("driftless_e2e");
+        } else {
+            historySettings = HistorySettings.embedded(stateDir);
+        }
         metricsPort = freePort();
         config = workDir.resolve("driftless.yaml");
-        Files.writeString(config, """
-            # The daemon under test: follows the infra repo by local path, with short intervals.
+        writeConfig(config, stateDir, metricsPort);
+        beforeDaemon.accept(this);
+        startDaemon();
+    }
+
+    /** A daemon's configuration: follows the infra repo by local path, with short intervals. */
+    private void writeConfig(Path file, Path state, int metrics) throws IOException {
+        Path root = projectRoot();
+        String history = !clustered ? "" : """
+            history:
+              jdbc-url: %s
+              user: %s
+              password-file: %s
+            cluster: true
+            """.formatted(historySettings.jdbcUrl().orElseThrow(), historySettings.user().orElseThrow(),
+            historySettings.passwordFile().orElseThrow());
+        Files.writeString(file, """
+            # A daemon under test: follows the infra repo by local path, with short intervals.
             repo:
               url: %s
               branch: main
@@ -132,25 +176,22 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
               retry: %ds
             metrics:
               listen: 127.0.0.1:%d
-            """.formatted(repo.dir(), hosts.deployKeyFile(), root.resolve("examples/keys/demo-age.txt"), stateDir,
-            POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metricsPort));
-        beforeDaemon.accept(this);
-        startDaemon();
+            """.formatted(repo.dir(), hosts.deployKeyFile(), root.resolve("examples/keys/demo-age.txt"), state,
+            POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metrics) + history);
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
         try {
-            if (daemon != null && daemon.isAlive()) {
-                daemon.terminate();
-                if (!daemon.awaitExit(Duration.ofSeconds(60))) {
-                    daemon.kill9();
-                }
-            }
+            stopQuietly(peer);
+            stopQuietly(daemon);
         } finally {
             try {
                 if (hosts != null) {
                     hosts.close();
+                }
+                if (postgres != null) {
+                    postgres.close();
                 }
             } finally {
                 if (Boolean.getBoolean("driftless.e2e.keep")) {
@@ -176,6 +217,15 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         throw detailed;
     }
 
+    private static void stopQuietly(DaemonProcess process) {
+        if (process != null && process.isAlive()) {
+            process.terminate();
+            if (!process.awaitExit(Duration.ofSeconds(60))) {
+                process.kill9();
+            }
+        }
+    }
+
     /** The daemon's log and the history, for a failure message. */
     String diagnostics() {
         String history;
@@ -184,8 +234,12 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         } catch (RuntimeException e) {
             history = "(history unreadable: " + e + ")";
         }
-        return "--- history ---\n" + history + "\n--- daemon log (" + log + ", last 200 lines) ---\n"
+        String out = "--- history ---\n" + history + "\n--- daemon log (" + log + ", last 200 lines) ---\n"
             + DaemonProcess.tail(log, 200);
+        if (peerLog != null) {
+            out += "\n--- peer daemon log (" + peerLog + ", last 200 lines) ---\n" + DaemonProcess.tail(peerLog, 200);
+        }
+        return out;
     }
 
     // ---- the pieces ----
@@ -208,35 +262,80 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
 
     /** Starts the daemon (again), appending to the same log. */
     DaemonProcess startDaemon() {
-        if (daemon != null && daemon.isAlive()) {
-            throw new IllegalStateException("the daemon already runs (pid " + daemon.pid() + ")");
+        daemon = start(daemon, config, log);
+        return daemon;
+    }
+
+    DaemonProcess peer() {
+        return peer;
+    }
+
+    /**
+     * Clustered only: starts (again) a second daemon of the same environment and cluster, with its
+     * own configuration file, state dir (git cache), log and metrics port.
+     */
+    DaemonProcess startPeer() {
+        if (!clustered) {
+            throw new IllegalStateException("a peer daemon needs E2eEnvironment.clustered");
+        }
+        if (peerConfig == null) {
+            try {
+                peerConfig = workDir.resolve("peer.yaml");
+                peerLog = workDir.resolve("peer.log");
+                peerMetricsPort = freePort();
+                writeConfig(peerConfig, workDir.resolve("peer-state"), peerMetricsPort);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        peer = start(peer, peerConfig, peerLog);
+        return peer;
+    }
+
+    /** Starts {@code process} again: the daemon or the peer, whichever it was. */
+    DaemonProcess restart(DaemonProcess process) {
+        if (process == daemon) {
+            return startDaemon();
+        }
+        if (process == peer) {
+            return startPeer();
+        }
+        throw new IllegalArgumentException("not a daemon of this environment: pid " + process.pid());
+    }
+
+    /** The running daemons: the first, and the peer once started. */
+    List<DaemonProcess> daemons() {
+        return Stream.of(daemon, peer).filter(d -> d != null && d.isAlive()).toList();
+    }
+
+    private DaemonProcess start(DaemonProcess previous, Path configFile, Path logFile) {
+        if (previous != null && previous.isAlive()) {
+            throw new IllegalStateException("that daemon already runs (pid " + previous.pid() + ")");
         }
         try {
-            Files.writeString(log, "=== driftless run started by the e2e suite ===\n", StandardCharsets.UTF_8,
+            Files.writeString(logFile, "=== driftless run started by the e2e suite ===\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        long startedBefore = daemonStarts();
-        daemon = jar.startDaemon(config, log);
-        DaemonProcess current = daemon;
+        long startedBefore = daemonStarts(logFile);
+        DaemonProcess started = jar.startDaemon(configFile, logFile);
         // Should the test JVM end without afterAll (Ctrl-C, a failsafe timeout), no daemon outlives it.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (current.isAlive()) {
-                current.kill9();
+            if (started.isAlive()) {
+                started.kill9();
             }
         }, "e2e-daemon-cleanup"));
-        DaemonProcess started = daemon;
         await("the daemon to start").atMost(Duration.ofSeconds(60))
             .failFast("the daemon exited", () -> !started.isAlive())
-            .until(() -> daemonStarts() > startedBefore);
-        return daemon;
+            .until(() -> daemonStarts(logFile) > startedBefore);
+        return started;
     }
 
-    /** How many times the log says the daemon started (it opened history, recovered, and scheduled). */
-    private long daemonStarts() {
+    /** How many times the log says the daemon started (it opened history and scheduled). */
+    private static long daemonStarts(Path logFile) {
         try {
-            return Files.exists(log) ? Files.readAllLines(log).stream()
+            return Files.exists(logFile) ? Files.readAllLines(logFile).stream()
                 .filter(l -> l.contains("driftless daemon started")).count() : 0;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -257,11 +356,14 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
 
     // ---- history ----
 
-    /** Every record, newest first, read from the daemon's H2 history (the daemon serves it: AUTO_SERVER). */
+    /**
+     * Every record, newest first, read from the daemon's history: its H2 file (the daemon serves
+     * it: AUTO_SERVER), or the cluster's PostgreSQL database.
+     */
     List<ReconcileRecord> history() {
         HistoryException last = null;
         for (int attempt = 0; attempt < 20; attempt++) {
-            try (HistoryStore store = HistoryStore.open(HistorySettings.embedded(stateDir), ENVIRONMENT)) {
+            try (HistoryStore store = HistoryStore.open(historySettings, ENVIRONMENT)) {
                 return store.list(HistoryQuery.latest(500));
             } catch (HistoryException e) {
                 // Measured: right after a kill -9, H2 hands the file over to the restarted daemon
@@ -341,11 +443,25 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
 
     // ---- the daemon's own counters ----
 
-    /** How many reconciles of {@code trigger} the running daemon has finished (its Prometheus endpoint). */
+    /**
+     * How many reconciles of {@code trigger} the running daemons have finished since they started
+     * (their Prometheus endpoints, summed: in a cluster any of them may take a firing).
+     */
     long reconciles(Trigger trigger) {
+        long sum = 0;
+        if (daemon != null && daemon.isAlive()) {
+            sum += reconciles(trigger, metricsPort);
+        }
+        if (peer != null && peer.isAlive()) {
+            sum += reconciles(trigger, peerMetricsPort);
+        }
+        return sum;
+    }
+
+    private static long reconciles(Trigger trigger, int port) {
         String text;
         try (HttpClient client = HttpClient.newHttpClient()) {
-            text = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+            text = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -356,6 +472,28 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         String tag = "trigger=\"" + trigger.name().toLowerCase(Locale.ROOT) + "\"";
         return text.lines().filter(l -> l.startsWith("driftless_reconcile_seconds_count{") && l.contains(tag))
             .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** Clustered only: the Quartz instance ids of the daemons the job store counts as live members. */
+    List<String> clusterMembers() {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(historySettings.jdbcUrl().orElseThrow(),
+                 historySettings.user().orElseThrow(),
+                 Files.readAllLines(historySettings.passwordFile().orElseThrow()).getFirst());
+             java.sql.PreparedStatement ps = c.prepareStatement(
+                 "SELECT instance_name FROM qrtz_scheduler_state WHERE sched_name = ? ORDER BY instance_name")) {
+            ps.setString(1, "driftless-" + ENVIRONMENT);
+            List<String> out = new ArrayList<>();
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot read the Quartz cluster state: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -23,11 +23,12 @@ import java.util.stream.Stream;
  * A throwaway PostgreSQL server for tests, from Debian's {@code postgresql} package: initdb into a
  * temp directory owned by the {@code postgres} OS user, listening on 127.0.0.1 on a free port,
  * password (SCRAM) authentication over TCP. {@link #close()} stops it and deletes everything.
+ * Public for the end-to-end suite, whose clustered daemons share one.
  */
-final class PostgresCluster implements AutoCloseable {
+public final class PostgresCluster implements AutoCloseable {
 
     /** The role the history store connects as; owns each test database. */
-    static final String APP_USER = "driftless";
+    public static final String APP_USER = "driftless";
 
     private final Path root;
     private final Path bin;
@@ -47,7 +48,7 @@ final class PostgresCluster implements AutoCloseable {
     }
 
     /** Starts a server; on any failure whatever was started is stopped and removed. */
-    static PostgresCluster start() throws Exception {
+    public static PostgresCluster start() throws Exception {
         Path bin = binaries();
         if (!"root".equals(System.getProperty("user.name"))) {
             throw new IllegalStateException("PostgresCluster runs initdb as the postgres user through runuser,"
@@ -87,7 +88,7 @@ final class PostgresCluster implements AutoCloseable {
     }
 
     /** A new empty database owned by {@link #APP_USER}, as settings for the history store. */
-    HistorySettings createDatabase(String name) throws SQLException {
+    public HistorySettings createDatabase(String name) throws SQLException {
         try (Connection c = superuser("postgres"); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name + " OWNER " + APP_USER);
         }
@@ -95,11 +96,11 @@ final class PostgresCluster implements AutoCloseable {
             Optional.of(appPasswordFile));
     }
 
-    String jdbcUrl(String database) {
+    public String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
 
-    Connection superuser(String database) throws SQLException {
+    public Connection superuser(String database) throws SQLException {
         return DriverManager.getConnection(jdbcUrl(database), "postgres", superuserPassword);
     }
 

@@ -1,0 +1,75 @@
+package dev.driftless.reconciler.daemon;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Exponential backoff for restarting a crash-looping container. Drift repair starts a managed
+ * container that stopped; when the restarted container fails its health gate again (it exits,
+ * restarts, or never becomes healthy), the next restart of that same container and spec waits
+ * {@code first}, then twice as long after each further failure, up to {@code max}. A restart that
+ * passes its gate, or a new spec for the instance, starts afresh. Without it a crash-looping
+ * container would be restarted, and a history record written, at every retry.
+ *
+ * <p>Held in the daemon's memory: a restarted daemon, or another daemon of a cluster, starts the
+ * count afresh, which costs at most one early attempt.
+ */
+final class RepairBackoff {
+
+    /** Backoff of a daemon whose retries come every {@code retry}: from there, doubling to 30 minutes. */
+    static RepairBackoff after(Duration retry) {
+        return new RepairBackoff(retry, Duration.ofMinutes(30).compareTo(retry) > 0 ? Duration.ofMinutes(30) : retry);
+    }
+
+    /** How one instance's restarts have gone. */
+    record State(int failures, Instant notBefore) {
+    }
+
+    private final Duration first;
+    private final Duration max;
+    private final Map<String, State> states = new HashMap<>();
+
+    RepairBackoff(Duration first, Duration max) {
+        if (first.isNegative() || first.isZero() || max.compareTo(first) < 0) {
+            throw new IllegalArgumentException("backoff needs 0 < first <= max, got " + first + " and " + max);
+        }
+        this.first = first;
+        this.max = max;
+    }
+
+    /** The key of one container spec of one instance. */
+    static String key(String service, String host, String instance, Optional<String> fingerprint) {
+        return service + "/" + host + "/" + instance + "@" + fingerprint.orElse("-");
+    }
+
+    /** A restart of {@code key} failed its gate at {@code at}: the next one waits longer. */
+    synchronized void failed(String key, Instant at) {
+        Objects.requireNonNull(at, "at");
+        int failures = Optional.ofNullable(states.get(key)).map(State::failures).orElse(0) + 1;
+        states.put(key, new State(failures, at.plus(delay(failures))));
+    }
+
+    /** A restart of {@code key} passed its gate: no more backoff for it. */
+    synchronized void succeeded(String key) {
+        states.remove(key);
+    }
+
+    /** When {@code key} may be restarted again, if not yet at {@code now}. */
+    synchronized Optional<State> waiting(String key, Instant now) {
+        State s = states.get(key);
+        return s != null && now.isBefore(s.notBefore()) ? Optional.of(s) : Optional.empty();
+    }
+
+    /** The wait after the {@code failures}-th failure in a row: first, 2×first, 4×first … at most max. */
+    Duration delay(int failures) {
+        Duration d = first;
+        for (int i = 1; i < failures && d.compareTo(max) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
+        return d.compareTo(max) > 0 ? max : d;
+    }
+}

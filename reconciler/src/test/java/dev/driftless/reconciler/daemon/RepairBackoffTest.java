@@ -1,0 +1,79 @@
+package dev.driftless.reconciler.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class RepairBackoffTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    private static final String KEY = RepairBackoff.key("worker", "app-2", "worker-1", Optional.of("sha256:aa"));
+
+    @Test
+    void theWaitDoublesFromTheRetryIntervalUpToThirtyMinutes() {
+        RepairBackoff b = RepairBackoff.after(Duration.ofSeconds(30));
+
+        assertThat(IntStream.rangeClosed(1, 9).mapToObj(b::delay).map(Duration::toSeconds))
+            .containsExactly(30L, 60L, 120L, 240L, 480L, 960L, 1800L, 1800L, 1800L);
+    }
+
+    @Test
+    void aRetryIntervalAboveThirtyMinutesIsItsOwnCap() {
+        RepairBackoff b = RepairBackoff.after(Duration.ofHours(1));
+
+        assertThat(b.delay(1)).isEqualTo(Duration.ofHours(1));
+        assertThat(b.delay(5)).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void nothingWaitsBeforeTheFirstFailure() {
+        assertThat(RepairBackoff.after(Duration.ofSeconds(30)).waiting(KEY, T0)).isEmpty();
+    }
+
+    @Test
+    void eachFailureInARowPushesTheNextRestartFurther() {
+        RepairBackoff b = RepairBackoff.after(Duration.ofSeconds(30));
+
+        b.failed(KEY, T0);
+        assertThat(b.waiting(KEY, T0.plusSeconds(29))).hasValue(new RepairBackoff.State(1, T0.plusSeconds(30)));
+        assertThat(b.waiting(KEY, T0.plusSeconds(30))).as("due at its time").isEmpty();
+
+        b.failed(KEY, T0.plusSeconds(30));
+        assertThat(b.waiting(KEY, T0.plusSeconds(89))).hasValue(new RepairBackoff.State(2, T0.plusSeconds(90)));
+        assertThat(b.waiting(KEY, T0.plusSeconds(90))).isEmpty();
+    }
+
+    @Test
+    void aRestartThatPassesItsGateStartsAfresh() {
+        RepairBackoff b = RepairBackoff.after(Duration.ofSeconds(30));
+        b.failed(KEY, T0);
+        b.failed(KEY, T0.plusSeconds(30));
+
+        b.succeeded(KEY);
+        assertThat(b.waiting(KEY, T0.plusSeconds(31))).isEmpty();
+        b.failed(KEY, T0.plusSeconds(40));
+        assertThat(b.waiting(KEY, T0.plusSeconds(41))).hasValue(new RepairBackoff.State(1, T0.plusSeconds(70)));
+    }
+
+    @Test
+    void aNewSpecOrAnotherInstanceIsNotHeldBack() {
+        RepairBackoff b = RepairBackoff.after(Duration.ofSeconds(30));
+        b.failed(KEY, T0);
+
+        assertThat(b.waiting(RepairBackoff.key("worker", "app-2", "worker-1", Optional.of("sha256:bb")), T0)).isEmpty();
+        assertThat(b.waiting(RepairBackoff.key("worker", "app-1", "worker-1", Optional.of("sha256:aa")), T0)).isEmpty();
+    }
+
+    @Test
+    void aNonPositiveOrInvertedRangeIsRefused() {
+        assertThatThrownBy(() -> new RepairBackoff(Duration.ZERO, Duration.ofMinutes(1)))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RepairBackoff(Duration.ofMinutes(2), Duration.ofMinutes(1)))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.driftless.reconciler.e2e;
+
+import static dev.driftless.reconciler.e2e.E2eEnvironment.APP_HOSTS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.StepAction;
+import dev.driftless.reconciler.history.StepOutcome;
+import dev.driftless.reconciler.history.Trigger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Two daemons of one environment clustered on PostgreSQL ({@code cluster: true}), as teams that
+ * outgrow one daemon run them: they share Quartz's job store and the history, never reconcile at
+ * the same time, do each piece of work once, and when the one in the middle of a rollout is killed
+ * the other finishes it without a restart or a new commit.
+ *
+ * <p>The api's health gate needs four passing probes a second apart, so each host's step of a
+ * rollout lasts a few seconds: long enough to act while it runs.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+
+    private static final String API = "services/api.yaml";
+    /** Quartz declares a member dead some 15-25 s after its last check-in (clusterCheckinInterval 15 s). */
+    private static final Duration FAILOVER = Duration.ofSeconds(120);
+
+    @RegisterExtension
+    static final E2eEnvironment env = E2eEnvironment.clustered(repo -> {
+        repo.replace(API, "  interval: 2s\n", "  interval: 1s\n");
+        repo.replace(API, "  timeout: 30s\n", "  timeout: 30s\n  success-threshold: 4\n");
+    });
+
+    @Test
+    @Order(1)
+    void bothDaemonsJoinOneClusterAndTheFirstDeployHappensOnce() {
+        env.startPeer();
+        E2eEnvironment.await("both daemons registered in the Quartz job store").atMost(Duration.ofSeconds(60))
+            .until(() -> env.clusterMembers().size() == 2);
+
+        ReconcileRecord first = env.awaitRecord("the first deploy",
+            r -> r.commit().equals(env.initialCommit()) && r.result() == ReconcileResult.SUCCEEDED);
+        // Both daemons fire polls and drift checks; whichever takes one finds nothing left to do.
+        env.awaitDriftChecks(3, "no second record of the first deploy",
+            () -> env.records(env.initialCommit()).size() == 1);
+        assertThat(env.records(env.initialCommit())).singleElement()
+            .satisfies(r -> assertThat(r.id()).isEqualTo(first.id()));
+        for (String host : APP_HOSTS) {
+            assertThat(env.managed(host)).extracting(HostContainer::service).containsExactlyInAnyOrder("api", "worker");
+        }
+        assertNoTwoReconcilesOverlap();
+    }
+
+    @Test
+    @Order(2)
+    void aDaemonJoiningMidRolloutLeavesTheRunningReconcileAlone() {
+        DaemonProcess idle = env.peer();
+        idle.kill9();
+        E2eEnvironment.await("the killed peer leaves the cluster").atMost(FAILOVER)
+            .until(() -> env.clusterMembers().size() == 1);
+
+        env.repo().replace(API, "LOG_LEVEL: info", "LOG_LEVEL: debug");
+        String commit = env.repo().commit("api logs at debug");
+        ReconcileRecord running = awaitApp1StepUnderWay(commit);
+        env.restart(idle);
+
+        ReconcileRecord done = env.awaitRecord("the rollout, finished by the daemon that started it",
+            r -> r.id() == running.id());
+        assertThat(done.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(env.records(commit)).as("one record: the joining daemon neither interrupted nor repeated it")
+            .singleElement().satisfies(r -> assertThat(r.id()).isEqualTo(running.id()));
+        for (String host : APP_HOSTS) {
+            assertThat(env.managed(host, "api")).singleElement()
+                .satisfies(c -> assertThat(c.env()).contains("LOG_LEVEL=debug"));
+        }
+        E2eEnvironment.await("both daemons members again").atMost(Duration.ofSeconds(60))
+            .until(() -> env.clusterMembers().size() == 2);
+        assertNoTwoReconcilesOverlap();
+    }
+
+    @Test
+    @Order(3)
+    void killNineOfTheDaemonMidRolloutIsFinishedByTheOther() {
+        env.repo().replace(API, "api:1.0.0", "api:1.1.0");
+        String commit = env.repo().commit("api 1.1.0");
+        ReconcileRecord running = awaitApp1StepUnderWay(commit);
+        DaemonProcess runner = runnerOf(commit);
+        DaemonProcess survivor = env.daemons().stream().filter(d -> d != runner).findFirst().orElseThrow();
+        runner.kill9();
+
+        ReconcileRecord completed = env.awaitRecord("the survivor finishes the rollout", FAILOVER,
+            r -> r.commit().equals(commit) && r.id() > running.id() && r.result() == ReconcileResult.SUCCEEDED);
+        assertThat(survivor.isAlive()).isTrue();
+        assertThat(completed.trigger()).as("no restart was needed").isIn(Trigger.POLL, Trigger.DRIFT);
+        ReconcileRecord interrupted = env.history().stream().filter(r -> r.id() == running.id()).findFirst()
+            .orElseThrow();
+        assertThat(interrupted.result()).isEqualTo(ReconcileResult.INTERRUPTED);
+        assertThat(interrupted.steps()).allSatisfy(s -> assertThat(s.outcome()).isNotEqualTo(StepOutcome.PENDING));
+        assertThat(env.records(commit)).extracting(ReconcileRecord::id).containsExactly(running.id(), completed.id());
+        for (String host : APP_HOSTS) {
+            assertThat(env.managed(host, "api")).singleElement().satisfies(c -> {
+                assertThat(c.version()).isEqualTo("1.1.0");
+                assertThat(c.commit()).isEqualTo(commit);
+                assertThat(c.isRunning()).isTrue();
+            });
+        }
+        assertThat(env.clusterMembers()).hasSize(1);
+        assertNoTwoReconcilesOverlap();
+    }
+
+    /** Waits until the reconcile of {@code commit} is replacing api on app-1. */
+    private static ReconcileRecord awaitApp1StepUnderWay(String commit) {
+        return env.awaitAnyRecord("app-1's api step under way", r -> r.commit().equals(commit)
+            && r.steps().stream().anyMatch(s -> s.host().equals("app-1") && s.action() == StepAction.REPLACE
+                && s.outcome() == StepOutcome.PENDING));
+    }
+
+    /** The daemon whose reconcile log names {@code commit}: the one that applies it. */
+    private static DaemonProcess runnerOf(String commit) {
+        String sha = commit.substring(0, 7);
+        List<DaemonProcess> runners = env.daemons().stream().filter(d -> {
+            try {
+                return Files.readString(d.log()).contains(sha + " ");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toList();
+        assertThat(runners).as("daemons whose log names commit %s", sha).hasSize(1);
+        return runners.getFirst();
+    }
+
+    /** Across both daemons, each reconcile ended before the next one began. */
+    private static void assertNoTwoReconcilesOverlap() {
+        List<ReconcileRecord> records = env.history().stream()
+            .sorted(Comparator.comparing(ReconcileRecord::startedAt)).toList();
+        for (int i = 1; i < records.size(); i++) {
+            ReconcileRecord before = records.get(i - 1);
+            ReconcileRecord after = records.get(i);
+            assertThat(before.endedAt()).as("reconcile #%d has ended", before.id()).isPresent();
+            assertThat(before.endedAt().get()).as("reconcile #%d ended before #%d began", before.id(), after.id())
+                .isBeforeOrEqualTo(after.startedAt());
+        }
+    }
+}
