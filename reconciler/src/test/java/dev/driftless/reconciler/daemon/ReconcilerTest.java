@@ -213,16 +213,8 @@ class ReconcilerTest {
 
     @Test
     void aDriftCheckHealsAStoppedContainerEvenWithoutANewCommit() throws Exception {
-        hostsRun(v1);
-        reconciler.reconcile(Trigger.POLL);
-        DesiredState d = desiredAt(v1);
         // Someone ran `docker stop` on app-2's worker.
-        fleet.host("app-2").reply(c -> c.render().equals(new DockerObserver().command().render()),
-            new CommandResult(0, "20.10.24\n" + merge(
-                CannedDocker.inspect(List.of(d.instance("api/app-2/1").orElseThrow()), v1.name(), "running"),
-                CannedDocker.inspect(List.of(d.instance("worker/app-2/1").orElseThrow()), v1.name(), "exited")),
-                "", Duration.ofMillis(1)));
-        String worker = InstanceContainers.containerName(d.instance("worker/app-2/1").orElseThrow());
+        String worker = deployedThenWorkerOnApp2Exited();
 
         Reconciler.Outcome outcome = reconciler.reconcile(Trigger.DRIFT);
 
@@ -240,17 +232,9 @@ class ReconcilerTest {
 
     @Test
     void aContainerThatKeepsCrashingAfterItsRestartIsRestartedLessAndLessOften() throws Exception {
-        hostsRun(v1);
-        reconciler.reconcile(Trigger.POLL);
-        DesiredState d = desiredAt(v1);
         // worker on app-2 exited, and exits again whenever it is started.
-        fleet.host("app-2").reply(c -> c.render().equals(new DockerObserver().command().render()),
-            new CommandResult(0, "20.10.24\n" + merge(
-                CannedDocker.inspect(List.of(d.instance("api/app-2/1").orElseThrow()), v1.name(), "running"),
-                CannedDocker.inspect(List.of(d.instance("worker/app-2/1").orElseThrow()), v1.name(), "exited")),
-                "", Duration.ofMillis(1)));
+        String start = "docker start " + deployedThenWorkerOnApp2Exited();
         fleet.host("app-2").reply("docker inspect --type container --format ", 0, "exited 1 0 - -\n", "");
-        String start = "docker start " + InstanceContainers.containerName(d.instance("worker/app-2/1").orElseThrow());
 
         Reconciler.Outcome first = reconciler.reconcile(Trigger.DRIFT);
         assertThat(first.kind()).isEqualTo(Reconciler.Kind.APPLIED);
@@ -285,6 +269,19 @@ class ReconcilerTest {
         assertThat(commandsSince(mark)).contains("app-2: " + start);
         assertThat(records().get(0).result()).isEqualTo(ReconcileResult.SUCCEEDED);
         assertThat(reconciler.status()).doesNotContain("backed off");
+    }
+
+    /** v1 is deployed and in sync; then app-2 reports its worker exited. Returns that container's name. */
+    private String deployedThenWorkerOnApp2Exited() throws InterruptedException {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        DesiredState d = desiredAt(v1);
+        fleet.host("app-2").reply(c -> c.render().equals(new DockerObserver().command().render()),
+            new CommandResult(0, "20.10.24\n" + merge(
+                CannedDocker.inspect(List.of(d.instance("api/app-2/1").orElseThrow()), v1.name(), "running"),
+                CannedDocker.inspect(List.of(d.instance("worker/app-2/1").orElseThrow()), v1.name(), "exited")),
+                "", Duration.ofMillis(1)));
+        return InstanceContainers.containerName(d.instance("worker/app-2/1").orElseThrow());
     }
 
     /** Two inspect arrays in a row, as xargs may print them. */
