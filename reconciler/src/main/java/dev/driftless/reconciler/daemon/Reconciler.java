@@ -221,7 +221,13 @@ public final class Reconciler {
         metrics.invalidRevision();
         status = "commit " + revision.shortSha() + " is invalid (" + problems.size()
             + (problems.size() == 1 ? " problem" : " problems") + "); nothing applied";
-        if (revision.sha().equals(lastInvalidRecorded)) {
+        // Recorded once: by this daemon before, or (after a restart, or by another daemon of a
+        // cluster) when the environment's last attempt is this very refusal.
+        if (revision.sha().equals(lastInvalidRecorded) || history.lastAttempted()
+                .filter(a -> a.commit().equals(revision.sha())
+                    && a.desiredDigest().equals(ReconcileRecord.refusedDigest(revision.sha())))
+                .isPresent()) {
+            lastInvalidRecorded = revision.sha();
             return new Outcome(Kind.INVALID, false, status, Optional.empty());
         }
         lastInvalidRecorded = revision.sha();

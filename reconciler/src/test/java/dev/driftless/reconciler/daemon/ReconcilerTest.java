@@ -323,6 +323,26 @@ class ReconcilerTest {
     }
 
     @Test
+    void anInvalidCommitIsNotRecordedAgainByARestartedOrAnotherDaemon() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        RevCommit broken = infra.edit("services/worker.yaml", "image:", "imgae:").commit("Typo in the worker");
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.INVALID);
+        assertThat(records()).hasSize(1);
+
+        // A fresh reconciler on the same history: a restarted daemon, or a second daemon of a cluster.
+        Reconciler other = reconciler();
+        Reconciler.Outcome outcome = other.reconcile(Trigger.POLL);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.INVALID);
+        assertThat(outcome.recordId()).isEmpty();
+        assertThat(records()).as("still the one record").singleElement()
+            .satisfies(r -> assertThat(r.commit()).isEqualTo(broken.name()));
+        assertThat(other.status()).isEqualTo("commit " + broken.name().substring(0, 7)
+            + " is invalid (1 problem); nothing applied");
+    }
+
+    @Test
     void anInvalidFirstCommitAppliesNothingEvenOnADriftCheck() throws Exception {
         RevCommit broken = infra.edit("hosts.yaml", "user: deploy", "usr: deploy").commit("Break the inventory");
         Reconciler fresh = reconciler();
