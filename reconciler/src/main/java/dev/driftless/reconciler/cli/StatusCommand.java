@@ -10,6 +10,7 @@ import dev.driftless.model.Repo;
 import dev.driftless.model.RepoLoader;
 import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.daemon.Assembly;
+import dev.driftless.reconciler.history.ClusterMember;
 import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.FailedCommit;
 import dev.driftless.reconciler.history.HistoryFormatter;
@@ -82,6 +83,8 @@ final class StatusCommand implements Callable<Integer> {
             Optional<ReconcileRecord> refused = head.flatMap(sha -> history.list(HistoryQuery.latest(REFUSAL_LOOKBACK))
                 .stream().filter(r -> r.commit().equals(sha) && r.isRefusal()).findFirst());
             Optional<String> problems = refused.flatMap(ReconcileRecord::error);
+            Optional<List<ClusterMember>> cluster = cfg.cluster() ? Optional.of(history.clusterMembers())
+                : Optional.empty();
 
             Optional<Repo> inventory = inventory(source, applied, cfg.repo().environment());
             Observation observed = null;
@@ -97,10 +100,11 @@ final class StatusCommand implements Callable<Integer> {
             HistoryFormatter formatter = new HistoryFormatter(zone);
             if (format == Format.json) {
                 out.print(json(environment, formatter.deploymentStatusJson(applied, attempted, failed), problems,
-                    observed));
+                    cluster, observed));
             } else {
                 out.println("Environment " + environment + ": " + source.url().display() + " (" + cfg.repo().branch() + ")");
                 out.print(formatter.deploymentStatus(applied, attempted, failed));
+                cluster.ifPresent(members -> out.println(clusterLine(members, Instant.now())));
                 problems.ifPresent(p -> {
                     out.println();
                     out.println("Commit " + refused.get().shortCommit() + " was refused; nothing of it was applied:");
@@ -198,12 +202,29 @@ final class StatusCommand implements Callable<Integer> {
         return d.toDays() < 2 ? d.toHours() + " h ago" : d.toDays() + " days ago";
     }
 
+    /** "Cluster: 2 daemons checked in: a (3 s ago), b (41 s ago, late: the others take over its work)". */
+    static String clusterLine(List<ClusterMember> members, Instant now) {
+        if (members.isEmpty()) {
+            return "Cluster: no daemon checked in (none runs, or none has started yet)";
+        }
+        return "Cluster: " + members.size() + (members.size() == 1 ? " daemon" : " daemons") + " checked in: "
+            + members.stream().map(m -> m.instance() + " (" + ago(Duration.between(m.lastCheckin(), now))
+                + (m.late(now) ? ", late: the others take over its work" : "") + ")")
+            .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     private static String json(String environment, ObjectNode deployment, Optional<String> problems,
-                               Observation observed) throws Exception {
+                               Optional<List<ClusterMember>> cluster, Observation observed) throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = mapper.createObjectNode();
         root.put("environment", environment);
         root.set("deployment", deployment);
+        cluster.ifPresent(members -> {
+            Instant now = Instant.now();
+            ArrayNode list = root.putArray("cluster");
+            members.forEach(m -> list.addObject().put("instance", m.instance())
+                .put("lastCheckin", m.lastCheckin().toString()).put("late", m.late(now)));
+        });
         problems.ifPresent(p -> {
             ArrayNode list = root.putArray("problems");
             p.lines().forEach(list::add);

@@ -117,6 +117,12 @@ public interface HistoryStore extends AutoCloseable {
     /** Services whose last outcome was a failure, by service name. */
     List<FailedCommit> failedCommits();
 
+    /**
+     * The daemons checked in to this environment's cluster, by instance id: read from Quartz's
+     * job store on PostgreSQL ({@code cluster: true}); empty on H2 and when no daemon runs clustered.
+     */
+    List<ClusterMember> clusterMembers();
+
     /** The commit whose spec of this service last deployed successfully: the rollback target. */
     Optional<String> lastSucceededCommit(String service);
 

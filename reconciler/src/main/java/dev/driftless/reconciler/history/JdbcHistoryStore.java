@@ -59,11 +59,13 @@ final class JdbcHistoryStore implements HistoryStore {
     private final HikariDataSource dataSource;
     private final String environment;
     private final Clock clock;
+    private final HistoryDatabase.Kind kind;
 
-    private JdbcHistoryStore(HikariDataSource dataSource, String environment, Clock clock) {
+    private JdbcHistoryStore(HikariDataSource dataSource, String environment, Clock clock, HistoryDatabase.Kind kind) {
         this.dataSource = dataSource;
         this.environment = environment;
         this.clock = clock;
+        this.kind = kind;
     }
 
     static JdbcHistoryStore open(HistorySettings settings, String environment, Clock clock) {
@@ -84,7 +86,7 @@ final class JdbcHistoryStore implements HistoryStore {
             throw e;
         }
         log.debug("history open: {} database, environment {}", kind, environment);
-        return new JdbcHistoryStore(dataSource, environment, clock);
+        return new JdbcHistoryStore(dataSource, environment, clock, kind);
     }
 
     @Override
@@ -442,6 +444,27 @@ final class JdbcHistoryStore implements HistoryStore {
                     }
                 }
                 return List.copyOf(failed);
+            }
+        });
+    }
+
+    @Override
+    public List<ClusterMember> clusterMembers() {
+        if (kind != HistoryDatabase.Kind.POSTGRESQL) {
+            return List.of();
+        }
+        return read("read the cluster members", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT instance_name, last_checkin_time, checkin_interval"
+                + " FROM qrtz_scheduler_state WHERE sched_name = ? ORDER BY instance_name")) {
+                ps.setString(1, QuartzClusterProperties.schedulerName(environment));
+                List<ClusterMember> members = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        members.add(new ClusterMember(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)),
+                            Duration.ofMillis(rs.getLong(3))));
+                    }
+                }
+                return List.copyOf(members);
             }
         });
     }

@@ -18,6 +18,11 @@ final class QuartzClusterProperties {
     private QuartzClusterProperties() {
     }
 
+    /** The Quartz scheduler name every daemon of {@code environment} shares. */
+    static String schedulerName(String environment) {
+        return "driftless-" + environment;
+    }
+
     static Properties of(HistorySettings settings, String environment) {
         String url = HistoryDatabase.url(settings);
         if (HistoryDatabase.Kind.of(url) != HistoryDatabase.Kind.POSTGRESQL) {
@@ -29,7 +34,7 @@ final class QuartzClusterProperties {
         }
         Properties p = new Properties();
         // Same name on every daemon of an environment: that is what makes them one cluster.
-        p.setProperty("org.quartz.scheduler.instanceName", "driftless-" + environment);
+        p.setProperty("org.quartz.scheduler.instanceName", schedulerName(environment));
         p.setProperty("org.quartz.scheduler.instanceId", "AUTO");
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");

@@ -264,4 +264,19 @@ class StatusCommandTest {
         assertThat(run.err()).isEqualTo("driftless status: git source misconfigured: ssh://git@127.0.0.1:1/infra.git "
             + "is an SSH URL: set ssh-key to the deploy key's private key file\n");
     }
+
+    @Test
+    void theClusterLineNamesEachDaemonAndWhichOnesAreLate() {
+        java.time.Instant now = java.time.Instant.parse("2026-11-22T10:00:00Z");
+        java.time.Duration every = java.time.Duration.ofSeconds(15);
+
+        String line = StatusCommand.clusterLine(java.util.List.of(
+            new dev.driftless.reconciler.history.ClusterMember("ops-a1763805596001", now.minusSeconds(3), every),
+            new dev.driftless.reconciler.history.ClusterMember("ops-b1763805597002", now.minusSeconds(41), every)), now);
+
+        assertThat(line).isEqualTo("Cluster: 2 daemons checked in: ops-a1763805596001 (3 s ago), "
+            + "ops-b1763805597002 (41 s ago, late: the others take over its work)");
+        assertThat(StatusCommand.clusterLine(java.util.List.of(), now))
+            .isEqualTo("Cluster: no daemon checked in (none runs, or none has started yet)");
+    }
 }

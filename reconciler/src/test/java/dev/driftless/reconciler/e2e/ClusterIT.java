@@ -48,6 +48,9 @@ class ClusterIT {
         env.startPeer();
         E2eEnvironment.await("both daemons registered in the Quartz job store").atMost(Duration.ofSeconds(60))
             .until(() -> env.clusterMembers().size() == 2);
+        // Ops see the same in driftless status.
+        assertThat(env.status().get("cluster")).hasSize(2)
+            .allSatisfy(m -> assertThat(m.get("late").asBoolean()).isFalse());
 
         ReconcileRecord first = env.awaitRecord("the first deploy",
             r -> r.commit().equals(env.initialCommit()) && r.result() == ReconcileResult.SUCCEEDED);

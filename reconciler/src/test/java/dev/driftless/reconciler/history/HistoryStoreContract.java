@@ -91,6 +91,11 @@ abstract class HistoryStoreContract {
     // ---------------------------------------------------------------- write-ahead round trip
 
     @Test
+    void noDaemonRunsClusteredSoTheClusterHasNoMembers() {
+        assertThat(open().clusterMembers()).isEmpty();
+    }
+
+    @Test
     void beginStepCompleteRoundTripKeepsEverything() {
         HistoryStore store = open();
         Instant t0 = clock.instant();

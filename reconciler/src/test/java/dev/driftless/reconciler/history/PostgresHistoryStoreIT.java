@@ -160,6 +160,12 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
                     .withSchedule(SimpleScheduleBuilder.repeatSecondlyForever(1)).build());
 
             await().atMost(Duration.ofSeconds(30)).until(() -> runs.get() >= 2);
+            try (HistoryStore store = open()) {
+                assertThat(store.clusterMembers()).singleElement().satisfies(m -> {
+                    assertThat(m.instance()).isEqualTo(scheduler.getSchedulerInstanceId());
+                    assertThat(m.late(java.time.Instant.now())).isFalse();
+                });
+            }
             assertThat(scheduler.getMetaData().isJobStoreClustered()).isTrue();
             assertThat(scheduler.getMetaData().isJobStoreSupportsPersistence()).isTrue();
             try (Connection c = rawConnection();
