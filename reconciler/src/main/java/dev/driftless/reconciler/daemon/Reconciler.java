@@ -370,6 +370,8 @@ public final class Reconciler {
      */
     private Plan deferCrashLoops(Plan plan) {
         Instant now = clock.instant();
+        backoff.retainOnly(plan.changes().stream().filter(c -> c.observed().isPresent())
+            .map(Reconciler::backoffKey).collect(Collectors.toSet()));
         Map<String, String> deferred = new TreeMap<>();
         List<PlannedChange> changes = new ArrayList<>();
         for (PlannedChange c : plan.changes()) {

@@ -58,6 +58,14 @@ final class RepairBackoff {
         states.remove(key);
     }
 
+    /**
+     * Forgets every container spec not in {@code observed} (replaced, removed, or on a host that
+     * did not answer this time), so that a long-running daemon keeps no state of containers gone.
+     */
+    synchronized void retainOnly(java.util.Set<String> observed) {
+        states.keySet().retainAll(observed);
+    }
+
     /** When {@code key} may be restarted again, if not yet at {@code now}. */
     synchronized Optional<State> waiting(String key, Instant now) {
         State s = states.get(key);

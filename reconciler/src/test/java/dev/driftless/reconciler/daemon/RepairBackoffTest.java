@@ -70,6 +70,19 @@ class RepairBackoffTest {
     }
 
     @Test
+    void containersNoLongerObservedAreForgotten() {
+        RepairBackoff b = RepairBackoff.after(Duration.ofSeconds(30));
+        String other = RepairBackoff.key("api", "app-1", "api-1", Optional.of("sha256:cc"));
+        b.failed(KEY, T0);
+        b.failed(other, T0);
+
+        b.retainOnly(java.util.Set.of(other));
+
+        assertThat(b.waiting(KEY, T0)).isEmpty();
+        assertThat(b.waiting(other, T0)).isPresent();
+    }
+
+    @Test
     void aNonPositiveOrInvertedRangeIsRefused() {
         assertThatThrownBy(() -> new RepairBackoff(Duration.ZERO, Duration.ofMinutes(1)))
             .isInstanceOf(IllegalArgumentException.class);
