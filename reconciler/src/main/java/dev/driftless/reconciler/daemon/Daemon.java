@@ -201,11 +201,6 @@ public final class Daemon implements AutoCloseable {
      */
     record Runner(Reconciler reconciler, Duration retry, Optional<Duration> retention) {
         void run(Trigger trigger, Scheduler scheduler) throws InterruptedException, SchedulerException {
-            // Inside the job, so under the same exclusion as reconciles: a RUNNING record found
-            // here belongs to no live reconcile (of this daemon or, clustered, of any other), so it
-            // is an orphan of a killed daemon. At daemon start it would not be: a daemon joining a
-            // cluster must not mark another daemon's running reconcile interrupted.
-            reconciler.recoverInterrupted();
             Reconciler.Outcome outcome = reconciler.reconcile(trigger);
             if (outcome.retrySoon()) {
                 TriggerKey key = TriggerKey.triggerKey("retry");

@@ -120,9 +120,11 @@ public final class Reconciler {
     }
 
     /**
-     * At daemon start: every record a crash or kill -9 left RUNNING becomes INTERRUPTED, and the
-     * instances its unfinished steps touched are health-gated by the next reconcile before it
-     * trusts them.
+     * Every record a crash or kill -9 left RUNNING becomes INTERRUPTED, and the instances its
+     * unfinished steps touched are health-gated by the next reconcile before it trusts them.
+     * {@link #reconcile} calls it before it plans; it must only run where no other reconcile of
+     * the environment can be running (never at daemon start: a daemon joining a cluster would mark
+     * another daemon's rollout interrupted).
      *
      * @return the interrupted records
      */
@@ -193,6 +195,11 @@ public final class Reconciler {
         if (trigger == Trigger.POLL && !moved && verify.isEmpty()) {
             return new Outcome(Kind.NOTHING_NEW, false, "no new commit", Optional.empty());
         }
+        // Reconciles run one at a time, cluster-wide (one Quartz job that disallows concurrent
+        // execution), so a RUNNING record found now is an orphan of a daemon that died. A poll
+        // that found nothing new skips this: it writes nothing, and the next drift check, retry
+        // or new commit recovers the orphan before touching a host.
+        recoverInterrupted();
         lastSeenCommit = revision.sha();
         // Whichever job noticed it, a new commit is a deploy: record it as such.
         Trigger effective = moved && trigger == Trigger.DRIFT ? Trigger.POLL : trigger;
