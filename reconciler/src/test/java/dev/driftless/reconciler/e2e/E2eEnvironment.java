@@ -2,6 +2,7 @@ package dev.driftless.reconciler.e2e;
 
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.driftless.reconciler.history.ClusterMember;
 import dev.driftless.reconciler.history.HistoryException;
 import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.HistoryQuery;
@@ -474,25 +475,10 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
             .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
-    /** Clustered only: the Quartz instance ids of the daemons the job store counts as live members. */
+    /** Clustered only: the Quartz instance ids of the daemons the job store counts as members. */
     List<String> clusterMembers() {
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(historySettings.jdbcUrl().orElseThrow(),
-                 historySettings.user().orElseThrow(),
-                 Files.readAllLines(historySettings.passwordFile().orElseThrow()).getFirst());
-             java.sql.PreparedStatement ps = c.prepareStatement(
-                 "SELECT instance_name FROM qrtz_scheduler_state WHERE sched_name = ? ORDER BY instance_name")) {
-            ps.setString(1, "driftless-" + ENVIRONMENT);
-            List<String> out = new ArrayList<>();
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("cannot read the Quartz cluster state: " + e.getMessage(), e);
+        try (HistoryStore store = HistoryStore.open(historySettings, ENVIRONMENT)) {
+            return store.clusterMembers().stream().map(ClusterMember::instance).toList();
         }
     }
 
