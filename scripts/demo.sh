@@ -158,5 +158,9 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
   # 4. Drift: remove a container by hand; the next drift check (20 s) recreates it
   docker exec driftless-demo-app-1 sh -c 'docker rm -f \$(docker ps -q --filter label=dev.driftless.service=worker)'
 
+  # 5. Unhealthy: api keeps running but stops answering /healthz; the next drift check probes it
+  #    3 times, restarts it in place and gates it again (a RESTART step in history)
+  docker exec driftless-demo-app-1 sh -c 'docker exec \$(docker ps -q --filter label=dev.driftless.service=api) rm /www/healthz'
+
 Remove everything with: scripts/demo.sh down
 EOF

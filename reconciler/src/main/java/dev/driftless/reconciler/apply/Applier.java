@@ -120,6 +120,11 @@ public final class Applier {
         this.clock = clock;
     }
 
+    /** Probes running instances over the same hosts and with the same health gate as apply. */
+    public LivenessCheck liveness() {
+        return new LivenessCheck(sessions, gate);
+    }
+
     /** Applies {@code plan}; never throws for host trouble, which ends up in the result. */
     public Result apply(Plan plan, Context ctx, ApplyListener listener) throws InterruptedException {
         Map<String, ServiceOutcome> outcomes = new LinkedHashMap<>();
@@ -320,7 +325,7 @@ public final class Applier {
                 for (PlannedChange c : changes) {
                     Optional<Failure> failure = switch (c.action()) {
                         case CREATE, REPLACE -> deploy(session, c);
-                        case START -> start(session, c);
+                        case START, RESTART -> start(session, c);
                         case UNCHANGED -> verify(session, c, duplicates);
                         case REMOVE -> {
                             removals.add(new Removal(host, c));
@@ -451,17 +456,22 @@ public final class Applier {
             }
         }
 
+        /** Starts a stopped container, or restarts an unhealthy one, and gates it. */
         private Optional<Failure> start(HostSession session, PlannedChange c)
                 throws HostException, InterruptedException {
             ObservedContainer have = c.observed().orElseThrow();
             Instance instance = c.desired().orElseThrow();
-            StepStart step = new StepStart(service, c.host(), c.instance(), StepAction.START, c.reason(),
+            boolean restart = c.action() == Action.RESTART;
+            StepStart step = new StepStart(service, c.host(), c.instance(),
+                restart ? StepAction.RESTART : StepAction.START, c.reason(),
                 have.fingerprint(), have.fingerprint(), Optional.of(have.image()), Optional.of(have.image()));
             long token = started(step);
             Instant t0 = clock.instant();
-            CommandResult r = session.run(DockerCommands.start(have.name()), settings.commandTimeout());
+            CommandResult r = session.run(restart ? DockerCommands.restart(have.name(), settings.stopTimeout())
+                : DockerCommands.start(have.name()), settings.commandTimeout().plus(settings.stopTimeout()));
             if (!r.succeeded()) {
-                String msg = "docker start failed (exit " + r.exitCode() + "): " + r.firstErrorLine();
+                String msg = "docker " + (restart ? "restart" : "start") + " failed (exit " + r.exitCode() + "): "
+                    + r.firstErrorLine();
                 finished(token, step, StepOutcome.FAILED, msg, t0);
                 return Optional.of(new Failure.Unreached(msg));
             }

@@ -2,6 +2,7 @@ package dev.driftless.reconciler.apply;
 
 import dev.driftless.model.CommandProbe;
 import dev.driftless.model.DockerProbe;
+import dev.driftless.model.DurationText;
 import dev.driftless.model.HealthCheck;
 import dev.driftless.model.HttpProbe;
 import dev.driftless.model.Probe;
@@ -106,7 +107,8 @@ public final class HealthGate {
                     }
                     last = "running for less than " + SETTLE.toSeconds() + " s";
                 } else {
-                    Optional<String> failure = probe(session, container, state, check.get());
+                    Optional<String> failure = probe(session, container, state.address(), state.health(),
+                        check.get());
                     if (failure.isEmpty()) {
                         successes++;
                         if (successes >= needed) {
@@ -126,11 +128,43 @@ public final class HealthGate {
         }
     }
 
+    /**
+     * Whether a container that has been running is still healthy: it probes once, and after a
+     * failure again every {@code interval} until a probe passes or {@code failureThreshold} probes
+     * in a row have failed. A {@code health.docker} check asks for Docker's own status instead,
+     * which already counts the image's retries.
+     *
+     * @param address the container's address on its network (the host's loopback when unknown)
+     * @return empty when healthy, else what the last probe saw and how many failed in a row
+     * @throws HostException when the host stops answering (no verdict on the container)
+     */
+    public Optional<String> liveness(HostSession session, String container, Optional<String> address,
+                                     HealthCheck check) throws HostException, InterruptedException {
+        if (check.probe() instanceof DockerProbe) {
+            State state = state(session, container);
+            return state.health().equals("unhealthy") ? Optional.of("Docker reports the container unhealthy")
+                : Optional.empty();
+        }
+        Optional<String> failure = Optional.empty();
+        for (int attempt = 1; attempt <= check.failureThreshold(); attempt++) {
+            if (attempt > 1) {
+                sleeper.sleep(check.interval());
+            }
+            failure = probe(session, container, address, "-", check);
+            if (failure.isEmpty()) {
+                return failure;
+            }
+        }
+        int n = check.failureThreshold();
+        return failure.map(f -> f + (n == 1 ? "" : " (" + n + " probes in a row, " + DurationText.format(
+            check.interval()) + " apart)"));
+    }
+
     /** Empty when the probe passed, else what it saw. */
-    private Optional<String> probe(HostSession session, String container, State state, HealthCheck check)
-            throws HostException {
+    private Optional<String> probe(HostSession session, String container, Optional<String> containerAddress,
+                                   String dockerHealth, HealthCheck check) throws HostException {
         Probe probe = check.probe();
-        String address = state.address().orElse("127.0.0.1");
+        String address = containerAddress.orElse("127.0.0.1");
         RemoteCommand command = switch (probe) {
             case HttpProbe http -> ProbeCommands.http(address, http.port(), http.path(), check.probeTimeout());
             case TcpProbe tcp -> ProbeCommands.tcp(address, tcp.port(), check.probeTimeout());
@@ -138,10 +172,10 @@ public final class HealthGate {
             case DockerProbe d -> null;
         };
         if (command == null) {
-            return switch (state.health()) {
+            return switch (dockerHealth) {
                 case "healthy" -> Optional.empty();
                 case "-" -> Optional.of("the image defines no HEALTHCHECK, so Docker reports no health");
-                default -> Optional.of("Docker reports " + state.health());
+                default -> Optional.of("Docker reports " + dockerHealth);
             };
         }
         CommandResult r = session.run(command, check.probeTimeout().plus(commandTimeout));

@@ -134,7 +134,8 @@ public final class Reconciler {
             for (StepRecord s : r.steps()) {
                 if (s.outcome() == StepOutcome.INTERRUPTED
                     && (s.action() == StepAction.CREATE || s.action() == StepAction.REPLACE
-                        || s.action() == StepAction.START || s.action() == StepAction.ROLLBACK)) {
+                        || s.action() == StepAction.START || s.action() == StepAction.RESTART
+                        || s.action() == StepAction.ROLLBACK)) {
                     verify.add(Applier.verifyKey(s.service(), s.host(), s.instance()));
                 }
             }
@@ -272,7 +273,8 @@ public final class Reconciler {
                 }
             });
         }
-        Plan planned = planner.plan(desired, observation, held);
+        // Docker says which containers run; their probes say which of those still work.
+        Plan planned = applier.liveness().check(planner.plan(desired, observation, held), targets, verify);
         long outOfLine = planned.changes().stream().filter(c -> c.action().changes()).count();
         metrics.drift((int) outOfLine);
         Plan plan = deferCrashLoops(planned);
@@ -372,8 +374,9 @@ public final class Reconciler {
     }
 
     /**
-     * Holds back the restart of a container whose previous restarts failed their gate, until its
-     * backoff ends: the change becomes UNCHANGED with the reason, and the status names it.
+     * Holds back the restart of a container whose previous restarts failed their gate (it exited
+     * again, or stayed unhealthy), until its backoff ends: the change becomes UNCHANGED with the
+     * reason, and the status names it.
      */
     private Plan deferCrashLoops(Plan plan) {
         Instant now = clock.instant();
@@ -382,13 +385,14 @@ public final class Reconciler {
         Map<String, String> deferred = new TreeMap<>();
         List<PlannedChange> changes = new ArrayList<>();
         for (PlannedChange c : plan.changes()) {
-            Optional<RepairBackoff.State> waiting = c.action() == Action.START
+            Optional<RepairBackoff.State> waiting = c.action() == Action.START || c.action() == Action.RESTART
                 ? backoff.waiting(backoffKey(c), now) : Optional.empty();
             if (waiting.isEmpty()) {
                 changes.add(c);
                 continue;
             }
-            String why = "crash-looping: " + waiting.get().failures() + (waiting.get().failures() == 1
+            String why = (c.action() == Action.RESTART ? "stays unhealthy: " : "crash-looping: ")
+                + waiting.get().failures() + (waiting.get().failures() == 1
                 ? " restart" : " restarts in a row") + " failed the health gate; next restart after "
                 + waiting.get().notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
             deferred.put(c.instance() + " on " + c.host(), why);
@@ -481,7 +485,7 @@ public final class Reconciler {
             history.completeStep(token, outcome, message.isBlank() ? Optional.empty() : Optional.of(message));
             ReconcileLog.step(commit, step, outcome, message, took);
             metrics.step(step.action(), outcome, took);
-            if (step.action() == StepAction.START) {
+            if (step.action() == StepAction.START || step.action() == StepAction.RESTART) {
                 String key = RepairBackoff.key(step.service(), step.host(), step.instance(), step.toFingerprint());
                 if (outcome == StepOutcome.FAILED) {
                     backoff.failed(key, clock.instant());

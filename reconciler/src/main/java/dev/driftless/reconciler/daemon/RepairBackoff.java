@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /**
  * Exponential backoff for restarting a crash-looping container. Drift repair starts a managed
- * container that stopped; when the restarted container fails its health gate again (it exits,
+ * container that stopped, and restarts one that runs but fails its health probe; when the
+ * restarted container fails its health gate again (it exits,
  * restarts, or never becomes healthy), the next restart of that same container and spec waits
  * {@code first}, then twice as long after each further failure, up to {@code max}. A restart that
  * passes its gate, or a new spec for the instance, starts afresh. Without it a crash-looping

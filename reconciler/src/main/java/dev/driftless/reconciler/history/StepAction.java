@@ -12,6 +12,8 @@ public enum StepAction {
     REMOVE,
     /** Started a stopped instance. */
     START,
+    /** Restarted a running instance that kept failing its health probe. */
+    RESTART,
     /** Returned an instance to the last successfully deployed spec after a failed gate. */
     ROLLBACK,
     /** Recreated a managed instance that was missing or had drifted. */

@@ -10,6 +10,11 @@ public enum Action {
     REPLACE,
     /** The container has the desired spec but is not running: start it again. */
     START,
+    /**
+     * The container runs the desired spec but keeps failing its health probe ({@code
+     * failure-threshold} probes in a row): restart it. Only the daemon plans it, after probing.
+     */
+    RESTART,
     /** A managed container that is not desired (or a duplicate): remove it. */
     REMOVE,
     /** Already as desired. */
@@ -19,7 +24,7 @@ public enum Action {
 
     /** True for the actions that change a host. */
     public boolean changes() {
-        return this == CREATE || this == REPLACE || this == START || this == REMOVE;
+        return this == CREATE || this == REPLACE || this == START || this == RESTART || this == REMOVE;
     }
 
     public String label() {

@@ -55,11 +55,16 @@ public record Plan(
         return counts;
     }
 
-    /** The one-line summary: "2 to create, 1 to replace, 0 to start, 1 to remove, 3 unchanged". */
+    /**
+     * The one-line summary: "2 to create, 1 to replace, 0 to start, 1 to remove, 3 unchanged"
+     * ("…, 1 to restart, …" only when the daemon's probes found an unhealthy instance).
+     */
     public String summary() {
         Map<Action, Long> n = counts();
         String s = n.get(Action.CREATE) + " to create, " + n.get(Action.REPLACE) + " to replace, "
-            + n.get(Action.START) + " to start, " + n.get(Action.REMOVE) + " to remove, "
+            + n.get(Action.START) + " to start, "
+            + (n.get(Action.RESTART) > 0 ? n.get(Action.RESTART) + " to restart, " : "")
+            + n.get(Action.REMOVE) + " to remove, "
             + n.get(Action.UNCHANGED) + " unchanged";
         long unreachable = hosts.stream().filter(h -> !h.reachable()).count();
         if (unreachable > 0) {

@@ -282,4 +282,63 @@ class HealthGateTest {
                 assertThat(e.failure().isTransient()).isTrue();
             });
     }
+
+    // ---- liveness of a running container ----
+
+    private Optional<String> liveness(HealthCheck check) throws Exception {
+        return gate.liveness(host, C, Optional.of("172.17.0.5"), check);
+    }
+
+    @Test
+    void aHealthyRunningContainerCostsOneProbe() throws Exception {
+        assertThat(liveness(http().orElseThrow())).isEmpty();
+        assertThat(host.renderedCommands()).containsExactly(CURL);
+        assertThat(time.sleeps()).isEmpty();
+    }
+
+    @Test
+    void aRunningContainerIsUnhealthyAfterFailureThresholdFailedProbesInARow() throws Exception {
+        host.reply("curl ", 22, "", "curl: (22) The requested URL returned error: 404\n");
+
+        assertThat(liveness(http().orElseThrow())).contains("http :8080/healthz failed (exit 22): curl: (22) "
+            + "The requested URL returned error: 404 (3 probes in a row, 2s apart)");
+        assertThat(host.renderedCommands()).containsExactly(CURL, CURL, CURL);
+        assertThat(time.sleeps()).containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aProbeThatPassesAgainBeforeTheThresholdKeepsTheContainer() throws Exception {
+        inOrder(host, startsWith("curl "), failed(7, "curl: (7) Failed to connect"), ok(""));
+
+        assertThat(liveness(http().orElseThrow())).isEmpty();
+        assertThat(host.renderedCommands()).containsExactly(CURL, CURL);
+    }
+
+    @Test
+    void aFailureThresholdOfOneDecidesOnTheFirstProbe() throws Exception {
+        host.reply("curl ", 7, "", "curl: (7) Failed to connect\n");
+        HealthCheck once = new HealthCheck(new HttpProbe(8080, "/healthz"), Duration.ofSeconds(2),
+            Duration.ofSeconds(30), Duration.ofSeconds(2), 1, 1);
+
+        assertThat(liveness(once)).contains("http :8080/healthz failed (exit 7): curl: (7) Failed to connect");
+        assertThat(time.sleeps()).isEmpty();
+    }
+
+    @Test
+    void dockerHealthIsReadNotProbed() throws Exception {
+        host.reply(stateOf(C), state("running 0 0 unhealthy 172.17.0.5"));
+        assertThat(liveness(check(new DockerProbe(), 2, 30, 1).orElseThrow()))
+            .contains("Docker reports the container unhealthy");
+
+        host.reply(stateOf(C), state("running 0 0 starting 172.17.0.5"));
+        assertThat(liveness(check(new DockerProbe(), 2, 30, 1).orElseThrow())).isEmpty();
+        assertThat(host.renderedCommands()).containsExactly(STATE, STATE);
+    }
+
+    @Test
+    void aHostThatStopsAnsweringWhileProbedIsAnErrorNotAVerdict() {
+        host.fail(startsWith("curl "), HostFailure.Kind.CONNECTION_LOST, "host app-1: connection lost");
+
+        assertThatThrownBy(() -> liveness(http().orElseThrow())).isInstanceOf(HostException.class);
+    }
 }

@@ -41,6 +41,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Properties;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.junit.jupiter.api.AfterEach;
@@ -129,6 +130,11 @@ class ReconcilerTest {
             List<String> all = fleet.host(h).renderedCommands();
             return all.subList(mark.get(h), all.size()).stream().map(c -> h + ": " + c);
         }).toList();
+    }
+
+    /** An observation, or a health probe of a running instance ("host: command"). */
+    private static boolean readsOnly(String hostCommand) {
+        return hostCommand.contains(": docker version ") || hostCommand.contains(": curl ");
     }
 
     private List<ReconcileRecord> records() {
@@ -271,6 +277,80 @@ class ReconcilerTest {
         assertThat(reconciler.status()).doesNotContain("backed off");
     }
 
+    @Test
+    void aRunningInstanceThatStopsAnsweringItsProbeIsRestartedByTheDriftCheck() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        String api = apiContainer(v1, "app-1");
+        AtomicBoolean restarted = new AtomicBoolean();
+        probesFailUntilRestarted("app-1", restarted);
+        Map<String, Integer> mark = mark();
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.DRIFT);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(outcome.retrySoon()).isFalse();
+        assertThat(commandsSince(mark)).filteredOn(c -> c.startsWith("app-1: curl ")).as("3 failed, 1 after the restart")
+            .hasSize(4);
+        assertThat(commandsSince(mark)).contains("app-1: docker restart --time 10 " + api)
+            .noneMatch(c -> c.startsWith("app-2: docker restart") || c.startsWith("db-1: docker restart"));
+        ReconcileRecord r = records().get(0);
+        assertThat(r.trigger()).isEqualTo(Trigger.DRIFT);
+        assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.steps()).singleElement().satisfies(s -> {
+            assertThat(s.action()).isEqualTo(StepAction.RESTART);
+            assertThat(s.host()).isEqualTo("app-1");
+            assertThat(s.instance()).isEqualTo("api-1");
+            assertThat(s.reason()).isEqualTo("unhealthy: http :8080/healthz failed (exit 22): curl: (22) The "
+                + "requested URL returned error: 404 (3 probes in a row, 2s apart)");
+            assertThat(s.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        });
+    }
+
+    @Test
+    void anInstanceARestartDoesNotMakeHealthyIsRestartedLessAndLessOften() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        String restart = "app-1: docker restart --time 10 " + apiContainer(v1, "app-1");
+        probesFailUntilRestarted("app-1", null);
+
+        Reconciler.Outcome first = reconciler.reconcile(Trigger.DRIFT);
+        assertThat(first.retrySoon()).as("the host did not converge").isTrue();
+        assertThat(records().get(0).steps()).singleElement().satisfies(s -> {
+            assertThat(s.action()).isEqualTo(StepAction.RESTART);
+            assertThat(s.outcome()).isEqualTo(StepOutcome.FAILED);
+            assertThat(s.message()).hasValueSatisfying(e -> assertThat(e).startsWith("not healthy within 30 s: "));
+        });
+        time.sleep(Duration.ofSeconds(30));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(records()).hasSize(2);
+
+        time.sleep(Duration.ofSeconds(30));
+        Map<String, Integer> mark = mark();
+        Reconciler.Outcome held = reconciler.reconcile(Trigger.DRIFT);
+        assertThat(held.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(commandsSince(mark)).doesNotContain(restart);
+        assertThat(records()).hasSize(2);
+        assertThat(reconciler.status()).contains("restart backed off for api-1 on app-1 (stays unhealthy: 2 restarts"
+            + " in a row failed the health gate; next restart after ");
+    }
+
+    /**
+     * The api on {@code host} fails its http probe with a 404 until a {@code docker restart} on
+     * that host sets {@code restarted}; with no flag, a restart does not help.
+     */
+    private void probesFailUntilRestarted(String host, AtomicBoolean restarted) {
+        RecordingHostSession session = fleet.host(host);
+        session.reply(c -> c.render().startsWith("curl ") && (restarted == null || !restarted.get()),
+            new CommandResult(22, "", "curl: (22) The requested URL returned error: 404\n", Duration.ofMillis(1)));
+        session.reply(c -> {
+            if (restarted != null && c.render().startsWith("docker restart ")) {
+                restarted.set(true);
+            }
+            return false;
+        }, new CommandResult(0, "", "", Duration.ZERO));
+    }
+
     /** v1 is deployed and in sync; then app-2 reports its worker exited. Returns that container's name. */
     private String deployedThenWorkerOnApp2Exited() throws InterruptedException {
         hostsRun(v1);
@@ -384,8 +464,10 @@ class ReconcilerTest {
         assertThat(drift.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
         assertThat(drift.summary()).isEqualTo("holding api at the last good state; rest in sync with commit "
             + broken.name().substring(0, 7));
-        assertThat(commandsSince(calls)).as("only observed, nothing retried")
-            .allMatch(c -> c.contains("docker version"));
+        assertThat(commandsSince(calls)).as("only observed and probed, nothing retried")
+            .allMatch(ReconcilerTest::readsOnly)
+            .as("a held service is left exactly as it is: not even probed")
+            .noneMatch(c -> c.startsWith("app-1: curl ") || c.startsWith("app-2: curl "));
         assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.NOTHING_NEW);
         assertThat(records()).hasSize(1);
 
@@ -414,7 +496,7 @@ class ReconcilerTest {
         Reconciler.Outcome outcome = restarted.reconcile(Trigger.STARTUP);
 
         assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
-        assertThat(commandsSince(calls)).allMatch(c -> c.contains("docker version"));
+        assertThat(commandsSince(calls)).allMatch(ReconcilerTest::readsOnly);
         assertThat(records()).hasSize(1);
     }
 
@@ -464,7 +546,7 @@ class ReconcilerTest {
         Reconciler.Outcome outcome = reconciler.reconcile(Trigger.POLL);
 
         assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
-        assertThat(commandsSince(calls)).as("the hosts already run that state").allMatch(c -> c.contains("docker version"));
+        assertThat(commandsSince(calls)).as("the hosts already run that state").allMatch(ReconcilerTest::readsOnly);
         ReconcileRecord r = records().get(0);
         assertThat(outcome.recordId()).contains(r.id());
         assertThat(r.commit()).isEqualTo(revert.name());

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * with the daemon running as its own process: first deploy, a batched health-gated version bump,
  * a broken release rolled back and not retried, reverts recorded as returns, a broken stop-first
  * release brought back on the container it stopped, a retired service pruned, drift healed, an
- * invalid commit refused, and containers driftless does not manage left alone throughout. The
+ * instance that stopped answering its health probe restarted, an invalid commit refused, and containers driftless does not manage left alone throughout. The
  * chapters run in order; each starts from where the one before left the hosts.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -304,6 +304,36 @@ class DeploymentStoryIT {
 
     @Test
     @Order(9)
+    void anInstanceThatStopsAnsweringItsHealthProbeIsRestartedInPlace() {
+        long since = env.lastRecordId();
+        HostContainer api = only("app-1", "api");
+        HostContainer app2Api = only("app-2", "api");
+        // The process keeps running, Docker sees nothing wrong, but the health endpoint is gone
+        // (the sample's start script writes it, so a restart brings it back).
+        env.hosts().exec("app-1", "docker", "exec", api.name(), "rm", "/www/healthz");
+
+        ReconcileRecord record = env.awaitRecord("the restart of the unhealthy api on app-1",
+            r -> r.id() > since && r.steps().stream().anyMatch(s -> s.action() == StepAction.RESTART));
+        assertThat(record.trigger()).isEqualTo(Trigger.DRIFT);
+        assertThat(record.commit()).as("no commit was made").isEqualTo(retired);
+        assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.steps()).as("only the unhealthy instance").hasSize(1);
+        StepRecord restart = step(record, "api", "app-1", StepAction.RESTART);
+        assertThat(restart.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        assertThat(restart.reason()).startsWith("unhealthy: http :8080/healthz failed (exit 22)")
+            .endsWith("(3 probes in a row, 2s apart)");
+
+        HostContainer restarted = only("app-1", "api");
+        assertThat(restarted.id()).as("restarted in place, not replaced").isEqualTo(api.id());
+        assertThat(restarted.isRunning()).isTrue();
+        assertThat(restarted.startedAt()).isNotEqualTo(api.startedAt());
+        assertThat(restarted.get(env.hosts(), "/healthz")).contains("ok");
+        assertThat(only("app-2", "api").identity()).isEqualTo(app2Api.identity());
+        assertThat(env.records(retired)).filteredOn(r -> r.id() > since).hasSize(1);
+    }
+
+    @Test
+    @Order(10)
     void invalidCommitChangesNothingAndStatusShowsEveryProblemWithItsPosition() {
         Map<String, List<String>> before = env.managedSnapshot();
         long lastBefore = env.lastRecordId();
@@ -363,7 +393,7 @@ class DeploymentStoryIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void unmanagedContainersAreUntouchedThroughout() {
         UNMANAGED.forEach((host, name) -> {
             HostContainer now = container(env, host, name);

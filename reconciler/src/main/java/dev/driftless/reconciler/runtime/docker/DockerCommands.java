@@ -87,13 +87,24 @@ public final class DockerCommands {
 
     /** Stops a container: SIGTERM, then SIGKILL after {@code timeout} (whole seconds, rounded up). */
     public static RemoteCommand stop(String container, Duration timeout) {
-        long seconds = (timeout.toMillis() + 999) / 1000;
-        return RemoteCommand.of("docker", "stop", "--time", Long.toString(seconds), container);
+        return RemoteCommand.of("docker", "stop", "--time", Long.toString(wholeSeconds(timeout)), container);
     }
 
     /** Starts a stopped container. */
     public static RemoteCommand start(String container) {
         return RemoteCommand.of("docker", "start", container);
+    }
+
+    /**
+     * Restarts a running container in place (same container, same writable layer): SIGTERM, then
+     * SIGKILL after {@code timeout} (whole seconds, rounded up), then start.
+     */
+    public static RemoteCommand restart(String container, Duration timeout) {
+        return RemoteCommand.of("docker", "restart", "--time", Long.toString(wholeSeconds(timeout)), container);
+    }
+
+    private static long wholeSeconds(Duration d) {
+        return (d.toMillis() + 999) / 1000;
     }
 
     /** Removes a container, stopping it first if it runs. */

@@ -120,6 +120,14 @@ class DockerCommandsTest {
     }
 
     @Test
+    void restartKeepsTheContainerAndRoundsTheTimeoutUp() {
+        assertThat(DockerCommands.restart("api-1", Duration.ofSeconds(10)).render())
+            .isEqualTo("docker restart --time 10 api-1");
+        assertThat(DockerCommands.restart("api $(x)", Duration.ofMillis(200)).render())
+            .isEqualTo("docker restart --time 1 'api $(x)'");
+    }
+
+    @Test
     void start() {
         assertThat(DockerCommands.start("api-1").render()).isEqualTo("docker start api-1");
     }
