@@ -12,13 +12,16 @@ import java.util.stream.Collectors;
  * fingerprint. The planner compares this with what the hosts run; history keys deployments by
  * {@link #digest()}.
  *
- * @param instances sorted by service, host and index
+ * @param instances  sorted by service, host and index
+ * @param registries logins for the registries images are pulled from (not part of the
+ *     {@link #digest}: new credentials change nothing that runs)
  */
 public record DesiredState(
     String environment,
     SortedMap<String, Host> hosts,
     SortedMap<String, Service> services,
-    List<Instance> instances) {
+    List<Instance> instances,
+    SortedMap<String, RegistryLogin> registries) {
 
     static final Comparator<Instance> ORDER = Comparator
         .comparing((Instance i) -> i.service().name())
@@ -30,6 +33,18 @@ public record DesiredState(
         hosts = Immutables.sortedMap(hosts);
         services = Immutables.sortedMap(services);
         instances = instances.stream().sorted(ORDER).toList();
+        registries = Immutables.sortedMap(registries);
+    }
+
+    /** A desired state without registry logins. */
+    public DesiredState(String environment, SortedMap<String, Host> hosts, SortedMap<String, Service> services,
+                        List<Instance> instances) {
+        this(environment, hosts, services, instances, new java.util.TreeMap<>());
+    }
+
+    /** The login for the registry {@code image} is pulled from, if the repo has one. */
+    public Optional<RegistryLogin> registryLoginFor(String image) {
+        return Optional.ofNullable(registries.get(RegistryLogin.registryOf(image)));
     }
 
     /** The instances placed on {@code host}, by service and index. */

@@ -17,7 +17,8 @@ import java.util.TreeSet;
  */
 final class HostsReader {
 
-    static final List<String> FILE_FIELDS = List.of("defaults", "hosts");
+    static final List<String> FILE_FIELDS = List.of("defaults", "hosts", "registries");
+    static final List<String> REGISTRY_FIELDS = List.of("password", "username");
     static final List<String> DEFAULT_FIELDS = List.of("port", "runtime", "user");
     static final List<String> HOST_FIELDS = List.of("address", "host-key", "labels", "port", "runtime", "user");
 
@@ -26,11 +27,14 @@ final class HostsReader {
      * @param names every host name the file defines, readable or not
      * @param complete true when the file and every host in it read without problems, so that
      *     placement may conclude a host does not exist or a selector matches nothing
+     * @param registries registry credentials read without problems, their password references not
+     *     yet resolved to a file of the environment
      */
-    record Result(SortedMap<String, Host> hosts, Set<String> names, boolean complete) {
+    record Result(SortedMap<String, Host> hosts, Set<String> names, boolean complete,
+                  SortedMap<String, RegistryLogin> registries) {
 
         static Result unreadable() {
-            return new Result(new TreeMap<>(), Set.of(), false);
+            return new Result(new TreeMap<>(), Set.of(), false, new TreeMap<>());
         }
     }
 
@@ -49,6 +53,8 @@ final class HostsReader {
         }
         FieldReader fields = new FieldReader(top.get(), "", FILE_FIELDS, problems);
         Defaults defaults = fields.mapping("defaults").map(m -> Defaults.read(m, problems)).orElse(Defaults.NONE);
+        SortedMap<String, RegistryLogin> registries = fields.mapping("registries")
+            .map(m -> registries(m, problems)).orElse(new TreeMap<>());
         if (!fields.require("hosts", ": list the hosts, e.g. \"hosts: {app-1: {address: 10.0.0.11, user: deploy}}\"")) {
             return Result.unreadable();
         }
@@ -85,7 +91,50 @@ final class HostsReader {
             }
             hosts.put(name, h);
         }
-        return new Result(hosts, names, !problems.addedSince(start));
+        return new Result(hosts, names, !problems.addedSince(start), registries);
+    }
+
+    /** {@code registries: {<registry>: {username: …, password: secrets/<file>#<key path>}}}. */
+    private static SortedMap<String, RegistryLogin> registries(YamlMap map, ProblemList problems) {
+        SortedMap<String, RegistryLogin> out = new TreeMap<>();
+        for (YamlMap.Entry e : map.entries()) {
+            String registry = e.key().text();
+            String path = "registries." + registry;
+            int before = problems.mark();
+            if (!ImageReference.isRegistry(registry) || registry.contains("/")) {
+                problems.add(e.key().location(), "registries: \"" + registry + "\" is not a registry; write it as image "
+                    + "references name it, e.g. registry.internal:5000 or ghcr.io (docker.io for Docker Hub)");
+            }
+            Optional<YamlMap> entry = FieldReader.mapping(e.value(), path, problems);
+            if (entry.isEmpty()) {
+                continue;
+            }
+            FieldReader f = new FieldReader(entry.get(), path, REGISTRY_FIELDS, problems);
+            Optional<String> username = Optional.empty();
+            if (f.require("username", ": the login name")) {
+                username = f.text("username");
+                username.filter(u -> u.isBlank() || u.chars().anyMatch(c -> c <= 0x20 || c == 0x7f))
+                    .ifPresent(u -> problems.add(f.node("username").orElseThrow().location(),
+                        path + ".username must be one word without spaces or control characters"));
+            }
+            Optional<SecretRef> password = Optional.empty();
+            if (f.require("password", ": a reference to the password (or token) in a SOPS-encrypted file, e.g. "
+                    + "secrets/registry.yaml#password")) {
+                YamlNode node = f.node("password").orElseThrow();
+                if (node instanceof YamlNode.YamlScalar scalar && !scalar.text().contains("#")) {
+                    // Never echo it: it may be the password itself.
+                    problems.add(node.location(), path + ".password must be a reference to a value in a SOPS-encrypted "
+                        + "file (secrets/<file>#<key path>), never the password itself");
+                } else {
+                    password = ServiceReader.secretReference(node, path + ".password", problems);
+                }
+            }
+            if (!problems.addedSince(before) && username.isPresent() && password.isPresent()) {
+                out.put(registry, new RegistryLogin(registry, username.get(), password.get(),
+                    f.node("password").orElseThrow().location()));
+            }
+        }
+        return out;
     }
 
     private static Optional<Host> readHost(String name, YamlMap.Entry e, Defaults defaults, ProblemList problems) {

@@ -22,7 +22,32 @@ final class ImageReference {
     private static final Pattern REFERENCE = Pattern.compile(
         "((?:" + DOMAIN + "/)?" + PATH_COMPONENT + "(?:/" + PATH_COMPONENT + ")*)(?::(" + TAG + "))?(?:@(" + DIGEST + "))?");
 
+    private static final Pattern REGISTRY = Pattern.compile(DOMAIN);
+
+    /** The registry of images written without one. */
+    static final String DOCKER_HUB = "docker.io";
+
     private ImageReference() {
+    }
+
+    /** True when {@code name} can be the registry part of an image reference ({@code registry.internal:5000}). */
+    static boolean isRegistry(String name) {
+        return REGISTRY.matcher(name).matches();
+    }
+
+    /**
+     * The registry {@code image} is pulled from: its first path component when that names a host
+     * (it has a dot or a port, or is {@code localhost}), else Docker Hub ({@code docker.io}).
+     */
+    static String registryOf(String image) {
+        int slash = image.indexOf('/');
+        if (slash > 0) {
+            String first = image.substring(0, slash);
+            if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
+                return first;
+            }
+        }
+        return DOCKER_HUB;
     }
 
     /** Why {@code image} is not acceptable, or empty when it is. */

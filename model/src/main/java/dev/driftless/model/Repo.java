@@ -6,12 +6,14 @@ import java.util.Objects;
 import java.util.SortedMap;
 
 /**
- * A validated infra repo for one environment: its hosts and enabled services. Produced only by
- * {@link RepoLoader} (or by hand in tests); {@link #resolve} places it onto hosts.
+ * A validated infra repo for one environment: its hosts, enabled services and registry logins.
+ * Produced only by {@link RepoLoader} (or by hand in tests); {@link #resolve} places it onto hosts.
  *
  * @param environment the environment's name, or {@code "default"} for a repo without environments
+ * @param registries  registry credentials by registry, passwords resolved to the environment's files
  */
-public record Repo(String environment, SortedMap<String, Host> hosts, SortedMap<String, Service> services) {
+public record Repo(String environment, SortedMap<String, Host> hosts, SortedMap<String, Service> services,
+                   SortedMap<String, RegistryLogin> registries) {
 
     /** The environment name of a repo that has no {@code environments/} directory. */
     public static final String DEFAULT_ENVIRONMENT = "default";
@@ -20,6 +22,12 @@ public record Repo(String environment, SortedMap<String, Host> hosts, SortedMap<
         Objects.requireNonNull(environment, "environment");
         hosts = Immutables.sortedMap(hosts);
         services = Immutables.sortedMap(services);
+        registries = Immutables.sortedMap(registries);
+    }
+
+    /** A repo without registry logins. */
+    public Repo(String environment, SortedMap<String, Host> hosts, SortedMap<String, Service> services) {
+        this(environment, hosts, services, new java.util.TreeMap<>());
     }
 
     /**
@@ -40,7 +48,7 @@ public record Repo(String environment, SortedMap<String, Host> hosts, SortedMap<
                 }
             }
         }
-        return new DesiredState(environment, hosts, services, instances);
+        return new DesiredState(environment, hosts, services, instances, registries);
     }
 
     /** The hosts {@code service} is placed on, by name. */

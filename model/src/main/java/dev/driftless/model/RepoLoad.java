@@ -89,10 +89,14 @@ final class RepoLoad {
             .toList();
         SecretFiles secrets = new SecretFiles(secretPaths, envRoot, this::read, problems);
         SortedMap<String, Service> resolved = new CrossCheck(hostsFile, hosts, services, secrets, environment).run();
+        SortedMap<String, RegistryLogin> registries = new TreeMap<>();
+        hosts.registries().forEach((name, login) -> secrets.resolve(login.password(), login.source(),
+                "registries." + name + ".password", problems)
+            .ifPresent(ref -> registries.put(name, new RegistryLogin(name, login.username(), ref, login.source()))));
         if (!problems.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Repo(environment, hosts.hosts(), resolved));
+        return Optional.of(new Repo(environment, hosts.hosts(), resolved, registries));
     }
 
     // ---- reading ----

@@ -120,25 +120,31 @@ final class ServiceReader {
                 problems.add(e.key().location(), "secrets: \"" + key + "\" is not a valid variable name: " + Names.ENV_VAR_RULE);
                 continue;
             }
-            String path = "secrets." + key;
-            FieldReader.text(e.value(), path, problems).ifPresent(text -> {
-                SecretRef ref;
-                try {
-                    ref = SecretRef.parse(text);
-                } catch (IllegalArgumentException bad) {
-                    problems.add(e.value().location(), path + ": " + bad.getMessage());
-                    return;
-                }
-                if (!ref.file().startsWith("secrets/") || ref.file().indexOf('/', "secrets/".length()) >= 0
-                        || SECRET_FILE_EXTENSIONS.stream().noneMatch(ref.file()::endsWith)) {
-                    problems.add(e.value().location(), path + ": \"" + ref.file() + "\" is not a secrets file; a reference"
-                        + " names a file directly in secrets/ ending in .yaml, .yml, .json or .env, e.g. secrets/shop.yaml#db.password");
-                    return;
-                }
+            secretReference(e.value(), "secrets." + key, problems).ifPresent(ref -> {
                 spec.secrets.put(key, ref);
                 spec.secretAt.put(key, e.value().location());
             });
         }
+    }
+
+    /** A {@code secrets/<file>#<key path>} reference written at {@code node}; problems say what is wrong with it. */
+    static Optional<SecretRef> secretReference(YamlNode node, String path, ProblemList problems) {
+        return FieldReader.text(node, path, problems).flatMap(text -> {
+            SecretRef ref;
+            try {
+                ref = SecretRef.parse(text);
+            } catch (IllegalArgumentException bad) {
+                problems.add(node.location(), path + ": " + bad.getMessage());
+                return Optional.empty();
+            }
+            if (!ref.file().startsWith("secrets/") || ref.file().indexOf('/', "secrets/".length()) >= 0
+                    || SECRET_FILE_EXTENSIONS.stream().noneMatch(ref.file()::endsWith)) {
+                problems.add(node.location(), path + ": \"" + ref.file() + "\" is not a secrets file; a reference"
+                    + " names a file directly in secrets/ ending in .yaml, .yml, .json or .env, e.g. secrets/shop.yaml#db.password");
+                return Optional.empty();
+            }
+            return Optional.of(ref);
+        });
     }
 
     private void ports(YamlList list) {

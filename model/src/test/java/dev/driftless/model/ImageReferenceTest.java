@@ -34,4 +34,16 @@ class ImageReferenceTest {
     void malformedReferencesAreRefused(String image) {
         assertThat(ImageReference.problem(image)).isPresent();
     }
+
+    @Test
+    void theRegistryIsTheFirstComponentWhenItNamesAHostElseDockerHub() {
+        assertThat(ImageReference.registryOf("registry:5000/shop/api:1.0.0")).isEqualTo("registry:5000");
+        assertThat(ImageReference.registryOf("ghcr.io/acme/app:v2")).isEqualTo("ghcr.io");
+        assertThat(ImageReference.registryOf("localhost/app:1")).isEqualTo("localhost");
+        assertThat(ImageReference.registryOf("[::1]:5000/app:1")).isEqualTo("[::1]:5000");
+        assertThat(ImageReference.registryOf("library/nginx:1.27")).isEqualTo("docker.io");
+        assertThat(ImageReference.registryOf("nginx:1.27")).isEqualTo("docker.io");
+        assertThat(ImageReference.isRegistry("registry.internal:5000")).isTrue();
+        assertThat(ImageReference.isRegistry("https://ghcr.io")).isFalse();
+    }
 }

@@ -297,6 +297,32 @@ class RepoLoaderTest {
         }
 
         @Test
+        void registryLoginsResolveTheirPasswordAndMatchImagesByRegistry() {
+            Repo repo = given.file("hosts.yaml", TestRepo.HOSTS + """
+                    registries:
+                      registry:5000: {username: deploy, password: secrets/app.yaml#db.password}
+                      docker.io:
+                        username: shop-bot
+                        password: secrets/app.yaml#db.password
+                    """)
+                .file("services/api.yaml", "image: registry:5000/shop/api:1\nplacement: {hosts: [app-1]}\n")
+                .repo();
+
+            assertThat(repo.registries()).containsOnlyKeys("docker.io", "registry:5000");
+            RegistryLogin login = repo.registries().get("registry:5000");
+            assertThat(login.username()).isEqualTo("deploy");
+            assertThat(login.password()).isEqualTo(SecretRef.parse("secrets/app.yaml#db.password"));
+            assertThat(login.toString()).doesNotContain("ENC[");
+            DesiredState desired = repo.resolve(SecretFingerprints.unresolved());
+            assertThat(desired.registryLoginFor("registry:5000/shop/api:1")).contains(login);
+            assertThat(desired.registryLoginFor("postgres:16").map(RegistryLogin::username)).contains("shop-bot");
+            assertThat(desired.registryLoginFor("ghcr.io/shop/api:1")).isEmpty();
+            assertThat(desired.digest()).as("credentials change nothing that runs")
+                .isEqualTo(new Repo(repo.environment(), repo.hosts(), repo.services())
+                    .resolve(SecretFingerprints.unresolved()).digest());
+        }
+
+        @Test
         void theSopsMetadataIsNotASecret() {
             given.file("services/api.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nsecrets: {V: secrets/app.yaml#sops.version}\n");
 
@@ -470,6 +496,17 @@ class RepoLoaderTest {
                 .isEqualTo(new SecretRef("environments/prod/secrets/app.yaml", List.of("db", "password")));
             assertThat(staging.services().get("api").secrets().get("DB_PASSWORD"))
                 .isEqualTo(new SecretRef("secrets/app.yaml", List.of("db", "password")));
+        }
+
+        @Test
+        void aRegistryPasswordComesFromTheEnvironmentsOwnSecretsFileFirst() {
+            envRepo.file("environments/prod/hosts.yaml", TestRepo.HOSTS
+                    + "registries: {registry:5000: {username: deploy, password: secrets/app.yaml#db.password}}\n")
+                .file("environments/prod/secrets/app.yaml", TestRepo.SECRETS);
+
+            assertThat(envRepo.repo("prod").registries().get("registry:5000").password())
+                .isEqualTo(new SecretRef("environments/prod/secrets/app.yaml", List.of("db", "password")));
+            assertThat(envRepo.repo("staging").registries()).as("each environment has its own").isEmpty();
         }
 
         @Test

@@ -4,6 +4,7 @@ import dev.driftless.model.Instance;
 import dev.driftless.model.RolloutOrder;
 import dev.driftless.model.Service;
 import dev.driftless.reconciler.command.RemoteFiles;
+import dev.driftless.reconciler.desired.RegistryCredential;
 import dev.driftless.reconciler.desired.ServiceSecrets;
 import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.history.StepAction;
@@ -352,22 +353,52 @@ public final class Applier {
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(image));
             long token = started(step);
             Instant t0 = clock.instant();
-            CommandResult r;
+            Optional<RegistryCredential> login = ctx.secrets().registryLoginFor(image);
+            String msg;
             try {
-                r = session.run(DockerCommands.pull(image), settings.pullTimeout());
+                msg = login.isPresent() ? pullLoggedIn(session, host, image, login.get()) : pull(session, host, image);
             } catch (HostException e) {
                 finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
                 throw e;
             }
-            if (!r.succeeded()) {
-                String msg = "pull of " + image + " failed: " + r.firstErrorLine() + "; nothing changed on " + host;
+            if (!msg.isEmpty()) {
                 finished(token, step, StepOutcome.FAILED, msg, t0);
                 // A registry that does not answer is not a verdict on the release: retry later.
                 unreached.add(host);
                 return Optional.of(new Failure.Unreached(msg));
             }
-            finished(token, step, StepOutcome.SUCCEEDED, "pulled", t0);
+            finished(token, step, StepOutcome.SUCCEEDED, "pulled" + login.map(l -> " (logged in to " + l.registry()
+                + " as " + l.username() + ")").orElse(""), t0);
             return Optional.empty();
+        }
+
+        /** Empty when the pull succeeded, else what went wrong. */
+        private String pull(HostSession session, String host, String image) throws HostException {
+            CommandResult r = session.run(DockerCommands.pull(image), settings.pullTimeout());
+            return r.succeeded() ? "" : "pull of " + image + " failed: " + r.firstErrorLine() + "; nothing changed on "
+                + host;
+        }
+
+        /**
+         * Logs in with the password on stdin into a client config of its own, pulls, and removes
+         * that config again, whatever happened: no credential stays on the host.
+         */
+        private String pullLoggedIn(HostSession session, String host, String image, RegistryCredential login)
+                throws HostException {
+            String dir = DockerCommands.REGISTRY_AUTH_DIR;
+            try {
+                CommandResult in = session.run(DockerCommands.login(dir, login.registry(), login.username()),
+                    login.password().bytes(), settings.commandTimeout());
+                if (!in.succeeded()) {
+                    return "login to " + login.registry() + " as " + login.username() + " failed: " + in.firstErrorLine()
+                        + "; nothing changed on " + host;
+                }
+                CommandResult r = session.run(DockerCommands.pull(image, dir), settings.pullTimeout());
+                return r.succeeded() ? "" : "pull of " + image + " failed: " + r.firstErrorLine()
+                    + "; nothing changed on " + host;
+            } finally {
+                session.run(DockerCommands.forgetLogin(dir), settings.commandTimeout());
+            }
         }
 
         private Optional<Failure> deploy(HostSession session, PlannedChange c)

@@ -90,9 +90,11 @@ public final class Reconciler {
     private final Clock clock;
     private final Planner planner;
     private final RepairBackoff backoff;
+    /** Pulls that failed (registry down, refused login, unknown tag), by host, image and commit. */
+    private final RepairBackoff pullBackoff;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
-    /** Restarts held back by {@link #backoff} in the latest reconcile: "instance on host" → why. */
-    private Map<String, String> deferredRestarts = Map.of();
+    /** What the backoffs held back in the latest reconcile, one phrase each, for the status. */
+    private List<String> deferredRetries = List.of();
 
     private String lastSeenCommit;
     private String lastInvalidRecorded;
@@ -117,7 +119,11 @@ public final class Reconciler {
         this.clock = clock;
         this.planner = new Planner(clock);
         this.backoff = backoff;
+        this.pullBackoff = backoff.cappedAt(PULL_BACKOFF_MAX);
     }
+
+    /** The longest wait between two attempts to pull an image that failed to pull. */
+    static final Duration PULL_BACKOFF_MAX = Duration.ofMinutes(5);
 
     /**
      * Every record a crash or kill -9 left RUNNING becomes INTERRUPTED, and the instances its
@@ -277,7 +283,7 @@ public final class Reconciler {
         Plan planned = applier.liveness().check(planner.plan(desired, observation, held), targets, verify);
         long outOfLine = planned.changes().stream().filter(c -> c.action().changes()).count();
         metrics.drift((int) outOfLine);
-        Plan plan = deferCrashLoops(planned);
+        Plan plan = deferRetries(planned, revision.sha());
         Set<String> verifyNow = plan.changes().stream()
             .filter(c -> c.action() == Action.UNCHANGED && c.observed().isPresent() && c.desired().isPresent())
             .map(c -> Applier.verifyKey(c.service(), c.host(), c.instance()))
@@ -318,6 +324,13 @@ public final class Reconciler {
                 outcome = ReconcileResult.PARTIALLY_FAILED;
             }
         }
+        if (!deferredRetries.isEmpty()) {
+            // Nor while a change of it waits for its backoff.
+            summary += "; " + String.join("; ", deferredRetries);
+            if (outcome == ReconcileResult.SUCCEEDED) {
+                outcome = ReconcileResult.PARTIALLY_FAILED;
+            }
+        }
         Optional<String> error = result.services().entrySet().stream()
             .filter(e -> e.getValue() == ServiceOutcome.FAILED || e.getValue() == ServiceOutcome.ROLLED_BACK)
             .map(e -> e.getKey() + ": " + result.messages().get(e.getKey()))
@@ -354,7 +367,7 @@ public final class Reconciler {
                 + String.join(", ", resolved) + " back on a good state"
                 + done.returnsTo().map(c -> " (returns to the state of " + ReconcileLog.shortSha(c) + ")").orElse(""));
             id = Optional.of(r.id());
-        } else if (!plan.isIncomplete() && held.isEmpty() && deferredRestarts.isEmpty()
+        } else if (!plan.isIncomplete() && held.isEmpty() && deferredRetries.isEmpty()
                 && revision.sha().equals(lastSeenCommit)
                 && history.lastAttempted().map(a -> !a.commit().equals(revision.sha())
                 || !a.desiredDigest().equals(digest)).orElse(true)) {
@@ -362,7 +375,7 @@ public final class Reconciler {
             // head is invalid must leave the refused head as the last attempted commit.
             history.recordInSync(revision.sha(), digest);
         }
-        if (!plan.isIncomplete() && held.isEmpty() && deferredRestarts.isEmpty()) {
+        if (!plan.isIncomplete() && held.isEmpty() && deferredRetries.isEmpty()) {
             metrics.applied(clock.instant());
         }
         metrics.reconcile(trigger, ReconcileResult.SUCCEEDED, Duration.between(started, clock.instant()));
@@ -374,36 +387,51 @@ public final class Reconciler {
     }
 
     /**
-     * Holds back the restart of a container whose previous restarts failed their gate (it exited
-     * again, or stayed unhealthy), until its backoff ends: the change becomes UNCHANGED with the
-     * reason, and the status names it.
+     * Holds back what failed before and would only fail again at once, until its backoff ends: the
+     * restart of a container whose previous restarts failed their gate (it exited again, or stayed
+     * unhealthy), and a create or replace on a host where pulling its image failed for this commit
+     * (a registry that is down, a refused login, a tag that does not exist). The change becomes
+     * UNCHANGED with the reason, no history record is written for the wait, and the status names
+     * it. A new commit tries pulls again at once.
      */
-    private Plan deferCrashLoops(Plan plan) {
+    private Plan deferRetries(Plan plan, String commit) {
         Instant now = clock.instant();
         backoff.retainOnly(plan.changes().stream().filter(c -> c.observed().isPresent())
             .map(Reconciler::backoffKey).collect(Collectors.toSet()));
-        Map<String, String> deferred = new TreeMap<>();
+        pullBackoff.retainOnly(plan.changes().stream().flatMap(c -> pulledImage(c).stream()
+            .map(image -> pullKey(c.host(), image, commit))).collect(Collectors.toSet()));
+        List<String> deferred = new ArrayList<>();
         List<PlannedChange> changes = new ArrayList<>();
         for (PlannedChange c : plan.changes()) {
-            Optional<RepairBackoff.State> waiting = c.action() == Action.START || c.action() == Action.RESTART
-                ? backoff.waiting(backoffKey(c), now) : Optional.empty();
-            if (waiting.isEmpty()) {
+            Optional<String> why = Optional.empty();
+            if (c.action() == Action.START || c.action() == Action.RESTART) {
+                why = backoff.waiting(backoffKey(c), now).map(w -> (c.action() == Action.RESTART
+                    ? "stays unhealthy: " : "crash-looping: ") + w.failures() + (w.failures() == 1
+                    ? " restart" : " restarts in a row") + " failed the health gate; next restart after "
+                    + w.notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+                why.ifPresent(w -> deferred.add("restart backed off for " + c.instance() + " on " + c.host()
+                    + " (" + w + ")"));
+            } else if (pulledImage(c).isPresent()) {
+                String image = pulledImage(c).get();
+                why = pullBackoff.waiting(pullKey(c.host(), image, commit), now).map(w -> "pull of " + image
+                    + " failed " + (w.failures() == 1 ? "once" : w.failures() + " times in a row")
+                    + "; next attempt after " + w.notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+                String what = "pull backed off for " + image + " on " + c.host();
+                why.filter(w -> deferred.stream().noneMatch(d -> d.startsWith(what + " ")))
+                    .ifPresent(w -> deferred.add(what + " (" + w + ")"));
+            }
+            if (why.isEmpty()) {
                 changes.add(c);
                 continue;
             }
-            String why = (c.action() == Action.RESTART ? "stays unhealthy: " : "crash-looping: ")
-                + waiting.get().failures() + (waiting.get().failures() == 1
-                ? " restart" : " restarts in a row") + " failed the health gate; next restart after "
-                + waiting.get().notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-            deferred.put(c.instance() + " on " + c.host(), why);
             List<String> reasons = new ArrayList<>(c.reasons());
-            reasons.add(why);
+            reasons.add(why.get());
             changes.add(new PlannedChange(c.service(), c.host(), c.instance(), Action.UNCHANGED, reasons,
                 c.desired(), c.observed()));
         }
-        deferredRestarts = Map.copyOf(deferred);
-        deferred.forEach((what, why) -> ReconcileLog.info("-------", what + ": " + why));
-        return deferred.isEmpty() ? plan
+        deferredRetries = List.copyOf(deferred);
+        deferred.forEach(d -> ReconcileLog.info("-------", d));
+        return changes.equals(plan.changes()) ? plan
             : new Plan(plan.environment(), changes, plan.hosts(), plan.serviceOrder(), plan.held());
     }
 
@@ -411,9 +439,18 @@ public final class Reconciler {
         return RepairBackoff.key(c.service(), c.host(), c.instance(), c.observed().flatMap(o -> o.fingerprint()));
     }
 
+    /** The image a create or replace runs, which apply may have to pull first. */
+    private static Optional<String> pulledImage(PlannedChange c) {
+        return c.action() == Action.CREATE || c.action() == Action.REPLACE
+            ? c.desired().flatMap(i -> i.service().image()) : Optional.empty();
+    }
+
+    private static String pullKey(String host, String image, String commit) {
+        return "pull/" + host + "/" + image + "@" + commit;
+    }
+
     private String deferredStatus() {
-        return deferredRestarts.isEmpty() ? "" : "; restart backed off for " + deferredRestarts.entrySet().stream()
-            .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "));
+        return deferredRetries.isEmpty() ? "" : "; " + String.join("; ", deferredRetries);
     }
 
     private static ReconcileResult outcome(Applier.Result result, Plan plan) {
@@ -485,6 +522,14 @@ public final class Reconciler {
             history.completeStep(token, outcome, message.isBlank() ? Optional.empty() : Optional.of(message));
             ReconcileLog.step(commit, step, outcome, message, took);
             metrics.step(step.action(), outcome, took);
+            if (step.action() == StepAction.PULL && step.toImage().isPresent()) {
+                String key = pullKey(step.host(), step.toImage().get(), commit);
+                if (outcome == StepOutcome.FAILED) {
+                    pullBackoff.failed(key, clock.instant());
+                } else if (outcome == StepOutcome.SUCCEEDED) {
+                    pullBackoff.succeeded(key);
+                }
+            }
             if (step.action() == StepAction.START || step.action() == StepAction.RESTART) {
                 String key = RepairBackoff.key(step.service(), step.host(), step.instance(), step.toFingerprint());
                 if (outcome == StepOutcome.FAILED) {

@@ -8,7 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Exponential backoff for restarting a crash-looping container. Drift repair starts a managed
+ * Exponential backoff for restarting a crash-looping container (and, with its own instance, for
+ * pulling an image that failed to pull). Drift repair starts a managed
  * container that stopped, and restarts one that runs but fails its health probe; when the
  * restarted container fails its health gate again (it exits,
  * restarts, or never becomes healthy), the next restart of that same container and spec waits
@@ -40,6 +41,12 @@ final class RepairBackoff {
         }
         this.first = first;
         this.max = max;
+    }
+
+    /** The same doubling from the same first wait, but never longer than {@code cap} (nor shorter than the first wait). */
+    RepairBackoff cappedAt(Duration cap) {
+        Duration m = cap.compareTo(max) < 0 ? cap : max;
+        return new RepairBackoff(first, m.compareTo(first) < 0 ? first : m);
     }
 
     /** The key of one container spec of one instance. */

@@ -3,6 +3,7 @@ package dev.driftless.reconciler.desired;
 import dev.driftless.model.DesiredState;
 import dev.driftless.model.LoadResult;
 import dev.driftless.model.Problem;
+import dev.driftless.model.RegistryLogin;
 import dev.driftless.model.Repo;
 import dev.driftless.model.RepoLoader;
 import dev.driftless.model.RepoTree;
@@ -67,22 +68,19 @@ public final class DesiredStateLoader {
         for (Service service : repo.services().values()) {
             for (Map.Entry<String, SecretRef> e : service.secrets().entrySet()) {
                 SecretRef ref = e.getValue();
-                Optional<DecryptedDocument> doc = documents.containsKey(ref.file())
-                    ? Optional.ofNullable(documents.get(ref.file()))
-                    : decrypt(tree, ref.file(), problems);
-                documents.put(ref.file(), doc.orElse(null));
-                if (doc.isEmpty()) {
-                    continue;
+                Optional<SecretValue> value = value(tree, ref, documents, problems, service.source(),
+                    "secret " + e.getKey());
+                if (value.isPresent()) {
+                    values.computeIfAbsent(service.name(), s -> new TreeMap<>()).put(e.getKey(), value.get());
+                    fingerprints.put(ref, value.get().fingerprint());
                 }
-                Optional<SecretValue> value = doc.get().lookup(ref.path());
-                if (value.isEmpty()) {
-                    problems.add(Problem.at(service.source(), "secret " + e.getKey() + ": " + ref
-                        + " has no value at " + String.join(".", ref.path()) + " once decrypted"));
-                    continue;
-                }
-                values.computeIfAbsent(service.name(), s -> new TreeMap<>()).put(e.getKey(), value.get());
-                fingerprints.put(ref, value.get().fingerprint());
             }
+        }
+        Map<String, RegistryCredential> registries = new TreeMap<>();
+        for (RegistryLogin login : repo.registries().values()) {
+            value(tree, login.password(), documents, problems, login.source(), "registries." + login.registry()
+                + ".password").ifPresent(v -> registries.put(login.registry(),
+                    new RegistryCredential(login.registry(), login.username(), v)));
         }
         if (!problems.isEmpty()) {
             return new LoadedState.Invalid(problems.stream().sorted().distinct().toList());
@@ -94,7 +92,25 @@ public final class DesiredStateLoader {
             }
             return fp;
         });
-        return new LoadedState.Ready(repo, state, new ServiceSecrets(values));
+        return new LoadedState.Ready(repo, state, new ServiceSecrets(values, registries));
+    }
+
+    /** The value {@code ref} points at, decrypting its file once per load; a problem when there is none. */
+    private Optional<SecretValue> value(RepoTree tree, SecretRef ref, Map<String, DecryptedDocument> documents,
+                                        List<Problem> problems, SourceLocation at, String what) {
+        Optional<DecryptedDocument> doc = documents.containsKey(ref.file())
+            ? Optional.ofNullable(documents.get(ref.file()))
+            : decrypt(tree, ref.file(), problems);
+        documents.put(ref.file(), doc.orElse(null));
+        if (doc.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<SecretValue> value = doc.get().lookup(ref.path());
+        if (value.isEmpty()) {
+            problems.add(Problem.at(at, what + ": " + ref + " has no value at " + String.join(".", ref.path())
+                + " once decrypted"));
+        }
+        return value;
     }
 
     private Optional<DecryptedDocument> decrypt(RepoTree tree, String file, List<Problem> problems) {

@@ -1,28 +1,38 @@
 package dev.driftless.reconciler.desired;
 
+import dev.driftless.model.RegistryLogin;
 import dev.driftless.secrets.SecretValue;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The decrypted secret values of each service, by environment variable name. Only apply reads
- * them (to write a service's env file on its hosts); {@link #toString()} never shows a value.
+ * The decrypted secret values of each service, by environment variable name, and the registry
+ * logins. Only apply reads them (to write a service's env file on its hosts, to log in before a
+ * pull); {@link #toString()} never shows a value.
  */
 public final class ServiceSecrets {
 
     private final Map<String, SortedMap<String, SecretValue>> byService;
+    private final Map<String, RegistryCredential> registries;
 
-    ServiceSecrets(Map<String, SortedMap<String, SecretValue>> byService) {
+    ServiceSecrets(Map<String, SortedMap<String, SecretValue>> byService, Map<String, RegistryCredential> registries) {
         Map<String, SortedMap<String, SecretValue>> copy = new TreeMap<>();
         byService.forEach((s, v) -> copy.put(s, Collections.unmodifiableSortedMap(new TreeMap<>(v))));
         this.byService = Collections.unmodifiableMap(copy);
+        this.registries = Collections.unmodifiableMap(new TreeMap<>(registries));
     }
 
-    /** No secrets at all (a repo whose services reference none). */
+    /** No secrets at all (a repo whose services reference none and that logs in to no registry). */
     public static ServiceSecrets none() {
-        return new ServiceSecrets(Map.of());
+        return new ServiceSecrets(Map.of(), Map.of());
+    }
+
+    /** The login for the registry {@code image} is pulled from, if the repo has one. */
+    public Optional<RegistryCredential> registryLoginFor(String image) {
+        return Optional.ofNullable(registries.get(RegistryLogin.registryOf(image)));
     }
 
     /** The secrets of {@code service}, by env var name; empty if it has none. */
@@ -34,6 +44,7 @@ public final class ServiceSecrets {
     public String toString() {
         StringBuilder sb = new StringBuilder("ServiceSecrets[");
         byService.forEach((s, v) -> sb.append(s).append('=').append(v.keySet()).append(' '));
+        registries.values().forEach(r -> sb.append(r).append(' '));
         return sb.toString().strip() + "]";
     }
 }

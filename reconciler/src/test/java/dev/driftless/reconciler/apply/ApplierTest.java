@@ -2,6 +2,7 @@ package dev.driftless.reconciler.apply;
 
 import static dev.driftless.reconciler.apply.ApplyFixture.COMMIT;
 import static dev.driftless.reconciler.apply.ApplyFixture.DB_PASSWORD;
+import static dev.driftless.reconciler.apply.ApplyFixture.HOSTS;
 import static dev.driftless.reconciler.apply.ApplyFixture.api;
 import static dev.driftless.reconciler.apply.ApplyFixture.container;
 import static dev.driftless.reconciler.apply.ApplyFixture.context;
@@ -396,6 +397,57 @@ class ApplierTest {
             "start PULL api app-2 -: image " + IMAGE_V2 + " not on the host",
             "FAILED PULL api app-2 -: pull of " + IMAGE_V2 + " failed: Error response from daemon: "
                 + "Get \"https://registry:5000/v2/\": dial tcp: lookup registry: no such host; nothing changed on app-2");
+    }
+
+    @Test
+    void aRegistryWithALoginGetsThePasswordOnStdinAndKeepsNoCredentialAfterThePull() throws Exception {
+        String token = "t0ken;$(reboot) 'x'";
+        fixture.write("hosts.yaml", HOSTS + "registries:\n  registry:5000: {username: ci-bot, password: "
+            + "secrets/app.yaml#REGISTRY_TOKEN}\n");
+        fixture.secrets("DB_PASSWORD: \"" + DB_PASSWORD.replace("\"", "\\\"") + "\"\nREGISTRY_TOKEN: \"" + token + "\"\n");
+        Scenario s = upgrade(STOP_FIRST);
+        fleet.host("app-2").reply("docker image inspect ", 1, "", "Error: No such image: " + IMAGE_V2 + "\n");
+
+        Applier.Result result = apply(s);
+
+        String auth = ".driftless/registry-auth";
+        assertThat(transcriptOf("app-2")).startsWith("docker image inspect --format '{{.Id}}' " + IMAGE_V2,
+            "mkdir -p -m 0700 " + auth + " && docker --config " + auth + " login --username=ci-bot --password-stdin "
+                + "registry:5000",
+            "docker --config " + auth + " pull --quiet " + IMAGE_V2,
+            "rm -rf -- " + auth,
+            "docker stop --time 10 " + s.oldName("app-2"));
+        assertThat(fleet.host("app-2").calls()).filteredOn(c -> c instanceof RecordingHostSession.Ran r
+                && r.rendered().contains(" login "))
+            .singleElement().satisfies(c -> assertThat(new String(((RecordingHostSession.Ran) c).stdin(),
+                StandardCharsets.UTF_8)).isEqualTo(token));
+        assertThat(fleet.all().values().stream().flatMap(h -> h.renderedCommands().stream()))
+            .noneMatch(c -> c.contains("t0ken"));
+        assertThat(events.of("app-2")).contains("SUCCEEDED PULL api app-2 -: pulled (logged in to registry:5000 as ci-bot)");
+        assertThat(events.texts()).noneMatch(m -> m.contains("t0ken"));
+        assertThat(transcriptOf("app-1")).as("a host that has the image logs in nowhere").noneMatch(l -> l.contains("login"));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+    }
+
+    @Test
+    void aRefusedLoginChangesNothingOnThatHostAndStillRemovesTheConfig() throws Exception {
+        fixture.write("hosts.yaml", HOSTS + "registries:\n  registry:5000: {username: ci-bot, password: "
+            + "secrets/app.yaml#REGISTRY_TOKEN}\n");
+        fixture.secrets("DB_PASSWORD: x\nREGISTRY_TOKEN: wrong-t0ken\n");
+        Scenario s = upgrade(STOP_FIRST);
+        fleet.host("app-2").reply("docker image inspect ", 1, "", "Error: No such image: " + IMAGE_V2 + "\n");
+        fleet.host("app-2").reply("mkdir -p -m 0700 .driftless/registry-auth", 1, "",
+            "Error response from daemon: Get \"http://registry:5000/v2/\": unauthorized: authentication required\n");
+
+        Applier.Result result = apply(s);
+
+        assertThat(transcriptOf("app-2")).hasSize(3).last().isEqualTo("rm -rf -- .driftless/registry-auth");
+        assertThat(transcriptOf("app-2")).noneMatch(l -> l.contains(" pull "));
+        assertThat(result.unreached()).containsExactly("app-2");
+        assertThat(result.anyFailed()).isFalse();
+        assertThat(events.of("app-2")).contains("FAILED PULL api app-2 -: login to registry:5000 as ci-bot failed: "
+            + "Error response from daemon: Get \"http://registry:5000/v2/\": unauthorized: authentication required; "
+            + "nothing changed on app-2");
     }
 
     // ---- health gates and rollback ----

@@ -335,6 +335,46 @@ class ReconcilerTest {
             + " in a row failed the health gate; next restart after ");
     }
 
+    @Test
+    void aPullThatKeepsFailingIsTriedLessAndLessOftenUntilANewCommit() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        RevCommit bump = bumpApi("1.1.0", "api 1.1.0");
+        String pull = "app-1: docker pull --quiet registry:5000/shop/api:1.1.0";
+        fleet.host("app-1").reply("docker image inspect ", 1, "", "Error: No such image\n");
+        fleet.host("app-1").reply("docker pull ", 1, "", "Error response from daemon: manifest unknown\n");
+
+        Reconciler.Outcome first = reconciler.reconcile(Trigger.POLL);
+        assertThat(first.retrySoon()).isTrue();
+        assertThat(records().get(0).result()).isEqualTo(ReconcileResult.PARTIALLY_FAILED);
+        // app-2 took the new version; app-1 still runs the old one.
+        CannedDocker.observes(fleet.host("app-2"), desiredAt(bump).instancesOn("app-2"), bump.name(), "running");
+
+        time.sleep(Duration.ofSeconds(30));
+        Map<String, Integer> mark = mark();
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(commandsSince(mark)).contains(pull);
+        assertThat(records()).hasSize(2);
+
+        time.sleep(Duration.ofSeconds(30));
+        mark = mark();
+        Reconciler.Outcome waiting = reconciler.reconcile(Trigger.DRIFT);
+        assertThat(waiting.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(waiting.retrySoon()).isFalse();
+        assertThat(commandsSince(mark)).doesNotContain(pull);
+        assertThat(records()).as("no record for the wait").hasSize(2);
+        assertThat(reconciler.status()).contains("pull backed off for registry:5000/shop/api:1.1.0 on app-1 (pull of "
+            + "registry:5000/shop/api:1.1.0 failed 2 times in a row; next attempt after ");
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(v1.name()));
+
+        // A new commit (the tag pushed, the credentials fixed…) tries again at once.
+        RevCommit again = infra.write("README.md", "# retry\n").commit("Try the pull again");
+        mark = mark();
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(commandsSince(mark)).contains(pull);
+        assertThat(records().get(0).commit()).isEqualTo(again.name());
+    }
+
     /**
      * The api on {@code host} fails its http probe with a 404 until a {@code docker restart} on
      * that host sets {@code restarted}; with no flag, a restart does not help.

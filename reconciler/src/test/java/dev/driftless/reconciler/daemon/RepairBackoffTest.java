@@ -31,6 +31,18 @@ class RepairBackoffTest {
     }
 
     @Test
+    void pullsDoubleFromTheSameFirstWaitButOnlyUpToTheirOwnCap() {
+        RepairBackoff pulls = RepairBackoff.after(Duration.ofSeconds(30)).cappedAt(Duration.ofMinutes(5));
+
+        assertThat(pulls.delay(1)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(pulls.delay(4)).isEqualTo(Duration.ofMinutes(4));
+        assertThat(pulls.delay(5)).isEqualTo(Duration.ofMinutes(5));
+        assertThat(pulls.delay(50)).isEqualTo(Duration.ofMinutes(5));
+        assertThat(RepairBackoff.after(Duration.ofMinutes(10)).cappedAt(Duration.ofMinutes(5)).delay(3))
+            .as("never below the retry interval").isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
     void nothingWaitsBeforeTheFirstFailure() {
         assertThat(RepairBackoff.after(Duration.ofSeconds(30)).waiting(KEY, T0)).isEmpty();
     }

@@ -219,6 +219,35 @@ class DesiredStateLoaderTest {
     }
 
     @Test
+    void registryPasswordsAreDecryptedForTheRegistryTheImagesComeFromAndNeverShown() throws IOException {
+        Files.writeString(repo.resolve("hosts.yaml"), Files.readString(repo.resolve("hosts.yaml"))
+            + "registries:\n  registry:5000: {username: ci-bot, password: secrets/shop.yaml#api.token}\n");
+        LoadedState.Ready r = ready(demoLoader());
+        String token = r.secrets().registryLoginFor("registry:5000/shop/api:1.0.0").orElseThrow().password().reveal();
+
+        assertThat(token).isNotBlank();
+        assertThat(r.secrets().registryLoginFor("registry:5000/shop/worker:1.0.0").map(RegistryCredential::username))
+            .contains("ci-bot");
+        assertThat(r.secrets().registryLoginFor("ghcr.io/acme/x:1")).isEmpty();
+        assertThat(r.secrets().toString()).isEqualTo("ServiceSecrets[api=[DB_PASSWORD] "
+            + "RegistryCredential[ci-bot@registry:5000]]");
+        assertThat(r.toString()).doesNotContain(token);
+    }
+
+    @Test
+    void aRegistryPasswordMissingOnceDecryptedMakesTheRevisionInvalid() throws IOException {
+        Files.writeString(repo.resolve("hosts.yaml"), Files.readString(repo.resolve("hosts.yaml"))
+            + "registries:\n  registry:5000: {username: ci-bot, password: secrets/shop.yaml#api.token}\n");
+        Files.write(repo.resolve("secrets/shop.yaml"), SopsEncryptor.builder().ageRecipient(DEMO_RECIPIENT).build()
+            .encrypt("secrets/shop.yaml", "db: {user: shop, password: pw}\napi: {token: null}\n"
+                .getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(load(demoLoader())).isInstanceOfSatisfying(LoadedState.Invalid.class, invalid ->
+            assertThat(invalid.problems()).extracting(Problem::toString).containsExactly("hosts.yaml:20:47: "
+                + "registries.registry:5000.password: secrets/shop.yaml#api.token has no value at api.token once decrypted"));
+    }
+
+    @Test
     void serviceSecretsCannotBeChanged() {
         LoadedState.Ready r = ready(demoLoader());
 

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * with the daemon running as its own process: first deploy, a batched health-gated version bump,
  * a broken release rolled back and not retried, reverts recorded as returns, a broken stop-first
  * release brought back on the container it stopped, a retired service pruned, drift healed, an
- * instance that stopped answering its health probe restarted, an invalid commit refused, and containers driftless does not manage left alone throughout. The
+ * instance that stopped answering its health probe restarted, images pulled from a registry that
+ * needs a login, an invalid commit refused, and containers driftless does not manage left alone throughout. The
  * chapters run in order; each starts from where the one before left the hosts.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -55,6 +56,7 @@ class DeploymentStoryIT {
     private static String bump;
     private static String broken;
     private static String retired;
+    private static String privateRegistry;
 
     private static void startUnmanagedContainers(E2eEnvironment env) {
         UNMANAGED.forEach((host, name) -> {
@@ -334,6 +336,91 @@ class DeploymentStoryIT {
 
     @Test
     @Order(10)
+    void imagesFromARegistryThatNeedsALoginArePulledWithTheRepoCredentialsAndNoneStayOnTheHosts() throws Exception {
+        startAuthenticatedRegistry();
+        Map<String, HostContainer> before = new LinkedHashMap<>();
+        APP_HOSTS.forEach(h -> before.put(h, only(h, "api")));
+        env.repo().write(HOSTS, env.repo().read(HOSTS)
+            + "registries:\n  registry:5001: {username: ci-bot, password: secrets/registry.yaml#password}\n");
+        env.repo().write("secrets/registry.yaml", sops("password: " + WRONG_REGISTRY_PASSWORD + "\n"));
+        env.repo().replace(API, "registry:5000/shop/api:", "registry:5001/shop/api:");
+        String refused = env.repo().commit("api from the private registry");
+
+        ReconcileRecord failed = env.awaitRecord("the attempt with a wrong registry password",
+            r -> r.commit().equals(refused));
+        assertThat(failed.result()).isEqualTo(ReconcileResult.PARTIALLY_FAILED);
+        StepRecord pull = step(failed, "api", "app-1", StepAction.PULL);
+        assertThat(pull.outcome()).isEqualTo(StepOutcome.FAILED);
+        assertThat(pull.message()).hasValueSatisfying(m -> assertThat(m)
+            .startsWith("login to registry:5001 as ci-bot failed: ").endsWith("; nothing changed on app-1"));
+        APP_HOSTS.forEach(h -> assertThat(only(h, "api").identity()).as("nothing changed on %s", h)
+            .isEqualTo(before.get(h).identity()));
+
+        env.repo().write("secrets/registry.yaml", sops("password: " + REGISTRY_PASSWORD + "\n"));
+        privateRegistry = env.repo().commit("the right registry password");
+        ReconcileRecord deployed = env.awaitRecord("the deploy from the private registry",
+            r -> r.commit().equals(privateRegistry) && r.result() == ReconcileResult.SUCCEEDED);
+        for (String host : APP_HOSTS) {
+            assertThat(step(deployed, "api", host, StepAction.PULL).message())
+                .contains("pulled (logged in to registry:5001 as ci-bot)");
+            HostContainer api = only(host, "api");
+            assertThat(api.image()).isEqualTo("registry:5001/shop/api:1.0.0");
+            assertThat(api.get(env.hosts(), "/version")).contains("1.0.0");
+            assertThat(env.hosts().execResult(host, "test", "-e", "/home/deploy/.driftless/registry-auth").getExitCode())
+                .as("the login's client config is gone from %s", host).isNotZero();
+            assertThat(env.hosts().execResult(host, "grep", "-rqs", "registry:5001", "/home/deploy/.docker",
+                "/root/.docker").getExitCode()).as("no credential stored on %s", host).isNotZero();
+        }
+        assertThat(java.nio.file.Files.readString(env.daemon().log()))
+            .doesNotContain(REGISTRY_PASSWORD, WRONG_REGISTRY_PASSWORD);
+    }
+
+    private static final String HOSTS = "hosts.yaml";
+    private static final String REGISTRY_PASSWORD = "reg-pw-7f3a9c";
+    private static final String WRONG_REGISTRY_PASSWORD = "reg-pw-wrong1";
+
+    /**
+     * A second registry on the registry host, on port 5001 over the same storage (so it serves
+     * the images pushed to :5000), that wants a login: htpasswd with one user, ci-bot.
+     */
+    private static void startAuthenticatedRegistry() {
+        byte[] salt = new byte[16];
+        new java.security.SecureRandom().nextBytes(salt);
+        String htpasswd = "ci-bot:" + org.bouncycastle.crypto.generators.OpenBSDBCrypt.generate("2y",
+            REGISTRY_PASSWORD.toCharArray(), salt, 10) + "\n";
+        String config = """
+            version: 0.1
+            storage:
+              filesystem: {rootdirectory: /var/lib/docker-registry}
+            http:
+              addr: :5001
+            auth:
+              htpasswd: {realm: driftless-test, path: /etc/docker/registry/htpasswd-5001}
+            """;
+        writeOnHost("registry", "/etc/docker/registry/htpasswd-5001", htpasswd);
+        writeOnHost("registry", "/etc/docker/registry/auth-5001.yml", config);
+        env.hosts().exec("registry", "systemd-run", "--unit=driftless-auth-registry", "/usr/bin/docker-registry",
+            "serve", "/etc/docker/registry/auth-5001.yml");
+        E2eEnvironment.await("the authenticated registry answers 401").atMost(java.time.Duration.ofSeconds(30))
+            .until(() -> env.hosts().execResult("registry", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                "http://127.0.0.1:5001/v2/").getStdout().strip().equals("401"));
+    }
+
+    private static void writeOnHost(String host, String path, String content) {
+        String b64 = java.util.Base64.getEncoder().encodeToString(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        env.hosts().exec(host, "sh", "-c", "echo " + b64 + " | base64 -d > " + path);
+    }
+
+    /** {@code plain} encrypted to the demo age key, as sops would. */
+    private static String sops(String plain) {
+        return new String(dev.driftless.secrets.SopsEncryptor.builder()
+            .ageRecipient("age14895jprs2r86ltrdmdyx3rfp2l7kdvgegay6ylj0zq2ea5js0ftqw7ew9x").build()
+            .encrypt("secrets/registry.yaml", plain.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    @Order(11)
     void invalidCommitChangesNothingAndStatusShowsEveryProblemWithItsPosition() {
         Map<String, List<String>> before = env.managedSnapshot();
         long lastBefore = env.lastRecordId();
@@ -361,7 +448,7 @@ class DeploymentStoryIT {
             .anySatisfy(p -> assertThat(p).startsWith(typoProblem))
             .anySatisfy(p -> assertThat(p).startsWith(danglingProblem));
         assertThat(status.at("/deployment/lastAttempted/commit").asText()).isEqualTo(invalid);
-        assertThat(status.at("/deployment/lastApplied/commit").asText()).isEqualTo(retired);
+        assertThat(status.at("/deployment/lastApplied/commit").asText()).isEqualTo(privateRegistry);
 
         // Drift repair goes on against the last valid commit meanwhile, and status keeps showing
         // what is wrong with the head.
@@ -369,7 +456,7 @@ class DeploymentStoryIT {
         ReconcileRecord heal = env.awaitRecord("the heal of the store while the head is invalid",
             r -> r.id() > record.id());
         assertThat(heal.trigger()).isEqualTo(Trigger.DRIFT);
-        assertThat(heal.commit()).isEqualTo(retired);
+        assertThat(heal.commit()).isEqualTo(privateRegistry);
         assertThat(heal.result()).isEqualTo(ReconcileResult.SUCCEEDED);
         assertThat(step(heal, "store", "db-1", StepAction.START).outcome()).isEqualTo(StepOutcome.SUCCEEDED);
         assertThat(problems(env.status())).anySatisfy(p -> assertThat(p).startsWith(typoProblem))
@@ -393,7 +480,7 @@ class DeploymentStoryIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void unmanagedContainersAreUntouchedThroughout() {
         UNMANAGED.forEach((host, name) -> {
             HostContainer now = container(env, host, name);

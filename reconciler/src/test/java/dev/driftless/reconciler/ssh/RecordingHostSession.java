@@ -27,9 +27,20 @@ public final class RecordingHostSession implements HostSession {
     /**
      * A command was run.
      *
-     * @param stdinBytes how many bytes went to its stdin (the bytes themselves are not kept)
+     * @param stdinBytes how many bytes went to its stdin
      */
-    public record Ran(RemoteCommand command, String rendered, Duration timeout, int stdinBytes) implements Call {
+    public record Ran(RemoteCommand command, String rendered, Duration timeout, int stdinBytes, byte[] stdin)
+            implements Call {
+
+        public Ran(RemoteCommand command, String rendered, Duration timeout, int stdinBytes) {
+            this(command, rendered, timeout, stdinBytes, new byte[0]);
+        }
+
+        /** What went to stdin, kept for assertions (a password, say) but never printed. */
+        @Override
+        public String toString() {
+            return "Ran[" + rendered + ", " + stdinBytes + " bytes on stdin]";
+        }
     }
 
     /** A file was written; its content is kept for assertions but never printed. */
@@ -110,7 +121,7 @@ public final class RecordingHostSession implements HostSession {
 
     @Override
     public CommandResult run(RemoteCommand command, byte[] stdin, Duration timeout) throws HostException {
-        calls.add(new Ran(command, command.render(), timeout, stdin.length));
+        calls.add(new Ran(command, command.render(), timeout, stdin.length, stdin.clone()));
         if (delegate.isPresent()) {
             return delegate.get().run(command, stdin, timeout);
         }

@@ -30,6 +30,33 @@ public final class DockerCommands {
         return RemoteCommand.of("docker", "pull", "--quiet", image);
     }
 
+    /**
+     * Where a pull from a registry that needs a login keeps its credentials, relative to the SSH
+     * user's home: a Docker client config directory that exists only from the login to the end of
+     * the pull.
+     */
+    public static final String REGISTRY_AUTH_DIR = ".driftless/registry-auth";
+
+    /** Pulls an image with the credentials {@link #login} left in {@code configDir}. */
+    public static RemoteCommand pull(String image, String configDir) {
+        return RemoteCommand.of("docker", "--config", configDir, "pull", "--quiet", image);
+    }
+
+    /**
+     * Logs in to {@code registry} into the client config {@code configDir} (made owner-only first),
+     * reading the password from stdin: it never appears on a command line.
+     */
+    public static RemoteCommand login(String configDir, String registry, String username) {
+        return RemoteCommand.of("mkdir", "-p", "-m", "0700", configDir)
+            .and(RemoteCommand.of("docker", "--config", configDir, "login", "--username=" + username,
+                "--password-stdin", registry));
+    }
+
+    /** Removes the client config a login wrote (also one an interrupted pull left behind). */
+    public static RemoteCommand forgetLogin(String configDir) {
+        return RemoteCommand.of("rm", "-rf", "--", configDir);
+    }
+
     /** Prints the local image's id; exits non-zero when the host does not have the image. */
     public static RemoteCommand imageId(String image) {
         return RemoteCommand.of("docker", "image", "inspect", "--format", "{{.Id}}", image);

@@ -120,6 +120,20 @@ class DockerCommandsTest {
     }
 
     @Test
+    void aLoginReadsThePasswordFromStdinIntoAConfigOfItsOwnThatThePullUsesAndThatIsRemovedAfter() {
+        assertThat(DockerCommands.login(".driftless/registry-auth", "registry:5000", "ci-bot").render())
+            .isEqualTo("mkdir -p -m 0700 .driftless/registry-auth && docker --config .driftless/registry-auth login "
+                + "--username=ci-bot --password-stdin registry:5000");
+        assertThat(DockerCommands.login("d", "ghcr.io", "-rf $(id)").render())
+            .as("a user name is one word, even one that looks like an option")
+            .isEqualTo("mkdir -p -m 0700 d && docker --config d login '--username=-rf $(id)' --password-stdin ghcr.io");
+        assertThat(DockerCommands.pull("registry:5000/shop/api:1.0.0", ".driftless/registry-auth").render())
+            .isEqualTo("docker --config .driftless/registry-auth pull --quiet registry:5000/shop/api:1.0.0");
+        assertThat(DockerCommands.forgetLogin(".driftless/registry-auth").render())
+            .isEqualTo("rm -rf -- .driftless/registry-auth");
+    }
+
+    @Test
     void restartKeepsTheContainerAndRoundsTheTimeoutUp() {
         assertThat(DockerCommands.restart("api-1", Duration.ofSeconds(10)).render())
             .isEqualTo("docker restart --time 10 api-1");
