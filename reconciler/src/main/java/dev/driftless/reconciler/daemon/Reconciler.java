@@ -4,11 +4,14 @@ import dev.driftless.model.DesiredState;
 import dev.driftless.model.DurationText;
 import dev.driftless.model.GitTree;
 import dev.driftless.model.Host;
+import dev.driftless.model.Repo;
+import dev.driftless.model.RepoLoader;
 import dev.driftless.model.Problem;
 import dev.driftless.reconciler.apply.Applier;
 import dev.driftless.reconciler.apply.ApplyListener;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
+import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
@@ -20,6 +23,7 @@ import dev.driftless.reconciler.history.StepRecord;
 import dev.driftless.reconciler.history.StepStart;
 import dev.driftless.reconciler.history.Trigger;
 import dev.driftless.reconciler.metrics.Metrics;
+import dev.driftless.reconciler.observe.HostObservation;
 import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.plan.Action;
@@ -33,6 +37,7 @@ import dev.driftless.reconciler.source.PollResult;
 import dev.driftless.reconciler.source.SourceRevision;
 import dev.driftless.reconciler.ssh.HostSessions;
 import dev.driftless.reconciler.ssh.HostTarget;
+import org.eclipse.jgit.lib.ObjectId;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,6 +109,12 @@ public final class Reconciler {
 
     private record Loaded(SourceRevision revision, LoadedState.Ready state) {
     }
+
+    /** The hosts of the last applied commit, read once per commit. */
+    private record Inventory(String commit, Map<String, Host> hosts) {
+    }
+
+    private Inventory priorInventory;
 
     public Reconciler(Optional<String> environment, GitSource source, DesiredStateLoader loader, HostSessions hosts,
                       Observer observer, Applier applier, HistoryStore history, Metrics metrics, Clock clock,
@@ -259,10 +270,15 @@ public final class Reconciler {
     private Outcome reconcile(Trigger trigger, Loaded loaded, Instant started) throws InterruptedException {
         SourceRevision revision = loaded.revision();
         DesiredState desired = loaded.state().state();
-        Map<String, HostTarget> targets = targets(desired);
-        hosts.retainOnly(targets.values());
-        Observation observation = observer.observe(List.copyOf(targets.values()));
-        metrics.hosts(observation.reachable().size(), observation.unreachable().size());
+        Map<String, HostTarget> targets = targets(desired.hosts().values());
+        Map<String, HostTarget> departed = departedHosts(desired);
+        Map<String, HostTarget> reach = new LinkedHashMap<>(targets);
+        reach.putAll(departed);
+        hosts.retainOnly(reach.values());
+        Observation observation = withoutSilentDeparted(observer.observe(List.copyOf(reach.values())), departed,
+            revision.sha());
+        metrics.hosts((int) observation.reachable().stream().filter(h -> targets.containsKey(h.host())).count(),
+            observation.unreachable().size());
 
         Map<String, String> held = new TreeMap<>();
         Set<String> resolved = new TreeSet<>();
@@ -280,7 +296,9 @@ public final class Reconciler {
             });
         }
         // Docker says which containers run; their probes say which of those still work.
-        Plan planned = applier.liveness().check(planner.plan(desired, observation, held), targets, verify);
+        Plan planned = applier.liveness().check(planner.plan(desired, observation, held,
+            observation.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet())),
+            targets, verify);
         long outOfLine = planned.changes().stream().filter(c -> c.action().changes()).count();
         metrics.drift((int) outOfLine);
         Plan plan = deferRetries(planned, revision.sha());
@@ -302,7 +320,7 @@ public final class Reconciler {
         status = "applying commit " + revision.shortSha() + " (reconcile #" + record.id() + ")";
         Recorder recorder = new Recorder(record.id(), revision.sha());
         Applier.Result result = applier.apply(plan, new Applier.Context(desired.environment(), revision.sha(),
-            targets, loaded.state().secrets(), verifyNow, stopRequested::get), recorder);
+            reach, loaded.state().secrets(), verifyNow, stopRequested::get), recorder);
 
         verify.removeAll(verifyNow);
         verify.addAll(recorder.unsettled(result.unreached()));
@@ -488,9 +506,57 @@ public final class Reconciler {
         return String.join("; ", parts);
     }
 
-    private static Map<String, HostTarget> targets(DesiredState desired) {
+    /**
+     * The hosts the last applied commit had in its inventory and this one has not: their managed
+     * containers of this environment are removed. A host whose address and port a host of this
+     * commit still has was renamed, not removed: it is left alone. Empty before the first applied
+     * commit, and when that commit cannot be read any more (a force-push dropped it).
+     */
+    private Map<String, HostTarget> departedHosts(DesiredState desired) {
+        Optional<EnvironmentCommit> applied = history.lastApplied();
+        if (applied.isEmpty()) {
+            return Map.of();
+        }
+        String commit = applied.get().commit();
+        if (priorInventory == null || !priorInventory.commit().equals(commit)) {
+            Map<String, Host> prior;
+            try {
+                prior = RepoLoader.load(new GitTree(source.repository(), ObjectId.fromString(commit),
+                    source.subdirectory()), environment).repo().map(Repo::hosts).<Map<String, Host>>map(Map::copyOf)
+                    .orElse(Map.of());
+            } catch (IllegalArgumentException notASha) {
+                prior = Map.of();
+            }
+            priorInventory = new Inventory(commit, prior);
+        }
+        Set<String> endpoints = desired.hosts().values().stream().map(h -> h.address() + ":" + h.port())
+            .collect(Collectors.toSet());
+        return targets(priorInventory.hosts().values().stream()
+            .filter(h -> !desired.hosts().containsKey(h.name()) && !endpoints.contains(h.address() + ":" + h.port()))
+            .sorted(java.util.Comparator.comparing(Host::name)).toList());
+    }
+
+    /**
+     * A host that left the inventory and does not answer is taken to be gone (decommissioned):
+     * it is dropped from the observation, with a warning, rather than retried for ever.
+     */
+    private static Observation withoutSilentDeparted(Observation seen, Map<String, HostTarget> departed,
+                                                     String commit) {
+        Map<String, HostObservation> kept = new LinkedHashMap<>();
+        seen.hosts().forEach((host, o) -> {
+            if (departed.containsKey(host) && o instanceof HostObservation.Unreachable u) {
+                ReconcileLog.warn(commit, "host " + host + " left the inventory and does not answer ("
+                    + u.reason() + "): its containers, if it still runs any, are not removed");
+            } else {
+                kept.put(host, o);
+            }
+        });
+        return kept.size() == seen.hosts().size() ? seen : new Observation(kept, seen.took());
+    }
+
+    private static Map<String, HostTarget> targets(java.util.Collection<Host> hosts) {
         Map<String, HostTarget> targets = new LinkedHashMap<>();
-        for (Host h : desired.hosts().values()) {
+        for (Host h : hosts) {
             targets.put(h.name(), new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey()));
         }
         return targets;

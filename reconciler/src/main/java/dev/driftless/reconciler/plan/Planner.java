@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -45,6 +46,14 @@ public final class Planner {
      *     are kept as they are, even when the desired state no longer has them
      */
     public Plan plan(DesiredState desired, Observation observed, Map<String, String> held) {
+        return plan(desired, observed, held, Set.of());
+    }
+
+    /**
+     * @param departed hosts that left the inventory since the last applied commit and were observed
+     *     anyway: every container of this environment there is removed (held services excepted)
+     */
+    public Plan plan(DesiredState desired, Observation observed, Map<String, String> held, Set<String> departed) {
         List<PlannedChange> changes = new ArrayList<>();
         List<HostState> hosts = new ArrayList<>();
         for (String host : desired.hosts().keySet()) {
@@ -60,15 +69,30 @@ public final class Planner {
                     }
                 }
                 case HostObservation.Reachable r -> {
-                    List<ObservedContainer> ours = r.containers().stream()
-                        .filter(c -> c.environment().orElse("").equals(desired.environment()))
-                        .filter(c -> c.service().isPresent() && c.instance().isPresent())
-                        .toList();
+                    List<ObservedContainer> ours = ours(r, desired.environment());
                     hosts.add(new HostState(host, true, Optional.empty(), ours.size(), r.took()));
                     List<PlannedChange> planned = new ArrayList<>();
                     planHost(desired, host, ours, held, planned);
                     planned.forEach(c -> changes.add(hold(c, held)));
                 }
+            }
+        }
+        for (String host : new TreeSet<>(departed)) {
+            if (desired.hosts().containsKey(host)
+                    || !(observed.host(host).orElse(null) instanceof HostObservation.Reachable r)) {
+                continue;
+            }
+            List<ObservedContainer> ours = ours(r, desired.environment());
+            hosts.add(new HostState(host, true, Optional.empty(), ours.size(), r.took()));
+            for (ObservedContainer c : ours) {
+                String service = c.service().orElseThrow();
+                String instance = c.instance().orElseThrow();
+                changes.add(held.containsKey(service)
+                    ? new PlannedChange(service, host, instance, Action.UNCHANGED, List.of("held: " + held.get(service)),
+                        Optional.empty(), Optional.of(c))
+                    : new PlannedChange(service, host, instance, Action.REMOVE,
+                        List.of("not in desired state (host " + host + " left the inventory)"), Optional.empty(),
+                        Optional.of(c)));
             }
         }
         List<String> order = new ArrayList<>(desired.serviceOrder());
@@ -82,6 +106,14 @@ public final class Planner {
             .thenComparing(PlannedChange::instance)
             .thenComparing(c -> c.observed().map(ObservedContainer::name).orElse("")));
         return new Plan(desired.environment(), changes, hosts, order, held);
+    }
+
+    /** The managed containers of {@code environment} on a host: never anything else. */
+    private static List<ObservedContainer> ours(HostObservation.Reachable host, String environment) {
+        return host.containers().stream()
+            .filter(c -> c.environment().orElse("").equals(environment))
+            .filter(c -> c.service().isPresent() && c.instance().isPresent())
+            .toList();
     }
 
     /**

@@ -746,4 +746,64 @@ class ReconcilerTest {
         assertThat(r.summary()).isEqualTo("succeeded: api, worker; unreachable: db-1");
         assertThat(history.lastApplied()).isEmpty();
     }
+
+    // ---- hosts leaving the inventory ----
+
+    private static final String APP_2 = "  app-2:\n    address: 10.0.1.12\n    labels: {role: app, zone: b}\n";
+
+    @Test
+    void aHostRemovedFromTheInventoryHasItsContainersRemovedOnceAndIsThenForgotten() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        DesiredState before = desiredAt(v1);
+        String api = InstanceContainers.containerName(before.instance("api/app-2/1").orElseThrow());
+        String worker = InstanceContainers.containerName(before.instance("worker/app-2/1").orElseThrow());
+        RevCommit shrink = infra.edit("hosts.yaml", APP_2, "").commit("Decommission app-2");
+        Map<String, Integer> mark = mark();
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(commandsSince(mark)).contains("app-2: docker rm --force " + api, "app-2: docker rm --force " + worker);
+        ReconcileRecord r = records().get(0);
+        assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.steps()).extracting(s -> s.action() + " " + s.service() + " " + s.host() + ": " + s.reason())
+            .containsExactlyInAnyOrder(
+                "REMOVE api app-2: not in desired state (host app-2 left the inventory)",
+                "REMOVE worker app-2: not in desired state (host app-2 left the inventory)");
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(shrink.name()));
+
+        // Applied: app-2 is no longer anyone's business, not even observed.
+        int app2Calls = fleet.host("app-2").calls().size();
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(fleet.host("app-2").calls()).hasSize(app2Calls);
+    }
+
+    @Test
+    void aRenamedHostIsNotARemovedOne() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        infra.edit("hosts.yaml", "  app-2:\n", "  app-2b:\n").commit("app-2 is now app-2b");
+        CannedDocker.observes(fleet.host("app-2b"), List.of(), "-", "running");
+        Map<String, Integer> mark = mark();
+
+        reconciler.reconcile(Trigger.POLL);
+
+        assertThat(commandsSince(mark)).noneMatch(c -> c.startsWith("app-2: docker rm"));
+        assertThat(fleet.host("app-2").calls().size()).as("not even observed").isEqualTo(mark.get("app-2"));
+    }
+
+    @Test
+    void aRemovedHostThatNoLongerAnswersIsTakenToBeGone() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        RevCommit shrink = infra.edit("hosts.yaml", APP_2, "").commit("Decommission app-2");
+        fleet.host("app-2").failEverything(HostFailure.Kind.UNREACHABLE, "host app-2 is unreachable: no route");
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(outcome.retrySoon()).as("a host gone for good is not retried for ever").isFalse();
+        assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(shrink.name()));
+    }
 }

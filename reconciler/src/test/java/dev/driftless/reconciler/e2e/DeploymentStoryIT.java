@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a broken release rolled back and not retried, reverts recorded as returns, a broken stop-first
  * release brought back on the container it stopped, a retired service pruned, drift healed, an
  * instance that stopped answering its health probe restarted, images pulled from a registry that
- * needs a login, an invalid commit refused, and containers driftless does not manage left alone throughout. The
+ * needs a login, an invalid commit refused, a host taken out of the inventory cleaned up, and containers driftless does not manage left alone throughout. The
  * chapters run in order; each starts from where the one before left the hosts.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -491,6 +491,48 @@ class DeploymentStoryIT {
             assertThat(now.restartCount()).isZero();
             assertThat(now.isManaged()).isFalse();
         });
+    }
+
+    @Test
+    @Order(13)
+    void aHostRemovedFromTheInventoryIsClearedOfTheEnvironmentsContainersAndThenLeftAlone() {
+        env.hosts().loadImage("app-2", "driftless/sample-svc:1.0.0");
+        env.hosts().exec("app-2", "docker", "run", "-d", "--name", "node-agent", "--label", "com.example.owner=ops",
+            "-e", "MODE=worker", "driftless/sample-svc:1.0.0");
+        HostContainer agent = container(env, "app-2", "node-agent");
+        HostContainer app1Api = only("app-1", "api");
+        assertThat(env.managed("app-2", "api")).hasSize(1);
+        long since = env.lastRecordId();
+
+        List<String> inventory = new ArrayList<>(List.of(env.repo().read(HOSTS).split("\n", -1)));
+        int at = inventory.indexOf("  app-2:");
+        inventory.remove(at);
+        while (inventory.get(at).startsWith("    ")) {
+            inventory.remove(at);
+        }
+        env.repo().write(HOSTS, String.join("\n", inventory));
+        String shrink = env.repo().commit("Decommission app-2");
+
+        ReconcileRecord record = env.awaitRecord("the clean-up of app-2", r -> r.commit().equals(shrink));
+        assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.steps()).singleElement().satisfies(s -> {
+            assertThat(s.action()).isEqualTo(StepAction.REMOVE);
+            assertThat(s.host()).isEqualTo("app-2");
+            assertThat(s.service()).isEqualTo("api");
+            assertThat(s.reason()).isEqualTo("not in desired state (host app-2 left the inventory)");
+            assertThat(s.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        });
+        assertThat(env.managed("app-2", "api")).isEmpty();
+        HostContainer agentAfter = container(env, "app-2", "node-agent");
+        assertThat(agentAfter.identity()).as("not driftless's: untouched").isEqualTo(agent.identity());
+        assertThat(only("app-1", "api").identity()).isEqualTo(app1Api.identity());
+
+        env.awaitDriftChecks(2, "nothing more happens once the removal is applied",
+            () -> env.lastRecordId() == record.id());
+        assertThat(env.records(shrink)).hasSize(1);
+        assertThat(record.id()).isGreaterThan(since);
+        assertThat(env.status().path("hosts")).extracting(h -> h.path("host").asText())
+            .containsExactly("app-1", "db-1");
     }
 
     // ---- helpers ----
