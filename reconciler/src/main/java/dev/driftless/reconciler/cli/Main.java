@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         ValidateCommand.class,
         PlanCommand.class,
         RunCommand.class,
+        ReconcileCommand.class,
         StatusCommand.class,
         HistoryCommand.class,
         SecretsCommand.class,

@@ -76,9 +76,10 @@ public final class Daemon implements AutoCloseable {
         Optional<MetricsServer> server = Optional.empty();
         Scheduler scheduler = null;
         try {
+            java.util.concurrent.atomic.AtomicReference<Scheduler> running = new java.util.concurrent.atomic.AtomicReference<>();
             if (config.metricsListen().isPresent()) {
                 server = Optional.of(MetricsServer.start(config.metricsListen().get(), metrics,
-                    () -> assembly.reconciler().status()));
+                    () -> assembly.reconciler().status(), () -> requestManual(running.get())));
             }
             scheduler = new StdSchedulerFactory(quartzProperties(config, environment)).getScheduler();
             scheduler.getContext().put(CONTEXT_KEY, new Runner(assembly.reconciler(), config.intervals().retry(),
@@ -86,6 +87,7 @@ public final class Daemon implements AutoCloseable {
             Daemon daemon = new Daemon(config, assembly, scheduler, server);
             daemon.schedule();
             scheduler.start();
+            running.set(scheduler);
             LOG.info("driftless daemon started: repo {} branch {}, environment {}, poll every {}, drift check every {}{}",
                 assembly.source().url().display(), config.repo().branch(), environment,
                 config.intervals().poll(), config.intervals().drift(),
@@ -159,6 +161,43 @@ public final class Daemon implements AutoCloseable {
     static TriggerBuilder<org.quartz.Trigger> triggerFor(String name, Trigger trigger) {
         return TriggerBuilder.newTrigger().withIdentity(name).forJob(JOB).usingJobData(TRIGGER_KEY, trigger.name());
     }
+
+    /**
+     * Schedules a {@link Trigger#MANUAL} firing of the reconcile job now, unless one is pending
+     * already (then the request joins it). It runs after a reconcile in progress, on whichever
+     * daemon of a cluster is free, and always leaves a history record.
+     *
+     * @return the JSON answer: {@code {"scheduled": true|false, "requestedAt": "…", "message": "…"}}
+     */
+    static String requestManual(Scheduler scheduler) {
+        if (scheduler == null) {
+            throw new IllegalStateException("the daemon is starting; ask again in a moment");
+        }
+        Instant at = Instant.now();
+        boolean scheduled;
+        try {
+            if (scheduler.isShutdown() || scheduler.isInStandbyMode()) {
+                throw new IllegalStateException("the daemon is stopping");
+            }
+            TriggerKey key = TriggerKey.triggerKey(MANUAL);
+            TriggerState state = scheduler.getTriggerState(key);
+            scheduled = state == TriggerState.NONE || state == TriggerState.COMPLETE;
+            if (scheduled) {
+                scheduler.unscheduleJob(key);
+                scheduler.scheduleJob(triggerFor(MANUAL, Trigger.MANUAL).startNow().build());
+                LOG.info("manual reconcile requested");
+            }
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot schedule a reconcile: " + e.getMessage(), e);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode answer = new com.fasterxml.jackson.databind.ObjectMapper()
+            .createObjectNode().put("scheduled", scheduled).put("requestedAt", at.toString())
+            .put("message", scheduled ? "reconcile scheduled" : "a requested reconcile is pending already");
+        return answer.toString();
+    }
+
+    /** The trigger of requested reconciles. */
+    static final String MANUAL = "manual";
 
     /** Blocks until the daemon stopped (after {@link #close()}, e.g. from the SIGTERM hook). */
     public void awaitStop() throws InterruptedException {

@@ -248,10 +248,11 @@ public final class Reconciler {
             + (problems.size() == 1 ? " problem" : " problems") + "); nothing applied";
         // Recorded once: by this daemon before, or (after a restart, or by another daemon of a
         // cluster) when the environment's last attempt is this very refusal.
-        if (revision.sha().equals(lastInvalidRecorded) || history.lastAttempted()
+        // A requested (manual) reconcile is always answered with a record.
+        if (trigger != Trigger.MANUAL && (revision.sha().equals(lastInvalidRecorded) || history.lastAttempted()
                 .filter(a -> a.commit().equals(revision.sha())
                     && a.desiredDigest().equals(ReconcileRecord.refusedDigest(revision.sha())))
-                .isPresent()) {
+                .isPresent())) {
             lastInvalidRecorded = revision.sha();
             return new Outcome(Kind.INVALID, false, status, Optional.empty());
         }
@@ -371,6 +372,21 @@ public final class Reconciler {
     private Outcome inSync(Trigger trigger, SourceRevision revision, Plan plan, String digest, Set<String> resolved,
                            Map<String, String> held, Instant started) {
         Optional<Long> id = Optional.empty();
+        if (resolved.isEmpty() && trigger == Trigger.MANUAL) {
+            // Someone asked: the answer goes to history even when there is nothing to do.
+            ReconcileRecord r = history.begin(new ReconcileStart(revision.sha(), author(revision),
+                revision.message(), trigger, digest));
+            String summary = held.isEmpty() && deferredRetries.isEmpty()
+                ? "no host changes: the hosts already run this commit's state"
+                    + (plan.isIncomplete() ? " (unreachable: " + plan.hosts().stream().filter(h -> !h.reachable())
+                        .map(h -> h.host()).collect(Collectors.joining(", ")) + ")" : "")
+                : "no host changes" + (held.isEmpty() ? "" : "; held: " + String.join(", ", held.keySet()))
+                    + deferredStatus();
+            history.complete(r.id(), plan.isIncomplete() || !held.isEmpty() || !deferredRetries.isEmpty()
+                ? ReconcileResult.PARTIALLY_FAILED : ReconcileResult.SUCCEEDED, summary, Optional.empty());
+            ReconcileLog.info(revision.sha(), "reconcile #" + r.id() + " (manual): " + summary);
+            id = Optional.of(r.id());
+        }
         if (!resolved.isEmpty()) {
             // A new commit brings failed services back to what runs (e.g. a revert of the failed
             // commit): worth a record, and it clears their failure.

@@ -204,6 +204,36 @@ class ReconcilerTest {
     }
 
     @Test
+    void aManualReconcileWithNothingToDoStillAnswersWithARecord() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        int calls = hostCalls();
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.MANUAL);
+
+        assertThat(outcome.kind()).as("not short-cut like an idle poll").isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(hostCalls()).as("the hosts were observed").isGreaterThan(calls);
+        ReconcileRecord r = records().get(0);
+        assertThat(outcome.recordId()).contains(r.id());
+        assertThat(r.trigger()).isEqualTo(Trigger.MANUAL);
+        assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.summary()).isEqualTo("no host changes: the hosts already run this commit's state");
+        assertThat(r.steps()).isEmpty();
+        assertThat(r.returnsTo()).isEmpty();
+    }
+
+    @Test
+    void aManualReconcileThatRepairsSomethingIsRecordedAsManual() throws Exception {
+        String worker = deployedThenWorkerOnApp2Exited();
+
+        reconciler.reconcile(Trigger.MANUAL);
+
+        assertThat(fleet.host("app-2").renderedCommands()).contains("docker start " + worker);
+        assertThat(records().get(0).trigger()).isEqualTo(Trigger.MANUAL);
+        assertThat(records()).hasSize(1);
+    }
+
+    @Test
     void hostsThatAlreadyMatchANewCommitMoveTheAppliedCommitWithoutARecord() throws Exception {
         hostsRun(v1);
         reconciler.reconcile(Trigger.POLL);

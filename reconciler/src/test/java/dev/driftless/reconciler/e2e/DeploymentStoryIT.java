@@ -33,7 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a broken release rolled back and not retried, reverts recorded as returns, a broken stop-first
  * release brought back on the container it stopped, a retired service pruned, drift healed, an
  * instance that stopped answering its health probe restarted, images pulled from a registry that
- * needs a login, an invalid commit refused, a host taken out of the inventory cleaned up, and containers driftless does not manage left alone throughout. The
+ * needs a login, an invalid commit refused, a host taken out of the inventory cleaned up, a
+ * reconcile asked for by hand, and containers driftless does not manage left alone throughout. The
  * chapters run in order; each starts from where the one before left the hosts.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -533,6 +534,24 @@ class DeploymentStoryIT {
         assertThat(record.id()).isGreaterThan(since);
         assertThat(env.status().path("hosts")).extracting(h -> h.path("host").asText())
             .containsExactly("app-1", "db-1");
+    }
+
+    @Test
+    @Order(14)
+    void driftlessReconcileAsksTheRunningDaemonAndWaitsForItsRecord() {
+        HostContainer store = only("db-1", "store");
+        long since = env.lastRecordId();
+
+        DriftlessJar.Result run = env.cli("reconcile", "--wait", "--timeout", "2m");
+
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        assertThat(run.stdout()).startsWith("reconcile scheduled (daemon at 127.0.0.1:")
+            .contains("MANUAL", "SUCCEEDED", "no host changes: the hosts already run this commit's state");
+        ReconcileRecord manual = env.history().stream().filter(r -> r.id() > since && r.trigger() == Trigger.MANUAL)
+            .findFirst().orElseThrow();
+        assertThat(manual.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(manual.steps()).isEmpty();
+        assertThat(only("db-1", "store").identity()).isEqualTo(store.identity());
     }
 
     // ---- helpers ----

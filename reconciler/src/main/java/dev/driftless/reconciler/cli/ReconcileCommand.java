@@ -1,0 +1,118 @@
+package dev.driftless.reconciler.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.driftless.model.DurationText;
+import dev.driftless.reconciler.config.ConfigException;
+import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.daemon.Assembly;
+import dev.driftless.reconciler.history.HistoryFormatter;
+import dev.driftless.reconciler.history.HistoryQuery;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.Trigger;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code driftless reconcile}: asks the running daemon to reconcile now (a MANUAL reconcile),
+ * through its HTTP endpoint ({@code POST /reconcile} on {@code metrics.listen}). With {@code
+ * --wait}, waits for that reconcile's history record and prints it; the exit code says how it went.
+ */
+@Command(name = "reconcile", mixinStandardHelpOptions = true,
+    description = "Ask the running daemon to reconcile now, without waiting for the next poll or drift check.")
+final class ReconcileCommand implements Callable<Integer> {
+
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--wait", description = "Wait for the reconcile to end; print its record; exit 0 only if it "
+        + "succeeded.")
+    boolean wait;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m",
+        description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Override
+    public Integer call() throws ConfigException, IOException, InterruptedException {
+        DaemonConfig cfg = config.require("reconcile");
+        Duration limit = DurationText.parse(timeout).orElseThrow(() -> new IllegalArgumentException(
+            "--timeout: \"" + timeout + "\" is not a duration like 90s or 10m"));
+        InetSocketAddress listen = cfg.metricsListen().orElseThrow(() -> new IllegalArgumentException(
+            "the daemon of this configuration serves no HTTP endpoint (metrics.listen is off), so it cannot be asked "
+                + "to reconcile; it still polls every " + DurationText.format(cfg.intervals().poll())));
+        URI uri = URI.create("http://" + hostOf(listen) + ":" + listen.getPort() + "/reconcile");
+        JsonNode answer = post(uri);
+        Instant requestedAt = Instant.parse(answer.path("requestedAt").asText());
+        spec.commandLine().getOut().println(answer.path("message").asText("reconcile requested") + " (daemon at "
+            + uri.getAuthority() + ")");
+        spec.commandLine().getOut().flush();
+        if (!wait) {
+            return Main.EXIT_OK;
+        }
+        try (HistoryStore store = HistoryStore.open(cfg.historySettings(), Assembly.environmentName(cfg))) {
+            Instant deadline = Instant.now().plus(limit);
+            while (Instant.now().isBefore(deadline)) {
+                Optional<ReconcileRecord> done = store.list(HistoryQuery.latest(20)).stream()
+                    .filter(r -> r.trigger() == Trigger.MANUAL && !r.startedAt().isBefore(requestedAt.minusSeconds(1))
+                        && r.result().isFinal())
+                    .reduce((newer, older) -> older);
+                if (done.isPresent()) {
+                    spec.commandLine().getOut().print(new HistoryFormatter(ZoneId.systemDefault())
+                        .table(List.of(done.get()), true));
+                    spec.commandLine().getOut().flush();
+                    return done.get().result() == ReconcileResult.SUCCEEDED ? Main.EXIT_OK : Main.EXIT_ERROR;
+                }
+                Thread.sleep(POLL.toMillis());
+            }
+        }
+        throw new IllegalStateException("the requested reconcile did not end within " + DurationText.format(limit)
+            + " (a long rollout may still be running: see driftless status and driftless history)");
+    }
+
+    private static String hostOf(InetSocketAddress listen) {
+        String host = listen.getHostString();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            return "127.0.0.1";
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    private static JsonNode post(URI uri) throws IOException, InterruptedException {
+        HttpResponse<String> response;
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            response = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new IllegalStateException("no daemon answers on " + uri.getAuthority()
+                + " (metrics.listen): is driftless run running with this configuration?");
+        }
+        if (response.statusCode() != 202) {
+            throw new IllegalStateException("the daemon on " + uri.getAuthority() + " refused the request ("
+                + response.statusCode() + "): " + response.body().strip());
+        }
+        return new ObjectMapper().readTree(response.body());
+    }
+}
