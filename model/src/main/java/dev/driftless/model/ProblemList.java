@@ -21,11 +21,11 @@ public final class ProblemList {
     }
 
     /** A marker to ask later whether anything was added since (see {@link #addedSince}). */
-    int mark() {
+    public int mark() {
         return problems.size();
     }
 
-    boolean addedSince(int mark) {
+    public boolean addedSince(int mark) {
         return problems.size() > mark;
     }
 

@@ -8,6 +8,7 @@ import dev.driftless.model.YamlNode.YamlMap;
 import dev.driftless.model.YamlNode.YamlScalar;
 import dev.driftless.model.YamlReader;
 import dev.driftless.reconciler.config.DaemonConfig.LogFormat;
+import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.source.GitSourceSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -35,7 +36,7 @@ public final class ConfigLoader {
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
     private static final List<String> TOP = List.of("repo", "ssh", "secrets", "state-dir", "intervals", "history",
-        "cluster", "metrics", "log");
+        "cluster", "metrics", "log", "notifications");
     private static final List<String> REPO = List.of("url", "branch", "path", "environment", "ssh-key", "known-hosts",
         "token-file", "token-env", "ca-file", "allow-force-push", "timeout");
     private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
@@ -45,8 +46,29 @@ public final class ConfigLoader {
     private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention");
     private static final List<String> METRICS = List.of("listen");
     private static final List<String> LOG = List.of("format");
+    /** The fields of each item of the {@code notifications} list. */
+    private static final List<String> NOTIFICATION_FIELDS = List.of("url", "url-file", "format", "events", "token-file");
+
+    /** The results a notification can be about, by the name the configuration uses. */
+    private static final List<ReconcileResult> EVENT_RESULTS = List.of(ReconcileResult.SUCCEEDED,
+        ReconcileResult.FAILED, ReconcileResult.ROLLED_BACK, ReconcileResult.PARTIALLY_FAILED,
+        ReconcileResult.INTERRUPTED);
+    private static final String EVENTS = EVENT_RESULTS.stream().map(r -> r.name().toLowerCase(Locale.ROOT))
+        .collect(java.util.stream.Collectors.joining(", "));
+    /** True when a URL does not parse or names no host. */
+    private static final java.util.function.Function<String, Boolean> URI_CHECK = u -> {
+        try {
+            return java.net.URI.create(u).getHost() == null;
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
+    };
 
     private ConfigLoader() {
+    }
+
+    private static Optional<ReconcileResult> event(String name) {
+        return EVENT_RESULTS.stream().filter(r -> r.name().toLowerCase(Locale.ROOT).equals(name)).findFirst();
     }
 
     /** Reads and checks {@code file}; every problem is in the exception. */
@@ -166,8 +188,51 @@ public final class ConfigLoader {
             LogFormat format = log.text("format").flatMap(t -> logFormat(t, log)).orElse(LogFormat.TEXT);
 
             Path stateDir = named(f, "state-dir").map(this::resolve).orElse(DEFAULT_STATE_DIR);
+            List<DaemonConfig.Notification> notifications = f.list("notifications").map(this::notifications)
+                .orElse(List.of());
             return new DaemonConfig(Path.of(name), repoConfig, sshConfig, secretsConfig, stateDir, intervalsConfig,
-                historyConfig, cluster, listen, format);
+                historyConfig, cluster, listen, format, notifications);
+        }
+
+        private List<DaemonConfig.Notification> notifications(YamlNode.YamlList list) {
+            List<DaemonConfig.Notification> out = new ArrayList<>();
+            for (int i = 0; i < list.items().size(); i++) {
+                String path = "notifications[" + i + "]";
+                YamlNode item = list.items().get(i);
+                if (!(item instanceof YamlMap map)) {
+                    problems.add(item.location(), path + " must be a mapping with url (or url-file), e.g. "
+                        + "{url: https://hooks.example.org/driftless}");
+                    continue;
+                }
+                int before = problems.mark();
+                FieldReader n = new FieldReader(map, path, NOTIFICATION_FIELDS, problems);
+                Optional<String> url = n.text("url");
+                Optional<Path> urlFile = path(n, "url-file");
+                if (url.isPresent() == urlFile.isPresent()) {
+                    problems.add(map.location(), path + " needs exactly one of url and url-file");
+                }
+                url.filter(u -> !(u.startsWith("https://") || u.startsWith("http://")) || URI_CHECK.apply(u))
+                    // not echoed: webhook URLs often carry their secret in the path
+                    .ifPresent(u -> problems.add(n.node("url").orElseThrow().location(),
+                        path + ".url must be an http:// or https:// URL"));
+                DaemonConfig.NotificationFormat fmt = n.text("format").flatMap(t -> {
+                    try {
+                        return Optional.of(DaemonConfig.NotificationFormat.valueOf(t.toUpperCase(Locale.ROOT)));
+                    } catch (IllegalArgumentException e) {
+                        problems.add(n.node("format").orElseThrow().location(),
+                            path + ".format must be json or slack, got \"" + t + "\"");
+                        return Optional.empty();
+                    }
+                }).orElse(DaemonConfig.NotificationFormat.JSON);
+                java.util.Set<ReconcileResult> events = java.util.EnumSet.noneOf(ReconcileResult.class);
+                n.texts("events").ifPresentOrElse(names -> names.forEach(e -> event(e).ifPresentOrElse(events::add,
+                    () -> problems.add(n.node("events").orElseThrow().location(), path + ".events: \"" + e
+                        + "\" is not a result; use " + EVENTS))), () -> events.addAll(EVENT_RESULTS));
+                if (!problems.addedSince(before)) {
+                    out.add(new DaemonConfig.Notification(url, urlFile, fmt, events, path(n, "token-file")));
+                }
+            }
+            return out;
         }
 
         /**

@@ -24,7 +24,43 @@ public record DaemonConfig(
         History history,
         boolean cluster,
         Optional<InetSocketAddress> metricsListen,
-        LogFormat logFormat) {
+        LogFormat logFormat,
+        List<Notification> notifications) {
+
+    public DaemonConfig {
+        notifications = List.copyOf(notifications);
+    }
+
+    /**
+     * A webhook told about every reconcile the daemon records whose result is one of {@code
+     * events}. The URL may itself be a secret (Slack's are), so it can come from a file.
+     *
+     * @param url       the URL, when written in the configuration
+     * @param urlFile   the file holding the URL, otherwise
+     * @param format    the body: driftless's JSON record, or a Slack message
+     * @param events    the results to tell about
+     * @param tokenFile a bearer token for the Authorization header
+     */
+    public record Notification(Optional<String> url, Optional<Path> urlFile, NotificationFormat format,
+                               java.util.Set<dev.driftless.reconciler.history.ReconcileResult> events,
+                               Optional<Path> tokenFile) {
+        public Notification {
+            events = java.util.Set.copyOf(events);
+        }
+
+        /** The URL: from the configuration, or the first line of its file (read when called). */
+        public String resolveUrl() {
+            return url.orElseGet(() -> ConfigFiles.readSecretLine(urlFile.orElseThrow()));
+        }
+
+        /** A bearer token, read from its file when called. */
+        public Optional<String> token() {
+            return tokenFile.map(ConfigFiles::readSecretLine);
+        }
+    }
+
+    /** What a notification's body looks like. */
+    public enum NotificationFormat { JSON, SLACK }
 
     /** The infra repo: where it is, which branch and environment, how to authenticate. */
     public record Repo(

@@ -5,6 +5,7 @@ import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.Trigger;
 import dev.driftless.reconciler.metrics.MetricsServer;
 import dev.driftless.reconciler.metrics.MicrometerMetrics;
+import dev.driftless.reconciler.notify.Notifier;
 import dev.driftless.reconciler.source.GitSourceException;
 import java.io.IOException;
 import java.time.Clock;
@@ -60,11 +61,15 @@ public final class Daemon implements AutoCloseable {
     private final Optional<MetricsServer> metricsServer;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Daemon(DaemonConfig config, Assembly assembly, Scheduler scheduler, Optional<MetricsServer> metricsServer) {
+    private final Notifier notifier;
+
+    private Daemon(DaemonConfig config, Assembly assembly, Scheduler scheduler, Optional<MetricsServer> metricsServer,
+                   Notifier notifier) {
         this.config = config;
         this.assembly = assembly;
         this.scheduler = scheduler;
         this.metricsServer = metricsServer;
+        this.notifier = notifier;
     }
 
     /** Opens everything, recovers interrupted reconciles, and starts the schedule (first reconcile at once). */
@@ -75,6 +80,8 @@ public final class Daemon implements AutoCloseable {
         Assembly assembly = Assembly.open(config, metrics, env, Clock.systemUTC());
         Optional<MetricsServer> server = Optional.empty();
         Scheduler scheduler = null;
+        Notifier notifier = new Notifier(config.notifications(), environment);
+        assembly.reconciler().onCompleted(notifier);
         try {
             java.util.concurrent.atomic.AtomicReference<Scheduler> running = new java.util.concurrent.atomic.AtomicReference<>();
             if (config.metricsListen().isPresent()) {
@@ -84,7 +91,7 @@ public final class Daemon implements AutoCloseable {
             scheduler = new StdSchedulerFactory(quartzProperties(config, environment)).getScheduler();
             scheduler.getContext().put(CONTEXT_KEY, new Runner(assembly.reconciler(), config.intervals().retry(),
                 config.history().retention()));
-            Daemon daemon = new Daemon(config, assembly, scheduler, server);
+            Daemon daemon = new Daemon(config, assembly, scheduler, server, notifier);
             daemon.schedule();
             scheduler.start();
             running.set(scheduler);
@@ -94,6 +101,7 @@ public final class Daemon implements AutoCloseable {
                 server.map(s -> ", metrics on port " + s.port()).orElse(""));
             return daemon;
         } catch (SchedulerException | IOException | RuntimeException e) {
+            notifier.close(Duration.ZERO);
             server.ifPresent(MetricsServer::close);
             if (scheduler != null) {
                 scheduler.shutdown(false);
@@ -227,6 +235,7 @@ public final class Daemon implements AutoCloseable {
         } catch (SchedulerException | InterruptedException e) {
             LOG.warn("scheduler shutdown: {}", e.getMessage());
         } finally {
+            notifier.close();
             metricsServer.ifPresent(MetricsServer::close);
             assembly.close();
             stopped.countDown();

@@ -106,6 +106,7 @@ public final class Reconciler {
     private Loaded lastValid;
     private volatile String status = "starting";
     private final Set<String> verify = new HashSet<>();
+    private volatile java.util.function.Consumer<ReconcileRecord> completed = r -> { };
 
     private record Loaded(SourceRevision revision, LoadedState.Ready state) {
     }
@@ -158,8 +159,32 @@ public final class Reconciler {
             }
             ReconcileLog.warn(r.commit(), "reconcile #" + r.id() + " was interrupted (" + r.steps().size()
                 + " steps recorded); the next reconcile observes the hosts and finishes the job");
+            tell(r);
         }
         return interrupted;
+    }
+
+    /**
+     * Who hears of each record completed (notifications): called after the record is stored, on
+     * the reconcile's thread, so it must return at once; what it throws is logged and ignored.
+     */
+    public void onCompleted(java.util.function.Consumer<ReconcileRecord> listener) {
+        this.completed = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    private ReconcileRecord complete(long id, ReconcileResult result, String summary, Optional<String> error) {
+        ReconcileRecord done = history.complete(id, result, summary, error);
+        tell(done);
+        return done;
+    }
+
+    private void tell(ReconcileRecord record) {
+        try {
+            completed.accept(record);
+        } catch (RuntimeException e) {
+            ReconcileLog.warn(record.commit(), "telling about reconcile #" + record.id() + " failed: "
+                + e.getClass().getSimpleName());
+        }
     }
 
     /** Asks a running reconcile to finish its current host steps and return. */
@@ -234,6 +259,9 @@ public final class Reconciler {
                     return refused;
                 }
                 loaded = lastValid;
+                // A manual request is answered by the refusal; repairing the hosts to the last valid
+                // commit meanwhile is drift repair.
+                effective = effective == Trigger.MANUAL ? Trigger.DRIFT : effective;
             } else {
                 loaded = new Loaded(revision, (LoadedState.Ready) state);
                 lastValid = loaded;
@@ -262,7 +290,7 @@ public final class Reconciler {
         ReconcileRecord record = history.begin(new ReconcileStart(revision.sha(), author(revision),
             revision.message(), trigger, ReconcileRecord.refusedDigest(revision.sha())));
         String error = problems.stream().map(Problem::toString).collect(Collectors.joining("\n"));
-        history.complete(record.id(), ReconcileResult.FAILED,
+        complete(record.id(), ReconcileResult.FAILED,
             "invalid desired state: " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
                 + "; nothing applied", Optional.of(error));
         return new Outcome(Kind.INVALID, false, status, Optional.of(record.id()));
@@ -354,7 +382,7 @@ public final class Reconciler {
             .filter(e -> e.getValue() == ServiceOutcome.FAILED || e.getValue() == ServiceOutcome.ROLLED_BACK)
             .map(e -> e.getKey() + ": " + result.messages().get(e.getKey()))
             .reduce((a, b) -> a + "\n" + b);
-        ReconcileRecord done = history.complete(record.id(), outcome, summary, error);
+        ReconcileRecord done = complete(record.id(), outcome, summary, error);
         Duration took = Duration.between(started, clock.instant());
         metrics.reconcile(trigger, outcome, took);
         if (outcome == ReconcileResult.SUCCEEDED && !plan.isIncomplete()) {
@@ -382,7 +410,7 @@ public final class Reconciler {
                         .map(h -> h.host()).collect(Collectors.joining(", ")) + ")" : "")
                 : "no host changes" + (held.isEmpty() ? "" : "; held: " + String.join(", ", held.keySet()))
                     + deferredStatus();
-            history.complete(r.id(), plan.isIncomplete() || !held.isEmpty() || !deferredRetries.isEmpty()
+            complete(r.id(), plan.isIncomplete() || !held.isEmpty() || !deferredRetries.isEmpty()
                 ? ReconcileResult.PARTIALLY_FAILED : ReconcileResult.SUCCEEDED, summary, Optional.empty());
             ReconcileLog.info(revision.sha(), "reconcile #" + r.id() + " (manual): " + summary);
             id = Optional.of(r.id());
@@ -394,7 +422,7 @@ public final class Reconciler {
                 revision.message(), trigger, digest));
             resolved.forEach(s -> history.recordServiceResult(r.id(), s, ServiceOutcome.SUCCEEDED,
                 "runs a good state again"));
-            ReconcileRecord done = history.complete(r.id(), ReconcileResult.SUCCEEDED,
+            ReconcileRecord done = complete(r.id(), ReconcileResult.SUCCEEDED,
                 "no host changes: " + String.join(", ", resolved) + (resolved.size() == 1 ? " already runs" : " already run")
                     + " this commit's state", Optional.empty());
             ReconcileLog.info(revision.sha(), "reconcile #" + r.id() + ": no host changes; "

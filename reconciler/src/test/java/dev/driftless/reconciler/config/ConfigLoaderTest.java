@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.driftless.model.Problem;
+import dev.driftless.reconciler.history.ReconcileResult;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +44,52 @@ class ConfigLoaderTest {
             return e.problems().stream().map(Problem::toString).toList();
         }
         throw new AssertionError("the configuration loaded:\n" + yaml);
+    }
+
+    // ---- notifications ----
+
+    @Test
+    void notificationsReadWithTheirDefaults() throws Exception {
+        DaemonConfig c = parse(MINIMAL + """
+            notifications:
+              - url: https://hooks.example.org/driftless
+              - url-file: secrets/slack-url
+                format: slack
+                events: [failed, rolled_back]
+                token-file: /etc/driftless/hook-token
+            """);
+
+        assertThat(c.notifications()).hasSize(2);
+        DaemonConfig.Notification first = c.notifications().get(0);
+        assertThat(first.url()).contains("https://hooks.example.org/driftless");
+        assertThat(first.format()).isEqualTo(DaemonConfig.NotificationFormat.JSON);
+        assertThat(first.events()).as("every result by default").containsExactlyInAnyOrder(ReconcileResult.SUCCEEDED,
+            ReconcileResult.FAILED, ReconcileResult.ROLLED_BACK, ReconcileResult.PARTIALLY_FAILED,
+            ReconcileResult.INTERRUPTED);
+        DaemonConfig.Notification slack = c.notifications().get(1);
+        assertThat(slack.urlFile()).contains(BASE.resolve("secrets/slack-url"));
+        assertThat(slack.format()).isEqualTo(DaemonConfig.NotificationFormat.SLACK);
+        assertThat(slack.events()).containsExactlyInAnyOrder(ReconcileResult.FAILED, ReconcileResult.ROLLED_BACK);
+        assertThat(slack.tokenFile()).contains(Path.of("/etc/driftless/hook-token"));
+        assertThat(parse(MINIMAL).notifications()).isEmpty();
+    }
+
+    @Test
+    void badNotificationsAreReportedWithoutEchoingTheirUrl() {
+        assertThat(problems(MINIMAL + """
+            notifications:
+              - {url: "ftp://hooks.example.org/T0KEN", format: teams, events: [failed, sucess], retries: 3}
+              - {format: json}
+              - https://hooks.example.org/plain
+            """)).containsExactly(
+                "driftless.yaml:6:11: notifications[0].url must be an http:// or https:// URL",
+                "driftless.yaml:6:52: notifications[0].format must be json or slack, got \"teams\"",
+                "driftless.yaml:6:67: notifications[0].events: \"sucess\" is not a result; use succeeded, failed, "
+                    + "rolled_back, partially_failed, interrupted",
+                "driftless.yaml:6:85: unknown field \"retries\" in notifications[0]",
+                "driftless.yaml:7:5: notifications[1] needs exactly one of url and url-file",
+                "driftless.yaml:8:5: notifications[2] must be a mapping with url (or url-file), e.g. "
+                    + "{url: https://hooks.example.org/driftless}");
     }
 
     // ---- defaults ----

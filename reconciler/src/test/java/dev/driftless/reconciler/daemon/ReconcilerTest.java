@@ -189,6 +189,26 @@ class ReconcilerTest {
     }
 
     @Test
+    void everyCompletedRecordIsToldToTheListenerOnceStored() throws Exception {
+        List<ReconcileRecord> told = new java.util.ArrayList<>();
+        reconciler.onCompleted(told::add);
+
+        reconciler.reconcile(Trigger.STARTUP);
+        hostsRun(v1);
+        infra.edit("services/worker.yaml", "image:", "imgae:").commit("Typo in the worker");
+        reconciler.reconcile(Trigger.POLL);
+        reconciler.onCompleted(r -> {
+            throw new IllegalStateException("a listener that fails");
+        });
+        reconciler.reconcile(Trigger.MANUAL);
+
+        assertThat(told).extracting(ReconcileRecord::trigger, ReconcileRecord::result).containsExactly(
+            tuple(Trigger.STARTUP, ReconcileResult.SUCCEEDED), tuple(Trigger.POLL, ReconcileResult.FAILED));
+        assertThat(told.get(0).steps()).as("the complete record, steps included").isNotEmpty();
+        assertThat(records()).as("a failing listener changes nothing").hasSize(3);
+    }
+
+    @Test
     void aPollWithoutANewCommitDoesNothing() throws Exception {
         hostsRun(v1);
         assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);

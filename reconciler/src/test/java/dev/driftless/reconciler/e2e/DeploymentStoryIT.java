@@ -182,6 +182,15 @@ class DeploymentStoryIT {
 
         env.awaitDriftChecks(3, "no new record and no container change after the rollback",
             () -> env.lastRecordId() == record.id() && env.managedSnapshot().equals(before));
+
+        // The daemon told its webhook (notifications: events [failed, rolled_back, interrupted]) once.
+        assertThat(env.notifications()).singleElement().satisfies(n -> {
+            assertThat(n.path("id").asLong()).isEqualTo(record.id());
+            assertThat(n.path("commit").asText()).isEqualTo(broken);
+            assertThat(n.path("result").asText()).isEqualTo("ROLLED_BACK");
+            assertThat(n.path("environment").asText()).isEqualTo("default");
+            assertThat(n.path("services").get(0).path("service").asText()).isEqualTo("api");
+        });
     }
 
     @Test

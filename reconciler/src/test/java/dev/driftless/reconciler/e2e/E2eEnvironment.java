@@ -92,6 +92,11 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     private Path stateDir;
     private Path log;
     private int metricsPort;
+    /** Receives the daemon's notifications (a webhook in the test JVM, on loopback). */
+    private com.sun.net.httpserver.HttpServer webhook;
+    private final List<JsonNode> notifications = java.util.Collections.synchronizedList(new ArrayList<>());
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+        new com.fasterxml.jackson.databind.ObjectMapper();
     private DaemonProcess daemon;
     private HistorySettings historySettings;
     private PostgresCluster postgres;
@@ -141,6 +146,13 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         } else {
             historySettings = HistorySettings.embedded(stateDir);
         }
+        webhook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+        webhook.createContext("/hooks/driftless", ex -> {
+            notifications.add(JSON.readTree(ex.getRequestBody().readAllBytes()));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        webhook.start();
         metricsPort = freePort();
         config = workDir.resolve("driftless.yaml");
         writeConfig(config, stateDir, metricsPort);
@@ -177,8 +189,11 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
               retry: %ds
             metrics:
               listen: 127.0.0.1:%d
+            notifications:
+              - url: http://127.0.0.1:%d/hooks/driftless
+                events: [failed, rolled_back, interrupted]
             """.formatted(repo.dir(), hosts.deployKeyFile(), root.resolve("examples/keys/demo-age.txt"), state,
-            POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metrics) + history);
+            POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metrics, webhook.getAddress().getPort()) + history);
     }
 
     @Override
@@ -187,6 +202,9 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
             stopQuietly(peer);
             stopQuietly(daemon);
         } finally {
+            if (webhook != null) {
+                webhook.stop(0);
+            }
             try {
                 if (hosts != null) {
                     hosts.close();
@@ -348,6 +366,11 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         List<String> argv = new ArrayList<>(List.of(verb, "--config", config.toString()));
         argv.addAll(List.of(args));
         return jar.run(argv.toArray(String[]::new));
+    }
+
+    /** The notifications the daemon's webhook received so far (failed, rolled back, interrupted), as JSON. */
+    List<JsonNode> notifications() {
+        return List.copyOf(notifications);
     }
 
     /** {@code driftless status --format json}. */

@@ -1,0 +1,181 @@
+package dev.driftless.reconciler.notify;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.history.HistoryFormatter;
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.ServiceResult;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells webhooks about the reconciles the daemon records ({@code notifications:} in
+ * driftless.yaml): one POST per record whose result a webhook asked for, with the record as JSON
+ * (as {@code driftless history --format json} prints it, so never a secret) or as a Slack
+ * message. Sending happens on a thread of its own, in order, and never delays a reconcile; a
+ * webhook that fails (a network error, 429 or 5xx) is tried {@link #ATTEMPTS} times, 2 s and 10 s
+ * apart, then the message is dropped with a warning. Webhook URLs can carry their secret, so logs
+ * name only their host.
+ */
+public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
+    static final int ATTEMPTS = 3;
+    private static final int QUEUE = 256;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Waits between attempts; tests pass one that does not sleep. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(Duration d) throws InterruptedException;
+    }
+
+    private final List<DaemonConfig.Notification> targets;
+    private final String environment;
+    private final Sleeper sleeper;
+    private final List<Duration> backoff;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+        .followRedirects(HttpClient.Redirect.NEVER).build();
+    private final ExecutorService sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(QUEUE), Thread.ofPlatform().daemon().name("driftless-notify").factory());
+
+    public Notifier(List<DaemonConfig.Notification> targets, String environment) {
+        this(targets, environment, d -> Thread.sleep(d.toMillis()), List.of(Duration.ofSeconds(2),
+            Duration.ofSeconds(10)));
+    }
+
+    Notifier(List<DaemonConfig.Notification> targets, String environment, Sleeper sleeper, List<Duration> backoff) {
+        this.targets = List.copyOf(targets);
+        this.environment = environment;
+        this.sleeper = sleeper;
+        this.backoff = List.copyOf(backoff);
+    }
+
+    /** Queues the messages about {@code record}; returns at once. */
+    @Override
+    public void accept(ReconcileRecord record) {
+        for (DaemonConfig.Notification target : targets) {
+            if (!target.events().contains(record.result())) {
+                continue;
+            }
+            try {
+                sender.execute(() -> send(target, record));
+            } catch (RejectedExecutionException e) {
+                LOG.warn("notification about reconcile #{} dropped: {} messages are waiting already", record.id(),
+                    QUEUE);
+            }
+        }
+    }
+
+    private void send(DaemonConfig.Notification target, ReconcileRecord record) {
+        String where = "a webhook";
+        try {
+            URI uri = URI.create(target.resolveUrl());
+            where = uri.getHost() == null ? where : uri.getHost();
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "driftless")
+                .POST(HttpRequest.BodyPublishers.ofString(body(target.format(), record), StandardCharsets.UTF_8));
+            target.token().ifPresent(t -> request.header("Authorization", "Bearer " + t));
+            HttpRequest built = request.build();
+            for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+                String failure;
+                try {
+                    HttpResponse<Void> r = client.send(built, HttpResponse.BodyHandlers.discarding());
+                    if (r.statusCode() / 100 == 2) {
+                        LOG.debug("told {} about reconcile #{}", where, record.id());
+                        return;
+                    }
+                    failure = "HTTP " + r.statusCode();
+                    if (r.statusCode() != 429 && r.statusCode() / 100 == 4) {
+                        LOG.warn("notification about reconcile #{} refused by {}: {}; not retried", record.id(),
+                            where, failure);
+                        return;
+                    }
+                } catch (IOException e) {
+                    failure = e.getClass().getSimpleName();
+                }
+                if (attempt == ATTEMPTS) {
+                    LOG.warn("notification about reconcile #{} to {} failed {} times ({}); dropped", record.id(),
+                        where, ATTEMPTS, failure);
+                    return;
+                }
+                sleeper.sleep(backoff.get(Math.min(attempt - 1, backoff.size() - 1)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // A URL file that cannot be read, a URL that does not parse: say so, never the URL.
+            LOG.warn("notification about reconcile #{} to {} not sent: {}", record.id(), where,
+                e.getClass().getSimpleName());
+        }
+    }
+
+    /** The body for {@code format}: the record as JSON, or one Slack message. */
+    String body(DaemonConfig.NotificationFormat format, ReconcileRecord record) {
+        if (format == DaemonConfig.NotificationFormat.SLACK) {
+            return JSON.createObjectNode().put("text", slackText(record)).toString();
+        }
+        ObjectNode node = (ObjectNode) new HistoryFormatter(ZoneOffset.UTC).recordsJson(List.of(record)).get(0);
+        node.put("environment", environment);
+        return node.toString();
+    }
+
+    private String slackText(ReconcileRecord r) {
+        StringBuilder text = new StringBuilder("driftless ").append(environment).append(": reconcile #").append(r.id())
+            .append(' ').append(r.result().name().toLowerCase(Locale.ROOT).replace('_', ' '))
+            .append(" — commit ").append(shortSha(r.commit()))
+            .append(" \"").append(r.message().lines().findFirst().orElse("")).append('"')
+            .append(" by ").append(r.author())
+            .append(" (").append(r.trigger().name().toLowerCase(Locale.ROOT)).append(")\n")
+            .append(r.summary());
+        r.returnsTo().ifPresent(c -> text.append("\nreturns to the state of ").append(shortSha(c)));
+        for (ServiceResult s : r.services()) {
+            if (s.result() != ServiceOutcome.SUCCEEDED) {
+                text.append("\n• ").append(s.service()).append(": ").append(s.message());
+            }
+        }
+        return text.toString();
+    }
+
+    private static String shortSha(String sha) {
+        return sha.length() > 7 ? sha.substring(0, 7) : sha;
+    }
+
+    /** Sends what is queued (for up to {@code wait}), then stops. */
+    public void close(Duration wait) {
+        sender.shutdown();
+        try {
+            if (!sender.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+                sender.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            sender.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+}

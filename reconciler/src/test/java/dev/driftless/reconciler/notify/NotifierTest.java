@@ -1,0 +1,183 @@
+package dev.driftless.reconciler.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.config.DaemonConfig.NotificationFormat;
+import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.ReconcileStart;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.Trigger;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Notifications to a webhook on a loopback port of the test's own: what is sent, when, how often. */
+class NotifierTest {
+
+    private static final String SHA = "3f9a2c1b3f9a2c1b3f9a2c1b3f9a2c1b3f9a2c1b";
+
+    /** One request the webhook received. */
+    private record Received(String path, String authorization, String contentType, String body) {
+    }
+
+    @TempDir
+    Path tmp;
+
+    private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+    private final List<Integer> answers = Collections.synchronizedList(new ArrayList<>());
+    private HttpServer webhook;
+    private HistoryStore history;
+
+    @BeforeEach
+    void start() throws IOException {
+        webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
+        webhook.createContext("/", ex -> {
+            received.add(new Received(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("Authorization"),
+                ex.getRequestHeaders().getFirst("Content-Type"),
+                new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+            int code = answers.isEmpty() ? 200 : answers.removeFirst();
+            ex.sendResponseHeaders(code, -1);
+            ex.close();
+        });
+        webhook.start();
+        history = HistoryStore.open(HistorySettings.embedded(tmp.resolve("state")), "prod");
+    }
+
+    @AfterEach
+    void stop() {
+        webhook.stop(0);
+        history.close();
+    }
+
+    private String url(String path) {
+        return "http://127.0.0.1:" + webhook.getAddress().getPort() + path;
+    }
+
+    private ReconcileRecord record(ReconcileResult result) {
+        ReconcileRecord r = history.begin(new ReconcileStart(SHA, "Grace Hopper <grace@example.org>",
+            "api 1.2.0\n\nwith the new cache", Trigger.POLL, "sha256:abc"));
+        history.recordServiceResult(r.id(), "api", ServiceOutcome.ROLLED_BACK,
+            "api on app-1: not healthy within 10 s; rolled back to what ran before");
+        history.recordServiceResult(r.id(), "worker", ServiceOutcome.SUCCEEDED, "converged");
+        return history.complete(r.id(), result, "rolled_back: api; succeeded: worker", Optional.of("api: unhealthy"));
+    }
+
+    private static DaemonConfig.Notification hook(String url, NotificationFormat format, Set<ReconcileResult> events,
+                                                  Optional<Path> token) {
+        return new DaemonConfig.Notification(Optional.of(url), Optional.empty(), format, events, token);
+    }
+
+    private Notifier notifier(DaemonConfig.Notification... hooks) {
+        return new Notifier(List.of(hooks), "prod", d -> { }, List.of(Duration.ZERO));
+    }
+
+    @Test
+    void theRecordGoesAsJsonWithTheBearerToken() throws Exception {
+        Path token = tmp.resolve("token");
+        Files.writeString(token, "s3cret-t0ken\n");
+        try (Notifier n = notifier(hook(url("/hooks/driftless"), NotificationFormat.JSON,
+                EnumSet.allOf(ReconcileResult.class), Optional.of(token)))) {
+            ReconcileRecord r = record(ReconcileResult.PARTIALLY_FAILED);
+
+            n.accept(r);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+        }
+        Received got = received.getFirst();
+        assertThat(got.path()).isEqualTo("/hooks/driftless");
+        assertThat(got.authorization()).isEqualTo("Bearer s3cret-t0ken");
+        assertThat(got.contentType()).isEqualTo("application/json");
+        JsonNode body = new ObjectMapper().readTree(got.body());
+        assertThat(body.path("environment").asText()).isEqualTo("prod");
+        assertThat(body.path("commit").asText()).isEqualTo(SHA);
+        assertThat(body.path("result").asText()).isEqualTo("PARTIALLY_FAILED");
+        assertThat(body.path("trigger").asText()).isEqualTo("POLL");
+        assertThat(body.path("summary").asText()).isEqualTo("rolled_back: api; succeeded: worker");
+        assertThat(body.path("services")).hasSize(2);
+    }
+
+    @Test
+    void slackGetsOneReadableMessage() throws Exception {
+        try (Notifier n = notifier(hook(url("/slack"), NotificationFormat.SLACK, EnumSet.allOf(ReconcileResult.class),
+                Optional.empty()))) {
+            ReconcileRecord r = record(ReconcileResult.ROLLED_BACK);
+            n.accept(r);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+
+            assertThat(new ObjectMapper().readTree(received.getFirst().body()).path("text").asText()).isEqualTo(
+                "driftless prod: reconcile #" + r.id() + " rolled back — commit 3f9a2c1 \"api 1.2.0\" by Grace Hopper "
+                    + "<grace@example.org> (poll)\nrolled_back: api; succeeded: worker\n"
+                    + "• api: api on app-1: not healthy within 10 s; rolled back to what ran before");
+            assertThat(received.getFirst().authorization()).isNull();
+        }
+    }
+
+    @Test
+    void onlyTheResultsAskedForAreSentToEachWebhook() throws Exception {
+        try (Notifier n = notifier(
+                hook(url("/failures"), NotificationFormat.JSON, EnumSet.of(ReconcileResult.FAILED,
+                    ReconcileResult.ROLLED_BACK), Optional.empty()),
+                hook(url("/all"), NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class), Optional.empty()))) {
+            n.accept(record(ReconcileResult.SUCCEEDED));
+            n.accept(record(ReconcileResult.ROLLED_BACK));
+        }
+        assertThat(received).extracting(Received::path).containsExactlyInAnyOrder("/all", "/all", "/failures");
+    }
+
+    @Test
+    void aServerErrorIsRetriedAndAClientErrorIsNot() throws Exception {
+        answers.addAll(List.of(503, 500));
+        try (Notifier n = notifier(hook(url("/flaky"), NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class),
+                Optional.empty()))) {
+            n.accept(record(ReconcileResult.FAILED));
+        }
+        assertThat(received).as("503, 500, then 200").hasSize(3);
+
+        received.clear();
+        answers.add(404);
+        try (Notifier n = notifier(hook(url("/gone"), NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class),
+                Optional.empty()))) {
+            n.accept(record(ReconcileResult.FAILED));
+        }
+        assertThat(received).hasSize(1);
+    }
+
+    @Test
+    void theUrlMayComeFromAFileAndAnUnreachableWebhookGivesUpAfterItsAttempts() throws Exception {
+        Path file = tmp.resolve("url");
+        Files.writeString(file, url("/from-file") + "\n");
+        AtomicInteger closedPortAttempts = new AtomicInteger();
+        try (Notifier n = new Notifier(List.of(
+                new DaemonConfig.Notification(Optional.empty(), Optional.of(file), NotificationFormat.JSON,
+                    EnumSet.allOf(ReconcileResult.class), Optional.empty()),
+                hook("http://127.0.0.1:1/nothing-listens", NotificationFormat.JSON,
+                    EnumSet.allOf(ReconcileResult.class), Optional.empty())),
+                "prod", d -> closedPortAttempts.incrementAndGet(), List.of(Duration.ZERO))) {
+            n.accept(record(ReconcileResult.SUCCEEDED));
+        }
+        assertThat(received).extracting(Received::path).containsExactly("/from-file");
+        assertThat(closedPortAttempts).as("waits between the attempts").hasValue(Notifier.ATTEMPTS - 1);
+    }
+}
