@@ -66,6 +66,18 @@ final class Cli {
         }
     }
 
+    /** {@code dir/driftless.yaml}: repo {@code infra}, key {@code id_ed25519}, state {@code state}, metrics on {@code listen}. */
+    static Path daemonConfig(Path dir, String listen) {
+        Path config = dir.resolve("driftless.yaml");
+        write(config, """
+            repo: {url: infra}
+            ssh: {key: id_ed25519}
+            state-dir: state
+            metrics: {listen: "%s"}
+            """.formatted(listen));
+        return config;
+    }
+
     static String read(Path file) {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);

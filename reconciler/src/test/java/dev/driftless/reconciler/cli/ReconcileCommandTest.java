@@ -30,14 +30,7 @@ class ReconcileCommandTest {
     Path tmp;
 
     private Path config(String metrics) {
-        Path config = tmp.resolve("driftless.yaml");
-        Cli.write(config, """
-            repo: {url: infra}
-            ssh: {key: id_ed25519}
-            state-dir: state
-            metrics: {listen: "%s"}
-            """.formatted(metrics));
-        return config;
+        return Cli.daemonConfig(tmp, metrics);
     }
 
     @Test

@@ -39,14 +39,7 @@ class RunCommandTest {
                 .setCommitter("t", "t@example.org").call();
         }
         Cli.sshKey(tmp);
-        Path config = tmp.resolve("driftless.yaml");
-        Cli.write(config, """
-            repo: {url: infra}
-            ssh: {key: id_ed25519}
-            state-dir: state
-            metrics: {listen: "%s"}
-            """.formatted(metrics));
-        return config;
+        return Cli.daemonConfig(tmp, metrics);
     }
 
     @Test
