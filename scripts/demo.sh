@@ -158,7 +158,10 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
   # 4. Drift: remove a container by hand; the next drift check (20 s) recreates it
   docker exec driftless-demo-app-1 sh -c 'docker rm -f \$(docker ps -q --filter label=dev.driftless.service=worker)'
 
-  # 5. Unhealthy: api keeps running but stops answering /healthz; the next drift check probes it
+  # 5. Do not wait for the next poll: ask the daemon to reconcile now and print the outcome
+  \$DL reconcile --config \$CFG --wait
+
+  # 6. Unhealthy: api keeps running but stops answering /healthz; the next drift check probes it
   #    3 times, restarts it in place and gates it again (a RESTART step in history)
   docker exec driftless-demo-app-1 sh -c 'docker exec \$(docker ps -q --filter label=dev.driftless.service=api) rm /www/healthz'
 

@@ -80,7 +80,7 @@ public final class Daemon implements AutoCloseable {
         Assembly assembly = Assembly.open(config, metrics, env, Clock.systemUTC());
         Optional<MetricsServer> server = Optional.empty();
         Scheduler scheduler = null;
-        Notifier notifier = new Notifier(config.notifications(), environment);
+        Notifier notifier = new Notifier(config.notifications(), environment, metrics);
         assembly.reconciler().onCompleted(notifier);
         try {
             java.util.concurrent.atomic.AtomicReference<Scheduler> running = new java.util.concurrent.atomic.AtomicReference<>();

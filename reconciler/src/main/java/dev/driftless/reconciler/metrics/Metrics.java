@@ -35,6 +35,9 @@ public interface Metrics {
     /** Polling the repo failed. */
     void sourceError();
 
+    /** A notification was delivered ({@code true}) or given up on. */
+    void notification(boolean delivered);
+
     /** Discards everything. */
     Metrics NONE = new Metrics() {
         @Override
@@ -63,6 +66,10 @@ public interface Metrics {
 
         @Override
         public void sourceError() {
+        }
+
+        @Override
+        public void notification(boolean delivered) {
         }
     };
 }

@@ -79,6 +79,12 @@ public final class MicrometerMetrics implements Metrics {
         sourceErrors.increment();
     }
 
+    @Override
+    public void notification(boolean delivered) {
+        Counter.builder("driftless_notifications").description("Notifications by outcome (delivered, dropped)")
+            .tag("outcome", delivered ? "delivered" : "dropped").register(registry).increment();
+    }
+
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
         return registry.scrape();

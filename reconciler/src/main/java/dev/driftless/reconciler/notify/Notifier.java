@@ -7,6 +7,7 @@ import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.history.ServiceResult;
+import dev.driftless.reconciler.metrics.Metrics;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,6 +52,7 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
 
     private final List<DaemonConfig.Notification> targets;
     private final String environment;
+    private final Metrics metrics;
     private final Sleeper sleeper;
     private final List<Duration> backoff;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
@@ -58,14 +60,16 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
     private final ExecutorService sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(QUEUE), Thread.ofPlatform().daemon().name("driftless-notify").factory());
 
-    public Notifier(List<DaemonConfig.Notification> targets, String environment) {
-        this(targets, environment, d -> Thread.sleep(d.toMillis()), List.of(Duration.ofSeconds(2),
+    public Notifier(List<DaemonConfig.Notification> targets, String environment, Metrics metrics) {
+        this(targets, environment, metrics, d -> Thread.sleep(d.toMillis()), List.of(Duration.ofSeconds(2),
             Duration.ofSeconds(10)));
     }
 
-    Notifier(List<DaemonConfig.Notification> targets, String environment, Sleeper sleeper, List<Duration> backoff) {
+    Notifier(List<DaemonConfig.Notification> targets, String environment, Metrics metrics, Sleeper sleeper,
+             List<Duration> backoff) {
         this.targets = List.copyOf(targets);
         this.environment = environment;
+        this.metrics = metrics;
         this.sleeper = sleeper;
         this.backoff = List.copyOf(backoff);
     }
@@ -82,6 +86,7 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
             } catch (RejectedExecutionException e) {
                 LOG.warn("notification about reconcile #{} dropped: {} messages are waiting already", record.id(),
                     QUEUE);
+                metrics.notification(false);
             }
         }
     }
@@ -103,12 +108,14 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
                     HttpResponse<Void> r = client.send(built, HttpResponse.BodyHandlers.discarding());
                     if (r.statusCode() / 100 == 2) {
                         LOG.debug("told {} about reconcile #{}", where, record.id());
+                        metrics.notification(true);
                         return;
                     }
                     failure = "HTTP " + r.statusCode();
                     if (r.statusCode() != 429 && r.statusCode() / 100 == 4) {
                         LOG.warn("notification about reconcile #{} refused by {}: {}; not retried", record.id(),
                             where, failure);
+                        metrics.notification(false);
                         return;
                     }
                 } catch (IOException e) {
@@ -117,6 +124,7 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
                 if (attempt == ATTEMPTS) {
                     LOG.warn("notification about reconcile #{} to {} failed {} times ({}); dropped", record.id(),
                         where, ATTEMPTS, failure);
+                    metrics.notification(false);
                     return;
                 }
                 sleeper.sleep(backoff.get(Math.min(attempt - 1, backoff.size() - 1)));
@@ -127,6 +135,7 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
             // A URL file that cannot be read, a URL that does not parse: say so, never the URL.
             LOG.warn("notification about reconcile #{} to {} not sent: {}", record.id(), where,
                 e.getClass().getSimpleName());
+            metrics.notification(false);
         }
     }
 

@@ -15,6 +15,7 @@ import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.history.ReconcileStart;
 import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.history.Trigger;
+import dev.driftless.reconciler.metrics.MicrometerMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,7 @@ class NotifierTest {
     private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
     private final List<Integer> answers = Collections.synchronizedList(new ArrayList<>());
     private HttpServer webhook;
+    private final MicrometerMetrics metrics = new MicrometerMetrics("prod");
     private HistoryStore history;
 
     @BeforeEach
@@ -90,7 +92,7 @@ class NotifierTest {
     }
 
     private Notifier notifier(DaemonConfig.Notification... hooks) {
-        return new Notifier(List.of(hooks), "prod", d -> { }, List.of(Duration.ZERO));
+        return new Notifier(List.of(hooks), "prod", metrics, d -> { }, List.of(Duration.ZERO));
     }
 
     @Test
@@ -162,6 +164,8 @@ class NotifierTest {
             n.accept(record(ReconcileResult.FAILED));
         }
         assertThat(received).hasSize(1);
+        assertThat(metrics.scrape()).contains("driftless_notifications_total{environment=\"prod\",outcome=\"delivered\"} 1.0",
+            "driftless_notifications_total{environment=\"prod\",outcome=\"dropped\"} 1.0");
     }
 
     @Test
@@ -174,7 +178,7 @@ class NotifierTest {
                     EnumSet.allOf(ReconcileResult.class), Optional.empty()),
                 hook("http://127.0.0.1:1/nothing-listens", NotificationFormat.JSON,
                     EnumSet.allOf(ReconcileResult.class), Optional.empty())),
-                "prod", d -> closedPortAttempts.incrementAndGet(), List.of(Duration.ZERO))) {
+                "prod", metrics, d -> closedPortAttempts.incrementAndGet(), List.of(Duration.ZERO))) {
             n.accept(record(ReconcileResult.SUCCEEDED));
         }
         assertThat(received).extracting(Received::path).containsExactly("/from-file");
