@@ -385,7 +385,7 @@ public final class Applier {
          */
         private String pullLoggedIn(HostSession session, String host, String image, RegistryCredential login)
                 throws HostException {
-            String dir = DockerCommands.REGISTRY_AUTH_DIR;
+            String dir = DockerCommands.registryAuthDir(ctx.environment());
             try {
                 CommandResult in = session.run(DockerCommands.login(dir, login.registry(), login.username()),
                     login.password().bytes(), settings.commandTimeout());

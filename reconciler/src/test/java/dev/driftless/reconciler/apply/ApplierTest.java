@@ -410,7 +410,7 @@ class ApplierTest {
 
         Applier.Result result = apply(s);
 
-        String auth = ".driftless/registry-auth";
+        String auth = ".driftless/registry-auth/default";
         assertThat(transcriptOf("app-2")).startsWith("docker image inspect --format '{{.Id}}' " + IMAGE_V2,
             "mkdir -p -m 0700 " + auth + " && docker --config " + auth + " login --username=ci-bot --password-stdin "
                 + "registry:5000",
@@ -436,12 +436,12 @@ class ApplierTest {
         fixture.secrets("DB_PASSWORD: x\nREGISTRY_TOKEN: wrong-t0ken\n");
         Scenario s = upgrade(STOP_FIRST);
         fleet.host("app-2").reply("docker image inspect ", 1, "", "Error: No such image: " + IMAGE_V2 + "\n");
-        fleet.host("app-2").reply("mkdir -p -m 0700 .driftless/registry-auth", 1, "",
+        fleet.host("app-2").reply("mkdir -p -m 0700 .driftless/registry-auth/default", 1, "",
             "Error response from daemon: Get \"http://registry:5000/v2/\": unauthorized: authentication required\n");
 
         Applier.Result result = apply(s);
 
-        assertThat(transcriptOf("app-2")).hasSize(3).last().isEqualTo("rm -rf -- .driftless/registry-auth");
+        assertThat(transcriptOf("app-2")).hasSize(3).last().isEqualTo("rm -rf -- .driftless/registry-auth/default");
         assertThat(transcriptOf("app-2")).noneMatch(l -> l.contains(" pull "));
         assertThat(result.unreached()).containsExactly("app-2");
         assertThat(result.anyFailed()).isFalse();

@@ -376,7 +376,7 @@ class DeploymentStoryIT {
             HostContainer api = only(host, "api");
             assertThat(api.image()).isEqualTo("registry:5001/shop/api:1.0.0");
             assertThat(api.get(env.hosts(), "/version")).contains("1.0.0");
-            assertThat(env.hosts().execResult(host, "test", "-e", "/home/deploy/.driftless/registry-auth").getExitCode())
+            assertThat(env.hosts().execResult(host, "test", "-e", "/home/deploy/.driftless/registry-auth/default").getExitCode())
                 .as("the login's client config is gone from %s", host).isNotZero();
             assertThat(env.hosts().execResult(host, "grep", "-rqs", "registry:5001", "/home/deploy/.docker",
                 "/root/.docker").getExitCode()).as("no credential stored on %s", host).isNotZero();

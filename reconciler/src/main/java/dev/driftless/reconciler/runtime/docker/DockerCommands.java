@@ -32,10 +32,16 @@ public final class DockerCommands {
 
     /**
      * Where a pull from a registry that needs a login keeps its credentials, relative to the SSH
-     * user's home: a Docker client config directory that exists only from the login to the end of
-     * the pull.
+     * user's home: a Docker client config directory of the environment (daemons of two
+     * environments may share a host and its deploy user), that exists only from the login to the
+     * end of the pull.
      */
-    public static final String REGISTRY_AUTH_DIR = ".driftless/registry-auth";
+    public static String registryAuthDir(String environment) {
+        if (!ContainerSpec.NAME.matcher(environment).matches()) {
+            throw new IllegalArgumentException("environment name '" + environment + "' is not valid");
+        }
+        return ".driftless/registry-auth/" + environment;
+    }
 
     /** Pulls an image with the credentials {@link #login} left in {@code configDir}. */
     public static RemoteCommand pull(String image, String configDir) {

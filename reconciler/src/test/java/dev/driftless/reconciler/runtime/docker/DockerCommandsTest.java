@@ -131,6 +131,8 @@ class DockerCommandsTest {
             .isEqualTo("docker --config .driftless/registry-auth pull --quiet registry:5000/shop/api:1.0.0");
         assertThat(DockerCommands.forgetLogin(".driftless/registry-auth").render())
             .isEqualTo("rm -rf -- .driftless/registry-auth");
+        assertThat(DockerCommands.registryAuthDir("prod")).as("one per environment")
+            .isEqualTo(".driftless/registry-auth/prod");
     }
 
     @Test
