@@ -63,7 +63,7 @@ final class ReconcileCommand implements Callable<Integer> {
         InetSocketAddress listen = cfg.metricsListen().orElseThrow(() -> new IllegalArgumentException(
             "the daemon of this configuration serves no HTTP endpoint (metrics.listen is off), so it cannot be asked "
                 + "to reconcile; it still polls every " + DurationText.format(cfg.intervals().poll())));
-        URI uri = URI.create("http://" + hostOf(listen) + ":" + listen.getPort() + "/reconcile");
+        URI uri = DaemonEndpoint.uri(listen, "/reconcile");
         JsonNode answer = post(uri);
         Instant requestedAt = Instant.parse(answer.path("requestedAt").asText());
         spec.commandLine().getOut().println(answer.path("message").asText("reconcile requested") + " (daemon at "
@@ -90,14 +90,6 @@ final class ReconcileCommand implements Callable<Integer> {
         }
         throw new IllegalStateException("the requested reconcile did not end within " + DurationText.format(limit)
             + " (a long rollout may still be running: see driftless status and driftless history)");
-    }
-
-    private static String hostOf(InetSocketAddress listen) {
-        String host = listen.getHostString();
-        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
-            return "127.0.0.1";
-        }
-        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     private static JsonNode post(URI uri) throws IOException, InterruptedException {

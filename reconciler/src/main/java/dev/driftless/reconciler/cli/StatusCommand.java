@@ -98,11 +98,16 @@ final class StatusCommand implements Callable<Integer> {
             }
             String environment = Assembly.environmentName(cfg);
             HistoryFormatter formatter = new HistoryFormatter(zone);
+            // What only the daemon knows (backoffs, holds, what it is doing now): its /healthz line.
+            Optional<Optional<String>> daemon = cfg.metricsListen().isPresent()
+                ? Optional.of(DaemonEndpoint.status(cfg.metricsListen().get())) : Optional.empty();
             if (format == Format.json) {
                 out.print(json(environment, formatter.deploymentStatusJson(applied, attempted, failed), problems,
-                    cluster, observed));
+                    cluster, daemon, observed));
             } else {
                 out.println("Environment " + environment + ": " + source.url().display() + " (" + cfg.repo().branch() + ")");
+                daemon.ifPresent(d -> out.println("Daemon: " + d.orElse("not answering on "
+                    + DaemonEndpoint.uri(cfg.metricsListen().get(), "").getAuthority() + " (metrics.listen)")));
                 out.print(formatter.deploymentStatus(applied, attempted, failed));
                 cluster.ifPresent(members -> out.println(clusterLine(members, Instant.now())));
                 problems.ifPresent(p -> {
@@ -213,12 +218,20 @@ final class StatusCommand implements Callable<Integer> {
             .collect(java.util.stream.Collectors.joining(", "));
     }
 
+    /**
+     * @param daemon the daemon's status line: absent without metrics.listen, empty when it did not answer
+     */
     private static String json(String environment, ObjectNode deployment, Optional<String> problems,
-                               Optional<List<ClusterMember>> cluster, Observation observed) throws Exception {
+                               Optional<List<ClusterMember>> cluster, Optional<Optional<String>> daemon,
+                               Observation observed) throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = mapper.createObjectNode();
         root.put("environment", environment);
         root.set("deployment", deployment);
+        daemon.ifPresent(d -> {
+            ObjectNode n = root.putObject("daemon").put("answering", d.isPresent());
+            d.ifPresent(line -> n.put("status", line));
+        });
         cluster.ifPresent(members -> {
             Instant now = Instant.now();
             ArrayNode list = root.putArray("cluster");

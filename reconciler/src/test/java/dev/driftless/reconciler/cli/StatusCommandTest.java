@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.driftless.reconciler.metrics.MetricsServer;
+import dev.driftless.reconciler.metrics.MicrometerMetrics;
 import dev.driftless.reconciler.config.ConfigLoader;
 import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.history.HistoryFormatter;
@@ -140,6 +142,33 @@ class StatusCommandTest {
             No revision of the repo has been fetched yet: run the daemon (driftless run) first.
             """.formatted(infra.toAbsolutePath()));
         assertThat(run.err()).isEmpty();
+    }
+
+    @Test
+    void theRunningDaemonsOwnStatusLineIsShownAndItsAbsenceToo() throws Exception {
+        commit("inventory");
+        try (MetricsServer daemon = MetricsServer.start(new java.net.InetSocketAddress("127.0.0.1", 0),
+                new MicrometerMetrics("default"), () -> "in sync with commit 3f9a2c1; pull backed off for "
+                    + "registry:5000/shop/api:1.1.0 on app-1 (pull of registry:5000/shop/api:1.1.0 failed once; …)",
+                () -> "{}")) {
+            Cli.write(config, Cli.read(config).replace("listen: off", "listen: \"127.0.0.1:" + daemon.port() + "\""));
+
+            assertThat(Cli.run("status", "--config", config.toString()).out()).contains(
+                "\nDaemon: in sync with commit 3f9a2c1; pull backed off for registry:5000/shop/api:1.1.0 on app-1");
+            JsonNode json = new ObjectMapper().readTree(Cli.run("status", "--config", config.toString(), "--format",
+                "json").out());
+            assertThat(json.at("/daemon/answering").asBoolean()).isTrue();
+            assertThat(json.at("/daemon/status").asText()).startsWith("in sync with commit 3f9a2c1");
+        }
+        int closed = Cli.closedPort();
+        Cli.write(config, Cli.read(config).replaceAll("listen: \"[^\"]*\"", "listen: \"127.0.0.1:" + closed + "\""));
+
+        Cli.Run run = Cli.run("status", "--config", config.toString());
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("\nDaemon: not answering on 127.0.0.1:" + closed + " (metrics.listen)\n");
+        assertThat(new ObjectMapper().readTree(Cli.run("status", "--config", config.toString(), "--format", "json")
+            .out()).at("/daemon").toString()).isEqualTo("{\"answering\":false}");
     }
 
     @Test
