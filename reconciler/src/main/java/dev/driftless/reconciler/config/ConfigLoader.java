@@ -12,14 +12,18 @@ import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.source.GitSourceSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Reads {@code driftless.yaml} into a {@link DaemonConfig}. Like the repo loader it reports every
@@ -49,22 +53,24 @@ public final class ConfigLoader {
     /** The fields of each item of the {@code notifications} list. */
     private static final List<String> NOTIFICATION_FIELDS = List.of("url", "url-file", "format", "events", "token-file");
 
-    /** The results a notification can be about, by the name the configuration uses. */
-    private static final List<ReconcileResult> EVENT_RESULTS = List.of(ReconcileResult.SUCCEEDED,
-        ReconcileResult.FAILED, ReconcileResult.ROLLED_BACK, ReconcileResult.PARTIALLY_FAILED,
-        ReconcileResult.INTERRUPTED);
+    /** The results a notification can be about (every final one), in the order messages list them. */
+    private static final Set<ReconcileResult> EVENT_RESULTS = EnumSet.complementOf(EnumSet.of(ReconcileResult.RUNNING));
     private static final String EVENTS = EVENT_RESULTS.stream().map(r -> r.name().toLowerCase(Locale.ROOT))
-        .collect(java.util.stream.Collectors.joining(", "));
-    /** True when a URL does not parse or names no host. */
-    private static final java.util.function.Function<String, Boolean> URI_CHECK = u -> {
-        try {
-            return java.net.URI.create(u).getHost() == null;
-        } catch (IllegalArgumentException e) {
-            return true;
-        }
-    };
+        .collect(Collectors.joining(", "));
 
     private ConfigLoader() {
+    }
+
+    /** True for an http:// or https:// URL that parses and names a host. */
+    private static boolean isWebUrl(String url) {
+        if (!url.startsWith("https://") && !url.startsWith("http://")) {
+            return false;
+        }
+        try {
+            return URI.create(url).getHost() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static Optional<ReconcileResult> event(String name) {
@@ -211,7 +217,7 @@ public final class ConfigLoader {
                 if (url.isPresent() == urlFile.isPresent()) {
                     problems.add(map.location(), path + " needs exactly one of url and url-file");
                 }
-                url.filter(u -> !(u.startsWith("https://") || u.startsWith("http://")) || URI_CHECK.apply(u))
+                url.filter(u -> !isWebUrl(u))
                     // not echoed: webhook URLs often carry their secret in the path
                     .ifPresent(u -> problems.add(n.node("url").orElseThrow().location(),
                         path + ".url must be an http:// or https:// URL"));
@@ -224,7 +230,7 @@ public final class ConfigLoader {
                         return Optional.empty();
                     }
                 }).orElse(DaemonConfig.NotificationFormat.JSON);
-                java.util.Set<ReconcileResult> events = java.util.EnumSet.noneOf(ReconcileResult.class);
+                Set<ReconcileResult> events = EnumSet.noneOf(ReconcileResult.class);
                 n.texts("events").ifPresentOrElse(names -> names.forEach(e -> event(e).ifPresentOrElse(events::add,
                     () -> problems.add(n.node("events").orElseThrow().location(), path + ".events: \"" + e
                         + "\" is not a result; use " + EVENTS))), () -> events.addAll(EVENT_RESULTS));

@@ -57,6 +57,20 @@ public record DaemonConfig(
         public Optional<String> token() {
             return tokenFile.map(ConfigFiles::readSecretLine);
         }
+
+        /** Names the webhook by its host only: the rest of a URL may be its secret. */
+        @Override
+        public String toString() {
+            String where = url.map(u -> {
+                try {
+                    return java.net.URI.create(u).getHost();
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+            }).map(h -> "url to " + h).orElse(urlFile.map(f -> "url from " + f).orElse("no url"));
+            return "Notification[" + where + ", " + format + ", " + events + tokenFile.map(f -> ", token from " + f)
+                .orElse("") + "]";
+        }
     }
 
     /** What a notification's body looks like. */

@@ -72,6 +72,8 @@ class ConfigLoaderTest {
         assertThat(slack.events()).containsExactlyInAnyOrder(ReconcileResult.FAILED, ReconcileResult.ROLLED_BACK);
         assertThat(slack.tokenFile()).contains(Path.of("/etc/driftless/hook-token"));
         assertThat(parse(MINIMAL).notifications()).isEmpty();
+        assertThat(parse(MINIMAL + "notifications: [{url: \"https://hooks.slack.com/services/T0/B0/s3cr3t\"}]\n")
+            .toString()).as("a webhook URL can be its secret").contains("hooks.slack.com").doesNotContain("s3cr3t");
     }
 
     @Test
