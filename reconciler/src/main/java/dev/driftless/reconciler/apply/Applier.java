@@ -3,6 +3,7 @@ package dev.driftless.reconciler.apply;
 import dev.driftless.model.Instance;
 import dev.driftless.model.RolloutOrder;
 import dev.driftless.model.Service;
+import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.command.RemoteFiles;
 import dev.driftless.reconciler.desired.RegistryCredential;
 import dev.driftless.reconciler.desired.ServiceSecrets;
@@ -356,7 +357,8 @@ public final class Applier {
             Optional<RegistryCredential> login = ctx.secrets().registryLoginFor(image);
             String msg;
             try {
-                msg = login.isPresent() ? pullLoggedIn(session, host, image, login.get()) : pull(session, host, image);
+                msg = login.isPresent() ? pullLoggedIn(session, host, image, login.get())
+                    : pull(session, host, image, DockerCommands.pull(image));
             } catch (HostException e) {
                 finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
                 throw e;
@@ -372,9 +374,10 @@ public final class Applier {
             return Optional.empty();
         }
 
-        /** Empty when the pull succeeded, else what went wrong. */
-        private String pull(HostSession session, String host, String image) throws HostException {
-            CommandResult r = session.run(DockerCommands.pull(image), settings.pullTimeout());
+        /** Runs {@code command}, a pull of {@code image}: empty when it succeeded, else what went wrong. */
+        private String pull(HostSession session, String host, String image, RemoteCommand command)
+                throws HostException {
+            CommandResult r = session.run(command, settings.pullTimeout());
             return r.succeeded() ? "" : "pull of " + image + " failed: " + r.firstErrorLine() + "; nothing changed on "
                 + host;
         }
@@ -393,9 +396,7 @@ public final class Applier {
                     return "login to " + login.registry() + " as " + login.username() + " failed: " + in.firstErrorLine()
                         + "; nothing changed on " + host;
                 }
-                CommandResult r = session.run(DockerCommands.pull(image, dir), settings.pullTimeout());
-                return r.succeeded() ? "" : "pull of " + image + " failed: " + r.firstErrorLine()
-                    + "; nothing changed on " + host;
+                return pull(session, host, image, DockerCommands.pull(image, dir));
             } finally {
                 session.run(DockerCommands.forgetLogin(dir), settings.commandTimeout());
             }

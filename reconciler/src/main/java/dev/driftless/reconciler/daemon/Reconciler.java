@@ -37,7 +37,6 @@ import dev.driftless.reconciler.source.PollResult;
 import dev.driftless.reconciler.source.SourceRevision;
 import dev.driftless.reconciler.ssh.HostSessions;
 import dev.driftless.reconciler.ssh.HostTarget;
-import org.eclipse.jgit.lib.ObjectId;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -565,10 +564,10 @@ public final class Reconciler {
         if (priorInventory == null || !priorInventory.commit().equals(commit)) {
             Map<String, Host> prior;
             try {
-                prior = RepoLoader.load(new GitTree(source.repository(), ObjectId.fromString(commit),
+                prior = RepoLoader.load(new GitTree(source.repository(), source.resolve(commit).commit(),
                     source.subdirectory()), environment).repo().map(Repo::hosts).<Map<String, Host>>map(Map::copyOf)
                     .orElse(Map.of());
-            } catch (IllegalArgumentException notASha) {
+            } catch (GitSourceException gone) {
                 prior = Map.of();
             }
             priorInventory = new Inventory(commit, prior);
