@@ -131,8 +131,8 @@ public final class HealthGate {
     /**
      * Whether a container that has been running is still healthy: it probes once, and after a
      * failure again every {@code interval} until a probe passes or {@code failureThreshold} probes
-     * in a row have failed. A {@code health.docker} check asks for Docker's own status instead,
-     * which already counts the image's retries.
+     * in a row have failed. Not for a {@code health.docker} check: Docker's own status, which
+     * already counts the image's retries, is in the observation ({@link LivenessCheck} reads it).
      *
      * @param address the container's address on its network (the host's loopback when unknown)
      * @return empty when healthy, else what the last probe saw and how many failed in a row
@@ -141,9 +141,7 @@ public final class HealthGate {
     public Optional<String> liveness(HostSession session, String container, Optional<String> address,
                                      HealthCheck check) throws HostException, InterruptedException {
         if (check.probe() instanceof DockerProbe) {
-            State state = state(session, container);
-            return state.health().equals("unhealthy") ? Optional.of("Docker reports the container unhealthy")
-                : Optional.empty();
+            throw new IllegalArgumentException("a health.docker check is read from the observation, not probed");
         }
         Optional<String> failure = Optional.empty();
         for (int attempt = 1; attempt <= check.failureThreshold(); attempt++) {

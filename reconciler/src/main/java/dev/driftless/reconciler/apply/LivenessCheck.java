@@ -1,6 +1,8 @@
 package dev.driftless.reconciler.apply;
 
+import dev.driftless.model.DockerProbe;
 import dev.driftless.model.HealthCheck;
+import dev.driftless.reconciler.observe.HealthStatus;
 import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.plan.Action;
 import dev.driftless.reconciler.plan.Plan;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Probed: running containers of the desired spec whose service has a health check, that are
  * not held (a held service is left exactly as it is) and not about to be verified by apply
- * anyway. Every instance is probed in parallel; a host that stops answering while probed keeps
+ * anyway. A {@code health.docker} check costs nothing: Docker's status came with the observation.
+ * The others are probed, every instance in parallel; a host that stops answering while probed keeps
  * its instances unchanged (the next reconcile tries again).
  */
 public final class LivenessCheck {
@@ -57,8 +61,15 @@ public final class LivenessCheck {
             for (int i = 0; i < plan.changes().size(); i++) {
                 PlannedChange c = plan.changes().get(i);
                 Optional<HealthCheck> check = probed(c, plan, targets, skip);
-                if (check.isPresent()) {
-                    ObservedContainer have = c.observed().orElseThrow();
+                if (check.isEmpty()) {
+                    continue;
+                }
+                ObservedContainer have = c.observed().orElseThrow();
+                if (check.get().probe() instanceof DockerProbe) {
+                    // Docker's verdict (its own retries counted) came with the observation.
+                    probes.put(i, CompletableFuture.completedFuture(have.health() == HealthStatus.UNHEALTHY
+                        ? Optional.of("Docker reports the container unhealthy") : Optional.empty()));
+                } else {
                     HostTarget target = targets.get(c.host());
                     probes.put(i, pool.submit(() -> gate.liveness(sessions.session(target), have.name(),
                         have.ipAddress(), check.get())));
