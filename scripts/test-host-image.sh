@@ -16,7 +16,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="driftless/test-host"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 packages=(
-  systemd systemd-sysv dbus openssh-server docker.io docker-registry git
+  systemd systemd-sysv dbus libpam-systemd openssh-server docker.io docker-registry git
   curl python3 iproute2 iptables ca-certificates procps less
 )
 
@@ -62,9 +62,13 @@ chroot "$rootfs" /bin/bash -euo pipefail -c '
   rm -f /etc/ssh/ssh_host_*
   systemctl enable driftless-hostkeys.service ssh.service docker.service >/dev/null
   systemctl disable docker-registry.service >/dev/null 2>&1 || true
+  # The systemd user manager of deploy runs from boot (lingering), as on a host prepared for
+  # systemd services: driftless installs them as user units (see docs/ssh.md).
+  install -d -m 0755 /var/lib/systemd/linger
+  touch /var/lib/systemd/linger/deploy
   # Units that make no sense in a container, or wait for hardware that is not there.
   systemctl mask getty@tty1.service console-getty.service systemd-udevd.service \
-    systemd-udev-trigger.service systemd-logind.service systemd-resolved.service \
+    systemd-udev-trigger.service systemd-resolved.service \
     systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
     e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true
   apt-get clean

@@ -336,6 +336,10 @@ final class RepoLoad {
                     }
                     if (spec.command.isEmpty() && !spec.misspelled.contains("command")) {
                         problems.add(spec.source, "missing required field \"command\": " + why);
+                    } else if (!spec.command.isEmpty() && !spec.command.getFirst().startsWith("/")) {
+                        problems.add(spec.commandAt == null ? spec.source : spec.commandAt, "command[0]: a systemd"
+                            + " service starts its program by absolute path, got \"" + spec.command.getFirst()
+                            + "\"; write e.g. /usr/bin/" + spec.command.getFirst().replaceAll("^[-@:+!]+", ""));
                     }
                     if (!spec.volumeAt.isEmpty()) {
                         problems.add(spec.volumeAt.getFirst(), "volumes: " + why + ", so there is nothing to mount into");

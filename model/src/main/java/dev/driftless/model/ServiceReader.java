@@ -66,6 +66,8 @@ final class ServiceReader {
             ImageReference.problem(image).ifPresentOrElse(p -> problems.add(spec.imageAt, p), () -> spec.image = Optional.of(image));
         });
         spec.command = argv(f, "command");
+        f.node("command").filter(n -> n instanceof YamlList l && !l.items().isEmpty())
+            .ifPresent(n -> spec.commandAt = ((YamlList) n).items().getFirst().location());
         spec.args = argv(f, "args");
         f.mapping("env").ifPresent(this::env);
         f.mapping("secrets").ifPresent(this::secrets);

@@ -27,6 +27,8 @@ final class ServiceSpec {
     SourceLocation runtimeAt;
     Optional<String> image = Optional.empty();
     SourceLocation imageAt;
+    /** Where command's first element is, when there is one. */
+    SourceLocation commandAt;
     List<String> command = List.of();
     List<String> args = List.of();
     final SortedMap<String, String> env = new TreeMap<>();

@@ -42,6 +42,11 @@ public final class SecretValue {
         };
     }
 
+    /** A string value that did not come out of a SOPS file (e.g. a test's), at {@code path}. */
+    public static SecretValue ofText(String value, List<String> path) {
+        return text(ValueType.STR, value, path);
+    }
+
     private static SecretValue text(ValueType type, String s, List<String> path) {
         return new SecretValue(type, s.getBytes(StandardCharsets.UTF_8), s, path);
     }

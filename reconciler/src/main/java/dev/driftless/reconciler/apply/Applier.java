@@ -4,7 +4,6 @@ import dev.driftless.model.Instance;
 import dev.driftless.model.RolloutOrder;
 import dev.driftless.model.Service;
 import dev.driftless.reconciler.command.RemoteCommand;
-import dev.driftless.reconciler.command.RemoteFiles;
 import dev.driftless.reconciler.desired.RegistryCredential;
 import dev.driftless.reconciler.desired.ServiceSecrets;
 import dev.driftless.reconciler.history.ServiceOutcome;
@@ -15,16 +14,13 @@ import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.plan.Action;
 import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.plan.PlannedChange;
-import dev.driftless.reconciler.runtime.docker.ContainerSpec;
+import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.runtime.docker.DockerCommands;
-import dev.driftless.reconciler.runtime.docker.DockerEnvFile;
-import dev.driftless.reconciler.runtime.docker.InstanceContainers;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostSession;
 import dev.driftless.reconciler.ssh.HostSessions;
 import dev.driftless.reconciler.ssh.HostTarget;
-import dev.driftless.secrets.SecretValue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +46,10 @@ import java.util.function.BooleanSupplier;
  * pass the health gate. Replaced containers are only stopped, not removed, until the whole
  * service has converged, so a failed gate returns every host already changed to what ran before:
  * remove the new container, start the old one.
+ *
+ * <p>The same holds for systemd services, whose instances are user units instead of containers
+ * (there is no image to pull); {@link InstanceRuntime} says how each step is done under each
+ * runtime, so one service can even move from containers to units in one rollout.
  *
  * <p>Unreachable hosts are skipped (the daemon retries them); a failed health gate is a verdict on
  * the release and rolls the service back. Removals (prune, duplicates) run last, and only when the
@@ -184,9 +184,12 @@ public final class Applier {
                 .findFirst());
     }
 
-    /** One instance whose container apply started (or verified), with what it replaced. */
+    /** One instance whose container or unit apply started (or verified), with what it replaced. */
     private record Deployed(String host, Instance instance, String container, Optional<ObservedContainer> retired,
                             boolean created) {
+        InstanceRuntime runtime() {
+            return InstanceRuntime.of(instance.service().runtime());
+        }
     }
 
     /** A removal held back until the service has converged. */
@@ -411,80 +414,48 @@ public final class Applier {
             StepStart step = new StepStart(service, host, c.instance(),
                 c.action() == Action.CREATE ? StepAction.CREATE : StepAction.REPLACE, c.reason(),
                 old.flatMap(ObservedContainer::fingerprint), Optional.of(instance.fingerprint()),
-                old.map(ObservedContainer::image), s.image());
+                old.flatMap(ObservedContainer::imageRef), s.image());
             long token = started(step);
             Instant t0 = clock.instant();
-            ContainerSpec spec;
-            boolean withSecrets = InstanceContainers.needsEnvFile(instance);
-            spec = InstanceContainers.spec(instance, ctx.environment(), ctx.commit(), withSecrets, clock.instant());
+            InstanceRuntime runtime = InstanceRuntime.of(s.runtime());
+            String name = runtime.nameOf(instance);
+            Optional<InstanceRuntime> oldRuntime = old.map(o -> InstanceRuntime.of(o.runtime()));
             boolean startFirst = s.rollout().order() == RolloutOrder.START_FIRST;
             boolean oldRunning = old.map(ObservedContainer::isRunning).orElse(false);
+            boolean sameName = old.map(o -> o.name().equals(name)).orElse(false);
             try {
-                // A leftover container of the same spec that is not running would block the name.
-                if (old.map(o -> o.name().equals(spec.name())).orElse(false) || !oldRunning) {
-                    session.run(DockerCommands.remove(spec.name()), settings.commandTimeout());
+                // A leftover of the same spec that is not running would block the name.
+                if (sameName || !oldRunning) {
+                    session.run(runtime.remove(name), settings.commandTimeout());
                 }
-                if (old.isPresent() && (!startFirst || !oldRunning)) {
-                    if (!old.get().name().equals(spec.name())) {
-                        session.run(DockerCommands.stop(old.get().name(), settings.stopTimeout()),
-                            settings.commandTimeout());
-                    }
+                if (old.isPresent() && (!startFirst || !oldRunning) && !sameName) {
+                    session.run(oldRuntime.orElseThrow().stop(old.get().name(), settings.stopTimeout()),
+                        settings.commandTimeout());
                 }
-                Optional<String> runError = run(session, instance, spec, withSecrets);
-                Deployed d = new Deployed(host, instance, spec.name(),
-                    old.filter(o -> !o.name().equals(spec.name())), c.action() == Action.CREATE);
+                Optional<String> runError = runtime.launch(session, instance, new InstanceRuntime.Launch(
+                    ctx.environment(), ctx.commit(), ctx.secrets().of(s.name()), clock.instant(),
+                    settings.commandTimeout()));
+                Deployed d = new Deployed(host, instance, name, old.filter(o -> !o.name().equals(name)),
+                    c.action() == Action.CREATE);
                 deployed.add(d);
                 if (runError.isPresent()) {
                     finished(token, step, StepOutcome.FAILED, runError.get(), t0);
                     return Optional.of(new Failure.Gate(service + " on " + host + ": " + runError.get()));
                 }
-                HealthGate.Verdict verdict = gate.await(session, spec.name(), s.health());
+                HealthGate.Verdict verdict = gate.await(session, runtime, name, s.health());
                 if (verdict instanceof HealthGate.Verdict.Unhealthy u) {
                     finished(token, step, StepOutcome.FAILED, u.reason(), t0);
                     return Optional.of(new Failure.Gate(service + " on " + host + ": " + u.reason()));
                 }
-                if (old.isPresent() && startFirst && oldRunning && !old.get().name().equals(spec.name())) {
-                    session.run(DockerCommands.stop(old.get().name(), settings.stopTimeout()), settings.commandTimeout());
+                if (old.isPresent() && startFirst && oldRunning && !sameName) {
+                    session.run(oldRuntime.orElseThrow().stop(old.get().name(), settings.stopTimeout()),
+                        settings.commandTimeout());
                 }
                 finished(token, step, StepOutcome.SUCCEEDED, "healthy", t0);
                 return Optional.empty();
             } catch (HostException e) {
                 finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
                 throw e;
-            }
-        }
-
-        /** Writes the secrets env file, runs the container, removes the file again. */
-        private Optional<String> run(HostSession session, Instance instance, ContainerSpec spec, boolean withSecrets)
-                throws HostException {
-            String envFile = InstanceContainers.envFilePath(instance);
-            if (withSecrets) {
-                Map<String, String> env = new TreeMap<>();
-                for (Map.Entry<String, SecretValue> e : ctx.secrets().of(instance.service().name()).entrySet()) {
-                    env.put(e.getKey(), e.getValue().reveal());
-                }
-                byte[] content;
-                try {
-                    content = DockerEnvFile.render(env);
-                } catch (IllegalArgumentException e) {
-                    // A value an env file cannot carry (a line break): this commit's secrets are
-                    // unusable, a failed release; the message names the variable, never the value.
-                    return Optional.of(e.getMessage());
-                }
-                session.writeFile(envFile, content, 0600);
-            }
-            try {
-                CommandResult r = session.run(DockerCommands.run(spec), settings.commandTimeout());
-                return r.succeeded() ? Optional.empty()
-                    : Optional.of("docker run failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
-            } finally {
-                if (withSecrets) {
-                    // docker read the file into the container's config; it need not stay on disk.
-                    // Every env file of this instance goes, also one an earlier deploy could not
-                    // remove because its host stopped answering between write and run.
-                    session.run(RemoteFiles.removeMatching(InstanceContainers.ENV_DIR, instance.name() + "-*.env"),
-                        settings.commandTimeout());
-                }
             }
         }
 
@@ -496,18 +467,19 @@ public final class Applier {
             boolean restart = c.action() == Action.RESTART;
             StepStart step = new StepStart(service, c.host(), c.instance(),
                 restart ? StepAction.RESTART : StepAction.START, c.reason(),
-                have.fingerprint(), have.fingerprint(), Optional.of(have.image()), Optional.of(have.image()));
+                have.fingerprint(), have.fingerprint(), have.imageRef(), have.imageRef());
             long token = started(step);
             Instant t0 = clock.instant();
-            CommandResult r = session.run(restart ? DockerCommands.restart(have.name(), settings.stopTimeout())
-                : DockerCommands.start(have.name()), settings.commandTimeout().plus(settings.stopTimeout()));
+            InstanceRuntime runtime = InstanceRuntime.of(have.runtime());
+            CommandResult r = session.run(restart ? runtime.restart(have.name(), settings.stopTimeout())
+                : runtime.start(have.name()), settings.commandTimeout().plus(settings.stopTimeout()));
             if (!r.succeeded()) {
-                String msg = "docker " + (restart ? "restart" : "start") + " failed (exit " + r.exitCode() + "): "
-                    + r.firstErrorLine();
+                String msg = (runtime.kind() == dev.driftless.model.Runtime.DOCKER ? "docker " : "systemctl ")
+                    + (restart ? "restart" : "start") + " failed (exit " + r.exitCode() + "): " + r.firstErrorLine();
                 finished(token, step, StepOutcome.FAILED, msg, t0);
                 return Optional.of(new Failure.Unreached(msg));
             }
-            HealthGate.Verdict verdict = gate.await(session, have.name(), instance.service().health());
+            HealthGate.Verdict verdict = gate.await(session, runtime, have.name(), instance.service().health());
             if (verdict instanceof HealthGate.Verdict.Unhealthy u) {
                 // The spec ran before; a crash after a restart is drift to report, not a failed release.
                 finished(token, step, StepOutcome.FAILED, u.reason(), t0);
@@ -522,7 +494,8 @@ public final class Applier {
                 throws HostException, InterruptedException {
             Instance instance = c.desired().orElseThrow();
             ObservedContainer have = c.observed().orElseThrow();
-            HealthGate.Verdict verdict = gate.await(session, have.name(), instance.service().health());
+            HealthGate.Verdict verdict = gate.await(session, InstanceRuntime.of(have.runtime()), have.name(),
+                instance.service().health());
             if (verdict instanceof HealthGate.Verdict.Healthy) {
                 return Optional.empty();
             }
@@ -531,7 +504,7 @@ public final class Applier {
                 .filter(d -> d.instance().equals(c.instance())).flatMap(d -> d.observed().stream()).findFirst();
             StepStart step = new StepStart(service, c.host(), c.instance(), StepAction.REPLACE,
                 "verify an instance started by an interrupted rollout", before.flatMap(ObservedContainer::fingerprint),
-                have.fingerprint(), before.map(ObservedContainer::image), Optional.of(have.image()));
+                have.fingerprint(), before.flatMap(ObservedContainer::imageRef), have.imageRef());
             long token = started(step);
             finished(token, step, StepOutcome.FAILED, reason, clock.instant());
             deployed.add(new Deployed(c.host(), instance, have.name(), before, before.isEmpty()));
@@ -565,24 +538,25 @@ public final class Applier {
             StepStart step = new StepStart(service, d.host(), d.instance().name(), StepAction.ROLLBACK,
                 d.retired().map(r -> "back to " + r.version() + " (" + r.name() + ")").orElse("remove the new instance"),
                 Optional.of(d.instance().fingerprint()), d.retired().flatMap(ObservedContainer::fingerprint),
-                d.instance().service().image(), d.retired().map(ObservedContainer::image));
+                d.instance().service().image(), d.retired().flatMap(ObservedContainer::imageRef));
             long token = started(step);
             Instant t0 = clock.instant();
             try {
                 HostSession session = sessions.session(ctx.targets().get(d.host()));
-                session.run(DockerCommands.remove(d.container()), settings.commandTimeout());
+                session.run(d.runtime().remove(d.container()), settings.commandTimeout());
                 if (d.retired().isEmpty()) {
                     finished(token, step, StepOutcome.SUCCEEDED, "removed " + d.container(), t0);
                     return;
                 }
                 ObservedContainer old = d.retired().get();
-                CommandResult r = session.run(DockerCommands.start(old.name()), settings.commandTimeout());
+                InstanceRuntime oldRuntime = InstanceRuntime.of(old.runtime());
+                CommandResult r = session.run(oldRuntime.start(old.name()), settings.commandTimeout());
                 if (!r.succeeded()) {
                     finished(token, step, StepOutcome.FAILED, "could not start " + old.name() + ": "
                         + r.firstErrorLine(), t0);
                     return;
                 }
-                HealthGate.Verdict v = gate.await(session, old.name(), d.instance().service().health());
+                HealthGate.Verdict v = gate.await(session, oldRuntime, old.name(), d.instance().service().health());
                 finished(token, step, v instanceof HealthGate.Verdict.Healthy ? StepOutcome.SUCCEEDED : StepOutcome.FAILED,
                     v instanceof HealthGate.Verdict.Unhealthy u ? "restored but " + u.reason() : "restored " + old.name(), t0);
             } catch (HostException e) {
@@ -595,8 +569,9 @@ public final class Applier {
             for (Deployed d : deployed) {
                 if (d.retired().isPresent()) {
                     try {
+                        ObservedContainer retired = d.retired().get();
                         sessions.session(ctx.targets().get(d.host()))
-                            .run(DockerCommands.remove(d.retired().get().name()), settings.commandTimeout());
+                            .run(InstanceRuntime.of(retired.runtime()).remove(retired.name()), settings.commandTimeout());
                     } catch (HostException e) {
                         unreached.add(d.host());
                     }
@@ -608,12 +583,12 @@ public final class Applier {
                 }
                 ObservedContainer c = r.change().observed().orElseThrow();
                 StepStart step = new StepStart(service, r.host(), r.change().instance(), StepAction.REMOVE,
-                    r.change().reason(), c.fingerprint(), Optional.empty(), Optional.of(c.image()), Optional.empty());
+                    r.change().reason(), c.fingerprint(), Optional.empty(), c.imageRef(), Optional.empty());
                 long token = started(step);
                 Instant t0 = clock.instant();
                 try {
                     CommandResult res = sessions.session(ctx.targets().get(r.host()))
-                        .run(DockerCommands.remove(c.name()), settings.commandTimeout());
+                        .run(InstanceRuntime.of(c.runtime()).remove(c.name()), settings.commandTimeout());
                     finished(token, step, res.succeeded() ? StepOutcome.SUCCEEDED : StepOutcome.FAILED,
                         res.succeeded() ? "removed " + c.name() : res.firstErrorLine(), t0);
                 } catch (HostException e) {

@@ -9,15 +9,14 @@ import dev.driftless.model.Probe;
 import dev.driftless.model.TcpProbe;
 import dev.driftless.reconciler.command.ProbeCommands;
 import dev.driftless.reconciler.command.RemoteCommand;
-import dev.driftless.reconciler.runtime.docker.DockerCommands;
+import dev.driftless.reconciler.runtime.InstanceRuntime;
+import dev.driftless.reconciler.runtime.docker.DockerRuntime;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostSession;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -73,6 +72,19 @@ public final class HealthGate {
      */
     public Verdict await(HostSession session, String container, Optional<HealthCheck> check)
             throws HostException, InterruptedException {
+        return await(session, DockerRuntime.INSTANCE, container, check);
+    }
+
+    /**
+     * Waits until the instance {@code name} (a container or a unit, as {@code runtime} says) on
+     * {@code session}'s host is healthy or clearly is not.
+     *
+     * @throws HostException when the host stops answering (transient: not a verdict on the release)
+     */
+    public Verdict await(HostSession session, InstanceRuntime runtime, String name, Optional<HealthCheck> check)
+            throws HostException, InterruptedException {
+        String container = name;
+        String noun = runtime.noun();
         Instant start = clock.instant();
         Duration timeout = check.map(HealthCheck::timeout).orElse(NO_CHECK_TIMEOUT);
         Duration interval = check.map(HealthCheck::interval).orElse(POLL);
@@ -81,23 +93,23 @@ public final class HealthGate {
         Instant runningSince = null;
         String last = "no probe answered yet";
         while (true) {
-            State state = state(session, container);
+            InstanceRuntime.InstanceState state = runtime.readState(session.run(runtime.state(name), commandTimeout));
             Duration took = Duration.between(start, clock.instant());
             switch (state.status()) {
                 case "exited", "dead" -> {
-                    return new Verdict.Unhealthy("container " + container + " exited with code " + state.exitCode(), took);
+                    return new Verdict.Unhealthy(noun + " " + container + " exited with code " + state.exitCode(), took);
                 }
                 case "restarting" -> {
-                    return new Verdict.Unhealthy("container " + container + " is crash-looping (restarting, "
+                    return new Verdict.Unhealthy(noun + " " + container + " is crash-looping (restarting, "
                         + state.restarts() + " restarts)", took);
                 }
                 case "running" -> {
                     if (state.restarts() > 0) {
-                        return new Verdict.Unhealthy("container " + container + " restarted " + state.restarts()
+                        return new Verdict.Unhealthy(noun + " " + container + " restarted " + state.restarts()
                             + (state.restarts() == 1 ? " time" : " times") + " since it was started", took);
                     }
                 }
-                default -> last = "container " + container + " is " + state.status();
+                default -> last = noun + " " + container + " is " + state.status();
             }
             if (state.status().equals("running")) {
                 if (check.isEmpty()) {
@@ -107,7 +119,7 @@ public final class HealthGate {
                     }
                     last = "running for less than " + SETTLE.toSeconds() + " s";
                 } else {
-                    Optional<String> failure = probe(session, container, state.address(), state.health(),
+                    Optional<String> failure = probe(session, runtime, container, state.address(), state.health(),
                         check.get());
                     if (failure.isEmpty()) {
                         successes++;
@@ -140,6 +152,13 @@ public final class HealthGate {
      */
     public Optional<String> liveness(HostSession session, String container, Optional<String> address,
                                      HealthCheck check) throws HostException, InterruptedException {
+        return liveness(session, DockerRuntime.INSTANCE, container, address, check);
+    }
+
+    /** {@link #liveness(HostSession, String, Optional, HealthCheck)} of a container or unit, as {@code runtime} says. */
+    public Optional<String> liveness(HostSession session, InstanceRuntime runtime, String container,
+                                     Optional<String> address, HealthCheck check)
+            throws HostException, InterruptedException {
         if (check.probe() instanceof DockerProbe) {
             throw new IllegalArgumentException("a health.docker check is read from the observation, not probed");
         }
@@ -148,7 +167,7 @@ public final class HealthGate {
             if (attempt > 1) {
                 sleeper.sleep(check.interval());
             }
-            failure = probe(session, container, address, "-", check);
+            failure = probe(session, runtime, container, address, "-", check);
             if (failure.isEmpty()) {
                 return failure;
             }
@@ -159,14 +178,15 @@ public final class HealthGate {
     }
 
     /** Empty when the probe passed, else what it saw. */
-    private Optional<String> probe(HostSession session, String container, Optional<String> containerAddress,
+    private Optional<String> probe(HostSession session, InstanceRuntime runtime, String container,
+                                   Optional<String> containerAddress,
                                    String dockerHealth, HealthCheck check) throws HostException {
         Probe probe = check.probe();
         String address = containerAddress.orElse("127.0.0.1");
         RemoteCommand command = switch (probe) {
             case HttpProbe http -> ProbeCommands.http(address, http.port(), http.path(), check.probeTimeout());
             case TcpProbe tcp -> ProbeCommands.tcp(address, tcp.port(), check.probeTimeout());
-            case CommandProbe cmd -> DockerCommands.exec(container, cmd.argv());
+            case CommandProbe cmd -> runtime.exec(container, cmd.argv());
             case DockerProbe d -> null;
         };
         if (command == null) {
@@ -183,30 +203,5 @@ public final class HealthGate {
         String detail = r.firstErrorLine();
         return Optional.of(probe.describe() + " failed (exit " + r.exitCode() + ")"
             + (detail.isBlank() || probe instanceof CommandProbe ? "" : ": " + detail));
-    }
-
-    private State state(HostSession session, String container) throws HostException {
-        CommandResult r = session.run(DockerCommands.state(container), commandTimeout);
-        if (!r.succeeded()) {
-            return new State("missing", 0, 0, "-", Optional.empty());
-        }
-        List<String> parts = Arrays.asList(r.stdout().strip().split("\\s+"));
-        if (parts.size() < 4) {
-            return new State("unknown", 0, 0, "-", Optional.empty());
-        }
-        Optional<String> address = parts.size() > 4 && !parts.get(4).isBlank() ? Optional.of(parts.get(4))
-            : Optional.empty();
-        return new State(parts.get(0), parseInt(parts.get(1)), parseInt(parts.get(2)), parts.get(3), address);
-    }
-
-    private static int parseInt(String s) {
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    private record State(String status, int exitCode, int restarts, String health, Optional<String> address) {
     }
 }

@@ -5,6 +5,7 @@ import dev.driftless.model.HealthCheck;
 import dev.driftless.reconciler.observe.HealthStatus;
 import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.plan.Action;
+import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.plan.PlannedChange;
 import dev.driftless.reconciler.ssh.HostException;
@@ -71,8 +72,8 @@ public final class LivenessCheck {
                         ? Optional.of("Docker reports the container unhealthy") : Optional.empty()));
                 } else {
                     HostTarget target = targets.get(c.host());
-                    probes.put(i, pool.submit(() -> gate.liveness(sessions.session(target), have.name(),
-                        have.ipAddress(), check.get())));
+                    probes.put(i, pool.submit(() -> gate.liveness(sessions.session(target),
+                        InstanceRuntime.of(have.runtime()), have.name(), have.ipAddress(), check.get())));
                 }
             }
             if (probes.isEmpty()) {

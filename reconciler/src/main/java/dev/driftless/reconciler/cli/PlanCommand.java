@@ -15,7 +15,6 @@ import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.plan.PlanPrinter;
 import dev.driftless.reconciler.plan.Planner;
-import dev.driftless.reconciler.runtime.docker.DockerObserver;
 import dev.driftless.reconciler.source.GitSource;
 import dev.driftless.reconciler.source.GitSourceException;
 import dev.driftless.reconciler.source.GitSourceSettings;
@@ -121,8 +120,8 @@ final class PlanCommand implements Callable<Integer> {
             Plan plan;
             try (SshHostPool pool = SshHostPool.open(ssh)) {
                 long poolOpened = System.nanoTime();
-                Observation observed = new Observer(pool, new DockerObserver(), pool.commandTimeout())
-                    .observe(targets(desired));
+                Observation observed = Observer.standard(pool, pool.commandTimeout())
+                    .observe(targets(desired), Observer.runtimesFor(desired));
                 plan = new Planner(Clock.systemUTC()).plan(desired, observed);
                 // Where a plan's time goes, for scripts/bench-plan.sh (DRIFTLESS_LOG_LEVEL=DEBUG);
                 // a plan should open one connection per host, no more.

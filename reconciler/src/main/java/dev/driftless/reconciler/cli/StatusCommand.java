@@ -22,7 +22,6 @@ import dev.driftless.reconciler.observe.HostObservation;
 import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.Observer;
-import dev.driftless.reconciler.runtime.docker.DockerObserver;
 import dev.driftless.reconciler.source.GitSource;
 import dev.driftless.reconciler.source.GitSourceException;
 import dev.driftless.reconciler.source.SourceRevision;
@@ -93,7 +92,8 @@ final class StatusCommand implements Callable<Integer> {
                 inventory.get().hosts().values().forEach(h ->
                     targets.add(new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey())));
                 try (SshHostPool pool = SshHostPool.open(cfg.sshSettings())) {
-                    observed = new Observer(pool, new DockerObserver(), pool.commandTimeout()).observe(targets);
+                    observed = Observer.standard(pool, pool.commandTimeout())
+                        .observe(targets, Observer.runtimesFor(inventory.get()));
                 }
             }
             String environment = Assembly.environmentName(cfg);
@@ -172,7 +172,8 @@ final class StatusCommand implements Callable<Integer> {
                         .sorted(Comparator.comparing((ObservedContainer c) -> c.service().orElse(""))
                             .thenComparing(c -> c.instance().orElse("")))
                         .forEach(c -> rows.add(new String[] {h.host(), c.service().orElse("?"),
-                            c.instance().orElse("?"), c.version(), c.state().label()
+                            c.instance().orElse("?"), (c.runtime() == dev.driftless.model.Runtime.SYSTEMD ? "unit "
+                                : "") + c.version(), c.state().label()
                                 + (c.isRunning() ? "" : " (exit " + c.exitCode() + ")"),
                             c.health() == HealthStatus.NONE ? "-" : c.health().label(), c.commit().map(s -> s.length() > 7 ? s.substring(0, 7) : s).orElse("?"),
                             c.deployedAt().or(c::startedAt).map(t -> TIME.format(t.atZone(zone)) + " ("
@@ -254,6 +255,7 @@ final class StatusCommand implements Callable<Integer> {
                         for (ObservedContainer c : r.containers()) {
                             ObjectNode o = cs.addObject().put("service", c.service().orElse(""))
                                 .put("instance", c.instance().orElse("")).put("container", c.name())
+                                .put("runtime", c.runtime().text())
                                 .put("image", c.image()).put("version", c.version()).put("state", c.state().label())
                                 .put("health", c.health().label()).put("environment", c.environment().orElse(""))
                                 .put("commit", c.commit().orElse("")).put("fingerprint", c.fingerprint().orElse(""));

@@ -8,7 +8,6 @@ import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.metrics.Metrics;
 import dev.driftless.reconciler.observe.Observer;
-import dev.driftless.reconciler.runtime.docker.DockerObserver;
 import dev.driftless.reconciler.source.GitSource;
 import dev.driftless.reconciler.source.GitSourceException;
 import dev.driftless.reconciler.ssh.SshHostPool;
@@ -48,7 +47,7 @@ public final class Assembly implements AutoCloseable {
             source = GitSource.open(config.gitSource());
             pool = SshHostPool.open(config.sshSettings());
             DesiredStateLoader loader = new DesiredStateLoader(Keys.ring(config.secrets(), List.of(), List.of(), env));
-            Observer observer = new Observer(pool, new DockerObserver(), pool.commandTimeout());
+            Observer observer = Observer.standard(pool, pool.commandTimeout());
             Applier applier = new Applier(pool, HealthGate.system(pool.commandTimeout()),
                 Applier.Settings.defaults(pool.commandTimeout()), clock);
             Reconciler reconciler = new Reconciler(config.repo().environment(), source, loader, pool, observer,

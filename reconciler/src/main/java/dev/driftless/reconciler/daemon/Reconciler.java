@@ -25,6 +25,7 @@ import dev.driftless.reconciler.history.Trigger;
 import dev.driftless.reconciler.metrics.Metrics;
 import dev.driftless.reconciler.observe.HostObservation;
 import dev.driftless.reconciler.observe.Observation;
+import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.plan.Action;
 import dev.driftless.reconciler.plan.Plan;
@@ -115,6 +116,11 @@ public final class Reconciler {
     }
 
     private Inventory priorInventory;
+    /**
+     * The runtimes whose instances the last observation found on each host: listed again next time
+     * even when the desired state no longer places anything of theirs there, so they are pruned.
+     */
+    private final Map<String, Set<dev.driftless.model.Runtime>> seenRuntimes = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Reconciler(Optional<String> environment, GitSource source, DesiredStateLoader loader, HostSessions hosts,
                       Observer observer, Applier applier, HistoryStore history, Metrics metrics, Clock clock,
@@ -303,16 +309,23 @@ public final class Reconciler {
         Map<String, HostTarget> reach = new LinkedHashMap<>(targets);
         reach.putAll(departed);
         hosts.retainOnly(reach.values());
-        Observation observation = withoutSilentDeparted(observer.observe(List.copyOf(reach.values())), departed,
-            revision.sha());
+        java.util.function.Function<String, Set<dev.driftless.model.Runtime>> wanted = Observer.runtimesFor(desired);
+        Observation observation = withoutSilentDeparted(observer.observe(List.copyOf(reach.values()), host -> {
+            Set<dev.driftless.model.Runtime> on = java.util.EnumSet.copyOf(wanted.apply(host));
+            if (departed.containsKey(host) && priorInventory != null && priorInventory.hosts().containsKey(host)) {
+                on.add(priorInventory.hosts().get(host).runtime());
+            }
+            on.addAll(seenRuntimes.getOrDefault(host, Set.of()));
+            return on;
+        }), departed, revision.sha());
+        observation.reachable().forEach(h -> seenRuntimes.put(h.host(), h.containers().stream()
+            .map(ObservedContainer::runtime).collect(Collectors.toCollection(
+                () -> java.util.EnumSet.noneOf(dev.driftless.model.Runtime.class)))));
         metrics.hosts((int) observation.reachable().stream().filter(h -> targets.containsKey(h.host())).count(),
             observation.unreachable().size());
 
         Map<String, String> held = new TreeMap<>();
         Set<String> resolved = new TreeSet<>();
-        desired.services().values().stream().filter(s -> s.runtime() == dev.driftless.model.Runtime.SYSTEMD)
-            .forEach(s -> held.put(s.name(), "runtime systemd is validated but not deployed by this version of "
-                + "driftless"));
         for (String service : desired.services().keySet()) {
             history.failedCommit(service).ifPresent(failed -> {
                 if (failed.equals(revision.sha())) {

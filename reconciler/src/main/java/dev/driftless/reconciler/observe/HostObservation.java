@@ -19,7 +19,7 @@ public sealed interface HostObservation permits HostObservation.Reachable, HostO
      *
      * @param containers     every managed container on it, in any state
      * @param took           how long the observation of this host took
-     * @param runtimeVersion the container runtime's version (Docker server version)
+     * @param runtimeVersion the listed runtimes' versions (Docker server version, systemd version)
      */
     record Reachable(String host, List<ObservedContainer> containers, Duration took, String runtimeVersion)
             implements HostObservation {

@@ -31,6 +31,7 @@ import java.util.Collections;
  * @param healthOutput  the last health check's output, trimmed to one line, when it has a check
  * @param restartCount  restarts by the restart policy
  * @param ipAddress     its address on its network
+ * @param runtime       Docker for a container, systemd for a unit (whose image fields are empty)
  */
 public record ObservedContainer(
         String id,
@@ -52,7 +53,8 @@ public record ObservedContainer(
         HealthStatus health,
         Optional<String> healthOutput,
         int restartCount,
-        Optional<String> ipAddress) {
+        Optional<String> ipAddress,
+        dev.driftless.model.Runtime runtime) {
 
     public ObservedContainer {
         Objects.requireNonNull(id, "id");
@@ -73,10 +75,42 @@ public record ObservedContainer(
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(healthOutput, "healthOutput");
         Objects.requireNonNull(ipAddress, "ipAddress");
+        Objects.requireNonNull(runtime, "runtime");
     }
 
-    /** The image tag ({@code 1.4.2} of {@code registry:5000/api:1.4.2}); the digest when pinned by digest only; else "latest". */
+    /** A Docker container. */
+    public ObservedContainer(String id, String name, String image, String imageId, Map<String, String> labels,
+                             Optional<String> environment, Optional<String> service, Optional<String> instance,
+                             Optional<String> fingerprint, Optional<String> commit, Map<String, String> spec,
+                             Optional<Instant> deployedAt, ContainerState state, int exitCode,
+                             Optional<Instant> startedAt, Optional<Instant> finishedAt, HealthStatus health,
+                             Optional<String> healthOutput, int restartCount, Optional<String> ipAddress) {
+        this(id, name, image, imageId, labels, environment, service, instance, fingerprint, commit, spec, deployedAt,
+            state, exitCode, startedAt, finishedAt, health, healthOutput, restartCount, ipAddress,
+            dev.driftless.model.Runtime.DOCKER);
+    }
+
+    /** The image it runs; empty for a systemd unit. */
+    public Optional<String> imageRef() {
+        return image.isEmpty() ? Optional.empty() : Optional.of(image);
+    }
+
+    /** "container" or "unit", for messages. */
+    public String noun() {
+        return runtime == dev.driftless.model.Runtime.SYSTEMD ? "unit" : "container";
+    }
+
+    /**
+     * The image tag ({@code 1.4.2} of {@code registry:5000/api:1.4.2}); the digest when pinned by
+     * digest only; else "latest". For a unit, the start of its fingerprint.
+     */
     public String version() {
+        if (runtime == dev.driftless.model.Runtime.SYSTEMD) {
+            // A unit runs a command, not a tagged image: its spec's fingerprint says which one.
+            String fp = fingerprint.orElse("-");
+            String hex = fp.startsWith("sha256:") ? fp.substring(7) : fp;
+            return hex.length() > 8 ? hex.substring(0, 8) : hex;
+        }
         return imageVersion(image);
     }
 

@@ -1,6 +1,12 @@
 package dev.driftless.reconciler.observe;
 
-import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.model.DesiredState;
+import dev.driftless.model.Host;
+import dev.driftless.model.Repo;
+import dev.driftless.model.Runtime;
+import dev.driftless.model.Service;
+import dev.driftless.reconciler.runtime.docker.DockerObserver;
+import dev.driftless.reconciler.runtime.systemd.SystemdObserver;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostFailure;
 import dev.driftless.reconciler.ssh.HostSession;
@@ -8,6 +14,12 @@ import dev.driftless.reconciler.ssh.HostSessions;
 import dev.driftless.reconciler.ssh.HostTarget;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.function.BiPredicate;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,38 +31,91 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The observe stage: runs the runtime's one listing command on every host in parallel (one
+ * The observe stage: runs each runtime's one listing command on every host in parallel (one
  * virtual thread per host; the SSH pool bounds how many talk at once) and returns an
- * {@link Observation}. A host that cannot be observed is an {@link HostObservation.Unreachable}
- * value; it never fails the others.
+ * {@link Observation}. Which runtimes are listed on a host is the caller's choice
+ * ({@link #runtimesFor}): Docker where containers run, systemd where units do. A host that cannot
+ * be observed is an {@link HostObservation.Unreachable} value; it never fails the others.
  */
 public final class Observer {
 
     private static final Logger LOG = LoggerFactory.getLogger(Observer.class);
 
     private final HostSessions sessions;
-    private final RuntimeObserver runtime;
+    private final Map<Runtime, RuntimeObserver> runtimes;
     private final Duration commandTimeout;
 
     /**
+     * An observer of Docker hosts only.
+     *
      * @param sessions       the SSH pool (or a fake)
      * @param runtime        how to list containers, e.g. {@code new DockerObserver()}
      * @param commandTimeout how long the listing command may take per host
      */
     public Observer(HostSessions sessions, RuntimeObserver runtime, Duration commandTimeout) {
+        this(sessions, Map.of(Runtime.DOCKER, runtime), commandTimeout);
+    }
+
+    /**
+     * @param runtimes how to list each runtime's instances
+     */
+    public Observer(HostSessions sessions, Map<Runtime, RuntimeObserver> runtimes, Duration commandTimeout) {
         this.sessions = sessions;
-        this.runtime = runtime;
+        this.runtimes = new EnumMap<>(runtimes);
         this.commandTimeout = commandTimeout;
     }
 
-    /** Observes every host; returns when each has answered, failed or timed out. */
+    /** An observer of Docker containers and systemd units. */
+    public static Observer standard(HostSessions sessions, Duration commandTimeout) {
+        return new Observer(sessions, Map.of(Runtime.DOCKER, new DockerObserver(), Runtime.SYSTEMD,
+            new SystemdObserver()), commandTimeout);
+    }
+
+    /**
+     * Which runtimes to list on each host of {@code desired}: the host's own runtime, the runtime
+     * of every instance placed there, and systemd everywhere once any service of the environment
+     * runs under it (a host without unit files answers that listing at no cost, and a unit left
+     * behind by a service that moved is found and pruned).
+     */
+    public static Function<String, Set<Runtime>> runtimesFor(DesiredState desired) {
+        return runtimesFor(desired.hosts(), desired.services().values(),
+            (service, host) -> desired.instancesOn(host).stream().anyMatch(i -> i.service().name().equals(service.name())));
+    }
+
+    /** {@link #runtimesFor(DesiredState)} of a loaded repo (for status, which needs no secrets). */
+    public static Function<String, Set<Runtime>> runtimesFor(Repo repo) {
+        return runtimesFor(repo.hosts(), repo.services().values(),
+            (service, host) -> repo.placedOn(service).stream().anyMatch(h -> h.name().equals(host)));
+    }
+
+    private static Function<String, Set<Runtime>> runtimesFor(Map<String, Host> hosts, Collection<Service> services,
+                                                              BiPredicate<Service, String> placedOn) {
+        boolean anySystemd = services.stream().anyMatch(s -> s.runtime() == Runtime.SYSTEMD);
+        return host -> {
+            Set<Runtime> on = EnumSet.noneOf(Runtime.class);
+            Host h = hosts.get(host);
+            on.add(h == null ? Runtime.DOCKER : h.runtime());
+            services.stream().filter(s -> placedOn.test(s, host)).forEach(s -> on.add(s.runtime()));
+            if (anySystemd) {
+                on.add(Runtime.SYSTEMD);
+            }
+            return on;
+        };
+    }
+
+    /** Observes every host's Docker containers; returns when each has answered, failed or timed out. */
     public Observation observe(List<HostTarget> hosts) {
+        return observe(hosts, host -> Set.of(Runtime.DOCKER));
+    }
+
+    /** Observes the runtimes {@code runtimesOf} names for each host; returns when each has answered, failed or timed out. */
+    public Observation observe(List<HostTarget> hosts, Function<String, Set<Runtime>> runtimesOf) {
         long started = System.nanoTime();
         List<Future<HostObservation>> futures = new ArrayList<>();
         try (ExecutorService perHost = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("driftless-observe-", 0).factory())) {
             for (HostTarget host : hosts) {
-                futures.add(perHost.submit(() -> observe(host)));
+                futures.add(perHost.submit(() -> observe(host, runtimesOf.apply(host.name()))));
             }
         }
         Map<String, HostObservation> byHost = new LinkedHashMap<>();
@@ -64,15 +129,31 @@ public final class Observer {
         return observation;
     }
 
-    /** Observes one host. */
+    /** Observes one host's Docker containers. */
     public HostObservation observe(HostTarget host) {
+        return observe(host, Set.of(Runtime.DOCKER));
+    }
+
+    /** Observes one host's instances under each of {@code listed} (in the runtimes' order). */
+    public HostObservation observe(HostTarget host, Set<Runtime> listed) {
         long started = System.nanoTime();
         HostSession session = sessions.session(host);
         try {
-            CommandResult result = session.run(runtime.command(), commandTimeout);
-            RuntimeListing listing = runtime.interpret(host, result);
-            return new HostObservation.Reachable(host.name(), listing.containers(),
-                Duration.ofNanos(System.nanoTime() - started), listing.runtimeVersion());
+            List<ObservedContainer> instances = new ArrayList<>();
+            List<String> versions = new ArrayList<>();
+            for (Runtime r : EnumSet.copyOf(listed.isEmpty() ? Set.of(Runtime.DOCKER) : listed)) {
+                RuntimeObserver runtime = runtimes.get(r);
+                if (runtime == null) {
+                    continue;
+                }
+                RuntimeListing listing = runtime.interpret(host, session.run(runtime.command(), commandTimeout));
+                instances.addAll(listing.containers());
+                if (!listing.runtimeVersion().isEmpty()) {
+                    versions.add(listing.runtimeVersion());
+                }
+            }
+            return new HostObservation.Reachable(host.name(), instances,
+                Duration.ofNanos(System.nanoTime() - started), String.join(", ", versions));
         } catch (HostException e) {
             if (e.kind() == HostFailure.Kind.RUNTIME_PERMISSION_DENIED) {
                 // Group membership is fixed at login: log in again next time so a fix is seen.

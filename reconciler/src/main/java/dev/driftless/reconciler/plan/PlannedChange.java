@@ -41,13 +41,14 @@ public record PlannedChange(
         return String.join("; ", reasons);
     }
 
-    /** The version (image tag) running now, if any. */
+    /** The version (image tag; for a systemd unit the start of its fingerprint) running now, if any. */
     public Optional<String> fromVersion() {
         return observed.map(ObservedContainer::version);
     }
 
-    /** The version (image tag) wanted, if any. */
+    /** The version (image tag; for a systemd unit the start of its fingerprint) wanted, if any. */
     public Optional<String> toVersion() {
-        return desired.flatMap(i -> i.service().image()).map(ObservedContainer::imageVersion);
+        return desired.map(i -> i.service().image().map(ObservedContainer::imageVersion)
+            .orElseGet(() -> i.shortFingerprint().substring(0, Math.min(8, i.shortFingerprint().length()))));
     }
 }

@@ -141,7 +141,9 @@ public final class Planner {
             String service = want.service().name();
             List<ObservedContainer> found = byInstance.remove(key(service, want.name()));
             if (found == null || found.isEmpty()) {
-                out.add(change(want, host, Action.CREATE, List.of("no container for this instance"), Optional.empty()));
+                out.add(change(want, host, Action.CREATE, List.of("no " + (want.service().runtime()
+                    == dev.driftless.model.Runtime.SYSTEMD ? "unit" : "container") + " for this instance"),
+                    Optional.empty()));
                 continue;
             }
             ObservedContainer best = found.stream().min(preference(want)).orElseThrow();
@@ -198,7 +200,7 @@ public final class Planner {
     private static List<String> differences(Instance want, ObservedContainer have) {
         if (have.spec().isEmpty()) {
             return List.of("fingerprint " + shortFp(have.fingerprint().orElse("none")) + " → "
-                + want.shortFingerprint() + " (the container carries no readable spec)");
+                + want.shortFingerprint() + " (the " + have.noun() + " carries no readable spec)");
         }
         List<String> reasons = want.inputs().changesSince(new FingerprintInputs(new TreeMap<>(have.spec())))
             .stream().map(FingerprintInputs.Change::describe).toList();
@@ -224,12 +226,12 @@ public final class Planner {
 
     private String describeState(ObservedContainer c) {
         String state = switch (c.state()) {
-            case EXITED -> "container exited" + c.finishedAt().map(this::ago).orElse("")
+            case EXITED -> c.noun() + " exited" + c.finishedAt().map(this::ago).orElse("")
                 + " (exit code " + c.exitCode() + ")";
-            case CREATED -> "container created but never started";
-            case DEAD -> "container dead";
+            case CREATED -> c.noun() + " created but never started";
+            case DEAD -> c.noun() + " dead";
             case RUNNING -> "running";
-            default -> "container " + c.state().label();
+            default -> c.noun() + " " + c.state().label();
         };
         return c.state() == ContainerState.RUNNING ? "running as " + c.name() : state;
     }

@@ -1,7 +1,16 @@
 package dev.driftless.reconciler.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.driftless.model.DesiredState;
+import dev.driftless.model.Host;
+import dev.driftless.model.Placement;
+import dev.driftless.model.Repo;
+import dev.driftless.model.Runtime;
+import dev.driftless.model.SecretFingerprints;
+import dev.driftless.model.Service;
+import dev.driftless.model.SourceLocation;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.runtime.docker.DockerObserver;
 import dev.driftless.reconciler.ssh.CommandResult;
@@ -11,6 +20,9 @@ import dev.driftless.reconciler.ssh.HostTarget;
 import dev.driftless.reconciler.ssh.RecordingHostSession;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -112,5 +124,50 @@ class ObserverTest {
         Observation o = observer.observe(hosts);
         assertThat(o.reachable()).hasSize(n);
         assertThat(o.took()).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aHostRunningContainersAndUnitsIsObservedWithOneCommandPerRuntime() {
+        String unit = "driftless-exporter-1-0123abcd";
+        fleet.host("edge-1").reply("docker version", 0, ONE_CONTAINER, "");
+        fleet.host("edge-1").reply("sh -c", 0, "252.39-1~deb12u2\n@@unit " + unit + ".service\n[X-Driftless]\n"
+            + "dev.driftless.managed=true\ndev.driftless.service=exporter\ndev.driftless.instance=exporter-1\n"
+            + "@@show\nId=" + unit + ".service\nLoadState=loaded\nActiveState=active\nSubState=running\n", "");
+        Observer both = Observer.standard(fleet, Duration.ofSeconds(7));
+        HostObservation o = both.observe(host("edge-1"), Set.of(Runtime.SYSTEMD, Runtime.DOCKER));
+        assertThat(o).isInstanceOfSatisfying(HostObservation.Reachable.class, r -> {
+            assertThat(r.containers()).extracting(c -> c.instance().orElseThrow(), ObservedContainer::runtime)
+                .containsExactly(tuple("api-1", Runtime.DOCKER), tuple("exporter-1", Runtime.SYSTEMD));
+            assertThat(r.runtimeVersion()).isEqualTo("20.10.24, systemd 252.39-1~deb12u2");
+        });
+        assertThat(fleet.host("edge-1").calls()).hasSize(2);
+    }
+
+    @Test
+    void runtimesAreListedWhereTheDesiredStateNeedsThem() {
+        Host docker = host("app-1", Runtime.DOCKER);
+        Host systemd = host("edge-1", Runtime.SYSTEMD);
+        TreeMap<String, Host> hosts = new TreeMap<>(Map.of("app-1", docker, "edge-1", systemd));
+        Service api = Service.builder("api").image("api:1.0").placement(new Placement(List.of("app-1"), new TreeMap<>(), 1))
+            .source(SourceLocation.of("services/api.yaml")).build();
+        DesiredState dockerOnly = new Repo("prod", hosts, new TreeMap<>(Map.of("api", api)))
+            .resolve(SecretFingerprints.unresolved());
+        assertThat(Observer.runtimesFor(dockerOnly).apply("app-1")).containsExactly(Runtime.DOCKER);
+        assertThat(Observer.runtimesFor(dockerOnly).apply("edge-1")).containsExactly(Runtime.SYSTEMD);
+        assertThat(Observer.runtimesFor(dockerOnly).apply("gone-1")).containsExactly(Runtime.DOCKER);
+
+        Service exporter = Service.builder("exporter").runtime(Runtime.SYSTEMD).noImage().command(List.of("/bin/x"))
+            .placement(new Placement(List.of("edge-1"), new TreeMap<>(), 1))
+            .source(SourceLocation.of("services/exporter.yaml")).build();
+        DesiredState mixed = new Repo("prod", hosts, new TreeMap<>(Map.of("api", api, "exporter", exporter)))
+            .resolve(SecretFingerprints.unresolved());
+        // Systemd everywhere once one service uses it: a unit left on a host a service moved away from is found.
+        assertThat(Observer.runtimesFor(mixed).apply("app-1")).containsExactly(Runtime.DOCKER, Runtime.SYSTEMD);
+        assertThat(Observer.runtimesFor(mixed).apply("edge-1")).containsExactly(Runtime.SYSTEMD);
+    }
+
+    private static Host host(String name, Runtime runtime) {
+        return new Host(name, "10.0.0.1", 22, "deploy", new TreeMap<>(), java.util.Optional.empty(), runtime,
+            SourceLocation.of("hosts.yaml"));
     }
 }

@@ -1,0 +1,111 @@
+package dev.driftless.reconciler.runtime;
+
+import dev.driftless.model.Instance;
+import dev.driftless.model.Runtime;
+import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.runtime.docker.DockerRuntime;
+import dev.driftless.reconciler.runtime.systemd.SystemdRuntime;
+import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.reconciler.ssh.HostException;
+import dev.driftless.reconciler.ssh.HostSession;
+import dev.driftless.secrets.SecretValue;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How apply and the health gate act on one instance under its runtime: a Docker container or a
+ * systemd unit. Apply decides what to do (the rollout, the gate, the rollback); this says how, as
+ * remote commands. Every name passed in is one {@link #nameOf} gave or the observation reported.
+ */
+public interface InstanceRuntime {
+
+    /** The runtime this acts for. */
+    Runtime kind();
+
+    /** What one instance is called in messages: "container" or "unit". */
+    String noun();
+
+    /** The name of the container or unit that runs {@code instance}'s spec (it carries the fingerprint). */
+    String nameOf(Instance instance);
+
+    /**
+     * Creates and starts the instance under {@link #nameOf}: with its secrets, never on a command line.
+     *
+     * @return empty when it started, else what went wrong (a failed release, never a secret)
+     * @throws HostException when the host stops answering
+     */
+    Optional<String> launch(HostSession session, Instance instance, Launch launch) throws HostException;
+
+    /** Starts a stopped instance again. */
+    RemoteCommand start(String name);
+
+    /** Stops an instance, keeping it (and what it needs to start again) for a rollback. */
+    RemoteCommand stop(String name, Duration timeout);
+
+    /** Stops and starts a running instance in place. */
+    RemoteCommand restart(String name, Duration timeout);
+
+    /** Removes an instance and everything apply left on the host for it; succeeds when it is already gone. */
+    RemoteCommand remove(String name);
+
+    /** What the health gate reads; {@link #readState} interprets it. */
+    RemoteCommand state(String name);
+
+    /** The state {@link #state} printed; {@code missing} when the instance does not exist. */
+    InstanceState readState(CommandResult result);
+
+    /** Runs a command health probe for the instance. */
+    RemoteCommand exec(String name, List<String> argv);
+
+    /**
+     * What a launch needs besides the instance.
+     *
+     * @param environment    the environment the instance belongs to (recorded on it)
+     * @param commit         the commit it is deployed from (recorded on it)
+     * @param secrets        its service's decrypted secrets
+     * @param deployedAt     when (recorded on it)
+     * @param commandTimeout how long each remote command may take
+     */
+    record Launch(String environment, String commit, Map<String, SecretValue> secrets, Instant deployedAt,
+                  Duration commandTimeout) {
+        public Launch {
+            Objects.requireNonNull(environment, "environment");
+            Objects.requireNonNull(commit, "commit");
+            secrets = Map.copyOf(secrets);
+            Objects.requireNonNull(deployedAt, "deployedAt");
+            Objects.requireNonNull(commandTimeout, "commandTimeout");
+        }
+
+        @Override
+        public String toString() {
+            return "Launch[environment=" + environment + ", commit=" + commit + ", secrets=" + secrets.keySet() + "]";
+        }
+    }
+
+    /**
+     * One instance's state as the health gate needs it.
+     *
+     * @param status   running, exited, restarting, missing, or another word the runtime uses
+     * @param exitCode the last exit code
+     * @param restarts restarts by the runtime's restart policy since it was started
+     * @param health   Docker's health status, or {@code -}
+     * @param address  where probes reach it; empty means the host's loopback
+     */
+    record InstanceState(String status, int exitCode, int restarts, String health, Optional<String> address) {
+        public static InstanceState missing() {
+            return new InstanceState("missing", 0, 0, "-", Optional.empty());
+        }
+    }
+
+    /** The runtime for {@code kind}. */
+    static InstanceRuntime of(Runtime kind) {
+        return switch (kind) {
+            case DOCKER -> DockerRuntime.INSTANCE;
+            case SYSTEMD -> SystemdRuntime.INSTANCE;
+        };
+    }
+}

@@ -1,0 +1,129 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import dev.driftless.model.Instance;
+import dev.driftless.model.Runtime;
+import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.command.RemoteFiles;
+import dev.driftless.reconciler.runtime.InstanceRuntime;
+import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.reconciler.ssh.HostException;
+import dev.driftless.reconciler.ssh.HostSession;
+import dev.driftless.secrets.SecretValue;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** Instances as Docker containers: {@link DockerCommands} applied to {@link InstanceContainers}' specs. */
+public final class DockerRuntime implements InstanceRuntime {
+
+    public static final DockerRuntime INSTANCE = new DockerRuntime();
+
+    private DockerRuntime() {
+    }
+
+    @Override
+    public Runtime kind() {
+        return Runtime.DOCKER;
+    }
+
+    @Override
+    public String noun() {
+        return "container";
+    }
+
+    @Override
+    public String nameOf(Instance instance) {
+        return InstanceContainers.containerName(instance);
+    }
+
+    /** Writes the secrets env file, runs the container, removes the file again. */
+    @Override
+    public Optional<String> launch(HostSession session, Instance instance, Launch launch) throws HostException {
+        boolean withSecrets = InstanceContainers.needsEnvFile(instance);
+        ContainerSpec spec = InstanceContainers.spec(instance, launch.environment(), launch.commit(), withSecrets,
+            launch.deployedAt());
+        if (withSecrets) {
+            Map<String, String> env = new TreeMap<>();
+            for (Map.Entry<String, SecretValue> e : launch.secrets().entrySet()) {
+                env.put(e.getKey(), e.getValue().reveal());
+            }
+            byte[] content;
+            try {
+                content = DockerEnvFile.render(env);
+            } catch (IllegalArgumentException e) {
+                // A value an env file cannot carry (a line break): this commit's secrets are
+                // unusable, a failed release; the message names the variable, never the value.
+                return Optional.of(e.getMessage());
+            }
+            session.writeFile(InstanceContainers.envFilePath(instance), content, 0600);
+        }
+        try {
+            CommandResult r = session.run(DockerCommands.run(spec), launch.commandTimeout());
+            return r.succeeded() ? Optional.empty()
+                : Optional.of("docker run failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
+        } finally {
+            if (withSecrets) {
+                // docker read the file into the container's config; it need not stay on disk.
+                // Every env file of this instance goes, also one an earlier deploy could not
+                // remove because its host stopped answering between write and run.
+                session.run(RemoteFiles.removeMatching(InstanceContainers.ENV_DIR, instance.name() + "-*.env"),
+                    launch.commandTimeout());
+            }
+        }
+    }
+
+    @Override
+    public RemoteCommand start(String name) {
+        return DockerCommands.start(name);
+    }
+
+    @Override
+    public RemoteCommand stop(String name, Duration timeout) {
+        return DockerCommands.stop(name, timeout);
+    }
+
+    @Override
+    public RemoteCommand restart(String name, Duration timeout) {
+        return DockerCommands.restart(name, timeout);
+    }
+
+    @Override
+    public RemoteCommand remove(String name) {
+        return DockerCommands.remove(name);
+    }
+
+    @Override
+    public RemoteCommand state(String name) {
+        return DockerCommands.state(name);
+    }
+
+    @Override
+    public InstanceState readState(CommandResult r) {
+        if (!r.succeeded()) {
+            return InstanceState.missing();
+        }
+        List<String> parts = Arrays.asList(r.stdout().strip().split("\\s+"));
+        if (parts.size() < 4) {
+            return new InstanceState("unknown", 0, 0, "-", Optional.empty());
+        }
+        Optional<String> address = parts.size() > 4 && !parts.get(4).isBlank() ? Optional.of(parts.get(4))
+            : Optional.empty();
+        return new InstanceState(parts.get(0), parseInt(parts.get(1)), parseInt(parts.get(2)), parts.get(3), address);
+    }
+
+    @Override
+    public RemoteCommand exec(String name, List<String> argv) {
+        return DockerCommands.exec(name, argv);
+    }
+
+    static int parseInt(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

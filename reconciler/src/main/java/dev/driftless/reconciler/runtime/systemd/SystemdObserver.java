@@ -1,0 +1,231 @@
+package dev.driftless.reconciler.runtime.systemd;
+
+import dev.driftless.model.Runtime;
+import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.observe.ContainerState;
+import dev.driftless.reconciler.observe.HealthStatus;
+import dev.driftless.reconciler.observe.ObservedContainer;
+import dev.driftless.reconciler.observe.RuntimeListing;
+import dev.driftless.reconciler.observe.RuntimeObserver;
+import dev.driftless.reconciler.runtime.docker.ContainerLabels;
+import dev.driftless.reconciler.runtime.docker.SpecLabel;
+import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.reconciler.ssh.HostException;
+import dev.driftless.reconciler.ssh.HostFailure;
+import dev.driftless.reconciler.ssh.HostTarget;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Observes the systemd user units driftless manages on a host with {@link SystemdCommands#observe()}:
+ * each {@code driftless-*.service} file (its {@code [X-Driftless]} labels) and its state as
+ * {@code systemctl show} reports it. A host without such files answers with nothing and costs one
+ * short command; only a host that has units but whose user manager does not answer is a problem.
+ */
+public final class SystemdObserver implements RuntimeObserver {
+
+    private static final Pattern TIMESTAMP = Pattern.compile("(\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}:\\d{2})");
+
+    @Override
+    public RemoteCommand command() {
+        return SystemdCommands.observe();
+    }
+
+    @Override
+    public RuntimeListing interpret(HostTarget host, CommandResult result) throws HostException {
+        String stdout = result.stdout();
+        String lower = result.stderr().toLowerCase(Locale.ROOT);
+        if (!result.succeeded()) {
+            if (result.exitCode() == 127 || lower.contains("systemctl: not found")) {
+                throw failure(host, HostFailure.Kind.RUNTIME_MISSING, "host " + host.name() + " has driftless units"
+                    + " but no systemctl for user " + host.user());
+            }
+            if (lower.contains("failed to connect to bus") || lower.contains("no medium found")
+                    || lower.contains("xdg_runtime_dir")) {
+                throw failure(host, HostFailure.Kind.RUNTIME_UNAVAILABLE, "the systemd user manager of "
+                    + host.user() + " is not running on host " + host.name() + " (" + result.firstErrorLine()
+                    + "): let it run without a login with: loginctl enable-linger " + host.user());
+            }
+            throw failure(host, HostFailure.Kind.RUNTIME_PROTOCOL, "observing systemd units on host " + host.name()
+                + " failed (exit " + result.exitCode() + "): " + result.firstErrorLine());
+        }
+        if (stdout.isBlank()) {
+            return new RuntimeListing("", List.of());
+        }
+        try {
+            return parse(stdout);
+        } catch (IllegalArgumentException e) {
+            throw failure(host, HostFailure.Kind.RUNTIME_PROTOCOL, "could not read the systemd units of host "
+                + host.name() + ": " + e.getMessage());
+        }
+    }
+
+    /** Reads what {@link SystemdCommands#observe()} printed when there were unit files. */
+    static RuntimeListing parse(String stdout) {
+        List<String> lines = stdout.lines().toList();
+        String version = "systemd " + lines.getFirst().strip();
+        Map<String, StringBuilder> files = new LinkedHashMap<>();
+        StringBuilder current = null;
+        int i = 1;
+        for (; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.equals("@@show")) {
+                break;
+            }
+            if (line.startsWith("@@unit ")) {
+                current = new StringBuilder();
+                files.put(line.substring("@@unit ".length()).strip(), current);
+            } else if (current != null) {
+                current.append(line).append('\n');
+            }
+        }
+        if (i >= lines.size()) {
+            throw new IllegalArgumentException("the listing ended before the units' states");
+        }
+        Map<String, Map<String, String>> states = new LinkedHashMap<>();
+        Map<String, String> block = new LinkedHashMap<>();
+        for (i++; i <= lines.size(); i++) {
+            String line = i < lines.size() ? lines.get(i) : "";
+            if (line.isBlank()) {
+                if (block.containsKey("Id")) {
+                    states.put(block.get("Id"), block);
+                }
+                block = new LinkedHashMap<>();
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                block.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        List<ObservedContainer> units = new ArrayList<>();
+        for (var e : files.entrySet()) {
+            Map<String, String> labels = SystemdUnits.labels(e.getValue().toString());
+            if (!ContainerLabels.isManaged(labels)) {
+                continue;
+            }
+            units.add(unit(e.getKey(), labels, states.getOrDefault(e.getKey(), Map.of())));
+        }
+        return new RuntimeListing(version, units);
+    }
+
+    private static ObservedContainer unit(String file, Map<String, String> labels, Map<String, String> show) {
+        ContainerState state = state(show);
+        return new ObservedContainer(
+            file,
+            SystemdUnits.withoutSuffix(file),
+            "",
+            "",
+            labels,
+            label(labels, ContainerLabels.ENVIRONMENT),
+            label(labels, ContainerLabels.SERVICE),
+            label(labels, ContainerLabels.INSTANCE),
+            label(labels, ContainerLabels.FINGERPRINT),
+            label(labels, ContainerLabels.COMMIT),
+            label(labels, ContainerLabels.SPEC).map(SpecLabel::decode).orElse(Map.of()),
+            label(labels, ContainerLabels.DEPLOYED_AT).flatMap(SystemdObserver::isoInstant),
+            state,
+            parseInt(show.get("ExecMainStatus")),
+            timestamp(show.get("ExecMainStartTimestamp")),
+            timestamp(show.get("ExecMainExitTimestamp")),
+            HealthStatus.NONE,
+            Optional.empty(),
+            parseInt(show.get("NRestarts")),
+            Optional.empty(),
+            Runtime.SYSTEMD);
+    }
+
+    /** A unit's lifecycle in the words observation uses for containers. */
+    static ContainerState state(Map<String, String> show) {
+        String load = show.getOrDefault("LoadState", "");
+        String active = show.getOrDefault("ActiveState", "");
+        String sub = show.getOrDefault("SubState", "");
+        if (load.equals("not-found") || load.isEmpty()) {
+            // The file is there but the manager has not read it: written, never started.
+            return ContainerState.CREATED;
+        }
+        return switch (active) {
+            case "active", "reloading" -> ContainerState.RUNNING;
+            case "activating" -> sub.equals("auto-restart") ? ContainerState.RESTARTING : ContainerState.RUNNING;
+            // Stopped: by driftless (a unit kept for a rollback), by someone, or by its program.
+            case "inactive", "failed", "deactivating" -> ContainerState.EXITED;
+            default -> ContainerState.UNKNOWN;
+        };
+    }
+
+    /** What the health gate reads of a unit, from {@link SystemdCommands#state}'s output. */
+    static String gateStatus(Map<String, String> show) {
+        if (show.getOrDefault("LoadState", "").equals("not-found")) {
+            return "missing";
+        }
+        return switch (state(show)) {
+            case RUNNING -> show.getOrDefault("ActiveState", "").equals("activating") ? "activating" : "running";
+            case RESTARTING -> "restarting";
+            case EXITED, DEAD -> "exited";
+            case CREATED -> "created";
+            default -> show.getOrDefault("ActiveState", "unknown");
+        };
+    }
+
+    /** {@code key=value} lines into a map. */
+    static Map<String, String> properties(String text) {
+        Map<String, String> map = new LinkedHashMap<>();
+        text.lines().forEach(l -> {
+            int eq = l.indexOf('=');
+            if (eq > 0) {
+                map.put(l.substring(0, eq), l.substring(eq + 1));
+            }
+        });
+        return map;
+    }
+
+    /** systemctl's timestamps, printed in UTC (the command sets TZ): {@code Sun 2026-11-22 04:39:22 UTC}. */
+    static Optional<Instant> timestamp(String text) {
+        if (text == null || text.isBlank()) {
+            return Optional.empty();
+        }
+        Matcher m = TIMESTAMP.matcher(text);
+        if (!m.find()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(LocalDateTime.parse(m.group(1) + "T" + m.group(2)).toInstant(ZoneOffset.UTC));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Instant> isoInstant(String text) {
+        try {
+            return Optional.of(Instant.parse(text));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> label(Map<String, String> labels, String key) {
+        return Optional.ofNullable(labels.get(key)).filter(v -> !v.isEmpty());
+    }
+
+    static int parseInt(String s) {
+        try {
+            return s == null ? 0 : Integer.parseInt(s.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static HostException failure(HostTarget host, HostFailure.Kind kind, String message) {
+        return new HostException(new HostFailure(host.name(), kind, message));
+    }
+}

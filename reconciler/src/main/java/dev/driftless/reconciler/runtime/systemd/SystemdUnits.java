@@ -1,0 +1,160 @@
+package dev.driftless.reconciler.runtime.systemd;
+
+import dev.driftless.model.Instance;
+import dev.driftless.model.Service;
+import dev.driftless.reconciler.runtime.docker.ContainerLabels;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Maps a desired instance onto the systemd user unit that runs it: its name, where its files live
+ * on the host, and the unit file itself. Like a container name, the unit name carries the start of
+ * the fingerprint, so the old and the new version of an instance can exist side by side during a
+ * rollout and a rollback.
+ *
+ * <p>What driftless knows of the instance (environment, service, instance, fingerprint, commit,
+ * spec, time of deployment) is written into an {@code [X-Driftless]} section, which systemd
+ * ignores, under the same keys as a container's labels, so observation reads units and containers
+ * alike.
+ */
+public final class SystemdUnits {
+
+    /** Where user units live, relative to the SSH user's home. */
+    public static final String UNIT_DIR = ".config/systemd/user";
+    /** Where the secrets of units live, relative to the SSH user's home (a 0700 directory). */
+    public static final String ENV_DIR = ".driftless/units";
+    /** Every managed unit's name starts with this. */
+    public static final String PREFIX = "driftless-";
+    /** The unit-file section holding driftless's labels. */
+    public static final String SECTION = "X-Driftless";
+    private static final String SUFFIX = ".service";
+
+    private SystemdUnits() {
+    }
+
+    /** {@code driftless-api-1-3f9a2c1b}: the prefix, the instance name and 8 hex digits of its fingerprint. */
+    public static String unitName(Instance instance) {
+        return PREFIX + instance.name() + "-" + instance.shortFingerprint().substring(0, 8);
+    }
+
+    /** {@code driftless-api-1-3f9a2c1b.service} for a unit name with or without the suffix. */
+    public static String unitFile(String unit) {
+        checkName(unit);
+        return unit.endsWith(SUFFIX) ? unit : unit + SUFFIX;
+    }
+
+    /** The unit name without {@code .service}. */
+    public static String withoutSuffix(String unit) {
+        return unit.endsWith(SUFFIX) ? unit.substring(0, unit.length() - SUFFIX.length()) : unit;
+    }
+
+    /** The remote path of a unit's file. */
+    public static String unitPath(String unit) {
+        return UNIT_DIR + "/" + unitFile(unit);
+    }
+
+    /** The remote path of the environment file holding a unit's secrets. */
+    public static String envFilePath(String unit) {
+        return ENV_DIR + "/" + withoutSuffix(unitFile(unit)) + ".env";
+    }
+
+    /** Whether {@code name} is a name this class gives (so it is safe on a command line and as a file name). */
+    public static boolean isUnitName(String name) {
+        return name.startsWith(PREFIX) && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*") && !name.contains("..");
+    }
+
+    private static void checkName(String unit) {
+        if (!isUnitName(unit)) {
+            throw new IllegalArgumentException("'" + unit + "' is not the name of a driftless unit");
+        }
+    }
+
+    /** Whether the instance has secrets, and so an environment file. */
+    public static boolean needsEnvFile(Instance instance) {
+        return !instance.service().secrets().isEmpty();
+    }
+
+    /**
+     * The unit file for {@code instance} of {@code environment}, deployed from {@code commit}.
+     *
+     * @throws IllegalArgumentException when a value cannot be written into a unit file (a NUL)
+     */
+    public static String render(Instance instance, String environment, String commit, Instant deployedAt) {
+        Service s = instance.service();
+        String unit = unitName(instance);
+        StringBuilder b = new StringBuilder();
+        b.append("# Managed by driftless: changes made here are drift and are replaced.\n");
+        b.append("[Unit]\n");
+        b.append("Description=").append(UnitFileSyntax.plainText("driftless " + environment + " " + instance.name()
+            + " (service " + s.name() + ")")).append('\n');
+        b.append('\n').append("[Service]\n");
+        b.append("Type=exec\n");
+        List<String> words = new java.util.ArrayList<>(s.command());
+        words.addAll(s.args());
+        b.append("ExecStart=").append(String.join(" ", words.stream().map(UnitFileSyntax::execWord).toList()))
+            .append('\n');
+        s.env().forEach((k, v) -> b.append("Environment=").append(UnitFileSyntax.environment(k, v)).append('\n'));
+        if (needsEnvFile(instance)) {
+            b.append("EnvironmentFile=%h/").append(envFilePath(unit)).append('\n');
+        }
+        b.append("Restart=").append(switch (s.restart()) {
+            case NO -> "no";
+            case ON_FAILURE -> "on-failure";
+            case ALWAYS, UNLESS_STOPPED -> "always";
+        }).append('\n');
+        b.append("RestartSec=1s\n");
+        b.append("TimeoutStopSec=10s\n");
+        s.resources().memoryBytes().ifPresent(m -> b.append("MemoryMax=").append(m).append('\n'));
+        s.resources().cpus().ifPresent(c -> b.append("CPUQuota=").append(cpuQuota(c)).append('\n'));
+        s.resources().nofile().ifPresent(n -> b.append("LimitNOFILE=").append(n).append('\n'));
+        b.append('\n').append("[Install]\n");
+        b.append("WantedBy=default.target\n");
+        b.append('\n').append('[').append(SECTION).append("]\n");
+        Map<String, String> labels = new LinkedHashMap<>(ContainerLabels.forInstance(environment, s.name(),
+            instance.name(), instance.fingerprint(), commit, instance.inputs().values(), deployedAt));
+        for (String key : List.of(ContainerLabels.MANAGED, ContainerLabels.ENVIRONMENT, ContainerLabels.SERVICE,
+                ContainerLabels.INSTANCE, ContainerLabels.FINGERPRINT, ContainerLabels.COMMIT,
+                ContainerLabels.DEPLOYED_AT, ContainerLabels.SPEC)) {
+            b.append(key).append('=').append(labels.get(key)).append('\n');
+        }
+        return b.toString();
+    }
+
+    /** {@code CPUQuota=} for a share of cores: {@code 0.5} is {@code 50%}, at least {@code 1%}. */
+    static String cpuQuota(double cpus) {
+        BigDecimal percent = BigDecimal.valueOf(cpus).multiply(BigDecimal.valueOf(100)).setScale(0, RoundingMode.UP);
+        return percent.max(BigDecimal.ONE).toPlainString() + "%";
+    }
+
+    /**
+     * The labels in a unit file's {@code [X-Driftless]} section; empty when it has none (not ours).
+     * Only that section is read: nothing else in the file can pose as a label.
+     */
+    public static Map<String, String> labels(String unitFile) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        boolean inSection = false;
+        for (String raw : unitFile.lines().toList()) {
+            String line = raw.strip();
+            if (line.startsWith("[") && line.endsWith("]")) {
+                inSection = line.equals("[" + SECTION + "]");
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (inSection && eq > 0 && !line.startsWith("#") && !line.startsWith(";")) {
+                labels.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+            }
+        }
+        return labels;
+    }
+
+    /** The {@code ExecStart=} line's value, for messages; empty when there is none. */
+    public static Optional<String> execStart(String unitFile) {
+        return unitFile.lines().map(String::strip).filter(l -> l.startsWith("ExecStart="))
+            .map(l -> l.substring("ExecStart=".length())).findFirst();
+    }
+}

@@ -1,0 +1,231 @@
+package dev.driftless.reconciler.e2e;
+
+import static dev.driftless.reconciler.e2e.E2eEnvironment.APP_HOSTS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.ServiceResult;
+import dev.driftless.reconciler.history.StepAction;
+import dev.driftless.reconciler.history.StepOutcome;
+import dev.driftless.reconciler.history.StepRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A systemd service next to Docker services on the same hosts, driven only through commits: the
+ * daemon installs it as user units of the deploy user, rolls a new version out behind the health
+ * gate, rolls a broken one back, heals a unit stopped by hand and prunes it when the service goes,
+ * and the containers beside it are never touched.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SystemdServicesIT {
+
+    private static final String EXPORTER = "services/exporter.yaml";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A tiny HTTP server on 127.0.0.1: /healthz answers, /echo prints its arguments and environment. */
+    private static final String SERVICE = """
+        runtime: systemd
+        command:
+          - /usr/bin/python3
+          - -c
+          - |
+            import http.server, json, os, sys
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    body = json.dumps({"argv": sys.argv[2:], "env": {k: os.environ.get(k)
+                        for k in ["GREETING", "DB_PASSWORD"]}}).encode()
+                    self.send_response(200)
+                    self.end_headers()
+                    self.wfile.write(body)
+                def log_message(self, *a):
+                    pass
+            http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+        args: ["9100", "VERSION", "$(touch /tmp/pwned)", ";", "100% $HOME"]
+        placement: {selector: {role: app}}
+        ports: ["9100"]
+        env: {GREETING: "hello \\"$USER\\" 100%"}
+        secrets: {DB_PASSWORD: secrets/shop.yaml#db.password}
+        resources: {memory: 64M, cpus: 0.5}
+        restart: always
+        health:
+          http: {port: 9100, path: /healthz}
+          interval: 1s
+          timeout: 10s
+        """;
+
+    @RegisterExtension
+    static final E2eEnvironment env = new E2eEnvironment(repo -> {
+        // Docker services beside the units: worker on the same hosts, store on db-1.
+        try {
+            Files.delete(repo.dir().resolve("services/api.yaml"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }, e -> { });
+
+    private static String first;
+    private static String bump;
+
+    @Test
+    @Order(1)
+    void aCommitAddingASystemdServiceStartsItsUnitsBesideTheContainers() throws Exception {
+        env.awaitRecord("the first deploy", r -> r.commit().equals(env.initialCommit())
+            && r.result() == ReconcileResult.SUCCEEDED);
+        Map<String, List<String>> containers = env.managedSnapshot();
+        env.repo().write(EXPORTER, SERVICE.replace("VERSION", "v1"));
+        first = env.repo().commit("exporter v1 as a systemd service");
+
+        ReconcileRecord record = env.awaitRecord("the deploy of exporter", r -> r.commit().equals(first));
+        assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.services()).extracting(ServiceResult::service, ServiceResult::result)
+            .containsExactly(tuple("exporter", ServiceOutcome.SUCCEEDED));
+        assertThat(record.steps()).extracting(StepRecord::host, StepRecord::action, StepRecord::outcome,
+                StepRecord::reason)
+            .containsExactlyInAnyOrder(
+                tuple("app-1", StepAction.CREATE, StepOutcome.SUCCEEDED, "no unit for this instance"),
+                tuple("app-2", StepAction.CREATE, StepOutcome.SUCCEEDED, "no unit for this instance"));
+        for (String host : APP_HOSTS) {
+            JsonNode echo = echo(host);
+            assertThat(echo.path("argv").toString()).isEqualTo("[\"v1\",\"$(touch /tmp/pwned)\",\";\",\"100% $HOME\"]");
+            assertThat(echo.path("env").path("GREETING").asText()).isEqualTo("hello \"$USER\" 100%");
+            assertThat(echo.path("env").path("DB_PASSWORD").asText()).isNotBlank();
+            assertThat(env.hosts().execResult(host, "test", "-e", "/tmp/pwned").getExitCode()).isEqualTo(1);
+            assertThat(units(host)).singleElement().satisfies(u -> assertThat(u).matches(
+                "driftless-exporter-1-[0-9a-f]{8}\\.service"));
+            assertThat(systemctl(host, "is-enabled", units(host).getFirst())).isEqualTo("enabled");
+            assertThat(env.hosts().exec(host, "stat", "-c", "%a %U", "/home/deploy/.driftless/units").strip())
+                .isEqualTo("700 deploy");
+        }
+        assertThat(env.managedSnapshot()).as("the containers are untouched").isEqualTo(containers);
+
+        JsonNode status = env.status();
+        List<JsonNode> exporters = new ArrayList<>();
+        status.path("hosts").forEach(h -> h.path("instances").forEach(i -> {
+            if (i.path("service").asText().equals("exporter")) {
+                exporters.add(i);
+            }
+        }));
+        assertThat(exporters).hasSize(2).allSatisfy(i -> {
+            assertThat(i.path("runtime").asText()).isEqualTo("systemd");
+            assertThat(i.path("state").asText()).isEqualTo("running");
+            assertThat(i.path("commit").asText()).isEqualTo(first);
+            assertThat(i.path("version").asText()).matches("[0-9a-f]{8}");
+        });
+    }
+
+    @Test
+    @Order(2)
+    void aNewVersionReplacesTheUnitsOneHostAtATimeAndABrokenOneIsRolledBack() throws Exception {
+        env.repo().replace(EXPORTER, "\"v1\"", "\"v2\"");
+        bump = env.repo().commit("exporter v2");
+        ReconcileRecord record = env.awaitRecord("the rollout of exporter v2", r -> r.commit().equals(bump));
+        assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.steps()).filteredOn(s -> s.action() == StepAction.REPLACE)
+            .extracting(StepRecord::host, StepRecord::outcome)
+            .containsExactly(tuple("app-1", StepOutcome.SUCCEEDED), tuple("app-2", StepOutcome.SUCCEEDED));
+        List<String> v2Units = new ArrayList<>();
+        for (String host : APP_HOSTS) {
+            assertThat(echo(host).path("argv").get(0).asText()).isEqualTo("v2");
+            assertThat(units(host)).as("the v1 unit is gone").hasSize(1);
+            v2Units.add(units(host).getFirst());
+        }
+
+        // A port argument the program cannot read: the new unit's program dies as it starts.
+        env.repo().replace(EXPORTER, "args: [\"9100\"", "args: [\"notaport\"");
+        String broken = env.repo().commit("exporter with a broken port argument");
+        ReconcileRecord failed = env.awaitRecord("the broken exporter", r -> r.commit().equals(broken));
+        assertThat(failed.result()).isEqualTo(ReconcileResult.ROLLED_BACK);
+        StepRecord replace = failed.steps().stream().filter(s -> s.action() == StepAction.REPLACE).findFirst()
+            .orElseThrow();
+        assertThat(replace.host()).isEqualTo("app-1");
+        assertThat(replace.outcome()).isEqualTo(StepOutcome.FAILED);
+        assertThat(replace.message()).hasValueSatisfying(m -> assertThat(m)
+            .matches("unit driftless-exporter-1-[0-9a-f]{8} (exited with code 1|is crash-looping).*"));
+        assertThat(failed.steps()).filteredOn(s -> s.action() == StepAction.ROLLBACK)
+            .extracting(StepRecord::host, StepRecord::outcome).containsExactly(tuple("app-1", StepOutcome.SUCCEEDED));
+        for (int i = 0; i < APP_HOSTS.size(); i++) {
+            String host = APP_HOSTS.get(i);
+            assertThat(units(host)).as("back on the v2 unit on %s", host).containsExactly(v2Units.get(i));
+            assertThat(echo(host).path("argv").get(0).asText()).isEqualTo("v2");
+        }
+        assertThat(env.status().at("/deployment/failedCommits").toString()).contains(broken);
+        env.awaitDriftChecks(2, "the failed commit is not retried", () -> env.records(broken).size() == 1);
+
+        String revert = env.repo().revert(broken);
+        ReconcileRecord reverted = env.awaitRecord("the revert", r -> r.commit().equals(revert));
+        assertThat(reverted.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(reverted.returnsTo()).contains(bump);
+        assertThat(reverted.steps()).isEmpty();
+    }
+
+    @Test
+    @Order(3)
+    void aUnitStoppedByHandIsStartedAgainByTheDriftCheck() {
+        long since = env.lastRecordId();
+        String unit = units("app-2").getFirst();
+        systemctl("app-2", "stop", unit);
+        assertThat(systemctl("app-2", "is-active", unit)).isEqualTo("inactive");
+
+        E2eEnvironment.await("the drift check starts the unit again").atMost(E2eEnvironment.DEPLOY_TIMEOUT)
+            .until(() -> env.history().stream().filter(r -> r.id() > since && r.result().isFinal())
+                .flatMap(r -> r.steps().stream())
+                .anyMatch(s -> s.host().equals("app-2") && s.service().equals("exporter")
+                    && s.action() == StepAction.START && s.outcome() == StepOutcome.SUCCEEDED
+                    && s.reason().startsWith("unit exited")));
+        assertThat(systemctl("app-2", "is-active", unit)).isEqualTo("active");
+        assertThat(units("app-2")).containsExactly(unit);
+    }
+
+    @Test
+    @Order(4)
+    void aServiceRemovedFromTheRepoHasItsUnitsAndSecretsRemoved() {
+        Map<String, List<String>> containers = env.managedSnapshot();
+        String retired = env.repo().remove(EXPORTER, "Retire the exporter");
+        ReconcileRecord record = env.awaitRecord("the prune of exporter", r -> r.commit().equals(retired));
+        assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.steps()).extracting(StepRecord::host, StepRecord::action, StepRecord::outcome)
+            .containsExactlyInAnyOrder(tuple("app-1", StepAction.REMOVE, StepOutcome.SUCCEEDED),
+                tuple("app-2", StepAction.REMOVE, StepOutcome.SUCCEEDED));
+        for (String host : APP_HOSTS) {
+            assertThat(units(host)).isEmpty();
+            assertThat(env.hosts().exec(host, "ls", "-A", "/home/deploy/.driftless/units").strip()).isEmpty();
+            assertThat(env.hosts().execResult(host, "curl", "-sf", "http://127.0.0.1:9100/").getExitCode())
+                .isNotZero();
+        }
+        assertThat(env.managedSnapshot()).isEqualTo(containers);
+    }
+
+    // ---- helpers ----
+
+    private static JsonNode echo(String host) throws IOException {
+        return JSON.readTree(env.hosts().exec(host, "curl", "-sf", "http://127.0.0.1:9100/echo"));
+    }
+
+    /** The driftless unit files in deploy's unit directory. */
+    private static List<String> units(String host) {
+        String out = env.hosts().exec(host, "find", "/home/deploy/.config/systemd/user", "-maxdepth", "1",
+            "-name", "driftless-*.service", "-printf", "%f\\n");
+        return out.lines().filter(l -> !l.isBlank()).sorted().toList();
+    }
+
+    private static String systemctl(String host, String... args) {
+        List<String> argv = new ArrayList<>(List.of("runuser", "-u", "deploy", "--", "env",
+            "XDG_RUNTIME_DIR=/run/user/1000", "systemctl", "--user"));
+        argv.addAll(List.of(args));
+        return env.hosts().execResult(host, argv.toArray(String[]::new)).getStdout().strip();
+    }
+}

@@ -1,0 +1,234 @@
+package dev.driftless.reconciler.runtime.systemd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.driftless.model.HealthCheck;
+import dev.driftless.model.Host;
+import dev.driftless.model.HttpProbe;
+import dev.driftless.model.Instance;
+import dev.driftless.model.PortMapping;
+import dev.driftless.model.Resources;
+import dev.driftless.model.RestartPolicy;
+import dev.driftless.model.Runtime;
+import dev.driftless.model.SecretRef;
+import dev.driftless.model.Service;
+import dev.driftless.reconciler.apply.HealthGate;
+import dev.driftless.reconciler.observe.ContainerState;
+import dev.driftless.reconciler.observe.HostObservation;
+import dev.driftless.reconciler.observe.ObservedContainer;
+import dev.driftless.reconciler.observe.Observer;
+import dev.driftless.reconciler.runtime.InstanceRuntime;
+import dev.driftless.reconciler.ssh.HostSession;
+import dev.driftless.reconciler.ssh.HostTarget;
+import dev.driftless.reconciler.ssh.SshHostPool;
+import dev.driftless.reconciler.ssh.SshSettings;
+import dev.driftless.reconciler.testhosts.TestHosts;
+import dev.driftless.secrets.SecretValue;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The systemd runtime against a real host: the deploy user's own systemd manager (lingering, as
+ * on a prepared host), driven over SSH by the real pool, checked as root through docker exec.
+ */
+class SystemdRuntimeIT {
+
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    static final List<String> MARKERS = List.of("/tmp/pwned", "/tmp/pwned-env", "/tmp/pwned-arg",
+        "/home/deploy/pwned");
+    /** A tiny HTTP server: /healthz answers 200, /echo prints its argv and selected variables as JSON. */
+    static final String SERVER = """
+        import http.server, json, os, sys
+        port = int(sys.argv[1])
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = json.dumps({"argv": sys.argv[2:], "env": {k: os.environ.get(k) for k in
+                    ["GREETING", "TRICKY", "DB_PASSWORD"]}}).encode()
+                self.send_response(200 if self.path in ("/healthz", "/echo") else 404)
+                self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *a):
+                pass
+        http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+        """;
+
+    static TestHosts hosts;
+    static SshHostPool pool;
+    static HostTarget target;
+    static Host host;
+    final InstanceRuntime runtime = SystemdRuntime.INSTANCE;
+    final HealthGate gate = HealthGate.system(TIMEOUT);
+
+    @BeforeAll
+    static void start() {
+        hosts = TestHosts.builder().host("edge-1").start();
+        pool = SshHostPool.open(SshSettings.defaults(hosts.deployKeyFile(), Optional.of(hosts.knownHostsFile())));
+        target = new HostTarget("edge-1", "127.0.0.1", hosts.host("edge-1").sshPort(), "deploy", Optional.empty());
+        host = SystemdFixture.host("edge-1", hosts.host("edge-1").sshPort());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pool != null) {
+            pool.close();
+        }
+        if (hosts != null) {
+            hosts.close();
+        }
+    }
+
+    @AfterEach
+    void removeUnits() throws Exception {
+        HostSession s = pool.session(target);
+        for (ObservedContainer c : observe().containers()) {
+            s.run(runtime.remove(c.name()), TIMEOUT);
+        }
+    }
+
+    static Service server(String name, int port, List<String> extraArgs, Map<String, String> env) {
+        return SystemdFixture.service(name, "edge-1", b -> {
+            b.command(List.of("/usr/bin/python3", "-c", SERVER))
+                .args(java.util.stream.Stream.concat(java.util.stream.Stream.of(Integer.toString(port)),
+                    extraArgs.stream()).toList())
+                .port(new PortMapping(Optional.empty(), port, port, "tcp"))
+                .secret("DB_PASSWORD", SecretRef.parse("secrets/edge.yaml#db.password"))
+                .resources(new Resources(Optional.of(64L << 20), Optional.of(0.5), Optional.of(2048L)))
+                .restart(RestartPolicy.ALWAYS)
+                .health(HealthCheck.of(new HttpProbe(port, "/healthz")));
+            env.forEach(b::env);
+            return b;
+        });
+    }
+
+    static InstanceRuntime.Launch launch(String secret) {
+        return new InstanceRuntime.Launch("prod", "c0ffee", Map.of("DB_PASSWORD", SecretValue.ofText(secret, List.of("db", "password"))),
+            Instant.parse("2026-11-22T10:00:00Z"), TIMEOUT);
+    }
+
+    static HostObservation.Reachable observe() {
+        Observer observer = Observer.standard(pool, TIMEOUT);
+        HostObservation o = observer.observe(target, Set.of(Runtime.SYSTEMD));
+        assertThat(o).isInstanceOf(HostObservation.Reachable.class);
+        return (HostObservation.Reachable) o;
+    }
+
+    static String asRoot(String... command) {
+        return hosts.exec("edge-1", command);
+    }
+
+    static String systemctlAsDeploy(String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of("runuser", "-u", "deploy", "--", "env",
+            "XDG_RUNTIME_DIR=/run/user/1000", "systemctl", "--user"));
+        argv.addAll(List.of(args));
+        return hosts.exec("edge-1", argv.toArray(String[]::new)).strip();
+    }
+
+    @Test
+    void aUnitRunsWithItsArgumentsEnvironmentSecretsAndLimitsAndIsObservedAsDriftlessOwn() throws Exception {
+        String tricky = "$(touch /tmp/pwned-env); `id` \"q\" 'sq' 100% %n \\ ; $HOME";
+        Instance i = SystemdFixture.instance(host, server("echo", 9101,
+            List.of("$(touch /tmp/pwned-arg)", ";", "a b", "100%", "$HOME", "\"q\"", "x\ny"),
+            Map.of("GREETING", "hello world", "TRICKY", tricky)));
+        HostSession s = pool.session(target);
+        String secret = "s3cr\"et $(touch /tmp/pwned) `x` \\ 'q'";
+        assertThat(runtime.launch(s, i, launch(secret))).isEmpty();
+        String unit = runtime.nameOf(i);
+        assertThat(gate.await(s, runtime, unit, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+
+        com.fasterxml.jackson.databind.JsonNode echo = new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(asRoot("curl", "-sf", "http://127.0.0.1:9101/echo"));
+        assertThat(echo.path("argv").toString()).isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper()
+            .writeValueAsString(List.of("$(touch /tmp/pwned-arg)", ";", "a b", "100%", "$HOME", "\"q\"", "x\ny")));
+        assertThat(echo.path("env").path("GREETING").asText()).isEqualTo("hello world");
+        assertThat(echo.path("env").path("TRICKY").asText()).isEqualTo(tricky);
+        assertThat(echo.path("env").path("DB_PASSWORD").asText()).isEqualTo(secret);
+        for (String marker : MARKERS) {
+            assertThat(hosts.execResult("edge-1", "test", "-e", marker).getExitCode()).as(marker).isEqualTo(1);
+        }
+        // The secret is in a 0600 file in a 0700 directory of the deploy user, never in the unit file.
+        String envFile = "/home/deploy/" + SystemdUnits.envFilePath(unit);
+        assertThat(asRoot("stat", "-c", "%a %U", envFile).strip()).isEqualTo("600 deploy");
+        assertThat(asRoot("stat", "-c", "%a %U", "/home/deploy/" + SystemdUnits.ENV_DIR).strip())
+            .isEqualTo("700 deploy");
+        assertThat(asRoot("cat", "/home/deploy/" + SystemdUnits.unitPath(unit))).doesNotContain("s3cr");
+        // It runs as deploy, enabled for boot, with its limits.
+        assertThat(systemctlAsDeploy("show", "-p", "UnitFileState", "--value", unit + ".service")).isEqualTo("enabled");
+        assertThat(systemctlAsDeploy("show", "-p", "MemoryMax", "--value", unit + ".service")).isEqualTo("67108864");
+        assertThat(systemctlAsDeploy("show", "-p", "CPUQuotaPerSecUSec", "--value", unit + ".service"))
+            .isEqualTo("500ms");
+        String pid = systemctlAsDeploy("show", "-p", "MainPID", "--value", unit + ".service");
+        assertThat(asRoot("stat", "-c", "%U", "/proc/" + pid).strip()).isEqualTo("deploy");
+        assertThat(asRoot("grep", "Max open files", "/proc/" + pid + "/limits")).contains("2048");
+
+        ObservedContainer seen = observe().containers().getFirst();
+        assertThat(seen.name()).isEqualTo(unit);
+        assertThat(seen.runtime()).isEqualTo(Runtime.SYSTEMD);
+        assertThat(seen.instance()).contains("echo-1");
+        assertThat(seen.fingerprint()).contains(i.fingerprint());
+        assertThat(seen.commit()).contains("c0ffee");
+        assertThat(seen.spec()).isEqualTo(i.inputs().values());
+        assertThat(seen.state()).isEqualTo(ContainerState.RUNNING);
+        assertThat(observe().runtimeVersion()).startsWith("systemd 252");
+
+        // Remove: stopped, disabled, and every file of it gone.
+        assertThat(s.run(runtime.remove(unit), TIMEOUT).succeeded()).isTrue();
+        assertThat(observe().containers()).isEmpty();
+        assertThat(hosts.execResult("edge-1", "test", "-e", envFile).getExitCode()).isEqualTo(1);
+        assertThat(hosts.execResult("edge-1", "curl", "-sf", "http://127.0.0.1:9101/healthz").getExitCode())
+            .isNotZero();
+        assertThat(s.run(runtime.remove(unit), TIMEOUT).succeeded()).as("removing twice").isTrue();
+    }
+
+    @Test
+    void stopKeepsTheUnitForARollbackAndStartBringsItBack() throws Exception {
+        Instance i = SystemdFixture.instance(host, server("keep", 9102, List.of(), Map.of()));
+        HostSession s = pool.session(target);
+        assertThat(runtime.launch(s, i, launch("pw"))).isEmpty();
+        String unit = runtime.nameOf(i);
+        assertThat(s.run(runtime.stop(unit, Duration.ofSeconds(5)), TIMEOUT).succeeded()).isTrue();
+        ObservedContainer stopped = observe().containers().getFirst();
+        assertThat(stopped.state()).isEqualTo(ContainerState.EXITED);
+        assertThat(systemctlAsDeploy("show", "-p", "UnitFileState", "--value", unit + ".service"))
+            .isEqualTo("disabled");
+
+        assertThat(s.run(runtime.start(unit), TIMEOUT).succeeded()).isTrue();
+        assertThat(gate.await(s, runtime, unit, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+        assertThat(observe().containers().getFirst().state()).isEqualTo(ContainerState.RUNNING);
+
+        String before = systemctlAsDeploy("show", "-p", "MainPID", "--value", unit + ".service");
+        assertThat(s.run(runtime.restart(unit, Duration.ofSeconds(5)), TIMEOUT).succeeded()).isTrue();
+        assertThat(gate.await(s, runtime, unit, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+        assertThat(systemctlAsDeploy("show", "-p", "MainPID", "--value", unit + ".service")).isNotEqualTo(before);
+    }
+
+    @Test
+    void aProgramThatExitsFailsTheGateWithItsExitCode() throws Exception {
+        Service s = SystemdFixture.service("crash", "edge-1", b -> b
+            .command(List.of("/bin/sh", "-c", "sleep 0.3; exit 7")).restart(RestartPolicy.NO));
+        Instance i = SystemdFixture.instance(host, s);
+        HostSession session = pool.session(target);
+        assertThat(runtime.launch(session, i, launch("pw"))).isEmpty();
+        HealthGate.Verdict v = gate.await(session, runtime, runtime.nameOf(i), i.service().health());
+        assertThat(v).isInstanceOfSatisfying(HealthGate.Verdict.Unhealthy.class, u ->
+            assertThat(u.reason()).isEqualTo("unit " + runtime.nameOf(i) + " exited with code 7"));
+
+        Service missing = SystemdFixture.service("missing", "edge-1", b -> b
+            .command(List.of("/usr/bin/no-such-program")));
+        Instance m = SystemdFixture.instance(host, missing);
+        assertThat(runtime.launch(session, m, launch("pw"))).hasValueSatisfying(msg ->
+            assertThat(msg).isEqualTo("unit " + runtime.nameOf(m) + " exited with code 203 (203/EXEC:"
+                + " /usr/bin/no-such-program is missing or not executable) as it started"));
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(observe().containers())
+            .filteredOn(c -> c.service().equals(Optional.of("missing")))
+            .extracting(ObservedContainer::state).containsExactly(ContainerState.EXITED));
+    }
+}

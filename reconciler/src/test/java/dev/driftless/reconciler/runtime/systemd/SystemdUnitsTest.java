@@ -1,0 +1,135 @@
+package dev.driftless.reconciler.runtime.systemd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.driftless.model.Host;
+import dev.driftless.model.Instance;
+import dev.driftless.model.Resources;
+import dev.driftless.model.RestartPolicy;
+import dev.driftless.model.SecretRef;
+import dev.driftless.model.Service;
+import dev.driftless.reconciler.runtime.docker.ContainerLabels;
+import dev.driftless.reconciler.runtime.docker.SpecLabel;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class SystemdUnitsTest {
+
+    static final Host HOST = SystemdFixture.host("edge-1", 22);
+    static final Instant AT = Instant.parse("2026-11-22T10:15:30.123Z");
+
+    static Instance exporter() {
+        Service s = SystemdFixture.service("exporter", "edge-1", b -> b
+            .command(List.of("/usr/local/bin/node_exporter"))
+            .args(List.of("--web.listen-address=:9100", "--label=$HOME 100%", ";"))
+            .env("LOG_LEVEL", "info")
+            .env("GREETING", "say \"hi\"")
+            .secret("API_TOKEN", SecretRef.parse("secrets/edge.yaml#exporter.token"))
+            .resources(new Resources(Optional.of(64L << 20), Optional.of(0.25), Optional.of(4096L)))
+            .restart(RestartPolicy.ON_FAILURE));
+        return SystemdFixture.instance(HOST, s);
+    }
+
+    @Test
+    void aUnitIsNamedAfterItsInstanceAndFingerprintAndItsFilesLiveInTheUsersHome() {
+        Instance i = exporter();
+        String unit = SystemdUnits.unitName(i);
+        assertThat(unit).isEqualTo("driftless-exporter-1-" + i.shortFingerprint().substring(0, 8));
+        assertThat(SystemdUnits.unitPath(unit)).isEqualTo(".config/systemd/user/" + unit + ".service");
+        assertThat(SystemdUnits.unitPath(unit + ".service")).isEqualTo(".config/systemd/user/" + unit + ".service");
+        assertThat(SystemdUnits.envFilePath(unit)).isEqualTo(".driftless/units/" + unit + ".env");
+        assertThat(SystemdUnits.withoutSuffix(unit + ".service")).isEqualTo(unit);
+    }
+
+    @Test
+    void namesThatAreNotOursAreRefusedBeforeTheyReachAPath() {
+        assertThat(SystemdUnits.isUnitName("driftless-api-1-0123abcd")).isTrue();
+        for (String bad : List.of("sshd", "driftless-../x", "driftless-a b", "driftless-a/b", "-driftless-x")) {
+            assertThat(SystemdUnits.isUnitName(bad)).as(bad).isFalse();
+            assertThatThrownBy(() -> SystemdUnits.unitPath(bad)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void theUnitFileRunsTheCommandWithItsEnvironmentLimitsAndLabels() {
+        Instance i = exporter();
+        String unit = SystemdUnits.unitName(i);
+        String file = SystemdUnits.render(i, "prod", "c0ffee", AT);
+        assertThat(file).isEqualTo("""
+            # Managed by driftless: changes made here are drift and are replaced.
+            [Unit]
+            Description=driftless prod exporter-1 (service exporter)
+
+            [Service]
+            Type=exec
+            ExecStart="/usr/local/bin/node_exporter" "--web.listen-address=:9100" "--label=$$HOME 100%%" \\;
+            Environment="GREETING=say \\"hi\\""
+            Environment="LOG_LEVEL=info"
+            EnvironmentFile=%h/.driftless/units/UNIT.env
+            Restart=on-failure
+            RestartSec=1s
+            TimeoutStopSec=10s
+            MemoryMax=67108864
+            CPUQuota=25%
+            LimitNOFILE=4096
+
+            [Install]
+            WantedBy=default.target
+
+            [X-Driftless]
+            dev.driftless.managed=true
+            dev.driftless.environment=prod
+            dev.driftless.service=exporter
+            dev.driftless.instance=exporter-1
+            dev.driftless.fingerprint=FP
+            dev.driftless.commit=c0ffee
+            dev.driftless.deployed-at=2026-11-22T10:15:30Z
+            dev.driftless.spec=SPEC
+            """.replace("UNIT", unit).replace("FP", i.fingerprint())
+            .replace("SPEC", SpecLabel.encode(i.inputs().values())));
+    }
+
+    @Test
+    void theLabelsReadBackAreTheOnesWritten() {
+        Instance i = exporter();
+        Map<String, String> labels = SystemdUnits.labels(SystemdUnits.render(i, "prod", "c0ffee", AT));
+        assertThat(labels).containsEntry(ContainerLabels.MANAGED, "true")
+            .containsEntry(ContainerLabels.INSTANCE, "exporter-1")
+            .containsEntry(ContainerLabels.FINGERPRINT, i.fingerprint());
+        assertThat(SpecLabel.decode(labels.get(ContainerLabels.SPEC))).isEqualTo(i.inputs().values());
+    }
+
+    @Test
+    void onlyTheDriftlessSectionCountsAsLabels() {
+        assertThat(SystemdUnits.labels("""
+            [Service]
+            dev.driftless.managed=true
+            ExecStart=/bin/true
+            """)).isEmpty();
+        assertThat(SystemdUnits.labels("[X-Driftless]\n# a comment\ndev.driftless.service = api \n"))
+            .containsExactly(Map.entry("dev.driftless.service", "api"));
+    }
+
+    @Test
+    void restartPoliciesAndCpuSharesMapOntoSystemdSettings() {
+        assertThat(SystemdUnits.cpuQuota(0.5)).isEqualTo("50%");
+        assertThat(SystemdUnits.cpuQuota(2)).isEqualTo("200%");
+        assertThat(SystemdUnits.cpuQuota(0.001)).isEqualTo("1%");
+        assertThat(SystemdUnits.cpuQuota(0.125)).isEqualTo("13%");
+        for (RestartPolicy p : RestartPolicy.values()) {
+            Instance i = SystemdFixture.instance(HOST, SystemdFixture.service("s", "edge-1", b -> b
+                .command(List.of("/bin/true")).restart(p)));
+            String expected = switch (p) {
+                case NO -> "Restart=no";
+                case ON_FAILURE -> "Restart=on-failure";
+                case ALWAYS, UNLESS_STOPPED -> "Restart=always";
+            };
+            assertThat(SystemdUnits.render(i, "prod", "c", AT)).contains("\n" + expected + "\n")
+                .doesNotContain("EnvironmentFile").doesNotContain("MemoryMax");
+        }
+    }
+}
