@@ -26,6 +26,8 @@ import dev.driftless.reconciler.plan.Action;
 import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.runtime.docker.DockerCommands;
 import dev.driftless.reconciler.runtime.docker.InstanceContainers;
+import dev.driftless.reconciler.runtime.systemd.SystemdCommands;
+import dev.driftless.reconciler.runtime.systemd.SystemdUnits;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
@@ -236,6 +238,87 @@ class ApplierTest {
             "app-3: docker rm --force " + s.oldName("app-3"));
         assertThat(journal.indexOf(removals.get(0))).as("after the last host's gate")
             .isGreaterThan(journal.indexOf("app-3: probe http://172.17.0.5:8080/healthz"));
+    }
+
+    /** The API as a systemd service: the same program, run by the host's systemd instead of Docker. */
+    private static final String API_AS_UNIT = """
+        runtime: systemd
+        command: [/opt/api/bin/api, --port, "8080"]
+        placement: {selector: {role: app}}
+        ports: ["8080"]
+        env: {MODE: http}
+        secrets: {DB_PASSWORD: secrets/app.yaml#DB_PASSWORD}
+        health:
+          http: {port: 8080, path: /healthz}
+          interval: 2s
+          timeout: 10s
+        rollout: {batch: 1, order: stop-first, auto-rollback: true}
+        """;
+
+    private static CommandResult unitState(String activeState, int exitCode) {
+        return Replies.ok("Id=x.service\nLoadState=loaded\nActiveState=" + activeState + "\nSubState="
+            + (activeState.equals("active") ? "running" : "failed") + "\nNRestarts=0\nExecMainStatus=" + exitCode + "\n");
+    }
+
+    @Test
+    void aServiceMovingFromContainersToUnitsStopsTheContainerStartsTheUnitAndRemovesTheContainerOnceConverged()
+            throws Exception {
+        fixture.write("services/api.yaml", api("1.0.0", STOP_FIRST));
+        DesiredState before = fixture.load().state();
+        fixture.write("services/api.yaml", API_AS_UNIT);
+        LoadedState.Ready after = fixture.load();
+        for (String h : List.of("app-1", "app-2", "app-3")) {
+            fleet.host(h).reply(c -> c.render().contains(" show --property="), unitState("active", 0));
+        }
+
+        Applier.Result result = apply(after, plan(after.state(), running(before, ContainerState.RUNNING), time));
+
+        String old = ApplyFixture.name(before, "api/app-1/1");
+        String unit = SystemdUnits.unitName(after.state().instance("api/app-1/1").orElseThrow());
+        assertThat(transcriptOf("app-1")).containsExactly(
+            "docker stop --time 10 " + old,
+            "write .driftless/units/" + unit + ".env mode 600",
+            "write .config/systemd/user/" + unit + ".service mode 644",
+            SystemdCommands.enableNow(unit).render(),
+            SystemdCommands.state(unit).render(),
+            "probe http://127.0.0.1:8080/healthz",
+            "docker rm --force " + old);
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        assertThat(events.of("app-1")).containsExactly(
+            "start REPLACE api app-1 api-1: command added ([\"/opt/api/bin/api\",\"--port\",\"8080\"]); image removed"
+                + " (was registry:5000/shop/api:1.0.0); port 8080/tcp 0.0.0.0:* → 0.0.0.0:8080; runtime docker → systemd",
+            "SUCCEEDED REPLACE api app-1 api-1: healthy");
+        List<RecordingHostSession.Wrote> writes = fleet.host("app-1").calls().stream()
+            .filter(RecordingHostSession.Wrote.class::isInstance).map(RecordingHostSession.Wrote.class::cast).toList();
+        assertThat(new String(writes.get(0).content(), StandardCharsets.UTF_8))
+            .contains("DB_PASSWORD=\"" + DB_PASSWORD.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+        assertThat(new String(writes.get(1).content(), StandardCharsets.UTF_8)).doesNotContain("s3cr3t")
+            .contains("EnvironmentFile=%h/.driftless/units/" + unit + ".env");
+        assertThat(fleet.host("app-1").renderedCommands()).noneMatch(c -> c.contains("s3cr3t"));
+    }
+
+    @Test
+    void aUnitThatFailsItsGateIsRemovedAndTheContainerItReplacedStartsAgain() throws Exception {
+        fixture.write("services/api.yaml", api("1.0.0", STOP_FIRST));
+        DesiredState before = fixture.load().state();
+        fixture.write("services/api.yaml", API_AS_UNIT);
+        LoadedState.Ready after = fixture.load();
+        fleet.host("app-1").reply(c -> c.render().contains(" show --property="), unitState("failed", 2));
+
+        Applier.Result result = apply(after, plan(after.state(), running(before, ContainerState.RUNNING), time));
+
+        String old = ApplyFixture.name(before, "api/app-1/1");
+        String unit = SystemdUnits.unitName(after.state().instance("api/app-1/1").orElseThrow());
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.ROLLED_BACK));
+        assertThat(result.messages().get("api")).isEqualTo("api on app-1: unit " + unit
+            + " exited with code 2; rolled back to what ran before");
+        assertThat(transcriptOf("app-1")).containsSubsequence(
+            SystemdCommands.enableNow(unit).render(),
+            SystemdCommands.state(unit).render(),
+            SystemdCommands.remove(unit).render(),
+            "docker start " + old,
+            "state " + old);
+        assertThat(transcriptOf("app-2")).as("the rollout stopped at the first batch").isEmpty();
     }
 
     @Test
