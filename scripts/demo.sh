@@ -165,5 +165,12 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
   #    3 times, restarts it in place and gates it again (a RESTART step in history)
   docker exec driftless-demo-app-1 sh -c 'docker exec \$(docker ps -q --filter label=dev.driftless.service=api) rm /www/healthz'
 
+  # 7. A systemd service beside the containers: each app host runs python3's web server as a
+  #    systemd user unit of deploy (status shows its version as "unit <fingerprint>")
+  printf '%s\n' 'runtime: systemd' 'command: [/usr/bin/python3, -m, http.server]' \\
+    'args: ["9100", --bind, 127.0.0.1, --directory, /usr/share/common-licenses]' \\
+    'placement: {selector: {role: app}}' 'ports: ["9100"]' 'health: {http: {port: 9100, path: /}}' \\
+    > services/licenses.yaml && git add services/licenses.yaml && git commit -qm "licenses: a systemd service"
+
 Remove everything with: scripts/demo.sh down
 EOF

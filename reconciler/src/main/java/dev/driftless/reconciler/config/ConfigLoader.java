@@ -48,10 +48,11 @@ public final class ConfigLoader {
     private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
     private static final List<String> INTERVALS = List.of("poll", "drift", "retry");
     private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention");
-    private static final List<String> METRICS = List.of("listen");
+    private static final List<String> METRICS = List.of("listen", "reconcile-token-file");
     private static final List<String> LOG = List.of("format");
     /** The fields of each item of the {@code notifications} list. */
-    private static final List<String> NOTIFICATION_FIELDS = List.of("url", "url-file", "format", "events", "token-file");
+    private static final List<String> NOTIFICATION_FIELDS = List.of("url", "url-file", "format", "events", "token-file",
+        "signing-secret-file");
 
     /** The results a notification can be about (every final one), in the order messages list them. */
     private static final Set<ReconcileResult> EVENT_RESULTS = EnumSet.complementOf(EnumSet.of(ReconcileResult.RUNNING));
@@ -189,6 +190,7 @@ public final class ConfigLoader {
 
             FieldReader metrics = new FieldReader(f.mapping("metrics").orElse(empty), "metrics", METRICS, problems);
             Optional<InetSocketAddress> listen = listen(metrics);
+            Optional<Path> reconcileTokenFile = path(metrics, "reconcile-token-file");
 
             FieldReader log = new FieldReader(f.mapping("log").orElse(empty), "log", LOG, problems);
             LogFormat format = log.text("format").flatMap(t -> logFormat(t, log)).orElse(LogFormat.TEXT);
@@ -197,7 +199,7 @@ public final class ConfigLoader {
             List<DaemonConfig.Notification> notifications = f.list("notifications").map(this::notifications)
                 .orElse(List.of());
             return new DaemonConfig(Path.of(name), repoConfig, sshConfig, secretsConfig, stateDir, intervalsConfig,
-                historyConfig, cluster, listen, format, notifications);
+                historyConfig, cluster, listen, reconcileTokenFile, format, notifications);
         }
 
         private List<DaemonConfig.Notification> notifications(YamlNode.YamlList list) {
@@ -235,7 +237,8 @@ public final class ConfigLoader {
                     () -> problems.add(n.node("events").orElseThrow().location(), path + ".events: \"" + e
                         + "\" is not a result; use " + EVENTS))), () -> events.addAll(EVENT_RESULTS));
                 if (!problems.addedSince(before)) {
-                    out.add(new DaemonConfig.Notification(url, urlFile, fmt, events, path(n, "token-file")));
+                    out.add(new DaemonConfig.Notification(url, urlFile, fmt, events, path(n, "token-file"),
+                        path(n, "signing-secret-file")));
                 }
             }
             return out;

@@ -24,11 +24,30 @@ public record DaemonConfig(
         History history,
         boolean cluster,
         Optional<InetSocketAddress> metricsListen,
+        Optional<Path> reconcileTokenFile,
         LogFormat logFormat,
         List<Notification> notifications) {
 
     public DaemonConfig {
         notifications = List.copyOf(notifications);
+    }
+
+    /**
+     * The token {@code POST /reconcile} requires, read from its file when called; empty when none is set.
+     *
+     * @throws IllegalArgumentException when the file's first line is blank (it would let anyone in)
+     */
+    public Optional<String> reconcileToken() {
+        return reconcileTokenFile.map(f -> nonBlank(f, "metrics.reconcile-token-file"));
+    }
+
+    /** The first line of a secret file, refused when blank. */
+    static String nonBlank(Path file, String key) {
+        String line = ConfigFiles.readSecretLine(file).strip();
+        if (line.isEmpty()) {
+            throw new IllegalArgumentException(key + ": " + file + " is empty; put the secret on its first line");
+        }
+        return line;
     }
 
     /**
@@ -40,10 +59,11 @@ public record DaemonConfig(
      * @param format    the body: driftless's JSON record, or a Slack message
      * @param events    the results to tell about
      * @param tokenFile a bearer token for the Authorization header
+     * @param signingSecretFile the secret each body is signed with (HMAC-SHA256)
      */
     public record Notification(Optional<String> url, Optional<Path> urlFile, NotificationFormat format,
                                java.util.Set<dev.driftless.reconciler.history.ReconcileResult> events,
-                               Optional<Path> tokenFile) {
+                               Optional<Path> tokenFile, Optional<Path> signingSecretFile) {
         public Notification {
             events = java.util.Set.copyOf(events);
         }
@@ -58,6 +78,11 @@ public record DaemonConfig(
             return tokenFile.map(ConfigFiles::readSecretLine);
         }
 
+        /** The signing secret, read from its file when called. */
+        public Optional<String> signingSecret() {
+            return signingSecretFile.map(f -> nonBlank(f, "notifications[].signing-secret-file"));
+        }
+
         /** Names the webhook by its host only: the rest of a URL may be its secret. */
         @Override
         public String toString() {
@@ -69,7 +94,7 @@ public record DaemonConfig(
                 }
             }).map(h -> "url to " + h).orElse(urlFile.map(f -> "url from " + f).orElse("no url"));
             return "Notification[" + where + ", " + format + ", " + events + tokenFile.map(f -> ", token from " + f)
-                .orElse("") + "]";
+                .orElse("") + signingSecretFile.map(f -> ", signed with the secret from " + f).orElse("") + "]";
         }
     }
 

@@ -86,7 +86,8 @@ public final class Daemon implements AutoCloseable {
             java.util.concurrent.atomic.AtomicReference<Scheduler> running = new java.util.concurrent.atomic.AtomicReference<>();
             if (config.metricsListen().isPresent()) {
                 server = Optional.of(MetricsServer.start(config.metricsListen().get(), metrics,
-                    () -> assembly.reconciler().status(), () -> requestManual(running.get())));
+                    () -> assembly.reconciler().status(), () -> requestManual(running.get()),
+                    config.reconcileToken()));
             }
             scheduler = new StdSchedulerFactory(quartzProperties(config, environment)).getScheduler();
             scheduler.getContext().put(CONTEXT_KEY, new Runner(assembly.reconciler(), config.intervals().retry(),

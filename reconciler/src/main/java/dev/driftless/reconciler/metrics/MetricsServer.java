@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.Executors;
+import dev.driftless.reconciler.notify.WebhookSignature;
 import java.util.function.Supplier;
 
 /**
@@ -14,6 +16,11 @@ import java.util.function.Supplier;
  * {@code /healthz} (200 while the daemon runs, with its status line) and {@code POST /reconcile}
  * (asks for a reconcile now: {@code driftless reconcile}, or a git host's push webhook). Bound to
  * the configured address, loopback by default.
+ *
+ * <p>With a reconcile token, {@code POST /reconcile} must prove it knows the token in one of the
+ * ways git hosts' webhooks can: {@code Authorization: Bearer <token>} (driftless reconcile, curl),
+ * {@code X-Gitlab-Token: <token>} (GitLab), or {@code X-Hub-Signature-256: sha256=<HMAC of the
+ * body>} (GitHub, Gitea, Forgejo). Anything else gets 401, and nothing is scheduled.
  */
 public final class MetricsServer implements AutoCloseable {
 
@@ -35,9 +42,22 @@ public final class MetricsServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts serving; {@code status} gives the one-line daemon status for /healthz. */
+    /** The most of a request body read to check its signature. */
+    static final int MAX_BODY = 1 << 20;
+
+    /** Starts serving, {@code POST /reconcile} open to anyone who can reach it. */
     public static MetricsServer start(InetSocketAddress listen, MicrometerMetrics metrics, Supplier<String> status,
                                       ReconcileRequests reconcile) throws IOException {
+        return start(listen, metrics, status, reconcile, Optional.empty());
+    }
+
+    /**
+     * Starts serving; {@code status} gives the one-line daemon status for /healthz.
+     *
+     * @param token when present, what {@code POST /reconcile} must prove it knows
+     */
+    public static MetricsServer start(InetSocketAddress listen, MicrometerMetrics metrics, Supplier<String> status,
+                                      ReconcileRequests reconcile, Optional<String> token) throws IOException {
         InetSocketAddress bind = listen.isUnresolved()
             ? new InetSocketAddress(listen.getHostString(), listen.getPort()) : listen;
         HttpServer server;
@@ -57,7 +77,17 @@ public final class MetricsServer implements AutoCloseable {
                 respond(ex, 405, "text/plain; charset=utf-8", "POST to /reconcile to ask for a reconcile now\n");
                 return;
             }
-            ex.getRequestBody().close();
+            byte[] body;
+            try (var in = ex.getRequestBody()) {
+                body = in.readNBytes(MAX_BODY);
+            }
+            if (token.isPresent() && !authorized(ex, body, token.get())) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"driftless\"");
+                respond(ex, 401, "text/plain; charset=utf-8", "POST /reconcile needs the reconcile token"
+                    + " (metrics.reconcile-token-file): Authorization: Bearer <token>, X-Gitlab-Token: <token>, or"
+                    + " X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>\n");
+                return;
+            }
             String answer;
             try {
                 answer = reconcile.request();
@@ -72,6 +102,18 @@ public final class MetricsServer implements AutoCloseable {
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
         return new MetricsServer(server);
+    }
+
+    private static boolean authorized(HttpExchange ex, byte[] body, String token) {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                && WebhookSignature.sameSecret(token, auth.substring(7).strip())) {
+            return true;
+        }
+        if (WebhookSignature.sameSecret(token, ex.getRequestHeaders().getFirst("X-Gitlab-Token"))) {
+            return true;
+        }
+        return WebhookSignature.verify(token, body, ex.getRequestHeaders().getFirst("X-Hub-Signature-256"));
     }
 
     /** The bound port (useful when configured as 0). */

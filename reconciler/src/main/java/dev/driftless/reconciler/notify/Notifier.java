@@ -34,12 +34,16 @@ import org.slf4j.LoggerFactory;
  * message. Sending happens on a thread of its own, in order, and never delays a reconcile; a
  * webhook that fails (a network error, 429 or 5xx) is tried {@link #ATTEMPTS} times, 2 s and 10 s
  * apart, then the message is dropped with a warning. Webhook URLs can carry their secret, so logs
- * name only their host.
+ * name only their host. With a signing secret, each body is signed ({@link #SIGNATURE_HEADER}:
+ * {@code sha256=} and the hex HMAC-SHA256 of the body) so the receiver can tell it came from this
+ * daemon and was not changed.
  */
 public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
     static final int ATTEMPTS = 3;
+    /** The header that carries the body's HMAC-SHA256 when the webhook has a signing secret. */
+    public static final String SIGNATURE_HEADER = "X-Driftless-Signature-256";
     private static final int QUEUE = 256;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -95,11 +99,13 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
         try {
             URI uri = URI.create(target.resolveUrl());
             where = uri.getHost() == null ? where : uri.getHost();
+            byte[] body = body(target.format(), record).getBytes(StandardCharsets.UTF_8);
             HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "driftless")
-                .POST(HttpRequest.BodyPublishers.ofString(body(target.format(), record), StandardCharsets.UTF_8));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
             target.token().ifPresent(t -> request.header("Authorization", "Bearer " + t));
+            target.signingSecret().ifPresent(s -> request.header(SIGNATURE_HEADER, WebhookSignature.sign(s, body)));
             HttpRequest built = request.build();
             for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
                 String failure;

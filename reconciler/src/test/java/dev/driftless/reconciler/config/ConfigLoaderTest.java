@@ -77,6 +77,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theReconcileTokenAndSigningSecretsComeFromFilesAndABlankOneIsRefused() throws Exception {
+        Path token = tmp.resolve("reconcile-token");
+        Path signing = tmp.resolve("signing");
+        Files.writeString(token, "  t0ken \n");
+        Files.writeString(signing, "\n");
+        DaemonConfig c = parse(MINIMAL + """
+            metrics:
+              reconcile-token-file: %s
+            notifications:
+              - url: https://hooks.example.org/driftless
+                signing-secret-file: %s
+            """.formatted(token, signing));
+        assertThat(c.reconcileTokenFile()).contains(token);
+        assertThat(c.reconcileToken()).contains("t0ken");
+        assertThat(c.notifications().getFirst().signingSecretFile()).contains(signing);
+        assertThatThrownBy(() -> c.notifications().getFirst().signingSecret())
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("notifications[].signing-secret-file: " + signing + " is empty; put the secret on its first line");
+        Files.writeString(token, "");
+        assertThatThrownBy(c::reconcileToken).hasMessageContaining("metrics.reconcile-token-file");
+        assertThat(parse(MINIMAL).reconcileToken()).isEmpty();
+    }
+
+    @Test
     void badNotificationsAreReportedWithoutEchoingTheirUrl() {
         assertThat(problems(MINIMAL + """
             notifications:

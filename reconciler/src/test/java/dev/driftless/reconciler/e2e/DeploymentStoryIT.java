@@ -183,7 +183,8 @@ class DeploymentStoryIT {
         env.awaitDriftChecks(3, "no new record and no container change after the rollback",
             () -> env.lastRecordId() == record.id() && env.managedSnapshot().equals(before));
 
-        // The daemon told its webhook (notifications: events [failed, rolled_back, interrupted]) once.
+        // The daemon told its webhook (notifications: events [failed, rolled_back, interrupted]) once,
+        // signed (the test's webhook takes signed messages only).
         assertThat(env.notifications()).singleElement().satisfies(n -> {
             assertThat(n.path("id").asLong()).isEqualTo(record.id());
             assertThat(n.path("commit").asText()).isEqualTo(broken);
@@ -550,12 +551,17 @@ class DeploymentStoryIT {
     void driftlessReconcileAsksTheRunningDaemonAndWaitsForItsRecord() {
         HostContainer store = only("db-1", "store");
         long since = env.lastRecordId();
+        // metrics.reconcile-token-file is set: a request without the token schedules nothing.
+        assertThat(env.postReconcile()).isEqualTo(401);
+        assertThat(env.postReconcile("Authorization", "Bearer not-the-token")).isEqualTo(401);
 
         DriftlessJar.Result run = env.cli("reconcile", "--wait", "--timeout", "2m");
 
         assertThat(run.exitCode()).as(run.stderr()).isZero();
         assertThat(run.stdout()).startsWith("reconcile scheduled (daemon at 127.0.0.1:")
             .contains("MANUAL", "SUCCEEDED", "no host changes: the hosts already run this commit's state");
+        assertThat(env.history().stream().filter(r -> r.id() > since && r.trigger() == Trigger.MANUAL))
+            .as("one manual reconcile: the one the CLI asked for with the token").hasSize(1);
         ReconcileRecord manual = env.history().stream().filter(r -> r.id() > since && r.trigger() == Trigger.MANUAL)
             .findFirst().orElseThrow();
         assertThat(manual.result()).isEqualTo(ReconcileResult.SUCCEEDED);

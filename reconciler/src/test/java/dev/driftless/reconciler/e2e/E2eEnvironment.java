@@ -92,6 +92,10 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     private Path stateDir;
     private Path log;
     private int metricsPort;
+    /** The secret the daemon signs its notifications with, and the token POST /reconcile needs. */
+    static final String SIGNING_SECRET = "e2e-signing-s3cret";
+    static final String RECONCILE_TOKEN = "e2e-reconcile-t0ken";
+
     /** Receives the daemon's notifications (a webhook in the test JVM, on loopback). */
     private com.sun.net.httpserver.HttpServer webhook;
     private final List<JsonNode> notifications = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -148,7 +152,15 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         }
         webhook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
         webhook.createContext("/hooks/driftless", ex -> {
-            notifications.add(JSON.readTree(ex.getRequestBody().readAllBytes()));
+            byte[] body = ex.getRequestBody().readAllBytes();
+            // Only what the daemon signed counts: an unsigned or altered message is refused.
+            if (!dev.driftless.reconciler.notify.WebhookSignature.verify(SIGNING_SECRET, body,
+                    ex.getRequestHeaders().getFirst("X-Driftless-Signature-256"))) {
+                ex.sendResponseHeaders(401, -1);
+                ex.close();
+                return;
+            }
+            notifications.add(JSON.readTree(body));
             ex.sendResponseHeaders(204, -1);
             ex.close();
         });
@@ -189,11 +201,22 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
               retry: %ds
             metrics:
               listen: 127.0.0.1:%d
+              reconcile-token-file: %s
             notifications:
               - url: http://127.0.0.1:%d/hooks/driftless
                 events: [failed, rolled_back, interrupted]
+                signing-secret-file: %s
             """.formatted(repo.dir(), hosts.deployKeyFile(), root.resolve("examples/keys/demo-age.txt"), state,
-            POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metrics, webhook.getAddress().getPort()) + history);
+            POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metrics, secretFile("reconcile-token", RECONCILE_TOKEN),
+            webhook.getAddress().getPort(), secretFile("signing-secret", SIGNING_SECRET)) + history);
+    }
+
+    /** A 0600 file in the work directory holding {@code value}. */
+    private Path secretFile(String name, String value) throws IOException {
+        Path file = workDir.resolve(name);
+        Files.writeString(file, value + "\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return file;
     }
 
     @Override
@@ -366,6 +389,23 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         List<String> argv = new ArrayList<>(List.of(verb, "--config", config.toString()));
         argv.addAll(List.of(args));
         return jar.run(argv.toArray(String[]::new));
+    }
+
+    /** POST /reconcile on the (first) daemon's endpoint with {@code headers}; the status code. */
+    int postReconcile(String... headers) {
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/reconcile"))
+                .POST(HttpRequest.BodyPublishers.noBody());
+            for (int i = 0; i < headers.length; i += 2) {
+                b.header(headers[i], headers[i + 1]);
+            }
+            return client.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The notifications the daemon's webhook received so far (failed, rolled back, interrupted), as JSON. */

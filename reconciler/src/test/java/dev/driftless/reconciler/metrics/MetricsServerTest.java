@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import dev.driftless.reconciler.notify.WebhookSignature;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,44 @@ class MetricsServerTest {
             HttpResponse<String> post = send(server, "POST", "/reconcile");
             assertThat(post.statusCode()).isEqualTo(503);
             assertThat(post.body()).isEqualTo("the daemon is starting; ask again in a moment\n");
+        }
+    }
+
+    private HttpResponse<String> post(MetricsServer server, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/reconcile"))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void withAReconcileTokenOnlyRequestsThatProveItAreTaken() throws Exception {
+        AtomicInteger requests = new AtomicInteger();
+        String push = "{\"ref\":\"refs/heads/main\"}";
+        try (MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0),
+                new MicrometerMetrics("default"), () -> "ok", () -> {
+                    requests.incrementAndGet();
+                    return "{\"scheduled\":true}";
+                }, java.util.Optional.of("t0ken-s3cret"))) {
+            HttpResponse<String> none = post(server, "");
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"driftless\"");
+            assertThat(none.body()).contains("metrics.reconcile-token-file").doesNotContain("t0ken");
+            assertThat(post(server, "", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+            assertThat(post(server, push, "X-Hub-Signature-256",
+                WebhookSignature.sign("t0ken-s3cret", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .statusCode()).as("a signature of another body").isEqualTo(401);
+            assertThat(requests).hasValue(0);
+
+            assertThat(post(server, "", "Authorization", "Bearer t0ken-s3cret").statusCode()).isEqualTo(202);
+            assertThat(post(server, push, "X-Gitlab-Token", "t0ken-s3cret").statusCode()).isEqualTo(202);
+            assertThat(post(server, push, "X-Hub-Signature-256",
+                WebhookSignature.sign("t0ken-s3cret", push.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .statusCode()).isEqualTo(202);
+            assertThat(requests).hasValue(3);
+            assertThat(send(server, "GET", "/healthz").statusCode()).as("only /reconcile is guarded").isEqualTo(200);
         }
     }
 }

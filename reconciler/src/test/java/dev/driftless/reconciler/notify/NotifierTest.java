@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.notify.WebhookSignature;
 import dev.driftless.reconciler.config.DaemonConfig.NotificationFormat;
 import dev.driftless.reconciler.history.HistorySettings;
 import dev.driftless.reconciler.history.HistoryStore;
@@ -40,7 +41,7 @@ class NotifierTest {
     private static final String SHA = "3f9a2c1b3f9a2c1b3f9a2c1b3f9a2c1b3f9a2c1b";
 
     /** One request the webhook received. */
-    private record Received(String path, String authorization, String contentType, String body) {
+    private record Received(String path, String authorization, String contentType, String body, String signature) {
     }
 
     @TempDir
@@ -58,7 +59,8 @@ class NotifierTest {
         webhook.createContext("/", ex -> {
             received.add(new Received(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("Authorization"),
                 ex.getRequestHeaders().getFirst("Content-Type"),
-                new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+                new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
+                ex.getRequestHeaders().getFirst(Notifier.SIGNATURE_HEADER)));
             int code = answers.isEmpty() ? 200 : answers.removeFirst();
             ex.sendResponseHeaders(code, -1);
             ex.close();
@@ -88,7 +90,8 @@ class NotifierTest {
 
     private static DaemonConfig.Notification hook(String url, NotificationFormat format, Set<ReconcileResult> events,
                                                   Optional<Path> token) {
-        return new DaemonConfig.Notification(Optional.of(url), Optional.empty(), format, events, token);
+        return new DaemonConfig.Notification(Optional.of(url), Optional.empty(), format, events, token,
+            Optional.empty());
     }
 
     private Notifier notifier(DaemonConfig.Notification... hooks) {
@@ -118,6 +121,45 @@ class NotifierTest {
         assertThat(body.path("trigger").asText()).isEqualTo("POLL");
         assertThat(body.path("summary").asText()).isEqualTo("rolled_back: api; succeeded: worker");
         assertThat(body.path("services")).hasSize(2);
+    }
+
+    @Test
+    void withASigningSecretEachBodyCarriesItsHmacAndWithoutOneNoSignature() throws Exception {
+        Path secret = tmp.resolve("signing-secret");
+        Files.writeString(secret, "wh-s1gning\n");
+        try (Notifier n = notifier(
+                new DaemonConfig.Notification(Optional.of(url("/signed")), Optional.empty(), NotificationFormat.JSON,
+                    EnumSet.allOf(ReconcileResult.class), Optional.empty(), Optional.of(secret)),
+                hook(url("/plain"), NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class), Optional.empty()))) {
+            n.accept(record(ReconcileResult.FAILED));
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+        }
+        Received signed = received.stream().filter(r -> r.path().equals("/signed")).findFirst().orElseThrow();
+        assertThat(signed.signature()).matches("sha256=[0-9a-f]{64}");
+        assertThat(WebhookSignature.verify("wh-s1gning", signed.body().getBytes(StandardCharsets.UTF_8),
+            signed.signature())).isTrue();
+        assertThat(WebhookSignature.verify("another", signed.body().getBytes(StandardCharsets.UTF_8),
+            signed.signature())).isFalse();
+        assertThat(received.stream().filter(r -> r.path().equals("/plain")).findFirst().orElseThrow().signature())
+            .isNull();
+        assertThat(new DaemonConfig.Notification(Optional.of(url("/signed")), Optional.empty(), NotificationFormat.JSON,
+            EnumSet.allOf(ReconcileResult.class), Optional.empty(), Optional.of(secret)).toString())
+            .doesNotContain("wh-s1gning").contains("signed with the secret from " + secret);
+    }
+
+    @Test
+    void aSignatureIsGitHubsFormatAndComparedExactly() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        String sig = WebhookSignature.sign("Jefe", "what do ya want for nothing?".getBytes(StandardCharsets.UTF_8));
+        assertThat(sig).isEqualTo("sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        byte[] body = "what do ya want for nothing?".getBytes(StandardCharsets.UTF_8);
+        assertThat(WebhookSignature.verify("Jefe", body, sig.toUpperCase(java.util.Locale.ROOT).replace("SHA256=",
+            "sha256="))).isTrue();
+        assertThat(WebhookSignature.verify("Jefe", body, sig.substring(0, sig.length() - 1) + "4")).isFalse();
+        assertThat(WebhookSignature.verify("Jefe", body, null)).isFalse();
+        assertThat(WebhookSignature.sameSecret("t0ken", "t0ken")).isTrue();
+        assertThat(WebhookSignature.sameSecret("t0ken", "t0ke")).isFalse();
+        assertThat(WebhookSignature.sameSecret("t0ken", null)).isFalse();
     }
 
     @Test
@@ -175,7 +217,7 @@ class NotifierTest {
         AtomicInteger closedPortAttempts = new AtomicInteger();
         try (Notifier n = new Notifier(List.of(
                 new DaemonConfig.Notification(Optional.empty(), Optional.of(file), NotificationFormat.JSON,
-                    EnumSet.allOf(ReconcileResult.class), Optional.empty()),
+                    EnumSet.allOf(ReconcileResult.class), Optional.empty(), Optional.empty()),
                 hook("http://127.0.0.1:1/nothing-listens", NotificationFormat.JSON,
                     EnumSet.allOf(ReconcileResult.class), Optional.empty())),
                 "prod", metrics, d -> closedPortAttempts.incrementAndGet(), List.of(Duration.ZERO))) {
