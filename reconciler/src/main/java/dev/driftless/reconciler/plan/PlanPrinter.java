@@ -71,8 +71,7 @@ public final class PlanPrinter {
         List<String[]> hostRows = new ArrayList<>();
         for (HostState h : plan.hosts()) {
             hostRows.add(h.reachable()
-                ? new String[] {h.host(), "ok", h.containers() + (h.containers() == 1 ? " container" : " containers"),
-                    h.took().toMillis() + " ms"}
+                ? new String[] {h.host(), "ok", h.found(), h.took().toMillis() + " ms"}
                 : new String[] {h.host(), "unreachable", h.problem().orElse(""), ""});
         }
         appendTable(out, hostRows);
@@ -128,7 +127,7 @@ public final class PlanPrinter {
             ObjectNode n = hosts.addObject().put("host", h.host()).put("reachable", h.reachable());
             h.problem().ifPresent(p -> n.put("problem", p));
             if (h.reachable()) {
-                n.put("containers", h.containers()).put("tookMs", h.took().toMillis());
+                n.put("containers", h.containers()).put("units", h.units()).put("tookMs", h.took().toMillis());
             }
         }
         ArrayNode changes = root.putArray("changes");

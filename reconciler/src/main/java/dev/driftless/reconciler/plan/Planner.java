@@ -70,7 +70,7 @@ public final class Planner {
                 }
                 case HostObservation.Reachable r -> {
                     List<ObservedContainer> ours = ours(r, desired.environment());
-                    hosts.add(new HostState(host, true, Optional.empty(), ours.size(), r.took()));
+                    hosts.add(hostState(host, ours, r));
                     List<PlannedChange> planned = new ArrayList<>();
                     planHost(desired, host, ours, held, planned);
                     planned.forEach(c -> changes.add(hold(c, held)));
@@ -83,7 +83,7 @@ public final class Planner {
                 continue;
             }
             List<ObservedContainer> ours = ours(r, desired.environment());
-            hosts.add(new HostState(host, true, Optional.empty(), ours.size(), r.took()));
+            hosts.add(hostState(host, ours, r));
             for (ObservedContainer c : ours) {
                 String service = c.service().orElseThrow();
                 String instance = c.instance().orElseThrow();
@@ -106,6 +106,11 @@ public final class Planner {
             .thenComparing(PlannedChange::instance)
             .thenComparing(c -> c.observed().map(ObservedContainer::name).orElse("")));
         return new Plan(desired.environment(), changes, hosts, order, held);
+    }
+
+    private static HostState hostState(String host, List<ObservedContainer> ours, HostObservation.Reachable r) {
+        int units = (int) ours.stream().filter(c -> c.runtime() == dev.driftless.model.Runtime.SYSTEMD).count();
+        return new HostState(host, true, Optional.empty(), ours.size() - units, r.took(), units);
     }
 
     /** The managed containers of {@code environment} on a host: never anything else. */
