@@ -56,6 +56,12 @@ public record ObservedContainer(
         Optional<String> ipAddress,
         dev.driftless.model.Runtime runtime) {
 
+    /**
+     * A label observation adds (never a runtime's own) when it sees that an instance no longer
+     * runs what its labels say, e.g. a unit file edited by hand; its value says what happened.
+     */
+    public static final String DRIFT = "dev.driftless.drift";
+
     public ObservedContainer {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(name, "name");
@@ -88,6 +94,11 @@ public record ObservedContainer(
         this(id, name, image, imageId, labels, environment, service, instance, fingerprint, commit, spec, deployedAt,
             state, exitCode, startedAt, finishedAt, health, healthOutput, restartCount, ipAddress,
             dev.driftless.model.Runtime.DOCKER);
+    }
+
+    /** What observation found changed behind driftless's back, if anything ({@link #DRIFT}). */
+    public Optional<String> drift() {
+        return Optional.ofNullable(labels.get(DRIFT));
     }
 
     /** The image it runs; empty for a systemd unit. */

@@ -188,6 +188,9 @@ public final class Planner {
         if (!have.fingerprint().orElse("").equals(want.fingerprint())) {
             return change(want, host, Action.REPLACE, differences(want, have), Optional.of(have));
         }
+        if (have.drift().isPresent()) {
+            return change(want, host, Action.REPLACE, List.of(have.drift().get()), Optional.of(have));
+        }
         return switch (have.state()) {
             case RUNNING, RESTARTING -> change(want, host, Action.UNCHANGED, List.of(), Optional.of(have));
             case PAUSED -> change(want, host, Action.REPLACE, List.of("container paused"), Optional.of(have));

@@ -174,7 +174,7 @@ class SystemdServicesIT {
 
     @Test
     @Order(3)
-    void aUnitStoppedByHandIsStartedAgainByTheDriftCheck() {
+    void aUnitStoppedOrEditedByHandIsRepairedByTheDriftCheck() throws Exception {
         long since = env.lastRecordId();
         String unit = units("app-2").getFirst();
         systemctl("app-2", "stop", unit);
@@ -188,6 +188,22 @@ class SystemdServicesIT {
                     && s.reason().startsWith("unit exited")));
         assertThat(systemctl("app-2", "is-active", unit)).isEqualTo("active");
         assertThat(units("app-2")).containsExactly(unit);
+
+        // An edit of the unit file (its labels untouched) is drift too: the file is written again.
+        String path = "/home/deploy/.config/systemd/user/" + unit;
+        String before = env.hosts().exec("app-2", "cat", path);
+        long edited = env.lastRecordId();
+        env.hosts().exec("app-2", "sed", "-i", "s/^MemoryMax=.*/MemoryMax=1G/", path);
+        E2eEnvironment.await("the drift check rewrites the edited unit").atMost(E2eEnvironment.DEPLOY_TIMEOUT)
+            .until(() -> env.history().stream().filter(r -> r.id() > edited && r.result().isFinal())
+                .flatMap(r -> r.steps().stream())
+                .anyMatch(s -> s.host().equals("app-2") && s.action() == StepAction.REPLACE
+                    && s.outcome() == StepOutcome.SUCCEEDED && s.reason().equals("unit file edited on the host")));
+        assertThat(units("app-2")).containsExactly(unit);
+        assertThat(env.hosts().exec("app-2", "cat", path)).contains("MemoryMax=67108864").doesNotContain("1G")
+            .isNotEqualTo(before).as("written anew, by a later deploy").contains("dev.driftless.deployed-at=");
+        assertThat(systemctl("app-2", "is-active", unit)).isEqualTo("active");
+        assertThat(echo("app-2").path("argv").get(0).asText()).isEqualTo("v2");
     }
 
     @Test

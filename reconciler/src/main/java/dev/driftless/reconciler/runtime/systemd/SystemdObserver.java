@@ -110,9 +110,12 @@ public final class SystemdObserver implements RuntimeObserver {
         }
         List<ObservedContainer> units = new ArrayList<>();
         for (var e : files.entrySet()) {
-            Map<String, String> labels = SystemdUnits.labels(e.getValue().toString());
+            Map<String, String> labels = new LinkedHashMap<>(SystemdUnits.labels(e.getValue().toString()));
             if (!ContainerLabels.isManaged(labels)) {
                 continue;
+            }
+            if (SystemdUnits.edited(e.getValue().toString())) {
+                labels.put(ObservedContainer.DRIFT, "unit file edited on the host");
             }
             units.add(unit(e.getKey(), labels, states.getOrDefault(e.getKey(), Map.of())));
         }

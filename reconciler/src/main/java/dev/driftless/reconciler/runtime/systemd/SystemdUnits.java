@@ -32,6 +32,8 @@ public final class SystemdUnits {
     public static final String PREFIX = "driftless-";
     /** The unit-file section holding driftless's labels. */
     public static final String SECTION = "X-Driftless";
+    /** The label holding the digest of everything in the unit file above driftless's section. */
+    public static final String DIGEST = "dev.driftless.unit-digest";
     private static final String SUFFIX = ".service";
 
     private SystemdUnits() {
@@ -114,6 +116,7 @@ public final class SystemdUnits {
         s.resources().nofile().ifPresent(n -> b.append("LimitNOFILE=").append(n).append('\n'));
         b.append('\n').append("[Install]\n");
         b.append("WantedBy=default.target\n");
+        String digest = digest(b.toString());
         b.append('\n').append('[').append(SECTION).append("]\n");
         Map<String, String> labels = new LinkedHashMap<>(ContainerLabels.forInstance(environment, s.name(),
             instance.name(), instance.fingerprint(), commit, instance.inputs().values(), deployedAt));
@@ -122,7 +125,33 @@ public final class SystemdUnits {
                 ContainerLabels.DEPLOYED_AT, ContainerLabels.SPEC)) {
             b.append(key).append('=').append(labels.get(key)).append('\n');
         }
+        b.append(DIGEST).append('=').append(digest).append('\n');
         return b.toString();
+    }
+
+    /**
+     * Whether someone changed the unit file since driftless wrote it: the digest of what is above
+     * its {@code [X-Driftless]} section no longer matches the one written into it. A file without a
+     * digest is taken as it is.
+     */
+    public static boolean edited(String unitFile) {
+        String written = labels(unitFile).get(DIGEST);
+        int section = unitFile.indexOf("\n[" + SECTION + "]");
+        return written != null && !written.equals(digest(section < 0 ? unitFile : unitFile.substring(0, section + 1)));
+    }
+
+    /** SHA-256 of the lines of {@code text} without trailing blank lines, as {@code sha256:<hex>}. */
+    private static String digest(String text) {
+        List<String> lines = new java.util.ArrayList<>(text.lines().toList());
+        while (!lines.isEmpty() && lines.getLast().isBlank()) {
+            lines.removeLast();
+        }
+        try {
+            return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(String.join("\n", lines).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@code CPUQuota=} for a share of cores: {@code 0.5} is {@code 50%}, at least {@code 1%}. */

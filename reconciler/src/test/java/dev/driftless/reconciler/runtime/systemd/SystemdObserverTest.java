@@ -110,6 +110,20 @@ class SystemdObserverTest {
     }
 
     @Test
+    void aUnitFileEditedByHandIsMarkedAsDrift() throws Exception {
+        Instance i = SystemdUnitsTest.exporter();
+        String unit = SystemdUnits.unitName(i);
+        String file = SystemdUnits.render(i, "prod", "c0ffee", SystemdUnitsTest.AT);
+        ObservedContainer intact = observer.interpret(EDGE, new CommandResult(0, listing(file).replace("UNIT", unit), "",
+            Duration.ZERO)).containers().getFirst();
+        assertThat(intact.drift()).isEmpty();
+        ObservedContainer edited = observer.interpret(EDGE, new CommandResult(0, listing(file.replace("MemoryMax=",
+            "MemoryMax=1")).replace("UNIT", unit), "", Duration.ZERO)).containers().getFirst();
+        assertThat(edited.drift()).contains("unit file edited on the host");
+        assertThat(edited.fingerprint()).contains(i.fingerprint());
+    }
+
+    @Test
     void aHostWithoutUnitFilesAnswersWithNothing() throws Exception {
         RuntimeListing l = observer.interpret(EDGE, new CommandResult(0, "", "", Duration.ZERO));
         assertThat(l.containers()).isEmpty();

@@ -89,7 +89,8 @@ class SystemdUnitsTest {
             dev.driftless.commit=c0ffee
             dev.driftless.deployed-at=2026-11-22T10:15:30Z
             dev.driftless.spec=SPEC
-            """.replace("UNIT", unit).replace("FP", i.fingerprint())
+            dev.driftless.unit-digest=DIGEST
+            """.replace("DIGEST", SystemdUnits.labels(file).get(SystemdUnits.DIGEST)).replace("UNIT", unit).replace("FP", i.fingerprint())
             .replace("SPEC", SpecLabel.encode(i.inputs().values())));
     }
 
@@ -101,6 +102,20 @@ class SystemdUnitsTest {
             .containsEntry(ContainerLabels.INSTANCE, "exporter-1")
             .containsEntry(ContainerLabels.FINGERPRINT, i.fingerprint());
         assertThat(SpecLabel.decode(labels.get(ContainerLabels.SPEC))).isEqualTo(i.inputs().values());
+    }
+
+    @Test
+    void aUnitFileChangedAboveItsLabelsIsSeenAsEdited() {
+        String file = SystemdUnits.render(exporter(), "prod", "c0ffee", AT);
+        assertThat(SystemdUnits.labels(file).get(SystemdUnits.DIGEST)).matches("sha256:[0-9a-f]{64}");
+        assertThat(SystemdUnits.edited(file)).isFalse();
+        assertThat(SystemdUnits.edited(file + "\n\n")).as("as cat prints it, blank lines after").isFalse();
+        assertThat(SystemdUnits.edited(file.replace("LimitNOFILE=4096", "LimitNOFILE=65536"))).isTrue();
+        assertThat(SystemdUnits.edited(file.replace("[Install]", "[Install]\nAlias=x.service"))).isTrue();
+        assertThat(SystemdUnits.edited(file.replace("dev.driftless.commit=c0ffee", "dev.driftless.commit=beef")))
+            .as("the labels are not part of what runs").isFalse();
+        assertThat(SystemdUnits.edited("[Service]\nExecStart=/bin/true\n[X-Driftless]\ndev.driftless.managed=true\n"))
+            .as("no digest: nothing to compare").isFalse();
     }
 
     @Test
