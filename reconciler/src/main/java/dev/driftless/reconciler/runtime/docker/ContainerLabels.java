@@ -1,10 +1,15 @@
 package dev.driftless.reconciler.runtime.docker;
 
+import dev.driftless.model.Runtime;
+import dev.driftless.reconciler.observe.ContainerState;
+import dev.driftless.reconciler.observe.HealthStatus;
+import dev.driftless.reconciler.observe.ObservedContainer;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The labels every container driftless manages carries. They are how the observer finds its own
@@ -59,5 +64,37 @@ public final class ContainerLabels {
     /** Whether a container's labels mark it as driftless's. */
     public static boolean isManaged(Map<String, String> labels) {
         return MANAGED_VALUE.equals(labels.get(MANAGED));
+    }
+
+    /**
+     * A managed container or unit as observed: what its {@code labels} say it is, with the state
+     * its runtime reported.
+     */
+    public static ObservedContainer observed(String id, String name, String image, String imageId,
+                                             Map<String, String> labels, State state, Runtime runtime) {
+        return new ObservedContainer(id, name, image, imageId, labels,
+            label(labels, ENVIRONMENT), label(labels, SERVICE), label(labels, INSTANCE), label(labels, FINGERPRINT),
+            label(labels, COMMIT), label(labels, SPEC).map(SpecLabel::decode).orElse(Map.of()),
+            label(labels, DEPLOYED_AT).flatMap(ContainerLabels::instant), state.state(), state.exitCode(),
+            state.startedAt(), state.finishedAt(), state.health(), state.healthOutput(), state.restartCount(),
+            state.ipAddress(), runtime);
+    }
+
+    /** What a runtime reports of an instance's state (see {@link ObservedContainer} for each field). */
+    public record State(ContainerState state, int exitCode, Optional<Instant> startedAt, Optional<Instant> finishedAt,
+                        HealthStatus health, Optional<String> healthOutput, int restartCount,
+                        Optional<String> ipAddress) {
+    }
+
+    private static Optional<String> label(Map<String, String> labels, String key) {
+        return Optional.ofNullable(labels.get(key)).filter(v -> !v.isEmpty());
+    }
+
+    private static Optional<Instant> instant(String text) {
+        try {
+            return Optional.of(Instant.parse(text));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 }

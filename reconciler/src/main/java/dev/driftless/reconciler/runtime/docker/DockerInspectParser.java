@@ -69,27 +69,22 @@ public final class DockerInspectParser {
         JsonNode state = c.path("State");
         JsonNode health = state.path("Health");
         String name = c.path("Name").asText("");
-        return new ObservedContainer(
+        return ContainerLabels.observed(
             c.path("Id").asText(""),
             name.startsWith("/") ? name.substring(1) : name,
             c.path("Config").path("Image").asText(""),
             c.path("Image").asText(""),
             labels,
-            label(labels, ContainerLabels.ENVIRONMENT),
-            label(labels, ContainerLabels.SERVICE),
-            label(labels, ContainerLabels.INSTANCE),
-            label(labels, ContainerLabels.FINGERPRINT),
-            label(labels, ContainerLabels.COMMIT),
-            label(labels, ContainerLabels.SPEC).map(SpecLabel::decode).orElse(Map.of()),
-            label(labels, ContainerLabels.DEPLOYED_AT).flatMap(DockerInspectParser::instant),
-            ContainerState.fromDocker(state.path("Status").asText("")),
-            state.path("ExitCode").asInt(0),
-            instant(state.path("StartedAt").asText("")),
-            instant(state.path("FinishedAt").asText("")),
-            health.isObject() ? HealthStatus.fromDocker(health.path("Status").asText("")) : HealthStatus.NONE,
-            lastHealthOutput(health),
-            c.path("RestartCount").asInt(0),
-            ipAddress(c));
+            new ContainerLabels.State(
+                ContainerState.fromDocker(state.path("Status").asText("")),
+                state.path("ExitCode").asInt(0),
+                instant(state.path("StartedAt").asText("")),
+                instant(state.path("FinishedAt").asText("")),
+                health.isObject() ? HealthStatus.fromDocker(health.path("Status").asText("")) : HealthStatus.NONE,
+                lastHealthOutput(health),
+                c.path("RestartCount").asInt(0),
+                ipAddress(c)),
+            dev.driftless.model.Runtime.DOCKER);
     }
 
     private static Map<String, String> labels(JsonNode node) {
@@ -98,10 +93,6 @@ public final class DockerInspectParser {
             node.properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText("")));
         }
         return labels;
-    }
-
-    private static Optional<String> label(Map<String, String> labels, String key) {
-        return Optional.ofNullable(labels.get(key)).filter(v -> !v.isEmpty());
     }
 
     /** Docker writes "0001-01-01T00:00:00Z" for "never". */

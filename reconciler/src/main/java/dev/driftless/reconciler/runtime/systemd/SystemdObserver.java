@@ -8,7 +8,6 @@ import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.RuntimeListing;
 import dev.driftless.reconciler.observe.RuntimeObserver;
 import dev.driftless.reconciler.runtime.docker.ContainerLabels;
-import dev.driftless.reconciler.runtime.docker.SpecLabel;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostFailure;
@@ -123,28 +122,10 @@ public final class SystemdObserver implements RuntimeObserver {
     }
 
     private static ObservedContainer unit(String file, Map<String, String> labels, Map<String, String> show) {
-        ContainerState state = state(show);
-        return new ObservedContainer(
-            file,
-            SystemdUnits.withoutSuffix(file),
-            "",
-            "",
-            labels,
-            label(labels, ContainerLabels.ENVIRONMENT),
-            label(labels, ContainerLabels.SERVICE),
-            label(labels, ContainerLabels.INSTANCE),
-            label(labels, ContainerLabels.FINGERPRINT),
-            label(labels, ContainerLabels.COMMIT),
-            label(labels, ContainerLabels.SPEC).map(SpecLabel::decode).orElse(Map.of()),
-            label(labels, ContainerLabels.DEPLOYED_AT).flatMap(SystemdObserver::isoInstant),
-            state,
-            parseInt(show.get("ExecMainStatus")),
-            timestamp(show.get("ExecMainStartTimestamp")),
-            timestamp(show.get("ExecMainExitTimestamp")),
-            HealthStatus.NONE,
-            Optional.empty(),
-            parseInt(show.get("NRestarts")),
-            Optional.empty(),
+        return ContainerLabels.observed(file, SystemdUnits.withoutSuffix(file), "", "", labels,
+            new ContainerLabels.State(state(show), parseInt(show.get("ExecMainStatus")),
+                timestamp(show.get("ExecMainStartTimestamp")), timestamp(show.get("ExecMainExitTimestamp")),
+                HealthStatus.NONE, Optional.empty(), parseInt(show.get("NRestarts")), Optional.empty()),
             Runtime.SYSTEMD);
     }
 
@@ -206,18 +187,6 @@ public final class SystemdObserver implements RuntimeObserver {
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
-    }
-
-    private static Optional<Instant> isoInstant(String text) {
-        try {
-            return Optional.of(Instant.parse(text));
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static Optional<String> label(Map<String, String> labels, String key) {
-        return Optional.ofNullable(labels.get(key)).filter(v -> !v.isEmpty());
     }
 
     static int parseInt(String s) {
