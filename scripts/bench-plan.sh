@@ -16,7 +16,7 @@
 #   - `driftless validate` (JVM + model load, no SSH) and `driftless --version` (JVM start).
 # The figures are printed as markdown (median, min–max over the runs).
 #
-#   scripts/bench-plan.sh [--runs N] [--quiet-wait S] [--out FILE] [--keep] [--no-daemon]
+#   scripts/bench-plan.sh [--runs N] [--quiet-wait S] [--out FILE] [--keep] [--no-daemon] [--systemd]
 #
 #   --runs N      timed repetitions of every measurement (default 5)
 #   --quiet-wait S  before each measurement, wait up to S seconds (default 60; 0: don't) for the
@@ -26,6 +26,9 @@
 #   --out FILE    also write the markdown report to FILE
 #   --keep        keep the work directory (repos, keys, logs, raw figures) for inspection
 #   --no-daemon   deploy, but do not wait for and report the daemon's no-op reconciles
+#   --systemd     also deploy a systemd service (python3's web server as a user unit of deploy,
+#                 with an HTTP health check) on every host: plans and drift checks then observe
+#                 Docker and systemd on each host (two listing commands per host)
 #
 # Hosts and network are labelled dev.driftless.bench=<run id> and removed at exit, also on
 # failure or Ctrl-C. Leftovers of a killed run:
@@ -45,6 +48,7 @@ runs=5
 out=""
 keep=false
 daemon_bench=true
+with_systemd=false
 quiet_wait=60
 quiet_max_busy=30
 sizes=(1 5 10)
@@ -55,6 +59,7 @@ while [[ $# -gt 0 ]]; do
     --quiet-wait) quiet_wait="${2:?--quiet-wait needs seconds}"; shift 2 ;;
     --keep) keep=true; shift ;;
     --no-daemon) daemon_bench=false; shift ;;
+    --systemd) with_systemd=true; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-plan.sh: unknown argument $1 (see --help)" >&2; exit 1 ;;
   esac
@@ -180,6 +185,23 @@ resources: {memory: 32M}
 restart: always
 rollout: {batch: 5}
 EOF
+  if $with_systemd; then
+    cat >"$dir/services/agent.yaml" <<'EOF'
+# A systemd service on every host: python3's web server as a user unit of deploy.
+runtime: systemd
+command: [/usr/bin/python3, -m, http.server]
+args: ["9100", --bind, 127.0.0.1, --directory, /usr/share/common-licenses]
+placement:
+  selector: {role: bench}
+ports: ["9100"]
+resources: {memory: 64M}
+health:
+  http: {port: 9100, path: /}
+  interval: 1s
+  timeout: 30s
+rollout: {batch: 5}
+EOF
+  fi
   git -C "$dir" init -q -b main
   git -C "$dir" -c user.name=Bench -c user.email=bench@example.com add -A
   git -C "$dir" -c user.name=Bench -c user.email=bench@example.com commit -q -m "bench: $n host(s)"
@@ -234,6 +256,10 @@ done
 rollout_ms="$(python3 -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1])) if x["result"]=="SUCCEEDED"]; print(r[0]["durationMs"])' "$work/history.json")"
 instances="$(docker exec "$(container h01)" docker ps -q --filter label=dev.driftless.managed=true | wc -l)"
 (( instances == 2 )) || fail "expected 2 managed containers on h01 after the deploy, found $instances"
+if $with_systemd; then
+  units="$(docker exec "$(container h01)" find /home/deploy/.config/systemd/user -maxdepth 1 -name 'driftless-*.service' | wc -l)"
+  (( units == 1 )) || fail "expected 1 driftless unit on h01 after the deploy, found $units"
+fi
 
 metric() { # metric NAME LABEL_FRAGMENT: the sample's value, or 0
   curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep "^$1{" | grep -F "$2" | head -1 | awk '{print $2}' || true
@@ -441,7 +467,7 @@ host_c="$(container h01)"
   echo "- machine: $(nproc) cores ($cpu), ${mem} GiB, kernel $(uname -r); load average $load_before before, $load_after after"
   echo "- driftless $("$driftless" --version 2>/dev/null | head -1) (commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- 2>/dev/null || echo ', with local changes')), $java_version"
   echo "- Docker $(docker version --format '{{.Server.Version}}') (outside); OpenSSH on the hosts: $(docker exec "$host_c" ssh -V 2>&1), Docker $(docker exec "$host_c" docker version --format '{{.Server.Version}}'); client $(ssh -V 2>&1)"
-  echo "- $max_hosts test hosts, each running 2 managed containers (web with a SOPS secret and an HTTP health check, worker); ssh.parallelism 8 (default); $runs timed runs after a warm-up, interleaved; times in ms, median (min–max)"
+  echo "- $max_hosts test hosts, each running 2 managed containers (web with a SOPS secret and an HTTP health check, worker)$($with_systemd && echo " and 1 systemd user unit (agent, with an HTTP health check): Docker and systemd observed on each host"); ssh.parallelism 8 (default); $runs timed runs after a warm-up, interleaved; times in ms, median (min–max)"
   if (( quiet_wait > 0 )); then
     echo "- each measurement waited (up to ${quiet_wait} s; ${quiet_waited} s in all) for the CPUs to be under ${quiet_max_busy} % busy; $busy_starts of $measurements still started on a busier machine"
   else
@@ -498,7 +524,7 @@ host_c="$(container h01)"
     echo
     echo "| what | figure |"
     echo "|---|---:|"
-    echo "| first rollout: 2 services × $max_hosts hosts = $(( 2 * max_hosts )) containers created (web batch 2 start-first with HTTP gate, worker batch 5), history duration | $rollout_ms ms |"
+    echo "| first rollout: 2 services × $max_hosts hosts = $(( 2 * max_hosts )) containers created (web batch 2 start-first with HTTP gate, worker batch 5)$($with_systemd && echo ", and $max_hosts units (agent batch 5, HTTP gate)"), history duration | $rollout_ms ms |"
     awk -v c="$drift_count" -v s="$drift_sum" -v m="$drift_max" 'BEGIN {
       printf "| no-op drift reconcile over %d hosts (warm JVM, connections reused): mean of %d (driftless_reconcile_seconds) | %d ms (max %d ms) |\n", '"$max_hosts"', c, s * 1000 / c, m * 1000 }'
     echo "| sshd logins from the daemon over the rollout and $drift_count drift reconciles (journal) | $daemon_logins |"

@@ -278,7 +278,7 @@ final class RepoLoad {
                 runtimeRules(spec, runtime);
                 SortedMap<String, SecretRef> resolved = secrets(spec);
                 after(spec);
-                startFirst(spec);
+                startFirst(spec, runtime);
                 if (spec.placement.isPresent()) {
                     out.put(spec.name, spec.toService(runtime, resolved));
                 }
@@ -391,12 +391,18 @@ final class RepoLoad {
             }
         }
 
-        private void startFirst(ServiceSpec spec) {
+        private void startFirst(ServiceSpec spec, Runtime runtime) {
             if (spec.rollout.order() != RolloutOrder.START_FIRST) {
                 return;
             }
             for (int i = 0; i < spec.ports.size(); i++) {
                 PortMapping p = spec.ports.get(i);
+                if (runtime == Runtime.SYSTEMD) {
+                    problems.add(spec.rolloutOrderAt, "rollout.order start-first runs the new unit beside the old one,"
+                        + " but both would listen on port " + p.hostPort() + "/" + p.protocol() + " (ports[" + i
+                        + "]); use order: stop-first");
+                    return;
+                }
                 if (!p.ephemeral()) {
                     problems.add(spec.rolloutOrderAt, "rollout.order start-first runs the new instance beside the old one,"
                         + " but ports[" + i + "] fixes host port " + p.hostPort() + "/" + p.protocol()
