@@ -318,6 +318,7 @@ public final class Reconciler {
             on.addAll(seenRuntimes.getOrDefault(host, Set.of()));
             return on;
         }), departed, revision.sha());
+        seenRuntimes.keySet().retainAll(reach.keySet());
         observation.reachable().forEach(h -> seenRuntimes.put(h.host(), h.containers().stream()
             .map(ObservedContainer::runtime).collect(Collectors.toCollection(
                 () -> java.util.EnumSet.noneOf(dev.driftless.model.Runtime.class)))));
