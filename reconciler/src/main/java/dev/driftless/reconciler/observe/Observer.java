@@ -15,9 +15,9 @@ import dev.driftless.reconciler.ssh.HostTarget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.function.BiPredicate;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.LinkedHashMap;
@@ -78,24 +78,29 @@ public final class Observer {
      * behind by a service that moved is found and pruned).
      */
     public static Function<String, Set<Runtime>> runtimesFor(DesiredState desired) {
-        return runtimesFor(desired.hosts(), desired.services().values(),
-            (service, host) -> desired.instancesOn(host).stream().anyMatch(i -> i.service().name().equals(service.name())));
+        Map<String, Set<Runtime>> placed = new HashMap<>();
+        desired.instances().forEach(i -> placed.computeIfAbsent(i.host().name(), h -> EnumSet.noneOf(Runtime.class))
+            .add(i.service().runtime()));
+        return runtimesFor(desired.hosts(), desired.services().values(), placed);
     }
 
     /** {@link #runtimesFor(DesiredState)} of a loaded repo (for status, which needs no secrets). */
     public static Function<String, Set<Runtime>> runtimesFor(Repo repo) {
-        return runtimesFor(repo.hosts(), repo.services().values(),
-            (service, host) -> repo.placedOn(service).stream().anyMatch(h -> h.name().equals(host)));
+        Map<String, Set<Runtime>> placed = new HashMap<>();
+        repo.services().values().forEach(s -> repo.placedOn(s).forEach(h ->
+            placed.computeIfAbsent(h.name(), n -> EnumSet.noneOf(Runtime.class)).add(s.runtime())));
+        return runtimesFor(repo.hosts(), repo.services().values(), placed);
     }
 
+    /** Computed once per desired state: each lookup is a map read, whatever the size of the estate. */
     private static Function<String, Set<Runtime>> runtimesFor(Map<String, Host> hosts, Collection<Service> services,
-                                                              BiPredicate<Service, String> placedOn) {
+                                                              Map<String, Set<Runtime>> placed) {
         boolean anySystemd = services.stream().anyMatch(s -> s.runtime() == Runtime.SYSTEMD);
         return host -> {
             Set<Runtime> on = EnumSet.noneOf(Runtime.class);
             Host h = hosts.get(host);
             on.add(h == null ? Runtime.DOCKER : h.runtime());
-            services.stream().filter(s -> placedOn.test(s, host)).forEach(s -> on.add(s.runtime()));
+            on.addAll(placed.getOrDefault(host, Set.of()));
             if (anySystemd) {
                 on.add(Runtime.SYSTEMD);
             }
