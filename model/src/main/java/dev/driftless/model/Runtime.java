@@ -6,8 +6,19 @@ import java.util.Optional;
 
 /** How a service's instances run on a host: as Docker containers or as systemd units. */
 public enum Runtime {
-    DOCKER,
-    SYSTEMD;
+    DOCKER("container"),
+    SYSTEMD("unit");
+
+    private final String instanceNoun;
+
+    Runtime(String instanceNoun) {
+        this.instanceNoun = instanceNoun;
+    }
+
+    /** What one instance is called in messages: {@code container}, {@code unit}. */
+    public String instanceNoun() {
+        return instanceNoun;
+    }
 
     /** The word used in the repo files: {@code docker}, {@code systemd}. */
     public String text() {

@@ -20,8 +20,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Decides whether a freshly started container is healthy, from the daemon over SSH: its state
- * (a container that exits or restarts fails at once) and its probe (http, tcp, command, or
+ * Decides whether a freshly started container or systemd unit is healthy, from the daemon over
+ * SSH: its state (one that exits or restarts fails at once) and its probe (http, tcp, command, or
  * Docker's own health status), every {@code interval} until {@code successThreshold} successes in
  * a row or until {@code timeout}. A service without a health check is healthy once its container
  * has kept running for {@link #SETTLE}.
@@ -83,8 +83,7 @@ public final class HealthGate {
      */
     public Verdict await(HostSession session, InstanceRuntime runtime, String name, Optional<HealthCheck> check)
             throws HostException, InterruptedException {
-        String container = name;
-        String noun = runtime.noun();
+        String what = runtime.noun() + " " + name;
         Instant start = clock.instant();
         Duration timeout = check.map(HealthCheck::timeout).orElse(NO_CHECK_TIMEOUT);
         Duration interval = check.map(HealthCheck::interval).orElse(POLL);
@@ -97,19 +96,19 @@ public final class HealthGate {
             Duration took = Duration.between(start, clock.instant());
             switch (state.status()) {
                 case "exited", "dead" -> {
-                    return new Verdict.Unhealthy(noun + " " + container + " exited with code " + state.exitCode(), took);
+                    return new Verdict.Unhealthy(what + " exited with code " + state.exitCode(), took);
                 }
                 case "restarting" -> {
-                    return new Verdict.Unhealthy(noun + " " + container + " is crash-looping (restarting, "
+                    return new Verdict.Unhealthy(what + " is crash-looping (restarting, "
                         + state.restarts() + " restarts)", took);
                 }
                 case "running" -> {
                     if (state.restarts() > 0) {
-                        return new Verdict.Unhealthy(noun + " " + container + " restarted " + state.restarts()
+                        return new Verdict.Unhealthy(what + " restarted " + state.restarts()
                             + (state.restarts() == 1 ? " time" : " times") + " since it was started", took);
                     }
                 }
-                default -> last = noun + " " + container + " is " + state.status();
+                default -> last = what + " is " + state.status();
             }
             if (state.status().equals("running")) {
                 if (check.isEmpty()) {
@@ -119,7 +118,7 @@ public final class HealthGate {
                     }
                     last = "running for less than " + SETTLE.toSeconds() + " s";
                 } else {
-                    Optional<String> failure = probe(session, runtime, container, state.address(), state.health(),
+                    Optional<String> failure = probe(session, runtime, name, state.address(), state.health(),
                         check.get());
                     if (failure.isEmpty()) {
                         successes++;

@@ -108,7 +108,7 @@ public record ObservedContainer(
 
     /** "container" or "unit", for messages. */
     public String noun() {
-        return runtime == dev.driftless.model.Runtime.SYSTEMD ? "unit" : "container";
+        return runtime.instanceNoun();
     }
 
     /**
@@ -118,11 +118,15 @@ public record ObservedContainer(
     public String version() {
         if (runtime == dev.driftless.model.Runtime.SYSTEMD) {
             // A unit runs a command, not a tagged image: its spec's fingerprint says which one.
-            String fp = fingerprint.orElse("-");
-            String hex = fp.startsWith("sha256:") ? fp.substring(7) : fp;
-            return hex.length() > 8 ? hex.substring(0, 8) : hex;
+            return fingerprintVersion(fingerprint.orElse("-"));
         }
         return imageVersion(image);
+    }
+
+    /** The version of something without an image tag: the first 8 hex digits of its fingerprint. */
+    public static String fingerprintVersion(String fingerprint) {
+        String hex = fingerprint.startsWith("sha256:") ? fingerprint.substring(7) : fingerprint;
+        return hex.length() > 8 ? hex.substring(0, 8) : hex;
     }
 
     public boolean isRunning() {

@@ -49,6 +49,6 @@ public record PlannedChange(
     /** The version (image tag; for a systemd unit the start of its fingerprint) wanted, if any. */
     public Optional<String> toVersion() {
         return desired.map(i -> i.service().image().map(ObservedContainer::imageVersion)
-            .orElseGet(() -> i.shortFingerprint().substring(0, Math.min(8, i.shortFingerprint().length()))));
+            .orElseGet(() -> ObservedContainer.fingerprintVersion(i.fingerprint())));
     }
 }

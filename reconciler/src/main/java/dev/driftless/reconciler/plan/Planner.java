@@ -146,9 +146,8 @@ public final class Planner {
             String service = want.service().name();
             List<ObservedContainer> found = byInstance.remove(key(service, want.name()));
             if (found == null || found.isEmpty()) {
-                out.add(change(want, host, Action.CREATE, List.of("no " + (want.service().runtime()
-                    == dev.driftless.model.Runtime.SYSTEMD ? "unit" : "container") + " for this instance"),
-                    Optional.empty()));
+                out.add(change(want, host, Action.CREATE,
+                    List.of("no " + want.service().runtime().instanceNoun() + " for this instance"), Optional.empty()));
                 continue;
             }
             ObservedContainer best = found.stream().min(preference(want)).orElseThrow();

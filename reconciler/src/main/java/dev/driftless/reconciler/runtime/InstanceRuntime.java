@@ -27,7 +27,9 @@ public interface InstanceRuntime {
     Runtime kind();
 
     /** What one instance is called in messages: "container" or "unit". */
-    String noun();
+    default String noun() {
+        return kind().instanceNoun();
+    }
 
     /** The name of the container or unit that runs {@code instance}'s spec (it carries the fingerprint). */
     String nameOf(Instance instance);

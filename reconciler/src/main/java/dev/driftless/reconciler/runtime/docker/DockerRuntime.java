@@ -29,10 +29,6 @@ public final class DockerRuntime implements InstanceRuntime {
         return Runtime.DOCKER;
     }
 
-    @Override
-    public String noun() {
-        return "container";
-    }
 
     @Override
     public String nameOf(Instance instance) {

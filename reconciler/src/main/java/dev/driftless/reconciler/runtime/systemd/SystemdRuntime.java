@@ -36,10 +36,6 @@ public final class SystemdRuntime implements InstanceRuntime {
         return Runtime.SYSTEMD;
     }
 
-    @Override
-    public String noun() {
-        return "unit";
-    }
 
     @Override
     public String nameOf(Instance instance) {
