@@ -91,20 +91,12 @@ public final class SystemdObserver implements RuntimeObserver {
         if (i >= lines.size()) {
             throw new IllegalArgumentException("the listing ended before the units' states");
         }
+        // systemctl show prints one block of properties per unit, blank lines between them.
         Map<String, Map<String, String>> states = new LinkedHashMap<>();
-        Map<String, String> block = new LinkedHashMap<>();
-        for (i++; i <= lines.size(); i++) {
-            String line = i < lines.size() ? lines.get(i) : "";
-            if (line.isBlank()) {
-                if (block.containsKey("Id")) {
-                    states.put(block.get("Id"), block);
-                }
-                block = new LinkedHashMap<>();
-                continue;
-            }
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                block.put(line.substring(0, eq), line.substring(eq + 1));
+        for (String block : String.join("\n", lines.subList(i + 1, lines.size())).split("\n\\s*\n")) {
+            Map<String, String> show = properties(block);
+            if (show.containsKey("Id")) {
+                states.put(show.get("Id"), show);
             }
         }
         List<ObservedContainer> units = new ArrayList<>();

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Maps a desired instance onto the systemd user unit that runs it: its name, where its files live
@@ -179,11 +178,5 @@ public final class SystemdUnits {
             }
         }
         return labels;
-    }
-
-    /** The {@code ExecStart=} line's value, for messages; empty when there is none. */
-    public static Optional<String> execStart(String unitFile) {
-        return unitFile.lines().map(String::strip).filter(l -> l.startsWith("ExecStart="))
-            .map(l -> l.substring("ExecStart=".length())).findFirst();
     }
 }
