@@ -3,13 +3,18 @@ package dev.driftless.reconciler.cli;
 import dev.driftless.model.DesiredState;
 import dev.driftless.model.DirectoryTree;
 import dev.driftless.model.GitTree;
-import dev.driftless.model.Host;
 import dev.driftless.model.Problem;
 import dev.driftless.model.RepoTree;
+import dev.driftless.model.Runtime;
 import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.daemon.Keys;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
+import dev.driftless.reconciler.history.EnvironmentCommit;
+import dev.driftless.reconciler.history.FailedCommit;
+import dev.driftless.reconciler.history.HistoryException;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.plan.BaseInventory;
 import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.plan.Plan;
@@ -28,7 +33,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -65,6 +76,12 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--ref", paramLabel = "REV",
         description = "Commit, branch or tag to plan (default: the branch head; for a checkout, the files on disk).")
     Optional<String> ref = Optional.empty();
+
+    @Option(names = "--base", paramLabel = "REV",
+        description = "The commit the hosts were last deployed from: hosts its inventory has and the planned "
+            + "revision has not are observed, and what runs there is planned for removal "
+            + "(default: the last applied commit in the configured deployment history).")
+    Optional<String> base = Optional.empty();
 
     @Option(names = {"-e", "--environment"}, paramLabel = "ENV", description = "The environment (default: the configured one).")
     Optional<String> environment = Optional.empty();
@@ -117,12 +134,20 @@ final class PlanCommand implements Callable<Integer> {
             }
             DesiredState desired = ((LoadedState.Ready) loaded).state();
             SshSettings ssh = sshSettings(cfg);
+            Deployed deployed = deployed(cfg, revision, desired, env, err);
+            Map<String, HostTarget> departed = deployed.base().map(b -> b.departed(desired)).orElse(Map.of());
+            Map<String, HostTarget> reach = new LinkedHashMap<>(Observer.targets(desired.hosts().values()));
+            reach.putAll(departed);
             Plan plan;
             try (SshHostPool pool = SshHostPool.open(ssh)) {
                 long poolOpened = System.nanoTime();
-                Observation observed = Observer.standard(pool, pool.commandTimeout())
-                    .observe(targets(desired), Observer.runtimesFor(desired));
-                plan = new Planner(Clock.systemUTC()).plan(desired, observed);
+                Function<String, Set<Runtime>> runtimes = Observer.runtimesFor(desired);
+                Observation observed = BaseInventory.withoutSilentDeparted(Observer.standard(pool, pool.commandTimeout())
+                    .observe(List.copyOf(reach.values()), deployed.base().map(b -> b.runtimes(runtimes, departed.keySet()))
+                        .orElse(runtimes)), departed.keySet(), u -> err.println("driftless plan: "
+                    + BaseInventory.droppedNote(u)));
+                plan = new Planner(Clock.systemUTC()).plan(desired, observed, deployed.held(),
+                    observed.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet()));
                 // Where a plan's time goes, for scripts/bench-plan.sh (DRIFTLESS_LOG_LEVEL=DEBUG);
                 // a plan should open one connection per host, no more.
                 LOG.debug("plan: source {} ms, load {} ms, SSH set-up {} ms, observed {} host(s) in {} ms"
@@ -151,12 +176,70 @@ final class PlanCommand implements Callable<Integer> {
         return (toNanos - fromNanos) / 1_000_000;
     }
 
-    static List<HostTarget> targets(DesiredState desired) {
-        List<HostTarget> targets = new ArrayList<>();
-        for (Host h : desired.hosts().values()) {
-            targets.add(new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey()));
+    /**
+     * What the daemon knows and the repo does not, which changes its plan: the inventory of the
+     * commit the hosts were last deployed from (hosts that left it since are emptied) and the
+     * services held because the planned commit already failed its rollout.
+     */
+    private record Deployed(Optional<BaseInventory> base, Map<String, String> held) {
+    }
+
+    private Deployed deployed(Optional<DaemonConfig> cfg, Revision revision, DesiredState desired,
+                              Optional<String> env, PrintWriter err) throws GitSourceException {
+        Optional<String> baseRev = base;
+        Map<String, String> held = new TreeMap<>();
+        if (cfg.isEmpty() && base.isEmpty()) {
+            // No daemon in sight: the repo against the hosts, as documented.
+            return new Deployed(Optional.empty(), held);
         }
-        return targets;
+        String historyNote = "";
+        if (cfg.isPresent()) {
+            try (HistoryStore history = HistoryStore.openExisting(cfg.get().historySettings(), desired.environment())
+                    .orElse(null)) {
+                if (history == null) {
+                    historyNote = "the state directory " + cfg.get().stateDir() + " holds no deployment history";
+                } else {
+                    if (baseRev.isEmpty()) {
+                        baseRev = history.lastApplied().map(EnvironmentCommit::commit);
+                        historyNote = "nothing has been applied to environment " + desired.environment() + " yet";
+                    }
+                    Optional<String> sha = revision.commit().map(SourceRevision::sha);
+                    for (String service : desired.services().keySet()) {
+                        history.failedCommit(service).filter(f -> sha.isPresent() && f.equals(sha.get()))
+                            .ifPresent(f -> held.put(service, FailedCommit.heldReason(f)));
+                    }
+                }
+            } catch (HistoryException e) {
+                historyNote = "the deployment history cannot be read (" + e.getMessage() + ")";
+            }
+        }
+        if (baseRev.isEmpty()) {
+            err.println("driftless plan: " + historyNote + ", so hosts that left the inventory are not planned;"
+                + " pass --base REV to name the commit the hosts run");
+            return new Deployed(Optional.empty(), held);
+        }
+        Optional<RepoTree> tree;
+        try {
+            tree = revision.treeAt(baseRev.get());
+        } catch (GitSourceException e) {
+            if (base.isPresent()) {
+                throw e;
+            }
+            err.println("driftless plan: the last applied commit " + baseRev.get() + " is not in " + revision.describe()
+                + " (" + e.getMessage() + "), so hosts that left the inventory are not planned;"
+                + " fetch it or pass --base REV");
+            return new Deployed(Optional.empty(), held);
+        }
+        if (tree.isEmpty()) {
+            if (base.isPresent()) {
+                throw new IllegalArgumentException(revision.describe()
+                    + " is not a git repository, so --base cannot be used");
+            }
+            err.println("driftless plan: " + revision.describe() + " is not a git repository, so hosts that left"
+                + " the inventory since the last applied commit are not planned");
+            return new Deployed(Optional.empty(), held);
+        }
+        return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held);
     }
 
     private SshSettings sshSettings(Optional<DaemonConfig> cfg) {
@@ -179,6 +262,9 @@ final class PlanCommand implements Callable<Integer> {
         RepoTree tree();
 
         Optional<SourceRevision> commit();
+
+        /** The tree of another revision of the same repository; empty for a plain directory. */
+        Optional<RepoTree> treeAt(String rev) throws GitSourceException;
 
         String describe();
 
@@ -203,6 +289,10 @@ final class PlanCommand implements Callable<Integer> {
                         return Optional.of(rev);
                     }
 
+                    public Optional<RepoTree> treeAt(String other) throws GitSourceException {
+                        return Optional.of(new GitTree(r.repository(), r.resolve(other).commit(), ""));
+                    }
+
                     public String describe() {
                         return repoText + " at " + rev.shortSha();
                     }
@@ -212,10 +302,10 @@ final class PlanCommand implements Callable<Integer> {
                     }
                 };
             }
-            local.ifPresent(LocalRepository::close);
             if (ref.isPresent()) {
                 throw new IllegalArgumentException(repoText + " is not a git repository, so --ref cannot be used");
             }
+            // The files on disk; a work tree's history still names the base (--base, the last applied commit).
             return new Revision() {
                 public RepoTree tree() {
                     return new DirectoryTree(dir);
@@ -225,11 +315,19 @@ final class PlanCommand implements Callable<Integer> {
                     return Optional.empty();
                 }
 
+                public Optional<RepoTree> treeAt(String other) throws GitSourceException {
+                    if (local.isEmpty()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new GitTree(local.get().repository(), local.get().resolve(other).commit(), ""));
+                }
+
                 public String describe() {
                     return repoText;
                 }
 
                 public void close() {
+                    local.ifPresent(LocalRepository::close);
                 }
             };
         }
@@ -247,6 +345,11 @@ final class PlanCommand implements Callable<Integer> {
 
                 public Optional<SourceRevision> commit() {
                     return Optional.of(rev);
+                }
+
+                public Optional<RepoTree> treeAt(String other) throws GitSourceException {
+                    return Optional.of(new GitTree(source.repository(), source.resolve(other).commit(),
+                        source.subdirectory()));
                 }
 
                 public String describe() {

@@ -25,7 +25,6 @@ import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.source.GitSource;
 import dev.driftless.reconciler.source.GitSourceException;
 import dev.driftless.reconciler.source.SourceRevision;
-import dev.driftless.reconciler.ssh.HostTarget;
 import dev.driftless.reconciler.ssh.SshHostPool;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -88,12 +87,10 @@ final class StatusCommand implements Callable<Integer> {
             Optional<Repo> inventory = inventory(source, applied, cfg.repo().environment());
             Observation observed = null;
             if (inventory.isPresent()) {
-                List<HostTarget> targets = new ArrayList<>();
-                inventory.get().hosts().values().forEach(h ->
-                    targets.add(new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey())));
                 try (SshHostPool pool = SshHostPool.open(cfg.sshSettings())) {
-                    observed = Observer.standard(pool, pool.commandTimeout())
-                        .observe(targets, Observer.runtimesFor(inventory.get()));
+                    observed = Observer.standard(pool, pool.commandTimeout()).observe(
+                        List.copyOf(Observer.targets(inventory.get().hosts().values()).values()),
+                        Observer.runtimesFor(inventory.get()));
                 }
             }
             String environment = Assembly.environmentName(cfg);

@@ -3,15 +3,13 @@ package dev.driftless.reconciler.daemon;
 import dev.driftless.model.DesiredState;
 import dev.driftless.model.DurationText;
 import dev.driftless.model.GitTree;
-import dev.driftless.model.Host;
-import dev.driftless.model.Repo;
-import dev.driftless.model.RepoLoader;
 import dev.driftless.model.Problem;
 import dev.driftless.reconciler.apply.Applier;
 import dev.driftless.reconciler.apply.ApplyListener;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
 import dev.driftless.reconciler.history.EnvironmentCommit;
+import dev.driftless.reconciler.history.FailedCommit;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
@@ -28,6 +26,7 @@ import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.plan.Action;
+import dev.driftless.reconciler.plan.BaseInventory;
 import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.plan.PlannedChange;
 import dev.driftless.reconciler.plan.PlanPrinter;
@@ -111,11 +110,8 @@ public final class Reconciler {
     private record Loaded(SourceRevision revision, LoadedState.Ready state) {
     }
 
-    /** The hosts of the last applied commit, read once per commit. */
-    private record Inventory(String commit, Map<String, Host> hosts) {
-    }
-
-    private Inventory priorInventory;
+    /** The inventory of the last applied commit, read once per commit. */
+    private BaseInventory priorInventory;
     /**
      * The runtimes whose instances the last observation found on each host: listed again next time
      * even when the desired state no longer places anything of theirs there, so they are pruned.
@@ -304,20 +300,20 @@ public final class Reconciler {
     private Outcome reconcile(Trigger trigger, Loaded loaded, Instant started) throws InterruptedException {
         SourceRevision revision = loaded.revision();
         DesiredState desired = loaded.state().state();
-        Map<String, HostTarget> targets = targets(desired.hosts().values());
-        Map<String, HostTarget> departed = departedHosts(desired);
+        Map<String, HostTarget> targets = Observer.targets(desired.hosts().values());
+        BaseInventory base = baseInventory();
+        Map<String, HostTarget> departed = base.departed(desired);
         Map<String, HostTarget> reach = new LinkedHashMap<>(targets);
         reach.putAll(departed);
         hosts.retainOnly(reach.values());
-        java.util.function.Function<String, Set<dev.driftless.model.Runtime>> wanted = Observer.runtimesFor(desired);
-        Observation observation = withoutSilentDeparted(observer.observe(List.copyOf(reach.values()), host -> {
-            Set<dev.driftless.model.Runtime> on = java.util.EnumSet.copyOf(wanted.apply(host));
-            if (departed.containsKey(host) && priorInventory != null && priorInventory.hosts().containsKey(host)) {
-                on.add(priorInventory.hosts().get(host).runtime());
-            }
-            on.addAll(seenRuntimes.getOrDefault(host, Set.of()));
-            return on;
-        }), departed, revision.sha());
+        java.util.function.Function<String, Set<dev.driftless.model.Runtime>> wanted =
+            base.runtimes(Observer.runtimesFor(desired), departed.keySet());
+        Observation observation = BaseInventory.withoutSilentDeparted(observer.observe(List.copyOf(reach.values()),
+            host -> {
+                Set<dev.driftless.model.Runtime> on = wanted.apply(host);
+                on.addAll(seenRuntimes.getOrDefault(host, Set.of()));
+                return on;
+            }), departed.keySet(), u -> ReconcileLog.warn(revision.sha(), BaseInventory.droppedNote(u)));
         seenRuntimes.keySet().retainAll(reach.keySet());
         observation.reachable().forEach(h -> seenRuntimes.put(h.host(), h.containers().stream()
             .map(ObservedContainer::runtime).collect(Collectors.toCollection(
@@ -330,8 +326,7 @@ public final class Reconciler {
         for (String service : desired.services().keySet()) {
             history.failedCommit(service).ifPresent(failed -> {
                 if (failed.equals(revision.sha())) {
-                    held.putIfAbsent(service, "commit " + ReconcileLog.shortSha(failed)
-                        + " failed its rollout; waiting for a new commit");
+                    held.putIfAbsent(service, FailedCommit.heldReason(failed));
                 } else {
                     resolved.add(service);
                 }
@@ -564,59 +559,25 @@ public final class Reconciler {
     }
 
     /**
-     * The hosts the last applied commit had in its inventory and this one has not: their managed
-     * containers of this environment are removed. A host whose address and port a host of this
-     * commit still has was renamed, not removed: it is left alone. Empty before the first applied
-     * commit, and when that commit cannot be read any more (a force-push dropped it).
+     * The inventory of the last applied commit: the hosts it has and this commit has not are
+     * observed, and their managed containers of this environment removed. Empty before the first
+     * applied commit, and when that commit cannot be read any more (a force-push dropped it).
      */
-    private Map<String, HostTarget> departedHosts(DesiredState desired) {
+    private BaseInventory baseInventory() {
         Optional<EnvironmentCommit> applied = history.lastApplied();
         if (applied.isEmpty()) {
-            return Map.of();
+            return BaseInventory.unknown("");
         }
         String commit = applied.get().commit();
         if (priorInventory == null || !priorInventory.commit().equals(commit)) {
-            Map<String, Host> prior;
             try {
-                prior = RepoLoader.load(new GitTree(source.repository(), source.resolve(commit).commit(),
-                    source.subdirectory()), environment).repo().map(Repo::hosts).<Map<String, Host>>map(Map::copyOf)
-                    .orElse(Map.of());
+                priorInventory = BaseInventory.load(commit, new GitTree(source.repository(),
+                    source.resolve(commit).commit(), source.subdirectory()), environment);
             } catch (GitSourceException gone) {
-                prior = Map.of();
+                priorInventory = BaseInventory.unknown(commit);
             }
-            priorInventory = new Inventory(commit, prior);
         }
-        Set<String> endpoints = desired.hosts().values().stream().map(h -> h.address() + ":" + h.port())
-            .collect(Collectors.toSet());
-        return targets(priorInventory.hosts().values().stream()
-            .filter(h -> !desired.hosts().containsKey(h.name()) && !endpoints.contains(h.address() + ":" + h.port()))
-            .sorted(java.util.Comparator.comparing(Host::name)).toList());
-    }
-
-    /**
-     * A host that left the inventory and does not answer is taken to be gone (decommissioned):
-     * it is dropped from the observation, with a warning, rather than retried for ever.
-     */
-    private static Observation withoutSilentDeparted(Observation seen, Map<String, HostTarget> departed,
-                                                     String commit) {
-        Map<String, HostObservation> kept = new LinkedHashMap<>();
-        seen.hosts().forEach((host, o) -> {
-            if (departed.containsKey(host) && o instanceof HostObservation.Unreachable u) {
-                ReconcileLog.warn(commit, "host " + host + " left the inventory and does not answer ("
-                    + u.reason() + "): its containers, if it still runs any, are not removed");
-            } else {
-                kept.put(host, o);
-            }
-        });
-        return kept.size() == seen.hosts().size() ? seen : new Observation(kept, seen.took());
-    }
-
-    private static Map<String, HostTarget> targets(java.util.Collection<Host> hosts) {
-        Map<String, HostTarget> targets = new LinkedHashMap<>();
-        for (Host h : hosts) {
-            targets.put(h.name(), new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey()));
-        }
-        return targets;
+        return priorInventory;
     }
 
     private static String author(SourceRevision r) {

@@ -16,4 +16,9 @@ public record FailedCommit(String service, String commit, Instant failedAt, long
     public String shortCommit() {
         return ShortSha.of(commit);
     }
+
+    /** Why a service whose rollout of {@code commit} failed is left as it is: shown in plans and status. */
+    public static String heldReason(String commit) {
+        return "commit " + ShortSha.of(commit) + " failed its rollout; waiting for a new commit";
+    }
 }

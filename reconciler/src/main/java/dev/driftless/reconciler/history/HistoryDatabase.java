@@ -55,6 +55,9 @@ final class HistoryDatabase {
      */
     static final String H2_FILE_OPTIONS = ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
 
+    /** The embedded database's name in the state directory; H2 adds {@code .mv.db}. */
+    static final String H2_FILE_NAME = "history";
+
     /**
      * H2's auto-server listens on every interface unless this system property names one; read
      * once when H2 loads, so it is set before the first connection.
@@ -73,7 +76,7 @@ final class HistoryDatabase {
         if (settings.jdbcUrl().isPresent()) {
             return settings.jdbcUrl().get();
         }
-        Path file = settings.stateDir().toAbsolutePath().normalize().resolve("history");
+        Path file = settings.stateDir().toAbsolutePath().normalize().resolve(H2_FILE_NAME);
         String path = file.toString();
         if (path.contains(";")) {
             // H2 reads ';' as the start of its settings; such a path would open a different file.

@@ -28,6 +28,21 @@ public interface HistoryStore extends AutoCloseable {
         return open(settings, environment, Clock.systemUTC());
     }
 
+    /**
+     * Opens the history database only where there is one: for the embedded default, when the
+     * state directory holds its file (a reader such as {@code driftless plan} on a CI runner
+     * must not create an empty history); a configured JDBC URL is always opened.
+     *
+     * @throws HistoryException when the database cannot be reached or migrated
+     */
+    static Optional<HistoryStore> openExisting(HistorySettings settings, String environment) {
+        if (settings.jdbcUrl().isEmpty()
+                && !java.nio.file.Files.exists(settings.stateDir().resolve(HistoryDatabase.H2_FILE_NAME + ".mv.db"))) {
+            return Optional.empty();
+        }
+        return Optional.of(open(settings, environment));
+    }
+
     /** As {@link #open(HistorySettings, String)} with the clock that stamps records (tests). */
     static HistoryStore open(HistorySettings settings, String environment, Clock clock) {
         return JdbcHistoryStore.open(settings, environment, clock);

@@ -92,6 +92,15 @@ public final class Observer {
         return runtimesFor(repo.hosts(), repo.services().values(), placed);
     }
 
+    /** The inventory's hosts as the transport reaches them, by name, in inventory order. */
+    public static Map<String, HostTarget> targets(Collection<Host> hosts) {
+        Map<String, HostTarget> targets = new LinkedHashMap<>();
+        for (Host h : hosts) {
+            targets.put(h.name(), new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey()));
+        }
+        return targets;
+    }
+
     /** Computed once per desired state: each lookup is a map read, whatever the size of the estate. */
     private static Function<String, Set<Runtime>> runtimesFor(Map<String, Host> hosts, Collection<Service> services,
                                                               Map<String, Set<Runtime>> placed) {

@@ -5,7 +5,14 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.ReconcileStart;
+import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.Trigger;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -238,8 +245,111 @@ class PlanCommandTest {
 
         Cli.Run run = Cli.run("plan", "--config", config.toString(), "--known-hosts", tmp.resolve("known_hosts").toString());
 
-        assertThat(run.err()).as("the key was unlocked; only the host was missing")
-            .isEqualTo("driftless plan: the plan is incomplete: 1 host(s) could not be observed\n");
+        assertThat(run.err()).as("the key was unlocked; only the host was missing").isEqualTo("""
+            driftless plan: the state directory %s holds no deployment history, so hosts that left the inventory \
+            are not planned; pass --base REV to name the commit the hosts run
+            driftless plan: the plan is incomplete: 1 host(s) could not be observed
+            """.formatted(tmp.resolve("state")));
+    }
+
+    /** A checkout whose first commit has app-1 and app-2, the second only app-1; returns both shas. */
+    private String[] checkoutThatRetiresAHost(Path dir, int app2Port) throws Exception {
+        Cli.write(dir.resolve("hosts.yaml"), """
+            hosts:
+              app-1: {address: 127.0.0.1, port: %d, user: deploy}
+              app-2: {address: 127.0.0.1, port: %d, user: deploy}
+            """.formatted(Cli.closedPort(), app2Port));
+        Cli.write(dir.resolve("services/web.yaml"), """
+            image: nginx:1.27
+            placement: {hosts: [app-1, app-2]}
+            """);
+        try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
+            git.add().addFilepattern(".").call();
+            String first = git.commit().setMessage("Two hosts").setSign(false).setAuthor("t", "t@example.org")
+                .setCommitter("t", "t@example.org").call().name();
+            String hosts = Cli.read(dir.resolve("hosts.yaml"));
+            Cli.write(dir.resolve("hosts.yaml"), hosts.substring(0, hosts.indexOf("  app-2")));
+            Cli.write(dir.resolve("services/web.yaml"), "image: nginx:1.27\nplacement: {hosts: [app-1]}\n");
+            git.add().addFilepattern(".").call();
+            String second = git.commit().setMessage("Retire app-2").setSign(false).setAuthor("t", "t@example.org")
+                .setCommitter("t", "t@example.org").call().name();
+            return new String[] {first, second};
+        }
+    }
+
+    @Test
+    void aHostThatLeftTheInventorySinceTheBaseIsObservedAndDroppedWhenItDoesNotAnswer() throws Exception {
+        Path dir = tmp.resolve("infra");
+        int app2 = Cli.closedPort();
+        checkoutThatRetiresAHost(dir, app2);
+
+        Cli.Run run = Cli.run("plan", "--repo", dir.toString(), "--ref", "main", "--base", "main~1",
+            "--ssh-key", Cli.sshKey(tmp).toString());
+
+        assertThat(run.err()).as("app-2 was looked for, and taken to be decommissioned").contains(
+            "driftless plan: host app-2 left the inventory and does not answer (host app-2 (deploy@127.0.0.1:"
+                + app2 + ") is unreachable: connection refused (is sshd listening on port " + app2
+                + "?)): its containers, if it still runs any, are not removed\n")
+            .doesNotContain("pass --base");
+        assertThat(run.out()).doesNotContainPattern("(?m)^ +app-2 ");
+    }
+
+    @Test
+    void theBaseDefaultsToTheLastAppliedCommitAndACommitThatFailedItsRolloutShowsHeld() throws Exception {
+        Path dir = tmp.resolve("infra");
+        String[] shas = checkoutThatRetiresAHost(dir, Cli.closedPort());
+        Cli.sshKey(tmp);
+        Path config = tmp.resolve("driftless.yaml");
+        Cli.write(config, """
+            repo: {url: infra}
+            ssh: {key: id_ed25519}
+            state-dir: state
+            """);
+        try (HistoryStore history = HistoryStore.open(HistorySettings.embedded(tmp.resolve("state")), "default")) {
+            long applied = history.begin(new ReconcileStart(shas[0], "t", "Two hosts", Trigger.POLL, "d1")).id();
+            history.recordServiceResult(applied, "web", ServiceOutcome.SUCCEEDED, "deployed");
+            history.complete(applied, ReconcileResult.SUCCEEDED, "deployed", Optional.empty());
+            long failed = history.begin(new ReconcileStart(shas[1], "t", "Retire app-2", Trigger.POLL, "d2")).id();
+            history.recordServiceResult(failed, "web", ServiceOutcome.ROLLED_BACK, "unhealthy");
+            history.complete(failed, ReconcileResult.ROLLED_BACK, "rolled back", Optional.of("web: unhealthy"));
+        }
+
+        Cli.Run run = Cli.run("plan", "--config", config.toString(), "--repo", dir.toString(), "--ref", "main",
+            "--format", "json");
+
+        assertThat(run.err()).contains("host app-2 left the inventory and does not answer").doesNotContain("--base");
+        JsonNode plan = new ObjectMapper().readTree(run.out());
+        assertThat(plan.path("held").path("web").asText())
+            .isEqualTo("commit " + shas[1].substring(0, 7) + " failed its rollout; waiting for a new commit");
+
+        Cli.Run older = Cli.run("plan", "--config", config.toString(), "--repo", dir.toString(), "--ref", "main~1",
+            "--format", "json");
+        assertThat(new ObjectMapper().readTree(older.out()).path("held").size())
+            .as("only the commit that failed is held").isZero();
+    }
+
+    @Test
+    void aBaseThatIsNotInTheRepoIsAnErrorNamingIt() throws Exception {
+        Path dir = tmp.resolve("infra");
+        checkoutThatRetiresAHost(dir, Cli.closedPort());
+
+        Cli.Run run = Cli.run("plan", "--repo", dir.toString(), "--ref", "main", "--base", "release-9",
+            "--ssh-key", Cli.sshKey(tmp).toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless plan: revision release-9 not found in " + dir
+            + ": no branch, tag or commit by that name\n");
+    }
+
+    @Test
+    void aBaseNeedsAGitRepository() {
+        Path dir = loopbackRepo(Cli.closedPort());
+
+        Cli.Run run = Cli.run("plan", "--repo", dir.toString(), "--base", "main", "--ssh-key",
+            Cli.sshKey(tmp).toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("driftless plan: " + dir + " is not a git repository, so --base cannot be used\n");
     }
 
     @Test

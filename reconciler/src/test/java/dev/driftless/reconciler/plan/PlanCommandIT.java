@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -100,12 +101,16 @@ class PlanCommandIT {
     }
 
     static Run plan(String... extra) {
+        return planRepo(repo, extra);
+    }
+
+    static Run planRepo(Path dir, String... extra) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        String[] base = {"plan", "--repo", repo.toString(), "--ssh-key", hosts.deployKeyFile().toString(),
+        String[] base = {"plan", "--repo", dir.toString(), "--ssh-key", hosts.deployKeyFile().toString(),
             "--age-key", EXAMPLES.resolve("keys/demo-age.txt").toString()};
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
@@ -148,6 +153,44 @@ class PlanCommandIT {
 
     @Test
     @Order(3)
+    void aPullRequestThatRetiresAHostPlansTheRemovalOfWhatRunsThere() throws Exception {
+        Path checkout = dir.resolve("checkout");
+        try (var files = Files.walk(repo)) {
+            for (Path f : files.toList()) {
+                Path to = checkout.resolve(repo.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        try (Git git = Git.init().setDirectory(checkout.toFile()).setInitialBranch("main").call()) {
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage("As deployed").setSign(false).setAuthor("t", "t@example.org")
+                .setCommitter("t", "t@example.org").call();
+            String inventory = Files.readString(checkout.resolve("hosts.yaml"));
+            Files.writeString(checkout.resolve("hosts.yaml"), inventory.substring(0, inventory.indexOf("  app-2:")));
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage("Retire app-2").setSign(false).setAuthor("t", "t@example.org")
+                .setCommitter("t", "t@example.org").call();
+        }
+
+        Run run = planRepo(checkout, "--ref", "main", "--base", "main~1");
+
+        assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(Main.EXIT_CHANGES);
+        assertThat(run.out()).contains("0 to create, 0 to replace, 0 to start, 1 to remove, 1 unchanged")
+            .containsPattern("app-2 +web-1 +remove +1\\.0\\.0 +not in desired state \\(host app-2 left the inventory\\)")
+            .containsPattern("(?m)^  app-2 +ok +1 container");
+
+        Run withoutBase = planRepo(checkout, "--ref", "main");
+        assertThat(withoutBase.exit()).as("the repo alone does not know app-2 ran anything").isEqualTo(Main.EXIT_OK);
+        assertThat(hosts.exec("app-2", "docker", "ps", "-q", "--filter", "label=dev.driftless.service=web"))
+            .as("planning changed nothing").isNotBlank();
+    }
+
+    @Test
+    @Order(4)
     void manualChangesOnHostsShowWithTheirReasonsAndUnmanagedContainersAreIgnored() {
         String web1 = hosts.exec("app-1", "docker", "ps", "-q", "--filter", "label=dev.driftless.service=web").strip();
         hosts.exec("app-1", "docker", "stop", web1);
@@ -165,7 +208,7 @@ class PlanCommandIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aHostPresentingAnUnpinnedKeyIsRefusedWithItsFingerprint() throws IOException {
         String app1 = hosts.host("app-1").hostKey();
         writeHosts(app1, app1); // app-2 "pinned" to app-1's key: app-2's real key is unknown
@@ -180,7 +223,7 @@ class PlanCommandIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void anUnreachableHostIsShownAsUnreachableNotAsMissingEverything() {
         hosts.pause("app-2");
         try {
