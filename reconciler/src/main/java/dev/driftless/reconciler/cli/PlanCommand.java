@@ -143,7 +143,7 @@ final class PlanCommand implements Callable<Integer> {
                 long poolOpened = System.nanoTime();
                 Function<String, Set<Runtime>> runtimes = Observer.runtimesFor(desired);
                 Observation observed = BaseInventory.withoutSilentDeparted(Observer.standard(pool, pool.commandTimeout())
-                    .observe(List.copyOf(reach.values()), deployed.base().map(b -> b.runtimes(runtimes, departed.keySet()))
+                    .observe(List.copyOf(reach.values()), deployed.base().map(b -> b.runtimes(runtimes))
                         .orElse(runtimes)), departed.keySet(), u -> err.println("driftless plan: "
                     + BaseInventory.droppedNote(u)));
                 plan = new Planner(Clock.systemUTC()).plan(desired, observed, deployed.held(),

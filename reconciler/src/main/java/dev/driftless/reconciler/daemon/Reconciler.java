@@ -307,7 +307,7 @@ public final class Reconciler {
         reach.putAll(departed);
         hosts.retainOnly(reach.values());
         java.util.function.Function<String, Set<dev.driftless.model.Runtime>> wanted =
-            base.runtimes(Observer.runtimesFor(desired), departed.keySet());
+            base.runtimes(Observer.runtimesFor(desired));
         Observation observation = BaseInventory.withoutSilentDeparted(observer.observe(List.copyOf(reach.values()),
             host -> {
                 Set<dev.driftless.model.Runtime> on = wanted.apply(host);

@@ -71,16 +71,16 @@ public final class BaseInventory {
     }
 
     /**
-     * The runtimes to list on each host: what {@code wanted} (the desired state's) names, and on a
-     * host that left the inventory also whatever the base ran there, so it can be removed.
+     * The runtimes to list on each host: what {@code wanted} (the desired state's) names, and also
+     * whatever the base ran there. So what the new state stops running is found and removed: the
+     * containers and units of a host that left the inventory, the units of the last systemd
+     * service on a Docker host, the containers of a host whose runtime changed.
      */
-    public Function<String, Set<Runtime>> runtimes(Function<String, Set<Runtime>> wanted, Set<String> departed) {
+    public Function<String, Set<Runtime>> runtimes(Function<String, Set<Runtime>> wanted) {
         return host -> {
             Set<Runtime> on = EnumSet.noneOf(Runtime.class);
             on.addAll(wanted.apply(host));
-            if (departed.contains(host)) {
-                on.addAll(runtimes.apply(host));
-            }
+            on.addAll(runtimes.apply(host));
             return on;
         };
     }

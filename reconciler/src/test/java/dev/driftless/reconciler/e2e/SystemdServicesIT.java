@@ -13,9 +13,11 @@ import dev.driftless.reconciler.history.ServiceResult;
 import dev.driftless.reconciler.history.StepAction;
 import dev.driftless.reconciler.history.StepOutcome;
 import dev.driftless.reconciler.history.StepRecord;
+import dev.driftless.reconciler.history.Trigger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +30,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A systemd service next to Docker services on the same hosts, driven only through commits: the
  * daemon installs it as user units of the deploy user, rolls a new version out behind the health
- * gate, rolls a broken one back, heals a unit stopped by hand and prunes it when the service goes,
- * and the containers beside it are never touched.
+ * gate, rolls a broken one back, heals a unit stopped by hand and prunes it when the service goes
+ * (while the daemon was down: plan and the restarted daemon find the units through the last applied
+ * commit), and the containers beside it are never touched.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SystemdServicesIT {
@@ -210,11 +213,24 @@ class SystemdServicesIT {
 
     @Test
     @Order(4)
-    void aServiceRemovedFromTheRepoHasItsUnitsAndSecretsRemoved() {
+    void aServiceRemovedWhileTheDaemonIsDownHasItsUnitsAndSecretsRemoved() {
         Map<String, List<String>> containers = env.managedSnapshot();
+        // The last systemd service goes while no daemon runs: the restarted daemon has seen no unit
+        // anywhere and the new commit uses systemd nowhere; the last applied commit says where units ran.
+        env.daemon().terminate();
+        assertThat(env.daemon().awaitExit(Duration.ofSeconds(45))).as("the daemon exits after SIGTERM").isTrue();
         String retired = env.repo().remove(EXPORTER, "Retire the exporter");
+
+        DriftlessJar.Result plan = env.cli("plan");
+        assertThat(plan.exitCode()).as(plan.stdout() + plan.stderr()).isEqualTo(2);
+        assertThat(plan.stdout()).as("plan knows the base from the history, as the daemon does")
+            .contains("0 to create, 0 to replace, 0 to start, 2 to remove")
+            .containsPattern("app-1 +exporter-1 +remove").containsPattern("app-2 +exporter-1 +remove");
+
+        env.startDaemon();
         ReconcileRecord record = env.awaitRecord("the prune of exporter", r -> r.commit().equals(retired));
         assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.trigger()).isEqualTo(Trigger.STARTUP);
         assertThat(record.steps()).extracting(StepRecord::host, StepRecord::action, StepRecord::outcome)
             .containsExactlyInAnyOrder(tuple("app-1", StepAction.REMOVE, StepOutcome.SUCCEEDED),
                 tuple("app-2", StepAction.REMOVE, StepOutcome.SUCCEEDED));

@@ -79,23 +79,29 @@ class BaseInventoryTest {
     }
 
     @Test
-    void onADepartedHostTheRuntimesTheBaseRanThereAreListedToo() throws IOException {
+    void theRuntimesTheBaseRanOnAHostAreListedThereSoWhatTheNewStateDropsIsFound() throws IOException {
         BaseInventory base = BaseInventory.load("c1", new DirectoryTree(repo("base", """
             hosts:
               app-1: {address: 10.0.0.1, user: deploy, labels: {role: web}}
               edge-1: {address: 10.0.0.9, user: deploy}
+              edge-2: {address: 10.0.0.10, user: deploy, runtime: systemd}
             """, WEB, EXPORTER)), Optional.empty());
         DesiredState now = desired(repo("now", """
             hosts:
               app-1: {address: 10.0.0.1, user: deploy, labels: {role: web}}
+              edge-2: {address: 10.0.0.10, user: deploy}
             """, WEB));
-        var departed = base.departed(now);
 
-        var runtimes = base.runtimes(Observer.runtimesFor(now), departed.keySet());
+        var runtimes = base.runtimes(Observer.runtimesFor(now));
 
-        assertThat(runtimes.apply("edge-1")).as("its unit must be found to be removed")
+        assertThat(Observer.runtimesFor(now).apply("app-1")).as("the new state alone").containsExactly(Runtime.DOCKER);
+        assertThat(runtimes.apply("app-1")).as("the units of the last systemd service are found to be pruned")
             .containsExactly(Runtime.DOCKER, Runtime.SYSTEMD);
-        assertThat(runtimes.apply("app-1")).as("a kept host is listed as the new state says")
+        assertThat(runtimes.apply("edge-1")).as("a host that left: everything it ran")
+            .containsExactly(Runtime.DOCKER, Runtime.SYSTEMD);
+        assertThat(runtimes.apply("edge-2")).as("a host whose runtime changed: both")
+            .containsExactly(Runtime.DOCKER, Runtime.SYSTEMD);
+        assertThat(BaseInventory.unknown("c0").runtimes(Observer.runtimesFor(now)).apply("app-1"))
             .containsExactly(Runtime.DOCKER);
     }
 
