@@ -41,6 +41,18 @@ public record DaemonConfig(
         return reconcileTokenFile.map(f -> nonBlank(f, "metrics.reconcile-token-file"));
     }
 
+    /**
+     * The token from {@code metrics.reconcile-token-file}, read now: the daemon asks at every
+     * {@code POST /reconcile}, so writing a new token to the file rotates it without a restart.
+     *
+     * @throws IllegalStateException    when no token file is configured
+     * @throws IllegalArgumentException when the file is blank
+     * @throws java.io.UncheckedIOException when it cannot be read
+     */
+    public String requireReconcileToken() {
+        return reconcileToken().orElseThrow(() -> new IllegalStateException("no metrics.reconcile-token-file"));
+    }
+
     /** The first line of a secret file, refused when blank. */
     static String nonBlank(Path file, String key) {
         String line = ConfigFiles.readSecretLine(file).strip();

@@ -87,7 +87,7 @@ public final class Daemon implements AutoCloseable {
             if (config.metricsListen().isPresent()) {
                 server = Optional.of(MetricsServer.start(config.metricsListen().get(), metrics,
                     () -> assembly.reconciler().status(), () -> requestManual(running.get()),
-                    config.reconcileToken()));
+                    config.reconcileToken().map(checked -> config::requireReconcileToken)));
             }
             scheduler = new StdSchedulerFactory(quartzProperties(config, environment)).getScheduler();
             scheduler.getContext().put(CONTEXT_KEY, new Runner(assembly.reconciler(), config.intervals().retry(),

@@ -54,10 +54,13 @@ public final class MetricsServer implements AutoCloseable {
     /**
      * Starts serving; {@code status} gives the one-line daemon status for /healthz.
      *
-     * @param token when present, what {@code POST /reconcile} must prove it knows
+     * @param token when present, reads what {@code POST /reconcile} must prove it knows; asked at
+     *     every request, so a token rotated in its file takes effect at once. When it cannot say
+     *     (it throws: the file went missing or blank) requests are refused with 500 and the reason.
      */
     public static MetricsServer start(InetSocketAddress listen, MicrometerMetrics metrics, Supplier<String> status,
-                                      ReconcileRequests reconcile, Optional<String> token) throws IOException {
+                                      ReconcileRequests reconcile, Optional<Supplier<String>> token)
+            throws IOException {
         InetSocketAddress bind = listen.isUnresolved()
             ? new InetSocketAddress(listen.getHostString(), listen.getPort()) : listen;
         HttpServer server;
@@ -81,7 +84,18 @@ public final class MetricsServer implements AutoCloseable {
             try (var in = ex.getRequestBody()) {
                 body = in.readNBytes(MAX_BODY);
             }
-            if (token.isPresent() && !authorized(ex, body, token.get())) {
+            String expected = null;
+            if (token.isPresent()) {
+                try {
+                    expected = token.get().get();
+                } catch (RuntimeException e) {
+                    // The reason names the file, never its content.
+                    respond(ex, 500, "text/plain; charset=utf-8", "cannot check the reconcile token: "
+                        + e.getMessage() + "\n");
+                    return;
+                }
+            }
+            if (expected != null && !authorized(ex, body, expected)) {
                 ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"driftless\"");
                 respond(ex, 401, "text/plain; charset=utf-8", "POST /reconcile needs the reconcile token"
                     + " (metrics.reconcile-token-file): Authorization: Bearer <token>, X-Gitlab-Token: <token>, or"

@@ -72,7 +72,7 @@ class MetricsServerTest {
                 new MicrometerMetrics("default"), () -> "ok", () -> {
                     requests.incrementAndGet();
                     return "{\"scheduled\":true}";
-                }, java.util.Optional.of("t0ken-s3cret"))) {
+                }, java.util.Optional.of(() -> "t0ken-s3cret"))) {
             HttpResponse<String> none = post(server, "");
             assertThat(none.statusCode()).isEqualTo(401);
             assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"driftless\"");
@@ -90,6 +90,43 @@ class MetricsServerTest {
                 .statusCode()).isEqualTo(202);
             assertThat(requests).hasValue(3);
             assertThat(send(server, "GET", "/healthz").statusCode()).as("only /reconcile is guarded").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aTokenWrittenAnewToItsFileIsTakenAtOnceAndABlankFileRefusesEveryRequest(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path tokenFile = tmp.resolve("reconcile-token");
+        java.nio.file.Files.writeString(tokenFile, "first-s3cret\n");
+        java.nio.file.Path configFile = tmp.resolve("driftless.yaml");
+        java.nio.file.Files.writeString(configFile, """
+            repo: {url: infra}
+            ssh: {key: id_ed25519}
+            metrics: {listen: "127.0.0.1:0", reconcile-token-file: reconcile-token}
+            """);
+        var config = dev.driftless.reconciler.config.ConfigLoader.load(configFile);
+        AtomicInteger requests = new AtomicInteger();
+        try (MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0),
+                new MicrometerMetrics("default"), () -> "ok", () -> "{\"scheduled\":" + requests.incrementAndGet() + "}",
+                java.util.Optional.of(config::requireReconcileToken))) {
+            assertThat(post(server, "", "Authorization", "Bearer first-s3cret").statusCode()).isEqualTo(202);
+
+            java.nio.file.Files.writeString(tokenFile, "second-s3cret\n");
+            assertThat(post(server, "", "Authorization", "Bearer first-s3cret").statusCode())
+                .as("the old token stops working without a restart").isEqualTo(401);
+            assertThat(post(server, "", "Authorization", "Bearer second-s3cret").statusCode()).isEqualTo(202);
+
+            java.nio.file.Files.writeString(tokenFile, "\n");
+            HttpResponse<String> blank = post(server, "", "Authorization", "Bearer second-s3cret");
+            assertThat(blank.statusCode()).as("fails closed").isEqualTo(500);
+            assertThat(blank.body()).isEqualTo("cannot check the reconcile token: metrics.reconcile-token-file: "
+                + tokenFile + " is empty; put the secret on its first line\n");
+            java.nio.file.Files.delete(tokenFile);
+            HttpResponse<String> gone = post(server, "");
+            assertThat(gone.statusCode()).isEqualTo(500);
+            assertThat(gone.body()).isEqualTo("cannot check the reconcile token: cannot read " + tokenFile
+                + ": NoSuchFileException\n");
+            assertThat(requests).hasValue(2);
         }
     }
 }
