@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
         PlanCommand.class,
         RunCommand.class,
         ReconcileCommand.class,
+        SuspendCommand.class,
+        ResumeCommand.class,
         StatusCommand.class,
         HistoryCommand.class,
         SecretsCommand.class,

@@ -14,6 +14,7 @@ import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.FailedCommit;
 import dev.driftless.reconciler.history.HistoryException;
 import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.plan.BaseInventory;
 import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.Observer;
@@ -207,6 +208,14 @@ final class PlanCommand implements Callable<Integer> {
                     for (String service : desired.services().keySet()) {
                         history.failedCommit(service).filter(f -> sha.isPresent() && f.equals(sha.get()))
                             .ifPresent(f -> held.put(service, FailedCommit.heldReason(f)));
+                    }
+                    for (Suspension s : history.suspensions()) {
+                        if (s.service().isPresent()) {
+                            held.put(s.service().get(), s.describe());
+                        } else {
+                            err.println("driftless plan: environment " + desired.environment() + " is " + s.describe()
+                                + "; the daemon applies nothing of this plan until driftless resume");
+                        }
                     }
                 }
             } catch (HistoryException e) {

@@ -16,6 +16,7 @@ import dev.driftless.reconciler.history.FailedCommit;
 import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.HistoryQuery;
 import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.observe.HealthStatus;
 import dev.driftless.reconciler.observe.HostObservation;
@@ -75,6 +76,7 @@ final class StatusCommand implements Callable<Integer> {
             Optional<EnvironmentCommit> applied = history.lastApplied();
             Optional<EnvironmentCommit> attempted = history.lastAttempted();
             List<FailedCommit> failed = history.failedCommits();
+            List<Suspension> suspensions = history.suspensions();
             // The problems of the head while it is the refused commit: drift repairs against the
             // last valid commit may have been recorded since, and an apply failure is no refusal.
             Optional<String> head = source.current().map(SourceRevision::sha);
@@ -99,13 +101,16 @@ final class StatusCommand implements Callable<Integer> {
             Optional<Optional<String>> daemon = cfg.metricsListen().isPresent()
                 ? Optional.of(DaemonEndpoint.status(cfg.metricsListen().get())) : Optional.empty();
             if (format == Format.json) {
-                out.print(json(environment, formatter.deploymentStatusJson(applied, attempted, failed), problems,
+                ObjectNode deployment = formatter.deploymentStatusJson(applied, attempted, failed);
+                deployment.set("suspensions", formatter.suspensionsJson(suspensions));
+                out.print(json(environment, deployment, problems,
                     cluster, daemon, observed));
             } else {
                 out.println("Environment " + environment + ": " + source.url().display() + " (" + cfg.repo().branch() + ")");
                 daemon.ifPresent(d -> out.println("Daemon: " + d.orElse("not answering on "
                     + DaemonEndpoint.uri(cfg.metricsListen().get(), "").getAuthority() + " (metrics.listen)")));
                 out.print(formatter.deploymentStatus(applied, attempted, failed));
+                out.print(formatter.suspensions(suspensions, environment));
                 cluster.ifPresent(members -> out.println(clusterLine(members, Instant.now())));
                 problems.ifPresent(p -> {
                     out.println();

@@ -86,7 +86,14 @@ public final class Daemon implements AutoCloseable {
             java.util.concurrent.atomic.AtomicReference<Scheduler> running = new java.util.concurrent.atomic.AtomicReference<>();
             if (config.metricsListen().isPresent()) {
                 server = Optional.of(MetricsServer.start(config.metricsListen().get(), metrics,
-                    () -> assembly.reconciler().status(), () -> requestManual(running.get()),
+                    () -> assembly.reconciler().status(), () -> {
+                        // A suspended environment does nothing, asked or not: say so rather than accept.
+                        assembly.history().environmentSuspension().ifPresent(x -> {
+                            throw new IllegalStateException("environment " + environment + " is " + x.describe()
+                                + "; nothing is applied until driftless resume");
+                        });
+                        return requestManual(running.get());
+                    },
                     config.reconcileToken().map(checked -> config::requireReconcileToken)));
             }
             scheduler = new StdSchedulerFactory(quartzProperties(config, environment)).getScheduler();

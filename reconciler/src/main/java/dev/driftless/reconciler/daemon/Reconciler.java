@@ -11,6 +11,7 @@ import dev.driftless.reconciler.desired.LoadedState;
 import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.FailedCommit;
 import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.history.ReconcileStart;
@@ -72,7 +73,9 @@ public final class Reconciler {
         /** The revision is invalid; nothing was applied. */
         INVALID,
         /** The repo could not be read and there is no earlier revision to fall back on. */
-        SOURCE_ERROR
+        SOURCE_ERROR,
+        /** The environment is suspended (driftless suspend): nothing was observed or applied. */
+        SUSPENDED
     }
 
     /**
@@ -101,6 +104,12 @@ public final class Reconciler {
     private List<String> deferredRetries = List.of();
 
     private String lastSeenCommit;
+    /** The environment's suspension this daemon last saw and logged; null while not suspended. */
+    private Suspension suspension;
+    /** The suspensions of services the last reconcile saw, by id: one that ends is a resume. */
+    private Set<Long> serviceSuspensions = Set.of();
+    /** The services suspended at the latest reconcile, for summaries and the status. */
+    private Set<String> suspendedServices = Set.of();
     private String lastInvalidRecorded;
     private Loaded lastValid;
     private volatile String status = "starting";
@@ -236,7 +245,34 @@ public final class Reconciler {
             revision = lastValid.revision();
             moved = false;
         }
-        if (trigger == Trigger.POLL && !moved && verify.isEmpty()) {
+        List<Suspension> suspensions = history.suspensions();
+        Optional<Suspension> whole = suspensions.stream().filter(Suspension::isEnvironmentWide).findFirst();
+        metrics.suspended(whole.isPresent(), (int) suspensions.stream().filter(x -> !x.isEnvironmentWide()).count());
+        if (whole.isPresent()) {
+            // Hands off: no observation, no apply. The head stays unseen, so it deploys once resumed.
+            String text = "environment " + history.environment() + " is " + whole.get().describe();
+            if (!whole.get().equals(suspension)) {
+                ReconcileLog.info(revision.sha(), text + "; nothing is applied until driftless resume");
+                suspension = whole.get();
+            }
+            String head = revision.sha();
+            status = text + (history.lastApplied().filter(a -> a.commit().equals(head)).isPresent()
+                ? "" : "; commit " + revision.shortSha() + " waits");
+            metrics.skipped(trigger);
+            return new Outcome(Kind.SUSPENDED, false, status, Optional.empty());
+        }
+        boolean resumed = suspension != null;
+        if (resumed) {
+            ReconcileLog.info(revision.sha(), "environment " + history.environment() + " resumed: reconciling");
+            suspension = null;
+        }
+        Set<Long> services = suspensions.stream().map(Suspension::id).collect(Collectors.toSet());
+        if (!services.containsAll(serviceSuspensions)) {
+            // A service was resumed: converge it now rather than at the next drift check.
+            resumed = true;
+        }
+        serviceSuspensions = services;
+        if (trigger == Trigger.POLL && !moved && verify.isEmpty() && !resumed) {
             return new Outcome(Kind.NOTHING_NEW, false, "no new commit", Optional.empty());
         }
         // Reconciles run one at a time, cluster-wide (one Quartz job that disallows concurrent
@@ -268,7 +304,7 @@ public final class Reconciler {
                 lastValid = loaded;
             }
         }
-        return reconcile(effective, loaded, started);
+        return reconcile(effective, loaded, started, suspensions);
     }
 
     private Outcome refuse(SourceRevision revision, Trigger trigger, List<Problem> problems) {
@@ -297,7 +333,8 @@ public final class Reconciler {
         return new Outcome(Kind.INVALID, false, status, Optional.of(record.id()));
     }
 
-    private Outcome reconcile(Trigger trigger, Loaded loaded, Instant started) throws InterruptedException {
+    private Outcome reconcile(Trigger trigger, Loaded loaded, Instant started, List<Suspension> suspensions)
+            throws InterruptedException {
         SourceRevision revision = loaded.revision();
         DesiredState desired = loaded.state().state();
         Map<String, HostTarget> targets = Observer.targets(desired.hosts().values());
@@ -321,9 +358,16 @@ public final class Reconciler {
         metrics.hosts((int) observation.reachable().stream().filter(h -> targets.containsKey(h.host())).count(),
             observation.unreachable().size());
 
+        // A suspended service is left as it is, even when the commit removes it; that is no failure.
+        Map<String, String> suspended = new TreeMap<>();
+        suspensions.forEach(x -> x.service().ifPresent(service -> suspended.put(service, x.describe())));
+        suspendedServices = suspended.keySet();
         Map<String, String> held = new TreeMap<>();
         Set<String> resolved = new TreeSet<>();
         for (String service : desired.services().keySet()) {
+            if (suspended.containsKey(service)) {
+                continue;
+            }
             history.failedCommit(service).ifPresent(failed -> {
                 if (failed.equals(revision.sha())) {
                     held.putIfAbsent(service, FailedCommit.heldReason(failed));
@@ -333,7 +377,9 @@ public final class Reconciler {
             });
         }
         // Docker says which containers run; their probes say which of those still work.
-        Plan planned = applier.liveness().check(planner.plan(desired, observation, held,
+        Map<String, String> holds = new TreeMap<>(held);
+        holds.putAll(suspended);
+        Plan planned = applier.liveness().check(planner.plan(desired, observation, holds,
             observation.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet())),
             targets, verify);
         long outOfLine = planned.changes().stream().filter(c -> c.action().changes()).count();
@@ -386,6 +432,7 @@ public final class Reconciler {
                 outcome = ReconcileResult.PARTIALLY_FAILED;
             }
         }
+        summary += suspendedNote();
         Optional<String> error = result.services().entrySet().stream()
             .filter(e -> e.getValue() == ServiceOutcome.FAILED || e.getValue() == ServiceOutcome.ROLLED_BACK)
             .map(e -> e.getKey() + ": " + result.messages().get(e.getKey()))
@@ -400,7 +447,7 @@ public final class Reconciler {
             + " in " + took.toSeconds() + " s: " + summary
             + done.returnsTo().map(c -> " (returns to the state of " + ReconcileLog.shortSha(c) + ")").orElse(""));
         status = "commit " + revision.shortSha() + ": " + outcome.name().toLowerCase() + " (reconcile #"
-            + record.id() + ")" + deferredStatus();
+            + record.id() + ")" + deferredStatus() + suspendedNote();
         boolean retry = !result.unreached().isEmpty() || plan.isIncomplete() || result.stopped();
         return new Outcome(Kind.APPLIED, retry, summary, Optional.of(record.id()));
     }
@@ -418,6 +465,7 @@ public final class Reconciler {
                         .map(h -> h.host()).collect(Collectors.joining(", ")) + ")" : "")
                 : "no host changes" + (held.isEmpty() ? "" : "; held: " + String.join(", ", held.keySet()))
                     + deferredStatus();
+            summary += suspendedNote();
             complete(r.id(), plan.isIncomplete() || !held.isEmpty() || !deferredRetries.isEmpty()
                 ? ReconcileResult.PARTIALLY_FAILED : ReconcileResult.SUCCEEDED, summary, Optional.empty());
             ReconcileLog.info(revision.sha(), "reconcile #" + r.id() + " (manual): " + summary);
@@ -452,7 +500,7 @@ public final class Reconciler {
         status = (held.isEmpty() ? "in sync with commit " : "holding " + String.join(", ", held.keySet())
             + " at the last good state; rest in sync with commit ") + revision.shortSha()
             + (plan.isIncomplete() ? " (" + plan.hosts().stream().filter(h -> !h.reachable()).count()
-                + " hosts unreachable)" : "") + deferredStatus();
+                + " hosts unreachable)" : "") + deferredStatus() + suspendedNote();
         return new Outcome(Kind.IN_SYNC, plan.isIncomplete(), status, id);
     }
 
@@ -517,6 +565,11 @@ public final class Reconciler {
 
     private static String pullKey(String host, String image, String commit) {
         return "pull/" + host + "/" + image + "@" + commit;
+    }
+
+    /** {@code ; suspended: api, worker} while services are suspended, else empty. */
+    private String suspendedNote() {
+        return suspendedServices.isEmpty() ? "" : "; suspended: " + String.join(", ", suspendedServices);
     }
 
     private String deferredStatus() {

@@ -150,6 +150,40 @@ public final class HistoryFormatter {
         return out.toString();
     }
 
+    /**
+     * The active suspensions, one line each, under a heading; empty when nothing is suspended:
+     * <pre>
+     * suspended (nothing is applied there until driftless resume):
+     *   environment prod: by alice@ops-1 since 2026-11-22 10:14:00 UTC: incident 42
+     * </pre>
+     */
+    public String suspensions(List<Suspension> active, String environment) {
+        if (active.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("suspended (nothing is applied there until driftless resume):\n");
+        for (Suspension s : active) {
+            out.append("  ").append(s.scope(environment)).append(": by ").append(s.by()).append(" since ")
+                .append(time.format(s.since()));
+            if (!s.reason().isBlank()) {
+                out.append(": ").append(s.reason());
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    /** {@link #suspensions} as a JSON array, for {@code status --format json}. */
+    public ArrayNode suspensionsJson(List<Suspension> active) {
+        ArrayNode array = NODES.arrayNode();
+        for (Suspension s : active) {
+            ObjectNode n = array.addObject().put("scope", s.isEnvironmentWide() ? "environment" : "service");
+            s.service().ifPresent(x -> n.put("service", x));
+            n.put("by", s.by()).put("since", s.since().toString()).put("reason", s.reason());
+        }
+        return array;
+    }
+
     /** The same as {@link #deploymentStatus} as a JSON object, for {@code status --format json}. */
     public ObjectNode deploymentStatusJson(Optional<EnvironmentCommit> applied, Optional<EnvironmentCommit> attempted,
                                            List<FailedCommit> failed) {

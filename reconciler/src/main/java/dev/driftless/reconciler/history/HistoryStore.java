@@ -118,7 +118,31 @@ public interface HistoryStore extends AutoCloseable {
      */
     int prune(Instant cutoff);
 
+    /**
+     * Suspends the environment (no {@code service}) or one service: the daemon applies nothing
+     * there until {@link #resume}. When that scope is suspended already, the active suspension is
+     * returned unchanged.
+     *
+     * @param reason why (display text; may be empty)
+     * @param by     who (display text)
+     */
+    Suspension suspend(Optional<String> service, String reason, String by);
+
+    /**
+     * Ends the active suspension of the environment (no {@code service}) or of one service.
+     * Returns it, ended; empty when that scope was not suspended.
+     */
+    Optional<Suspension> resume(Optional<String> service, String by);
+
     // ---- reads ----
+
+    /** The active suspensions: the environment's first, then services by name. */
+    List<Suspension> suspensions();
+
+    /** The active suspension of the whole environment, if any. */
+    default Optional<Suspension> environmentSuspension() {
+        return suspensions().stream().filter(Suspension::isEnvironmentWide).findFirst();
+    }
 
     /** Newest first, with service results and steps (narrowed to the query's service/host). */
     List<ReconcileRecord> list(HistoryQuery query);

@@ -330,6 +330,87 @@ final class JdbcHistoryStore implements HistoryStore {
     }
 
     @Override
+    public Suspension suspend(Optional<String> service, String reason, String by) {
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(by, "by");
+        Instant now = now();
+        return write("suspend " + service.map(x -> "service " + x).orElse("the environment"), c -> {
+            Optional<Suspension> active = activeSuspensions(c, service).stream().findFirst();
+            if (active.isPresent()) {
+                return active.get();
+            }
+            String fittedReason = BoundedText.fit(reason.strip(), REASON_MAX);
+            String fittedBy = BoundedText.fit(by.strip(), AUTHOR_MAX);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO suspension (environment, service, reason,"
+                + " suspended_by, suspended_at) VALUES (?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                ps.setString(1, environment);
+                ps.setString(2, service.map(x -> BoundedText.fit(x, NAME_MAX)).orElse(null));
+                ps.setString(3, fittedReason);
+                ps.setString(4, fittedBy);
+                setTime(ps, 5, now);
+                ps.executeUpdate();
+                return new Suspension(generatedId(ps), service, fittedReason, fittedBy, now, Optional.empty(),
+                    Optional.empty());
+            }
+        });
+    }
+
+    @Override
+    public Optional<Suspension> resume(Optional<String> service, String by) {
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(by, "by");
+        Instant now = now();
+        String fittedBy = BoundedText.fit(by.strip(), AUTHOR_MAX);
+        return write("resume " + service.map(x -> "service " + x).orElse("the environment"), c -> {
+            List<Suspension> active = activeSuspensions(c, service);
+            if (active.isEmpty()) {
+                return Optional.<Suspension>empty();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE suspension SET resumed_by = ?, resumed_at = ?"
+                + " WHERE environment = ? AND resumed_at IS NULL AND "
+                + (service.isPresent() ? "service = ?" : "service IS NULL"))) {
+                ps.setString(1, fittedBy);
+                setTime(ps, 2, now);
+                ps.setString(3, environment);
+                if (service.isPresent()) {
+                    ps.setString(4, service.get());
+                }
+                ps.executeUpdate();
+            }
+            Suspension s = active.getFirst();
+            return Optional.of(new Suspension(s.id(), s.service(), s.reason(), s.by(), s.since(),
+                Optional.of(fittedBy), Optional.of(now)));
+        });
+    }
+
+    @Override
+    public List<Suspension> suspensions() {
+        return read("read suspensions", c -> activeSuspensions(c, null));
+    }
+
+    /** The active suspensions of one scope (the environment's: empty {@code service}), or of all (null). */
+    private List<Suspension> activeSuspensions(Connection c, Optional<String> service) throws SQLException {
+        String scope = service == null ? "" : service.isPresent() ? " AND service = ?" : " AND service IS NULL";
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, service, reason, suspended_by, suspended_at"
+            + " FROM suspension WHERE environment = ? AND resumed_at IS NULL" + scope
+            + " ORDER BY CASE WHEN service IS NULL THEN 0 ELSE 1 END, service, id")) {
+            ps.setString(1, environment);
+            if (service != null && service.isPresent()) {
+                ps.setString(2, service.get());
+            }
+            List<Suspension> active = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    active.add(new Suspension(rs.getLong(1), Optional.ofNullable(rs.getString(2)), rs.getString(3),
+                        rs.getString(4), time(rs, 5), Optional.empty(), Optional.empty()));
+                }
+            }
+            return List.copyOf(active);
+        }
+    }
+
+    @Override
     public List<ReconcileRecord> markInterrupted() {
         Instant now = now();
         List<Long> ids = write("mark interrupted reconciles", c -> interruptRunning(c, now));

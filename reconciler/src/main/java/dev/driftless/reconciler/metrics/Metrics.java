@@ -38,6 +38,12 @@ public interface Metrics {
     /** A notification was delivered ({@code true}) or given up on. */
     void notification(boolean delivered);
 
+    /** What is suspended now: the whole environment, and how many services. */
+    void suspended(boolean environment, int services);
+
+    /** A trigger fired while the environment was suspended: nothing was observed or applied. */
+    void skipped(Trigger trigger);
+
     /** Discards everything. */
     Metrics NONE = new Metrics() {
         @Override
@@ -70,6 +76,14 @@ public interface Metrics {
 
         @Override
         public void notification(boolean delivered) {
+        }
+
+        @Override
+        public void suspended(boolean environment, int services) {
+        }
+
+        @Override
+        public void skipped(Trigger trigger) {
         }
     };
 }

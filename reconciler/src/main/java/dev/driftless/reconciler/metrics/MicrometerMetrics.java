@@ -22,6 +22,8 @@ public final class MicrometerMetrics implements Metrics {
     private final AtomicLong unreachable = new AtomicLong();
     private final AtomicLong outOfLine = new AtomicLong();
     private final AtomicLong lastApplied = new AtomicLong();
+    private final AtomicLong suspendedEnvironment = new AtomicLong();
+    private final AtomicLong suspendedServices = new AtomicLong();
     private final Counter invalid;
     private final Counter sourceErrors;
 
@@ -35,6 +37,10 @@ public final class MicrometerMetrics implements Metrics {
             .description("Instances the last plan found out of line with the desired state").register(registry);
         Gauge.builder("driftless_last_applied_timestamp_seconds", lastApplied, AtomicLong::get)
             .description("When the environment last converged to a commit (Unix time)").register(registry);
+        Gauge.builder("driftless_suspended", suspendedEnvironment, AtomicLong::get).tag("scope", "environment")
+            .description("1 while the environment is suspended (driftless suspend)").register(registry);
+        Gauge.builder("driftless_suspended", suspendedServices, AtomicLong::get).tag("scope", "service")
+            .description("Services suspended (driftless suspend --service)").register(registry);
         invalid = Counter.builder("driftless_invalid_revisions").description("Revisions refused as invalid")
             .register(registry);
         sourceErrors = Counter.builder("driftless_source_errors").description("Failed polls of the infra repo")
@@ -67,6 +73,18 @@ public final class MicrometerMetrics implements Metrics {
     @Override
     public void applied(Instant at) {
         lastApplied.set(at.getEpochSecond());
+    }
+
+    @Override
+    public void suspended(boolean environment, int services) {
+        suspendedEnvironment.set(environment ? 1 : 0);
+        suspendedServices.set(services);
+    }
+
+    @Override
+    public void skipped(Trigger trigger) {
+        Counter.builder("driftless_reconcile_skipped").description("Triggers that fired while the environment was"
+            + " suspended").tag("trigger", lower(trigger)).tag("reason", "suspended").register(registry).increment();
     }
 
     @Override

@@ -181,9 +181,29 @@ class StatusCommandTest {
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertThat(json.get("environment").asText()).isEqualTo("default");
         assertThat(json.get("deployment").toString())
-            .isEqualTo("{\"lastApplied\":null,\"lastAttempted\":null,\"failedCommits\":[]}");
+            .isEqualTo("{\"lastApplied\":null,\"lastAttempted\":null,\"failedCommits\":[],\"suspensions\":[]}");
         assertThat(json.get("hosts")).isEmpty();
         assertThat(json.has("problems")).isFalse();
+    }
+
+    @Test
+    void whatIsSuspendedIsShownWithWhoAndWhy() throws Exception {
+        commit("inventory");
+        Cli.run("suspend", "--config", config.toString(), "--service", "api", "--reason", "schema change",
+            "--by", "bob@ops-2");
+
+        Cli.Run text = Cli.run("status", "--config", config.toString());
+        Cli.Run json = Cli.run("status", "--config", config.toString(), "--format", "json");
+
+        assertThat(text.out()).containsPattern("failed commits: none\n"
+            + "suspended \\(nothing is applied there until driftless resume\\):\n"
+            + "  service api: by bob@ops-2 since [0-9-]+ [0-9:]+\\S*: schema change\n");
+        JsonNode s = new ObjectMapper().readTree(json.out()).path("deployment").path("suspensions").get(0);
+        assertThat(s.path("scope").asText()).isEqualTo("service");
+        assertThat(s.path("service").asText()).isEqualTo("api");
+        assertThat(s.path("by").asText()).isEqualTo("bob@ops-2");
+        assertThat(s.path("reason").asText()).isEqualTo("schema change");
+        assertThat(s.path("since").asText()).matches("\\d{4}-.*Z");
     }
 
     @Test

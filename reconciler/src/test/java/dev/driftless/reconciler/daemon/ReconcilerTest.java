@@ -21,6 +21,7 @@ import dev.driftless.reconciler.history.ServiceResult;
 import dev.driftless.reconciler.history.StepAction;
 import dev.driftless.reconciler.history.StepOutcome;
 import dev.driftless.reconciler.history.StepRecord;
+import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.history.StepStart;
 import dev.driftless.reconciler.history.Trigger;
 import dev.driftless.reconciler.metrics.Metrics;
@@ -154,6 +155,93 @@ class ReconcilerTest {
 
     private String apiContainer(RevCommit commit, String host) {
         return InstanceContainers.containerName(desiredAt(commit).instance("api/" + host + "/1").orElseThrow());
+    }
+
+    // ---- suspensions ----
+
+    @Test
+    void aSuspendedEnvironmentIsNeitherObservedNorChangedAndItsHeadDeploysOnceResumed() throws Exception {
+        reconciler.reconcile(Trigger.STARTUP);
+        hostsRun(v1);
+        history.suspend(Optional.empty(), "incident 42", "alice@ops-1");
+        RevCommit v2 = bumpApi("1.1.0", "api 1.1.0");
+        int calls = hostCalls();
+
+        for (Trigger t : List.of(Trigger.POLL, Trigger.DRIFT, Trigger.POLL, Trigger.MANUAL)) {
+            Reconciler.Outcome o = reconciler.reconcile(t);
+            assertThat(o.kind()).as(t.name()).isEqualTo(Reconciler.Kind.SUSPENDED);
+            assertThat(o.recordId()).isEmpty();
+        }
+        assertThat(hostCalls()).as("no host is even observed").isEqualTo(calls);
+        assertThat(records()).hasSize(1);
+        assertThat(reconciler.status()).startsWith("environment default is suspended by alice@ops-1 since ")
+            .endsWith(": incident 42; commit " + v2.name().substring(0, 7) + " waits");
+
+        history.resume(Optional.empty(), "bob@ops-2");
+        Reconciler.Outcome resumed = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(resumed.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(records().get(0).commit()).isEqualTo(v2.name());
+        assertThat(records().get(0).trigger()).as("the commit that waited is deployed as a deploy")
+            .isEqualTo(Trigger.POLL);
+    }
+
+    @Test
+    void aResumeIsNoticedByTheNextPollEvenWithoutANewCommit() throws Exception {
+        reconciler.reconcile(Trigger.STARTUP);
+        hostsRun(v1);
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.NOTHING_NEW);
+        history.suspend(Optional.empty(), "", "alice@ops-1");
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.SUSPENDED);
+        CannedDocker.observes(fleet.host("app-2"), List.of(), "-", "running");  // app-2 emptied meanwhile
+        history.resume(Optional.empty(), "alice@ops-1");
+
+        Reconciler.Outcome o = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(o.kind()).as("not short-cut like an idle poll").isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(records().get(0).steps()).extracting(s -> s.host() + " " + s.action())
+            .contains("app-2 CREATE").doesNotContain("app-1 CREATE");
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.NOTHING_NEW);
+    }
+
+    @Test
+    void aSuspendedServiceIsLeftAsItIsWhileTheOthersDeployAndItsResumeConvergesIt() throws Exception {
+        reconciler.reconcile(Trigger.STARTUP);
+        hostsRun(v1);
+        Suspension api = history.suspend(Optional.of("api"), "waiting for the schema change", "bob@ops-2");
+        bumpApi("1.1.0", "api 1.1.0");
+        RevCommit both = infra.edit("services/worker.yaml", "INTERVAL: \"5\"", "INTERVAL: \"10\"")
+            .commit("worker every 10 s");
+
+        Reconciler.Outcome o = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(o.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        ReconcileRecord r = records().get(0);
+        assertThat(r.commit()).isEqualTo(both.name());
+        assertThat(r.result()).as("a suspension is no failure").isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.summary()).endsWith("; suspended: api");
+        assertThat(r.steps()).extracting(StepRecord::service).containsOnly("worker");
+        assertThat(history.failedCommits()).isEmpty();
+        assertThat(reconciler.status()).endsWith("; suspended: api");
+
+        DesiredState now = desiredAt(both);
+        DesiredState before = desiredAt(v1);
+        for (String h : HOSTS) {
+            // worker (and store) as the commit wants; api still as v1 had it.
+            List<dev.driftless.model.Instance> running = new java.util.ArrayList<>();
+            now.instancesOn(h).stream().filter(i -> !i.service().name().equals("api")).forEach(running::add);
+            before.instancesOn(h).stream().filter(i -> i.service().name().equals("api")).forEach(running::add);
+            CannedDocker.observes(fleet.host(h), running, both.name(), "running");
+        }
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).as("api stays suspended")
+            .isEqualTo(Reconciler.Kind.NOTHING_NEW);
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        history.resume(api.service(), "bob@ops-2");
+        Reconciler.Outcome resumed = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(resumed.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(records().get(0).steps()).extracting(StepRecord::service, StepRecord::action)
+            .containsOnly(tuple("api", StepAction.REPLACE));
     }
 
     // ---- deploys ----

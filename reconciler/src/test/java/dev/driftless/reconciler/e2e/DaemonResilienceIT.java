@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The daemon under adverse conditions, mid-rollout: a host that stops answering, a {@code kill -9}
- * of the daemon, and a SIGTERM. Each time the hosts must end up converged without a new commit and
+ * of the daemon, and a SIGTERM; then an operator's suspend and resume. Each time the hosts must end up converged without a new commit and
  * history must tell what happened, losing nothing.
  *
  * <p>The api's health gate here needs four passing probes a second apart, so each host's step of a
@@ -207,6 +207,46 @@ class DaemonResilienceIT {
             assertThat(api.commit()).isEqualTo(commit);
             assertThat(api.isRunning()).isTrue();
         }
+    }
+
+    @Test
+    @Order(5)
+    void aSuspendedEnvironmentIsLeftAloneUntilResumedAndThenCatchesUp() {
+        DriftlessJar.Result suspend = env.cli("suspend", "--reason", "incident 42", "--by", "alice@ops-1");
+        assertThat(suspend.exitCode()).as(suspend.stderr()).isZero();
+        // What an operator does by hand meanwhile, and a merge, both wait for the resume.
+        HostContainer app1 = only("app-1");
+        env.hosts().exec("app-1", "docker", "stop", app1.id());
+        env.repo().replace(API, "LOG_LEVEL: debug", "LOG_LEVEL: warn");
+        String commit = env.repo().commit("api logs warnings only");
+        long last = env.lastRecordId();
+
+        env.awaitDriftChecks(2, "nothing is recorded, started or replaced while suspended",
+            () -> env.lastRecordId() == last && !only("app-1").isRunning() && only("app-2").env()
+                .contains("LOG_LEVEL=debug"));
+        DriftlessJar.Result asked = env.cli("reconcile");
+        assertThat(asked.exitCode()).isEqualTo(1);
+        assertThat(asked.stderr()).contains("(503): environment default is suspended by alice@ops-1 since ")
+            .contains(": incident 42; nothing is applied until driftless resume");
+        var status = env.status();
+        assertThat(status.path("daemon").path("status").asText())
+            .startsWith("environment default is suspended by alice@ops-1").endsWith("; commit " + commit.substring(0, 7)
+                + " waits");
+        assertThat(status.path("deployment").path("suspensions").get(0).path("reason").asText())
+            .isEqualTo("incident 42");
+
+        DriftlessJar.Result resume = env.cli("resume", "--by", "bob@ops-2");
+        assertThat(resume.exitCode()).as(resume.stderr()).isZero();
+        ReconcileRecord deployed = env.awaitRecord("the deploy after the resume",
+            r -> r.commit().equals(commit) && r.result() == ReconcileResult.SUCCEEDED);
+        assertThat(deployed.trigger()).isEqualTo(Trigger.POLL);
+        for (String host : APP_HOSTS) {
+            HostContainer api = only(host);
+            assertThat(api.env()).contains("LOG_LEVEL=warn");
+            assertThat(api.isRunning()).isTrue();
+        }
+        assertThat(DaemonProcess.tail(env.daemon().log(), 400))
+            .contains("; nothing is applied until driftless resume").contains("environment default resumed");
     }
 
     private static HostContainer only(String host) {

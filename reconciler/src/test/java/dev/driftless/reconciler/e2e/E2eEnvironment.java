@@ -508,7 +508,8 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     // ---- the daemon's own counters ----
 
     /**
-     * How many reconciles of {@code trigger} the running daemons have finished since they started
+     * How many reconciles of {@code trigger} the running daemons have finished (or skipped, while
+     * suspended) since they started
      * (their Prometheus endpoints, summed: in a cluster any of them may take a firing).
      */
     long reconciles(Trigger trigger) {
@@ -534,7 +535,9 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
             throw new IllegalStateException(e);
         }
         String tag = "trigger=\"" + trigger.name().toLowerCase(Locale.ROOT) + "\"";
-        return text.lines().filter(l -> l.startsWith("driftless_reconcile_seconds_count{") && l.contains(tag))
+        // Those skipped while the environment is suspended count too: the trigger fired and was handled.
+        return text.lines().filter(l -> (l.startsWith("driftless_reconcile_seconds_count{")
+                || l.startsWith("driftless_reconcile_skipped_total{")) && l.contains(tag))
             .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 

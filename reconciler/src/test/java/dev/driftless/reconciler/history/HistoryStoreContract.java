@@ -517,6 +517,53 @@ abstract class HistoryStoreContract {
         assertThat(store.lastSucceededCommit("api")).contains(A);
     }
 
+    // ---------------------------------------------------------------- suspensions
+
+    @Test
+    void aSuspensionLastsUntilItsResumeForItsScopeAndEnvironmentOnly() {
+        HistoryStore store = open();
+        assertThat(store.suspensions()).isEmpty();
+        assertThat(store.environmentSuspension()).isEmpty();
+
+        Suspension env = store.suspend(Optional.empty(), "  incident 42  ", "alice@ops-1");
+        assertThat(env.isActive()).isTrue();
+        assertThat(env.isEnvironmentWide()).isTrue();
+        assertThat(env.describe()).isEqualTo("suspended by alice@ops-1 since 2025-03-01T10:00:00Z: incident 42");
+        clock.advance(java.time.Duration.ofMinutes(1));
+        assertThat(store.suspend(Optional.empty(), "another reason", "bob@ops-2"))
+            .as("suspending a suspended scope keeps the first").isEqualTo(env);
+        Suspension api = store.suspend(Optional.of("api"), "", "bob@ops-2");
+        assertThat(api.describe()).isEqualTo("suspended by bob@ops-2 since 2025-03-01T10:01:00Z");
+
+        assertThat(store.suspensions()).containsExactly(env, api);
+        assertThat(open().environmentSuspension()).as("read by another daemon").contains(env);
+        assertThat(open("staging").suspensions()).as("other environments are not suspended").isEmpty();
+
+        clock.advance(java.time.Duration.ofMinutes(1));
+        Suspension resumed = store.resume(Optional.empty(), "carol@ops-3").orElseThrow();
+        assertThat(resumed.id()).isEqualTo(env.id());
+        assertThat(resumed.resumedBy()).contains("carol@ops-3");
+        assertThat(resumed.resumedAt()).contains(java.time.Instant.parse("2025-03-01T10:02:00Z"));
+        assertThat(resumed.isActive()).isFalse();
+        assertThat(store.suspensions()).as("the service stays suspended").containsExactly(api);
+        assertThat(store.resume(Optional.empty(), "carol@ops-3")).as("nothing left to resume").isEmpty();
+        assertThat(store.resume(Optional.of("worker"), "carol@ops-3")).isEmpty();
+
+        assertThat(store.resume(Optional.of("api"), "carol@ops-3")).isPresent();
+        assertThat(store.suspensions()).isEmpty();
+        Suspension again = store.suspend(Optional.empty(), "incident 43", "alice@ops-1");
+        assertThat(again.id()).as("a new suspension, the old one stays on record").isNotEqualTo(env.id());
+    }
+
+    @Test
+    void suspensionTextLongerThanItsColumnIsShortenedNotRefused() {
+        HistoryStore store = open();
+        Suspension s = store.suspend(Optional.of("api"), "r".repeat(5000), "b".repeat(900));
+        assertThat(store.suspensions()).containsExactly(s);
+        assertThat(s.reason()).hasSizeLessThanOrEqualTo(1000).endsWith("…");
+        assertThat(s.by()).hasSizeLessThanOrEqualTo(500);
+    }
+
     // ---------------------------------------------------------------- schema
 
     @Test

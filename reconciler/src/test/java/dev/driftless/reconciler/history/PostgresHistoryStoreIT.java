@@ -56,7 +56,7 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
 
     @Override
     List<String> expectedMigrations() {
-        return List.of("1", "1.1");
+        return List.of("1", "1.1", "2");
     }
 
     @Test
@@ -105,6 +105,7 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
             old.complete(b.id(), ReconcileResult.ROLLED_BACK, "rolled back", Optional.of("gate failed"));
             ReconcileRecord s = old.begin(start(C, "dS"));
             old.complete(s.id(), ReconcileResult.SUCCEEDED, "", Optional.empty());
+            old.suspend(Optional.of("api"), "waiting for the schema change", "alice@ops-1");
         }
         try (HistoryStore otherEnv = HistoryStore.open(h2, "staging", clock)) {
             deploy(otherEnv, D, "dD");
@@ -113,13 +114,15 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
         java.util.Map<String, Integer> copied = HistoryTransfer.copy(h2, settings);
         assertThat(copied).containsEntry("reconcile", 4).containsEntry("reconcile_step", 1)
             .containsEntry("service_result", 1).containsEntry("service_state", 1)
-            .containsEntry("environment_state", 2);
+            .containsEntry("environment_state", 2).containsEntry("suspension", 1);
 
         HistoryStore moved = open();
         assertThat(moved.get(a.id()).orElseThrow().steps()).singleElement()
             .satisfies(step -> assertThat(step.toImage()).contains("api:1"));
         assertThat(moved.get(b.id()).orElseThrow().error()).contains("gate failed");
         assertThat(moved.failedCommit("api")).contains(B);
+        assertThat(moved.suspensions()).singleElement()
+            .satisfies(x -> assertThat(x.describe()).endsWith(": waiting for the schema change"));
         assertThat(moved.lastSucceededCommit("api")).isEmpty();
         assertThat(moved.lastApplied()).hasValueSatisfying(x -> assertThat(x.commit()).isEqualTo(C));
         assertThat(moved.runningSince("api", "app-1")).singleElement()

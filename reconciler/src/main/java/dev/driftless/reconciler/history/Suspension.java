@@ -1,0 +1,49 @@
+package dev.driftless.reconciler.history;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An operator's "hands off" ({@code driftless suspend}): while active, the daemon applies nothing
+ * to the whole environment, or nothing to one service, until {@code driftless resume}.
+ *
+ * @param id          its row, for the record
+ * @param service     the service suspended; empty for the whole environment
+ * @param reason      why, as the operator put it (may be empty)
+ * @param by          who: the operator's name as given, by default user@host
+ * @param since       when it began
+ * @param resumedBy   who ended it; empty while active
+ * @param resumedAt   when it ended; empty while active
+ */
+public record Suspension(long id, Optional<String> service, String reason, String by, Instant since,
+                         Optional<String> resumedBy, Optional<Instant> resumedAt) {
+
+    public Suspension {
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(by, "by");
+        Objects.requireNonNull(since, "since");
+        Objects.requireNonNull(resumedBy, "resumedBy");
+        Objects.requireNonNull(resumedAt, "resumedAt");
+    }
+
+    public boolean isActive() {
+        return resumedAt.isEmpty();
+    }
+
+    /** Whether it suspends the whole environment rather than one service. */
+    public boolean isEnvironmentWide() {
+        return service.isEmpty();
+    }
+
+    /** {@code environment prod} or {@code service api}. */
+    public String scope(String environment) {
+        return service.map(s -> "service " + s).orElse("environment " + environment);
+    }
+
+    /** {@code suspended by alice@ops-1 since 2026-11-22T10:14:00Z: debugging the api}. */
+    public String describe() {
+        return "suspended by " + by + " since " + since + (reason.isBlank() ? "" : ": " + reason);
+    }
+}
