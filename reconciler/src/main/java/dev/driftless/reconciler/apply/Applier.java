@@ -474,8 +474,8 @@ public final class Applier {
             CommandResult r = session.run(restart ? runtime.restart(have.name(), settings.stopTimeout())
                 : runtime.start(have.name()), settings.commandTimeout().plus(settings.stopTimeout()));
             if (!r.succeeded()) {
-                String msg = (runtime.kind() == dev.driftless.model.Runtime.DOCKER ? "docker " : "systemctl ")
-                    + (restart ? "restart" : "start") + " failed (exit " + r.exitCode() + "): " + r.firstErrorLine();
+                String msg = runtime.tool() + " " + (restart ? "restart" : "start") + " failed (exit " + r.exitCode()
+                    + "): " + r.firstErrorLine();
                 finished(token, step, StepOutcome.FAILED, msg, t0);
                 return Optional.of(new Failure.Unreached(msg));
             }

@@ -31,6 +31,9 @@ public interface InstanceRuntime {
         return kind().instanceNoun();
     }
 
+    /** The tool its commands drive, for messages: "docker" or "systemctl". */
+    String tool();
+
     /** The name of the container or unit that runs {@code instance}'s spec (it carries the fingerprint). */
     String nameOf(Instance instance);
 

@@ -29,6 +29,11 @@ public final class DockerRuntime implements InstanceRuntime {
         return Runtime.DOCKER;
     }
 
+    @Override
+    public String tool() {
+        return "docker";
+    }
+
 
     @Override
     public String nameOf(Instance instance) {

@@ -36,6 +36,11 @@ public final class SystemdRuntime implements InstanceRuntime {
         return Runtime.SYSTEMD;
     }
 
+    @Override
+    public String tool() {
+        return "systemctl";
+    }
+
 
     @Override
     public String nameOf(Instance instance) {
