@@ -172,5 +172,11 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
     'placement: {selector: {role: app}}' 'ports: ["9100"]' 'health: {http: {port: 9100, path: /}}' \\
     > services/licenses.yaml && git add services/licenses.yaml && git commit -qm "licenses: a systemd service"
 
+  # 8. Hands off during an incident: suspend, stop the worker by hand (no drift check undoes it),
+  #    then resume: the next poll converges again
+  \$DL suspend --config \$CFG --reason "debugging the worker" && \$DL status --config \$CFG | grep -A1 ^suspended
+  docker exec driftless-demo-app-1 sh -c 'docker stop \$(docker ps -q --filter label=dev.driftless.service=worker)'
+  \$DL resume --config \$CFG
+
 Remove everything with: scripts/demo.sh down
 EOF

@@ -228,7 +228,7 @@ public final class ConfigLoader {
                         return Optional.of(DaemonConfig.NotificationFormat.valueOf(t.toUpperCase(Locale.ROOT)));
                     } catch (IllegalArgumentException e) {
                         problems.add(n.node("format").orElseThrow().location(),
-                            path + ".format must be json or slack, got \"" + t + "\"");
+                            path + ".format must be json, slack, teams or discord, got \"" + t + "\"");
                         return Optional.empty();
                     }
                 }).orElse(DaemonConfig.NotificationFormat.JSON);

@@ -111,7 +111,7 @@ public record DaemonConfig(
     }
 
     /** What a notification's body looks like. */
-    public enum NotificationFormat { JSON, SLACK }
+    public enum NotificationFormat { JSON, SLACK, TEAMS, DISCORD }
 
     /** The infra repo: where it is, which branch and environment, how to authenticate. */
     public record Repo(

@@ -282,7 +282,9 @@ public final class Reconciler {
         recoverInterrupted();
         lastSeenCommit = revision.sha();
         // Whichever job noticed it, a new commit is a deploy: record it as such.
-        Trigger effective = moved && trigger == Trigger.DRIFT ? Trigger.POLL : trigger;
+        // A poll that only noticed a resume repairs what drifted meanwhile: that is a drift check.
+        Trigger effective = moved && trigger == Trigger.DRIFT ? Trigger.POLL
+            : !moved && resumed && trigger == Trigger.POLL ? Trigger.DRIFT : trigger;
 
         Loaded loaded;
         if (lastValid != null && lastValid.revision().sha().equals(revision.sha())) {

@@ -44,6 +44,7 @@ public record Suspension(long id, Optional<String> service, String reason, Strin
 
     /** {@code suspended by alice@ops-1 since 2026-11-22T10:14:00Z: debugging the api}. */
     public String describe() {
-        return "suspended by " + by + " since " + since + (reason.isBlank() ? "" : ": " + reason);
+        return "suspended by " + by + " since " + since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+            + (reason.isBlank() ? "" : ": " + reason);
     }
 }

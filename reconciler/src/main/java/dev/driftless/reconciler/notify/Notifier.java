@@ -144,31 +144,66 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
         }
     }
 
-    /** The body for {@code format}: the record as JSON, or one Slack message. */
+    /** Discord refuses a message longer than this. */
+    static final int DISCORD_MAX = 2000;
+
+    /**
+     * The body for {@code format}: the record as JSON; or one chat message — Slack's
+     * {@code {"text": …}}, Discord's {@code {"content": …}}, or for Microsoft Teams (a Workflows
+     * webhook) an Adaptive Card in a {@code message} envelope.
+     */
     String body(DaemonConfig.NotificationFormat format, ReconcileRecord record) {
-        if (format == DaemonConfig.NotificationFormat.SLACK) {
-            return JSON.createObjectNode().put("text", slackText(record)).toString();
-        }
-        ObjectNode node = (ObjectNode) new HistoryFormatter(ZoneOffset.UTC).recordsJson(List.of(record)).get(0);
-        node.put("environment", environment);
-        return node.toString();
+        return switch (format) {
+            case SLACK -> JSON.createObjectNode().put("text", String.join("\n", chatLines(record))).toString();
+            case DISCORD -> JSON.createObjectNode().put("content", fit(String.join("\n", chatLines(record)),
+                DISCORD_MAX)).toString();
+            case TEAMS -> teamsCard(chatLines(record)).toString();
+            case JSON -> {
+                ObjectNode node = (ObjectNode) new HistoryFormatter(ZoneOffset.UTC).recordsJson(List.of(record)).get(0);
+                node.put("environment", environment);
+                yield node.toString();
+            }
+        };
     }
 
-    private String slackText(ReconcileRecord r) {
-        StringBuilder text = new StringBuilder("driftless ").append(environment).append(": reconcile #").append(r.id())
-            .append(' ').append(r.result().name().toLowerCase(Locale.ROOT).replace('_', ' '))
-            .append(" — commit ").append(shortSha(r.commit()))
-            .append(" \"").append(r.message().lines().findFirst().orElse("")).append('"')
-            .append(" by ").append(r.author())
-            .append(" (").append(r.trigger().name().toLowerCase(Locale.ROOT)).append(")\n")
-            .append(r.summary());
-        r.returnsTo().ifPresent(c -> text.append("\nreturns to the state of ").append(shortSha(c)));
+    /** A chat message's lines: the headline, the summary, then what returned and what went wrong. */
+    private List<String> chatLines(ReconcileRecord r) {
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add("driftless " + environment + ": reconcile #" + r.id() + " "
+            + r.result().name().toLowerCase(Locale.ROOT).replace('_', ' ')
+            + " — commit " + shortSha(r.commit()) + " \"" + r.message().lines().findFirst().orElse("") + "\""
+            + " by " + r.author() + " (" + r.trigger().name().toLowerCase(Locale.ROOT) + ")");
+        lines.add(r.summary());
+        r.returnsTo().ifPresent(c -> lines.add("returns to the state of " + shortSha(c)));
         for (ServiceResult s : r.services()) {
             if (s.result() != ServiceOutcome.SUCCEEDED) {
-                text.append("\n• ").append(s.service()).append(": ").append(s.message());
+                lines.add("• " + s.service() + ": " + s.message());
             }
         }
-        return text.toString();
+        return lines;
+    }
+
+    /** An Adaptive Card, as a Teams Workflows webhook ("when a webhook request is received") posts it. */
+    private static ObjectNode teamsCard(List<String> lines) {
+        ObjectNode message = JSON.createObjectNode().put("type", "message");
+        ObjectNode attachment = message.putArray("attachments").addObject()
+            .put("contentType", "application/vnd.microsoft.card.adaptive");
+        attachment.putNull("contentUrl");
+        ObjectNode card = attachment.putObject("content")
+            .put("$schema", "http://adaptivecards.io/schemas/adaptive-card.json")
+            .put("type", "AdaptiveCard").put("version", "1.4");
+        var body = card.putArray("body");
+        for (int i = 0; i < lines.size(); i++) {
+            ObjectNode block = body.addObject().put("type", "TextBlock").put("text", lines.get(i)).put("wrap", true);
+            if (i == 0) {
+                block.put("weight", "Bolder");
+            }
+        }
+        return message;
+    }
+
+    private static String fit(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max - 1) + "…";
     }
 
     private static String shortSha(String sha) {

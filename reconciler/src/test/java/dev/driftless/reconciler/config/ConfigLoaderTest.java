@@ -104,15 +104,15 @@ class ConfigLoaderTest {
     void badNotificationsAreReportedWithoutEchoingTheirUrl() {
         assertThat(problems(MINIMAL + """
             notifications:
-              - {url: "ftp://hooks.example.org/T0KEN", format: teams, events: [failed, sucess], retries: 3}
+              - {url: "ftp://hooks.example.org/T0KEN", format: msteams, events: [failed, sucess], retries: 3}
               - {format: json}
               - https://hooks.example.org/plain
             """)).containsExactly(
                 "driftless.yaml:6:11: notifications[0].url must be an http:// or https:// URL",
-                "driftless.yaml:6:52: notifications[0].format must be json or slack, got \"teams\"",
-                "driftless.yaml:6:67: notifications[0].events: \"sucess\" is not a result; use succeeded, failed, "
+                "driftless.yaml:6:52: notifications[0].format must be json, slack, teams or discord, got \"msteams\"",
+                "driftless.yaml:6:69: notifications[0].events: \"sucess\" is not a result; use succeeded, failed, "
                     + "rolled_back, partially_failed, interrupted",
-                "driftless.yaml:6:85: unknown field \"retries\" in notifications[0]",
+                "driftless.yaml:6:87: unknown field \"retries\" in notifications[0]",
                 "driftless.yaml:7:5: notifications[1] needs exactly one of url and url-file",
                 "driftless.yaml:8:5: notifications[2] must be a mapping with url (or url-file), e.g. "
                     + "{url: https://hooks.example.org/driftless}");

@@ -199,6 +199,7 @@ class ReconcilerTest {
         Reconciler.Outcome o = reconciler.reconcile(Trigger.POLL);
 
         assertThat(o.kind()).as("not short-cut like an idle poll").isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(records().get(0).trigger()).as("a repair of what drifted meanwhile").isEqualTo(Trigger.DRIFT);
         assertThat(records().get(0).steps()).extracting(s -> s.host() + " " + s.action())
             .contains("app-2 CREATE").doesNotContain("app-1 CREATE");
         assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.NOTHING_NEW);

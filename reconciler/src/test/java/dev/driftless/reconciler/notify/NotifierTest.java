@@ -179,6 +179,54 @@ class NotifierTest {
     }
 
     @Test
+    void teamsGetsAnAdaptiveCardAndDiscordAMessageItAccepts() throws Exception {
+        try (Notifier n = notifier(
+                hook(url("/teams"), NotificationFormat.TEAMS, EnumSet.allOf(ReconcileResult.class), Optional.empty()),
+                hook(url("/discord"), NotificationFormat.DISCORD, EnumSet.allOf(ReconcileResult.class),
+                    Optional.empty()))) {
+            ReconcileRecord r = record(ReconcileResult.ROLLED_BACK);
+            n.accept(r);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+
+            String headline = "driftless prod: reconcile #" + r.id() + " rolled back — commit 3f9a2c1 \"api 1.2.0\" by"
+                + " Grace Hopper <grace@example.org> (poll)";
+            JsonNode teams = new ObjectMapper().readTree(received.stream().filter(x -> x.path().equals("/teams"))
+                .findFirst().orElseThrow().body());
+            assertThat(teams.path("type").asText()).isEqualTo("message");
+            JsonNode attachment = teams.path("attachments").get(0);
+            assertThat(attachment.path("contentType").asText()).isEqualTo("application/vnd.microsoft.card.adaptive");
+            JsonNode card = attachment.path("content");
+            assertThat(card.path("type").asText()).isEqualTo("AdaptiveCard");
+            assertThat(card.path("body").findValuesAsText("text")).containsExactly(headline,
+                "rolled_back: api; succeeded: worker",
+                "• api: api on app-1: not healthy within 10 s; rolled back to what ran before");
+            assertThat(card.path("body").get(0).path("weight").asText()).isEqualTo("Bolder");
+            assertThat(card.path("body")).allSatisfy(b -> assertThat(b.path("wrap").asBoolean()).isTrue());
+
+            JsonNode discord = new ObjectMapper().readTree(received.stream().filter(x -> x.path().equals("/discord"))
+                .findFirst().orElseThrow().body());
+            assertThat(discord.path("content").asText()).startsWith(headline + "\nrolled_back: api");
+        }
+    }
+
+    @Test
+    void aDiscordMessageIsCutToWhatDiscordAccepts() {
+        try (Notifier n = notifier()) {
+            ReconcileRecord r = record(ReconcileResult.FAILED);
+            ReconcileRecord longOne = new ReconcileRecord(r.id(), r.environment(), r.commit(), r.author(), r.message(),
+                r.trigger(), r.startedAt(), r.endedAt(), r.result(), r.desiredDigest(), r.returnsTo(),
+                "x".repeat(3000), r.error(), r.services(), r.steps());
+            String content = n.body(NotificationFormat.DISCORD, longOne);
+            try {
+                assertThat(new ObjectMapper().readTree(content).path("content").asText())
+                    .hasSize(Notifier.DISCORD_MAX).endsWith("…");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Test
     void onlyTheResultsAskedForAreSentToEachWebhook() throws Exception {
         try (Notifier n = notifier(
                 hook(url("/failures"), NotificationFormat.JSON, EnumSet.of(ReconcileResult.FAILED,
