@@ -9,6 +9,7 @@ import dev.driftless.reconciler.apply.ApplyListener;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
 import dev.driftless.reconciler.history.EnvironmentCommit;
+import dev.driftless.reconciler.history.Backoff;
 import dev.driftless.reconciler.history.FailedCommit;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.Suspension;
@@ -99,6 +100,11 @@ public final class Reconciler {
     private final RepairBackoff backoff;
     /** Pulls that failed (registry down, refused login, unknown tag), by host, image and commit. */
     private final RepairBackoff pullBackoff;
+    /** The backoff kinds in the history, and what it held of each when last read or written. */
+    private static final String RESTART_BACKOFF = "restart";
+    private static final String PULL_BACKOFF = "pull";
+    private Map<String, Backoff> keptRestarts = Map.of();
+    private Map<String, Backoff> keptPulls = Map.of();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     /** What the backoffs held back in the latest reconcile, one phrase each, for the status. */
     private List<String> deferredRetries = List.of();
@@ -404,8 +410,13 @@ public final class Reconciler {
             revision.message(), trigger, digest));
         status = "applying commit " + revision.shortSha() + " (reconcile #" + record.id() + ")";
         Recorder recorder = new Recorder(record.id(), revision.sha());
-        Applier.Result result = applier.apply(plan, new Applier.Context(desired.environment(), revision.sha(),
-            reach, loaded.state().secrets(), verifyNow, stopRequested::get), recorder);
+        Applier.Result result;
+        try {
+            result = applier.apply(plan, new Applier.Context(desired.environment(), revision.sha(),
+                reach, loaded.state().secrets(), verifyNow, stopRequested::get), recorder);
+        } finally {
+            keepBackoffs();
+        }
 
         verify.removeAll(verifyNow);
         verify.addAll(recorder.unsettled(result.unreached()));
@@ -516,10 +527,17 @@ public final class Reconciler {
      */
     private Plan deferRetries(Plan plan, String commit) {
         Instant now = clock.instant();
+        // The counts as the last reconcile left them: this daemon's, another's of the cluster, or
+        // those of this daemon before it restarted.
+        keptRestarts = history.backoffs(RESTART_BACKOFF);
+        backoff.restore(keptRestarts);
+        keptPulls = history.backoffs(PULL_BACKOFF);
+        pullBackoff.restore(keptPulls);
         backoff.retainOnly(plan.changes().stream().filter(c -> c.observed().isPresent())
             .map(Reconciler::backoffKey).collect(Collectors.toSet()));
         pullBackoff.retainOnly(plan.changes().stream().flatMap(c -> pulledImage(c).stream()
             .map(image -> pullKey(c.host(), image, commit))).collect(Collectors.toSet()));
+        keepBackoffs();
         List<String> deferred = new ArrayList<>();
         List<PlannedChange> changes = new ArrayList<>();
         for (PlannedChange c : plan.changes()) {
@@ -553,6 +571,20 @@ public final class Reconciler {
         deferred.forEach(d -> ReconcileLog.info("-------", d));
         return changes.equals(plan.changes()) ? plan
             : new Plan(plan.environment(), changes, plan.hosts(), plan.serviceOrder(), plan.held());
+    }
+
+    /** Writes the backoff counts to the history where they changed since they were read or written. */
+    private void keepBackoffs() {
+        Map<String, Backoff> restarts = backoff.snapshot();
+        if (!restarts.equals(keptRestarts)) {
+            history.replaceBackoffs(RESTART_BACKOFF, restarts);
+            keptRestarts = restarts;
+        }
+        Map<String, Backoff> pulls = pullBackoff.snapshot();
+        if (!pulls.equals(keptPulls)) {
+            history.replaceBackoffs(PULL_BACKOFF, pulls);
+            keptPulls = pulls;
+        }
     }
 
     private static String backoffKey(PlannedChange c) {

@@ -1,5 +1,6 @@
 package dev.driftless.reconciler.daemon;
 
+import dev.driftless.reconciler.history.Backoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -17,8 +18,9 @@ import java.util.Optional;
  * passes its gate, or a new spec for the instance, starts afresh. Without it a crash-looping
  * container would be restarted, and a history record written, at every retry.
  *
- * <p>Held in the daemon's memory: a restarted daemon, or another daemon of a cluster, starts the
- * count afresh, which costs at most one early attempt.
+ * <p>Counted in memory during a reconcile; the {@link Reconciler} {@link #restore}s it from the
+ * deployment history before it plans and keeps it there after ({@link #snapshot}), so a restarted
+ * daemon, or another daemon of a cluster, holds the same repairs back.
  */
 final class RepairBackoff {
 
@@ -27,13 +29,9 @@ final class RepairBackoff {
         return new RepairBackoff(retry, Duration.ofMinutes(30).compareTo(retry) > 0 ? Duration.ofMinutes(30) : retry);
     }
 
-    /** How one instance's restarts have gone. */
-    record State(int failures, Instant notBefore) {
-    }
-
     private final Duration first;
     private final Duration max;
-    private final Map<String, State> states = new HashMap<>();
+    private final Map<String, Backoff> states = new HashMap<>();
 
     RepairBackoff(Duration first, Duration max) {
         if (first.isNegative() || first.isZero() || max.compareTo(first) < 0) {
@@ -57,8 +55,8 @@ final class RepairBackoff {
     /** A restart of {@code key} failed its gate at {@code at}: the next one waits longer. */
     synchronized void failed(String key, Instant at) {
         Objects.requireNonNull(at, "at");
-        int failures = Optional.ofNullable(states.get(key)).map(State::failures).orElse(0) + 1;
-        states.put(key, new State(failures, at.plus(delay(failures))));
+        int failures = Optional.ofNullable(states.get(key)).map(Backoff::failures).orElse(0) + 1;
+        states.put(key, new Backoff(failures, at.plus(delay(failures))));
     }
 
     /** A restart of {@code key} passed its gate: no more backoff for it. */
@@ -75,9 +73,20 @@ final class RepairBackoff {
     }
 
     /** When {@code key} may be restarted again, if not yet at {@code now}. */
-    synchronized Optional<State> waiting(String key, Instant now) {
-        State s = states.get(key);
+    synchronized Optional<Backoff> waiting(String key, Instant now) {
+        Backoff s = states.get(key);
         return s != null && now.isBefore(s.notBefore()) ? Optional.of(s) : Optional.empty();
+    }
+
+    /** Every backoff counted, by key: what {@link #restore} takes back. */
+    synchronized Map<String, Backoff> snapshot() {
+        return Map.copyOf(states);
+    }
+
+    /** Replaces every count with {@code kept}: what the history holds, before a reconcile plans. */
+    synchronized void restore(Map<String, Backoff> kept) {
+        states.clear();
+        states.putAll(kept);
     }
 
     /** The wait after the {@code failures}-th failure in a row: first, 2×first, 4×first … at most max. */

@@ -3,6 +3,7 @@ package dev.driftless.reconciler.history;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -134,7 +135,17 @@ public interface HistoryStore extends AutoCloseable {
      */
     Optional<Suspension> resume(Optional<String> service, String by);
 
+    /**
+     * Replaces the backoffs of one kind of repair ({@code restart}, {@code pull}) with {@code
+     * backoffs}, by key, in one transaction. A key longer than the column is not kept (it is held
+     * back by the daemon's memory only).
+     */
+    void replaceBackoffs(String kind, Map<String, Backoff> backoffs);
+
     // ---- reads ----
+
+    /** The backoffs of one kind of repair, by key, as {@link #replaceBackoffs} last left them. */
+    Map<String, Backoff> backoffs(String kind);
 
     /** The active suspensions: the environment's first, then services by name. */
     List<Suspension> suspensions();

@@ -23,7 +23,8 @@ public final class HistoryTransfer {
 
     /** Parents before children, so that foreign keys hold at every insert. */
     private static final List<String> TABLES =
-        List.of("reconcile", "reconcile_step", "service_result", "service_state", "environment_state", "suspension");
+        List.of("reconcile", "reconcile_step", "service_result", "service_state", "environment_state", "suspension",
+            "repair_backoff");
     private static final List<String> IDENTITY_TABLES = List.of("reconcile", "reconcile_step", "suspension");
     private static final int BATCH = 500;
 

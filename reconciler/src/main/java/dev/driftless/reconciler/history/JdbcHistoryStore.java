@@ -48,6 +48,7 @@ final class JdbcHistoryStore implements HistoryStore {
     private static final int FINGERPRINT_MAX = 200;
     private static final int IMAGE_MAX = 500;
     private static final int MESSAGE_MAX = 4000;
+    private static final int BACKOFF_KEY_MAX = 2000;
 
     private static final String RECONCILE_COLUMNS = "r.id, r.environment, r.commit_sha, r.author,"
         + " r.message, r.trigger_kind, r.started_at, r.ended_at, r.result, r.desired_digest,"
@@ -408,6 +409,55 @@ final class JdbcHistoryStore implements HistoryStore {
             }
             return List.copyOf(active);
         }
+    }
+
+    @Override
+    public void replaceBackoffs(String kind, Map<String, Backoff> backoffs) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(backoffs, "backoffs");
+        write("keep the " + kind + " backoffs", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                "DELETE FROM repair_backoff WHERE environment = ? AND kind = ?")) {
+                ps.setString(1, environment);
+                ps.setString(2, kind);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO repair_backoff (environment, kind,"
+                + " backoff_key, failures, not_before) VALUES (?, ?, ?, ?, ?)")) {
+                for (Map.Entry<String, Backoff> e : new java.util.TreeMap<>(backoffs).entrySet()) {
+                    if (e.getKey().length() > BACKOFF_KEY_MAX) {
+                        continue;
+                    }
+                    ps.setString(1, environment);
+                    ps.setString(2, kind);
+                    ps.setString(3, e.getKey());
+                    ps.setInt(4, e.getValue().failures());
+                    setTime(ps, 5, e.getValue().notBefore());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Map<String, Backoff> backoffs(String kind) {
+        Objects.requireNonNull(kind, "kind");
+        return read("read the " + kind + " backoffs", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT backoff_key, failures, not_before"
+                + " FROM repair_backoff WHERE environment = ? AND kind = ?")) {
+                ps.setString(1, environment);
+                ps.setString(2, kind);
+                Map<String, Backoff> out = new LinkedHashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), new Backoff(rs.getInt(2), time(rs, 3)));
+                    }
+                }
+                return Collections.unmodifiableMap(out);
+            }
+        });
     }
 
     @Override

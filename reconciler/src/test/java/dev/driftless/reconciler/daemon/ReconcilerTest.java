@@ -417,6 +417,34 @@ class ReconcilerTest {
     }
 
     @Test
+    void aBackoffOutlivesTheDaemonThatCountedIt() throws Exception {
+        String start = "docker start " + deployedThenWorkerOnApp2Exited();
+        fleet.host("app-2").reply("docker inspect --type container --format ", 0, "exited 1 0 - -\n", "");
+        reconciler.reconcile(Trigger.DRIFT);
+        time.sleep(Duration.ofSeconds(30));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(records()).hasSize(2);
+
+        // The daemon restarts (or another daemon of the cluster takes the next reconcile).
+        Reconciler next = reconciler();
+        time.sleep(Duration.ofSeconds(30));
+        Map<String, Integer> mark = mark();
+        Reconciler.Outcome held = next.reconcile(Trigger.DRIFT);
+
+        assertThat(held.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(commandsSince(mark)).noneMatch(c -> c.contains(start));
+        assertThat(records()).hasSize(2);
+        assertThat(next.status()).contains("restart backed off for worker-1 on app-2 (crash-looping: 2 restarts");
+        assertThat(history.backoffs("restart").values()).singleElement()
+            .satisfies(b -> assertThat(b.failures()).isEqualTo(2));
+
+        time.sleep(Duration.ofSeconds(40));
+        fleet.host("app-2").reply("docker inspect --type container --format ", 0, "running 0 0 - 172.17.0.5\n", "");
+        assertThat(next.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(history.backoffs("restart")).as("a restart that passed its gate ends the count").isEmpty();
+    }
+
+    @Test
     void aRunningInstanceThatStopsAnsweringItsProbeIsRestartedByTheDriftCheck() throws Exception {
         hostsRun(v1);
         reconciler.reconcile(Trigger.POLL);

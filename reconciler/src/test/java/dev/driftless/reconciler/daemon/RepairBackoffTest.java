@@ -52,11 +52,11 @@ class RepairBackoffTest {
         RepairBackoff b = RepairBackoff.after(Duration.ofSeconds(30));
 
         b.failed(KEY, T0);
-        assertThat(b.waiting(KEY, T0.plusSeconds(29))).hasValue(new RepairBackoff.State(1, T0.plusSeconds(30)));
+        assertThat(b.waiting(KEY, T0.plusSeconds(29))).hasValue(new dev.driftless.reconciler.history.Backoff(1, T0.plusSeconds(30)));
         assertThat(b.waiting(KEY, T0.plusSeconds(30))).as("due at its time").isEmpty();
 
         b.failed(KEY, T0.plusSeconds(30));
-        assertThat(b.waiting(KEY, T0.plusSeconds(89))).hasValue(new RepairBackoff.State(2, T0.plusSeconds(90)));
+        assertThat(b.waiting(KEY, T0.plusSeconds(89))).hasValue(new dev.driftless.reconciler.history.Backoff(2, T0.plusSeconds(90)));
         assertThat(b.waiting(KEY, T0.plusSeconds(90))).isEmpty();
     }
 
@@ -69,7 +69,7 @@ class RepairBackoffTest {
         b.succeeded(KEY);
         assertThat(b.waiting(KEY, T0.plusSeconds(31))).isEmpty();
         b.failed(KEY, T0.plusSeconds(40));
-        assertThat(b.waiting(KEY, T0.plusSeconds(41))).hasValue(new RepairBackoff.State(1, T0.plusSeconds(70)));
+        assertThat(b.waiting(KEY, T0.plusSeconds(41))).hasValue(new dev.driftless.reconciler.history.Backoff(1, T0.plusSeconds(70)));
     }
 
     @Test

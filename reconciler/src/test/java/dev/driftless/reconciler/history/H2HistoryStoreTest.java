@@ -34,7 +34,7 @@ class H2HistoryStoreTest extends HistoryStoreContract {
 
     @Override
     List<String> expectedMigrations() {
-        return List.of("1", "2");
+        return List.of("1", "2", "3");
     }
 
     @Test

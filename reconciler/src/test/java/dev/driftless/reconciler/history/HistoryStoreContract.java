@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -562,6 +563,32 @@ abstract class HistoryStoreContract {
         assertThat(store.suspensions()).containsExactly(s);
         assertThat(s.reason()).hasSizeLessThanOrEqualTo(1000).endsWith("…");
         assertThat(s.by()).hasSizeLessThanOrEqualTo(500);
+    }
+
+    // ---------------------------------------------------------------- backoffs
+
+    @Test
+    void backoffsAreKeptPerKindAndEnvironmentAndReplacedAsAWhole() {
+        HistoryStore store = open();
+        java.time.Instant t = java.time.Instant.parse("2025-03-01T10:05:00Z");
+        assertThat(store.backoffs("restart")).isEmpty();
+
+        store.replaceBackoffs("restart", Map.of("worker/app-2/worker-1@sha256:aa", new Backoff(2, t),
+            "api/app-1/api-1@sha256:bb", new Backoff(1, t.plusSeconds(30))));
+        store.replaceBackoffs("pull", Map.of("pull/app-1/registry:5000/shop/api:9@" + A, new Backoff(1, t)));
+
+        assertThat(open().backoffs("restart")).as("read by a restarted or another daemon").isEqualTo(Map.of(
+            "worker/app-2/worker-1@sha256:aa", new Backoff(2, t), "api/app-1/api-1@sha256:bb",
+            new Backoff(1, t.plusSeconds(30))));
+        assertThat(open("staging").backoffs("restart")).isEmpty();
+
+        store.replaceBackoffs("restart", Map.of("worker/app-2/worker-1@sha256:aa", new Backoff(3, t.plusSeconds(60)),
+            "x".repeat(2001), new Backoff(1, t)));
+        assertThat(store.backoffs("restart")).as("the others went; a key too long for the column is not kept")
+            .isEqualTo(Map.of("worker/app-2/worker-1@sha256:aa", new Backoff(3, t.plusSeconds(60))));
+        assertThat(store.backoffs("pull")).hasSize(1);
+        store.replaceBackoffs("pull", Map.of());
+        assertThat(store.backoffs("pull")).isEmpty();
     }
 
     // ---------------------------------------------------------------- schema

@@ -56,7 +56,7 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
 
     @Override
     List<String> expectedMigrations() {
-        return List.of("1", "1.1", "2");
+        return List.of("1", "1.1", "2", "3");
     }
 
     @Test
