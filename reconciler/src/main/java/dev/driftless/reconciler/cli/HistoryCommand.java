@@ -17,7 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code driftless history}: the deployment history of the configured environment, newest first. */
-@Command(name = "history", mixinStandardHelpOptions = true, subcommands = HistoryCopyCommand.class,
+@Command(name = "history", mixinStandardHelpOptions = true, subcommands = {HistoryCopyCommand.class, HistorySuspensionsCommand.class},
     description = "Show deployment history: what changed where, by which commit, with what outcome.")
 final class HistoryCommand implements Callable<Integer> {
 

@@ -173,15 +173,39 @@ public final class HistoryFormatter {
         return out.toString();
     }
 
-    /** {@link #suspensions} as a JSON array, for {@code status --format json}. */
-    public ArrayNode suspensionsJson(List<Suspension> active) {
+    /** Suspensions as a JSON array (resumed ones with who and when), for {@code --format json}. */
+    public ArrayNode suspensionsJson(List<Suspension> suspensions) {
         ArrayNode array = NODES.arrayNode();
-        for (Suspension s : active) {
+        for (Suspension s : suspensions) {
             ObjectNode n = array.addObject().put("scope", s.isEnvironmentWide() ? "environment" : "service");
             s.service().ifPresent(x -> n.put("service", x));
             n.put("by", s.by()).put("since", s.since().toString()).put("reason", s.reason());
+            s.resumedBy().ifPresent(x -> n.put("resumedBy", x));
+            s.resumedAt().ifPresent(x -> n.put("resumedAt", x.toString()));
         }
         return array;
+    }
+
+    /** Every suspension as a table, newest first: {@code driftless history suspensions}. */
+    public String suspensionTable(List<Suspension> suspensions, String environment) {
+        if (suspensions.isEmpty()) {
+            return "nothing was ever suspended in environment " + environment + "\n";
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SCOPE", "SUSPENDED", "BY", "RESUMED", "BY", "REASON"});
+        for (Suspension s : suspensions) {
+            rows.add(new String[] {
+                s.scope(environment),
+                time.format(s.since()),
+                clip(s.by(), AUTHOR_WIDTH),
+                s.resumedAt().map(time::format).orElse("still suspended"),
+                s.resumedBy().map(b -> clip(b, AUTHOR_WIDTH)).orElse(NONE),
+                s.reason().isBlank() ? NONE : clip(s.reason(), MESSAGE_WIDTH)});
+        }
+        int[] widths = widths(rows);
+        StringBuilder out = new StringBuilder();
+        rows.forEach(r -> appendRow(out, "", r, widths));
+        return out.toString();
     }
 
     /** The same as {@link #deploymentStatus} as a JSON object, for {@code status --format json}. */

@@ -150,6 +150,9 @@ public interface HistoryStore extends AutoCloseable {
     /** The active suspensions: the environment's first, then services by name. */
     List<Suspension> suspensions();
 
+    /** Every suspension, ended ones too, newest first: who held deploys back, when and why. */
+    List<Suspension> suspensionHistory(int limit);
+
     /** The active suspension of the whole environment, if any. */
     default Optional<Suspension> environmentSuspension() {
         return suspensions().stream().filter(Suspension::isEnvironmentWide).findFirst();

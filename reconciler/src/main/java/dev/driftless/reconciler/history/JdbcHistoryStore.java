@@ -390,6 +390,29 @@ final class JdbcHistoryStore implements HistoryStore {
         return read("read suspensions", c -> activeSuspensions(c, null));
     }
 
+    @Override
+    public List<Suspension> suspensionHistory(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        }
+        return read("read the suspension history", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, service, reason, suspended_by, suspended_at,"
+                + " resumed_by, resumed_at FROM suspension WHERE environment = ? ORDER BY id DESC")) {
+                ps.setString(1, environment);
+                ps.setMaxRows(limit);
+                List<Suspension> all = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        all.add(new Suspension(rs.getLong(1), Optional.ofNullable(rs.getString(2)), rs.getString(3),
+                            rs.getString(4), time(rs, 5), Optional.ofNullable(rs.getString(6)),
+                            Optional.ofNullable(time(rs, 7))));
+                    }
+                }
+                return List.copyOf(all);
+            }
+        });
+    }
+
     /** The active suspensions of one scope (the environment's: empty {@code service}), or of all (null). */
     private List<Suspension> activeSuspensions(Connection c, Optional<String> service) throws SQLException {
         String scope = service == null ? "" : service.isPresent() ? " AND service = ?" : " AND service IS NULL";

@@ -60,6 +60,16 @@ class SuspendCommandTest {
         Cli.Run nothing = Cli.run("resume", "--config", config.toString());
         assertThat(nothing.exit()).isZero();
         assertThat(nothing.out()).isEqualTo("Environment default is not suspended; nothing to resume.\n");
+
+        Cli.Run audit = Cli.run("history", "suspensions", "--config", config.toString());
+        assertThat(audit.exit()).isZero();
+        assertThat(audit.out().lines().toList()).hasSize(2);
+        assertThat(audit.out()).containsPattern("SCOPE +SUSPENDED +BY +RESUMED +BY +REASON\n"
+            + "environment default +\\S+ \\S+ +alice@ops-1 +\\S+ \\S+ +bob@ops-2 +incident 42\n");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+            Cli.run("history", "suspensions", "--config", config.toString(), "--format", "json").out());
+        assertThat(json.get(0).path("resumedBy").asText()).isEqualTo("bob@ops-2");
+        assertThat(json.get(0).path("resumedAt").asText()).endsWith("Z");
     }
 
     @Test
@@ -86,6 +96,15 @@ class SuspendCommandTest {
         assertThat(Cli.run("resume", "-c", config.toString(), "-s", "api").out())
             .startsWith("Resumed service api of environment default (it was suspended by ");
         assertThat(active(config)).isEmpty();
+    }
+
+    @Test
+    void withNothingEverSuspendedTheAuditSaysSo() {
+        Path config = Cli.daemonConfig(tmp, "127.0.0.1:" + Cli.closedPort());
+
+        Cli.Run run = Cli.run("history", "suspensions", "-c", config.toString());
+
+        assertThat(run.out()).isEqualTo("nothing was ever suspended in environment default\n");
     }
 
     @Test

@@ -554,6 +554,12 @@ abstract class HistoryStoreContract {
         assertThat(store.suspensions()).isEmpty();
         Suspension again = store.suspend(Optional.empty(), "incident 43", "alice@ops-1");
         assertThat(again.id()).as("a new suspension, the old one stays on record").isNotEqualTo(env.id());
+
+        assertThat(store.suspensionHistory(10)).extracting(Suspension::id)
+            .containsExactly(again.id(), api.id(), env.id());
+        assertThat(store.suspensionHistory(10).get(2)).isEqualTo(resumed);
+        assertThat(store.suspensionHistory(1)).containsExactly(again);
+        assertThat(open("staging").suspensionHistory(10)).isEmpty();
     }
 
     @Test
