@@ -47,6 +47,7 @@ final class ResumeCommand implements Callable<Integer> {
             if (ended.isEmpty()) {
                 out.println(SuspendCommand.capitalized(what) + " is not suspended; nothing to resume.");
             } else {
+                SuspendCommand.announce(cfg, environment, ended.get());
                 out.println("Resumed " + what + " (it was " + ended.get().describe() + "). The daemon reconciles"
                     + " it at its next poll, within " + DurationText.format(cfg.intervals().poll()) + ".");
                 if (scope.isEmpty()) {

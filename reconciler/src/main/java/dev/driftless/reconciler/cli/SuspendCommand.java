@@ -5,6 +5,8 @@ import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.daemon.Assembly;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.Suspension;
+import dev.driftless.reconciler.metrics.Metrics;
+import dev.driftless.reconciler.notify.Notifier;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -54,11 +56,13 @@ final class SuspendCommand implements Callable<Integer> {
             String what = s.scope(environment);
             if (before.isPresent()) {
                 out.println(capitalized(what) + " was already " + s.describe() + ".");
-            } else if (scope.isPresent()) {
-                out.println("Suspended " + what + " of environment " + environment + ": the daemon leaves its"
-                    + " instances as they are until driftless resume --service " + scope.get() + ".");
             } else {
-                out.println("Suspended " + what + ": the daemon changes nothing on its hosts until driftless resume.");
+                out.println(scope.isPresent()
+                    ? "Suspended " + what + " of environment " + environment + ": the daemon leaves its instances as"
+                        + " they are until driftless resume --service " + scope.get() + "."
+                    : "Suspended " + what + ": the daemon changes nothing on its hosts until driftless resume.");
+                out.flush();
+                announce(cfg, environment, s);
             }
         }
         // A reconcile already under way finishes first: say so when the daemon is at it.
@@ -69,6 +73,25 @@ final class SuspendCommand implements Callable<Integer> {
         out.flush();
         return Main.EXIT_OK;
     }
+
+    /**
+     * Tells the webhooks that asked for it ({@code events: [suspended, resumed]}, or no {@code
+     * events}) about a suspension that began or ended; waits a little for them to take it.
+     */
+    static void announce(DaemonConfig cfg, String environment, Suspension s) {
+        if (cfg.notifications().isEmpty()) {
+            return;
+        }
+        Notifier notifier = new Notifier(cfg.notifications(), environment, Metrics.NONE);
+        try {
+            notifier.announce(s);
+        } finally {
+            notifier.close(ANNOUNCE_WAIT);
+        }
+    }
+
+    /** Long enough for a webhook's retries (2 s and 10 s apart). */
+    private static final java.time.Duration ANNOUNCE_WAIT = java.time.Duration.ofSeconds(15);
 
     /** The service named on the command line, checked as the repo checks service names. */
     static Optional<String> serviceName(Optional<String> service) {

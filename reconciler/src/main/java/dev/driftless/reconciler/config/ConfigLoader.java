@@ -56,8 +56,9 @@ public final class ConfigLoader {
 
     /** The results a notification can be about (every final one), in the order messages list them. */
     private static final Set<ReconcileResult> EVENT_RESULTS = EnumSet.complementOf(EnumSet.of(ReconcileResult.RUNNING));
-    private static final String EVENTS = EVENT_RESULTS.stream().map(r -> r.name().toLowerCase(Locale.ROOT))
-        .collect(Collectors.joining(", "));
+    private static final String EVENTS = java.util.stream.Stream.concat(EVENT_RESULTS.stream().map(Enum::name),
+            java.util.Arrays.stream(DaemonConfig.SuspensionEvent.values()).map(Enum::name))
+        .map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "));
 
     private ConfigLoader() {
     }
@@ -76,6 +77,11 @@ public final class ConfigLoader {
 
     private static Optional<ReconcileResult> event(String name) {
         return EVENT_RESULTS.stream().filter(r -> r.name().toLowerCase(Locale.ROOT).equals(name)).findFirst();
+    }
+
+    private static Optional<DaemonConfig.SuspensionEvent> suspensionEvent(String name) {
+        return java.util.Arrays.stream(DaemonConfig.SuspensionEvent.values())
+            .filter(r -> r.name().toLowerCase(Locale.ROOT).equals(name)).findFirst();
     }
 
     /** Reads and checks {@code file}; every problem is in the exception. */
@@ -233,12 +239,23 @@ public final class ConfigLoader {
                     }
                 }).orElse(DaemonConfig.NotificationFormat.JSON);
                 Set<ReconcileResult> events = EnumSet.noneOf(ReconcileResult.class);
-                n.texts("events").ifPresentOrElse(names -> names.forEach(e -> event(e).ifPresentOrElse(events::add,
-                    () -> problems.add(n.node("events").orElseThrow().location(), path + ".events: \"" + e
-                        + "\" is not a result; use " + EVENTS))), () -> events.addAll(EVENT_RESULTS));
+                Set<DaemonConfig.SuspensionEvent> suspensions = EnumSet.noneOf(DaemonConfig.SuspensionEvent.class);
+                n.texts("events").ifPresentOrElse(names -> names.forEach(e -> {
+                    Optional<ReconcileResult> result = event(e);
+                    Optional<DaemonConfig.SuspensionEvent> act = suspensionEvent(e);
+                    result.ifPresent(events::add);
+                    act.ifPresent(suspensions::add);
+                    if (result.isEmpty() && act.isEmpty()) {
+                        problems.add(n.node("events").orElseThrow().location(), path + ".events: \"" + e
+                            + "\" is not an event; use " + EVENTS);
+                    }
+                }), () -> {
+                    events.addAll(EVENT_RESULTS);
+                    suspensions.addAll(EnumSet.allOf(DaemonConfig.SuspensionEvent.class));
+                });
                 if (!problems.addedSince(before)) {
                     out.add(new DaemonConfig.Notification(url, urlFile, fmt, events, path(n, "token-file"),
-                        path(n, "signing-secret-file")));
+                        path(n, "signing-secret-file"), suspensions));
                 }
             }
             return out;

@@ -72,12 +72,22 @@ public record DaemonConfig(
      * @param events    the results to tell about
      * @param tokenFile a bearer token for the Authorization header
      * @param signingSecretFile the secret each body is signed with (HMAC-SHA256)
+     * @param suspensionEvents whether to tell about {@code driftless suspend} and {@code resume}
      */
     public record Notification(Optional<String> url, Optional<Path> urlFile, NotificationFormat format,
                                java.util.Set<dev.driftless.reconciler.history.ReconcileResult> events,
-                               Optional<Path> tokenFile, Optional<Path> signingSecretFile) {
+                               Optional<Path> tokenFile, Optional<Path> signingSecretFile,
+                               java.util.Set<SuspensionEvent> suspensionEvents) {
         public Notification {
             events = java.util.Set.copyOf(events);
+            suspensionEvents = java.util.Set.copyOf(suspensionEvents);
+        }
+
+        /** A webhook told about reconciles only. */
+        public Notification(Optional<String> url, Optional<Path> urlFile, NotificationFormat format,
+                            java.util.Set<dev.driftless.reconciler.history.ReconcileResult> events,
+                            Optional<Path> tokenFile, Optional<Path> signingSecretFile) {
+            this(url, urlFile, format, events, tokenFile, signingSecretFile, java.util.Set.of());
         }
 
         /** The URL: from the configuration, or the first line of its file (read when called). */
@@ -105,10 +115,14 @@ public record DaemonConfig(
                     return null;
                 }
             }).map(h -> "url to " + h).orElse(urlFile.map(f -> "url from " + f).orElse("no url"));
-            return "Notification[" + where + ", " + format + ", " + events + tokenFile.map(f -> ", token from " + f)
+            return "Notification[" + where + ", " + format + ", " + events
+                + (suspensionEvents.isEmpty() ? "" : ", " + suspensionEvents) + tokenFile.map(f -> ", token from " + f)
                 .orElse("") + signingSecretFile.map(f -> ", signed with the secret from " + f).orElse("") + "]";
         }
     }
+
+    /** What an operator did that a webhook may be told about besides reconciles. */
+    public enum SuspensionEvent { SUSPENDED, RESUMED }
 
     /** What a notification's body looks like. */
     public enum NotificationFormat { JSON, SLACK, TEAMS, DISCORD }

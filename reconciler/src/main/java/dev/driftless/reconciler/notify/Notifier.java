@@ -7,6 +7,7 @@ import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.history.ServiceResult;
+import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.metrics.Metrics;
 import java.io.IOException;
 import java.net.URI;
@@ -80,26 +81,43 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
     /** Queues the messages about {@code record}; returns at once. */
     @Override
     public void accept(ReconcileRecord record) {
+        queue(target -> target.events().contains(record.result()), "reconcile #" + record.id(),
+            format -> body(format, record));
+    }
+
+    /**
+     * Queues the messages about a suspension that began ({@link Suspension#isActive()}) or ended
+     * (driftless suspend / resume) to the webhooks that asked for that event; returns at once.
+     */
+    public void announce(Suspension suspension) {
+        DaemonConfig.SuspensionEvent event = suspension.isActive() ? DaemonConfig.SuspensionEvent.SUSPENDED
+            : DaemonConfig.SuspensionEvent.RESUMED;
+        queue(target -> target.suspensionEvents().contains(event), "the " + event.name().toLowerCase(Locale.ROOT)
+            + " " + suspension.scope(environment), format -> body(format, suspension));
+    }
+
+    private void queue(java.util.function.Predicate<DaemonConfig.Notification> wants, String what,
+                       java.util.function.Function<DaemonConfig.NotificationFormat, String> body) {
         for (DaemonConfig.Notification target : targets) {
-            if (!target.events().contains(record.result())) {
+            if (!wants.test(target)) {
                 continue;
             }
             try {
-                sender.execute(() -> send(target, record));
+                sender.execute(() -> send(target, what, body));
             } catch (RejectedExecutionException e) {
-                LOG.warn("notification about reconcile #{} dropped: {} messages are waiting already", record.id(),
-                    QUEUE);
+                LOG.warn("notification about {} dropped: {} messages are waiting already", what, QUEUE);
                 metrics.notification(false);
             }
         }
     }
 
-    private void send(DaemonConfig.Notification target, ReconcileRecord record) {
+    private void send(DaemonConfig.Notification target, String what,
+                      java.util.function.Function<DaemonConfig.NotificationFormat, String> render) {
         String where = "a webhook";
         try {
             URI uri = URI.create(target.resolveUrl());
             where = uri.getHost() == null ? where : uri.getHost();
-            byte[] body = body(target.format(), record).getBytes(StandardCharsets.UTF_8);
+            byte[] body = render.apply(target.format()).getBytes(StandardCharsets.UTF_8);
             HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "driftless")
@@ -112,14 +130,13 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
                 try {
                     HttpResponse<Void> r = client.send(built, HttpResponse.BodyHandlers.discarding());
                     if (r.statusCode() / 100 == 2) {
-                        LOG.debug("told {} about reconcile #{}", where, record.id());
+                        LOG.debug("told {} about {}", where, what);
                         metrics.notification(true);
                         return;
                     }
                     failure = "HTTP " + r.statusCode();
                     if (r.statusCode() != 429 && r.statusCode() / 100 == 4) {
-                        LOG.warn("notification about reconcile #{} refused by {}: {}; not retried", record.id(),
-                            where, failure);
+                        LOG.warn("notification about {} refused by {}: {}; not retried", what, where, failure);
                         metrics.notification(false);
                         return;
                     }
@@ -127,8 +144,8 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
                     failure = e.getClass().getSimpleName();
                 }
                 if (attempt == ATTEMPTS) {
-                    LOG.warn("notification about reconcile #{} to {} failed {} times ({}); dropped", record.id(),
-                        where, ATTEMPTS, failure);
+                    LOG.warn("notification about {} to {} failed {} times ({}); dropped", what, where, ATTEMPTS,
+                        failure);
                     metrics.notification(false);
                     return;
                 }
@@ -138,8 +155,7 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             // A URL file that cannot be read, a URL that does not parse: say so, never the URL.
-            LOG.warn("notification about reconcile #{} to {} not sent: {}", record.id(), where,
-                e.getClass().getSimpleName());
+            LOG.warn("notification about {} to {} not sent: {}", what, where, e.getClass().getSimpleName());
             metrics.notification(false);
         }
     }
@@ -153,16 +169,43 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
      * webhook) an Adaptive Card in a {@code message} envelope.
      */
     String body(DaemonConfig.NotificationFormat format, ReconcileRecord record) {
+        if (format == DaemonConfig.NotificationFormat.JSON) {
+            ObjectNode node = (ObjectNode) new HistoryFormatter(ZoneOffset.UTC).recordsJson(List.of(record)).get(0);
+            node.put("environment", environment);
+            return node.toString();
+        }
+        return chat(format, chatLines(record));
+    }
+
+    /**
+     * The body about a suspension: as JSON {@code {"event": "suspended"|"resumed", "environment",
+     * "scope", "service"?, "by", "since", "reason", "resumedBy"?, "resumedAt"?}}, or a chat message.
+     */
+    String body(DaemonConfig.NotificationFormat format, Suspension s) {
+        if (format == DaemonConfig.NotificationFormat.JSON) {
+            ObjectNode node = (ObjectNode) new HistoryFormatter(ZoneOffset.UTC).suspensionsJson(List.of(s)).get(0);
+            ObjectNode out = JSON.createObjectNode().put("event", s.isActive() ? "suspended" : "resumed")
+                .put("environment", environment);
+            out.setAll(node);
+            return out.toString();
+        }
+        String scope = s.scope(environment);
+        List<String> lines = s.isActive()
+            ? List.of("driftless " + environment + ": " + scope + " suspended by " + s.by()
+                    + (s.reason().isBlank() ? "" : ": " + s.reason()),
+                "nothing is applied there until driftless resume")
+            : List.of("driftless " + environment + ": " + scope + " resumed by " + s.resumedBy().orElse("someone"),
+                "it was " + s.describe() + "; the daemon converges it at its next poll");
+        return chat(format, lines);
+    }
+
+    private static String chat(DaemonConfig.NotificationFormat format, List<String> lines) {
         return switch (format) {
-            case SLACK -> JSON.createObjectNode().put("text", String.join("\n", chatLines(record))).toString();
-            case DISCORD -> JSON.createObjectNode().put("content", fit(String.join("\n", chatLines(record)),
-                DISCORD_MAX)).toString();
-            case TEAMS -> teamsCard(chatLines(record)).toString();
-            case JSON -> {
-                ObjectNode node = (ObjectNode) new HistoryFormatter(ZoneOffset.UTC).recordsJson(List.of(record)).get(0);
-                node.put("environment", environment);
-                yield node.toString();
-            }
+            case SLACK -> JSON.createObjectNode().put("text", String.join("\n", lines)).toString();
+            case DISCORD -> JSON.createObjectNode().put("content", fit(String.join("\n", lines), DISCORD_MAX))
+                .toString();
+            case TEAMS -> teamsCard(lines).toString();
+            case JSON -> throw new IllegalArgumentException("JSON is no chat message");
         };
     }
 

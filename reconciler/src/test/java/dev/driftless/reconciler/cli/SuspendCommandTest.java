@@ -99,6 +99,36 @@ class SuspendCommandTest {
     }
 
     @Test
+    void suspendAndResumeAreToldToTheConfiguredWebhooks() throws Exception {
+        List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer hook = com.sun.net.httpserver.HttpServer.create(
+            new InetSocketAddress("127.0.0.1", 0), 0);
+        hook.createContext("/", ex -> {
+            bodies.add(new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        hook.start();
+        try {
+            Path config = Cli.daemonConfig(tmp, "127.0.0.1:" + Cli.closedPort());
+            java.nio.file.Files.writeString(config, "notifications:\n  - url: http://127.0.0.1:"
+                + hook.getAddress().getPort() + "/deploys\n    events: [failed, suspended, resumed]\n",
+                java.nio.file.StandardOpenOption.APPEND);
+
+            Cli.run("suspend", "-c", config.toString(), "--by", "alice@ops-1", "--reason", "incident 42");
+            Cli.run("suspend", "-c", config.toString(), "--by", "alice@ops-1");
+            Cli.run("resume", "-c", config.toString(), "--by", "bob@ops-2");
+
+            assertThat(bodies).as("the repeated suspend tells nobody").hasSize(2);
+            assertThat(bodies.get(0)).contains("\"event\":\"suspended\"").contains("\"by\":\"alice@ops-1\"")
+                .contains("\"reason\":\"incident 42\"");
+            assertThat(bodies.get(1)).contains("\"event\":\"resumed\"").contains("\"resumedBy\":\"bob@ops-2\"");
+        } finally {
+            hook.stop(0);
+        }
+    }
+
+    @Test
     void withNothingEverSuspendedTheAuditSaysSo() {
         Path config = Cli.daemonConfig(tmp, "127.0.0.1:" + Cli.closedPort());
 

@@ -15,6 +15,7 @@ import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.history.ReconcileStart;
 import dev.driftless.reconciler.history.ServiceOutcome;
+import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.history.Trigger;
 import dev.driftless.reconciler.metrics.MicrometerMetrics;
 import java.io.IOException;
@@ -223,6 +224,51 @@ class NotifierTest {
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
+        }
+    }
+
+    @Test
+    void aSuspensionAndItsResumeAreToldToTheWebhooksThatAskedForThem() throws Exception {
+        Suspension active = history.suspend(Optional.of("api"), "schema change", "alice@ops-1");
+        Suspension ended = history.resume(Optional.of("api"), "bob@ops-2").orElseThrow();
+        try (Notifier n = notifier(
+                new DaemonConfig.Notification(Optional.of(url("/json")), Optional.empty(), NotificationFormat.JSON,
+                    EnumSet.noneOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
+                    EnumSet.allOf(DaemonConfig.SuspensionEvent.class)),
+                new DaemonConfig.Notification(Optional.of(url("/slack")), Optional.empty(), NotificationFormat.SLACK,
+                    EnumSet.allOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
+                    EnumSet.of(DaemonConfig.SuspensionEvent.SUSPENDED)),
+                hook(url("/reconciles-only"), NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class),
+                    Optional.empty()))) {
+            n.announce(active);
+            n.announce(ended);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
+        }
+
+        assertThat(received).extracting(Received::path).containsExactlyInAnyOrder("/json", "/json", "/slack");
+        List<JsonNode> json = received.stream().filter(r -> r.path().equals("/json")).map(r -> {
+            try {
+                return new ObjectMapper().readTree(r.body());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).toList();
+        assertThat(json).extracting(j -> j.path("event").asText()).containsExactly("suspended", "resumed");
+        assertThat(json.get(0).path("environment").asText()).isEqualTo("prod");
+        assertThat(json.get(0).path("scope").asText()).isEqualTo("service");
+        assertThat(json.get(0).path("service").asText()).isEqualTo("api");
+        assertThat(json.get(0).path("by").asText()).isEqualTo("alice@ops-1");
+        assertThat(json.get(0).path("reason").asText()).isEqualTo("schema change");
+        assertThat(json.get(0).has("resumedBy")).isFalse();
+        assertThat(json.get(1).path("resumedBy").asText()).isEqualTo("bob@ops-2");
+        String slack = new ObjectMapper().readTree(received.stream().filter(r -> r.path().equals("/slack"))
+            .findFirst().orElseThrow().body()).path("text").asText();
+        assertThat(slack).isEqualTo("driftless prod: service api suspended by alice@ops-1: schema change\n"
+            + "nothing is applied there until driftless resume");
+        try (Notifier n = notifier()) {
+            assertThat(new ObjectMapper().readTree(n.body(NotificationFormat.SLACK, ended)).path("text").asText())
+                .startsWith("driftless prod: service api resumed by bob@ops-2\nit was suspended by alice@ops-1 since ")
+                .endsWith(": schema change; the daemon converges it at its next poll");
         }
     }
 
