@@ -60,6 +60,11 @@ final class HistoryCommand implements Callable<Integer> {
                 spec.commandLine().getOut().println("No deployments recorded yet for environment "
                     + store.environment() + ".");
             } else {
+                if (service.isPresent() && host.isPresent()) {
+                    // "Which version of api runs on app-2, since when?", as history tells it.
+                    spec.commandLine().getOut().print(f.running(store.runningSince(service.get(), host.get()),
+                        service.get(), host.get()));
+                }
                 spec.commandLine().getOut().print(f.table(records, verbose));
             }
             spec.commandLine().getOut().flush();

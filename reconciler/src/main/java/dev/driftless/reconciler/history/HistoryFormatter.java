@@ -69,6 +69,26 @@ public final class HistoryFormatter {
         return out.toString();
     }
 
+    /**
+     * What history says runs for a service on a host, one line per instance, then a blank line:
+     * <pre>
+     * api-1 on app-2: registry:5000/shop/api:1.1.0 since 2026-11-22 08:15:04Z (commit 3f9a2c1, reconcile 12)
+     * </pre>
+     */
+    public String running(List<RunningInstance> running, String service, String host) {
+        StringBuilder out = new StringBuilder();
+        if (running.isEmpty()) {
+            out.append("Nothing of ").append(service).append(" runs on ").append(host).append(" according to history.\n");
+        }
+        for (RunningInstance r : running) {
+            out.append(r.instance()).append(" on ").append(r.host()).append(": ")
+                .append(r.image().orElse(r.fingerprint())).append(" since ").append(time.format(r.since()))
+                .append(" (commit ").append(ShortSha.of(r.commit())).append(", reconcile ").append(r.reconcileId())
+                .append(")\n");
+        }
+        return out.append('\n').toString();
+    }
+
     /** The records as a JSON array (ISO-8601 UTC times, full shas), for {@code --format json}. */
     public String json(List<ReconcileRecord> records) {
         return write(recordsJson(records));

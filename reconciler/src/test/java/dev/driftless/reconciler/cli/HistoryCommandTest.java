@@ -177,6 +177,31 @@ class HistoryCommandTest {
     }
 
     @Test
+    void serviceAndHostTogetherSayWhatRunsThereAndSinceWhen() {
+        try (HistoryStore h = store("default")) {
+            ReconcileRecord first = h.begin(new ReconcileStart(V1, "Grace Hopper", "api 1.0.0", Trigger.STARTUP, "d1"));
+            long s1 = h.beginStep(first.id(), new StepStart("api", "app-2", "api-1", StepAction.CREATE, "no container",
+                Optional.empty(), Optional.of("sha256:f1"), Optional.empty(), Optional.of("shop/api:1.0.0")));
+            h.completeStep(s1, StepOutcome.SUCCEEDED, Optional.empty());
+            h.complete(first.id(), ReconcileResult.SUCCEEDED, "succeeded: api", Optional.empty());
+            ReconcileRecord second = h.begin(new ReconcileStart(V2, "Ada Lovelace", "api 1.1.0", Trigger.POLL, "d2"));
+            long s2 = h.beginStep(second.id(), new StepStart("api", "app-2", "api-1", StepAction.REPLACE,
+                "image 1.0.0 → 1.1.0", Optional.of("sha256:f1"), Optional.of("sha256:f2"),
+                Optional.of("shop/api:1.0.0"), Optional.of("shop/api:1.1.0")));
+            h.completeStep(s2, StepOutcome.SUCCEEDED, Optional.empty());
+            h.complete(second.id(), ReconcileResult.SUCCEEDED, "succeeded: api", Optional.empty());
+        }
+
+        Cli.Run run = Cli.run("history", "--config", config.toString(), "--service", "api", "--host", "app-2");
+        Cli.Run none = Cli.run("history", "--config", config.toString(), "--service", "worker", "--host", "app-2");
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).containsPattern("^api-1 on app-2: shop/api:1\\.1\\.0 since \\S+ \\S+ "
+            + "\\(commit b2b2b2b, reconcile 2\\)\n\nID ");
+        assertThat(none.out()).isEqualTo("No deployments recorded yet for environment default.\n");
+    }
+
+    @Test
     void jsonCarriesFullShasAndSteps() throws Exception {
         populate();
 
