@@ -15,7 +15,6 @@ import dev.driftless.reconciler.testhosts.TestHost;
 import dev.driftless.reconciler.testhosts.TestHosts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -165,9 +164,9 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
             ex.close();
         });
         webhook.start();
-        metricsPort = freePort();
         config = workDir.resolve("driftless.yaml");
-        writeConfig(config, stateDir, metricsPort);
+        // Port 0: the daemon binds a free port itself; a port picked here could be taken before it binds.
+        writeConfig(config, stateDir, 0);
         beforeDaemon.accept(this);
         startDaemon();
     }
@@ -305,6 +304,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     /** Starts the daemon (again), appending to the same log. */
     DaemonProcess startDaemon() {
         daemon = start(daemon, config, log);
+        metricsPort = boundMetricsPort(config, log);
         return daemon;
     }
 
@@ -324,13 +324,13 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
             try {
                 peerConfig = workDir.resolve("peer.yaml");
                 peerLog = workDir.resolve("peer.log");
-                peerMetricsPort = freePort();
-                writeConfig(peerConfig, workDir.resolve("peer-state"), peerMetricsPort);
+                writeConfig(peerConfig, workDir.resolve("peer-state"), 0);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         peer = start(peer, peerConfig, peerLog);
+        peerMetricsPort = boundMetricsPort(peerConfig, peerLog);
         return peer;
     }
 
@@ -368,10 +368,37 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
                 started.kill9();
             }
         }, "e2e-daemon-cleanup"));
-        await("the daemon to start").atMost(Duration.ofSeconds(60))
-            .failFast("the daemon exited", () -> !started.isAlive())
-            .until(() -> daemonStarts(logFile) > startedBefore);
+        try {
+            await("the daemon to start").atMost(Duration.ofSeconds(60))
+                .failFast("the daemon exited", () -> !started.isAlive())
+                .until(() -> daemonStarts(logFile) > startedBefore);
+        } catch (org.awaitility.core.TerminalFailureException | org.awaitility.core.ConditionTimeoutException e) {
+            // Before the first chapter no failure handler prints the log: say here why it did not start.
+            throw new AssertionError(e.getMessage() + (started.isAlive() ? "" : " (exit " + started.exitCode() + ")")
+                + "; the end of its log:\n" + DaemonProcess.tail(logFile, 60), e);
+        }
         return started;
+    }
+
+    /**
+     * The port the daemon that just started serves on, from its start line, written into its
+     * configuration so that the CLI verbs (and a restart of the daemon) find it there.
+     */
+    private static int boundMetricsPort(Path configFile, Path logFile) {
+        try {
+            String started = Files.readAllLines(logFile).stream().filter(l -> l.contains("driftless daemon started"))
+                .reduce((a, b) -> b).orElseThrow();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics on port (\\d+)").matcher(started);
+            if (!m.find()) {
+                throw new IllegalStateException("no metrics port in the daemon's start line: " + started);
+            }
+            int port = Integer.parseInt(m.group(1));
+            String text = Files.readString(configFile);
+            Files.writeString(configFile, text.replaceFirst("listen: 127\\.0\\.0\\.1:\\d+", "listen: 127.0.0.1:" + port));
+            return port;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** How many times the log says the daemon started (it opened history and scheduled). */
@@ -609,12 +636,6 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
             }
         }
         throw new IllegalStateException("examples/infra-repo not found above " + Path.of("").toAbsolutePath());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private static void deleteRecursively(Path dir) {
