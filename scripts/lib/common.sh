@@ -39,6 +39,32 @@ driftless_find_jdk() {
   export JAVA_HOME="$best"
 }
 
+# Sets JAVA_HOME to a Java >= 21 that can run driftless (a JRE will do): JAVA_HOME if it
+# qualifies, else the newest under /usr/lib/jvm. Building needs a JDK: driftless_find_jdk.
+driftless_find_runtime() {
+  local candidate major best="" best_major=0
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
+    major="$(driftless_java_major "$JAVA_HOME")"
+    if [[ -n "$major" && "$major" -ge 21 ]]; then
+      export JAVA_HOME
+      return 0
+    fi
+  fi
+  for candidate in /usr/lib/jvm/*/; do
+    candidate="${candidate%/}"
+    [[ -x "$candidate/bin/java" && ! -L "$candidate" ]] || continue
+    major="$(driftless_java_major "$candidate")"
+    if [[ -n "$major" && "$major" -ge 21 && "$major" -gt "$best_major" ]]; then
+      best="$candidate"; best_major="$major"
+    fi
+  done
+  if [[ -z "$best" ]]; then
+    echo "driftless needs Java 21 or newer: set JAVA_HOME, or install one under /usr/lib/jvm" >&2
+    return 1
+  fi
+  export JAVA_HOME="$best"
+}
+
 # Starts dockerd when no engine answers, and waits for it (up to 60 s).
 driftless_ensure_docker() {
   if docker info >/dev/null 2>&1; then

@@ -44,6 +44,11 @@ final class DriftlessJar {
         }
     }
 
+    /** The jar file itself. */
+    Path path() {
+        return jar;
+    }
+
     /** What a CLI run printed and how it exited. */
     record Result(int exitCode, String stdout, String stderr) {
         JsonNode json() {

@@ -88,6 +88,13 @@ public final class TestHosts implements AutoCloseable {
     /** Declares the hosts to start; {@link #start()} starts them all in parallel. */
     public static final class Builder {
         private final Map<String, List<Integer>> hosts = new LinkedHashMap<>();
+        private final Map<Path, String> mounts = new LinkedHashMap<>();
+
+        /** Mounts a directory of this machine read-only into every host (a JDK, say). */
+        public Builder mount(Path local, String containerPath) {
+            mounts.put(local.toAbsolutePath().normalize(), containerPath);
+            return this;
+        }
 
         /** A host with sshd published; {@code extraPorts} are container ports also published on 127.0.0.1. */
         public Builder host(String name, Integer... extraPorts) {
@@ -99,11 +106,11 @@ public final class TestHosts implements AutoCloseable {
             if (hosts.isEmpty()) {
                 throw new IllegalStateException("no hosts declared");
             }
-            return TestHosts.launch(hosts);
+            return TestHosts.launch(hosts, mounts);
         }
     }
 
-    private static TestHosts launch(Map<String, List<Integer>> declared) {
+    private static TestHosts launch(Map<String, List<Integer>> declared, Map<Path, String> mounts) {
         Path workDir;
         try {
             workDir = Files.createTempDirectory("driftless-test-hosts");
@@ -115,7 +122,7 @@ public final class TestHosts implements AutoCloseable {
             .createNetworkCmdModifier(cmd -> cmd.withLabels(Map.of(LABEL, "true")))
             .build();
         Map<String, GenericContainer<?>> containers = new LinkedHashMap<>();
-        declared.forEach((name, ports) -> containers.put(name, container(name, ports, network)));
+        declared.forEach((name, ports) -> containers.put(name, container(name, ports, network, mounts)));
         TestHosts result = new TestHosts(network, workDir, key, containers, new LinkedHashMap<>());
         OPEN.add(result);
         try {
@@ -131,7 +138,11 @@ public final class TestHosts implements AutoCloseable {
     }
 
     @SuppressWarnings("resource")
-    private static GenericContainer<?> container(String name, List<Integer> extraPorts, Network network) {
+    private static GenericContainer<?> container(String name, List<Integer> extraPorts, Network network,
+                                                 Map<Path, String> mounts) {
+        List<Bind> binds = new ArrayList<>();
+        binds.add(new Bind("/sys/fs/cgroup", new Volume("/sys/fs/cgroup"), AccessMode.rw));
+        mounts.forEach((local, at) -> binds.add(new Bind(local.toString(), new Volume(at), AccessMode.ro)));
         List<PortBinding> bindings = new ArrayList<>();
         List<ExposedPort> exposed = new ArrayList<>();
         for (int port : Stream.concat(Stream.of(22), extraPorts.stream()).toList()) {
@@ -153,7 +164,7 @@ public final class TestHosts implements AutoCloseable {
                     .withCapAdd(Capability.SYS_ADMIN, Capability.NET_ADMIN)
                     .withSecurityOpts(List.of("seccomp=unconfined", "apparmor=unconfined"))
                     .withCgroupnsMode("host")
-                    .withBinds(new Bind("/sys/fs/cgroup", new Volume("/sys/fs/cgroup"), AccessMode.rw))
+                    .withBinds(binds)
                     .withPortBindings(bindings);
             })
             .withStartupTimeout(BOOT_TIMEOUT);
@@ -282,6 +293,12 @@ public final class TestHosts implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Copies a file of this machine into the host, with the given mode (owned by root). */
+    public void copyTo(String host, Path local, String containerPath, int mode) {
+        container(host).copyFileToContainer(org.testcontainers.utility.MountableFile.forHostPath(local, mode),
+            containerPath);
     }
 
     /** Copies a locally built image into the host's own dockerd ({@code docker save | docker load}). */
