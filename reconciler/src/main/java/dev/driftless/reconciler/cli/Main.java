@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         SuspendCommand.class,
         ResumeCommand.class,
         StatusCommand.class,
+        LogsCommand.class,
         HistoryCommand.class,
         SecretsCommand.class,
         CommandLine.HelpCommand.class

@@ -134,7 +134,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** The inventory of the cached head, or of the last applied commit when the head is invalid. */
-    private static Optional<Repo> inventory(GitSource source, Optional<EnvironmentCommit> applied,
+    static Optional<Repo> inventory(GitSource source, Optional<EnvironmentCommit> applied,
                                             Optional<String> environment) throws GitSourceException {
         List<SourceRevision> candidates = new ArrayList<>();
         source.current().ifPresent(candidates::add);

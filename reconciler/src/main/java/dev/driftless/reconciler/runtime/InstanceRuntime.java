@@ -63,6 +63,12 @@ public interface InstanceRuntime {
     /** The state {@link #state} printed; {@code missing} when the instance does not exist. */
     InstanceState readState(CommandResult result);
 
+    /**
+     * The last {@code lines} lines the instance wrote, oldest first, each with its time, stderr
+     * joined with stdout: {@code driftless logs}.
+     */
+    RemoteCommand logs(String name, int lines);
+
     /** Runs a command health probe for the instance. */
     RemoteCommand exec(String name, List<String> argv);
 

@@ -56,7 +56,9 @@ class SystemdServicesIT {
                     self.wfile.write(body)
                 def log_message(self, *a):
                     pass
-            http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+            server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+            print("exporter", sys.argv[2], "listening on", sys.argv[1], flush=True)
+            server.serve_forever()
         args: ["9100", "VERSION", "$(touch /tmp/pwned)", ";", "100% $HOME"]
         placement: {selector: {role: app}}
         ports: ["9100"]
@@ -114,6 +116,19 @@ class SystemdServicesIT {
                 .isEqualTo("700 deploy");
         }
         assertThat(env.managedSnapshot()).as("the containers are untouched").isEqualTo(containers);
+
+        DriftlessJar.Result logs = env.cli("logs", "exporter", "-n", "20");
+        assertThat(logs.exitCode()).as(logs.stderr()).isZero();
+        for (String host : APP_HOSTS) {
+            assertThat(logs.stdout()).as("the unit's journal on %s", host).containsPattern("==> exporter-1 on " + host
+                + " \\(unit driftless-exporter-1-[0-9a-f]{8}, running\\) <==\n(.*\n)*.*exporter v1 listening on 9100");
+        }
+        DriftlessJar.Result worker = env.cli("logs", "worker", "--host", "app-2");
+        assertThat(worker.exitCode()).as(worker.stderr()).isZero();
+        assertThat(worker.stdout()).startsWith("==> worker-1 on app-2 (container worker-1-").doesNotContain("app-1");
+        DriftlessJar.Result none = env.cli("logs", "nosuch");
+        assertThat(none.exitCode()).isEqualTo(1);
+        assertThat(none.stderr()).contains("no instance of nosuch runs on any host of environment default");
 
         JsonNode status = env.status();
         List<JsonNode> exporters = new ArrayList<>();

@@ -34,6 +34,11 @@ public final class DockerRuntime implements InstanceRuntime {
         return "docker";
     }
 
+    @Override
+    public RemoteCommand logs(String name, int lines) {
+        return DockerCommands.logs(name, lines).stderrToStdout();
+    }
+
 
     @Override
     public String nameOf(Instance instance) {

@@ -44,6 +44,21 @@ public final class SystemdCommands {
         return RemoteCommand.of(argv);
     }
 
+    /**
+     * The last {@code lines} lines of a unit's output from the user's journal, oldest first, with
+     * ISO times in UTC.
+     */
+    public static RemoteCommand logs(String unit, int lines) {
+        if (lines < 1) {
+            throw new IllegalArgumentException("lines must be positive");
+        }
+        return RemoteCommand.of("sh", "-c", JOURNALCTL, "journalctl", "--unit=" + SystemdUnits.unitFile(unit),
+            "--lines=" + lines, "--no-pager", "--output=short-iso", "--quiet");
+    }
+
+    private static final String JOURNALCTL = "export LC_ALL=C TZ=UTC; "
+        + "export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}\"; exec journalctl --user \"$@\"";
+
     /** The one listing command of an observation. */
     public static RemoteCommand observe() {
         return RemoteCommand.of("sh", "-c", OBSERVE, "driftless-observe");

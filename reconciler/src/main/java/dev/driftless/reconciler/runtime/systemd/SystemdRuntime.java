@@ -41,6 +41,11 @@ public final class SystemdRuntime implements InstanceRuntime {
         return "systemctl";
     }
 
+    @Override
+    public RemoteCommand logs(String name, int lines) {
+        return SystemdCommands.logs(name, lines).stderrToStdout();
+    }
+
 
     @Override
     public String nameOf(Instance instance) {

@@ -166,6 +166,9 @@ class DockerCommandsTest {
     @Test
     void logs() {
         assertThat(DockerCommands.logs("api-1", 100).render()).isEqualTo("docker logs --timestamps --tail 100 api-1");
+        assertThat(DockerRuntime.INSTANCE.logs("api-1", 100).render())
+            .as("driftless logs: the container's stderr joins its stdout").isEqualTo(
+                "docker logs --timestamps --tail 100 api-1 2>&1");
         assertThatThrownBy(() -> DockerCommands.logs("api-1", 0)).isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -19,6 +19,17 @@ class SystemdCommandsTest {
     }
 
     @Test
+    void logsReadTheUnitsLinesFromTheUsersJournalAsWrittenByTheFixedScriptAndTheRuntimeJoinsStderr() {
+        String journal = "sh -c 'export LC_ALL=C TZ=UTC; export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/"
+            + "$(id -u)}\"; exec journalctl --user \"$@\"' journalctl --unit=" + UNIT + ".service --lines=50 --no-pager"
+            + " --output=short-iso --quiet";
+        assertThat(SystemdCommands.logs(UNIT, 50).render()).isEqualTo(journal);
+        assertThat(SystemdRuntime.INSTANCE.logs(UNIT, 50).render()).isEqualTo(journal + " 2>&1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SystemdCommands.logs(UNIT, 0))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void startingReloadsClearsTheFailedStateAndEnablesForBoot() {
         String reset = "{ " + SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }";
         assertThat(SystemdCommands.enableNow(UNIT).render()).isEqualTo(SYSTEMCTL + " daemon-reload && " + reset

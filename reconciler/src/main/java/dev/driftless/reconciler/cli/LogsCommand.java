@@ -1,0 +1,138 @@
+package dev.driftless.reconciler.cli;
+
+import dev.driftless.model.Repo;
+import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.daemon.Assembly;
+import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.observe.HostObservation;
+import dev.driftless.reconciler.observe.Observation;
+import dev.driftless.reconciler.observe.ObservedContainer;
+import dev.driftless.reconciler.observe.Observer;
+import dev.driftless.reconciler.runtime.InstanceRuntime;
+import dev.driftless.reconciler.source.GitSource;
+import dev.driftless.reconciler.ssh.CommandResult;
+import dev.driftless.reconciler.ssh.HostException;
+import dev.driftless.reconciler.ssh.HostTarget;
+import dev.driftless.reconciler.ssh.SshHostPool;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code driftless logs SERVICE}: what the service's instances wrote lately, from every host of the
+ * environment that runs one: {@code docker logs} of a container, the user journal of a systemd
+ * unit. Read-only; the hosts are found as {@code driftless status} finds them.
+ */
+@Command(name = "logs", mixinStandardHelpOptions = true,
+    description = "Print the latest output of a service's instances, from every host that runs one.",
+    footer = {"", "Exit status: 0 printed, 1 error (no such instance, a host that could not be read)."})
+final class LogsCommand implements Callable<Integer> {
+
+    static final int MAX_LINES = 10_000;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ConfigOption config;
+
+    @Parameters(index = "0", paramLabel = "SERVICE", description = "The service, as in services/<name>.yaml.")
+    String service;
+
+    @Option(names = "--host", paramLabel = "HOST", description = "Only the instances on this host.")
+    Optional<String> host = Optional.empty();
+
+    @Option(names = "--instance", paramLabel = "INSTANCE", description = "Only this instance, e.g. api-2.")
+    Optional<String> instance = Optional.empty();
+
+    @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "100",
+        description = "The last N lines of each instance (default: ${DEFAULT-VALUE}).")
+    int lines;
+
+    @Override
+    public Integer call() throws Exception {
+        DaemonConfig cfg = config.require("logs");
+        SuspendCommand.serviceName(Optional.of(service));
+        if (lines < 1 || lines > MAX_LINES) {
+            throw new IllegalArgumentException("--lines must be from 1 to " + MAX_LINES);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String environment = Assembly.environmentName(cfg);
+        Repo inventory;
+        try (HistoryStore history = HistoryStore.open(cfg.historySettings(), environment);
+             GitSource source = GitSource.open(cfg.gitSource())) {
+            inventory = StatusCommand.inventory(source, history.lastApplied(), cfg.repo().environment())
+                .orElseThrow(() -> new IllegalStateException("no revision of the repo with a valid inventory has been"
+                    + " fetched yet, so the hosts are unknown: run the daemon (driftless run) first"));
+        }
+        Map<String, HostTarget> targets = Observer.targets(inventory.hosts().values());
+        if (host.isPresent()) {
+            if (!targets.containsKey(host.get())) {
+                throw new IllegalArgumentException("--host: no host " + host.get() + " in the inventory (hosts: "
+                    + String.join(", ", targets.keySet()) + ")");
+            }
+            targets.keySet().retainAll(List.of(host.get()));
+        }
+        int shown = 0;
+        int failures = 0;
+        try (SshHostPool pool = SshHostPool.open(cfg.sshSettings())) {
+            Observation observed = Observer.standard(pool, pool.commandTimeout())
+                .observe(List.copyOf(targets.values()), Observer.runtimesFor(inventory));
+            for (HostObservation h : observed.hosts().values()) {
+                if (h instanceof HostObservation.Unreachable u) {
+                    err.println("driftless logs: " + u.reason());
+                    failures++;
+                    continue;
+                }
+                for (ObservedContainer c : mine((HostObservation.Reachable) h, environment)) {
+                    InstanceRuntime runtime = InstanceRuntime.of(c.runtime());
+                    out.println("==> " + c.instance().orElseThrow() + " on " + h.host() + " (" + runtime.noun() + " "
+                        + c.name() + ", " + c.state().label() + ") <==");
+                    try {
+                        CommandResult r = pool.session(targets.get(h.host()))
+                            .run(runtime.logs(c.name(), lines), pool.commandTimeout());
+                        out.print(r.stdout().endsWith("\n") || r.stdout().isEmpty() ? r.stdout() : r.stdout() + "\n");
+                        if (!r.succeeded()) {
+                            err.println("driftless logs: reading the output of " + c.name() + " on " + h.host()
+                                + " failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
+                            failures++;
+                        }
+                    } catch (HostException e) {
+                        err.println("driftless logs: " + e.getMessage());
+                        failures++;
+                    }
+                    shown++;
+                    out.flush();
+                }
+            }
+        }
+        if (shown == 0 && failures == 0) {
+            err.println("driftless logs: no instance of " + service + instance.map(i -> " named " + i).orElse("")
+                + " runs on " + host.orElse("any host of environment " + environment));
+            return Main.EXIT_ERROR;
+        }
+        return failures == 0 ? Main.EXIT_OK : Main.EXIT_ERROR;
+    }
+
+    /** The instances of the service (and instance) asked for, of this environment, on one host. */
+    private List<ObservedContainer> mine(HostObservation.Reachable h, String environment) {
+        List<ObservedContainer> mine = new ArrayList<>();
+        for (ObservedContainer c : h.containers()) {
+            if (c.environment().orElse("").equals(environment) && c.service().orElse("").equals(service)
+                    && instance.map(i -> c.instance().orElse("").equals(i)).orElse(true)) {
+                mine.add(c);
+            }
+        }
+        mine.sort(java.util.Comparator.comparing(c -> c.instance().orElse("")));
+        return mine;
+    }
+}
