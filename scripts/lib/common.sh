@@ -14,10 +14,11 @@ driftless_java_major() {
   echo "${v%%.*}"
 }
 
-# Sets JAVA_HOME to a JDK >= 21: JAVA_HOME if it qualifies, else the newest under /usr/lib/jvm.
-driftless_find_jdk() {
-  local candidate major best="" best_major=0
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/javac" ]]; then
+# Sets JAVA_HOME to a Java >= 21 that has bin/$1 (javac: a JDK; java: a JRE will do): JAVA_HOME
+# if it qualifies, else the newest under /usr/lib/jvm. $2 names what is needed, for the message.
+driftless_find_java_with() {
+  local tool="$1" what="$2" candidate major best="" best_major=0
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/$tool" ]]; then
     major="$(driftless_java_major "$JAVA_HOME")"
     if [[ -n "$major" && "$major" -ge 21 ]]; then
       export JAVA_HOME
@@ -26,43 +27,27 @@ driftless_find_jdk() {
   fi
   for candidate in /usr/lib/jvm/*/; do
     candidate="${candidate%/}"
-    [[ -x "$candidate/bin/javac" && ! -L "$candidate" ]] || continue
+    [[ -x "$candidate/bin/$tool" && ! -L "$candidate" ]] || continue
     major="$(driftless_java_major "$candidate")"
     if [[ -n "$major" && "$major" -ge 21 && "$major" -gt "$best_major" ]]; then
       best="$candidate"; best_major="$major"
     fi
   done
   if [[ -z "$best" ]]; then
-    echo "driftless needs a JDK 21 or newer: set JAVA_HOME, or install one under /usr/lib/jvm" >&2
+    echo "driftless needs $what: set JAVA_HOME, or install one under /usr/lib/jvm" >&2
     return 1
   fi
   export JAVA_HOME="$best"
 }
 
-# Sets JAVA_HOME to a Java >= 21 that can run driftless (a JRE will do): JAVA_HOME if it
-# qualifies, else the newest under /usr/lib/jvm. Building needs a JDK: driftless_find_jdk.
+# A JDK >= 21, to build with.
+driftless_find_jdk() {
+  driftless_find_java_with javac "a JDK 21 or newer"
+}
+
+# A Java >= 21 to run driftless (the launcher, install.sh): a JRE will do.
 driftless_find_runtime() {
-  local candidate major best="" best_major=0
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
-    major="$(driftless_java_major "$JAVA_HOME")"
-    if [[ -n "$major" && "$major" -ge 21 ]]; then
-      export JAVA_HOME
-      return 0
-    fi
-  fi
-  for candidate in /usr/lib/jvm/*/; do
-    candidate="${candidate%/}"
-    [[ -x "$candidate/bin/java" && ! -L "$candidate" ]] || continue
-    major="$(driftless_java_major "$candidate")"
-    if [[ -n "$major" && "$major" -ge 21 && "$major" -gt "$best_major" ]]; then
-      best="$candidate"; best_major="$major"
-    fi
-  done
-  if [[ -z "$best" ]]; then
-    echo "driftless needs Java 21 or newer: set JAVA_HOME, or install one under /usr/lib/jvm" >&2
-    return 1
-  fi
-  export JAVA_HOME="$best"
+  driftless_find_java_with java "Java 21 or newer"
 }
 
 # Starts dockerd when no engine answers, and waits for it (up to 60 s).
