@@ -7,8 +7,9 @@
 # It creates the system user and group driftless, installs the launcher and the jar under
 # PREFIX (default /opt/driftless) with /usr/local/bin/driftless pointing at the launcher, makes
 # /etc/driftless (0750 root:driftless), and installs /etc/systemd/system/driftless.service. When
-# /etc/driftless/driftless.yaml exists it enables the service and (re)starts it, so running it
-# again is an upgrade; otherwise it says what to write first. See docs/install.md.
+# /etc/driftless/driftless.yaml exists it checks it as user driftless (driftless run --check) and
+# enables and (re)starts the service, so running it again is an upgrade; otherwise it says what
+# to write first. See docs/install.md.
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -54,6 +55,7 @@ install -m 0644 "$jar" "$prefix/lib/$(basename "$jar")"
 install -m 0644 "$root/docs/install.md" "$prefix/docs/install.md"
 ln -sfn "$prefix/bin/driftless" /usr/local/bin/driftless
 install -d -m 0750 -o root -g driftless /etc/driftless
+install -d -m 0700 -o driftless -g driftless /var/lib/driftless
 sed "s|@PREFIX@|$prefix|g" "$root/packaging/driftless.service" > /etc/systemd/system/driftless.service
 chmod 0644 /etc/systemd/system/driftless.service
 systemctl daemon-reload
@@ -66,6 +68,10 @@ next: write /etc/driftless/driftless.yaml (state-dir: /var/lib/driftless) and th
 names, readable by group driftless; then: systemctl enable --now driftless
 NEXT
 elif [[ "$start" -eq 1 ]]; then
+  # As the service will run it: every key and secret file must be readable by user driftless.
+  if ! runuser -u driftless -- "$prefix/bin/driftless" run --check --config /etc/driftless/driftless.yaml; then
+    fail "driftless.service not (re)started: fix the above, then run this again (or: systemctl enable --now driftless)"
+  fi
   systemctl enable --quiet driftless
   systemctl restart driftless
   echo "driftless.service enabled and (re)started: journalctl -u driftless -f"

@@ -2,6 +2,13 @@ package dev.driftless.reconciler.cli;
 
 import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.daemon.Daemon;
+import dev.driftless.reconciler.ssh.SshHostPool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -26,9 +33,24 @@ final class RunCommand implements Callable<Integer> {
         description = "text or json (one object per line, for log shippers); default: log.format in the config, else text.")
     Optional<LogFormat> logFormat = Optional.empty();
 
+    @Option(names = "--check", description = "Check the configuration and every file it names (keys, secrets,"
+        + " tokens) as this user, and exit: 0 when the daemon could start with it. Contacts nothing.")
+    boolean check;
+
     @Override
     public Integer call() throws Exception {
         DaemonConfig cfg = config.require("run");
+        if (check) {
+            List<String> problems = problems(cfg);
+            if (problems.isEmpty()) {
+                spec.commandLine().getOut().println("configuration " + cfg.file() + " is fine: repo " + cfg.repo().url()
+                    + " (" + cfg.repo().branch() + "), state in " + cfg.stateDir());
+                spec.commandLine().getOut().flush();
+                return Main.EXIT_OK;
+            }
+            problems.forEach(p -> spec.commandLine().getErr().println(cfg.file() + ": " + p));
+            return Main.EXIT_ERROR;
+        }
         boolean json = logFormat.map(f -> f == LogFormat.json).orElse(cfg.logFormat() == DaemonConfig.LogFormat.JSON);
         if (json) {
             Logging.useJson();
@@ -38,5 +60,60 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         daemon.awaitStop();
         return Main.EXIT_OK;
+    }
+
+    /**
+     * What would keep the daemon from starting, or from working later, with this configuration:
+     * every file it names must be readable by this user (so run the check as the daemon's user),
+     * the SSH key must load, secret files must not be blank, the state directory must be writable.
+     */
+    static List<String> problems(DaemonConfig cfg) {
+        List<String> problems = new ArrayList<>();
+        Map<String, Optional<Path>> files = new LinkedHashMap<>();
+        files.put("repo.ssh-key", cfg.repo().sshKey());
+        files.put("repo.known-hosts", cfg.repo().knownHosts());
+        files.put("repo.token-file", cfg.repo().tokenFile());
+        files.put("repo.ca-file", cfg.repo().caFile());
+        files.put("ssh.key", Optional.of(cfg.ssh().key()));
+        files.put("ssh.key-passphrase-file", cfg.ssh().keyPassphraseFile());
+        files.put("ssh.known-hosts", cfg.ssh().knownHosts());
+        files.put("secrets.passphrase-file", cfg.secrets().passphraseFile());
+        files.put("history.password-file", cfg.history().passwordFile());
+        files.put("metrics.reconcile-token-file", cfg.reconcileTokenFile());
+        cfg.secrets().ageKeyFiles().forEach(f -> files.put("secrets.age-key-file " + f, Optional.of(f)));
+        cfg.secrets().pgpKeyFiles().forEach(f -> files.put("secrets.pgp-key-file " + f, Optional.of(f)));
+        files.forEach((key, file) -> file.filter(f -> !Files.isReadable(f)).ifPresent(f -> problems.add(key + ": "
+            + f + (Files.exists(f) ? " is not readable by this user" : " does not exist"))));
+        if (problems.stream().noneMatch(p -> p.startsWith("ssh.key"))) {
+            try {
+                SshHostPool.open(cfg.sshSettings()).close();
+            } catch (RuntimeException e) {
+                problems.add("ssh.key: " + e.getMessage());
+            }
+        }
+        if (problems.stream().noneMatch(p -> p.startsWith("metrics.reconcile-token-file"))) {
+            try {
+                cfg.reconcileToken();
+            } catch (RuntimeException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        for (int i = 0; i < cfg.notifications().size(); i++) {
+            DaemonConfig.Notification n = cfg.notifications().get(i);
+            try {
+                n.resolveUrl();
+                n.token();
+                n.signingSecret();
+            } catch (RuntimeException e) {
+                problems.add("notifications[" + i + "]: " + e.getMessage());
+            }
+        }
+        Path state = cfg.stateDir();
+        Path writable = Files.exists(state) ? state : state.toAbsolutePath().getParent();
+        if (writable == null || !Files.isWritable(writable)) {
+            problems.add("state-dir: " + state + (Files.exists(state) ? " is not writable by this user"
+                : " does not exist and cannot be created by this user"));
+        }
+        return problems;
     }
 }

@@ -128,4 +128,41 @@ class RunCommandTest {
         Cli.Run history = Cli.run("history", "--config", tmp.resolve("driftless.yaml").toString());
         assertThat(history.exit()).isZero();
     }
+
+    @Test
+    void checkSaysAConfigurationTheDaemonCanStartWithIsFineAndStartsNothing() throws Exception {
+        Path config = startableConfig("127.0.0.1:" + Cli.closedPort());
+
+        Cli.Run run = run("run", "--check", "--config", config.toString());
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).isEqualTo("configuration " + config + " is fine: repo " + tmp.resolve("infra")
+            + " (main), state in " + tmp.resolve("state") + "\n");
+        assertThat(tmp.resolve("state")).as("nothing was created").doesNotExist();
+    }
+
+    @Test
+    void checkNamesEveryFileTheDaemonWouldFailOnLater() throws Exception {
+        Path config = startableConfig("127.0.0.1:" + Cli.closedPort());
+        Cli.write(tmp.resolve("blank-token"), "\n");
+        java.nio.file.Files.writeString(config, """
+            secrets: {age-key-file: keys/age.txt}
+            notifications:
+              - {url-file: keys/slack-url, format: slack}
+            """, java.nio.file.StandardOpenOption.APPEND);
+        java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
+            .replace("metrics: {", "metrics: {reconcile-token-file: blank-token, "));
+        java.nio.file.Files.delete(tmp.resolve("id_ed25519"));
+
+        Cli.Run run = run("run", "--check", "--config", config.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err().lines().toList()).containsExactly(
+            config + ": ssh.key: " + tmp.resolve("id_ed25519") + " does not exist",
+            config + ": secrets.age-key-file " + tmp.resolve("keys/age.txt") + ": " + tmp.resolve("keys/age.txt")
+                + " does not exist",
+            config + ": metrics.reconcile-token-file: " + tmp.resolve("blank-token")
+                + " is empty; put the secret on its first line",
+            config + ": notifications[0]: cannot read " + tmp.resolve("keys/slack-url") + ": NoSuchFileException");
+    }
 }

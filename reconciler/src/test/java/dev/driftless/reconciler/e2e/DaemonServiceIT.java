@@ -85,8 +85,9 @@ class DaemonServiceIT {
         }
         hosts.copyTo(HOST, repo, "/srv/infra", 0755);
         hosts.exec(HOST, "chmod", "-R", "a+rX", "/srv/infra");
-        hosts.copyTo(HOST, hosts.deployKeyFile(), "/etc/driftless/keys/id_ed25519", 0640);
-        hosts.exec(HOST, "chgrp", "-R", "driftless", "/etc/driftless/keys");
+        // The usual mistake first: the key readable by root alone.
+        hosts.copyTo(HOST, hosts.deployKeyFile(), "/etc/driftless/keys/id_ed25519", 0600);
+        hosts.exec(HOST, "chgrp", "driftless", "/etc/driftless/keys");
         hosts.exec(HOST, "chmod", "0750", "/etc/driftless/keys");
         Path config = tmp.resolve("driftless.yaml");
         Files.writeString(config, """
@@ -99,9 +100,20 @@ class DaemonServiceIT {
         hosts.copyTo(HOST, config, "/etc/driftless/driftless.yaml", 0640);
         hosts.exec(HOST, "chgrp", "driftless", "/etc/driftless/driftless.yaml");
 
+        ExecResult refused = hosts.execResult(HOST, SRC + "/scripts/install.sh");
+        assertThat(refused.getExitCode()).isEqualTo(1);
+        assertThat(refused.getStderr()).contains("/etc/driftless/driftless.yaml: ssh.key: "
+            + "/etc/driftless/keys/id_ed25519 is not readable by this user")
+            .contains("driftless.service not (re)started");
+        assertThat(hosts.execResult(HOST, "systemctl", "is-enabled", "driftless").getStdout().strip())
+            .isEqualTo("disabled");
+        hosts.exec(HOST, "chgrp", "driftless", "/etc/driftless/keys/id_ed25519");
+        hosts.exec(HOST, "chmod", "0640", "/etc/driftless/keys/id_ed25519");
+
         ExecResult again = hosts.execResult(HOST, SRC + "/scripts/install.sh");
         assertThat(again.getExitCode()).as(again.getStderr()).isZero();
-        assertThat(again.getStdout()).contains("driftless.service enabled and (re)started");
+        assertThat(again.getStdout()).contains("configuration /etc/driftless/driftless.yaml is fine")
+            .contains("driftless.service enabled and (re)started");
 
         E2eEnvironment.await("the service to deploy web").atMost(Duration.ofSeconds(90))
             .failFast("the service failed", () -> hosts.execResult(HOST, "systemctl", "is-failed", "--quiet",
