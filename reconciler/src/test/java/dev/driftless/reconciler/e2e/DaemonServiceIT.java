@@ -118,10 +118,13 @@ class DaemonServiceIT {
         E2eEnvironment.await("the service to deploy web").atMost(Duration.ofSeconds(90))
             .failFast("the service failed", () -> hosts.execResult(HOST, "systemctl", "is-failed", "--quiet",
                 "driftless").getExitCode() == 0)
-            .until(() -> !hosts.exec(HOST, "docker", "ps", "-q", "--filter", "label=dev.driftless.service=web",
-                "--filter", "status=running").isBlank());
-        String journal = hosts.exec(HOST, "journalctl", "-u", "driftless", "--no-pager", "-o", "cat");
-        assertThat(journal).contains("driftless daemon started").containsPattern("web ops-1 web-1 create succeeded");
+            // The container runs before the rollout is over (it is health-gated): wait for the outcome.
+            .until(() -> hosts.exec(HOST, "journalctl", "-u", "driftless", "--no-pager", "-o", "cat")
+                .contains("web ops-1 web-1 create succeeded"));
+        assertThat(hosts.exec(HOST, "journalctl", "-u", "driftless", "--no-pager", "-o", "cat"))
+            .contains("driftless daemon started");
+        assertThat(hosts.exec(HOST, "docker", "ps", "-q", "--filter", "label=dev.driftless.service=web",
+            "--filter", "status=running")).isNotBlank();
         assertThat(hosts.exec(HOST, "runuser", "-u", "driftless", "--", "driftless", "history", "--config",
             "/etc/driftless/driftless.yaml")).as("the CLI reads the history the service writes").contains("SUCCEEDED");
         assertThat(hosts.exec(HOST, "stat", "-c", "%a %U", "/var/lib/driftless").strip()).isEqualTo("700 driftless");
