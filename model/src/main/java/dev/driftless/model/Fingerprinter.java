@@ -44,6 +44,7 @@ final class Fingerprinter {
         r.cpus().ifPresent(c -> in.put("resources.cpus", BigDecimal.valueOf(c).stripTrailingZeros().toPlainString()));
         r.nofile().ifPresent(n -> in.put("resources.nofile", Long.toString(n)));
         in.put("restart", service.restart().text());
+        service.network().ifPresent(n -> in.put("network", n));
         service.labels().forEach((k, v) -> in.put("label." + k, v));
         return new FingerprintInputs(in);
     }

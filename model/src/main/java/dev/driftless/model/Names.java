@@ -17,6 +17,10 @@ public final class Names {
     public static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]{0,126}[A-Za-z0-9])?");
     /** Docker named volumes. */
     public static final Pattern VOLUME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    /** User-defined Docker networks (Docker's rule for names, as for volumes). */
+    public static final Pattern NETWORK = VOLUME;
+    /** Docker's own networks: a service joins a network of its own, never these. */
+    public static final java.util.Set<String> BUILT_IN_NETWORKS = java.util.Set.of("bridge", "default", "host", "none");
     /** Login names on a host. */
     public static final Pattern USER = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,31}");
     /** Container label keys under this prefix are written by driftless itself. */

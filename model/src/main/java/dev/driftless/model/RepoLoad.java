@@ -347,6 +347,10 @@ final class RepoLoad {
                     if (spec.labelsAt != null && !spec.labels.isEmpty()) {
                         problems.add(spec.labelsAt, "labels are container labels: " + why);
                     }
+                    if (spec.network.isPresent()) {
+                        problems.add(spec.networkAt, "network is a Docker network to attach containers to: " + why
+                            + "; a unit uses the host's network");
+                    }
                     spec.health.filter(h -> h.probe() instanceof DockerProbe).ifPresent(h ->
                         problems.add(spec.probeAt, "health.docker asks Docker for a container's health: " + why));
                     for (int i = 0; i < spec.ports.size(); i++) {

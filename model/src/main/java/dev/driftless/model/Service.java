@@ -17,6 +17,8 @@ import java.util.TreeMap;
  * @param args replaces the image's CMD (Docker) or follows the command (systemd)
  * @param secrets environment variable name to the secret value it receives
  * @param labels extra container labels (keys under {@code dev.driftless.} are reserved)
+ * @param network the user-defined Docker network its containers join, where the others on it
+ *                reach them by service and instance name
  * @param after services that start before this one (start order only, no health dependency)
  */
 public record Service(
@@ -32,6 +34,7 @@ public record Service(
     Resources resources,
     RestartPolicy restart,
     SortedMap<String, String> labels,
+    Optional<String> network,
     Placement placement,
     Optional<HealthCheck> health,
     Rollout rollout,
@@ -54,6 +57,7 @@ public record Service(
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(restart, "restart");
         labels = Immutables.sortedMap(labels);
+        Objects.requireNonNull(network, "network");
         Objects.requireNonNull(placement, "placement");
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(rollout, "rollout");
@@ -80,6 +84,7 @@ public record Service(
         b.resources = resources;
         b.restart = restart;
         b.labels = new TreeMap<>(labels);
+        b.network = network;
         b.placement = placement;
         b.health = health;
         b.rollout = rollout;
@@ -102,6 +107,7 @@ public record Service(
         private Resources resources = Resources.NONE;
         private RestartPolicy restart = DEFAULT_RESTART;
         private SortedMap<String, String> labels = new TreeMap<>();
+        private Optional<String> network = Optional.empty();
         private Placement placement = Placement.nowhere();
         private Optional<HealthCheck> health = Optional.empty();
         private Rollout rollout = Rollout.DEFAULT;
@@ -173,6 +179,11 @@ public record Service(
             return this;
         }
 
+        public Builder network(String v) {
+            network = Optional.of(v);
+            return this;
+        }
+
         public Builder placement(Placement v) {
             placement = v;
             return this;
@@ -200,7 +211,7 @@ public record Service(
 
         public Service build() {
             return new Service(name, runtime, image, command, args, env, secrets, ports, volumes, resources,
-                restart, labels, placement, health, rollout, after, source);
+                restart, labels, network, placement, health, rollout, after, source);
         }
     }
 }

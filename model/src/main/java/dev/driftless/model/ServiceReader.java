@@ -21,7 +21,7 @@ import java.util.TreeMap;
 final class ServiceReader {
 
     static final List<String> FIELDS = List.of("after", "args", "command", "enabled", "env", "health", "image",
-        "labels", "name", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "volumes");
+        "labels", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "volumes");
     static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "nofile");
     static final List<String> PLACEMENT_FIELDS = List.of("hosts", "replicas", "selector");
     static final List<String> PROBES = List.of("command", "docker", "http", "tcp");
@@ -78,6 +78,8 @@ final class ServiceReader {
             () -> problems.add(f.node("restart").orElseThrow().location(), "restart must be one of no, always, on-failure, "
                 + "unless-stopped, got \"" + t + "\"" + Suggestions.hint(t, List.of("no", "always", "on-failure", "unless-stopped")))));
         f.mapping("labels").ifPresent(this::labels);
+        f.node("network").ifPresent(n -> spec.networkAt = n.location());
+        f.text("network").ifPresent(this::network);
         if (f.require("placement", ": say where the service runs, e.g. \"placement: {hosts: [app-1]}\" or "
                 + "\"placement: {selector: {role: app}}\"")) {
             f.mapping("placement").ifPresent(this::placement);
@@ -254,6 +256,19 @@ final class ServiceReader {
         }).map(BigDecimal::doubleValue);
         Optional<Long> nofile = f.whole("nofile", 1, MAX_NOFILE);
         spec.resources = new Resources(memory, cpus, nofile);
+    }
+
+    private void network(String name) {
+        if (Names.BUILT_IN_NETWORKS.contains(name)) {
+            problems.add(spec.networkAt, "network: \"" + name + "\" is one of Docker's own networks; name a network"
+                + " of this service's own (driftless creates it on each host), e.g. network: shop, or leave network"
+                + " out for Docker's default bridge");
+        } else if (!Names.NETWORK.matcher(name).matches()) {
+            problems.add(spec.networkAt, "network: \"" + name + "\" is not a valid network name: use letters, digits,"
+                + " '_', '.' and '-', starting with a letter or digit");
+        } else {
+            spec.network = Optional.of(name);
+        }
     }
 
     private void labels(YamlMap map) {

@@ -44,6 +44,8 @@ final class ServiceSpec {
     RestartPolicy restart = Service.DEFAULT_RESTART;
     final SortedMap<String, String> labels = new TreeMap<>();
     SourceLocation labelsAt;
+    Optional<String> network = Optional.empty();
+    SourceLocation networkAt;
     /** Empty when the placement is missing or unreadable. */
     Optional<Placement> placement = Optional.empty();
     SourceLocation placementAt;
@@ -64,6 +66,6 @@ final class ServiceSpec {
     /** The record, once the loader has settled the runtime and resolved the secrets. */
     Service toService(Runtime effectiveRuntime, SortedMap<String, SecretRef> resolvedSecrets) {
         return new Service(name, effectiveRuntime, image, command, args, env, resolvedSecrets, ports, volumes,
-            resources, restart, labels, placement.orElseThrow(), health, rollout, after, source);
+            resources, restart, labels, network, placement.orElseThrow(), health, rollout, after, source);
     }
 }

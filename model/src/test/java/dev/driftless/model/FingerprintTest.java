@@ -55,7 +55,8 @@ class FingerprintTest {
             change("cpus", b -> b.resources(new Resources(Optional.of(512L << 20), Optional.of(2.0), Optional.of(4096L)))),
             change("nofile", b -> b.resources(new Resources(Optional.of(512L << 20), Optional.of(1.0), Optional.empty()))),
             change("restart", b -> b.restart(RestartPolicy.ALWAYS)),
-            change("label", b -> b.label("team", "platform")));
+            change("label", b -> b.label("team", "platform")),
+            change("network", b -> b.network("shop")));
     }
 
     private static Arguments change(String what, UnaryOperator<Service.Builder> edit) {
@@ -206,5 +207,9 @@ class FingerprintTest {
         assertThat(change.describe()).isEqualTo("image a/api:1 → b/api:2");
         assertThat(new FingerprintInputs.Change("label.team", Optional.of("x"), Optional.empty()).describe())
             .isEqualTo("label team removed (was x)");
+        assertThat(new FingerprintInputs.Change("network", Optional.empty(), Optional.of("shop")).describe())
+            .isEqualTo("network added (shop)");
+        assertThat(new FingerprintInputs.Change("network", Optional.of("shop"), Optional.of("backend")).describe())
+            .isEqualTo("network shop → backend");
     }
 }

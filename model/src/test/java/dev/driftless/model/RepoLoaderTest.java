@@ -272,6 +272,41 @@ class RepoLoaderTest {
     }
 
     @Nested
+    class Networks {
+
+        @Test
+        void servicesOnOneNetworkKeepItsNameAndItsInTheirFingerprints() {
+            Repo repo = given
+                .file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\nnetwork: shop\n")
+                .file("services/db.yaml", "image: db:1\nplacement: {hosts: [app-1]}\nnetwork: shop\n")
+                .file("services/web.yaml", "image: web:1\nplacement: {hosts: [app-1]}\n")
+                .repo();
+
+            assertThat(repo.services().get("api").network()).contains("shop");
+            assertThat(repo.services().get("web").network()).isEmpty();
+            assertThat(repo.resolve(SecretFingerprints.unresolved()).instancesOf("db").getFirst().inputs().values())
+                .containsEntry("network", "shop");
+            assertThat(repo.resolve(SecretFingerprints.unresolved()).instancesOf("web").getFirst().inputs().values())
+                .doesNotContainKey("network");
+        }
+
+        @Test
+        void dockersOwnNetworksAndBadNamesAreRefused() {
+            given.file("services/a.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nnetwork: host\n")
+                .file("services/b.yaml", "image: b:1\nplacement: {hosts: [app-1]}\nnetwork: \"my net\"\n")
+                .file("services/c.yaml", "image: c:1\nplacement: {hosts: [app-1]}\nnetwork: [shop]\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/a.yaml:3:10: network: \"host\" is one of Docker's own networks; name a network of this"
+                    + " service's own (driftless creates it on each host), e.g. network: shop, or leave network out for"
+                    + " Docker's default bridge",
+                "services/b.yaml:3:10: network: \"my net\" is not a valid network name: use letters, digits, '_', '.'"
+                    + " and '-', starting with a letter or digit",
+                "services/c.yaml:3:10: network must be a single value, not a list");
+        }
+    }
+
+    @Nested
     class Secrets {
 
         @Test
@@ -388,13 +423,15 @@ class RepoLoaderTest {
                 volumes: ["data:/data"]
                 labels: {team: x}
                 health: {docker: true}
+                network: shop
                 """);
 
             assertThat(TestRepo.lines(given.load())).containsExactly(
                 "services/x.yaml:4:9: ports[0]: a systemd service listens on its ports directly, so it cannot map 80 to 8080; write \"8080\"",
                 "services/x.yaml:5:11: volumes: the systemd runtime runs a command as a unit, without containers, so there is nothing to mount into",
                 "services/x.yaml:6:9: labels are container labels: the systemd runtime runs a command as a unit, without containers",
-                "services/x.yaml:7:10: health.docker asks Docker for a container's health: the systemd runtime runs a command as a unit, without containers");
+                "services/x.yaml:7:10: health.docker asks Docker for a container's health: the systemd runtime runs a command as a unit, without containers",
+                "services/x.yaml:8:10: network is a Docker network to attach containers to: the systemd runtime runs a command as a unit, without containers; a unit uses the host's network");
         }
     }
 

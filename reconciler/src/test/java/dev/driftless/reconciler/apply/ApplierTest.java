@@ -192,6 +192,40 @@ class ApplierTest {
     }
 
     @Test
+    void aServiceOnANetworkHasItMadeBeforeItsSecretsAreWrittenAndIsReachableByServiceAndInstanceName()
+            throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST) + "network: shop\n");
+        LoadedState.Ready ready = fixture.load();
+        String c1 = ApplyFixture.name(ready.state(), "api/app-1/1");
+
+        Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
+
+        assertThat(transcriptOf("app-1")).containsExactlyElementsOf(concat(
+            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker rm --force " + c1,
+                DockerCommands.createNetwork("shop").render()),
+            runAndGate(c1)));
+        assertThat(fleet.host("app-1").renderedCommands()).anyMatch(c -> c.startsWith("docker run ")
+            && c.contains(" --network shop --network-alias api --network-alias api-1 "));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+    }
+
+    @Test
+    void aNetworkThatCannotBeMadeFailsTheStepWithoutWritingSecretsOrRunningAnything() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", STOP_FIRST) + "network: shop\n");
+        LoadedState.Ready ready = fixture.load();
+        fleet.host("app-1").reply("docker network inspect shop", 1, "",
+            "Error response from daemon: could not find an available, non-overlapping IPv4 address pool\n");
+
+        Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
+
+        assertThat(transcriptOf("app-1")).noneMatch(c -> c.startsWith("write ") || c.startsWith("docker run "));
+        assertThat(result.services()).as("a failed release (auto-rollback on)")
+            .containsEntry("api", ServiceOutcome.ROLLED_BACK);
+        assertThat(events.of("app-1")).contains("FAILED CREATE api app-1 api-1: creating network shop failed (exit 1):"
+            + " Error response from daemon: could not find an available, non-overlapping IPv4 address pool");
+    }
+
+    @Test
     void startFirstReplaceRunsTheNewContainerBesideTheOldAndStopsTheOldOnlyOnceTheNewIsHealthy() throws Exception {
         Scenario s = upgrade(START_FIRST);
 

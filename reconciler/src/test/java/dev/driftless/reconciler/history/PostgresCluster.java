@@ -33,16 +33,15 @@ public final class PostgresCluster implements AutoCloseable {
     private final Path root;
     private final Path bin;
     private final Path data;
-    private final int port;
+    private int port;
     private final String superuserPassword;
     private final Path appPasswordFile;
     private boolean started;
 
-    private PostgresCluster(Path root, Path bin, int port, String superuserPassword, Path appPasswordFile) {
+    private PostgresCluster(Path root, Path bin, String superuserPassword, Path appPasswordFile) {
         this.root = root;
         this.bin = bin;
         this.data = root.resolve("data");
-        this.port = port;
         this.superuserPassword = superuserPassword;
         this.appPasswordFile = appPasswordFile;
     }
@@ -58,7 +57,7 @@ public final class PostgresCluster implements AutoCloseable {
         String superuserPassword = randomSecret();
         Path appPasswordFile = root.resolve("driftless.password");
         Files.writeString(appPasswordFile, randomSecret() + "\n");
-        PostgresCluster cluster = new PostgresCluster(root, bin, freePort(), superuserPassword, appPasswordFile);
+        PostgresCluster cluster = new PostgresCluster(root, bin, superuserPassword, appPasswordFile);
         try {
             cluster.initAndStart();
             return cluster;
@@ -76,11 +75,22 @@ public final class PostgresCluster implements AutoCloseable {
         run("chown", "-R", "postgres:postgres", root.toString());
         runAsPostgres(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",
             "--pwfile=" + pwfile, "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale");
-        // fsync off: a throwaway server; the durability under test is the store's, not PostgreSQL's.
-        runAsPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", root.resolve("server.log").toString(),
-            "-w", "-t", "60", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + socketDir + " -c fsync=off",
-            "start");
-        started = true;
+        // The free port is free when looked up, not necessarily when the server binds it: another
+        // process may take it in between, so a bind failure picks another one.
+        for (int attempt = 1; !started; attempt++) {
+            port = freePort();
+            try {
+                // fsync off: a throwaway server; the durability under test is the store's, not PostgreSQL's.
+                runAsPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
+                    root.resolve("server.log").toString(), "-w", "-t", "60", "-o",
+                    "-p " + port + " -c listen_addresses=127.0.0.1 -k " + socketDir + " -c fsync=off", "start");
+                started = true;
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || !e.getMessage().contains("could not bind")) {
+                    throw e;
+                }
+            }
+        }
         String appPassword = Files.readAllLines(appPasswordFile).getFirst();
         try (Connection c = superuser("postgres"); Statement s = c.createStatement()) {
             s.execute("CREATE ROLE " + APP_USER + " LOGIN PASSWORD '" + appPassword + "'");

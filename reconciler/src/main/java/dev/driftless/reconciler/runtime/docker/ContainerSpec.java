@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  * @param resources limits
  * @param restart   restart policy
  * @param network   user-defined network to attach to
+ * @param aliases   names other containers on {@code network} resolve to this one (only with a network)
  * @param health    Docker health check
  */
 public record ContainerSpec(
@@ -44,6 +45,7 @@ public record ContainerSpec(
         Resources resources,
         RestartPolicy restart,
         Optional<String> network,
+        List<String> aliases,
         Optional<HealthCheck> health) {
 
     /** Docker's rule for container names. */
@@ -86,6 +88,15 @@ public record ContainerSpec(
                 throw new IllegalArgumentException("container " + name + ": network name '" + n + "' is not valid");
             }
         });
+        aliases = List.copyOf(aliases);
+        if (!aliases.isEmpty() && network.isEmpty()) {
+            throw new IllegalArgumentException("container " + name + ": network aliases need a network");
+        }
+        aliases.forEach(a -> {
+            if (!NAME.matcher(a).matches()) {
+                throw new IllegalArgumentException("container " + name + ": network alias '" + a + "' is not valid");
+            }
+        });
         Objects.requireNonNull(health, "health");
     }
 
@@ -107,6 +118,7 @@ public record ContainerSpec(
         b.resources = resources;
         b.restart = restart;
         b.network = network;
+        b.aliases = new ArrayList<>(aliases);
         b.health = health;
         return b;
     }
@@ -129,6 +141,7 @@ public record ContainerSpec(
         private Resources resources = Resources.none();
         private RestartPolicy restart = RestartPolicy.unlessStopped();
         private Optional<String> network = Optional.empty();
+        private List<String> aliases = new ArrayList<>();
         private Optional<HealthCheck> health = Optional.empty();
 
         private Builder(String name, String image) {
@@ -196,6 +209,12 @@ public record ContainerSpec(
             return this;
         }
 
+        /** A name other containers on the network resolve to this one ({@code --network-alias}). */
+        public Builder alias(String value) {
+            aliases.add(value);
+            return this;
+        }
+
         public Builder health(HealthCheck value) {
             health = Optional.of(value);
             return this;
@@ -203,7 +222,7 @@ public record ContainerSpec(
 
         public ContainerSpec build() {
             return new ContainerSpec(name, image, command, args, plainEnv, envFile, ports, volumes, labels,
-                resources, restart, network, health);
+                resources, restart, network, aliases, health);
         }
     }
 }

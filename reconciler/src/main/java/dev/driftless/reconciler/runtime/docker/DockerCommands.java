@@ -100,6 +100,7 @@ public final class DockerCommands {
         r.nofile().ifPresent(n -> b.add("--ulimit", "nofile=" + n + ":" + n));
         b.add("--restart", spec.restart().render());
         spec.network().ifPresent(n -> b.add("--network", n));
+        spec.aliases().forEach(a -> b.add("--network-alias", a));
         spec.health().ifPresent(h -> b.add(
             "--health-cmd", h.test().render(),
             "--health-interval", HealthCheck.goDuration(h.interval()),
@@ -173,14 +174,17 @@ public final class DockerCommands {
 
     /**
      * Creates a user-defined network unless it exists, labelled as driftless's. Idempotent:
-     * succeeds when the network is already there.
+     * succeeds when the network is already there, also when another create (a rollout of another
+     * environment on the same host) made it between the look and the create.
      */
     public static RemoteCommand createNetwork(String network) {
         if (!ContainerSpec.NAME.matcher(network).matches()) {
             throw new IllegalArgumentException("network name '" + network + "' is not valid");
         }
-        return RemoteCommand.of("docker", "network", "inspect", network).stdoutTo("/dev/null").stderrTo("/dev/null")
-            .or(RemoteCommand.of("docker", "network", "create", "--label",
-                ContainerLabels.MANAGED + "=" + ContainerLabels.MANAGED_VALUE, network));
+        RemoteCommand exists = RemoteCommand.of("docker", "network", "inspect", network).stdoutTo("/dev/null")
+            .stderrTo("/dev/null");
+        return exists.or(RemoteCommand.of("docker", "network", "create", "--label",
+                ContainerLabels.MANAGED + "=" + ContainerLabels.MANAGED_VALUE, network).stdoutTo("/dev/null"))
+            .or(exists);
     }
 }

@@ -45,12 +45,23 @@ public final class DockerRuntime implements InstanceRuntime {
         return InstanceContainers.containerName(instance);
     }
 
-    /** Writes the secrets env file, runs the container, removes the file again. */
+    /**
+     * Creates the service's network if the host lacks it, writes the secrets env file, runs the
+     * container, removes the file again.
+     */
     @Override
     public Optional<String> launch(HostSession session, Instance instance, Launch launch) throws HostException {
         boolean withSecrets = InstanceContainers.needsEnvFile(instance);
         ContainerSpec spec = InstanceContainers.spec(instance, launch.environment(), launch.commit(), withSecrets,
             launch.deployedAt());
+        if (spec.network().isPresent()) {
+            // Before the secrets reach the host: a network that cannot be made leaves nothing behind.
+            CommandResult r = session.run(DockerCommands.createNetwork(spec.network().get()), launch.commandTimeout());
+            if (!r.succeeded()) {
+                return Optional.of("creating network " + spec.network().get() + " failed (exit " + r.exitCode() + "): "
+                    + r.firstErrorLine());
+            }
+        }
         if (withSecrets) {
             Map<String, String> env = new TreeMap<>();
             for (Map.Entry<String, SecretValue> e : launch.secrets().entrySet()) {

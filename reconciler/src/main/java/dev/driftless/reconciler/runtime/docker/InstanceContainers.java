@@ -62,6 +62,9 @@ public final class InstanceContainers {
             b.volume(v.named() ? new Mount(Mount.Type.VOLUME, v.source(), v.target(), v.readOnly())
                 : Mount.bind(v.source(), v.target(), v.readOnly()));
         }
+        // On the service's network the others reach it as "api" (every instance that runs on
+        // this host, old and new alike during a start-first rollout) or as "api-1" (one instance).
+        s.network().ifPresent(n -> b.network(n).alias(s.name()).alias(instance.name()));
         b.labels(s.labels());
         b.labels(ContainerLabels.forInstance(environment, s.name(), instance.name(), instance.fingerprint(), commit,
             instance.inputs().values(), deployedAt));

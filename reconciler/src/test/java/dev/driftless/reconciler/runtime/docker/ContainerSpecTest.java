@@ -46,8 +46,16 @@ class ContainerSpecTest {
     @Test
     void toBuilderCopiesEverything() {
         ContainerSpec spec = ContainerSpec.builder("api-1", "img").env("A", "1").port(Port.tcp(1, 2))
-            .network("net-1").envFile("d/e.env").build();
+            .network("net-1").alias("api").envFile("d/e.env").build();
         assertThat(spec.toBuilder().build()).isEqualTo(spec);
+    }
+
+    @Test
+    void networkAliasesNeedANetworkAndValidNames() {
+        assertThatThrownBy(() -> ContainerSpec.builder("api-1", "img").alias("api").build())
+            .hasMessageContaining("network aliases need a network");
+        assertThatThrownBy(() -> ContainerSpec.builder("api-1", "img").network("shop").alias("a b").build())
+            .hasMessageContaining("network alias 'a b' is not valid");
     }
 
     @Test

@@ -57,6 +57,8 @@ class DockerCommandsTest {
             .resources(new Resources(OptionalLong.of(536870912), Optional.of(new BigDecimal("0.5")), OptionalLong.of(4096)))
             .restart(new RestartPolicy(RestartPolicy.Mode.ON_FAILURE, 3))
             .network("driftless")
+            .alias("api")
+            .alias("api-1")
             .health(new HealthCheck(new HealthCheck.Exec(List.of("wget", "-q", "-O", "-", "http://localhost:8080/healthz")),
                 Duration.ofSeconds(5), Duration.ofMillis(1500), 3, Duration.ofSeconds(10)))
             .build();
@@ -76,7 +78,7 @@ class DockerCommandsTest {
             + " --mount type=bind,source=/etc/ssl/certs,target=/certs,readonly"
             + " --mount type=tmpfs,target=/tmp"
             + " --memory 536870912 --cpus 0.5 --ulimit nofile=4096:4096"
-            + " --restart on-failure:3 --network driftless"
+            + " --restart on-failure:3 --network driftless --network-alias api --network-alias api-1"
             + " --health-cmd 'wget -q -O - http://localhost:8080/healthz'"
             + " --health-interval 5s --health-timeout 1500ms --health-retries 3 --health-start-period 10s"
             + " --entrypoint /bin/busybox registry:5000/api:1.4.2 httpd -f -p 8080");
@@ -182,7 +184,8 @@ class DockerCommandsTest {
     void createNetworkIsIdempotent() {
         assertThat(DockerCommands.createNetwork("driftless").render()).isEqualTo(
             "docker network inspect driftless > /dev/null 2> /dev/null"
-                + " || docker network create --label dev.driftless.managed=true driftless");
+                + " || docker network create --label dev.driftless.managed=true driftless > /dev/null"
+                + " || docker network inspect driftless > /dev/null 2> /dev/null");
         assertThatThrownBy(() -> DockerCommands.createNetwork("bad name")).isInstanceOf(IllegalArgumentException.class);
     }
 }
