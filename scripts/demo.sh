@@ -75,7 +75,7 @@ push() {
   docker tag "driftless/sample-svc:$2" "$reg/shop/$1:$2" && docker push -q "$reg/shop/$1:$2" >/dev/null &&
     docker rmi -f "$reg/shop/$1:$2" >/dev/null
 }
-push api 1.0.0; push api 1.1.0; push api 1.2.0; push worker 1.0.0; push store 1.0.0
+push api 1.0.0; push api 1.1.0; push api 1.2.0; push worker 1.0.0; push worker 1.1.0; push store 1.0.0
 
 say "creating the infra repo $demo/infra from examples/infra-repo"
 demo_labels() {
@@ -177,6 +177,13 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
   \$DL suspend --config \$CFG --reason "debugging the worker" && \$DL status --config \$CFG | grep -A1 ^suspended
   docker exec driftless-demo-app-1 sh -c 'docker stop \$(docker ps -q --filter label=dev.driftless.service=worker)'
   \$DL resume --config \$CFG
+
+  # 9. A migration before a release: worker 1.1.0 with a pre-deploy job, run once on the first
+  #    host in a container of the new image before any worker is replaced (a PRE_DEPLOY step in
+  #    history, with what the job printed; a job that fails deploys nothing)
+  printf '%s\n' 'rollout:' '  pre-deploy: {command: [/bin/busybox, sh, -c, "echo migrating to \$SVC_VERSION"]}' \\
+    >> services/worker.yaml && sed -i 's/worker:1.0.0/worker:1.1.0/' services/worker.yaml && \\
+    git commit -qam "worker 1.1.0 after a migration"
 
 Remove everything with: scripts/demo.sh down
 EOF

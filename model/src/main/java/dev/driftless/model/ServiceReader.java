@@ -29,7 +29,8 @@ final class ServiceReader {
         "probe-timeout", "success-threshold", "tcp", "timeout");
     static final List<String> HTTP_FIELDS = List.of("path", "port");
     static final List<String> TCP_FIELDS = List.of("port");
-    static final List<String> ROLLOUT_FIELDS = List.of("auto-rollback", "batch", "order");
+    static final List<String> ROLLOUT_FIELDS = List.of("auto-rollback", "batch", "order", "pre-deploy");
+    static final List<String> PRE_DEPLOY_FIELDS = List.of("command", "timeout");
     static final List<String> PORT_FIELDS = List.of("container", "host", "ip", "protocol");
     static final List<String> VOLUME_FIELDS = List.of("read-only", "source", "target");
     static final List<String> SECRET_FILE_EXTENSIONS = List.of(".yaml", ".yml", ".json", ".env");
@@ -92,7 +93,7 @@ final class ServiceReader {
     private List<String> argv(FieldReader f, String key) {
         Optional<YamlNode> node = f.node(key);
         if (node.isPresent() && node.get() instanceof YamlScalar s && !s.isNull()) {
-            problems.add(s.location(), key + " must be a list of arguments, e.g. [\"/usr/bin/app\", \"--port\", \"8080\"];"
+            problems.add(s.location(), f.path(key) + " must be a list of arguments, e.g. [\"/usr/bin/app\", \"--port\", \"8080\"];"
                 + " a single string is not split into words");
             return List.of();
         }
@@ -389,7 +390,7 @@ final class ServiceReader {
 
     private boolean positive(Duration d, String path, FieldReader f) {
         if (d.isZero()) {
-            String key = path.substring(path.indexOf('.') + 1);
+            String key = path.substring(path.lastIndexOf('.') + 1);
             problems.add(f.node(key).orElseThrow().location(), path + " must be longer than 0s");
             return false;
         }
@@ -409,7 +410,25 @@ final class ServiceReader {
         }).orElse(Rollout.DEFAULT.order());
         f.node("order").ifPresent(n -> spec.rolloutOrderAt = n.location());
         boolean autoRollback = f.bool("auto-rollback").orElse(Rollout.DEFAULT.autoRollback());
-        spec.rollout = new Rollout(batch, order, autoRollback);
+        Optional<PreDeploy> preDeploy = f.mapping("pre-deploy").flatMap(this::preDeploy);
+        spec.rollout = new Rollout(batch, order, autoRollback, preDeploy);
+    }
+
+    private Optional<PreDeploy> preDeploy(YamlMap map) {
+        int before = problems.mark();
+        spec.preDeployAt = map.location();
+        FieldReader f = new FieldReader(map, "rollout.pre-deploy", PRE_DEPLOY_FIELDS, problems);
+        if (!f.require("command", ": the job to run before a rollout, e.g. command: [/app/bin/migrate]")) {
+            return Optional.empty();
+        }
+        List<String> command = argv(f, "command");
+        if (command.isEmpty() && !problems.addedSince(before)) {
+            problems.add(f.node("command").orElseThrow().location(), "rollout.pre-deploy.command is empty: give the"
+                + " job to run, e.g. [/app/bin/migrate]");
+        }
+        Duration timeout = f.duration("timeout").filter(d -> positive(d, "rollout.pre-deploy.timeout", f))
+            .orElse(PreDeploy.DEFAULT_TIMEOUT);
+        return problems.addedSince(before) ? Optional.empty() : Optional.of(new PreDeploy(command, timeout));
     }
 
     private void after(YamlList list) {

@@ -46,6 +46,7 @@ final class ServiceSpec {
     SourceLocation labelsAt;
     Optional<String> network = Optional.empty();
     SourceLocation networkAt;
+    SourceLocation preDeployAt;
     /** Empty when the placement is missing or unreadable. */
     Optional<Placement> placement = Optional.empty();
     SourceLocation placementAt;

@@ -307,6 +307,69 @@ class RepoLoaderTest {
     }
 
     @Nested
+    class PreDeployJobs {
+
+        @Test
+        void aPreDeployJobIsPartOfTheRolloutAndLeavesTheFingerprintAlone() {
+            Repo repo = given
+                .file("services/api.yaml", """
+                    image: api:1
+                    placement: {hosts: [app-1]}
+                    rollout:
+                      order: start-first
+                      pre-deploy: {command: [/app/bin/migrate, --to, latest], timeout: 90s}
+                    """)
+                .file("services/web.yaml", """
+                    image: web:1
+                    placement: {hosts: [app-1]}
+                    rollout: {pre-deploy: {command: [migrate]}}
+                    """)
+                .repo();
+
+            assertThat(repo.services().get("api").rollout().preDeploy()).contains(
+                new PreDeploy(List.of("/app/bin/migrate", "--to", "latest"), Duration.ofSeconds(90)));
+            assertThat(repo.services().get("web").rollout().preDeploy()).contains(
+                new PreDeploy(List.of("migrate"), PreDeploy.DEFAULT_TIMEOUT));
+            assertThat(repo.resolve(SecretFingerprints.unresolved()).instancesOf("api").getFirst().inputs().values())
+                .doesNotContainKey("rollout").doesNotContainKey("pre-deploy");
+        }
+
+        @Test
+        void aJobWithoutACommandOrWithAZeroTimeoutOrAnUnknownFieldIsRefused() {
+            given.file("services/a.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nrollout: {pre-deploy: {timeout: 1m}}\n")
+                .file("services/b.yaml", "image: b:1\nplacement: {hosts: [app-1]}\nrollout: {pre-deploy: {command: []}}\n")
+                .file("services/c.yaml", "image: c:1\nplacement: {hosts: [app-1]}\n"
+                    + "rollout: {pre-deploy: {command: bin/migrate, timeout: 0s}}\n")
+                .file("services/d.yaml", "image: d:1\nplacement: {hosts: [app-1]}\n"
+                    + "rollout: {pre-deploy: {comand: [x]}}\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/a.yaml:3:23: missing required field \"command\" in rollout.pre-deploy: the job to run before a"
+                    + " rollout, e.g. command: [/app/bin/migrate]",
+                "services/b.yaml:3:33: rollout.pre-deploy.command is empty: give the job to run, e.g. [/app/bin/migrate]",
+                "services/c.yaml:3:33: rollout.pre-deploy.command must be a list of arguments, e.g. [\"/usr/bin/app\", \"--port\","
+                    + " \"8080\"]; a single string is not split into words",
+                "services/c.yaml:3:55: rollout.pre-deploy.timeout must be longer than 0s",
+                "services/d.yaml:3:24: unknown field \"comand\" in rollout.pre-deploy (did you mean \"command\"?)");
+        }
+
+        @Test
+        void aSystemdServiceHasNoImageToRunAJobFrom() {
+            given.file("services/x.yaml", """
+                runtime: systemd
+                command: [/usr/bin/python3, -m, http.server]
+                placement: {hosts: [app-1]}
+                rollout:
+                  pre-deploy: {command: [/usr/bin/true]}
+                """);
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/x.yaml:5:15: rollout.pre-deploy runs a one-off container of the service's image: the systemd"
+                    + " runtime runs a command as a unit, without containers, so there is no image to run it from");
+        }
+    }
+
+    @Nested
     class Secrets {
 
         @Test

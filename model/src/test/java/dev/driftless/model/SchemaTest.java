@@ -93,6 +93,8 @@ class SchemaTest {
         assertThat(keys(p.at("/health/properties/http/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.HTTP_FIELDS);
         assertThat(keys(p.at("/health/properties/tcp/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.TCP_FIELDS);
         assertThat(keys(p.at("/rollout/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.ROLLOUT_FIELDS);
+        assertThat(keys(p.at("/rollout/properties/pre-deploy/properties")))
+            .containsExactlyInAnyOrderElementsOf(ServiceReader.PRE_DEPLOY_FIELDS);
         assertThat(keys(s.at("/$defs/portItem/oneOf/2/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.PORT_FIELDS);
         assertThat(keys(s.at("/$defs/volumeItem/oneOf/1/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.VOLUME_FIELDS);
         assertThat(texts(p.at("/restart/enum"))).containsExactly("no", "always", "on-failure", "unless-stopped");

@@ -1,6 +1,8 @@
 package dev.driftless.reconciler.apply;
 
+import dev.driftless.model.DurationText;
 import dev.driftless.model.Instance;
+import dev.driftless.model.PreDeploy;
 import dev.driftless.model.RolloutOrder;
 import dev.driftless.model.Service;
 import dev.driftless.reconciler.command.RemoteCommand;
@@ -16,11 +18,13 @@ import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.plan.PlannedChange;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.runtime.docker.DockerCommands;
+import dev.driftless.reconciler.runtime.docker.DockerRuntime;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostSession;
 import dev.driftless.reconciler.ssh.HostSessions;
 import dev.driftless.reconciler.ssh.HostTarget;
+import dev.driftless.secrets.SecretValue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -246,6 +250,24 @@ public final class Applier {
             boolean autoRollback = work.stream().flatMap(c -> c.desired().stream()).findFirst()
                 .map(i -> i.service().rollout().autoRollback()).orElse(true);
 
+            Optional<PlannedChange> job = plan.preDeployDue(service);
+            if (job.isPresent()) {
+                Optional<Failure> failure = preDeploy(job.get());
+                if (failure.isPresent() && failure.get() instanceof Failure.Unreached u) {
+                    unreached.add(job.get().host());
+                    outcome = ServiceOutcome.SKIPPED;
+                    message = "pre-deploy job not run: " + u.message() + "; will retry";
+                    return;
+                }
+                if (failure.isPresent()) {
+                    // Nothing was deployed: there is nothing to roll back. A failed job is a
+                    // verdict on the release, held like a failed rollout until a new commit.
+                    outcome = ServiceOutcome.FAILED;
+                    message = failure.get().message() + "; nothing deployed";
+                    return;
+                }
+            }
+
             List<String> hosts = new ArrayList<>(byHost.keySet());
             Optional<Failure.Gate> gateFailure = Optional.empty();
             for (int from = 0; from < hosts.size() && gateFailure.isEmpty(); from += batchSize) {
@@ -377,6 +399,55 @@ public final class Applier {
             return Optional.empty();
         }
 
+        /**
+         * Runs the service's pre-deploy job in a container of the new spec on {@code c}'s host
+         * (pulling the image first): empty when it exited 0, a {@link Failure.Gate} when it failed
+         * or ran out of time, {@link Failure.Unreached} when the host or registry did not answer.
+         */
+        private Optional<Failure> preDeploy(PlannedChange c) throws InterruptedException {
+            Instance instance = c.desired().orElseThrow();
+            Service s = instance.service();
+            PreDeploy job = s.rollout().preDeploy().orElseThrow();
+            String host = c.host();
+            try {
+                HostSession session = sessions.session(ctx.targets().get(host));
+                Optional<Failure> pulled = ensureImage(session, host, s.image().orElseThrow());
+                if (pulled.isPresent()) {
+                    return pulled;
+                }
+                StepStart step = new StepStart(service, host, "-", StepAction.PRE_DEPLOY, "before "
+                    + c.toVersion().map(v -> v + " ").orElse("") + "rolls out: " + String.join(" ", job.command()),
+                    Optional.empty(), Optional.of(instance.fingerprint()), Optional.empty(), s.image());
+                long token = started(step);
+                Instant t0 = clock.instant();
+                Map<String, SecretValue> secrets = ctx.secrets().of(s.name());
+                DockerRuntime.JobResult r;
+                try {
+                    r = DockerRuntime.INSTANCE.runJob(session, instance, new InstanceRuntime.Launch(ctx.environment(),
+                        ctx.commit(), secrets, clock.instant(), settings.commandTimeout()), job);
+                } catch (HostException e) {
+                    finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
+                    throw e;
+                }
+                String said = JobOutput.tail(r.output(), secrets.values());
+                if (r.ran() && r.exitCode() == 0) {
+                    finished(token, step, StepOutcome.SUCCEEDED, "exit 0" + (said.isEmpty() ? "" : ": " + said), t0);
+                    return Optional.empty();
+                }
+                boolean timedOut = r.ran() && (r.exitCode() == 124 || r.exitCode() == 137)
+                    && Duration.between(t0, clock.instant()).compareTo(job.timeout()) >= 0;
+                String what = !r.ran() ? said
+                    : timedOut ? "did not finish within " + DurationText.format(job.timeout())
+                    + (said.isEmpty() ? "" : ": " + said)
+                    : "failed (exit " + r.exitCode() + ")" + (said.isEmpty() ? "" : ": " + said);
+                finished(token, step, StepOutcome.FAILED, what, t0);
+                return Optional.of(new Failure.Gate("pre-deploy job on " + host + " " + (r.ran() ? what
+                    : "could not start: " + what)));
+            } catch (HostException e) {
+                return Optional.of(new Failure.Unreached(e.getMessage()));
+            }
+        }
+
         /** Runs {@code command}, a pull of {@code image}: empty when it succeeded, else what went wrong. */
         private String pull(HostSession session, String host, String image, RemoteCommand command)
                 throws HostException {
@@ -473,6 +544,15 @@ public final class Applier {
             InstanceRuntime runtime = InstanceRuntime.of(have.runtime());
             CommandResult r = session.run(restart ? runtime.restart(have.name(), settings.stopTimeout())
                 : runtime.start(have.name()), settings.commandTimeout().plus(settings.stopTimeout()));
+            if (!r.succeeded() && !restart && r.firstErrorLine().contains("No such container")) {
+                // Observed while being removed (docker rm -f by hand, say), gone by now: the
+                // instance is missing, so it is created anew in this same reconcile.
+                finished(token, step, StepOutcome.SKIPPED, "the " + runtime.tool() + " container was removed meanwhile;"
+                    + " creating the instance anew", t0);
+                return deploy(session, new PlannedChange(service, c.host(), c.instance(), Action.CREATE,
+                    List.of("no container for this instance (" + have.name() + " was removed meanwhile)"),
+                    c.desired(), Optional.empty()));
+            }
             if (!r.succeeded()) {
                 String msg = runtime.tool() + " " + (restart ? "restart" : "start") + " failed (exit " + r.exitCode()
                     + "): " + r.firstErrorLine();

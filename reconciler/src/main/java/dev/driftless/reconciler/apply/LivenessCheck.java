@@ -90,7 +90,8 @@ public final class LivenessCheck {
                     any = true;
                 }
             }
-            return any ? new Plan(plan.environment(), changes, plan.hosts(), plan.serviceOrder(), plan.held()) : plan;
+            return any ? new Plan(plan.environment(), changes, plan.hosts(), plan.serviceOrder(), plan.held(),
+                plan.jobsRan()) : plan;
         }
     }
 

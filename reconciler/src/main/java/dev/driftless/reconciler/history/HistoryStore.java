@@ -179,6 +179,9 @@ public interface HistoryStore extends AutoCloseable {
     /** The commit whose spec of this service last deployed successfully: the rollback target. */
     Optional<String> lastSucceededCommit(String service);
 
+    /** Whether a pre-deploy job of the service already succeeded for the spec {@code fingerprint}. */
+    boolean preDeployRan(String service, String fingerprint);
+
     /** The commit that failed for this service and must not be retried until a newer one. */
     Optional<String> failedCommit(String service);
 

@@ -36,7 +36,7 @@ final class InstanceTimeline {
             StepRecord step = entry.step();
             String instance = step.instance();
             switch (step.action()) {
-                case PULL -> {
+                case PULL, PRE_DEPLOY -> {
                 }
                 case REMOVE -> running.remove(instance);
                 case CREATE, REPLACE, START, ROLLBACK, HEAL -> {

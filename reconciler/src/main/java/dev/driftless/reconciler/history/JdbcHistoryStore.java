@@ -634,6 +634,27 @@ final class JdbcHistoryStore implements HistoryStore {
     }
 
     @Override
+    public boolean preDeployRan(String service, String fingerprint) {
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(fingerprint, "fingerprint");
+        return read("read the pre-deploy jobs of " + service, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM reconcile_step s"
+                + " JOIN reconcile r ON r.id = s.reconcile_id WHERE r.environment = ? AND s.service = ?"
+                + " AND s.action = ? AND s.outcome = ? AND s.to_fingerprint = ?")) {
+                ps.setString(1, environment);
+                ps.setString(2, service);
+                ps.setString(3, StepAction.PRE_DEPLOY.name());
+                ps.setString(4, StepOutcome.SUCCEEDED.name());
+                ps.setString(5, fingerprint);
+                ps.setMaxRows(1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    @Override
     public List<RunningInstance> runningSince(String service, String host) {
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(host, "host");

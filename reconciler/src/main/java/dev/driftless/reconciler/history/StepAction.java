@@ -4,6 +4,8 @@ package dev.driftless.reconciler.history;
 public enum StepAction {
     /** Pulled the image an instance needs (before anything is stopped). */
     PULL,
+    /** Ran the service's pre-deploy job once, before a new spec rolled out to any instance. */
+    PRE_DEPLOY,
     /** Started a new instance where none ran. */
     CREATE,
     /** Replaced an instance whose fingerprint differs from the desired one. */

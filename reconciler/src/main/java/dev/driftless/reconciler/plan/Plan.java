@@ -2,9 +2,12 @@ package dev.driftless.reconciler.plan;
 
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The difference between desired and observed state, as a value: what apply will do, instance by
@@ -16,13 +19,16 @@ import java.util.Objects;
  * @param hosts        how observing each host went, in inventory order
  * @param serviceOrder the order apply walks services in ({@code after} first); removed services last
  * @param held         services apply leaves alone, with why (e.g. their commit failed)
+ * @param jobsRan      specs ({@link #jobKey}) whose pre-deploy job already succeeded, per the history:
+ *                     no job runs for them again
  */
 public record Plan(
         String environment,
         List<PlannedChange> changes,
         List<HostState> hosts,
         List<String> serviceOrder,
-        Map<String, String> held) {
+        Map<String, String> held,
+        Set<String> jobsRan) {
 
     public Plan {
         Objects.requireNonNull(environment, "environment");
@@ -30,6 +36,23 @@ public record Plan(
         hosts = List.copyOf(hosts);
         serviceOrder = List.copyOf(serviceOrder);
         held = Map.copyOf(held);
+        jobsRan = Set.copyOf(jobsRan);
+    }
+
+    /** A plan that knows of no pre-deploy job run before. */
+    public Plan(String environment, List<PlannedChange> changes, List<HostState> hosts, List<String> serviceOrder,
+                Map<String, String> held) {
+        this(environment, changes, hosts, serviceOrder, held, Set.of());
+    }
+
+    /** This plan, knowing that the pre-deploy jobs of {@code jobsRan} ({@link #jobKey}) already succeeded. */
+    public Plan withJobsRan(Set<String> jobsRan) {
+        return new Plan(environment, changes, hosts, serviceOrder, held, jobsRan);
+    }
+
+    /** How {@link #jobsRan} names the pre-deploy job of one spec of a service. */
+    public static String jobKey(String service, String fingerprint) {
+        return service + "@" + fingerprint;
     }
 
     /** True when apply would change something on a host. */
@@ -45,6 +68,25 @@ public record Plan(
     /** The entries of one service, in plan order. */
     public List<PlannedChange> changesOf(String service) {
         return changes.stream().filter(c -> c.service().equals(service)).toList();
+    }
+
+    /**
+     * The change of {@code service} its pre-deploy job runs for, if it has one and it is due: when
+     * this plan starts a spec (a create or replace) that no instance of the service runs yet
+     * anywhere and whose job has not succeeded before ({@link #jobsRan}). A heal that recreates a
+     * lost instance of a deployed spec, or more replicas of it, runs no job. The job runs on this
+     * change's host.
+     */
+    public Optional<PlannedChange> preDeployDue(String service) {
+        List<PlannedChange> of = changesOf(service);
+        Set<String> running = new HashSet<>();
+        of.forEach(c -> c.observed().flatMap(o -> o.fingerprint()).ifPresent(running::add));
+        return of.stream()
+            .filter(c -> c.action() == Action.CREATE || c.action() == Action.REPLACE)
+            .filter(c -> c.desired().isPresent() && c.desired().get().service().rollout().preDeploy().isPresent())
+            .filter(c -> !running.contains(c.desired().get().fingerprint()))
+            .filter(c -> !jobsRan.contains(jobKey(service, c.desired().get().fingerprint())))
+            .findFirst();
     }
 
     /** How many entries there are of each action (every action present, zero or more). */

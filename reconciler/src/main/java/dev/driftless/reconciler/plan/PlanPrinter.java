@@ -61,6 +61,7 @@ public final class PlanPrinter {
                 out.append("  (held: ").append(plan.held().get(service)).append(')');
             }
             out.append('\n');
+            plan.preDeployDue(service).ifPresent(c -> out.append("  ").append(preDeploy(c)).append('\n'));
             appendTable(out, rows);
             if (unchanged > 0) {
                 out.append("  ").append(unchanged).append(unchanged == 1 ? " instance" : " instances")
@@ -98,6 +99,10 @@ public final class PlanPrinter {
                     .append(md(c.instance())).append(" | **").append(c.action().label()).append("** | ")
                     .append(md(versions(c))).append(" | ").append(md(c.reason())).append(" |\n");
             }
+        }
+        for (String service : plan.serviceOrder()) {
+            plan.preDeployDue(service).ifPresent(c -> out.append("\n:gear: **").append(md(service)).append("** ")
+                .append(md(preDeploy(c))).append('\n'));
         }
         List<HostState> down = plan.hosts().stream().filter(h -> !h.reachable()).toList();
         if (!down.isEmpty()) {
@@ -142,6 +147,14 @@ public final class PlanPrinter {
             c.observed().flatMap(ObservedContainer::fingerprint).ifPresent(f -> n.put("fromFingerprint", f));
             c.desired().ifPresent(d -> n.put("toFingerprint", d.fingerprint()));
         }
+        ObjectNode jobs = root.putObject("preDeploy");
+        for (String service : plan.serviceOrder()) {
+            plan.preDeployDue(service).ifPresent(c -> {
+                ObjectNode n = jobs.putObject(service).put("host", c.host());
+                ArrayNode command = n.putArray("command");
+                c.desired().orElseThrow().service().rollout().preDeploy().orElseThrow().command().forEach(command::add);
+            });
+        }
         ObjectNode held = root.putObject("held");
         plan.held().forEach(held::put);
         try {
@@ -149,6 +162,12 @@ public final class PlanPrinter {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** "pre-deploy job first, on app-1: /app/bin/migrate --to latest". */
+    static String preDeploy(PlannedChange c) {
+        List<String> command = c.desired().orElseThrow().service().rollout().preDeploy().orElseThrow().command();
+        return "pre-deploy job first, on " + c.host() + ": " + String.join(" ", command);
     }
 
     /** "1.0.0 → 1.1.0", "→ 1.1.0", "1.0.0" or "". */

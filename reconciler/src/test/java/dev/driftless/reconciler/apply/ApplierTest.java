@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -225,6 +226,128 @@ class ApplierTest {
             + " Error response from daemon: could not find an available, non-overlapping IPv4 address pool");
     }
 
+    // ---- pre-deploy jobs ----
+
+    private static final String WITH_JOB = "{batch: 1, order: start-first, pre-deploy: {command: [/app/migrate, --up],"
+        + " timeout: 1m}}";
+
+    @Test
+    void aPreDeployJobRunsOnceOnTheFirstHostInAContainerOfTheNewSpecBeforeAnyInstanceIsReplaced() throws Exception {
+        Scenario s = upgrade(WITH_JOB);
+        Instance first = s.after().state().instance("api/app-1/1").orElseThrow();
+        String job = InstanceContainers.preDeployName(first);
+        fleet.host("app-1").reply("timeout --kill-after=10s 60s docker run --rm --name " + job, 0,
+            "connecting\nmigrated 3 tables\n", "");
+
+        Applier.Result result = apply(s);
+
+        String jobEnv = ".driftless/env/" + job + ".env";
+        String run = DockerCommands.runJob(InstanceContainers.jobSpec(first, "default", COMMIT, List.of("/app/migrate",
+            "--up"), Optional.of(jobEnv)), Duration.ofMinutes(1)).render();
+        assertThat(transcriptOf("app-1").subList(0, 6)).containsExactly(
+            "docker image inspect --format '{{.Id}}' " + IMAGE_V2,
+            "docker rm --force " + job,
+            "write " + jobEnv + " mode 600",
+            run,
+            "docker rm --force " + job,
+            "rm -f -- " + jobEnv);
+        assertThat(run).startsWith("timeout --kill-after=10s 60s docker run --rm --name " + job + " --label ")
+            .contains(" --env-file " + jobEnv + " ", " --env MODE=http ", " --entrypoint /app/migrate " + IMAGE_V2
+                + " --up 2>&1")
+            .as("no published port, alias, restart policy or managed label").doesNotContain("--publish", "--restart",
+                "--network-alias", "dev.driftless.managed", "s3cr3t");
+        assertThat(journal.indexOf("app-1: " + run)).as("the job ran before any instance started")
+            .isLessThan(journal.stream().filter(l -> l.contains(": docker run " + s.newName("app-1"))).map(journal::indexOf)
+                .findFirst().orElseThrow());
+        for (String host : List.of("app-2", "app-3")) {
+            assertThat(transcriptOf(host)).noneMatch(c -> c.contains(job));
+        }
+        assertThat(events.of("app-1")).startsWith(
+            "start PRE_DEPLOY api app-1 -: before 1.1.0 rolls out: /app/migrate --up",
+            "SUCCEEDED PRE_DEPLOY api app-1 -: exit 0: connecting / migrated 3 tables");
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+    }
+
+    @Test
+    void aFailedPreDeployJobDeploysNothingAndNeverPutsASecretItPrintedIntoHistory() throws Exception {
+        Scenario s = upgrade(WITH_JOB);
+        fleet.host("app-1").reply("timeout --kill-after=10s 60s docker run --rm", 3,
+            "connecting as shop with password " + DB_PASSWORD + "\nERROR: relation \"orders\" already exists\n", "");
+
+        Applier.Result result = apply(s);
+
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.FAILED));
+        assertThat(result.messages().get("api")).isEqualTo("pre-deploy job on app-1 failed (exit 3): connecting as"
+            + " shop with password *** / ERROR: relation \"orders\" already exists; nothing deployed");
+        noHostRan(c -> c.startsWith("docker run ") || c.startsWith("docker stop "));
+        assertThat(events.texts()).noneMatch(m -> m.contains("s3cr3t"));
+        assertThat(events.of("app-1")).contains("FAILED PRE_DEPLOY api app-1 -: failed (exit 3): connecting as shop"
+            + " with password *** / ERROR: relation \"orders\" already exists");
+    }
+
+    @Test
+    void aJobWhoseHostDoesNotAnswerIsRetriedLaterAndNothingIsDeployedMeanwhile() throws Exception {
+        Scenario s = upgrade(WITH_JOB);
+        fleet.host("app-1").fail(startsWith("timeout "), HostFailure.Kind.CONNECTION_LOST, "connection reset");
+
+        Applier.Result result = apply(s);
+
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SKIPPED));
+        assertThat(result.unreached()).containsExactly("app-1");
+        assertThat(result.messages().get("api")).startsWith("pre-deploy job not run: ").endsWith("; will retry");
+        noHostRan(c -> c.startsWith("docker run "));
+    }
+
+    @Test
+    void aHealOrAScaleOutOfTheRunningSpecRunsNoJob() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", WITH_JOB));
+        LoadedState.Ready ready = fixture.load();
+        List<ObservedContainer> allButApp2 = running(ready.state(), ContainerState.RUNNING).stream()
+            .filter(c -> !c.id().startsWith("id-app-2-")).toList();
+        Plan plan = plan(ready.state(), allButApp2, time);
+        assertThat(plan.changesOf("api")).anyMatch(c -> c.action() == Action.CREATE);
+        assertThat(plan.preDeployDue("api")).isEmpty();
+
+        Applier.Result result = apply(ready, plan);
+
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        noHostRan(c -> c.contains("pre-deploy"));
+    }
+
+    @Test
+    void aSpecWhoseJobAlreadySucceededRunsNoJobEvenWhenNoInstanceRunsIt() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", WITH_JOB));
+        LoadedState.Ready ready = fixture.load();
+        Plan fresh = plan(ready.state(), List.of(), time);
+        String fp = ready.state().instance("api/app-1/1").orElseThrow().fingerprint();
+
+        Plan plan = fresh.withJobsRan(Set.of(Plan.jobKey("api", fp)));
+
+        assertThat(plan.preDeployDue("api")).isEmpty();
+        assertThat(fresh.withJobsRan(Set.of(Plan.jobKey("api", "sha256:other"))).preDeployDue("api")).isPresent();
+        Applier.Result result = apply(ready, plan);
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        noHostRan(c -> c.contains("pre-deploy"));
+    }
+
+    private void noHostRan(java.util.function.Predicate<String> command) {
+        for (String host : List.of("app-1", "app-2", "app-3")) {
+            assertThat(transcriptOf(host)).as(host).noneMatch(command);
+        }
+    }
+
+    @Test
+    void theFirstDeployOfAServiceRunsItsJob() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", WITH_JOB));
+        LoadedState.Ready ready = fixture.load();
+        Plan plan = plan(ready.state(), List.of(), time);
+
+        assertThat(plan.preDeployDue("api")).hasValueSatisfying(c -> assertThat(c.host()).isEqualTo("app-1"));
+        apply(ready, plan);
+
+        assertThat(events.of("app-1")).contains("start PRE_DEPLOY api app-1 -: before 1.1.0 rolls out: /app/migrate --up");
+    }
+
     @Test
     void startFirstReplaceRunsTheNewContainerBesideTheOldAndStopsTheOldOnlyOnceTheNewIsHealthy() throws Exception {
         Scenario s = upgrade(START_FIRST);
@@ -375,6 +498,30 @@ class ApplierTest {
             "start START api app-2 api-1: container exited 60 min ago (exit code 1)",
             "SUCCEEDED START api app-2 api-1: healthy",
             "service api SUCCEEDED: converged");
+    }
+
+    @Test
+    void aContainerObservedWhileBeingRemovedIsCreatedAnewInTheSameReconcile() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        List<ObservedContainer> observed = new ArrayList<>(running(ready.state(), ContainerState.RUNNING));
+        Instance i = ready.state().instance("api/app-2/1").orElseThrow();
+        observed.replaceAll(c -> c.id().contains("app-2") ? container(i, ContainerState.REMOVING) : c);
+        String name = InstanceContainers.containerName(i);
+        fleet.host("app-2").reply("docker start " + name, 1, "",
+            "Error response from daemon: No such container: " + name + "\n");
+
+        Applier.Result result = apply(ready, plan(ready.state(), observed, time));
+
+        assertThat(transcriptOf("app-2")).containsExactlyElementsOf(concat(
+            List.of("docker start " + name, "docker rm --force " + name), runAndGate(name)));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        assertThat(result.unreached()).isEmpty();
+        assertThat(events.of("app-2")).containsExactly(
+            "start START api app-2 api-1: container removing",
+            "SKIPPED START api app-2 api-1: the docker container was removed meanwhile; creating the instance anew",
+            "start CREATE api app-2 api-1: no container for this instance (" + name + " was removed meanwhile)",
+            "SUCCEEDED CREATE api app-2 api-1: healthy");
     }
 
     @Test

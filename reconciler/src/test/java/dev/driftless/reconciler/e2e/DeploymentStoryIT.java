@@ -34,7 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * release brought back on the container it stopped, a retired service pruned, drift healed, an
  * instance that stopped answering its health probe restarted, images pulled from a registry that
  * needs a login, an invalid commit refused, a host taken out of the inventory cleaned up, a
- * reconcile asked for by hand, two services on one network reaching each other by name, and
+ * reconcile asked for by hand, two services on one network reaching each other by name, a
+ * pre-deploy job that hangs (nothing deployed) and one that runs before its rollout, and
  * containers driftless does not manage left alone throughout. The chapters run in order; each
  * starts from where the one before left the hosts.
  */
@@ -612,6 +613,64 @@ class DeploymentStoryIT {
             "{{index .Labels \"dev.driftless.managed\"}} {{len .Containers}}", "shop")).isEqualTo("true 2\n");
         assertThat(env.hosts().execResult("db-1", "docker", "network", "inspect", "shop").getExitCode())
             .as("only hosts that run a service of the network get it").isNotZero();
+    }
+
+    @Test
+    @Order(16)
+    void aPreDeployJobRunsOnceInTheNewImageBeforeTheRolloutAndAJobThatHangsDeploysNothing() {
+        HostContainer apiBefore = only("app-1", "api");
+        // (api comes from the private registry since chapter 10)
+        String base = env.repo().read(API).replace("/shop/api:1.0.0", "/shop/api:1.1.0")
+            .replace("rollout: {batch: 1, order: start-first, auto-rollback: true}\n", "");
+        env.repo().write(API, base + """
+            rollout:
+              order: start-first
+              pre-deploy: {command: [/bin/busybox, sleep, "60"], timeout: 3s}
+            """);
+        String hangs = env.repo().commit("api 1.1.0 with a migration that hangs");
+
+        ReconcileRecord refused = env.awaitRecord("the hanging migration", r -> r.commit().equals(hangs));
+        assertThat(refused.result()).isEqualTo(ReconcileResult.FAILED);
+        StepRecord job = step(refused, "api", "app-1", StepAction.PRE_DEPLOY);
+        assertThat(job.outcome()).isEqualTo(StepOutcome.FAILED);
+        assertThat(job.message()).hasValueSatisfying(m -> assertThat(m).startsWith("did not finish within 3s"));
+        assertThat(refused.steps()).noneMatch(s -> s.action() == StepAction.REPLACE);
+        assertThat(refused.error()).hasValueSatisfying(e -> assertThat(e).contains("nothing deployed"));
+        assertThat(only("app-1", "api").identity()).isEqualTo(apiBefore.identity());
+        assertThat(env.hosts().exec("app-1", "docker", "ps", "--all", "--quiet", "--filter", "label=dev.driftless.job"))
+            .as("the job's container is gone").isBlank();
+        assertThat(env.hosts().exec("app-1", "sh", "-c", "ls -A /home/deploy/.driftless/env 2>/dev/null || true"))
+            .as("and so is its env file").doesNotContain("pre-deploy");
+
+        // The job sees the new image, the service's env and secrets (masked in history), and its
+        // network, where the API still answers with the old version: it runs before the rollout.
+        env.repo().write(API, base + """
+            rollout:
+              order: start-first
+              pre-deploy:
+                command: [/bin/busybox, sh, -c, 'echo "migrating to $SVC_VERSION in $MODE mode with password $DB_PASSWORD";
+                  /bin/busybox wget -q -O - http://api:8080/version']
+                timeout: 1m
+            """);
+        String fixed = env.repo().commit("api 1.1.0 with a migration that works");
+
+        ReconcileRecord deployed = env.awaitRecord("the deploy after the migration", r -> r.commit().equals(fixed));
+        assertThat(deployed.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        StepRecord ran = step(deployed, "api", "app-1", StepAction.PRE_DEPLOY);
+        assertThat(ran.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        assertThat(ran.message()).contains("exit 0: migrating to 1.1.0 in http mode with password *** / 1.0.0");
+        assertThat(deployed.steps().indexOf(ran)).as("before the replace")
+            .isLessThan(deployed.steps().indexOf(step(deployed, "api", "app-1", StepAction.REPLACE)));
+        assertThat(deployed.steps().stream().filter(s -> s.action() == StepAction.PRE_DEPLOY)).hasSize(1);
+        assertThat(only("app-1", "api").get(env.hosts(), "/version")).contains("1.1.0");
+
+        // A heal of the spec that runs is no new spec: no job.
+        long since = env.lastRecordId();
+        env.hosts().exec("app-1", "docker", "rm", "-f", only("app-1", "api").name());
+        ReconcileRecord heal = env.awaitRecord("the heal of the removed api", r -> r.id() > since);
+        assertThat(heal.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(heal.steps()).extracting(StepRecord::action).contains(StepAction.CREATE)
+            .doesNotContain(StepAction.PRE_DEPLOY);
     }
 
     // ---- helpers ----

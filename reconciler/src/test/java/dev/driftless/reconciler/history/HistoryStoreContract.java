@@ -404,6 +404,27 @@ abstract class HistoryStoreContract {
         assertThat(prod.lastApplied()).isPresent();
     }
 
+    @Test
+    void aPreDeployJobCountsAsRunForItsServiceSpecAndEnvironmentOnlyOnceItSucceeded() {
+        HistoryStore prod = open("prod");
+        HistoryStore staging = open("staging");
+        ReconcileRecord r = prod.begin(start(A, "dA"));
+        prod.recordStep(r.id(), step("api", "app-1", "-", StepAction.PRE_DEPLOY, "", "f1", "api:2"),
+            StepOutcome.FAILED, Optional.of("failed (exit 3)"));
+        assertThat(prod.preDeployRan("api", "f1")).isFalse();
+
+        prod.recordStep(r.id(), step("api", "app-1", "-", StepAction.PRE_DEPLOY, "", "f1", "api:2"),
+            StepOutcome.SUCCEEDED, Optional.of("exit 0"));
+        prod.recordStep(r.id(), step("web", "app-1", "web-1", StepAction.CREATE, "", "f2", "web:1"),
+            StepOutcome.SUCCEEDED, Optional.empty());
+
+        assertThat(prod.preDeployRan("api", "f1")).isTrue();
+        assertThat(prod.preDeployRan("api", "f0")).as("another spec").isFalse();
+        assertThat(prod.preDeployRan("worker", "f1")).as("another service").isFalse();
+        assertThat(prod.preDeployRan("web", "f2")).as("a deploy is no job").isFalse();
+        assertThat(staging.preDeployRan("api", "f1")).as("another environment").isFalse();
+    }
+
     // ---------------------------------------------------------------- queries
 
     @Test

@@ -35,6 +35,12 @@ public final class ContainerLabels {
     /** When driftless started it, ISO-8601 UTC. */
     public static final String DEPLOYED_AT = "dev.driftless.deployed-at";
 
+    /**
+     * On a one-off job container (never {@link #MANAGED}, so the observer and pruning never see
+     * it): which job it runs, e.g. {@code pre-deploy}.
+     */
+    public static final String JOB = "dev.driftless.job";
+
     /** The value of {@link #MANAGED} on managed containers. */
     public static final String MANAGED_VALUE = "true";
 
@@ -58,6 +64,18 @@ public final class ContainerLabels {
         labels.put(COMMIT, Objects.requireNonNull(commit, "commit"));
         labels.put(SPEC, SpecLabel.encode(spec));
         labels.put(DEPLOYED_AT, deployedAt.truncatedTo(ChronoUnit.SECONDS).toString());
+        return Map.copyOf(labels);
+    }
+
+    /** The labels of a one-off {@code job} container of a service, deployed from {@code commit}. */
+    public static Map<String, String> forJob(String environment, String service, String job, String fingerprint,
+                                             String commit) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(JOB, Objects.requireNonNull(job, "job"));
+        labels.put(ENVIRONMENT, Objects.requireNonNull(environment, "environment"));
+        labels.put(SERVICE, Objects.requireNonNull(service, "service"));
+        labels.put(FINGERPRINT, Objects.requireNonNull(fingerprint, "fingerprint"));
+        labels.put(COMMIT, Objects.requireNonNull(commit, "commit"));
         return Map.copyOf(labels);
     }
 

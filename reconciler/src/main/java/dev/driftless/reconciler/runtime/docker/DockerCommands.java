@@ -86,9 +86,29 @@ public final class DockerCommands {
         return imageId(image).stdoutTo("/dev/null").stderrTo("/dev/null").or(pull(image));
     }
 
+    /** How long {@link #runJob} waits after its timeout's SIGTERM before it kills the docker client. */
+    public static final Duration JOB_KILL_AFTER = Duration.ofSeconds(10);
+
     /** Starts a container detached from a spec; prints the new container's id. */
     public static RemoteCommand run(ContainerSpec spec) {
-        RemoteCommand.Argv.Builder b = RemoteCommand.builder("docker").add("run", "--detach", "--name", spec.name());
+        return containerRun(RemoteCommand.builder("docker").add("run", "--detach", "--name", spec.name()), spec, true);
+    }
+
+    /**
+     * Runs a one-off container in the foreground and removes it when it exits; the command's exit
+     * code is the container's (125 to 127: docker could not run it), its output the container's
+     * (stderr joined to stdout). {@code timeout} stops it: SIGTERM, which docker passes on to the
+     * container, then SIGKILL 10 s later to the client (exit 124 or 137); the caller removes the
+     * container then.
+     */
+    public static RemoteCommand runJob(ContainerSpec spec, Duration timeout) {
+        RemoteCommand.Argv.Builder b = RemoteCommand.builder("timeout").add("--kill-after="
+                + JOB_KILL_AFTER.toSeconds() + "s",
+            Math.max(1, timeout.toSeconds()) + "s", "docker", "run", "--rm", "--name", spec.name());
+        return containerRun(b, spec, false).stderrToStdout();
+    }
+
+    private static RemoteCommand.Argv containerRun(RemoteCommand.Argv.Builder b, ContainerSpec spec, boolean service) {
         spec.labels().forEach((k, v) -> b.add("--label", k + "=" + v));
         spec.plainEnv().forEach((k, v) -> b.add("--env", k + "=" + v));
         spec.envFile().ifPresent(f -> b.add("--env-file", f));
@@ -98,7 +118,9 @@ public final class DockerCommands {
         r.memoryBytes().ifPresent(m -> b.add("--memory", Long.toString(m)));
         r.cpus().ifPresent(c -> b.add("--cpus", c.toPlainString()));
         r.nofile().ifPresent(n -> b.add("--ulimit", "nofile=" + n + ":" + n));
-        b.add("--restart", spec.restart().render());
+        if (service) {
+            b.add("--restart", spec.restart().render());
+        }
         spec.network().ifPresent(n -> b.add("--network", n));
         spec.aliases().forEach(a -> b.add("--network-alias", a));
         spec.health().ifPresent(h -> b.add(

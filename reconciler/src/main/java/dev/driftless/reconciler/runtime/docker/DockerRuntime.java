@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.runtime.docker;
 
 import dev.driftless.model.Instance;
+import dev.driftless.model.PreDeploy;
 import dev.driftless.model.Runtime;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.command.RemoteFiles;
@@ -54,28 +55,9 @@ public final class DockerRuntime implements InstanceRuntime {
         boolean withSecrets = InstanceContainers.needsEnvFile(instance);
         ContainerSpec spec = InstanceContainers.spec(instance, launch.environment(), launch.commit(), withSecrets,
             launch.deployedAt());
-        if (spec.network().isPresent()) {
-            // Before the secrets reach the host: a network that cannot be made leaves nothing behind.
-            CommandResult r = session.run(DockerCommands.createNetwork(spec.network().get()), launch.commandTimeout());
-            if (!r.succeeded()) {
-                return Optional.of("creating network " + spec.network().get() + " failed (exit " + r.exitCode() + "): "
-                    + r.firstErrorLine());
-            }
-        }
-        if (withSecrets) {
-            Map<String, String> env = new TreeMap<>();
-            for (Map.Entry<String, SecretValue> e : launch.secrets().entrySet()) {
-                env.put(e.getKey(), e.getValue().reveal());
-            }
-            byte[] content;
-            try {
-                content = DockerEnvFile.render(env);
-            } catch (IllegalArgumentException e) {
-                // A value an env file cannot carry (a line break): this commit's secrets are
-                // unusable, a failed release; the message names the variable, never the value.
-                return Optional.of(e.getMessage());
-            }
-            session.writeFile(InstanceContainers.envFilePath(instance), content, 0600);
+        Optional<String> unprepared = prepare(session, spec, launch);
+        if (unprepared.isPresent()) {
+            return unprepared;
         }
         try {
             CommandResult r = session.run(DockerCommands.run(spec), launch.commandTimeout());
@@ -90,6 +72,85 @@ public final class DockerRuntime implements InstanceRuntime {
                     launch.commandTimeout());
             }
         }
+    }
+
+    /**
+     * How a one-off job ended.
+     *
+     * @param ran      whether the container ran at all; if not, {@code output} says why
+     * @param exitCode the job's exit code (124 or 137: stopped at its timeout)
+     * @param output   what it printed, stderr joined to stdout; secrets not yet masked
+     */
+    public record JobResult(boolean ran, int exitCode, String output) {
+    }
+
+    /**
+     * Runs {@code job} once in a container of {@code instance}'s new spec (see
+     * {@link InstanceContainers#jobSpec}) in the foreground, and waits for it up to its timeout.
+     * Whatever happens, neither the container nor its env file stays behind.
+     */
+    public JobResult runJob(HostSession session, Instance instance, Launch launch, PreDeploy job)
+            throws HostException {
+        String name = InstanceContainers.preDeployName(instance);
+        boolean withSecrets = InstanceContainers.needsEnvFile(instance);
+        Optional<String> envFile = withSecrets ? Optional.of(InstanceContainers.ENV_DIR + "/" + name + ".env")
+            : Optional.empty();
+        ContainerSpec spec = InstanceContainers.jobSpec(instance, launch.environment(), launch.commit(), job.command(),
+            envFile);
+        // A job an earlier, interrupted reconcile left running would block the name.
+        session.run(DockerCommands.remove(name), launch.commandTimeout());
+        Optional<String> unprepared = prepare(session, spec, launch);
+        if (unprepared.isPresent()) {
+            return new JobResult(false, -1, unprepared.get());
+        }
+        try {
+            CommandResult r = session.run(DockerCommands.runJob(spec, job.timeout()),
+                job.timeout().plus(DockerCommands.JOB_KILL_AFTER).plus(launch.commandTimeout()));
+            return new JobResult(true, r.exitCode(), r.stdout());
+        } finally {
+            session.run(DockerCommands.remove(name), launch.commandTimeout());
+            envFile.ifPresent(f -> quietly(session, RemoteFiles.remove(f), launch));
+        }
+    }
+
+    private static void quietly(HostSession session, RemoteCommand command, Launch launch) {
+        try {
+            session.run(command, launch.commandTimeout());
+        } catch (HostException e) {
+            // The next deploy's cleanup of the env directory removes it.
+        }
+    }
+
+    /**
+     * What a container of {@code spec} needs on the host before it can run: its network, made if
+     * missing, then its secrets env file. Empty when ready, else why not.
+     */
+    private static Optional<String> prepare(HostSession session, ContainerSpec spec, Launch launch)
+            throws HostException {
+        if (spec.network().isPresent()) {
+            // Before the secrets reach the host: a network that cannot be made leaves nothing behind.
+            CommandResult r = session.run(DockerCommands.createNetwork(spec.network().get()), launch.commandTimeout());
+            if (!r.succeeded()) {
+                return Optional.of("creating network " + spec.network().get() + " failed (exit " + r.exitCode() + "): "
+                    + r.firstErrorLine());
+            }
+        }
+        if (spec.envFile().isPresent()) {
+            Map<String, String> env = new TreeMap<>();
+            for (Map.Entry<String, SecretValue> e : launch.secrets().entrySet()) {
+                env.put(e.getKey(), e.getValue().reveal());
+            }
+            byte[] content;
+            try {
+                content = DockerEnvFile.render(env);
+            } catch (IllegalArgumentException e) {
+                // A value an env file cannot carry (a line break): this commit's secrets are
+                // unusable, a failed release; the message names the variable, never the value.
+                return Optional.of(e.getMessage());
+            }
+            session.writeFile(spec.envFile().get(), content, 0600);
+        }
+        return Optional.empty();
     }
 
     @Override

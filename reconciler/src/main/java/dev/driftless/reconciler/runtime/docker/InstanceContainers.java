@@ -6,6 +6,8 @@ import dev.driftless.model.Service;
 import dev.driftless.model.VolumeMount;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -47,10 +49,7 @@ public final class InstanceContainers {
             .args(s.args())
             .plainEnv(s.env())
             .restart(restart(s))
-            .resources(new Resources(
-                s.resources().memoryBytes().map(OptionalLong::of).orElse(OptionalLong.empty()),
-                s.resources().cpus().map(BigDecimal::valueOf),
-                s.resources().nofile().map(OptionalLong::of).orElse(OptionalLong.empty())));
+            .resources(resources(s));
         if (withEnvFile) {
             b.envFile(envFilePath(instance));
         }
@@ -58,10 +57,7 @@ public final class InstanceContainers {
             b.port(new Port(p.hostPort(), p.containerPort(),
                 p.protocol().equalsIgnoreCase("udp") ? Port.Protocol.UDP : Port.Protocol.TCP, p.hostIp()));
         }
-        for (VolumeMount v : s.volumes()) {
-            b.volume(v.named() ? new Mount(Mount.Type.VOLUME, v.source(), v.target(), v.readOnly())
-                : Mount.bind(v.source(), v.target(), v.readOnly()));
-        }
+        volumes(s, b);
         // On the service's network the others reach it as "api" (every instance that runs on
         // this host, old and new alike during a start-first rollout) or as "api-1" (one instance).
         s.network().ifPresent(n -> b.network(n).alias(s.name()).alias(instance.name()));
@@ -69,6 +65,49 @@ public final class InstanceContainers {
         b.labels(ContainerLabels.forInstance(environment, s.name(), instance.name(), instance.fingerprint(), commit,
             instance.inputs().values(), deployedAt));
         return b.build();
+    }
+
+    /** {@code api-pre-deploy-3f9a2c1b}: a service's pre-deploy job for one spec. */
+    public static String preDeployName(Instance instance) {
+        return instance.service().name() + "-pre-deploy-" + instance.shortFingerprint().substring(0, 8);
+    }
+
+    /**
+     * The one-off container of a service's pre-deploy job: the image, env, secrets (from the env
+     * file at {@code envFile}), volumes, resources and network of {@code instance}, running
+     * {@code command} instead of the image's entrypoint. No published ports (the running
+     * instances hold them), no network aliases (it must not answer for the service), no restart
+     * policy, no health check, and not labelled managed: the observer and pruning never see it.
+     */
+    public static ContainerSpec jobSpec(Instance instance, String environment, String commit, List<String> command,
+                                        Optional<String> envFile) {
+        Service s = instance.service();
+        String image = s.image().orElseThrow(() ->
+            new IllegalArgumentException("service " + s.name() + " has no image: it is not a docker service"));
+        ContainerSpec.Builder b = ContainerSpec.builder(preDeployName(instance), image)
+            .command(command)
+            .plainEnv(s.env())
+            .restart(new RestartPolicy(RestartPolicy.Mode.NO, 0))
+            .resources(resources(s));
+        envFile.ifPresent(b::envFile);
+        volumes(s, b);
+        s.network().ifPresent(b::network);
+        b.labels(ContainerLabels.forJob(environment, s.name(), "pre-deploy", instance.fingerprint(), commit));
+        return b.build();
+    }
+
+    private static Resources resources(Service s) {
+        return new Resources(
+            s.resources().memoryBytes().map(OptionalLong::of).orElse(OptionalLong.empty()),
+            s.resources().cpus().map(BigDecimal::valueOf),
+            s.resources().nofile().map(OptionalLong::of).orElse(OptionalLong.empty()));
+    }
+
+    private static void volumes(Service s, ContainerSpec.Builder b) {
+        for (VolumeMount v : s.volumes()) {
+            b.volume(v.named() ? new Mount(Mount.Type.VOLUME, v.source(), v.target(), v.readOnly())
+                : Mount.bind(v.source(), v.target(), v.readOnly()));
+        }
     }
 
     private static RestartPolicy restart(Service s) {

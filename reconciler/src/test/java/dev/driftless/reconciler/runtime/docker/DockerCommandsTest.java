@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DockerCommandsTest {
@@ -178,6 +179,24 @@ class DockerCommandsTest {
     void execRunsTheProbeArgvVerbatim() {
         assertThat(DockerCommands.exec("api-1", List.of("sh", "-c", "test -f /ready && echo $X")).render())
             .isEqualTo("docker exec api-1 sh -c 'test -f /ready && echo $X'");
+    }
+
+    @Test
+    void aJobRunsInTheForegroundUnderATimeoutAndIsRemovedWhenItExits() {
+        ContainerSpec spec = ContainerSpec.builder("api-pre-deploy-3f9a2c1b", "registry:5000/shop/api:1.1.0")
+            .command(List.of("/app/migrate", "--to", "it's; $(latest)"))
+            .plainEnv(Map.of("MODE", "http"))
+            .envFile(".driftless/env/api-pre-deploy-3f9a2c1b.env")
+            .restart(new RestartPolicy(RestartPolicy.Mode.NO, 0))
+            .network("shop")
+            .label("dev.driftless.job", "pre-deploy")
+            .build();
+
+        assertThat(DockerCommands.runJob(spec, Duration.ofMinutes(5)).render()).isEqualTo(
+            "timeout --kill-after=10s 300s docker run --rm --name api-pre-deploy-3f9a2c1b"
+                + " --label dev.driftless.job=pre-deploy --env MODE=http"
+                + " --env-file .driftless/env/api-pre-deploy-3f9a2c1b.env --network shop"
+                + " --entrypoint /app/migrate registry:5000/shop/api:1.1.0 --to 'it'\\''s; $(latest)' 2>&1");
     }
 
     @Test
