@@ -482,13 +482,9 @@ class ApplierTest {
     void startStartsTheStoppedContainerAndGatesIt() throws Exception {
         fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
         LoadedState.Ready ready = fixture.load();
-        List<ObservedContainer> observed = new ArrayList<>(running(ready.state(), ContainerState.RUNNING));
-        Instance i = ready.state().instance("api/app-2/1").orElseThrow();
-        observed.replaceAll(c -> c.name().equals(InstanceContainers.containerName(i)) && c.id().contains("app-2")
-            ? container(i, ContainerState.EXITED) : c);
-        String name = InstanceContainers.containerName(i);
+        String name = ApplyFixture.name(ready.state(), "api/app-2/1");
 
-        Applier.Result result = apply(ready, plan(ready.state(), observed, time));
+        Applier.Result result = apply(ready, plan(ready.state(), app2In(ready, ContainerState.EXITED), time));
 
         assertThat(transcriptOf("app-2")).containsExactly("docker start " + name, "state " + name,
             "probe http://172.17.0.5:8080/healthz");
@@ -500,14 +496,20 @@ class ApplierTest {
             "service api SUCCEEDED: converged");
     }
 
+    /** Every instance running, but api on app-2 in {@code state}. */
+    private static List<ObservedContainer> app2In(LoadedState.Ready ready, ContainerState state) {
+        Instance i = ready.state().instance("api/app-2/1").orElseThrow();
+        List<ObservedContainer> observed = new ArrayList<>(running(ready.state(), ContainerState.RUNNING));
+        observed.replaceAll(c -> c.id().contains("app-2") ? container(i, state) : c);
+        return observed;
+    }
+
     @Test
     void aContainerObservedWhileBeingRemovedIsCreatedAnewInTheSameReconcile() throws Exception {
         fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
         LoadedState.Ready ready = fixture.load();
-        List<ObservedContainer> observed = new ArrayList<>(running(ready.state(), ContainerState.RUNNING));
-        Instance i = ready.state().instance("api/app-2/1").orElseThrow();
-        observed.replaceAll(c -> c.id().contains("app-2") ? container(i, ContainerState.REMOVING) : c);
-        String name = InstanceContainers.containerName(i);
+        String name = ApplyFixture.name(ready.state(), "api/app-2/1");
+        List<ObservedContainer> observed = app2In(ready, ContainerState.REMOVING);
         fleet.host("app-2").reply("docker start " + name, 1, "",
             "Error response from daemon: No such container: " + name + "\n");
 

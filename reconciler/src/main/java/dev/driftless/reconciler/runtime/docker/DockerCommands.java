@@ -104,7 +104,7 @@ public final class DockerCommands {
     public static RemoteCommand runJob(ContainerSpec spec, Duration timeout) {
         RemoteCommand.Argv.Builder b = RemoteCommand.builder("timeout").add("--kill-after="
                 + JOB_KILL_AFTER.toSeconds() + "s",
-            Math.max(1, timeout.toSeconds()) + "s", "docker", "run", "--rm", "--name", spec.name());
+            Math.max(1, (timeout.toMillis() + 999) / 1000) + "s", "docker", "run", "--rm", "--name", spec.name());
         return containerRun(b, spec, false).stderrToStdout();
     }
 
