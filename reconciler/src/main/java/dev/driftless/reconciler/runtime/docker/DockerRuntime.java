@@ -82,6 +82,11 @@ public final class DockerRuntime implements InstanceRuntime {
      * @param output   what it printed, stderr joined to stdout; secrets not yet masked
      */
     public record JobResult(boolean ran, int exitCode, String output) {
+        /** Without the output, which may hold a secret value the job printed (it is masked later). */
+        @Override
+        public String toString() {
+            return "JobResult[ran=" + ran + ", exitCode=" + exitCode + ", output=" + output.length() + " chars]";
+        }
     }
 
     /**

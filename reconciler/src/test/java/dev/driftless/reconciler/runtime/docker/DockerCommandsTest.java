@@ -200,6 +200,14 @@ class DockerCommandsTest {
     }
 
     @Test
+    void aJobResultNeverPrintsWhatTheJobPrinted() {
+        DockerRuntime.JobResult r = new DockerRuntime.JobResult(true, 3, "password=hunter2\n");
+
+        assertThat(r.toString()).isEqualTo("JobResult[ran=true, exitCode=3, output=17 chars]")
+            .doesNotContain("hunter2");
+    }
+
+    @Test
     void createNetworkIsIdempotent() {
         assertThat(DockerCommands.createNetwork("driftless").render()).isEqualTo(
             "docker network inspect driftless > /dev/null 2> /dev/null"
