@@ -152,7 +152,7 @@ public final class PlanPrinter {
             plan.preDeployDue(service).ifPresent(c -> {
                 ObjectNode n = jobs.putObject(service).put("host", c.host());
                 ArrayNode command = n.putArray("command");
-                c.desired().orElseThrow().service().rollout().preDeploy().orElseThrow().command().forEach(command::add);
+                jobCommand(c).forEach(command::add);
             });
         }
         ObjectNode held = root.putObject("held");
@@ -166,8 +166,12 @@ public final class PlanPrinter {
 
     /** "pre-deploy job first, on app-1: /app/bin/migrate --to latest". */
     static String preDeploy(PlannedChange c) {
-        List<String> command = c.desired().orElseThrow().service().rollout().preDeploy().orElseThrow().command();
-        return "pre-deploy job first, on " + c.host() + ": " + String.join(" ", command);
+        return "pre-deploy job first, on " + c.host() + ": " + String.join(" ", jobCommand(c));
+    }
+
+    /** The command of the pre-deploy job {@link Plan#preDeployDue} found for {@code c}. */
+    private static List<String> jobCommand(PlannedChange c) {
+        return c.desired().orElseThrow().service().rollout().preDeploy().orElseThrow().command();
     }
 
     /** "1.0.0 → 1.1.0", "→ 1.1.0", "1.0.0" or "". */
