@@ -195,12 +195,8 @@ public final class Daemon implements AutoCloseable {
             if (scheduler.isShutdown() || scheduler.isInStandbyMode()) {
                 throw new IllegalStateException("the daemon is stopping");
             }
-            TriggerKey key = TriggerKey.triggerKey(MANUAL);
-            TriggerState state = scheduler.getTriggerState(key);
-            scheduled = state == TriggerState.NONE || state == TriggerState.COMPLETE;
+            scheduled = scheduleOnce(scheduler, MANUAL, Trigger.MANUAL, Duration.ZERO);
             if (scheduled) {
-                scheduler.unscheduleJob(key);
-                scheduler.scheduleJob(triggerFor(MANUAL, Trigger.MANUAL).startNow().build());
                 LOG.info("manual reconcile requested");
             }
         } catch (SchedulerException e) {
@@ -258,20 +254,32 @@ public final class Daemon implements AutoCloseable {
     record Runner(Reconciler reconciler, Duration retry, Optional<Duration> retention) {
         void run(Trigger trigger, Scheduler scheduler) throws InterruptedException, SchedulerException {
             Reconciler.Outcome outcome = reconciler.reconcile(trigger);
-            if (outcome.retrySoon()) {
-                TriggerKey key = TriggerKey.triggerKey("retry");
-                TriggerState state = scheduler.getTriggerState(key);
-                if (state == TriggerState.NONE || state == TriggerState.COMPLETE) {
-                    scheduler.unscheduleJob(key);
-                    scheduler.scheduleJob(triggerFor(key.getName(), Trigger.DRIFT)
-                        .startAt(Date.from(Instant.now().plus(retry))).build());
-                    LOG.info("hosts left unconverged: retrying in {} s", retry.toSeconds());
-                }
+            if (outcome.retrySoon() && scheduleOnce(scheduler, "retry", Trigger.DRIFT, retry)) {
+                LOG.info("hosts left unconverged: retrying in {} s", retry.toSeconds());
             }
-            if (retention.isPresent() && (trigger == Trigger.STARTUP || trigger == Trigger.DRIFT)) {
+            if (outcome.kind() == Reconciler.Kind.BUSY && (trigger == Trigger.STARTUP || trigger == Trigger.MANUAL)) {
+                // Polls and drift checks come round again by themselves; a start-up check or a
+                // requested reconcile that another daemon's lease kept out is fired again.
+                scheduleOnce(scheduler, "busy-" + trigger.name().toLowerCase(java.util.Locale.ROOT), trigger, retry);
+            }
+            if (retention.isPresent() && outcome.kind() != Reconciler.Kind.BUSY
+                    && (trigger == Trigger.STARTUP || trigger == Trigger.DRIFT)) {
                 reconciler.pruneHistory(retention.get());
             }
         }
+    }
+
+    /** Fires {@code trigger} once after {@code delay} under {@code name}, unless that is pending already. */
+    private static boolean scheduleOnce(Scheduler scheduler, String name, Trigger trigger, Duration delay)
+            throws SchedulerException {
+        TriggerKey key = TriggerKey.triggerKey(name);
+        TriggerState state = scheduler.getTriggerState(key);
+        if (state != TriggerState.NONE && state != TriggerState.COMPLETE) {
+            return false;
+        }
+        scheduler.unscheduleJob(key);
+        scheduler.scheduleJob(triggerFor(name, trigger).startAt(Date.from(Instant.now().plus(delay))).build());
+        return true;
     }
 
     /** The Quartz job: one reconcile for the {@link Trigger} named by the trigger that fired it. */

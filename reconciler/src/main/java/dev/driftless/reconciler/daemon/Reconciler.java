@@ -13,6 +13,7 @@ import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.Backoff;
 import dev.driftless.reconciler.history.FailedCommit;
 import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.ReconcileLease;
 import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
@@ -77,7 +78,9 @@ public final class Reconciler {
         /** The repo could not be read and there is no earlier revision to fall back on. */
         SOURCE_ERROR,
         /** The environment is suspended (driftless suspend): nothing was observed or applied. */
-        SUSPENDED
+        SUSPENDED,
+        /** Another daemon held the environment's reconcile lease: nothing was read or applied. */
+        BUSY
     }
 
     /**
@@ -111,6 +114,8 @@ public final class Reconciler {
     private List<String> deferredRetries = List.of();
 
     private String lastSeenCommit;
+    /** The last trigger found another daemon holding the reconcile lease (warned once per spell). */
+    private boolean busy;
     /** The environment's suspension this daemon last saw and logged; null while not suspended. */
     private Suspension suspension;
     /** The suspensions of services the last reconcile saw, by id: one that ends is a resume. */
@@ -228,11 +233,35 @@ public final class Reconciler {
         return status;
     }
 
-    /** Runs one reconcile for {@code trigger}. Never throws for host or repo trouble. */
+    /**
+     * Runs one reconcile for {@code trigger}, holding the environment's reconcile lease from the
+     * first read of the repo to the last history write; when another process holds it, returns
+     * {@link Kind#BUSY} having read and written nothing. Never throws for host or repo trouble.
+     */
     public synchronized Outcome reconcile(Trigger trigger) throws InterruptedException {
         if (stopRequested.get()) {
             return new Outcome(Kind.NOTHING_NEW, false, "stopping", Optional.empty());
         }
+        Optional<ReconcileLease> lease = history.tryLease();
+        if (lease.isEmpty()) {
+            metrics.skipped(trigger, "busy");
+            String text = "another daemon is reconciling environment " + history.environment();
+            if (!busy) {
+                ReconcileLog.warn("-------", text + " (it holds the reconcile lease in the history database);"
+                    + " this " + trigger.name().toLowerCase(java.util.Locale.ROOT) + " is skipped, and so is every"
+                    + " trigger until it is done. Daemons that share a history database belong in one cluster"
+                    + " (cluster: true on each), or they waste their firings on each other");
+                busy = true;
+            }
+            return new Outcome(Kind.BUSY, false, text, Optional.empty());
+        }
+        busy = false;
+        try (ReconcileLease held = lease.get()) {
+            return reconcileLeased(trigger);
+        }
+    }
+
+    private Outcome reconcileLeased(Trigger trigger) throws InterruptedException {
         Instant started = clock.instant();
         SourceRevision revision;
         boolean moved;
@@ -265,7 +294,7 @@ public final class Reconciler {
             String head = revision.sha();
             status = text + (history.lastApplied().filter(a -> a.commit().equals(head)).isPresent()
                 ? "" : "; commit " + revision.shortSha() + " waits");
-            metrics.skipped(trigger);
+            metrics.skipped(trigger, "suspended");
             return new Outcome(Kind.SUSPENDED, false, status, Optional.empty());
         }
         boolean resumed = suspension != null;

@@ -107,6 +107,19 @@ public interface HistoryStore extends AutoCloseable {
     void recordInSync(String commit, String desiredDigest);
 
     /**
+     * Tries to take the environment's reconcile lease, which a reconcile holds from its first read
+     * of the repo to its last history write. With PostgreSQL it is a session advisory lock on a
+     * connection of its own, so it excludes every process on the database (clustered daemons, and
+     * daemons wrongly sharing one history without {@code cluster: true}) whatever Quartz decides,
+     * and the database drops it the moment its holder dies (kill -9 closes the socket). With the
+     * embedded H2 file, which one daemon process owns, it is always granted.
+     *
+     * @return the lease, or empty when another process holds it
+     * @throws HistoryException when the database cannot be reached
+     */
+    Optional<ReconcileLease> tryLease();
+
+    /**
      * Turns every RUNNING reconcile of this environment into INTERRUPTED (its PENDING steps too),
      * keeping everything recorded; ended_at is the last moment it is known to have been alive.
      * Call once at daemon start. Returns the records it changed.

@@ -483,6 +483,96 @@ final class JdbcHistoryStore implements HistoryStore {
         });
     }
 
+    /** The first key of driftless's advisory locks ("drft"), so they never meet another application's. */
+    static final int LEASE_NAMESPACE = 0x64726674;
+
+    @Override
+    public Optional<ReconcileLease> tryLease() {
+        if (kind != HistoryDatabase.Kind.POSTGRESQL) {
+            // One daemon process owns an embedded H2 file, and its reconciles are serialized already.
+            return Optional.of(() -> { });
+        }
+        Connection c;
+        try {
+            c = dataSource.getConnection();
+        } catch (SQLException e) {
+            throw failure("take the reconcile lease", e);
+        }
+        boolean held;
+        try {
+            held = advisory(c, "pg_try_advisory_lock");
+        } catch (SQLException e) {
+            dataSource.evictConnection(c);
+            throw failure("take the reconcile lease", e);
+        }
+        if (!held) {
+            closeQuietly(c);
+            return Optional.empty();
+        }
+        return Optional.of(new AdvisoryLease(c));
+    }
+
+    /** A session advisory lock held on its own connection until closed. */
+    private final class AdvisoryLease implements ReconcileLease {
+        private final Connection connection;
+        private final java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+        AdvisoryLease(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void close() {
+            if (!open.compareAndSet(true, false)) {
+                return;
+            }
+            boolean released;
+            try {
+                released = advisory(connection, "pg_advisory_unlock");
+            } catch (SQLException e) {
+                released = false;
+            }
+            if (!released) {
+                // Never hand a connection that may still hold the lock back to the pool: ending
+                // its session is what frees the lock then.
+                log.warn("history: the reconcile lease of environment {} was not released cleanly;"
+                    + " closing its database session", environment);
+                dataSource.evictConnection(connection);
+            }
+            closeQuietly(connection);
+        }
+    }
+
+    /** Calls {@code function(namespace, environment key)}, one of PostgreSQL's advisory lock functions. */
+    private boolean advisory(Connection c, String function) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + function + "(?, ?)")) {
+            ps.setInt(1, LEASE_NAMESPACE);
+            ps.setInt(2, leaseKey(environment));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** The environment's advisory lock key: the first four bytes of the SHA-256 of its name. */
+    static int leaseKey(String environment) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                .digest(environment.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.nio.ByteBuffer.wrap(digest).getInt();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            log.debug("history: closing a connection failed: {}", e.getMessage());
+        }
+    }
+
     @Override
     public List<ReconcileRecord> markInterrupted() {
         Instant now = now();

@@ -41,8 +41,11 @@ public interface Metrics {
     /** What is suspended now: the whole environment, and how many services. */
     void suspended(boolean environment, int services);
 
-    /** A trigger fired while the environment was suspended: nothing was observed or applied. */
-    void skipped(Trigger trigger);
+    /**
+     * A trigger fired and nothing was observed or applied, for {@code reason}: {@code suspended}
+     * (driftless suspend) or {@code busy} (another daemon held the environment's reconcile lease).
+     */
+    void skipped(Trigger trigger, String reason);
 
     /** Discards everything. */
     Metrics NONE = new Metrics() {
@@ -83,7 +86,7 @@ public interface Metrics {
         }
 
         @Override
-        public void skipped(Trigger trigger) {
+        public void skipped(Trigger trigger, String reason) {
         }
     };
 }

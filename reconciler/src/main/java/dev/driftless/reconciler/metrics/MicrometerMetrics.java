@@ -82,9 +82,10 @@ public final class MicrometerMetrics implements Metrics {
     }
 
     @Override
-    public void skipped(Trigger trigger) {
-        Counter.builder("driftless_reconcile_skipped").description("Triggers that fired while the environment was"
-            + " suspended").tag("trigger", lower(trigger)).tag("reason", "suspended").register(registry).increment();
+    public void skipped(Trigger trigger, String reason) {
+        Counter.builder("driftless_reconcile_skipped").description("Triggers that fired and reconciled nothing:"
+            + " the environment was suspended, or another daemon held its reconcile lease")
+            .tag("trigger", lower(trigger)).tag("reason", reason).register(registry).increment();
     }
 
     @Override

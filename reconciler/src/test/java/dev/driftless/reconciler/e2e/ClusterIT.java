@@ -125,6 +125,31 @@ class ClusterIT {
         assertNoTwoReconcilesOverlap();
     }
 
+    /**
+     * A daemon started on the same history without {@code cluster: true} has a scheduler of its
+     * own that Quartz's job store knows nothing of; the reconcile lease alone keeps it out while
+     * the survivor reconciles, and the other way round.
+     */
+    @Test
+    @Order(4)
+    void aDaemonStartedWithoutClusterIsKeptOutByTheReconcileLease() {
+        env.startLoner();
+        env.repo().replace(API, "LOG_LEVEL: debug", "LOG_LEVEL: warn");
+        String commit = env.repo().commit("api logs warnings only");
+
+        ReconcileRecord done = env.awaitRecord("the rollout, by one of the two daemons", r -> r.commit().equals(commit));
+        assertThat(done.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        // Both fire every second, and a rollout lasts seconds: the one left out said so.
+        E2eEnvironment.await("a daemon to find the lease taken").atMost(Duration.ofSeconds(60))
+            .until(() -> env.daemons().stream().anyMatch(d -> logOf(d).contains("another daemon is reconciling")));
+        env.awaitDriftChecks(2, "one record of the commit", () -> env.records(commit).size() == 1);
+        for (String host : APP_HOSTS) {
+            assertThat(env.managed(host, "api")).singleElement()
+                .satisfies(c -> assertThat(c.env()).contains("LOG_LEVEL=warn"));
+        }
+        assertNoTwoReconcilesOverlap();
+    }
+
     /** Waits until the reconcile of {@code commit} is replacing api on app-1. */
     private static ReconcileRecord awaitApp1StepUnderWay(String commit) {
         return env.awaitAnyRecord("app-1's api step under way", r -> r.commit().equals(commit)
@@ -132,10 +157,14 @@ class ClusterIT {
                 && s.outcome() == StepOutcome.PENDING));
     }
 
-    /** The daemon whose reconcile log names {@code commit}: the one that applies it. */
+    /**
+     * The daemon whose reconcile log names {@code commit}: the one that applies it. (Any daemon's
+     * git source may log that it fetched the commit; only the runner logs "reconcile SHA".)
+     */
     private static DaemonProcess runnerOf(String commit) {
         String sha = commit.substring(0, 7);
-        List<DaemonProcess> runners = env.daemons().stream().filter(d -> logOf(d).contains(sha + " ")).toList();
+        List<DaemonProcess> runners = env.daemons().stream().filter(d -> logOf(d).contains("reconcile " + sha + " "))
+            .toList();
         assertThat(runners).as("daemons whose log names commit %s", sha).hasSize(1);
         return runners.getFirst();
     }

@@ -107,6 +107,8 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     private Path peerLog;
     private int peerMetricsPort;
     private DaemonProcess peer;
+    private Path lonerLog;
+    private DaemonProcess loner;
     private String initialCommit;
     private Optional<String> failedChapter = Optional.empty();
 
@@ -166,22 +168,22 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         webhook.start();
         config = workDir.resolve("driftless.yaml");
         // Port 0: the daemon binds a free port itself; a port picked here could be taken before it binds.
-        writeConfig(config, stateDir, 0);
+        writeConfig(config, stateDir, 0, clustered);
         beforeDaemon.accept(this);
         startDaemon();
     }
 
     /** A daemon's configuration: follows the infra repo by local path, with short intervals. */
-    private void writeConfig(Path file, Path state, int metrics) throws IOException {
+    private void writeConfig(Path file, Path state, int metrics, boolean cluster) throws IOException {
         Path root = projectRoot();
         String history = !clustered ? "" : """
             history:
               jdbc-url: %s
               user: %s
               password-file: %s
-            cluster: true
+            cluster: %s
             """.formatted(historySettings.jdbcUrl().orElseThrow(), historySettings.user().orElseThrow(),
-            historySettings.passwordFile().orElseThrow());
+            historySettings.passwordFile().orElseThrow(), cluster);
         Files.writeString(file, """
             # A daemon under test: follows the infra repo by local path, with short intervals.
             repo:
@@ -221,6 +223,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     @Override
     public void afterAll(ExtensionContext context) {
         try {
+            stopQuietly(loner);
             stopQuietly(peer);
             stopQuietly(daemon);
         } finally {
@@ -280,6 +283,9 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         if (peerLog != null) {
             out += "\n--- peer daemon log (" + peerLog + ", last 200 lines) ---\n" + DaemonProcess.tail(peerLog, 200);
         }
+        if (lonerLog != null) {
+            out += "\n--- loner daemon log (" + lonerLog + ", last 200 lines) ---\n" + DaemonProcess.tail(lonerLog, 200);
+        }
         return out;
     }
 
@@ -324,7 +330,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
             try {
                 peerConfig = workDir.resolve("peer.yaml");
                 peerLog = workDir.resolve("peer.log");
-                writeConfig(peerConfig, workDir.resolve("peer-state"), 0);
+                writeConfig(peerConfig, workDir.resolve("peer-state"), 0, true);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -332,6 +338,26 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         peer = start(peer, peerConfig, peerLog);
         peerMetricsPort = boundMetricsPort(peerConfig, peerLog);
         return peer;
+    }
+
+    /**
+     * Clustered only: starts a daemon of the same environment on the same history database but
+     * with {@code cluster: false}, as a team might by mistake: its own in-memory scheduler fires
+     * whenever it likes, so only the reconcile lease keeps it from reconciling alongside the others.
+     */
+    DaemonProcess startLoner() {
+        if (!clustered) {
+            throw new IllegalStateException("a loner daemon needs E2eEnvironment.clustered");
+        }
+        Path lonerConfig = workDir.resolve("loner.yaml");
+        lonerLog = workDir.resolve("loner.log");
+        try {
+            writeConfig(lonerConfig, workDir.resolve("loner-state"), 0, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        loner = start(loner, lonerConfig, lonerLog);
+        return loner;
     }
 
     /** Starts {@code process} again: the daemon or the peer, whichever it was. */
@@ -345,9 +371,9 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         throw new IllegalArgumentException("not a daemon of this environment: pid " + process.pid());
     }
 
-    /** The running daemons: the first, and the peer once started. */
+    /** The running daemons: the first, and the peer and the loner once started. */
     List<DaemonProcess> daemons() {
-        return Stream.of(daemon, peer).filter(d -> d != null && d.isAlive()).toList();
+        return Stream.of(daemon, peer, loner).filter(d -> d != null && d.isAlive()).toList();
     }
 
     private DaemonProcess start(DaemonProcess previous, Path configFile, Path logFile) {

@@ -3,21 +3,16 @@ package dev.driftless.reconciler.history;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,7 +54,7 @@ class H2HistoryStoreTest extends HistoryStoreContract {
      */
     @Test
     void aDaemonKilledRightAfterItsWritesLosesNothing() throws Exception {
-        Writer daemon = startWriter();
+        HistoryWriterProcess.Handle daemon = startWriter();
         try {
             daemon.kill();
 
@@ -79,7 +74,7 @@ class H2HistoryStoreTest extends HistoryStoreContract {
     /** {@code driftless history} reads while the daemon's JVM holds the file (AUTO_SERVER). */
     @Test
     void theCliReadsWhileTheDaemonHoldsTheDatabase() throws Exception {
-        Writer daemon = startWriter();
+        HistoryWriterProcess.Handle daemon = startWriter();
         try (HistoryStore cli = HistoryStore.open(settings, ENV, clock)) {
             ReconcileRecord seen = cli.get(daemon.reconcileId()).orElseThrow();
             assertThat(seen.result()).isEqualTo(ReconcileResult.RUNNING);
@@ -112,7 +107,7 @@ class H2HistoryStoreTest extends HistoryStoreContract {
      */
     @Test
     void writesGoOnWhenTheProcessServingTheFileGoesAway() throws Exception {
-        Writer first = startWriter();
+        HistoryWriterProcess.Handle first = startWriter();
         HistoryStore daemon = open();
         try {
             assertThat(daemon.get(first.reconcileId())).isPresent();
@@ -125,29 +120,8 @@ class H2HistoryStoreTest extends HistoryStoreContract {
     }
 
     /** A {@link HistoryWriterProcess} JVM that has written a RUNNING reconcile. */
-    private record Writer(Process process, long reconcileId) {
-        void kill() throws InterruptedException {
-            process.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no close
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
-    }
-
-    private Writer startWriter() throws Exception {
-        Path stateDir = tempDir.resolve("state");
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process process = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", classpath, HistoryWriterProcess.class.getName(), stateDir.toString())
-            .redirectErrorStream(true)
-            .start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            long id = CompletableFuture.supplyAsync(() -> readyId(out)).get(60, TimeUnit.SECONDS);
-            return new Writer(process, id);
-        } catch (Exception e) {
-            process.destroyForcibly();
-            throw e;
-        }
+    private HistoryWriterProcess.Handle startWriter() throws Exception {
+        return HistoryWriterProcess.launch(tempDir.resolve("state").toString());
     }
 
     private static List<InetAddress> nonLoopbackAddresses() throws SocketException {
@@ -155,21 +129,5 @@ class H2HistoryStoreTest extends HistoryStoreContract {
             .flatMap(NetworkInterface::inetAddresses)
             .filter(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress())
             .toList();
-    }
-
-    private static long readyId(BufferedReader out) {
-        try {
-            StringBuilder seen = new StringBuilder();
-            String line;
-            while ((line = out.readLine()) != null) {
-                if (line.startsWith("READY ")) {
-                    return Long.parseLong(line.substring("READY ".length()).trim());
-                }
-                seen.append(line).append('\n');
-            }
-            throw new IllegalStateException("writer process ended before READY:\n" + seen);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

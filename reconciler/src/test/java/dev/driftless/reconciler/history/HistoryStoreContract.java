@@ -97,6 +97,17 @@ abstract class HistoryStoreContract {
     }
 
     @Test
+    void aReconcileLeaseIsGrantedAndGivenBackAgain() {
+        HistoryStore store = open();
+        ReconcileLease lease = store.tryLease().orElseThrow();
+        lease.close();
+        lease.close();
+        try (ReconcileLease again = store.tryLease().orElseThrow()) {
+            assertThat(again).isNotNull();
+        }
+    }
+
+    @Test
     void beginStepCompleteRoundTripKeepsEverything() {
         HistoryStore store = open();
         Instant t0 = clock.instant();

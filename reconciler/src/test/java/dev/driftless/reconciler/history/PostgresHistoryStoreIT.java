@@ -76,6 +76,47 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
         }
     }
 
+    /**
+     * Daemons of one environment on one database take turns whatever their schedulers decide: the
+     * lease is a PostgreSQL advisory lock, one per environment, and its holder gives it back.
+     */
+    @Test
+    void theReconcileLeaseLetsOneDaemonOfAnEnvironmentReconcileAtATime() {
+        HistoryStore first = open();
+        HistoryStore second = open();
+        HistoryStore staging = open("staging");
+        ReconcileLease held = first.tryLease().orElseThrow();
+        assertThat(second.tryLease()).as("the other daemon of prod").isEmpty();
+        assertThat(first.tryLease()).as("a second reconcile in the holder's own process").isEmpty();
+        try (ReconcileLease other = staging.tryLease().orElseThrow()) {
+            assertThat(other).as("another environment has a lease of its own").isNotNull();
+        }
+        held.close();
+        try (ReconcileLease next = second.tryLease().orElseThrow()) {
+            assertThat(first.tryLease()).isEmpty();
+        }
+        assertThat(first.tryLease()).isPresent().get().satisfies(ReconcileLease::close);
+    }
+
+    /** kill -9 of the holder closes its socket, and PostgreSQL frees the lease with the session. */
+    @Test
+    void theLeaseOfAKilledDaemonIsFreeAtOnce() throws Exception {
+        HistoryStore survivor = open();
+        HistoryWriterProcess.Handle holder = HistoryWriterProcess.launch("--lease", settings.jdbcUrl().orElseThrow(),
+            settings.stateDir().toString(), settings.user().orElseThrow(),
+            settings.passwordFile().orElseThrow().toString());
+        try {
+            assertThat(survivor.tryLease()).isEmpty();
+        } finally {
+            holder.kill();
+        }
+        await("the killed holder's lease freed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+            .until(() -> survivor.tryLease().map(lease -> {
+                lease.close();
+                return true;
+            }).orElse(false));
+    }
+
     @Test
     void aWrongPasswordIsReportedWithoutThePassword() throws Exception {
         Path wrong = Files.createTempFile("driftless-wrong-", ".password");
