@@ -16,6 +16,7 @@ import dev.driftless.reconciler.history.HistoryException;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.plan.BaseInventory;
+import dev.driftless.reconciler.plan.Departures;
 import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.plan.Plan;
@@ -136,7 +137,9 @@ final class PlanCommand implements Callable<Integer> {
             DesiredState desired = ((LoadedState.Ready) loaded).state();
             SshSettings ssh = sshSettings(cfg);
             Deployed deployed = deployed(cfg, revision, desired, env, err);
-            Map<String, HostTarget> departed = deployed.base().map(b -> b.departed(desired)).orElse(Map.of());
+            Departures departures = Departures.of(desired, deployed.base(), deployed.remembered(),
+                commit -> inventoryAt(revision, commit, env));
+            Map<String, HostTarget> departed = departures.targets();
             Map<String, HostTarget> reach = new LinkedHashMap<>(Observer.targets(desired.hosts().values()));
             reach.putAll(departed);
             Plan plan;
@@ -144,8 +147,8 @@ final class PlanCommand implements Callable<Integer> {
                 long poolOpened = System.nanoTime();
                 Function<String, Set<Runtime>> runtimes = Observer.runtimesFor(desired);
                 Observation observed = BaseInventory.withoutSilentDeparted(Observer.standard(pool, pool.commandTimeout())
-                    .observe(List.copyOf(reach.values()), deployed.base().map(b -> b.runtimes(runtimes))
-                        .orElse(runtimes)), departed.keySet(), u -> err.println("driftless plan: "
+                    .observe(List.copyOf(reach.values()), departures.runtimes(runtimes)), departed.keySet(),
+                    u -> err.println("driftless plan: "
                     + BaseInventory.droppedNote(u)));
                 plan = new Planner(Clock.systemUTC()).plan(desired, observed, deployed.held(),
                     observed.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet()));
@@ -182,16 +185,21 @@ final class PlanCommand implements Callable<Integer> {
      * commit the hosts were last deployed from (hosts that left it since are emptied) and the
      * services held because the planned commit already failed its rollout.
      */
-    private record Deployed(Optional<BaseInventory> base, Map<String, String> held) {
+    /**
+     * @param remembered departed hosts the daemon still tries to clean up: host → the commit whose
+     *                   inventory reaches it
+     */
+    private record Deployed(Optional<BaseInventory> base, Map<String, String> held, Map<String, String> remembered) {
     }
 
     private Deployed deployed(Optional<DaemonConfig> cfg, Revision revision, DesiredState desired,
                               Optional<String> env, PrintWriter err) throws GitSourceException {
         Optional<String> baseRev = base;
         Map<String, String> held = new TreeMap<>();
+        Map<String, String> remembered = new TreeMap<>();
         if (cfg.isEmpty() && base.isEmpty()) {
             // No daemon in sight: the repo against the hosts, as documented.
-            return new Deployed(Optional.empty(), held);
+            return new Deployed(Optional.empty(), held, remembered);
         }
         String historyNote = "";
         if (cfg.isPresent()) {
@@ -209,6 +217,7 @@ final class PlanCommand implements Callable<Integer> {
                         history.failedCommit(service).filter(f -> sha.isPresent() && f.equals(sha.get()))
                             .ifPresent(f -> held.put(service, FailedCommit.heldReason(f)));
                     }
+                    history.departedHosts().forEach((host, d) -> remembered.put(host, d.inventoryCommit()));
                     for (Suspension s : history.suspensions()) {
                         if (s.service().isPresent()) {
                             held.put(s.service().get(), s.describe());
@@ -225,7 +234,7 @@ final class PlanCommand implements Callable<Integer> {
         if (baseRev.isEmpty()) {
             err.println("driftless plan: " + historyNote + ", so hosts that left the inventory are not planned;"
                 + " pass --base REV to name the commit the hosts run");
-            return new Deployed(Optional.empty(), held);
+            return new Deployed(Optional.empty(), held, remembered);
         }
         Optional<RepoTree> tree;
         try {
@@ -237,7 +246,7 @@ final class PlanCommand implements Callable<Integer> {
             err.println("driftless plan: the last applied commit " + baseRev.get() + " is not in " + revision.describe()
                 + " (" + e.getMessage() + "), so hosts that left the inventory are not planned;"
                 + " fetch it or pass --base REV");
-            return new Deployed(Optional.empty(), held);
+            return new Deployed(Optional.empty(), held, remembered);
         }
         if (tree.isEmpty()) {
             if (base.isPresent()) {
@@ -246,9 +255,19 @@ final class PlanCommand implements Callable<Integer> {
             }
             err.println("driftless plan: " + revision.describe() + " is not a git repository, so hosts that left"
                 + " the inventory since the last applied commit are not planned");
-            return new Deployed(Optional.empty(), held);
+            return new Deployed(Optional.empty(), held, remembered);
         }
-        return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held);
+        return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held, remembered);
+    }
+
+    /** The inventory of a remembered departed host's commit; unknown when the repo cannot show it. */
+    private static BaseInventory inventoryAt(Revision revision, String commit, Optional<String> env) {
+        try {
+            return revision.treeAt(commit).map(tree -> BaseInventory.load(commit, tree, env))
+                .orElse(BaseInventory.unknown(commit));
+        } catch (GitSourceException e) {
+            return BaseInventory.unknown(commit);
+        }
     }
 
     private SshSettings sshSettings(Optional<DaemonConfig> cfg) {

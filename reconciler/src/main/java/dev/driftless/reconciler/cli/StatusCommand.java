@@ -15,6 +15,7 @@ import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.FailedCommit;
 import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.HistoryQuery;
+import dev.driftless.reconciler.history.DepartedHost;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.history.ReconcileRecord;
@@ -35,6 +36,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -54,6 +56,19 @@ final class StatusCommand implements Callable<Integer> {
     enum Format { text, json }
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    /** The hosts that left the inventory with something of this environment maybe still on them. */
+    static String departedText(Map<String, DepartedHost> departed, ZoneId zone) {
+        if (departed.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("Departed hosts not cleaned up yet (they left the inventory; the daemon removes"
+            + " what this environment runs there once they answer):\n");
+        departed.forEach((host, d) -> b.append("  ").append(host).append("  since ")
+            .append(TIME.format(d.since().atZone(zone))).append("  ")
+            .append(d.lastError().map(e -> "last try: " + e).orElse("answering; cleanup under way")).append('\n'));
+        return b.toString();
+    }
     /** How many recent records are searched for the refusal of the head. */
     private static final int REFUSAL_LOOKBACK = 200;
 
@@ -77,6 +92,7 @@ final class StatusCommand implements Callable<Integer> {
             Optional<EnvironmentCommit> attempted = history.lastAttempted();
             List<FailedCommit> failed = history.failedCommits();
             List<Suspension> suspensions = history.suspensions();
+            Map<String, DepartedHost> departed = history.departedHosts();
             // The problems of the head while it is the refused commit: drift repairs against the
             // last valid commit may have been recorded since, and an apply failure is no refusal.
             Optional<String> head = source.current().map(SourceRevision::sha);
@@ -103,6 +119,12 @@ final class StatusCommand implements Callable<Integer> {
             if (format == Format.json) {
                 ObjectNode deployment = formatter.deploymentStatusJson(applied, attempted, failed);
                 deployment.set("suspensions", formatter.suspensionsJson(suspensions));
+                ArrayNode gone = deployment.putArray("departedHosts");
+                departed.forEach((host, d) -> {
+                    ObjectNode n = gone.addObject().put("host", host).put("inventoryCommit", d.inventoryCommit())
+                        .put("since", d.since().toString());
+                    d.lastError().ifPresent(e -> n.put("lastError", e));
+                });
                 out.print(json(environment, deployment, problems,
                     cluster, daemon, observed));
             } else {
@@ -111,6 +133,7 @@ final class StatusCommand implements Callable<Integer> {
                     + DaemonEndpoint.uri(cfg.metricsListen().get(), "").getAuthority() + " (metrics.listen)")));
                 out.print(formatter.deploymentStatus(applied, attempted, failed));
                 out.print(formatter.suspensions(suspensions, environment));
+                out.print(departedText(departed, zone));
                 cluster.ifPresent(members -> out.println(clusterLine(members, Instant.now())));
                 problems.ifPresent(p -> {
                     out.println();

@@ -33,6 +33,10 @@ final class ReconcileLog {
                 seconds(took), step.reason(), message.isBlank() ? "" : " — " + message);
     }
 
+    static void debug(String commit, String message) {
+        LOG.atDebug().addKeyValue("commit", shortSha(commit)).log("{} {}", shortSha(commit), message);
+    }
+
     static void info(String commit, String message) {
         LOG.atInfo().addKeyValue("commit", shortSha(commit)).log("{} {}", shortSha(commit), message);
     }

@@ -12,6 +12,7 @@ import dev.driftless.reconciler.desired.LoadedState;
 import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.Backoff;
 import dev.driftless.reconciler.history.FailedCommit;
+import dev.driftless.reconciler.history.DepartedHost;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileLease;
 import dev.driftless.reconciler.history.Suspension;
@@ -31,6 +32,7 @@ import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.plan.Action;
 import dev.driftless.reconciler.plan.BaseInventory;
+import dev.driftless.reconciler.plan.Departures;
 import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.plan.PlannedChange;
 import dev.driftless.reconciler.plan.PlanPrinter;
@@ -114,6 +116,8 @@ public final class Reconciler {
     private List<String> deferredRetries = List.of();
 
     private String lastSeenCommit;
+    /** The inventories of the commits that reach remembered departed hosts, by commit. */
+    private final Map<String, BaseInventory> departedInventories = new java.util.HashMap<>();
     /** The last trigger found another daemon holding the reconcile lease (warned once per spell). */
     private boolean busy;
     /** The environment's suspension this daemon last saw and logged; null while not suspended. */
@@ -377,18 +381,31 @@ public final class Reconciler {
         DesiredState desired = loaded.state().state();
         Map<String, HostTarget> targets = Observer.targets(desired.hosts().values());
         BaseInventory base = baseInventory();
-        Map<String, HostTarget> departed = base.departed(desired);
+        Map<String, DepartedHost> remembered = history.departedHosts();
+        // Hosts that left the inventory unanswered are tried again, but a deploy is not held up by
+        // hosts that may be long gone: polls leave them to the drift checks.
+        Map<String, String> tryAgain = trigger == Trigger.POLL ? Map.of() : remembered.entrySet().stream()
+            .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().inventoryCommit()));
+        Departures departures = Departures.of(desired, Optional.of(base), tryAgain, this::inventoryAt);
+        Map<String, HostTarget> departed = departures.targets();
         Map<String, HostTarget> reach = new LinkedHashMap<>(targets);
         reach.putAll(departed);
         hosts.retainOnly(reach.values());
         java.util.function.Function<String, Set<dev.driftless.model.Runtime>> wanted =
-            base.runtimes(Observer.runtimesFor(desired));
-        Observation observation = BaseInventory.withoutSilentDeparted(observer.observe(List.copyOf(reach.values()),
-            host -> {
-                Set<dev.driftless.model.Runtime> on = wanted.apply(host);
-                on.addAll(seenRuntimes.getOrDefault(host, Set.of()));
-                return on;
-            }), departed.keySet(), u -> ReconcileLog.warn(revision.sha(), BaseInventory.droppedNote(u)));
+            departures.runtimes(Observer.runtimesFor(desired));
+        Observation seen = observer.observe(List.copyOf(reach.values()), host -> {
+            Set<dev.driftless.model.Runtime> on = wanted.apply(host);
+            on.addAll(seenRuntimes.getOrDefault(host, Set.of()));
+            return on;
+        });
+        Observation observation = BaseInventory.withoutSilentDeparted(seen, departed.keySet(), u -> {
+            if (remembered.containsKey(u.host())) {
+                ReconcileLog.debug(revision.sha(), "departed host " + u.host() + " still does not answer: " + u.reason());
+            } else {
+                ReconcileLog.warn(revision.sha(), BaseInventory.droppedNote(u));
+            }
+        });
+        keepDeparted(remembered, departures, seen, desired.environment(), revision.sha());
         seenRuntimes.keySet().retainAll(reach.keySet());
         observation.reachable().forEach(h -> seenRuntimes.put(h.host(), h.containers().stream()
             .map(ObservedContainer::runtime).collect(Collectors.toCollection(
@@ -688,6 +705,71 @@ public final class Reconciler {
             parts.add("stopped by shutdown after " + result.steps() + " steps");
         }
         return String.join("; ", parts);
+    }
+
+    /**
+     * Brings the remembered departed hosts up to date with what this reconcile saw of them: one
+     * that does not answer is remembered (with its inventory commit and why) until it has not
+     * answered for {@link Departures#GIVE_UP}; one that answers is forgotten once nothing of this
+     * environment is left there (this reconcile removes what is); one back in the inventory, or
+     * whose inventory is gone, is forgotten.
+     */
+    private void keepDeparted(Map<String, DepartedHost> remembered, Departures departures, Observation seen,
+                              String environmentName, String sha) {
+        Map<String, DepartedHost> next = new TreeMap<>(remembered);
+        departures.dropped().forEach((host, why) -> {
+            next.remove(host);
+            ReconcileLog.info(sha, "departed host " + host + " is no longer tried: " + why);
+        });
+        Instant now = clock.instant();
+        for (String host : departures.targets().keySet()) {
+            DepartedHost was = next.get(host);
+            HostObservation o = seen.hosts().get(host);
+            if (o instanceof HostObservation.Unreachable u) {
+                if (was == null) {
+                    next.put(host, new DepartedHost(departures.inventoryCommit(host), now, Optional.of(u.reason())));
+                } else if (Duration.between(was.since(), now).compareTo(Departures.GIVE_UP) > 0) {
+                    next.remove(host);
+                    ReconcileLog.warn(sha, "departed host " + host + " has not answered since " + was.since()
+                        + ": no longer tried; remove what environment " + environmentName
+                        + " still runs there by hand if it ever comes back");
+                } else {
+                    next.put(host, was.attempted(Optional.of(u.reason())));
+                }
+            } else if (o instanceof HostObservation.Reachable r) {
+                if (Planner.ours(r, environmentName).isEmpty()) {
+                    if (next.remove(host) != null) {
+                        ReconcileLog.info(sha, "departed host " + host + " answers and runs nothing of environment "
+                            + environmentName + " any more: done with it");
+                    }
+                } else if (was != null) {
+                    // This reconcile removes what is left; a later one finds nothing and forgets it.
+                    // (A host of the base is not remembered for that: should the removal fail, the
+                    // reconcile does not succeed, and the base, still listing it, is tried again.)
+                    next.put(host, was.attempted(Optional.empty()));
+                }
+            }
+        }
+        if (!next.equals(remembered)) {
+            history.replaceDepartedHosts(next);
+        }
+        Set<String> needed = next.values().stream().map(DepartedHost::inventoryCommit).collect(Collectors.toSet());
+        departedInventories.keySet().retainAll(needed);
+    }
+
+    /** The inventory of {@code commit}, unknown when the repo no longer has it; kept while needed. */
+    private BaseInventory inventoryAt(String commit) {
+        if (priorInventory != null && priorInventory.commit().equals(commit)) {
+            return priorInventory;
+        }
+        return departedInventories.computeIfAbsent(commit, c -> {
+            try {
+                return BaseInventory.load(c, new GitTree(source.repository(), source.resolve(c).commit(),
+                    source.subdirectory()), environment);
+            } catch (GitSourceException gone) {
+                return BaseInventory.unknown(c);
+            }
+        });
     }
 
     /**

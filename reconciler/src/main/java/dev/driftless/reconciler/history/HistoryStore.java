@@ -160,6 +160,15 @@ public interface HistoryStore extends AutoCloseable {
     /** The backoffs of one kind of repair, by key, as {@link #replaceBackoffs} last left them. */
     Map<String, Backoff> backoffs(String kind);
 
+    /**
+     * Replaces the environment's departed hosts awaiting cleanup with {@code departed}, by host
+     * name, in one transaction. An error longer than the column is cut.
+     */
+    void replaceDepartedHosts(Map<String, DepartedHost> departed);
+
+    /** The departed hosts awaiting cleanup, by host name, as {@link #replaceDepartedHosts} left them. */
+    Map<String, DepartedHost> departedHosts();
+
     /** The active suspensions: the environment's first, then services by name. */
     List<Suspension> suspensions();
 

@@ -483,6 +483,48 @@ final class JdbcHistoryStore implements HistoryStore {
         });
     }
 
+    @Override
+    public void replaceDepartedHosts(Map<String, DepartedHost> departed) {
+        Objects.requireNonNull(departed, "departed");
+        write("keep the departed hosts", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM departed_host WHERE environment = ?")) {
+                ps.setString(1, environment);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO departed_host (environment, host,"
+                + " inventory_commit, departed_at, last_error) VALUES (?, ?, ?, ?, ?)")) {
+                for (Map.Entry<String, DepartedHost> e : new java.util.TreeMap<>(departed).entrySet()) {
+                    ps.setString(1, environment);
+                    ps.setString(2, BoundedText.fit(e.getKey(), HOST_MAX));
+                    ps.setString(3, BoundedText.fit(e.getValue().inventoryCommit(), SHA_MAX));
+                    setTime(ps, 4, e.getValue().since().truncatedTo(ChronoUnit.MICROS));
+                    ps.setString(5, e.getValue().lastError().map(m -> BoundedText.fit(m, MESSAGE_MAX)).orElse(null));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Map<String, DepartedHost> departedHosts() {
+        return read("read the departed hosts", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT host, inventory_commit, departed_at, last_error"
+                + " FROM departed_host WHERE environment = ? ORDER BY host")) {
+                ps.setString(1, environment);
+                Map<String, DepartedHost> out = new LinkedHashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), new DepartedHost(rs.getString(2), time(rs, 3),
+                            Optional.ofNullable(rs.getString(4))));
+                    }
+                }
+                return Collections.unmodifiableMap(out);
+            }
+        });
+    }
+
     /** The first key of driftless's advisory locks ("drft"), so they never meet another application's. */
     static final int LEASE_NAMESPACE = 0x64726674;
 

@@ -58,6 +58,11 @@ public final class BaseInventory {
         return commit;
     }
 
+    /** Whether this inventory has a host of that name (false for an unknown one). */
+    public boolean has(String host) {
+        return hosts.containsKey(host);
+    }
+
     /**
      * The base's hosts that {@code desired} no longer has, by name. A host whose address and port a
      * host of {@code desired} still has was renamed, not removed: it is left alone.
@@ -106,6 +111,7 @@ public final class BaseInventory {
     /** What is said of a departed host that was dropped, in logs and on a plan's stderr. */
     public static String droppedNote(HostObservation.Unreachable u) {
         return "host " + u.host() + " left the inventory and does not answer (" + u.reason()
-            + "): its containers, if it still runs any, are not removed";
+            + "): its containers, if it still runs any, are not removed now; the daemon tries again at each"
+            + " drift check for " + Departures.GIVE_UP.toDays() + " days";
     }
 }

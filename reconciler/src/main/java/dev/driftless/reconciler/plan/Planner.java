@@ -114,7 +114,7 @@ public final class Planner {
     }
 
     /** The managed containers of {@code environment} on a host: never anything else. */
-    private static List<ObservedContainer> ours(HostObservation.Reachable host, String environment) {
+    public static List<ObservedContainer> ours(HostObservation.Reachable host, String environment) {
         return host.containers().stream()
             .filter(c -> c.environment().orElse("").equals(environment))
             .filter(c -> c.service().isPresent() && c.instance().isPresent())

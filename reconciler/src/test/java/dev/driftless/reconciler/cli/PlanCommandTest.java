@@ -289,7 +289,8 @@ class PlanCommandTest {
         assertThat(run.err()).as("app-2 was looked for, and taken to be decommissioned").contains(
             "driftless plan: host app-2 left the inventory and does not answer (host app-2 (deploy@127.0.0.1:"
                 + app2 + ") is unreachable: connection refused (is sshd listening on port " + app2
-                + "?)): its containers, if it still runs any, are not removed\n")
+                + "?)): its containers, if it still runs any, are not removed now; the daemon tries again at each"
+                + " drift check for 30 days\n")
             .doesNotContain("pass --base");
         assertThat(run.out()).doesNotContainPattern("(?m)^ +app-2 ");
     }

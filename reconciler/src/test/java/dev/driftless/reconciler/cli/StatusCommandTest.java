@@ -181,7 +181,8 @@ class StatusCommandTest {
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertThat(json.get("environment").asText()).isEqualTo("default");
         assertThat(json.get("deployment").toString())
-            .isEqualTo("{\"lastApplied\":null,\"lastAttempted\":null,\"failedCommits\":[],\"suspensions\":[]}");
+            .isEqualTo("{\"lastApplied\":null,\"lastAttempted\":null,\"failedCommits\":[],\"suspensions\":[],"
+                + "\"departedHosts\":[]}");
         assertThat(json.get("hosts")).isEmpty();
         assertThat(json.has("problems")).isFalse();
     }

@@ -8,10 +8,12 @@ import dev.driftless.model.GitTree;
 import dev.driftless.reconciler.apply.Applier;
 import dev.driftless.reconciler.apply.FakeTime;
 import dev.driftless.reconciler.apply.HealthGate;
+import dev.driftless.reconciler.plan.Departures;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
 import dev.driftless.reconciler.history.HistoryQuery;
 import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.history.DepartedHost;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
@@ -958,6 +960,76 @@ class ReconcilerTest {
 
         assertThat(commandsSince(mark)).noneMatch(c -> c.startsWith("app-2: docker rm"));
         assertThat(fleet.host("app-2").calls().size()).as("not even observed").isEqualTo(mark.get("app-2"));
+    }
+
+    @Test
+    void aHostRemovedWhileItIsDownIsRememberedAndCleanedUpAtTheFirstDriftCheckItAnswers() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        DesiredState before = desiredAt(v1);
+        String api = InstanceContainers.containerName(before.instance("api/app-2/1").orElseThrow());
+        infra.edit("hosts.yaml", APP_2, "").commit("Decommission app-2");
+        fleet.host("app-2").failEverything(HostFailure.Kind.UNREACHABLE, "host app-2 is unreachable: no route");
+
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(history.departedHosts()).containsOnlyKeys("app-2");
+        DepartedHost remembered = history.departedHosts().get("app-2");
+        assertThat(remembered.inventoryCommit()).isEqualTo(v1.name());
+        assertThat(remembered.lastError()).contains("host app-2 is unreachable: no route");
+
+        // A later deploy does not wait for it; the drift checks try it.
+        RevCommit later = infra.edit("services/api.yaml", "LOG_LEVEL: info", "LOG_LEVEL: debug").commit("api debug");
+        int app2Calls = fleet.host("app-2").calls().size();
+        reconciler.reconcile(Trigger.POLL);
+        assertThat(fleet.host("app-2").calls()).as("a deploy leaves app-2 to the drift checks").hasSize(app2Calls);
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(later.name()));
+        hostsRun(later);
+        fleet.host("app-2").failEverything(HostFailure.Kind.UNREACHABLE, "host app-2 is unreachable: no route");
+        time.sleep(Duration.ofMinutes(5));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(fleet.host("app-2").calls().size()).as("the drift check tried it").isGreaterThan(app2Calls);
+        assertThat(history.departedHosts().get("app-2").since()).as("since the first try").isEqualTo(remembered.since());
+
+        // It answers again, still running v1's containers: the next drift check removes them.
+        fleet.host("app-2").answersAgain();
+        CannedDocker.observes(fleet.host("app-2"), before.instancesOn("app-2"), v1.name(), "running");
+        Map<String, Integer> mark = mark();
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(commandsSince(mark)).contains("app-2: docker rm --force " + api);
+        assertThat(records().get(0).steps()).extracting(s -> s.action() + " " + s.host() + ": " + s.reason())
+            .containsOnly("REMOVE app-2: not in desired state (host app-2 left the inventory)");
+        assertThat(history.departedHosts()).as("until a check finds nothing left").containsOnlyKeys("app-2");
+
+        CannedDocker.observes(fleet.host("app-2"), List.of(), "-", "running");
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(history.departedHosts()).isEmpty();
+        int calls = fleet.host("app-2").calls().size();
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(fleet.host("app-2").calls()).as("forgotten: not even observed").hasSize(calls);
+    }
+
+    @Test
+    void aDepartedHostSilentForThirtyDaysIsForgottenAndOneBackInTheInventoryIsManagedAgain() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        infra.edit("hosts.yaml", APP_2, "").commit("Decommission app-2");
+        fleet.host("app-2").failEverything(HostFailure.Kind.UNREACHABLE, "host app-2 is unreachable: no route");
+        reconciler.reconcile(Trigger.POLL);
+        assertThat(history.departedHosts()).containsOnlyKeys("app-2");
+
+        time.sleep(Departures.GIVE_UP.minusHours(1));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(history.departedHosts()).as("29 days and 23 hours").containsOnlyKeys("app-2");
+        time.sleep(Duration.ofHours(2));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(history.departedHosts()).as("given up after 30 days").isEmpty();
+
+        // Remembered again, then put back into the inventory: no longer departed.
+        infra.edit("hosts.yaml", "  app-1:\n", APP_2 + "  app-1:\n").commit("app-2 is back");
+        reconciler.reconcile(Trigger.POLL);
+        history.replaceDepartedHosts(Map.of("app-2", new DepartedHost(v1.name(), time.instant(), Optional.empty())));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(history.departedHosts()).isEmpty();
     }
 
     @Test

@@ -249,6 +249,55 @@ class DaemonResilienceIT {
             .contains("; nothing is applied until driftless resume").contains("environment default resumed");
     }
 
+    /**
+     * app-2 is taken out of the inventory while it is down (paused): nothing can be removed from
+     * it then, so the daemon remembers it, and removes api and worker there at the first drift
+     * check after it answers again — two commits later, without anyone asking.
+     */
+    @Test
+    @Order(6)
+    void aHostRemovedWhileItIsDownIsCleanedUpWhenItAnswersAgain() {
+        env.hosts().pause("app-2");
+        String commit;
+        try {
+            env.repo().write("hosts.yaml", env.repo().read("hosts.yaml").replaceAll("(?m)^  app-2:\n(    .*\n)+", ""));
+            commit = env.repo().commit("decommission app-2");
+            E2eEnvironment.await("app-2 remembered as departed").atMost(E2eEnvironment.DEPLOY_TIMEOUT)
+                .until(() -> env.departedHosts().containsKey("app-2"));
+            assertThat(env.departedHosts().get("app-2").lastError()).as("why it could not be cleaned up")
+                .hasValueSatisfying(e -> assertThat(e).contains("app-2"));
+            // A later commit moves the last applied commit past the one that had app-2; the
+            // daemon still knows how to reach it.
+            env.repo().replace(API, "LOG_LEVEL: warn", "LOG_LEVEL: info");
+            String later = env.repo().commit("api logs at info");
+            env.awaitRecord("the next deploy, app-2 still away",
+                r -> r.commit().equals(later) && r.result() == ReconcileResult.SUCCEEDED);
+            env.awaitDriftChecks(1, "app-2 still remembered", () -> env.departedHosts().containsKey("app-2"));
+            var status = env.status();
+            assertThat(status.path("deployment").path("departedHosts").get(0).path("host").asText()).isEqualTo("app-2");
+            assertThat(status.path("deployment").path("departedHosts").get(0).path("inventoryCommit").asText())
+                .isNotEqualTo(later);
+        } finally {
+            env.hosts().unpause("app-2");
+        }
+
+        ReconcileRecord cleanup = env.awaitRecord("app-2 cleaned up once it answers",
+            r -> r.steps().stream().anyMatch(s -> s.host().equals("app-2") && s.action() == StepAction.REMOVE));
+        assertThat(cleanup.trigger()).isEqualTo(Trigger.DRIFT);
+        assertThat(cleanup.steps()).filteredOn(s -> s.host().equals("app-2"))
+            .extracting(StepRecord::service, StepRecord::action, StepRecord::outcome)
+            .containsExactlyInAnyOrder(
+                tuple("api", StepAction.REMOVE, StepOutcome.SUCCEEDED),
+                tuple("worker", StepAction.REMOVE, StepOutcome.SUCCEEDED));
+        assertThat(env.managed("app-2")).isEmpty();
+        E2eEnvironment.await("app-2 forgotten once nothing is left there").atMost(Duration.ofSeconds(60))
+            .until(() -> env.departedHosts().isEmpty());
+        assertThat(DaemonProcess.tail(env.daemon().log(), 400))
+            .contains("host app-2 left the inventory and does not answer")
+            .contains("departed host app-2 answers and runs nothing of environment default any more");
+        assertThat(env.records(commit)).as("the decommissioning commit changed nothing it could reach").isEmpty();
+    }
+
     private static HostContainer only(String host) {
         List<HostContainer> api = env.managed(host, "api");
         assertThat(api).as("api containers on %s", host).hasSize(1);

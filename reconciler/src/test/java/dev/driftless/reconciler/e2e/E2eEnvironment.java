@@ -478,10 +478,19 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
      * it: AUTO_SERVER), or the cluster's PostgreSQL database.
      */
     List<ReconcileRecord> history() {
+        return readHistory(store -> store.list(HistoryQuery.latest(500)));
+    }
+
+    /** The departed hosts the daemon still means to clean up, from its history. */
+    Map<String, dev.driftless.reconciler.history.DepartedHost> departedHosts() {
+        return readHistory(HistoryStore::departedHosts);
+    }
+
+    private <T> T readHistory(java.util.function.Function<HistoryStore, T> read) {
         HistoryException last = null;
         for (int attempt = 0; attempt < 20; attempt++) {
             try (HistoryStore store = HistoryStore.open(historySettings, ENVIRONMENT)) {
-                return store.list(HistoryQuery.latest(500));
+                return read.apply(store);
             } catch (HistoryException e) {
                 // Measured: right after a kill -9, H2 hands the file over to the restarted daemon
                 // through its lock file, and a reader arriving in that moment is refused once.

@@ -29,7 +29,7 @@ class H2HistoryStoreTest extends HistoryStoreContract {
 
     @Override
     List<String> expectedMigrations() {
-        return List.of("1", "2", "3");
+        return List.of("1", "2", "3", "4");
     }
 
     @Test

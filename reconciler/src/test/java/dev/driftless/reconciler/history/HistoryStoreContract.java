@@ -629,6 +629,31 @@ abstract class HistoryStoreContract {
         assertThat(store.backoffs("pull")).isEmpty();
     }
 
+    // ---------------------------------------------------------------- departed hosts
+
+    @Test
+    void departedHostsAreKeptPerEnvironmentAndReplacedAsAWhole() {
+        HistoryStore store = open();
+        java.time.Instant t = java.time.Instant.parse("2025-03-01T10:05:00.123456Z");
+        assertThat(store.departedHosts()).isEmpty();
+
+        store.replaceDepartedHosts(Map.of(
+            "app-3", new DepartedHost(A, t, Optional.of("app-3 (10.0.0.13:22): connection refused")),
+            "app-4", new DepartedHost(B, t.plusSeconds(60), Optional.empty())));
+
+        assertThat(open().departedHosts()).as("read by a restarted or another daemon").containsExactly(
+            Map.entry("app-3", new DepartedHost(A, t, Optional.of("app-3 (10.0.0.13:22): connection refused"))),
+            Map.entry("app-4", new DepartedHost(B, t.plusSeconds(60), Optional.empty())));
+        assertThat(open("staging").departedHosts()).isEmpty();
+
+        store.replaceDepartedHosts(Map.of("app-4", new DepartedHost(B, t.plusSeconds(60), Optional.of("e".repeat(5000)))));
+        assertThat(store.departedHosts()).containsOnlyKeys("app-4");
+        assertThat(store.departedHosts().get("app-4").lastError().orElseThrow())
+            .hasSizeLessThanOrEqualTo(4000).endsWith("…");
+        store.replaceDepartedHosts(Map.of());
+        assertThat(store.departedHosts()).isEmpty();
+    }
+
     // ---------------------------------------------------------------- schema
 
     @Test

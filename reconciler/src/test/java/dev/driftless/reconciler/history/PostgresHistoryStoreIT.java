@@ -56,7 +56,7 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
 
     @Override
     List<String> expectedMigrations() {
-        return List.of("1", "1.1", "2", "3");
+        return List.of("1", "1.1", "2", "3", "4");
     }
 
     @Test
@@ -147,6 +147,8 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
             ReconcileRecord s = old.begin(start(C, "dS"));
             old.complete(s.id(), ReconcileResult.SUCCEEDED, "", Optional.empty());
             old.suspend(Optional.of("api"), "waiting for the schema change", "alice@ops-1");
+            old.replaceDepartedHosts(java.util.Map.of("app-3", new DepartedHost(A, clock.instant(),
+                Optional.of("connection refused"))));
         }
         try (HistoryStore otherEnv = HistoryStore.open(h2, "staging", clock)) {
             deploy(otherEnv, D, "dD");
@@ -155,7 +157,8 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
         java.util.Map<String, Integer> copied = HistoryTransfer.copy(h2, settings);
         assertThat(copied).containsEntry("reconcile", 4).containsEntry("reconcile_step", 1)
             .containsEntry("service_result", 1).containsEntry("service_state", 1)
-            .containsEntry("environment_state", 2).containsEntry("suspension", 1);
+            .containsEntry("environment_state", 2).containsEntry("suspension", 1)
+            .containsEntry("departed_host", 1);
 
         HistoryStore moved = open();
         assertThat(moved.get(a.id()).orElseThrow().steps()).singleElement()
@@ -164,6 +167,7 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
         assertThat(moved.failedCommit("api")).contains(B);
         assertThat(moved.suspensions()).singleElement()
             .satisfies(x -> assertThat(x.describe()).endsWith(": waiting for the schema change"));
+        assertThat(moved.departedHosts()).containsOnlyKeys("app-3");
         assertThat(moved.lastSucceededCommit("api")).isEmpty();
         assertThat(moved.lastApplied()).hasValueSatisfying(x -> assertThat(x.commit()).isEqualTo(C));
         assertThat(moved.runningSince("api", "app-1")).singleElement()

@@ -129,7 +129,8 @@ class BaseInventoryTest {
         assertThat(kept.hosts().keySet()).as("app-1 is still in the inventory: it stays unreachable")
             .containsExactly("app-1");
         assertThat(notes).containsExactly("host app-2 left the inventory and does not answer (connection refused):"
-            + " its containers, if it still runs any, are not removed");
+            + " its containers, if it still runs any, are not removed now; the daemon tries again at each drift check"
+            + " for 30 days");
         assertThat(BaseInventory.withoutSilentDeparted(observation, Set.of(), u -> notes.add("x")))
             .isSameAs(observation);
     }

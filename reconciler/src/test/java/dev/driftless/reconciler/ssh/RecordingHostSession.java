@@ -100,6 +100,12 @@ public final class RecordingHostSession implements HostSession {
         return this;
     }
 
+    /** Drops every failure rule: the host answers again (with its replies). */
+    public RecordingHostSession answersAgain() {
+        rules.removeIf(r -> r.failure() != null);
+        return this;
+    }
+
     /** Every call throws: the host is unreachable, say. */
     public RecordingHostSession failEverything(HostFailure.Kind kind, String message) {
         return fail(c -> true, kind, message);
