@@ -300,7 +300,7 @@ public final class Applier {
             }
             if (stopped) {
                 outcome = ServiceOutcome.SKIPPED;
-                message = "stopped by shutdown before every batch ran";
+                message = "stopped (shutdown, or the reconcile lease lost) before every batch ran";
                 return;
             }
             finish();

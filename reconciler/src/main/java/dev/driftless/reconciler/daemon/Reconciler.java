@@ -118,6 +118,10 @@ public final class Reconciler {
     private String lastSeenCommit;
     /** The inventories of the commits that reach remembered departed hosts, by commit. */
     private final Map<String, BaseInventory> departedInventories = new java.util.HashMap<>();
+    /** The lease the running reconcile holds; null between reconciles. */
+    private volatile ReconcileLease currentLease;
+    /** Why the running apply stops early other than by a requested stop; empty while it does not. */
+    private volatile String stopReason = "";
     /** The last trigger found another daemon holding the reconcile lease (warned once per spell). */
     private boolean busy;
     /** The environment's suspension this daemon last saw and logged; null while not suspended. */
@@ -261,8 +265,34 @@ public final class Reconciler {
         }
         busy = false;
         try (ReconcileLease held = lease.get()) {
+            currentLease = held;
             return reconcileLeased(trigger);
+        } finally {
+            currentLease = null;
+            stopReason = "";
         }
+    }
+
+    /**
+     * Polled between host steps: a requested stop (SIGTERM), or the reconcile lease lost (its
+     * database session ended, so another daemon may be reconciling now). Either way apply finishes
+     * the steps under way and returns; the record ends INTERRUPTED and the next reconcile, of
+     * whichever daemon holds the lease then, finishes the job.
+     */
+    private boolean stopNow() {
+        if (stopRequested.get()) {
+            return true;
+        }
+        ReconcileLease lease = currentLease;
+        if (lease != null && !lease.held()) {
+            if (stopReason.isEmpty()) {
+                stopReason = "lost the reconcile lease";
+                ReconcileLog.warn("-------", "the reconcile lease of environment " + history.environment()
+                    + " was lost (its database session ended): stopping after the current host steps");
+            }
+            return true;
+        }
+        return false;
     }
 
     private Outcome reconcileLeased(Trigger trigger) throws InterruptedException {
@@ -453,6 +483,10 @@ public final class Reconciler {
         ReconcileLog.info(revision.sha(), trigger.name().toLowerCase() + ": " + plan.summary() + "\n"
             + PlanPrinter.text(plan, PlanPrinter.Heading.of(plan, Optional.of(revision.sha()),
                 Optional.of(revision.message())), false).stripTrailing());
+        if (stopNow()) {
+            // Nothing recorded, nothing touched: the daemon that holds the lease now does the work.
+            return new Outcome(Kind.BUSY, false, "the reconcile lease was lost before applying", Optional.empty());
+        }
         ReconcileRecord record = history.begin(new ReconcileStart(revision.sha(), author(revision),
             revision.message(), trigger, digest));
         status = "applying commit " + revision.shortSha() + " (reconcile #" + record.id() + ")";
@@ -460,7 +494,7 @@ public final class Reconciler {
         Applier.Result result;
         try {
             result = applier.apply(plan, new Applier.Context(desired.environment(), revision.sha(),
-                reach, loaded.state().secrets(), verifyNow, stopRequested::get), recorder);
+                reach, loaded.state().secrets(), verifyNow, this::stopNow), recorder);
         } finally {
             keepBackoffs();
         }
@@ -477,7 +511,7 @@ public final class Reconciler {
             }
         }
         ReconcileResult outcome = outcome(result, plan);
-        String summary = summary(plan, result);
+        String summary = summary(plan, result, stopReason.isEmpty() ? "shutdown" : stopReason);
         if (!held.isEmpty()) {
             // The environment is not at this commit while a service of it is held.
             summary += "; held: " + String.join(", ", held.keySet());
@@ -690,7 +724,7 @@ public final class Reconciler {
         return ReconcileResult.SUCCEEDED;
     }
 
-    private static String summary(Plan plan, Applier.Result result) {
+    private static String summary(Plan plan, Applier.Result result, String stopReason) {
         Map<ServiceOutcome, List<String>> by = new LinkedHashMap<>();
         result.services().forEach((s, o) -> by.computeIfAbsent(o, k -> new ArrayList<>()).add(s));
         List<String> parts = new ArrayList<>();
@@ -702,7 +736,7 @@ public final class Reconciler {
             parts.add("unreachable: " + String.join(", ", result.unreached()));
         }
         if (result.stopped()) {
-            parts.add("stopped by shutdown after " + result.steps() + " steps");
+            parts.add("stopped (" + stopReason + ") after " + result.steps() + " steps");
         }
         return String.join("; ", parts);
     }

@@ -527,6 +527,8 @@ final class JdbcHistoryStore implements HistoryStore {
 
     /** The first key of driftless's advisory locks ("drft"), so they never meet another application's. */
     static final int LEASE_NAMESPACE = 0x64726674;
+    /** How long {@link ReconcileLease#held()} waits for the database to answer. */
+    private static final int LEASE_CHECK_SECONDS = 5;
 
     @Override
     public Optional<ReconcileLease> tryLease() {
@@ -561,6 +563,15 @@ final class JdbcHistoryStore implements HistoryStore {
 
         AdvisoryLease(Connection connection) {
             this.connection = connection;
+        }
+
+        @Override
+        public boolean held() {
+            try {
+                return open.get() && connection.isValid(LEASE_CHECK_SECONDS);
+            } catch (SQLException e) {
+                return false;
+            }
         }
 
         @Override

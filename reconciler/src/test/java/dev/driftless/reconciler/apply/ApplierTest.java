@@ -941,7 +941,7 @@ class ApplierTest {
 
         assertThat(result.stopped()).isTrue();
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SKIPPED));
-        assertThat(result.messages()).containsExactly(Map.entry("api", "stopped by shutdown before every batch ran"));
+        assertThat(result.messages()).containsExactly(Map.entry("api", "stopped (shutdown, or the reconcile lease lost) before every batch ran"));
         assertThat(transcriptOf("app-1")).as("the batch in flight finishes its host step")
             .contains("docker stop --time 10 " + s.oldName("app-1"))
             .doesNotContain("docker rm --force " + s.oldName("app-1"));

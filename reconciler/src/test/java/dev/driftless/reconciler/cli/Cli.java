@@ -93,27 +93,6 @@ final class Cli {
      * where connection refused was expected).
      */
     static int closedPort() {
-        int below = ephemeralLow();
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int port = random.nextInt(Math.max(1025, below - 12000), below);
-            try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            } catch (IOException e) {
-                // taken: try another
-            }
-        }
-        throw new IllegalStateException("no free loopback port below " + below);
-    }
-
-    private static int ephemeralLow() {
-        try {
-            // readAllLines: Files.readString trusts the size /proc reports and returns a fragment.
-            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().strip();
-            int low = Integer.parseInt(range.split("\\s+")[0]);
-            return low > 2048 ? low : 32768;
-        } catch (IOException | RuntimeException e) {
-            return 32768;
-        }
+        return dev.driftless.reconciler.testhosts.LoopbackPorts.closed();
     }
 }

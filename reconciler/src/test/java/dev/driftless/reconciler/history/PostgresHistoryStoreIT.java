@@ -98,6 +98,33 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
         assertThat(first.tryLease()).isPresent().get().satisfies(ReconcileLease::close);
     }
 
+    /**
+     * A lease whose session the server ended (pg_terminate_backend here; a restarted server or a
+     * cut network alike) says so, and the lease is another's to take.
+     */
+    @Test
+    void aLeaseWhoseSessionEndedIsNoLongerHeld() throws Exception {
+        HistoryStore store = open();
+        ReconcileLease lease = store.tryLease().orElseThrow();
+        assertThat(lease.held()).isTrue();
+        try (Connection admin = cluster.superuser("postgres");
+             PreparedStatement ps = admin.prepareStatement("SELECT pg_terminate_backend(pid) FROM pg_locks"
+                 + " WHERE locktype = 'advisory' AND classid = ? AND objid = ? AND objsubid = 2")) {
+            ps.setLong(1, JdbcHistoryStore.LEASE_NAMESPACE);
+            ps.setLong(2, Integer.toUnsignedLong(JdbcHistoryStore.leaseKey(ENV)));
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).as("the lease's session found in pg_locks").isTrue();
+            }
+        }
+
+        // pg_terminate_backend signals the session; it ends a moment later.
+        await("the terminated session to end").atMost(Duration.ofSeconds(10)).until(() -> !lease.held());
+        HistoryStore other = open();
+        assertThat(other.tryLease()).as("free for another daemon").isPresent().get().satisfies(ReconcileLease::close);
+        lease.close();
+        assertThat(lease.held()).isFalse();
+    }
+
     /** kill -9 of the holder closes its socket, and PostgreSQL frees the lease with the session. */
     @Test
     void theLeaseOfAKilledDaemonIsFreeAtOnce() throws Exception {

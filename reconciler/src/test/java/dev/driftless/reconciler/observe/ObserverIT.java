@@ -16,7 +16,6 @@ import dev.driftless.reconciler.ssh.HostTarget;
 import dev.driftless.reconciler.ssh.SshHostPool;
 import dev.driftless.reconciler.ssh.SshSettings;
 import dev.driftless.reconciler.testhosts.TestHosts;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -141,10 +140,7 @@ class ObserverIT {
 
     @Test
     void unreachableHostsAreValuesAndTheOthersAreStillObserved() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = dev.driftless.reconciler.testhosts.LoopbackPorts.closed();
         HostTarget nothingListening = new HostTarget("gone", "127.0.0.1", closedPort, "deploy", Optional.empty());
         List<HostTarget> all = List.of(target("app-1"), nothingListening, target("app-3"), target("app-2"));
         assertThat(observer.observe(all).reachable()).hasSize(3); // app-3's connection is now open

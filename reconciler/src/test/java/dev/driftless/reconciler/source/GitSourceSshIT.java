@@ -9,7 +9,6 @@ import dev.driftless.reconciler.testhosts.TestHost;
 import dev.driftless.reconciler.testhosts.TestHosts;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -186,10 +185,7 @@ class GitSourceSshIT {
 
     @Test
     void closedPortIsUnreachableAndTransient() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort();
-        }
+        int closed = dev.driftless.reconciler.testhosts.LoopbackPorts.closed();
         String url = "ssh://deploy@127.0.0.1:" + closed + REPO;
         try (GitSource source = GitSource.open(GitSourceSettings.of(url, tmp.resolve("cache"))
                 .withSshKey(hosts.deployKeyFile()).withKnownHosts(hosts.knownHostsFile()))) {

@@ -274,10 +274,7 @@ class SshHostPoolIT {
 
     @Test
     void aPortWithNothingListeningIsUnreachableAtOnce() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = dev.driftless.reconciler.testhosts.LoopbackPorts.closed();
         try (SshHostPool pool = SshHostPool.open(settings)) {
             HostTarget nobody = new HostTarget("nobody", "127.0.0.1", port, "deploy", Optional.empty());
             assertThatThrownBy(() -> pool.session(nobody).run(RemoteCommand.of("true"), Duration.ofSeconds(5)))
