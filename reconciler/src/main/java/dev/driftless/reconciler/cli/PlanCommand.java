@@ -150,8 +150,9 @@ final class PlanCommand implements Callable<Integer> {
                     .observe(List.copyOf(reach.values()), departures.runtimes(runtimes)), departed.keySet(),
                     u -> err.println("driftless plan: "
                     + BaseInventory.droppedNote(u)));
-                plan = new Planner(Clock.systemUTC()).plan(desired, observed, deployed.held(),
-                    observed.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet()));
+                plan = jobsRan(new Planner(Clock.systemUTC()).plan(desired, observed, deployed.held(),
+                    observed.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet())),
+                    cfg, desired.environment());
                 // Where a plan's time goes, for scripts/bench-plan.sh (DRIFTLESS_LOG_LEVEL=DEBUG);
                 // a plan should open one connection per host, no more.
                 LOG.debug("plan: source {} ms, load {} ms, SSH set-up {} ms, observed {} host(s) in {} ms"
@@ -258,6 +259,22 @@ final class PlanCommand implements Callable<Integer> {
             return new Deployed(Optional.empty(), held, remembered);
         }
         return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held, remembered);
+    }
+
+    /**
+     * {@code plan}, knowing from the deployment history (with {@code --config}) which pre-deploy
+     * jobs already succeeded for their spec, as the daemon knows: it would not run them again.
+     * Without a readable history the plan judges by the hosts alone.
+     */
+    private static Plan jobsRan(Plan plan, Optional<DaemonConfig> cfg, String environment) {
+        if (cfg.isEmpty() || plan.serviceOrder().stream().allMatch(s -> plan.preDeployDue(s).isEmpty())) {
+            return plan;
+        }
+        try (HistoryStore history = HistoryStore.openExisting(cfg.get().historySettings(), environment).orElse(null)) {
+            return history == null ? plan : plan.withJobsRan(history::preDeployRan);
+        } catch (HistoryException e) {
+            return plan;
+        }
     }
 
     /** The inventory of a remembered departed host's commit; unknown when the repo cannot show it. */

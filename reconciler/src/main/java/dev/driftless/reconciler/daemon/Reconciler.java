@@ -469,7 +469,7 @@ public final class Reconciler {
             targets, verify);
         long outOfLine = planned.changes().stream().filter(c -> c.action().changes()).count();
         metrics.drift((int) outOfLine);
-        Plan plan = withJobsRan(deferRetries(planned, revision.sha()));
+        Plan plan = deferRetries(planned, revision.sha()).withJobsRan(history::preDeployRan);
         Set<String> verifyNow = plan.changes().stream()
             .filter(c -> c.action() == Action.UNCHANGED && c.observed().isPresent() && c.desired().isPresent())
             .map(c -> Applier.verifyKey(c.service(), c.host(), c.instance()))
@@ -544,20 +544,6 @@ public final class Reconciler {
             + record.id() + ")" + deferredStatus() + suspendedNote();
         boolean retry = !result.unreached().isEmpty() || plan.isIncomplete() || result.stopped();
         return new Outcome(Kind.APPLIED, retry, summary, Optional.of(record.id()));
-    }
-
-    /**
-     * {@code plan}, knowing which of the pre-deploy jobs it would run already succeeded for their
-     * spec: a heal that recreates the only instance of a deployed spec runs no job again.
-     */
-    private Plan withJobsRan(Plan plan) {
-        Set<String> ran = new TreeSet<>();
-        for (String service : plan.serviceOrder()) {
-            plan.preDeployDue(service).flatMap(PlannedChange::desired).map(Instance::fingerprint)
-                .filter(fp -> history.preDeployRan(service, fp))
-                .ifPresent(fp -> ran.add(Plan.jobKey(service, fp)));
-        }
-        return ran.isEmpty() ? plan : plan.withJobsRan(ran);
     }
 
     private Outcome inSync(Trigger trigger, SourceRevision revision, Plan plan, String digest, Set<String> resolved,

@@ -50,6 +50,21 @@ public record Plan(
         return new Plan(environment, changes, hosts, serviceOrder, held, jobsRan);
     }
 
+    /**
+     * This plan, knowing which of the pre-deploy jobs it would run already succeeded for their
+     * spec: {@code ran} answers for a service and a fingerprint (the deployment history does). A
+     * heal that recreates the only instance of a deployed spec then runs no job again.
+     */
+    public Plan withJobsRan(java.util.function.BiPredicate<String, String> ran) {
+        Set<String> known = new java.util.TreeSet<>();
+        for (String service : serviceOrder) {
+            preDeployDue(service).flatMap(PlannedChange::desired).map(dev.driftless.model.Instance::fingerprint)
+                .filter(fp -> ran.test(service, fp))
+                .ifPresent(fp -> known.add(jobKey(service, fp)));
+        }
+        return known.isEmpty() ? this : withJobsRan(known);
+    }
+
     /** How {@link #jobsRan} names the pre-deploy job of one spec of a service. */
     public static String jobKey(String service, String fingerprint) {
         return service + "@" + fingerprint;

@@ -325,6 +325,12 @@ class ApplierTest {
 
         assertThat(plan.preDeployDue("api")).isEmpty();
         assertThat(fresh.withJobsRan(Set.of(Plan.jobKey("api", "sha256:other"))).preDeployDue("api")).isPresent();
+        // As the daemon and driftless plan ask the history: by service and fingerprint.
+        List<String> asked = new java.util.ArrayList<>();
+        assertThat(fresh.withJobsRan((service, f) -> asked.add(service + " " + f) && f.equals(fp))
+            .preDeployDue("api")).isEmpty();
+        assertThat(asked).containsExactly("api " + fp);
+        assertThat(fresh.withJobsRan((service, f) -> false)).isSameAs(fresh);
         Applier.Result result = apply(ready, plan);
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
         noHostRan(c -> c.contains("pre-deploy"));

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.history.DepartedHost;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.history.ReconcileStart;
 import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.history.Trigger;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
@@ -295,10 +297,8 @@ class PlanCommandTest {
         assertThat(run.out()).doesNotContainPattern("(?m)^ +app-2 ");
     }
 
-    @Test
-    void theBaseDefaultsToTheLastAppliedCommitAndACommitThatFailedItsRolloutShowsHeld() throws Exception {
-        Path dir = tmp.resolve("infra");
-        String[] shas = checkoutThatRetiresAHost(dir, Cli.closedPort());
+    /** A daemon's configuration in tmp: the repo in infra, the key, the history in state. */
+    private Path daemonConfig() {
         Cli.sshKey(tmp);
         Path config = tmp.resolve("driftless.yaml");
         Cli.write(config, """
@@ -306,6 +306,35 @@ class PlanCommandTest {
             ssh: {key: id_ed25519}
             state-dir: state
             """);
+        return config;
+    }
+
+    @Test
+    void aHostTheDaemonRemembersAsDepartedIsLookedForThroughTheCommitThatHadIt() throws Exception {
+        Path dir = tmp.resolve("infra");
+        int app2 = Cli.closedPort();
+        String[] shas = checkoutThatRetiresAHost(dir, app2);
+        Path config = daemonConfig();
+        try (HistoryStore history = HistoryStore.open(HistorySettings.embedded(tmp.resolve("state")), "default")) {
+            // The retirement is applied already; app-2 did not answer then, so the daemon remembers it.
+            long applied = history.begin(new ReconcileStart(shas[1], "t", "Retire app-2", Trigger.POLL, "d2")).id();
+            history.complete(applied, ReconcileResult.SUCCEEDED, "in sync", Optional.empty());
+            history.replaceDepartedHosts(Map.of("app-2", new DepartedHost(shas[0], java.time.Instant.now(),
+                Optional.of("connection refused"))));
+        }
+
+        Cli.Run run = Cli.run("plan", "--config", config.toString(), "--repo", dir.toString(), "--ref", "main");
+
+        assertThat(run.err()).as("the base no longer has app-2: the history's memory made the plan look")
+            .contains("driftless plan: host app-2 left the inventory and does not answer (host app-2 (deploy@127.0.0.1:"
+                + app2 + ")");
+    }
+
+    @Test
+    void theBaseDefaultsToTheLastAppliedCommitAndACommitThatFailedItsRolloutShowsHeld() throws Exception {
+        Path dir = tmp.resolve("infra");
+        String[] shas = checkoutThatRetiresAHost(dir, Cli.closedPort());
+        Path config = daemonConfig();
         try (HistoryStore history = HistoryStore.open(HistorySettings.embedded(tmp.resolve("state")), "default")) {
             long applied = history.begin(new ReconcileStart(shas[0], "t", "Two hosts", Trigger.POLL, "d1")).id();
             history.recordServiceResult(applied, "web", ServiceOutcome.SUCCEEDED, "deployed");

@@ -920,13 +920,17 @@ class ReconcilerTest {
 
     private static final String APP_2 = "  app-2:\n    address: 10.0.1.12\n    labels: {role: app, zone: b}\n";
 
+    /** The container name of {@code service}'s instance on app-2 as of {@code commit}. */
+    private String app2Container(RevCommit commit, String service) {
+        return InstanceContainers.containerName(desiredAt(commit).instance(service + "/app-2/1").orElseThrow());
+    }
+
     @Test
     void aHostRemovedFromTheInventoryHasItsContainersRemovedOnceAndIsThenForgotten() throws Exception {
         hostsRun(v1);
         reconciler.reconcile(Trigger.POLL);
-        DesiredState before = desiredAt(v1);
-        String api = InstanceContainers.containerName(before.instance("api/app-2/1").orElseThrow());
-        String worker = InstanceContainers.containerName(before.instance("worker/app-2/1").orElseThrow());
+        String api = app2Container(v1, "api");
+        String worker = app2Container(v1, "worker");
         RevCommit shrink = infra.edit("hosts.yaml", APP_2, "").commit("Decommission app-2");
         Map<String, Integer> mark = mark();
 
@@ -967,7 +971,7 @@ class ReconcilerTest {
         hostsRun(v1);
         reconciler.reconcile(Trigger.POLL);
         DesiredState before = desiredAt(v1);
-        String api = InstanceContainers.containerName(before.instance("api/app-2/1").orElseThrow());
+        String api = app2Container(v1, "api");
         infra.edit("hosts.yaml", APP_2, "").commit("Decommission app-2");
         fleet.host("app-2").failEverything(HostFailure.Kind.UNREACHABLE, "host app-2 is unreachable: no route");
 
