@@ -93,6 +93,7 @@ final class StatusCommand implements Callable<Integer> {
             List<FailedCommit> failed = history.failedCommits();
             List<Suspension> suspensions = history.suspensions();
             Map<String, DepartedHost> departed = history.departedHosts();
+            Optional<String> leaseHolder = history.leaseHolder();
             // The problems of the head while it is the refused commit: drift repairs against the
             // last valid commit may have been recorded since, and an apply failure is no refusal.
             Optional<String> head = source.current().map(SourceRevision::sha);
@@ -119,6 +120,7 @@ final class StatusCommand implements Callable<Integer> {
             if (format == Format.json) {
                 ObjectNode deployment = formatter.deploymentStatusJson(applied, attempted, failed);
                 deployment.set("suspensions", formatter.suspensionsJson(suspensions));
+                leaseHolder.ifPresent(h -> deployment.put("reconcilingNow", h));
                 ArrayNode gone = deployment.putArray("departedHosts");
                 departed.forEach((host, d) -> {
                     ObjectNode n = gone.addObject().put("host", host).put("inventoryCommit", d.inventoryCommit())
@@ -135,6 +137,7 @@ final class StatusCommand implements Callable<Integer> {
                 out.print(formatter.suspensions(suspensions, environment));
                 out.print(departedText(departed, zone));
                 cluster.ifPresent(members -> out.println(clusterLine(members, Instant.now())));
+                leaseHolder.ifPresent(h -> out.println("Reconciling now: " + h + " (it holds the reconcile lease)"));
                 problems.ifPresent(p -> {
                     out.println();
                     out.println("Commit " + refused.get().shortCommit() + " was refused; nothing of it was applied:");

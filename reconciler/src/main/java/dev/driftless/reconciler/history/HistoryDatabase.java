@@ -142,6 +142,10 @@ final class HistoryDatabase {
         config.setMinimumIdle(1);
         config.setConnectionTimeout(10_000);
         config.setAutoCommit(true);
+        if (kind == Kind.POSTGRESQL) {
+            // What pg_stat_activity shows, and so driftless status for the reconcile lease's holder.
+            config.addDataSourceProperty("ApplicationName", applicationName());
+        }
         // While a daemon (re)starts and takes over an embedded H2 file, its auto-server lock is
         // briefly held: measured in the e2e suite after kill -9, a reader was refused once. Wait.
         long deadline = System.nanoTime() + H2_LOCK_WAIT.toNanos();
@@ -162,6 +166,20 @@ final class HistoryDatabase {
                 }
             }
         }
+    }
+
+    /** {@code driftless HOST pid PID}, within PostgreSQL's 63 characters. */
+    static String applicationName() {
+        String host;
+        try {
+            // The kernel's name for this machine: no DNS lookup that could hang.
+            host = Files.readAllLines(Path.of("/proc/sys/kernel/hostname")).getFirst().strip();
+        } catch (IOException | RuntimeException e) {
+            host = "unknown-host";
+        }
+        String pid = " pid " + ProcessHandle.current().pid();
+        int room = 63 - "driftless ".length() - pid.length();
+        return "driftless " + (host.length() > room ? host.substring(0, room) : host) + pid;
     }
 
     /** How long opening an embedded H2 file waits for a starting daemon's lock. */

@@ -198,6 +198,13 @@ public interface HistoryStore extends AutoCloseable {
      */
     List<ClusterMember> clusterMembers();
 
+    /**
+     * Who holds the environment's reconcile lease now, that is who is reconciling: the holder's
+     * database session as PostgreSQL shows it ({@code driftless HOST pid PID}, from where, since
+     * when). Empty when nobody holds it, and on H2, where the one daemon is the holder.
+     */
+    Optional<String> leaseHolder();
+
     /** The commit whose spec of this service last deployed successfully: the rollback target. */
     Optional<String> lastSucceededCommit(String service);
 

@@ -767,6 +767,32 @@ final class JdbcHistoryStore implements HistoryStore {
     }
 
     @Override
+    public Optional<String> leaseHolder() {
+        if (kind != HistoryDatabase.Kind.POSTGRESQL) {
+            return Optional.empty();
+        }
+        return read("read who holds the reconcile lease", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT a.application_name, host(a.client_addr),"
+                + " a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                + " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ? AND l.objsubid = 2")) {
+                ps.setLong(1, Integer.toUnsignedLong(LEASE_NAMESPACE));
+                ps.setLong(2, Integer.toUnsignedLong(leaseKey(environment)));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    String application = rs.getString(1);
+                    String from = rs.getString(2);
+                    Instant since = time(rs, 3);
+                    return Optional.of((application == null || application.isBlank() ? "a session" : application)
+                        + (from == null ? "" : " from " + from)
+                        + (since == null ? "" : ", connected since " + since.truncatedTo(ChronoUnit.SECONDS)));
+                }
+            }
+        });
+    }
+
+    @Override
     public Optional<String> lastSucceededCommit(String service) {
         return serviceStateColumn(service, "last_succeeded_commit");
     }

@@ -125,6 +125,21 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
         assertThat(lease.held()).isFalse();
     }
 
+    @Test
+    void whoHoldsTheLeaseIsKnownToEveryDaemonOfTheEnvironment() {
+        HistoryStore holder = open();
+        HistoryStore other = open();
+        assertThat(other.leaseHolder()).as("nobody reconciles").isEmpty();
+
+        try (ReconcileLease lease = holder.tryLease().orElseThrow()) {
+            assertThat(other.leaseHolder()).hasValueSatisfying(h -> assertThat(h)
+                .startsWith("driftless ").contains(" pid " + ProcessHandle.current().pid())
+                .contains(" from 127.0.0.1, connected since "));
+            assertThat(open("staging").leaseHolder()).as("another environment's lease").isEmpty();
+        }
+        assertThat(other.leaseHolder()).isEmpty();
+    }
+
     /** kill -9 of the holder closes its socket, and PostgreSQL frees the lease with the session. */
     @Test
     void theLeaseOfAKilledDaemonIsFreeAtOnce() throws Exception {
