@@ -150,9 +150,9 @@ final class PlanCommand implements Callable<Integer> {
                     .observe(List.copyOf(reach.values()), departures.runtimes(runtimes)), departed.keySet(),
                     u -> err.println("driftless plan: "
                     + BaseInventory.droppedNote(u)));
-                plan = jobsRan(new Planner(Clock.systemUTC()).plan(desired, observed, deployed.held(),
-                    observed.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet())),
-                    cfg, desired.environment());
+                plan = new Planner(Clock.systemUTC()).plan(desired, observed, deployed.held(),
+                    observed.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet()))
+                    .withJobsRan(deployed.jobsRan());
                 // Where a plan's time goes, for scripts/bench-plan.sh (DRIFTLESS_LOG_LEVEL=DEBUG);
                 // a plan should open one connection per host, no more.
                 LOG.debug("plan: source {} ms, load {} ms, SSH set-up {} ms, observed {} host(s) in {} ms"
@@ -185,12 +185,14 @@ final class PlanCommand implements Callable<Integer> {
      * What the daemon knows and the repo does not, which changes its plan: the inventory of the
      * commit the hosts were last deployed from (hosts that left it since are emptied) and the
      * services held because the planned commit already failed its rollout.
-     */
-    /**
+     *
      * @param remembered departed hosts the daemon still tries to clean up: host → the commit whose
      *                   inventory reaches it
+     * @param jobsRan    the planned specs whose pre-deploy job already succeeded ({@link Plan#jobKey}):
+     *                   the daemon would not run them again
      */
-    private record Deployed(Optional<BaseInventory> base, Map<String, String> held, Map<String, String> remembered) {
+    private record Deployed(Optional<BaseInventory> base, Map<String, String> held, Map<String, String> remembered,
+                            Set<String> jobsRan) {
     }
 
     private Deployed deployed(Optional<DaemonConfig> cfg, Revision revision, DesiredState desired,
@@ -198,9 +200,10 @@ final class PlanCommand implements Callable<Integer> {
         Optional<String> baseRev = base;
         Map<String, String> held = new TreeMap<>();
         Map<String, String> remembered = new TreeMap<>();
+        Set<String> jobsRan = new java.util.TreeSet<>();
         if (cfg.isEmpty() && base.isEmpty()) {
             // No daemon in sight: the repo against the hosts, as documented.
-            return new Deployed(Optional.empty(), held, remembered);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan);
         }
         String historyNote = "";
         if (cfg.isPresent()) {
@@ -219,6 +222,13 @@ final class PlanCommand implements Callable<Integer> {
                             .ifPresent(f -> held.put(service, FailedCommit.heldReason(f)));
                     }
                     history.departedHosts().forEach((host, d) -> remembered.put(host, d.inventoryCommit()));
+                    for (String service : desired.services().keySet()) {
+                        desired.instancesOf(service).stream()
+                            .filter(i -> i.service().rollout().preDeploy().isPresent())
+                            .map(dev.driftless.model.Instance::fingerprint).distinct()
+                            .filter(fp -> history.preDeployRan(service, fp))
+                            .forEach(fp -> jobsRan.add(Plan.jobKey(service, fp)));
+                    }
                     for (Suspension s : history.suspensions()) {
                         if (s.service().isPresent()) {
                             held.put(s.service().get(), s.describe());
@@ -235,7 +245,7 @@ final class PlanCommand implements Callable<Integer> {
         if (baseRev.isEmpty()) {
             err.println("driftless plan: " + historyNote + ", so hosts that left the inventory are not planned;"
                 + " pass --base REV to name the commit the hosts run");
-            return new Deployed(Optional.empty(), held, remembered);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan);
         }
         Optional<RepoTree> tree;
         try {
@@ -247,7 +257,7 @@ final class PlanCommand implements Callable<Integer> {
             err.println("driftless plan: the last applied commit " + baseRev.get() + " is not in " + revision.describe()
                 + " (" + e.getMessage() + "), so hosts that left the inventory are not planned;"
                 + " fetch it or pass --base REV");
-            return new Deployed(Optional.empty(), held, remembered);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan);
         }
         if (tree.isEmpty()) {
             if (base.isPresent()) {
@@ -256,25 +266,9 @@ final class PlanCommand implements Callable<Integer> {
             }
             err.println("driftless plan: " + revision.describe() + " is not a git repository, so hosts that left"
                 + " the inventory since the last applied commit are not planned");
-            return new Deployed(Optional.empty(), held, remembered);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan);
         }
-        return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held, remembered);
-    }
-
-    /**
-     * {@code plan}, knowing from the deployment history (with {@code --config}) which pre-deploy
-     * jobs already succeeded for their spec, as the daemon knows: it would not run them again.
-     * Without a readable history the plan judges by the hosts alone.
-     */
-    private static Plan jobsRan(Plan plan, Optional<DaemonConfig> cfg, String environment) {
-        if (cfg.isEmpty() || plan.serviceOrder().stream().allMatch(s -> plan.preDeployDue(s).isEmpty())) {
-            return plan;
-        }
-        try (HistoryStore history = HistoryStore.openExisting(cfg.get().historySettings(), environment).orElse(null)) {
-            return history == null ? plan : plan.withJobsRan(history::preDeployRan);
-        } catch (HistoryException e) {
-            return plan;
-        }
+        return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held, remembered, jobsRan);
     }
 
     /** The inventory of a remembered departed host's commit; unknown when the repo cannot show it. */

@@ -57,18 +57,6 @@ final class StatusCommand implements Callable<Integer> {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
-    /** The hosts that left the inventory with something of this environment maybe still on them. */
-    static String departedText(Map<String, DepartedHost> departed, ZoneId zone) {
-        if (departed.isEmpty()) {
-            return "";
-        }
-        StringBuilder b = new StringBuilder("Departed hosts not cleaned up yet (they left the inventory; the daemon removes"
-            + " what this environment runs there once they answer):\n");
-        departed.forEach((host, d) -> b.append("  ").append(host).append("  since ")
-            .append(TIME.format(d.since().atZone(zone))).append("  ")
-            .append(d.lastError().map(e -> "last try: " + e).orElse("answering; cleanup under way")).append('\n'));
-        return b.toString();
-    }
     /** How many recent records are searched for the refusal of the head. */
     private static final int REFUSAL_LOOKBACK = 200;
 
@@ -234,6 +222,19 @@ final class StatusCommand implements Callable<Integer> {
             return d.toMinutes() + " min ago";
         }
         return d.toDays() < 2 ? d.toHours() + " h ago" : d.toDays() + " days ago";
+    }
+
+    /** The hosts that left the inventory with something of this environment maybe still on them. */
+    static String departedText(Map<String, DepartedHost> departed, ZoneId zone) {
+        if (departed.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("Departed hosts not cleaned up yet (they left the inventory; the daemon removes"
+            + " what this environment runs there once they answer):\n");
+        departed.forEach((host, d) -> b.append("  ").append(host).append("  since ")
+            .append(TIME.format(d.since().atZone(zone))).append("  ")
+            .append(d.lastError().map(e -> "last try: " + e).orElse("answering; cleanup under way")).append('\n'));
+        return b.toString();
     }
 
     /** "Cluster: 2 daemons checked in: a (3 s ago), b (41 s ago, late: the others take over its work)". */

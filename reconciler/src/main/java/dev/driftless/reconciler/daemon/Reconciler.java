@@ -3,7 +3,6 @@ package dev.driftless.reconciler.daemon;
 import dev.driftless.model.DesiredState;
 import dev.driftless.model.DurationText;
 import dev.driftless.model.GitTree;
-import dev.driftless.model.Instance;
 import dev.driftless.model.Problem;
 import dev.driftless.reconciler.apply.Applier;
 import dev.driftless.reconciler.apply.ApplyListener;
