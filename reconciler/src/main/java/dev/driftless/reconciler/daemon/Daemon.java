@@ -3,11 +3,13 @@ package dev.driftless.reconciler.daemon;
 import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.Trigger;
+import dev.driftless.reconciler.lock.ProcessLock;
 import dev.driftless.reconciler.metrics.MetricsServer;
 import dev.driftless.reconciler.metrics.MicrometerMetrics;
 import dev.driftless.reconciler.notify.Notifier;
 import dev.driftless.reconciler.source.GitSourceException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,8 +56,11 @@ public final class Daemon implements AutoCloseable {
     /** The one reconcile job every trigger fires. */
     static final String JOB = "reconcile";
     private static final Duration SHUTDOWN_WAIT = Duration.ofMinutes(5);
+    /** In the state directory: held by the one daemon that uses it. */
+    public static final String STATE_LOCK = "daemon.lock";
 
     private final DaemonConfig config;
+    private final ProcessLock stateLock;
     private final Assembly assembly;
     private final Scheduler scheduler;
     private final Optional<MetricsServer> metricsServer;
@@ -63,17 +68,48 @@ public final class Daemon implements AutoCloseable {
 
     private final Notifier notifier;
 
-    private Daemon(DaemonConfig config, Assembly assembly, Scheduler scheduler, Optional<MetricsServer> metricsServer,
-                   Notifier notifier) {
+    private Daemon(DaemonConfig config, ProcessLock stateLock, Assembly assembly, Scheduler scheduler,
+                   Optional<MetricsServer> metricsServer, Notifier notifier) {
         this.config = config;
+        this.stateLock = stateLock;
         this.assembly = assembly;
         this.scheduler = scheduler;
         this.metricsServer = metricsServer;
         this.notifier = notifier;
     }
 
-    /** Opens everything, recovers interrupted reconciles, and starts the schedule (first reconcile at once). */
+    /**
+     * Takes the state directory, opens everything, recovers interrupted reconciles, and starts the
+     * schedule (first reconcile at once).
+     *
+     * @throws IllegalStateException when another daemon uses the state directory; names it
+     */
     public static Daemon start(DaemonConfig config, Map<String, String> env)
+            throws GitSourceException, SchedulerException, IOException {
+        ProcessLock stateLock = lockStateDirectory(config);
+        try {
+            return start(config, env, stateLock);
+        } catch (GitSourceException | SchedulerException | IOException | RuntimeException e) {
+            stateLock.close();
+            throw e;
+        }
+    }
+
+    /**
+     * One daemon per state directory: two would share its git cache and, on the embedded H2
+     * history (where the reconcile lease is not shared between processes), deploy side by side.
+     * The operating system lets go of the lock when the daemon ends, also on {@code kill -9}.
+     */
+    static ProcessLock lockStateDirectory(DaemonConfig config) throws IOException {
+        Path file = config.stateDir().resolve(STATE_LOCK);
+        return ProcessLock.tryAcquire(file, "driftless run --config " + config.file())
+            .orElseThrow(() -> new IllegalStateException("the state directory " + config.stateDir()
+                + " is in use by another daemon (" + ProcessLock.holder(file) + "): one daemon per state directory;"
+                + " to run several for one environment, give each its own state-dir and share a PostgreSQL"
+                + " history (cluster: true)"));
+    }
+
+    private static Daemon start(DaemonConfig config, Map<String, String> env, ProcessLock stateLock)
             throws GitSourceException, SchedulerException, IOException {
         String environment = Assembly.environmentName(config);
         MicrometerMetrics metrics = new MicrometerMetrics(environment);
@@ -99,7 +135,7 @@ public final class Daemon implements AutoCloseable {
             scheduler = new StdSchedulerFactory(quartzProperties(config, environment)).getScheduler();
             scheduler.getContext().put(CONTEXT_KEY, new Runner(assembly.reconciler(), config.intervals().retry(),
                 config.history().retention()));
-            Daemon daemon = new Daemon(config, assembly, scheduler, server, notifier);
+            Daemon daemon = new Daemon(config, stateLock, assembly, scheduler, server, notifier);
             daemon.schedule();
             scheduler.start();
             running.set(scheduler);
@@ -242,6 +278,7 @@ public final class Daemon implements AutoCloseable {
             notifier.close();
             metricsServer.ifPresent(MetricsServer::close);
             assembly.close();
+            stateLock.close();
             stopped.countDown();
             LOG.info("driftless daemon stopped");
         }

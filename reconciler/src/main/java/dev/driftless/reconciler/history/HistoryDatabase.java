@@ -170,13 +170,7 @@ final class HistoryDatabase {
 
     /** {@code driftless HOST pid PID}, within PostgreSQL's 63 characters. */
     static String applicationName() {
-        String host;
-        try {
-            // The kernel's name for this machine: no DNS lookup that could hang.
-            host = Files.readAllLines(Path.of("/proc/sys/kernel/hostname")).getFirst().strip();
-        } catch (IOException | RuntimeException e) {
-            host = "unknown-host";
-        }
+        String host = dev.driftless.reconciler.lock.ProcessLock.thisHost();
         String pid = " pid " + ProcessHandle.current().pid();
         int room = 63 - "driftless ".length() - pid.length();
         return "driftless " + (host.length() > room ? host.substring(0, room) : host) + pid;

@@ -1,11 +1,14 @@
 package dev.driftless.reconciler.source;
 
+import dev.driftless.reconciler.lock.ProcessLock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -95,7 +98,7 @@ public final class GitSource implements AutoCloseable {
             case LOCAL -> { }
         }
         Repository repository;
-        try {
+        try (ProcessLock lock = lockCache(cachePath, settings.timeout())) {
             repository = openCache(cachePath, url, settings.branch());
         } catch (GitSourceException e) {
             ssh.ifPresent(SshAccess::close);
@@ -113,6 +116,46 @@ public final class GitSource implements AutoCloseable {
      */
     public synchronized PollResult poll() throws GitSourceException {
         ObjectId remoteHead = remoteHead();
+        try (ProcessLock lock = lockCache(cachePath, settings.timeout())) {
+            return pollLocked(remoteHead);
+        }
+    }
+
+    /** The cache's lock file, beside it: one process fetches into or accepts in a cache at a time. */
+    static Path lockFile(Path cachePath) {
+        return cachePath.resolveSibling(cachePath.getFileName() + ".lock");
+    }
+
+    /**
+     * Takes the cache for this process: the daemon and {@code driftless plan} (which shares the
+     * daemon's cache when given its configuration) never fetch into or accept in it at once. Waits
+     * for a fetch of another process, at most {@link #cacheLockWait(Duration)}.
+     */
+    private static ProcessLock lockCache(Path cachePath, Duration timeout) throws GitSourceException {
+        Duration wait = cacheLockWait(timeout);
+        try {
+            return ProcessLock.acquire(lockFile(cachePath), "git fetch into " + cachePath.getFileName(), wait,
+                Clock.systemUTC());
+        } catch (ProcessLock.LockTimeoutException e) {
+            throw new GitSourceException(new SourceFailure.CacheFailure(cachePath, "in use by " + e.holder()
+                + " for longer than " + wait.toSeconds() + " s"), e);
+        } catch (IOException e) {
+            throw new GitSourceException(new SourceFailure.CacheFailure(cachePath, "cannot lock "
+                + lockFile(cachePath) + ": " + e.getMessage()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GitSourceException(new SourceFailure.CacheFailure(cachePath,
+                "interrupted while waiting for another process's fetch"), e);
+        }
+    }
+
+    /** How long a poll waits for another process's fetch: four network timeouts, at least two minutes. */
+    static Duration cacheLockWait(Duration timeout) {
+        Duration four = timeout.multipliedBy(4);
+        return four.compareTo(Duration.ofMinutes(2)) < 0 ? Duration.ofMinutes(2) : four;
+    }
+
+    private PollResult pollLocked(ObjectId remoteHead) throws GitSourceException {
         Optional<ObjectId> fetched = ref(FETCHED_REF);
         Optional<ObjectId> accepted = ref(branchRef);
         boolean didFetch = false;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.driftless.reconciler.ChildJvm;
+import dev.driftless.reconciler.lock.LockHolder;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -127,6 +129,27 @@ class RunCommandTest {
         // Everything the start opened was closed again: the history database can be opened by another process.
         Cli.Run history = Cli.run("history", "--config", tmp.resolve("driftless.yaml").toString());
         assertThat(history.exit()).isZero();
+    }
+
+    @Test
+    void aSecondDaemonOnTheSameStateDirectoryIsRefusedNamingTheFirst() throws Exception {
+        Path config = startableConfig("off");
+        Path lock = tmp.resolve("state").resolve("daemon.lock");
+        ChildJvm first = ChildJvm.launch(LockHolder.class, lock.toString(), "driftless run --config " + config);
+        try {
+            Cli.Run run = run("run", "--config", config.toString());
+
+            assertThat(run.exit()).isEqualTo(1);
+            assertThat(run.err()).matches("driftless run: the state directory " + java.util.regex.Pattern.quote(
+                tmp.resolve("state").toString()) + " is in use by another daemon \\(driftless run --config "
+                + java.util.regex.Pattern.quote(config.toString()) + ", pid " + first.pid() + " on \\S+ since \\S+Z\\):"
+                + " one daemon per state directory; to run several for one environment, give each its own state-dir"
+                + " and share a PostgreSQL history \\(cluster: true\\)\n");
+            assertThat(tmp.resolve("state")).as("the refused daemon opened neither history nor git cache")
+                .isDirectoryNotContaining(p -> !p.getFileName().toString().equals("daemon.lock"));
+        } finally {
+            first.kill();
+        }
     }
 
     @Test

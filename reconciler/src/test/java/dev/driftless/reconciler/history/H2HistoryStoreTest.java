@@ -3,6 +3,7 @@ package dev.driftless.reconciler.history;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.driftless.reconciler.ChildJvm;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -54,13 +55,13 @@ class H2HistoryStoreTest extends HistoryStoreContract {
      */
     @Test
     void aDaemonKilledRightAfterItsWritesLosesNothing() throws Exception {
-        HistoryWriterProcess.Handle daemon = startWriter();
+        ChildJvm daemon = startWriter();
         try {
             daemon.kill();
 
             HistoryStore restarted = open();
             assertThat(restarted.markInterrupted()).singleElement().satisfies(r -> {
-                assertThat(r.id()).isEqualTo(daemon.reconcileId());
+                assertThat(r.id()).isEqualTo(daemon.readyNumber());
                 assertThat(r.result()).isEqualTo(ReconcileResult.INTERRUPTED);
                 assertThat(r.steps()).extracting(StepRecord::host, StepRecord::outcome).containsExactly(
                     org.assertj.core.groups.Tuple.tuple("app-1", StepOutcome.SUCCEEDED),
@@ -74,9 +75,9 @@ class H2HistoryStoreTest extends HistoryStoreContract {
     /** {@code driftless history} reads while the daemon's JVM holds the file (AUTO_SERVER). */
     @Test
     void theCliReadsWhileTheDaemonHoldsTheDatabase() throws Exception {
-        HistoryWriterProcess.Handle daemon = startWriter();
+        ChildJvm daemon = startWriter();
         try (HistoryStore cli = HistoryStore.open(settings, ENV, clock)) {
-            ReconcileRecord seen = cli.get(daemon.reconcileId()).orElseThrow();
+            ReconcileRecord seen = cli.get(daemon.readyNumber()).orElseThrow();
             assertThat(seen.result()).isEqualTo(ReconcileResult.RUNNING);
             assertThat(seen.steps()).extracting(StepRecord::outcome)
                 .containsExactly(StepOutcome.SUCCEEDED, StepOutcome.PENDING);
@@ -107,21 +108,21 @@ class H2HistoryStoreTest extends HistoryStoreContract {
      */
     @Test
     void writesGoOnWhenTheProcessServingTheFileGoesAway() throws Exception {
-        HistoryWriterProcess.Handle first = startWriter();
+        ChildJvm first = startWriter();
         HistoryStore daemon = open();
         try {
-            assertThat(daemon.get(first.reconcileId())).isPresent();
+            assertThat(daemon.get(first.readyNumber())).isPresent();
         } finally {
             first.kill();
         }
         ReconcileRecord next = daemon.begin(start(A, "d1"));
-        assertThat(daemon.get(first.reconcileId()).orElseThrow().result()).isEqualTo(ReconcileResult.INTERRUPTED);
+        assertThat(daemon.get(first.readyNumber()).orElseThrow().result()).isEqualTo(ReconcileResult.INTERRUPTED);
         assertThat(daemon.get(next.id()).orElseThrow().result()).isEqualTo(ReconcileResult.RUNNING);
     }
 
     /** A {@link HistoryWriterProcess} JVM that has written a RUNNING reconcile. */
-    private HistoryWriterProcess.Handle startWriter() throws Exception {
-        return HistoryWriterProcess.launch(tempDir.resolve("state").toString());
+    private ChildJvm startWriter() throws Exception {
+        return ChildJvm.launch(HistoryWriterProcess.class, tempDir.resolve("state").toString());
     }
 
     private static List<InetAddress> nonLoopbackAddresses() throws SocketException {

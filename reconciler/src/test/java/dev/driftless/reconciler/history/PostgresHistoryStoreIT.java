@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.driftless.reconciler.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -144,7 +145,7 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
     @Test
     void theLeaseOfAKilledDaemonIsFreeAtOnce() throws Exception {
         HistoryStore survivor = open();
-        HistoryWriterProcess.Handle holder = HistoryWriterProcess.launch("--lease", settings.jdbcUrl().orElseThrow(),
+        ChildJvm holder = ChildJvm.launch(HistoryWriterProcess.class, "--lease", settings.jdbcUrl().orElseThrow(),
             settings.stateDir().toString(), settings.user().orElseThrow(),
             settings.passwordFile().orElseThrow().toString());
         try {

@@ -3,14 +3,21 @@ package dev.driftless.reconciler.source;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.driftless.reconciler.ChildJvm;
+import dev.driftless.reconciler.lock.LockHolder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -206,6 +213,46 @@ class GitSourceLocalTest {
             assertThat(poll.moved()).isFalse();
             assertThat(poll.fetched()).isFalse();
         }
+    }
+
+    @Test
+    void aPollWaitsForAnotherProcessFetchingIntoTheSameCache() throws Exception {
+        // The daemon and a `driftless plan --config` share the cache; one fetches and accepts at a time.
+        try (GitSource source = GitSource.open(settings())) {
+            source.poll();
+            RevCommit second = upstream.commit("environments/prod/hosts.yaml", "hosts: [app-1, app-2]\n", "Add app-2");
+            ChildJvm other = ChildJvm.launch(LockHolder.class, GitSource.lockFile(source.cachePath()).toString(),
+                "git fetch into " + source.cachePath().getFileName());
+            try {
+                CompletableFuture<PollResult> poll = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return source.poll();
+                    } catch (GitSourceException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                // Still waiting after the other process was seen to hold the cache for a while.
+                assertThatThrownBy(() -> poll.get(500, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+                try (Repository cache = new FileRepositoryBuilder().setGitDir(source.cachePath().toFile()).build()) {
+                    assertThat(cache.resolve("refs/heads/main")).as("nothing accepted meanwhile").isEqualTo(first);
+                }
+
+                other.kill();
+
+                PollResult result = poll.get(30, TimeUnit.SECONDS);
+                assertThat(result.moved()).isTrue();
+                assertThat(result.revision().commit()).isEqualTo(second);
+            } finally {
+                other.kill();
+            }
+        }
+    }
+
+    @Test
+    void aCacheLockWaitsFourNetworkTimeoutsAndAtLeastTwoMinutes() {
+        assertThat(GitSource.cacheLockWait(Duration.ofSeconds(60))).isEqualTo(Duration.ofMinutes(4));
+        assertThat(GitSource.cacheLockWait(Duration.ofSeconds(5))).isEqualTo(Duration.ofMinutes(2));
+        assertThat(GitSource.lockFile(tmp.resolve("git/infra-0a1b2c.git"))).isEqualTo(tmp.resolve("git/infra-0a1b2c.git.lock"));
     }
 
     @Test

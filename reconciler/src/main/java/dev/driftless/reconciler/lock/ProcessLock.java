@@ -1,0 +1,186 @@
+package dev.driftless.reconciler.lock;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * An exclusive lock on a file: held by one process at a time (an advisory lock of the operating
+ * system, {@code fcntl} on Linux) and within that process by one holder at a time. The operating
+ * system drops it when the process ends, also on {@code kill -9}, so a lock file left behind never
+ * needs removing by hand: an unlocked file is free, whatever it says.
+ *
+ * <p>The holder writes who it is into the file (purpose, pid, host, since) so that whoever is
+ * refused can say who holds it. Used for the daemon's state directory (one daemon per state
+ * directory) and for the git cache (one fetch at a time, daemon and {@code driftless plan} alike).
+ */
+public final class ProcessLock implements AutoCloseable {
+
+    /** The files this JVM holds: the OS lock is per process, so threads are kept apart here. */
+    private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
+    private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final Path file;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private ProcessLock(Path file, FileChannel channel, FileLock lock) {
+        this.file = file;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /**
+     * Takes the lock on {@code file} (created if missing, with its directory, owner-only) if no process and no
+     * other holder in this one has it; empty if taken, then {@link #holder(Path)} says by whom.
+     *
+     * @param purpose what the holder does, e.g. {@code driftless run}; written into the file
+     */
+    public static Optional<ProcessLock> tryAcquire(Path file, String purpose) throws IOException {
+        Path key = file.toAbsolutePath().normalize();
+        if (!HELD_HERE.add(key)) {
+            return Optional.empty();
+        }
+        FileChannel channel = null;
+        try {
+            if (!Files.isDirectory(key.getParent())) {
+                // Owner-only, as every directory driftless makes for its state.
+                Files.createDirectories(key.getParent(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                HELD_HERE.remove(key);
+                return Optional.empty();
+            }
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap((purpose + ", pid " + ProcessHandle.current().pid() + " on " + thisHost()
+                + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.force(false);
+            return Optional.of(new ProcessLock(key, channel, lock));
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                channel.close();
+            }
+            HELD_HERE.remove(key);
+            throw e;
+        }
+    }
+
+    /**
+     * Takes the lock on {@code file}, waiting at most {@code wait} for its holder to let go.
+     *
+     * @throws LockTimeoutException when it is still held after {@code wait}; names the holder
+     */
+    public static ProcessLock acquire(Path file, String purpose, Duration wait, Clock clock)
+            throws IOException, InterruptedException {
+        Instant deadline = clock.instant().plus(wait);
+        while (true) {
+            Optional<ProcessLock> lock = tryAcquire(file, purpose);
+            if (lock.isPresent()) {
+                return lock.get();
+            }
+            if (!clock.instant().isBefore(deadline)) {
+                throw new LockTimeoutException(file, holder(file), wait);
+            }
+            LockSupport.parkNanos(RETRY_NANOS);
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while waiting for the lock " + file);
+            }
+        }
+    }
+
+    /**
+     * Who holds {@code file} as its holder wrote it (purpose, pid, host, since); "another holder"
+     * when it says nothing readable, e.g. in the instant between taking the lock and writing.
+     */
+    public static String holder(Path file) {
+        Path key = file.toAbsolutePath().normalize();
+        // Closing any descriptor of a file drops this process's fcntl lock on it: a holder in this
+        // JVM is never read, and no holder here takes the lock while the file is read.
+        if (!HELD_HERE.add(key)) {
+            return "another holder in this process (pid " + ProcessHandle.current().pid() + ")";
+        }
+        try {
+            String text = Files.readString(key, StandardCharsets.UTF_8).strip();
+            return text.isEmpty() ? "another holder" : text;
+        } catch (IOException | RuntimeException e) {
+            return "another holder";
+        } finally {
+            HELD_HERE.remove(key);
+        }
+    }
+
+    /** The kernel's name for this machine (no DNS lookup that could hang); {@code unknown-host} if unreadable. */
+    public static String thisHost() {
+        try {
+            return Files.readAllLines(Path.of("/proc/sys/kernel/hostname")).getFirst().strip();
+        } catch (IOException | RuntimeException e) {
+            return "unknown-host";
+        }
+    }
+
+    /** The locked file. */
+    public Path file() {
+        return file;
+    }
+
+    /** Lets go; the file stays (an unlocked file is free). Idempotent. */
+    @Override
+    public void close() {
+        if (!channel.isOpen()) {
+            return;
+        }
+        try {
+            lock.release();
+        } catch (IOException e) {
+            // Closing the channel below releases it as well.
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // The process lock goes with the channel; nothing more to do.
+        } finally {
+            HELD_HERE.remove(file);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ProcessLock[" + file + "]";
+    }
+
+    /** The lock stayed taken for as long as the caller could wait. */
+    public static final class LockTimeoutException extends IOException {
+        private final String holder;
+
+        LockTimeoutException(Path file, String holder, Duration wait) {
+            super(Objects.requireNonNull(file) + " is locked by " + holder + " (waited " + wait.toSeconds() + " s)");
+            this.holder = holder;
+        }
+
+        /** Who held the lock when the wait ended. */
+        public String holder() {
+            return holder;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.driftless.reconciler.lock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.driftless.reconciler.ChildJvm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link ProcessLock} against real processes: a lock is exclusive across JVMs and within one, its
+ * holder is named to whoever is refused, and it is free again when its holder dies, also by
+ * {@code kill -9}.
+ */
+class ProcessLockTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path file() {
+        return tmp.resolve("state").resolve("daemon.lock");
+    }
+
+    @Test
+    void theHolderWritesWhoItIsAndTheDirectoryIsMadeOwnerOnly() throws Exception {
+        try (ProcessLock lock = ProcessLock.tryAcquire(file(), "driftless run --config /etc/driftless.yaml").orElseThrow()) {
+            assertThat(lock.file()).isEqualTo(file());
+            assertThat(Files.readString(file())).matches("driftless run --config /etc/driftless\\.yaml, pid "
+                + ProcessHandle.current().pid() + " on \\S+ since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\n");
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file().getParent())))
+            .isEqualTo("rwx------");
+    }
+
+    @Test
+    void withinOneProcessASecondHolderIsRefusedUntilTheFirstLetsGo() throws Exception {
+        ProcessLock first = ProcessLock.tryAcquire(file(), "first").orElseThrow();
+
+        assertThat(ProcessLock.tryAcquire(file(), "second")).isEmpty();
+        assertThat(ProcessLock.holder(file())).isEqualTo("another holder in this process (pid "
+            + ProcessHandle.current().pid() + ")");
+
+        first.close();
+        first.close();
+        try (ProcessLock second = ProcessLock.tryAcquire(file(), "second").orElseThrow()) {
+            assertThat(Files.readString(file())).startsWith("second, pid ");
+        }
+    }
+
+    @Test
+    void anotherProcessIsRefusedAndToldWhoHoldsTheLock() throws Exception {
+        try (ProcessLock held = ProcessLock.tryAcquire(file(), "driftless run --config a.yaml").orElseThrow()) {
+            // Reading the holder in this process must not drop this process's lock (fcntl locks go with
+            // any closed descriptor of the file).
+            ProcessLock.holder(file());
+
+            assertThatThrownBy(() -> ChildJvm.launch(LockHolder.class, file().toString(), "intruder"))
+                .hasMessageContaining("TAKEN driftless run --config a.yaml, pid " + ProcessHandle.current().pid() + " on ");
+        }
+    }
+
+    @Test
+    void aLockOfAProcessKilledWithSigkillIsFreeAtOnceWhateverItsFileSays() throws Exception {
+        ChildJvm holder = ChildJvm.launch(LockHolder.class, file().toString(), "driftless run --config b.yaml");
+        try {
+            assertThat(ProcessLock.tryAcquire(file(), "me")).isEmpty();
+            assertThat(ProcessLock.holder(file())).startsWith("driftless run --config b.yaml, pid " + holder.pid() + " on ");
+        } finally {
+            holder.kill();
+        }
+        assertThat(Files.readString(file())).as("the dead holder's words stay").contains("pid " + holder.pid());
+
+        try (ProcessLock mine = ProcessLock.tryAcquire(file(), "me").orElseThrow()) {
+            assertThat(Files.readString(file())).startsWith("me, pid " + ProcessHandle.current().pid());
+        }
+    }
+
+    @Test
+    void acquireWaitsForTheHolderAndGivesUpAfterItsWaitNamingIt() throws Exception {
+        ChildJvm holder = ChildJvm.launch(LockHolder.class, file().toString(), "git fetch into infra.git");
+        try {
+            assertThatThrownBy(() -> ProcessLock.acquire(file(), "me", Duration.ofMillis(300), Clock.systemUTC()))
+                .isInstanceOf(ProcessLock.LockTimeoutException.class)
+                .hasMessageStartingWith(file() + " is locked by git fetch into infra.git, pid " + holder.pid() + " on ")
+                .satisfies(e -> assertThat(((ProcessLock.LockTimeoutException) e).holder())
+                    .startsWith("git fetch into infra.git, pid " + holder.pid()));
+
+            CompletableFuture<ProcessLock> waiting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return ProcessLock.acquire(file(), "me", Duration.ofMinutes(1), Clock.systemUTC());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(waiting).isNotDone();
+            holder.kill();
+            try (ProcessLock mine = waiting.get(30, TimeUnit.SECONDS)) {
+                assertThat(Files.readString(file())).startsWith("me, pid ");
+            }
+        } finally {
+            holder.kill();
+        }
+    }
+
+    @Test
+    void aHolderInThisProcessIsWaitedForToo() throws Exception {
+        ProcessLock first = ProcessLock.tryAcquire(file(), "first").orElseThrow();
+        CompletableFuture<Optional<ProcessLock>> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Optional.of(ProcessLock.acquire(file(), "second", Duration.ofMinutes(1), Clock.systemUTC()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(waiting).isNotDone();
+        first.close();
+        try (ProcessLock second = waiting.get(30, TimeUnit.SECONDS).orElseThrow()) {
+            assertThat(Files.readString(file())).startsWith("second, pid ");
+        }
+    }
+}
