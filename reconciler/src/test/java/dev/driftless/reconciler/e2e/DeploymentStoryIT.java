@@ -613,6 +613,20 @@ class DeploymentStoryIT {
             "{{index .Labels \"dev.driftless.managed\"}} {{len .Containers}}", "shop")).isEqualTo("true 2\n");
         assertThat(env.hosts().execResult("db-1", "docker", "network", "inspect", "shop").getExitCode())
             .as("only hosts that run a service of the network get it").isNotZero();
+
+        // Taken off its network by hand, web runs on but reaches nothing: the drift check replaces it.
+        long since = env.lastRecordId();
+        env.hosts().exec("app-1", "docker", "network", "disconnect", "shop", web.name());
+        ReconcileRecord healed = env.awaitRecord("the drift check puts web back on network shop", r -> r.id() > since
+            && r.steps().stream().anyMatch(s -> s.service().equals("web") && s.action() == StepAction.REPLACE));
+        assertThat(healed.trigger()).isEqualTo(Trigger.DRIFT);
+        assertThat(healed.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(step(healed, "web", "app-1", StepAction.REPLACE).reason()).isEqualTo("disconnected from network shop");
+        HostContainer rejoined = only("app-1", "web");
+        assertThat(rejoined.identity()).isNotEqualTo(web.identity());
+        assertThat(env.hosts().exec("app-1", "docker", "inspect", "--format",
+            "{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{end}}", rejoined.name())).isEqualTo("shop \n");
+        assertThat(only("app-1", "api").identity()).as("api was not touched").isEqualTo(api.identity());
     }
 
     @Test

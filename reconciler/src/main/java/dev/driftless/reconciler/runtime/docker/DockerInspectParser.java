@@ -65,7 +65,11 @@ public final class DockerInspectParser {
         return out;
     }
 
-    private static ObservedContainer container(JsonNode c, Map<String, String> labels) {
+    private static ObservedContainer container(JsonNode c, Map<String, String> own) {
+        Map<String, String> labels = new LinkedHashMap<>(own);
+        // The drift label is observation's word, never a container's own.
+        labels.remove(ObservedContainer.DRIFT);
+        networkDrift(c).ifPresent(d -> labels.put(ObservedContainer.DRIFT, d));
         JsonNode state = c.path("State");
         JsonNode health = state.path("Health");
         String name = c.path("Name").asText("");
@@ -117,6 +121,25 @@ public final class DockerInspectParser {
             return Optional.empty();
         }
         return Optional.of(output.length() <= MAX_HEALTH_OUTPUT ? output : output.substring(0, MAX_HEALTH_OUTPUT) + "…");
+    }
+
+    /**
+     * A container taken off the network it was started on ({@code docker network disconnect}):
+     * {@code HostConfig.NetworkMode} still names it, {@code NetworkSettings.Networks} no longer
+     * has it. The container runs, but neither reaches nor is reached by its peers (or, off the
+     * default bridge, by its published ports). Networks attached by hand besides it are not drift.
+     */
+    static Optional<String> networkDrift(JsonNode c) {
+        String mode = c.path("HostConfig").path("NetworkMode").asText("");
+        if (mode.isEmpty() || mode.equals("host") || mode.equals("none") || mode.startsWith("container:")) {
+            return Optional.empty();
+        }
+        String network = mode.equals("default") ? "bridge" : mode;
+        JsonNode networks = c.path("NetworkSettings").path("Networks");
+        if (!networks.isObject() || networks.has(network)) {
+            return Optional.empty();
+        }
+        return Optional.of("disconnected from network " + network);
     }
 
     /** The address on the network the container was attached to by name, else the first one it has. */

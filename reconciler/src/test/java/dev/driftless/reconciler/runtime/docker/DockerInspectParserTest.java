@@ -74,6 +74,56 @@ class DockerInspectParserTest {
     }
 
     @Test
+    void aContainerOnItsNetworksIsNoDrift() throws IOException {
+        assertThat(DockerInspectParser.parse(fixture("inspect-mixed.json")))
+            .allSatisfy(c -> assertThat(c.drift()).isEmpty());
+    }
+
+    /**
+     * inspect-disconnected.json: real docker inspect output (Docker 20.10, Debian bookworm) of a
+     * container started with {@code --network fx-shop}, then {@code docker network disconnect
+     * fx-shop fx-web-1}: it runs on, attached to nothing.
+     */
+    @Test
+    void aContainerTakenOffItsNetworkIsDrift() throws IOException {
+        ObservedContainer web = DockerInspectParser.parse(fixture("inspect-disconnected.json")).getFirst();
+
+        assertThat(web.state()).isEqualTo(ContainerState.RUNNING);
+        assertThat(web.drift()).contains("disconnected from network fx-shop");
+        assertThat(web.ipAddress()).isEmpty();
+    }
+
+    @Test
+    void theDefaultBridgeCountsAndHostNoneAndSharedNamespacesAreNeverDrift() {
+        assertThat(DockerInspectParser.networkDrift(inspect("default", "{}"))).contains("disconnected from network bridge");
+        assertThat(DockerInspectParser.networkDrift(inspect("default", "{\"bridge\": {}}"))).isEmpty();
+        assertThat(DockerInspectParser.networkDrift(inspect("shop", "{\"shop\": {}, \"debug\": {}}")))
+            .as("a network attached by hand besides is not drift").isEmpty();
+        assertThat(DockerInspectParser.networkDrift(inspect("shop", "{\"debug\": {}}")))
+            .contains("disconnected from network shop");
+        for (String mode : List.of("host", "none", "container:0123abcd", "")) {
+            assertThat(DockerInspectParser.networkDrift(inspect(mode, "{}"))).as(mode).isEmpty();
+        }
+    }
+
+    @Test
+    void aDriftLabelSetOnTheContainerItselfIsIgnored() {
+        String json = "[{\"Id\": \"x\", \"Name\": \"/fx-api-1\", \"Config\": {\"Labels\": {\"dev.driftless.managed\":"
+            + " \"true\", \"dev.driftless.drift\": \"forged\"}}, \"HostConfig\": {\"NetworkMode\": \"default\"},"
+            + " \"NetworkSettings\": {\"Networks\": {\"bridge\": {}}}}]";
+        assertThat(DockerInspectParser.parse(json).getFirst().drift()).isEmpty();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode inspect(String mode, String networks) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"HostConfig\": {\"NetworkMode\": \""
+                + mode + "\"}, \"NetworkSettings\": {\"Networks\": " + networks + "}}");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void noOutputMeansNoContainers() {
         assertThat(DockerInspectParser.parse("")).isEmpty();
         assertThat(DockerInspectParser.parse("\n")).isEmpty();
