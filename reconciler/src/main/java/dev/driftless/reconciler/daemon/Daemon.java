@@ -61,6 +61,7 @@ public final class Daemon implements AutoCloseable {
 
     private final DaemonConfig config;
     private final ProcessLock stateLock;
+    private final MicrometerMetrics metrics;
     private final Assembly assembly;
     private final Scheduler scheduler;
     private final Optional<MetricsServer> metricsServer;
@@ -68,9 +69,10 @@ public final class Daemon implements AutoCloseable {
 
     private final Notifier notifier;
 
-    private Daemon(DaemonConfig config, ProcessLock stateLock, Assembly assembly, Scheduler scheduler,
-                   Optional<MetricsServer> metricsServer, Notifier notifier) {
+    private Daemon(DaemonConfig config, ProcessLock stateLock, MicrometerMetrics metrics, Assembly assembly,
+                   Scheduler scheduler, Optional<MetricsServer> metricsServer, Notifier notifier) {
         this.config = config;
+        this.metrics = metrics;
         this.stateLock = stateLock;
         this.assembly = assembly;
         this.scheduler = scheduler;
@@ -112,8 +114,14 @@ public final class Daemon implements AutoCloseable {
     private static Daemon start(DaemonConfig config, Map<String, String> env, ProcessLock stateLock)
             throws GitSourceException, SchedulerException, IOException {
         String environment = Assembly.environmentName(config);
-        MicrometerMetrics metrics = new MicrometerMetrics(environment);
-        Assembly assembly = Assembly.open(config, metrics, env, Clock.systemUTC());
+        MicrometerMetrics metrics = new MicrometerMetrics(environment).withProcessMetrics();
+        Assembly assembly;
+        try {
+            assembly = Assembly.open(config, metrics, env, Clock.systemUTC());
+        } catch (GitSourceException | RuntimeException e) {
+            metrics.close();
+            throw e;
+        }
         Optional<MetricsServer> server = Optional.empty();
         Scheduler scheduler = null;
         Notifier notifier = new Notifier(config.notifications(), environment, metrics);
@@ -135,7 +143,7 @@ public final class Daemon implements AutoCloseable {
             scheduler = new StdSchedulerFactory(quartzProperties(config, environment)).getScheduler();
             scheduler.getContext().put(CONTEXT_KEY, new Runner(assembly.reconciler(), config.intervals().retry(),
                 config.history().retention()));
-            Daemon daemon = new Daemon(config, stateLock, assembly, scheduler, server, notifier);
+            Daemon daemon = new Daemon(config, stateLock, metrics, assembly, scheduler, server, notifier);
             daemon.schedule();
             scheduler.start();
             running.set(scheduler);
@@ -151,6 +159,7 @@ public final class Daemon implements AutoCloseable {
                 scheduler.shutdown(false);
             }
             assembly.close();
+            metrics.close();
             throw e;
         }
     }
@@ -278,6 +287,7 @@ public final class Daemon implements AutoCloseable {
             notifier.close();
             metricsServer.ifPresent(MetricsServer::close);
             assembly.close();
+            metrics.close();
             stateLock.close();
             stopped.countDown();
             LOG.info("driftless daemon stopped");

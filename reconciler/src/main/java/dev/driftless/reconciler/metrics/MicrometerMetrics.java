@@ -7,6 +7,13 @@ import dev.driftless.reconciler.history.Trigger;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -15,7 +22,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** {@link Metrics} on a Micrometer Prometheus registry: what {@code /metrics} serves. */
-public final class MicrometerMetrics implements Metrics {
+public final class MicrometerMetrics implements Metrics, AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong reachable = new AtomicLong();
@@ -26,6 +33,7 @@ public final class MicrometerMetrics implements Metrics {
     private final AtomicLong suspendedServices = new AtomicLong();
     private final Counter invalid;
     private final Counter sourceErrors;
+    private JvmGcMetrics gcMetrics;
 
     public MicrometerMetrics(String environment) {
         registry.config().commonTags("environment", environment);
@@ -105,6 +113,32 @@ public final class MicrometerMetrics implements Metrics {
     }
 
     /** The Prometheus text exposition of every meter. */
+    /**
+     * Adds the process's own meters, as every JVM service exposes them: heap and non-heap memory
+     * ({@code jvm_memory_used_bytes}), garbage collection, threads, loaded classes, CPU, open file
+     * descriptors and uptime. For the daemon; {@link #close()} lets go of the GC listener.
+     */
+    public MicrometerMetrics withProcessMetrics() {
+        if (gcMetrics == null) {
+            new ClassLoaderMetrics().bindTo(registry);
+            new JvmMemoryMetrics().bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
+            new FileDescriptorMetrics().bindTo(registry);
+            gcMetrics = new JvmGcMetrics();
+            gcMetrics.bindTo(registry);
+        }
+        return this;
+    }
+
+    @Override
+    public void close() {
+        if (gcMetrics != null) {
+            gcMetrics.close();
+        }
+    }
+
     public String scrape() {
         return registry.scrape();
     }
