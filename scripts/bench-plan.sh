@@ -4,8 +4,10 @@
 #
 # It starts 10 test hosts (containers with systemd, sshd and dockerd), deploys two services on
 # each (a web service with a secret and a health check, a worker) by running the daemon until it
-# has applied the repo, records that rollout and the daemon's no-op drift reconciles, stops the
-# daemon, and then times, interleaved, for each size:
+# has applied the repo, records that rollout, the daemon's no-op drift reconciles and its memory
+# after them (resident set, heap after a full GC, threads, open files; then the same of a second
+# daemon that manages 1 host, so the cost of a host shows), stops the daemons, and then times,
+# interleaved, for each size:
 #   - `driftless plan` on a checkout (--repo DIR: files on disk), from a file:// git URL
 #     (ls-remote against a cached clone), and on the checkout with a JVM class data sharing
 #     archive; every one must exit 0 (no changes);
@@ -17,6 +19,7 @@
 # The figures are printed as markdown (median, min–max over the runs).
 #
 #   scripts/bench-plan.sh [--runs N] [--quiet-wait S] [--out FILE] [--keep] [--no-daemon] [--systemd]
+#                         [--daemon-java-opts OPTS]
 #
 #   --runs N      timed repetitions of every measurement (default 5)
 #   --quiet-wait S  before each measurement, wait up to S seconds (default 60; 0: don't) for the
@@ -25,7 +28,9 @@
 #                 many measurements still started on a busy machine
 #   --out FILE    also write the markdown report to FILE
 #   --keep        keep the work directory (repos, keys, logs, raw figures) for inspection
-#   --no-daemon   deploy, but do not wait for and report the daemon's no-op reconciles
+#   --no-daemon   deploy, but do not wait for and report the daemon's no-op reconciles (nor its memory)
+#   --daemon-java-opts OPTS  JVM options of the daemons (DRIFTLESS_JAVA_OPTS), e.g. "-Xmx64m" to
+#                 see the rollout and drift checks work within that heap; plans are not affected
 #   --systemd     also deploy a systemd service (python3's web server as a user unit of deploy,
 #                 with an HTTP health check) on every host: plans and drift checks then observe
 #                 Docker and systemd on each host (two listing commands per host)
@@ -49,6 +54,7 @@ out=""
 keep=false
 daemon_bench=true
 with_systemd=false
+daemon_java_opts=""
 quiet_wait=60
 quiet_max_busy=30
 sizes=(1 5 10)
@@ -60,6 +66,7 @@ while [[ $# -gt 0 ]]; do
     --keep) keep=true; shift ;;
     --no-daemon) daemon_bench=false; shift ;;
     --systemd) with_systemd=true; shift ;;
+    --daemon-java-opts) daemon_java_opts="${2?--daemon-java-opts needs options}"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-plan.sh: unknown argument $1 (see --help)" >&2; exit 1 ;;
   esac
@@ -222,27 +229,32 @@ EOF
 done
 "$driftless" validate "$work/infra-$max_hosts" >/dev/null || fail "the benchmark repo is invalid"
 
-metrics_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-cat >"$work/daemon.yaml" <<EOF
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# daemon_config FILE N PORT: a daemon of the N-host repo, metrics on PORT, its own state directory.
+daemon_config() {
+  cat >"$1" <<EOF
 repo:
-  url: $work/infra-$max_hosts
+  url: $work/infra-$2
   branch: main
 ssh:
   key: $work/id_ed25519
   connect-timeout: 5s
 secrets:
   age-key-file: $age_key
-state-dir: $work/daemon-state
+state-dir: $work/daemon-state-$2
 intervals:
   poll: 2s
   drift: 5s
   retry: 5s
 metrics:
-  listen: 127.0.0.1:$metrics_port
+  listen: 127.0.0.1:$3
 EOF
+}
+metrics_port="$(free_port)"
+daemon_config "$work/daemon.yaml" "$max_hosts" "$metrics_port"
 
 say "deploying: the daemon applies the repo to $max_hosts hosts (log: $work/daemon.log)"
-"$driftless" run --config "$work/daemon.yaml" >"$work/daemon.log" 2>&1 &
+DRIFTLESS_JAVA_OPTS="$daemon_java_opts" "$driftless" run --config "$work/daemon.yaml" >"$work/daemon.log" 2>&1 &
 daemon_pid=$!
 deadline=$(( $(date +%s) + 300 ))
 until "$driftless" history --config "$work/daemon.yaml" --format json 2>/dev/null >"$work/history.json" &&
@@ -261,35 +273,85 @@ if $with_systemd; then
   (( units == 1 )) || fail "expected 1 driftless unit on h01 after the deploy, found $units"
 fi
 
-metric() { # metric NAME LABEL_FRAGMENT: the sample's value, or 0
-  curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep "^$1{" | grep -F "$2" | head -1 | awk '{print $2}' || true
+metric() { # metric NAME LABEL_FRAGMENT [PORT]: the first matching sample's value, or nothing
+  curl -sf "http://127.0.0.1:${3:-$metrics_port}/metrics" | grep "^$1{" | grep -F "$2" | head -1 | awk '{print $NF}' || true
 }
+metric_sum() { # metric_sum NAME LABEL_FRAGMENT PORT: the sum of the matching samples, as an integer
+  curl -sf "http://127.0.0.1:$3/metrics" | grep "^$1{" | grep -F "$2" | awk '{s += $NF} END {printf "%d", s}'
+}
+# await_drift_checks PORT LOG: waits for 4 no-op drift reconciles of the daemon on PORT.
+await_drift_checks() {
+  local count deadline=$(( $(date +%s) + 90 ))
+  while :; do
+    count="$(metric driftless_reconcile_seconds_count 'trigger="drift"' "$1")"
+    [[ -n $count && ${count%.*} -ge 4 ]] && break
+    (( $(date +%s) > deadline )) && fail "the daemon did not run 4 drift reconciles within 90 s; see $2"
+    sleep 1
+  done
+  if curl -sf "http://127.0.0.1:$1/metrics" | grep '^driftless_reconcile_seconds_count{' |
+      grep 'trigger="drift"' | grep -vq 'result="succeeded"'; then
+    fail "a drift reconcile did not succeed; see $2"
+  fi
+}
+# daemon_memory NAME PID PORT: the daemon's memory after a full GC (jcmd GC.run), written to
+# $work/mem-NAME as "rss_kib hwm_kib heap_mib heap_committed_mib nonheap_mib threads open_files".
+daemon_memory() {
+  local pid="$2" port="$3" jcmd rss hwm
+  jcmd="$(dirname "$(readlink -f "/proc/$pid/exe")")/jcmd"
+  "$jcmd" "$pid" GC.run >/dev/null || fail "jcmd $pid GC.run failed"
+  sleep 1 # the collection's figures reach the metrics a moment later
+  rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")"
+  hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")"
+  echo "$rss $hwm $(( $(metric_sum jvm_memory_used_bytes 'area="heap"' "$port") / 1048576 ))" \
+    "$(( $(metric_sum jvm_memory_committed_bytes 'area="heap"' "$port") / 1048576 ))" \
+    "$(( $(metric_sum jvm_memory_used_bytes 'area="nonheap"' "$port") / 1048576 ))" \
+    "$(metric_sum jvm_threads_live_threads '' "$port")" "$(metric_sum process_files_open_files '' "$port")" \
+    >"$work/mem-$1"
+}
+stop_daemon() { # stop_daemon PID: SIGTERM, and waits until it is gone
+  kill "$1"
+  for _ in $(seq 1 60); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.5; done
+  fail "daemon $1 did not stop within 30 s"
+}
+raw="$work/raw"
+mkdir -p "$raw"
 drift_count=0 drift_sum=0 drift_max=0
 if $daemon_bench; then
   say "waiting for 4 no-op drift reconciles (every 5 s)"
-  deadline=$(( $(date +%s) + 90 ))
-  while :; do
-    drift_count="$(metric driftless_reconcile_seconds_count 'trigger="drift"')"
-    drift_count="${drift_count:-0}"
-    [[ ${drift_count%.*} -ge 4 ]] 2>/dev/null && break
-    (( $(date +%s) > deadline )) && fail "the daemon did not run 4 drift reconciles within 90 s"
-    sleep 1
-  done
+  await_drift_checks "$metrics_port" "$work/daemon.log"
+  drift_count="$(metric driftless_reconcile_seconds_count 'trigger="drift"')"
   drift_count="${drift_count%.*}"
   drift_sum="$(metric driftless_reconcile_seconds_sum 'trigger="drift"')"
   drift_max="$(metric driftless_reconcile_seconds_max 'trigger="drift"')"
-  if curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep '^driftless_reconcile_seconds_count{' |
-      grep 'trigger="drift"' | grep -vq 'result="succeeded"'; then
-    fail "a drift reconcile did not succeed; see $work/daemon.log"
-  fi
+  say "measuring the daemon's memory after a full GC"
+  daemon_memory "$max_hosts" "$daemon_pid" "$metrics_port"
 fi
-kill "$daemon_pid"
-for _ in $(seq 1 60); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.5; done
+stop_daemon "$daemon_pid"
 daemon_pid=""
+accepted() { # accepted N: sshd "Accepted publickey" lines so far, summed over the first N hosts
+  local h total=0 k
+  for h in "${hosts[@]:0:$1}"; do
+    k="$(docker exec "$(container "$h")" journalctl -u ssh -o cat --no-pager 2>/dev/null | grep -c 'Accepted publickey for deploy' || true)"
+    total=$(( total + k ))
+  done
+  echo "$total"
+}
+# Nothing but the daemon has logged in so far: its logins over the rollout and the drift checks.
+daemon_logins="$(accepted "$max_hosts")"
+if $daemon_bench; then
+  # The same daemon for host h01 alone (deployed already: a no-op), to see what a host costs.
+  one_port="$(free_port)"
+  daemon_config "$work/daemon-1.yaml" 1 "$one_port"
+  say "a daemon of 1 host: 4 drift reconciles, then its memory (log: $work/daemon-1.log)"
+  DRIFTLESS_JAVA_OPTS="$daemon_java_opts" "$driftless" run --config "$work/daemon-1.yaml" >"$work/daemon-1.log" 2>&1 &
+  daemon_pid=$!
+  await_drift_checks "$one_port" "$work/daemon-1.log"
+  daemon_memory 1 "$daemon_pid" "$one_port"
+  stop_daemon "$daemon_pid"
+  daemon_pid=""
+fi
 
 # --- measurement helpers -------------------------------------------------------------------
-raw="$work/raw"
-mkdir -p "$raw"
 now_us() { echo "${EPOCHREALTIME/./}"; }
 record() { echo "$2" >>"$raw/$1"; }   # record SERIES VALUE
 # jvm_timed SERIES OUT ERR COMMAND...: runs a driftless command, records its wall time (SERIES)
@@ -385,18 +447,6 @@ timed() { # timed SERIES COMMAND...: wall and CPU time of a driftless command th
   shift
   jvm_timed "$series" /dev/null "$work/timed.err" "$@" || { cat "$work/timed.err" >&2; fail "$* failed"; }
 }
-
-accepted() { # accepted N: sshd "Accepted publickey" lines so far, summed over the first N hosts
-  local h total=0 k
-  for h in "${hosts[@]:0:$1}"; do
-    k="$(docker exec "$(container "$h")" journalctl -u ssh -o cat --no-pager 2>/dev/null | grep -c 'Accepted publickey for deploy' || true)"
-    total=$(( total + k ))
-  done
-  echo "$total"
-}
-
-# Nothing but the daemon has logged in so far: its logins over the rollout and the drift checks.
-daemon_logins="$(accepted "$max_hosts")"
 
 # --- warm-up (not recorded): file caches, the plan's git cache clone, sshd's first logins --------
 say "warming up (a plan per size and mode, one ssh per host)"
@@ -528,6 +578,17 @@ host_c="$(container h01)"
     awk -v c="$drift_count" -v s="$drift_sum" -v m="$drift_max" 'BEGIN {
       printf "| no-op drift reconcile over %d hosts (warm JVM, connections reused): mean of %d (driftless_reconcile_seconds) | %d ms (max %d ms) |\n", '"$max_hosts"', c, s * 1000 / c, m * 1000 }'
     echo "| sshd logins from the daemon over the rollout and $drift_count drift reconciles (journal) | $daemon_logins |"
+    echo
+    echo "### Daemon memory"
+    echo
+    echo "After 4 no-op drift reconciles and a full GC (\`jcmd PID GC.run\`); JVM options: \`${daemon_java_opts:-none}\`."
+    echo
+    echo "| hosts managed | resident set | peak resident set | heap used | heap committed | non-heap used | threads | open files |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for n in 1 "$max_hosts"; do
+      read -r rss hwm heap committed nonheap threads files <"$work/mem-$n"
+      echo "| $n | $(( rss / 1024 )) MiB | $(( hwm / 1024 )) MiB | $heap MiB | $committed MiB | $nonheap MiB | $threads | $files |"
+    done
   fi
 } >"$work/report.md"
 

@@ -294,14 +294,37 @@ public final class Reconciler {
         return false;
     }
 
+    /**
+     * Where a reconcile's time goes, phase by phase; logged at debug level when a reconcile that
+     * observed the hosts ends ({@code DRIFTLESS_LOG_LEVEL=DEBUG}).
+     */
+    private final class Laps {
+        private Instant mark = clock.instant();
+        private final java.util.StringJoiner done = new java.util.StringJoiner(", ");
+
+        void lap(String phase) {
+            Instant now = clock.instant();
+            done.add(phase + " " + Duration.between(mark, now).toMillis() + " ms");
+            mark = now;
+        }
+
+        void log(String commit) {
+            ReconcileLog.debug(commit, "reconcile phases: " + done);
+        }
+    }
+
+    private Laps laps;
+
     private Outcome reconcileLeased(Trigger trigger) throws InterruptedException {
         Instant started = clock.instant();
+        laps = new Laps();
         SourceRevision revision;
         boolean moved;
         try {
             PollResult poll = source.poll();
             revision = poll.revision();
             moved = !revision.sha().equals(lastSeenCommit);
+            laps.lap("git");
         } catch (GitSourceException e) {
             metrics.sourceError();
             status = "source error: " + e.getMessage();
@@ -341,6 +364,7 @@ public final class Reconciler {
             resumed = true;
         }
         serviceSuspensions = services;
+        laps.lap("suspensions");
         if (trigger == Trigger.POLL && !moved && verify.isEmpty() && !resumed) {
             return new Outcome(Kind.NOTHING_NEW, false, "no new commit", Optional.empty());
         }
@@ -375,6 +399,7 @@ public final class Reconciler {
                 lastValid = loaded;
             }
         }
+        laps.lap("load");
         return reconcile(effective, loaded, started, suspensions);
     }
 
@@ -420,6 +445,7 @@ public final class Reconciler {
         Map<String, HostTarget> reach = new LinkedHashMap<>(targets);
         reach.putAll(departed);
         hosts.retainOnly(reach.values());
+        laps.lap("departed hosts");
         java.util.function.Function<String, Set<dev.driftless.model.Runtime>> wanted =
             departures.runtimes(Observer.runtimesFor(desired));
         Observation seen = observer.observe(List.copyOf(reach.values()), host -> {
@@ -427,6 +453,7 @@ public final class Reconciler {
             on.addAll(seenRuntimes.getOrDefault(host, Set.of()));
             return on;
         });
+        laps.lap("observe");
         Observation observation = BaseInventory.withoutSilentDeparted(seen, departed.keySet(), u -> {
             if (remembered.containsKey(u.host())) {
                 ReconcileLog.debug(revision.sha(), "departed host " + u.host() + " still does not answer: " + u.reason());
@@ -463,9 +490,11 @@ public final class Reconciler {
         // Docker says which containers run; their probes say which of those still work.
         Map<String, String> holds = new TreeMap<>(held);
         holds.putAll(suspended);
-        Plan planned = applier.liveness().check(planner.plan(desired, observation, holds,
-            observation.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet())),
-            targets, verify);
+        Plan drafted = planner.plan(desired, observation, holds,
+            observation.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet()));
+        laps.lap("plan");
+        Plan planned = applier.liveness().check(drafted, targets, verify);
+        laps.lap("probe");
         long outOfLine = planned.changes().stream().filter(c -> c.action().changes()).count();
         metrics.drift((int) outOfLine);
         Plan plan = deferRetries(planned, revision.sha()).withJobsRan(history::preDeployRan);
@@ -475,6 +504,7 @@ public final class Reconciler {
             .filter(verify::contains)
             .collect(Collectors.toSet());
         String digest = desired.digest();
+        laps.lap("history reads");
 
         if (!plan.hasChanges() && verifyNow.isEmpty()) {
             return inSync(trigger, revision, plan, digest, resolved, held, started);
@@ -497,6 +527,7 @@ public final class Reconciler {
         } finally {
             keepBackoffs();
         }
+        laps.lap("apply");
 
         verify.removeAll(verifyNow);
         verify.addAll(recorder.unsettled(result.unreached()));
@@ -541,6 +572,8 @@ public final class Reconciler {
             + done.returnsTo().map(c -> " (returns to the state of " + ReconcileLog.shortSha(c) + ")").orElse(""));
         status = "commit " + revision.shortSha() + ": " + outcome.name().toLowerCase() + " (reconcile #"
             + record.id() + ")" + deferredStatus() + suspendedNote();
+        laps.lap("record");
+        laps.log(revision.sha());
         boolean retry = !result.unreached().isEmpty() || plan.isIncomplete() || result.stopped();
         return new Outcome(Kind.APPLIED, retry, summary, Optional.of(record.id()));
     }
@@ -590,6 +623,8 @@ public final class Reconciler {
             metrics.applied(clock.instant());
         }
         metrics.reconcile(trigger, ReconcileResult.SUCCEEDED, Duration.between(started, clock.instant()));
+        laps.lap("record");
+        laps.log(revision.sha());
         status = (held.isEmpty() ? "in sync with commit " : "holding " + String.join(", ", held.keySet())
             + " at the last good state; rest in sync with commit ") + revision.shortSha()
             + (plan.isIncomplete() ? " (" + plan.hosts().stream().filter(h -> !h.reachable()).count()

@@ -300,6 +300,34 @@ class ReconcilerTest {
     }
 
     @Test
+    void atDebugLevelEveryReconcileThatObservedSaysWhereItsTimeWent() throws Exception {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+            "driftless.reconcile");
+        ch.qos.logback.classic.Level before = log.getLevel();
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+            new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        log.addAppender(seen);
+        log.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        try {
+            reconciler.reconcile(Trigger.STARTUP);
+            hostsRun(v1);
+            assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        } finally {
+            log.detachAppender(seen);
+            log.setLevel(before);
+        }
+        List<String> phases = seen.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+            .filter(m -> m.contains("reconcile phases: ")).toList();
+        assertThat(phases).hasSize(2);
+        assertThat(phases.get(0)).matches("[0-9a-f]{7} reconcile phases: git \\d+ ms, suspensions \\d+ ms, load \\d+ ms,"
+            + " departed hosts \\d+ ms, observe \\d+ ms, plan \\d+ ms, probe \\d+ ms, history reads \\d+ ms,"
+            + " apply \\d+ ms, record \\d+ ms");
+        assertThat(phases.get(1)).as("a drift check that changed nothing applies nothing")
+            .contains("observe ").doesNotContain("apply").endsWith(" ms");
+    }
+
+    @Test
     void aPollWithoutANewCommitDoesNothing() throws Exception {
         hostsRun(v1);
         assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
