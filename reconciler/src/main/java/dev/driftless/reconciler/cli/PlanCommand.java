@@ -10,6 +10,8 @@ import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.daemon.Keys;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
+import dev.driftless.reconciler.daemon.Deferrals;
+import dev.driftless.reconciler.history.Backoff;
 import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.FailedCommit;
 import dev.driftless.reconciler.history.HistoryException;
@@ -34,6 +36,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -153,6 +156,9 @@ final class PlanCommand implements Callable<Integer> {
                 plan = new Planner(Clock.systemUTC()).plan(desired, observed, deployed.held(),
                     observed.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet()))
                     .withJobsRan(deployed.jobsRan());
+                // Repairs the daemon holds back after failures wait here too.
+                plan = Deferrals.apply(plan, deployed.restarts(), deployed.pulls(),
+                    revision.commit().map(SourceRevision::sha).orElse(""), Instant.now()).plan();
                 // Where a plan's time goes, for scripts/bench-plan.sh (DRIFTLESS_LOG_LEVEL=DEBUG);
                 // a plan should open one connection per host, no more.
                 LOG.debug("plan: source {} ms, load {} ms, SSH set-up {} ms, observed {} host(s) in {} ms"
@@ -190,9 +196,11 @@ final class PlanCommand implements Callable<Integer> {
      *                   inventory reaches it
      * @param jobsRan    the planned specs whose pre-deploy job already succeeded ({@link Plan#jobKey}):
      *                   the daemon would not run them again
+     * @param restarts   the daemon's restart backoffs ({@link Deferrals#RESTARTS})
+     * @param pulls      the daemon's pull backoffs ({@link Deferrals#PULLS})
      */
     private record Deployed(Optional<BaseInventory> base, Map<String, String> held, Map<String, String> remembered,
-                            Set<String> jobsRan) {
+                            Set<String> jobsRan, Map<String, Backoff> restarts, Map<String, Backoff> pulls) {
     }
 
     private Deployed deployed(Optional<DaemonConfig> cfg, Revision revision, DesiredState desired,
@@ -201,9 +209,11 @@ final class PlanCommand implements Callable<Integer> {
         Map<String, String> held = new TreeMap<>();
         Map<String, String> remembered = new TreeMap<>();
         Set<String> jobsRan = new java.util.TreeSet<>();
+        Map<String, Backoff> restarts = new java.util.HashMap<>();
+        Map<String, Backoff> pulls = new java.util.HashMap<>();
         if (cfg.isEmpty() && base.isEmpty()) {
             // No daemon in sight: the repo against the hosts, as documented.
-            return new Deployed(Optional.empty(), held, remembered, jobsRan);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls);
         }
         String historyNote = "";
         if (cfg.isPresent()) {
@@ -222,6 +232,8 @@ final class PlanCommand implements Callable<Integer> {
                             .ifPresent(f -> held.put(service, FailedCommit.heldReason(f)));
                     }
                     history.departedHosts().forEach((host, d) -> remembered.put(host, d.inventoryCommit()));
+                    restarts.putAll(history.backoffs(Deferrals.RESTARTS));
+                    pulls.putAll(history.backoffs(Deferrals.PULLS));
                     for (String service : desired.services().keySet()) {
                         desired.instancesOf(service).stream()
                             .filter(i -> i.service().rollout().preDeploy().isPresent())
@@ -245,7 +257,7 @@ final class PlanCommand implements Callable<Integer> {
         if (baseRev.isEmpty()) {
             err.println("driftless plan: " + historyNote + ", so hosts that left the inventory are not planned;"
                 + " pass --base REV to name the commit the hosts run");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls);
         }
         Optional<RepoTree> tree;
         try {
@@ -257,7 +269,7 @@ final class PlanCommand implements Callable<Integer> {
             err.println("driftless plan: the last applied commit " + baseRev.get() + " is not in " + revision.describe()
                 + " (" + e.getMessage() + "), so hosts that left the inventory are not planned;"
                 + " fetch it or pass --base REV");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls);
         }
         if (tree.isEmpty()) {
             if (base.isPresent()) {
@@ -266,9 +278,10 @@ final class PlanCommand implements Callable<Integer> {
             }
             err.println("driftless plan: " + revision.describe() + " is not a git repository, so hosts that left"
                 + " the inventory since the last applied commit are not planned");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls);
         }
-        return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held, remembered, jobsRan);
+        return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held, remembered, jobsRan,
+            restarts, pulls);
     }
 
     /** The inventory of a remembered departed host's commit; unknown when the repo cannot show it. */

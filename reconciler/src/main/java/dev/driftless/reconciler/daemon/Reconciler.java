@@ -106,8 +106,8 @@ public final class Reconciler {
     /** Pulls that failed (registry down, refused login, unknown tag), by host, image and commit. */
     private final RepairBackoff pullBackoff;
     /** The backoff kinds in the history, and what it held of each when last read or written. */
-    private static final String RESTART_BACKOFF = "restart";
-    private static final String PULL_BACKOFF = "pull";
+    private static final String RESTART_BACKOFF = Deferrals.RESTARTS;
+    private static final String PULL_BACKOFF = Deferrals.PULLS;
     private Map<String, Backoff> keptRestarts = Map.of();
     private Map<String, Backoff> keptPulls = Map.of();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
@@ -649,44 +649,14 @@ public final class Reconciler {
         keptPulls = history.backoffs(PULL_BACKOFF);
         pullBackoff.restore(keptPulls);
         backoff.retainOnly(plan.changes().stream().filter(c -> c.observed().isPresent())
-            .map(Reconciler::backoffKey).collect(Collectors.toSet()));
-        pullBackoff.retainOnly(plan.changes().stream().flatMap(c -> pulledImage(c).stream()
-            .map(image -> pullKey(c.host(), image, commit))).collect(Collectors.toSet()));
+            .map(Deferrals::restartKey).collect(Collectors.toSet()));
+        pullBackoff.retainOnly(plan.changes().stream().flatMap(c -> Deferrals.pulledImage(c).stream()
+            .map(image -> Deferrals.pullKey(c.host(), image, commit))).collect(Collectors.toSet()));
         keepBackoffs();
-        List<String> deferred = new ArrayList<>();
-        List<PlannedChange> changes = new ArrayList<>();
-        for (PlannedChange c : plan.changes()) {
-            Optional<String> why = Optional.empty();
-            if (c.action() == Action.START || c.action() == Action.RESTART) {
-                why = backoff.waiting(backoffKey(c), now).map(w -> (c.action() == Action.RESTART
-                    ? "stays unhealthy: " : "crash-looping: ") + w.failures() + (w.failures() == 1
-                    ? " restart" : " restarts in a row") + " failed the health gate; next restart after "
-                    + w.notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-                why.ifPresent(w -> deferred.add("restart backed off for " + c.instance() + " on " + c.host()
-                    + " (" + w + ")"));
-            } else if (pulledImage(c).isPresent()) {
-                String image = pulledImage(c).get();
-                why = pullBackoff.waiting(pullKey(c.host(), image, commit), now).map(w -> "pull of " + image
-                    + " failed " + (w.failures() == 1 ? "once" : w.failures() + " times in a row")
-                    + "; next attempt after " + w.notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-                String what = "pull backed off for " + image + " on " + c.host();
-                why.filter(w -> deferred.stream().noneMatch(d -> d.startsWith(what + " ")))
-                    .ifPresent(w -> deferred.add(what + " (" + w + ")"));
-            }
-            if (why.isEmpty()) {
-                changes.add(c);
-                continue;
-            }
-            List<String> reasons = new ArrayList<>(c.reasons());
-            reasons.add(why.get());
-            changes.add(new PlannedChange(c.service(), c.host(), c.instance(), Action.UNCHANGED, reasons,
-                c.desired(), c.observed()));
-        }
-        deferredRetries = List.copyOf(deferred);
-        deferred.forEach(d -> ReconcileLog.info("-------", d));
-        return changes.equals(plan.changes()) ? plan
-            : new Plan(plan.environment(), changes, plan.hosts(), plan.serviceOrder(), plan.held(),
-                plan.jobsRan());
+        Deferrals.Deferred deferred = Deferrals.apply(plan, backoff.snapshot(), pullBackoff.snapshot(), commit, now);
+        deferredRetries = deferred.notes();
+        deferredRetries.forEach(d -> ReconcileLog.info("-------", d));
+        return deferred.plan();
     }
 
     /** Writes the backoff counts to the history where they changed since they were read or written. */
@@ -703,19 +673,8 @@ public final class Reconciler {
         }
     }
 
-    private static String backoffKey(PlannedChange c) {
-        return RepairBackoff.key(c.service(), c.host(), c.instance(), c.observed().flatMap(o -> o.fingerprint()));
-    }
 
-    /** The image a create or replace runs, which apply may have to pull first. */
-    private static Optional<String> pulledImage(PlannedChange c) {
-        return c.action() == Action.CREATE || c.action() == Action.REPLACE
-            ? c.desired().flatMap(i -> i.service().image()) : Optional.empty();
-    }
 
-    private static String pullKey(String host, String image, String commit) {
-        return "pull/" + host + "/" + image + "@" + commit;
-    }
 
     /** {@code ; suspended: api, worker} while services are suspended, else empty. */
     private String suspendedNote() {
@@ -875,7 +834,7 @@ public final class Reconciler {
             ReconcileLog.step(commit, step, outcome, message, took);
             metrics.step(step.action(), outcome, took);
             if (step.action() == StepAction.PULL && step.toImage().isPresent()) {
-                String key = pullKey(step.host(), step.toImage().get(), commit);
+                String key = Deferrals.pullKey(step.host(), step.toImage().get(), commit);
                 if (outcome == StepOutcome.FAILED) {
                     pullBackoff.failed(key, clock.instant());
                 } else if (outcome == StepOutcome.SUCCEEDED) {

@@ -77,7 +77,12 @@ public final class PlanPrinter {
         }
         appendTable(out, hostRows);
         if (!plan.hasChanges() && !plan.isIncomplete()) {
-            out.append("\nNo changes: the hosts match the desired state.\n");
+            // Held or backed off: left as they are, but not as the desired state has them.
+            long waiting = plan.changes().stream().filter(c -> c.action() == Action.UNCHANGED && !c.reasons().isEmpty())
+                .count();
+            out.append(waiting == 0 ? "\nNo changes: the hosts match the desired state.\n"
+                : "\nNo changes now: " + waiting + (waiting == 1 ? " instance differs" : " instances differ")
+                    + " from the desired state and " + (waiting == 1 ? "waits" : "wait") + " for the reason shown.\n");
         }
         return out.toString();
     }

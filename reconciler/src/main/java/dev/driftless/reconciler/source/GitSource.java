@@ -98,8 +98,9 @@ public final class GitSource implements AutoCloseable {
             case LOCAL -> { }
         }
         Repository repository;
-        try (ProcessLock lock = lockCache(cachePath, settings.timeout())) {
-            repository = openCache(cachePath, url, settings.branch());
+        try {
+            repository = Files.exists(cachePath) ? openCache(cachePath, url, settings.branch())
+                : createCache(cachePath, url, settings);
         } catch (GitSourceException e) {
             ssh.ifPresent(SshAccess::close);
             throw e;
@@ -386,6 +387,18 @@ public final class GitSource implements AutoCloseable {
 
     private GitSourceException cacheFailure(IOException e) {
         return new GitSourceException(new SourceFailure.CacheFailure(cachePath, e.getMessage()), e);
+    }
+
+    /**
+     * Creates the cache under its lock, so that two processes opening a new cache at once do not
+     * both initialise it. Opening an existing cache needs no lock: {@code driftless status} reads
+     * while the daemon fetches.
+     */
+    private static Repository createCache(Path path, RepoUrl url, GitSourceSettings settings)
+            throws GitSourceException {
+        try (ProcessLock lock = lockCache(path, settings.timeout())) {
+            return openCache(path, url, settings.branch());
+        }
     }
 
     private static Repository openCache(Path path, RepoUrl url, String branch) throws GitSourceException {

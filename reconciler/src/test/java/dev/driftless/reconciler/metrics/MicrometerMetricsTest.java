@@ -32,7 +32,7 @@ class MicrometerMetricsTest {
                 .containsPattern("(?m)^jvm_memory_max_bytes\\{area=\"heap\"")
                 .containsPattern("(?m)^jvm_threads_live_threads\\{environment=\"prod\"} [1-9]")
                 .containsPattern("(?m)^jvm_classes_loaded_classes\\{environment=\"prod\"} [1-9]")
-                .containsPattern("(?m)^jvm_gc_memory_allocated_bytes_total\\{environment=\"prod\"} [1-9]")
+                .containsPattern("(?m)^jvm_gc_pause_seconds_count\\{")
                 .containsPattern("(?m)^process_cpu_usage\\{environment=\"prod\"}")
                 .containsPattern("(?m)^process_files_open_files\\{environment=\"prod\"} [1-9]")
                 .containsPattern("(?m)^process_uptime_seconds\\{environment=\"prod\"} ");

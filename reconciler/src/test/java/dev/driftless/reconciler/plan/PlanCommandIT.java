@@ -10,6 +10,10 @@ import dev.driftless.reconciler.apply.HealthGate;
 import dev.driftless.reconciler.cli.Main;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
+import dev.driftless.reconciler.daemon.Deferrals;
+import dev.driftless.reconciler.history.Backoff;
+import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.runtime.docker.DockerObserver;
@@ -191,7 +195,7 @@ class PlanCommandIT {
 
     @Test
     @Order(4)
-    void manualChangesOnHostsShowWithTheirReasonsAndUnmanagedContainersAreIgnored() {
+    void manualChangesOnHostsShowWithTheirReasonsAndUnmanagedContainersAreIgnored() throws IOException {
         String web1 = hosts.exec("app-1", "docker", "ps", "-q", "--filter", "label=dev.driftless.service=web").strip();
         hosts.exec("app-1", "docker", "stop", web1);
         hosts.exec("app-1", "docker", "run", "-d", "--name", "hand-made", "driftless/sample-svc:1.0.0");
@@ -205,6 +209,31 @@ class PlanCommandIT {
             .containsPattern("\\| web \\| app-1 \\| web-1 \\| \\*\\*start\\*\\* \\| 1\\.0\\.0 \\| container exited .* ago \\(exit code 0\\) \\|")
             .containsPattern("\\| web \\| app-2 \\| web-1 \\| \\*\\*create\\*\\* \\|")
             .doesNotContain("hand-made");
+
+        // What the daemon holds back after failures waits in the plan too, from its history: the
+        // start of web on app-1 (its restarts failed their gate) and the pull for web on app-2.
+        String fingerprint = hosts.exec("app-1", "docker", "inspect", "--format",
+            "{{index .Config.Labels \"dev.driftless.fingerprint\"}}", web1).strip();
+        java.time.Instant later = java.time.Instant.now().plus(Duration.ofHours(1));
+        try (HistoryStore history = HistoryStore.open(HistorySettings.embedded(dir.resolve("state")), "default")) {
+            history.replaceBackoffs(Deferrals.RESTARTS, Map.of("web/app-1/web-1@" + fingerprint, new Backoff(2, later)));
+            // A directory on disk has no commit: the plan keys its pulls by the empty one.
+            history.replaceBackoffs(Deferrals.PULLS, Map.of(Deferrals.pullKey("app-2", "driftless/sample-svc:1.0.0", ""),
+                new Backoff(1, later)));
+        }
+        Path config = dir.resolve("driftless.yaml");
+        Files.writeString(config, "repo: {url: %s}\nssh: {key: %s}\nstate-dir: %s\n".formatted(repo,
+            hosts.deployKeyFile(), dir.resolve("state")));
+
+        Run held = plan("--config", config.toString());
+
+        assertThat(held.exit()).as(held.err()).isEqualTo(Main.EXIT_OK);
+        assertThat(held.out()).contains("0 to create, 0 to replace, 0 to start, 0 to remove, 2 unchanged")
+            .containsPattern("app-1 +web-1 +unchanged +1\\.0\\.0 +container exited .* ago \\(exit code 0\\); crash-looping:"
+                + " 2 restarts in a row failed the health gate; next restart after ")
+            .containsPattern("app-2 +web-1 +unchanged +1\\.0\\.0 +no container for this instance; pull of"
+                + " driftless/sample-svc:1\\.0\\.0 failed once; next attempt after ")
+            .contains("No changes now: 2 instances differ from the desired state and wait for the reason shown.");
     }
 
     @Test

@@ -11,6 +11,8 @@ import dev.driftless.model.Instance;
 import dev.driftless.model.LoadResult;
 import dev.driftless.model.RepoLoader;
 import dev.driftless.model.SecretFingerprints;
+import dev.driftless.reconciler.daemon.Deferrals;
+import dev.driftless.reconciler.history.Backoff;
 import dev.driftless.reconciler.observe.ContainerState;
 import dev.driftless.reconciler.observe.HealthStatus;
 import dev.driftless.reconciler.observe.HostObservation;
@@ -71,10 +73,40 @@ class PlannerGoldenTest {
         observed.path("held").fields().forEachRemaining(e -> held.put(e.getKey(), e.getValue().asText()));
 
         Plan plan = new Planner(Clock.fixed(now, ZoneOffset.UTC)).plan(desired, observation(desired(), observed), held);
-        String text = PlanPrinter.text(plan, new PlanPrinter.Heading("default", Optional.of("0123456789abcdef"),
+        if (observed.has("backoffs")) {
+            plan = deferred(plan, observed.get("backoffs"), now);
+        }
+        String text = PlanPrinter.text(plan, new PlanPrinter.Heading("default", Optional.of(GOLDEN_COMMIT),
             Optional.of("golden case " + name)), true);
         assertMatches(dir.resolve("expected.txt"), text);
     }
+
+    /**
+     * The daemon's backoffs as kept in its history, applied as the daemon and {@code driftless
+     * plan} apply them: {@code restarts: [{service, host, instance, failures, not-before}]} (keyed
+     * by the observed container's spec) and {@code pulls: [{host, image, failures, not-before}]}
+     * (for the golden commit).
+     */
+    private static Plan deferred(Plan plan, JsonNode backoffs, Instant now) {
+        Map<String, Backoff> restarts = new TreeMap<>();
+        for (JsonNode r : backoffs.path("restarts")) {
+            PlannedChange c = plan.changes().stream().filter(x -> x.service().equals(r.get("service").asText())
+                    && x.host().equals(r.get("host").asText()) && x.instance().equals(r.get("instance").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no change of " + r));
+            restarts.put(Deferrals.restartKey(c), backoff(r));
+        }
+        Map<String, Backoff> pulls = new TreeMap<>();
+        for (JsonNode p : backoffs.path("pulls")) {
+            pulls.put(Deferrals.pullKey(p.get("host").asText(), p.get("image").asText(), GOLDEN_COMMIT), backoff(p));
+        }
+        return Deferrals.apply(plan, restarts, pulls, GOLDEN_COMMIT, now).plan();
+    }
+
+    private static Backoff backoff(JsonNode n) {
+        return new Backoff(n.get("failures").asInt(), Instant.parse(n.get("not-before").asText()));
+    }
+
+    private static final String GOLDEN_COMMIT = "0123456789abcdef";
 
     static DesiredState desired() {
         LoadResult r = RepoLoader.load(new DirectoryTree(DIR.resolve("repo")), Optional.empty());
