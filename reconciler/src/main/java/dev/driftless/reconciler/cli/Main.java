@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
         ResumeCommand.class,
         StatusCommand.class,
         LogsCommand.class,
+        ForgetHostCommand.class,
         HistoryCommand.class,
         SecretsCommand.class,
         CommandLine.HelpCommand.class

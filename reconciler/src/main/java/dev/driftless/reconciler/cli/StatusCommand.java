@@ -230,7 +230,7 @@ final class StatusCommand implements Callable<Integer> {
             return "";
         }
         StringBuilder b = new StringBuilder("Departed hosts not cleaned up yet (they left the inventory; the daemon removes"
-            + " what this environment runs there once they answer):\n");
+            + " what this environment runs there once they answer; driftless forget-host HOST stops that):\n");
         departed.forEach((host, d) -> b.append("  ").append(host).append("  since ")
             .append(TIME.format(d.since().atZone(zone))).append("  ")
             .append(d.lastError().map(e -> "last try: " + e).orElse("answering; cleanup under way")).append('\n'));

@@ -764,7 +764,8 @@ public final class Reconciler {
             }
         }
         if (!next.equals(remembered)) {
-            history.replaceDepartedHosts(next);
+            // The difference only: a host forgotten (driftless forget-host) during this reconcile stays so.
+            history.changeDepartedHosts(remembered, next);
         }
         Set<String> needed = next.values().stream().map(DepartedHost::inventoryCommit).collect(Collectors.toSet());
         departedInventories.keySet().retainAll(needed);

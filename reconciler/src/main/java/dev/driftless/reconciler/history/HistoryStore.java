@@ -166,7 +166,21 @@ public interface HistoryStore extends AutoCloseable {
      */
     void replaceDepartedHosts(Map<String, DepartedHost> departed);
 
-    /** The departed hosts awaiting cleanup, by host name, as {@link #replaceDepartedHosts} left them. */
+    /**
+     * Writes what one reconcile changed of the departed hosts, read as {@code before}, now
+     * {@code after}, in one transaction: a host only in {@code after} is added, a host in both is
+     * updated only if it is still there, a host only in {@code before} is removed. So a host
+     * forgotten meanwhile ({@link #forgetDepartedHost}) stays forgotten.
+     */
+    void changeDepartedHosts(Map<String, DepartedHost> before, Map<String, DepartedHost> after);
+
+    /**
+     * Stops the daemon trying a departed host: what the environment still runs there is left to
+     * whoever takes the host over. False when no such host is remembered.
+     */
+    boolean forgetDepartedHost(String host);
+
+    /** The departed hosts awaiting cleanup, by host name, as the daemon last left them. */
     Map<String, DepartedHost> departedHosts();
 
     /** The active suspensions: the environment's first, then services by name. */

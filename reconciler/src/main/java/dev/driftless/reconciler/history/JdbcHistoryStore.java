@@ -508,6 +508,65 @@ final class JdbcHistoryStore implements HistoryStore {
     }
 
     @Override
+    public void changeDepartedHosts(Map<String, DepartedHost> before, Map<String, DepartedHost> after) {
+        Objects.requireNonNull(before, "before");
+        Objects.requireNonNull(after, "after");
+        write("keep the departed hosts", c -> {
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO departed_host (inventory_commit,"
+                     + " departed_at, last_error, environment, host) VALUES (?, ?, ?, ?, ?)");
+                 PreparedStatement update = c.prepareStatement("UPDATE departed_host SET inventory_commit = ?,"
+                     + " departed_at = ?, last_error = ? WHERE environment = ? AND host = ?");
+                 PreparedStatement delete = c.prepareStatement("DELETE FROM departed_host WHERE environment = ?"
+                     + " AND host = ?")) {
+                for (Map.Entry<String, DepartedHost> e : new java.util.TreeMap<>(after).entrySet()) {
+                    DepartedHost was = before.get(e.getKey());
+                    if (was == null) {
+                        // A host departed twice over (by another daemon meanwhile) keeps one row.
+                        departed(delete, 1, e.getKey()).executeUpdate();
+                        departed(insert, 4, e.getKey());
+                        departedValues(insert, e.getValue()).executeUpdate();
+                    } else if (!was.equals(e.getValue())) {
+                        departed(update, 4, e.getKey());
+                        departedValues(update, e.getValue()).executeUpdate();
+                    }
+                }
+                for (String host : new java.util.TreeSet<>(before.keySet())) {
+                    if (!after.containsKey(host)) {
+                        departed(delete, 1, host).executeUpdate();
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Sets environment and host at {@code at} and {@code at + 1}. */
+    private PreparedStatement departed(PreparedStatement ps, int at, String host) throws SQLException {
+        ps.setString(at, environment);
+        ps.setString(at + 1, BoundedText.fit(host, HOST_MAX));
+        return ps;
+    }
+
+    /** Sets commit, time and error at 1–3. */
+    private static PreparedStatement departedValues(PreparedStatement ps, DepartedHost d) throws SQLException {
+        ps.setString(1, BoundedText.fit(d.inventoryCommit(), SHA_MAX));
+        setTime(ps, 2, d.since().truncatedTo(ChronoUnit.MICROS));
+        ps.setString(3, d.lastError().map(m -> BoundedText.fit(m, MESSAGE_MAX)).orElse(null));
+        return ps;
+    }
+
+    @Override
+    public boolean forgetDepartedHost(String host) {
+        Objects.requireNonNull(host, "host");
+        return write("forget a departed host", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM departed_host WHERE environment = ?"
+                + " AND host = ?")) {
+                return departed(ps, 1, host).executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
     public Map<String, DepartedHost> departedHosts() {
         return read("read the departed hosts", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT host, inventory_commit, departed_at, last_error"

@@ -260,7 +260,10 @@ class DaemonResilienceIT {
         env.hosts().pause("app-2");
         String commit;
         try {
-            env.repo().write("hosts.yaml", env.repo().read("hosts.yaml").replaceAll("(?m)^  app-2:\n(    .*\n)+", ""));
+            java.util.regex.Matcher block = APP_2.matcher(env.repo().read("hosts.yaml"));
+            assertThat(block.find()).isTrue();
+            app2Block = block.group();
+            env.repo().write("hosts.yaml", APP_2.matcher(env.repo().read("hosts.yaml")).replaceAll(""));
             commit = env.repo().commit("decommission app-2");
             E2eEnvironment.await("app-2 remembered as departed").atMost(E2eEnvironment.DEPLOY_TIMEOUT)
                 .until(() -> env.departedHosts().containsKey("app-2"));
@@ -296,6 +299,48 @@ class DaemonResilienceIT {
             .contains("host app-2 left the inventory and does not answer")
             .contains("departed host app-2 answers and runs nothing of environment default any more");
         assertThat(env.records(commit)).as("the decommissioning commit changed nothing it could reach").isEmpty();
+    }
+
+    /** app-2's entry in hosts.yaml. */
+    private static final java.util.regex.Pattern APP_2 = java.util.regex.Pattern.compile("(?m)^  app-2:\n(    .*\n)+");
+    /** app-2's entry as chapter 6 took it out. */
+    private static String app2Block;
+
+    @Test
+    @Order(7)
+    void aDepartedHostForgottenByHandIsNeitherTriedNorCleanedUp() {
+        env.repo().write("hosts.yaml", env.repo().read("hosts.yaml").replaceFirst("(?m)^hosts:\n",
+            "hosts:\n" + java.util.regex.Matcher.quoteReplacement(app2Block)));
+        String back = env.repo().commit("app-2 back in the inventory");
+        env.awaitRecord("app-2 deployed again", r -> r.commit().equals(back) && r.result() == ReconcileResult.SUCCEEDED);
+        assertThat(env.managed("app-2")).extracting(HostContainer::service).contains("api", "worker");
+
+        env.hosts().pause("app-2");
+        long forgottenAfter;
+        try {
+            env.repo().write("hosts.yaml", APP_2.matcher(env.repo().read("hosts.yaml")).replaceAll(""));
+            env.repo().commit("hand app-2 over to another team, containers and all");
+            E2eEnvironment.await("app-2 remembered as departed").atMost(E2eEnvironment.DEPLOY_TIMEOUT)
+                .until(() -> env.departedHosts().containsKey("app-2"));
+
+            DriftlessJar.Result forget = env.cli("forget-host", "app-2");
+
+            assertThat(forget.exitCode()).as(forget.stderr()).isZero();
+            assertThat(forget.stdout()).startsWith("Forgot departed host app-2 of environment default (reached"
+                + " through the inventory of commit " + back.substring(0, 7) + ", not cleaned up since ");
+            forgottenAfter = env.lastRecordId();
+            env.awaitDriftChecks(2, "app-2 stays forgotten", () -> !env.departedHosts().containsKey("app-2"));
+            assertThat(env.status().path("deployment").path("departedHosts")).isEmpty();
+        } finally {
+            env.hosts().unpause("app-2");
+        }
+
+        env.awaitDriftChecks(2, "nothing is removed from app-2 now that it answers",
+            () -> env.managed("app-2").size() == 2);
+        assertThat(env.history()).filteredOn(r -> r.id() > forgottenAfter)
+            .allSatisfy(r -> assertThat(r.steps()).noneMatch(s -> s.host().equals("app-2")));
+        assertThat(env.cli("forget-host", "app-2").stderr())
+            .isEqualTo("driftless forget-host: environment default remembers no departed host app-2 (it remembers none)\n");
     }
 
     private static HostContainer only(String host) {

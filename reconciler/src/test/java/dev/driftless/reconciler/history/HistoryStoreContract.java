@@ -654,6 +654,33 @@ abstract class HistoryStoreContract {
         assertThat(store.departedHosts()).isEmpty();
     }
 
+    @Test
+    void aReconcileWritesOnlyWhatItChangedOfTheDepartedHostsSoAForgottenHostStaysForgotten() {
+        HistoryStore store = open();
+        java.time.Instant t = java.time.Instant.parse("2025-03-01T10:05:00Z");
+        DepartedHost app3 = new DepartedHost(A, t, Optional.of("connection refused"));
+        DepartedHost app4 = new DepartedHost(B, t, Optional.empty());
+        store.replaceDepartedHosts(Map.of("app-3", app3, "app-4", app4));
+        Map<String, DepartedHost> read = store.departedHosts();
+
+        // Meanwhile an operator forgets app-3 (driftless forget-host); the reconcile had tried it again.
+        assertThat(open().forgetDepartedHost("app-3")).isTrue();
+        assertThat(open().forgetDepartedHost("app-3")).as("forgotten already").isFalse();
+        assertThat(open("staging").forgetDepartedHost("app-4")).as("another environment's").isFalse();
+        DepartedHost app5 = new DepartedHost(A, t.plusSeconds(60), Optional.of("no route to host"));
+        store.changeDepartedHosts(read, Map.of(
+            "app-3", app3.attempted(Optional.of("timed out")),
+            "app-5", app5));
+
+        assertThat(open().departedHosts()).as("app-3 stays forgotten, app-4 is done with, app-5 is new")
+            .containsExactly(Map.entry("app-5", app5));
+
+        // A host departed meanwhile by another daemon as well keeps one row, the latest word.
+        store.changeDepartedHosts(Map.of(), Map.of("app-5", app5.attempted(Optional.empty())));
+        assertThat(store.departedHosts()).containsExactly(Map.entry("app-5", app5.attempted(Optional.empty())));
+        assertThat(open("staging").departedHosts()).isEmpty();
+    }
+
     // ---------------------------------------------------------------- schema
 
     @Test
