@@ -86,6 +86,34 @@ final class HistoryDatabase {
         return "jdbc:h2:file:" + path + H2_FILE_OPTIONS;
     }
 
+    /**
+     * The database file of an embedded H2 URL ({@code jdbc:h2:file:/path/history;…},
+     * {@code jdbc:h2:/path/history}, {@code jdbc:h2:~/history}), without H2's suffix; empty for
+     * an in-memory or a remote (tcp, ssl) database and for other databases.
+     */
+    static Optional<Path> h2File(String url) {
+        if (!url.regionMatches(true, 0, "jdbc:h2:", 0, 8)) {
+            return Optional.empty();
+        }
+        String rest = url.substring(8);
+        int settings = rest.indexOf(';');
+        if (settings >= 0) {
+            rest = rest.substring(0, settings);
+        }
+        if (rest.regionMatches(true, 0, "file:", 0, 5)) {
+            rest = rest.substring(5);
+        } else if (rest.matches("(?i)(mem|tcp|ssl|zip|split|nio\\w*|async|memFS|memLZF|retry):.*")) {
+            return Optional.empty();
+        }
+        if (rest.isEmpty()) {
+            return Optional.empty();
+        }
+        if (rest.startsWith("~")) {
+            rest = System.getProperty("user.home") + rest.substring(1);
+        }
+        return Optional.of(Path.of(rest).toAbsolutePath().normalize());
+    }
+
     /** The URL with any password parameter blanked, for messages. */
     static String display(String url) {
         return PASSWORD_PARAMETER.matcher(url).replaceAll("$1***");

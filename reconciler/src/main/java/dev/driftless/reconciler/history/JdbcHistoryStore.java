@@ -1,6 +1,8 @@
 package dev.driftless.reconciler.history;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.driftless.reconciler.lock.ProcessLock;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -62,7 +64,12 @@ final class JdbcHistoryStore implements HistoryStore {
     private final Clock clock;
     private final HistoryDatabase.Kind kind;
 
-    private JdbcHistoryStore(HikariDataSource dataSource, String environment, Clock clock, HistoryDatabase.Kind kind) {
+    /** The embedded H2 database's file, whose lease is a file lock beside it; empty for others. */
+    private final Optional<Path> h2File;
+
+    private JdbcHistoryStore(HikariDataSource dataSource, String environment, Clock clock, HistoryDatabase.Kind kind,
+                             Optional<Path> h2File) {
+        this.h2File = h2File;
         this.dataSource = dataSource;
         this.environment = environment;
         this.clock = clock;
@@ -87,7 +94,7 @@ final class JdbcHistoryStore implements HistoryStore {
             throw e;
         }
         log.debug("history open: {} database, environment {}", kind, environment);
-        return new JdbcHistoryStore(dataSource, environment, clock, kind);
+        return new JdbcHistoryStore(dataSource, environment, clock, kind, HistoryDatabase.h2File(url));
     }
 
     @Override
@@ -592,8 +599,7 @@ final class JdbcHistoryStore implements HistoryStore {
     @Override
     public Optional<ReconcileLease> tryLease() {
         if (kind != HistoryDatabase.Kind.POSTGRESQL) {
-            // One daemon process owns an embedded H2 file, and its reconciles are serialized already.
-            return Optional.of(() -> { });
+            return h2File.isEmpty() ? Optional.of(() -> { }) : fileLease(h2File.get());
         }
         Connection c;
         try {
@@ -613,6 +619,30 @@ final class JdbcHistoryStore implements HistoryStore {
             return Optional.empty();
         }
         return Optional.of(new AdvisoryLease(c));
+    }
+
+    /**
+     * The reconcile lease of an embedded H2 database: an operating-system lock on a file beside
+     * it, one per environment ({@code history.lease-<key>}), held by one process (and within it
+     * one holder) at a time and let go when the process dies. So two daemons whose configurations
+     * name one H2 file never reconcile an environment at once. (An in-memory or remote H2 database
+     * has no file to lock: its lease is always granted.)
+     */
+    private Optional<ReconcileLease> fileLease(Path database) {
+        Path file = database.resolveSibling(database.getFileName() + ".lease-"
+            + Integer.toHexString(leaseKey(environment)));
+        Optional<ProcessLock> lock;
+        try {
+            lock = ProcessLock.tryAcquire(file, "reconcile of environment " + environment);
+        } catch (java.io.IOException e) {
+            throw new HistoryException("cannot take the reconcile lease " + file + ": " + e.getMessage(), e);
+        }
+        return lock.map(l -> new ReconcileLease() {
+            @Override
+            public void close() {
+                l.close();
+            }
+        });
     }
 
     /** A session advisory lock held on its own connection until closed. */

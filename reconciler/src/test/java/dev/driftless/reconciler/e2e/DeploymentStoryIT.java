@@ -307,7 +307,11 @@ class DeploymentStoryIT {
         assertThat(records).allSatisfy(r -> {
             assertThat(r.trigger()).isEqualTo(Trigger.DRIFT);
             assertThat(r.commit()).as("no commit was made").isEqualTo(retired);
-            assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+            // A drift check that observed the containers just before they went, and probed them
+            // after, records its failed probes and restarts (PARTIALLY_FAILED, retried); nothing
+            // is rolled back or failed for good.
+            assertThat(r.result()).isIn(ReconcileResult.SUCCEEDED, ReconcileResult.PARTIALLY_FAILED);
+            assertThat(r.steps()).noneMatch(x -> x.action() == StepAction.REPLACE || x.action() == StepAction.REMOVE);
         });
 
         HostContainer api = only("app-2", "api");
@@ -678,13 +682,16 @@ class DeploymentStoryIT {
         assertThat(deployed.steps().stream().filter(s -> s.action() == StepAction.PRE_DEPLOY)).hasSize(1);
         assertThat(only("app-1", "api").get(env.hosts(), "/version")).contains("1.1.0");
 
-        // A heal of the spec that runs is no new spec: no job.
+        // A heal of the spec that runs is no new spec: no job. (A drift check already under way
+        // when api goes may record its probes failing first; the heal is the record that creates it.)
         long since = env.lastRecordId();
         env.hosts().exec("app-1", "docker", "rm", "-f", only("app-1", "api").name());
-        ReconcileRecord heal = env.awaitRecord("the heal of the removed api", r -> r.id() > since);
-        assertThat(heal.result()).isEqualTo(ReconcileResult.SUCCEEDED);
-        assertThat(heal.steps()).extracting(StepRecord::action).contains(StepAction.CREATE)
-            .doesNotContain(StepAction.PRE_DEPLOY);
+        ReconcileRecord heal = env.awaitRecord("the heal of the removed api", r -> r.id() > since
+            && r.steps().stream().anyMatch(x -> x.service().equals("api") && x.action() == StepAction.CREATE));
+        assertThat(step(heal, "api", "app-1", StepAction.CREATE).outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        assertThat(env.history()).filteredOn(r -> r.id() > since)
+            .allSatisfy(r -> assertThat(r.steps()).extracting(StepRecord::action).doesNotContain(StepAction.PRE_DEPLOY));
+        assertThat(only("app-1", "api").get(env.hosts(), "/version")).contains("1.1.0");
     }
 
     // ---- helpers ----

@@ -120,6 +120,31 @@ class H2HistoryStoreTest extends HistoryStoreContract {
         assertThat(daemon.get(next.id()).orElseThrow().result()).isEqualTo(ReconcileResult.RUNNING);
     }
 
+    /**
+     * Two daemons whose configurations name one H2 file (an explicit history.jdbc-url, their own
+     * state directories) take turns: the lease is a file lock beside the database, let go when its
+     * holder dies.
+     */
+    @Test
+    void theReconcileLeaseOfAnH2FileIsHeldByOneProcessAtATimeAndFreedByItsDeath() throws Exception {
+        ChildJvm other = ChildJvm.launch(HistoryWriterProcess.class, "--h2-lease", tempDir.resolve("state").toString());
+        HistoryStore daemon = open();
+        try {
+            assertThat(daemon.tryLease()).as("the other process reconciles prod").isEmpty();
+            try (ReconcileLease staging = open("staging").tryLease().orElseThrow()) {
+                assertThat(staging.held()).as("each environment has its own lease").isTrue();
+            }
+        } finally {
+            other.kill();
+        }
+        try (ReconcileLease mine = daemon.tryLease().orElseThrow()) {
+            assertThat(open().tryLease()).as("a second reconcile in this process").isEmpty();
+        }
+        assertThat(daemon.tryLease()).as("given back").isPresent().get().satisfies(ReconcileLease::close);
+        assertThat(tempDir.resolve("state")).isDirectoryContaining(p -> p.getFileName().toString()
+            .equals("history.lease-" + Integer.toHexString(JdbcHistoryStore.leaseKey(ENV))));
+    }
+
     /** A {@link HistoryWriterProcess} JVM that has written a RUNNING reconcile. */
     private ChildJvm startWriter() throws Exception {
         return ChildJvm.launch(HistoryWriterProcess.class, tempDir.resolve("state").toString());

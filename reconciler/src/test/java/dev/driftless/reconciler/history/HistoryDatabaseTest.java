@@ -83,4 +83,18 @@ class HistoryDatabaseTest {
             .isInstanceOf(HistoryException.class)
             .hasMessageStartingWith("cannot open the history database jdbc:postgresql://127.0.0.1:1/none: ");
     }
+
+    @Test
+    void theFileOfAnEmbeddedH2UrlIsWhereItsLeaseLives() {
+        assertThat(HistoryDatabase.h2File("jdbc:h2:file:/var/lib/driftless/history;AUTO_SERVER=TRUE"))
+            .contains(Path.of("/var/lib/driftless/history"));
+        assertThat(HistoryDatabase.h2File("jdbc:h2:/srv/shared/history")).contains(Path.of("/srv/shared/history"));
+        assertThat(HistoryDatabase.h2File("jdbc:h2:~/driftless/history;WRITE_DELAY=0"))
+            .contains(Path.of(System.getProperty("user.home"), "driftless", "history"));
+        assertThat(HistoryDatabase.h2File(HistoryDatabase.url(HistorySettings.embedded(dir))))
+            .contains(dir.toAbsolutePath().normalize().resolve("history"));
+        assertThat(HistoryDatabase.h2File("jdbc:h2:mem:test;DB_CLOSE_DELAY=-1")).isEmpty();
+        assertThat(HistoryDatabase.h2File("jdbc:h2:tcp://db.example.org/history")).isEmpty();
+        assertThat(HistoryDatabase.h2File("jdbc:postgresql://db.example.org/driftless")).isEmpty();
+    }
 }

@@ -9,7 +9,7 @@ import java.util.Optional;
  * opens the embedded history there, begins a reconcile with one finished and one PENDING step,
  * prints {@code READY <id>} and waits to be killed. With {@code --lease URL STATE_DIR USER
  * PASSWORD_FILE} it takes the environment's reconcile lease on that database instead, prints
- * {@code READY 0} and waits.
+ * {@code READY 0} and waits; with {@code --h2-lease STATE_DIR} the same on the embedded history.
  */
 public final class HistoryWriterProcess {
 
@@ -20,6 +20,11 @@ public final class HistoryWriterProcess {
         if (args[0].equals("--lease")) {
             HistoryStore store = HistoryStore.open(new HistorySettings(Optional.of(args[1]), Path.of(args[2]),
                 Optional.of(args[3]), Optional.of(Path.of(args[4]))), "prod");
+            store.tryLease().orElseThrow(() -> new IllegalStateException("the lease is taken"));
+            ChildJvm.ready(0);
+        }
+        if (args[0].equals("--h2-lease")) {
+            HistoryStore store = HistoryStore.open(HistorySettings.embedded(Path.of(args[1])), "prod");
             store.tryLease().orElseThrow(() -> new IllegalStateException("the lease is taken"));
             ChildJvm.ready(0);
         }
