@@ -57,7 +57,7 @@ public final class Daemon implements AutoCloseable {
     static final String JOB = "reconcile";
     private static final Duration SHUTDOWN_WAIT = Duration.ofMinutes(5);
     /** In the state directory: held by the one daemon that uses it. */
-    public static final String STATE_LOCK = "daemon.lock";
+    static final String STATE_LOCK = "daemon.lock";
 
     private final DaemonConfig config;
     private final ProcessLock stateLock;
@@ -98,9 +98,9 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * One daemon per state directory: two would share its git cache and, on the embedded H2
-     * history (where the reconcile lease is not shared between processes), deploy side by side.
-     * The operating system lets go of the lock when the daemon ends, also on {@code kill -9}.
+     * One daemon per state directory: two would share its git cache and its history, each firing
+     * every trigger (the reconcile lease would only keep their reconciles apart). The operating
+     * system lets go of the lock when the daemon ends, also on {@code kill -9}.
      */
     static ProcessLock lockStateDirectory(DaemonConfig config) throws IOException {
         Path file = config.stateDir().resolve(STATE_LOCK);

@@ -58,8 +58,7 @@ public final class Deferrals {
                     + w.notBefore().truncatedTo(ChronoUnit.SECONDS));
                 why.ifPresent(w -> notes.add("restart backed off for " + c.instance() + " on " + c.host()
                     + " (" + w + ")"));
-            } else if (pulledImage(c).isPresent()) {
-                String image = pulledImage(c).get();
+            } else if (pulledImage(c).orElse(null) instanceof String image) {
                 why = waiting(pulls, pullKey(c.host(), image, commit), now).map(w -> "pull of " + image
                     + " failed " + (w.failures() == 1 ? "once" : w.failures() + " times in a row")
                     + "; next attempt after " + w.notBefore().truncatedTo(ChronoUnit.SECONDS));

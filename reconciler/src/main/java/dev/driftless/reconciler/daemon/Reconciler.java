@@ -105,9 +105,7 @@ public final class Reconciler {
     private final RepairBackoff backoff;
     /** Pulls that failed (registry down, refused login, unknown tag), by host, image and commit. */
     private final RepairBackoff pullBackoff;
-    /** The backoff kinds in the history, and what it held of each when last read or written. */
-    private static final String RESTART_BACKOFF = Deferrals.RESTARTS;
-    private static final String PULL_BACKOFF = Deferrals.PULLS;
+    /** What the history held of each backoff kind ({@link Deferrals}) when last read or written. */
     private Map<String, Backoff> keptRestarts = Map.of();
     private Map<String, Backoff> keptPulls = Map.of();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
@@ -644,9 +642,9 @@ public final class Reconciler {
         Instant now = clock.instant();
         // The counts as the last reconcile left them: this daemon's, another's of the cluster, or
         // those of this daemon before it restarted.
-        keptRestarts = history.backoffs(RESTART_BACKOFF);
+        keptRestarts = history.backoffs(Deferrals.RESTARTS);
         backoff.restore(keptRestarts);
-        keptPulls = history.backoffs(PULL_BACKOFF);
+        keptPulls = history.backoffs(Deferrals.PULLS);
         pullBackoff.restore(keptPulls);
         backoff.retainOnly(plan.changes().stream().filter(c -> c.observed().isPresent())
             .map(Deferrals::restartKey).collect(Collectors.toSet()));
@@ -663,12 +661,12 @@ public final class Reconciler {
     private void keepBackoffs() {
         Map<String, Backoff> restarts = backoff.snapshot();
         if (!restarts.equals(keptRestarts)) {
-            history.replaceBackoffs(RESTART_BACKOFF, restarts);
+            history.replaceBackoffs(Deferrals.RESTARTS, restarts);
             keptRestarts = restarts;
         }
         Map<String, Backoff> pulls = pullBackoff.snapshot();
         if (!pulls.equals(keptPulls)) {
-            history.replaceBackoffs(PULL_BACKOFF, pulls);
+            history.replaceBackoffs(Deferrals.PULLS, pulls);
             keptPulls = pulls;
         }
     }

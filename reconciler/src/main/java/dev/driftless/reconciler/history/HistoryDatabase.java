@@ -89,7 +89,8 @@ final class HistoryDatabase {
     /**
      * The database file of an embedded H2 URL ({@code jdbc:h2:file:/path/history;…},
      * {@code jdbc:h2:/path/history}, {@code jdbc:h2:~/history}), without H2's suffix; empty for
-     * an in-memory or a remote (tcp, ssl) database and for other databases.
+     * an in-memory or a remote (tcp, ssl) database, for H2's special file systems (zip, split,
+     * nio…, whose reconcile lease is then always granted) and for other databases.
      */
     static Optional<Path> h2File(String url) {
         if (!url.regionMatches(true, 0, "jdbc:h2:", 0, 8)) {

@@ -215,7 +215,7 @@ public interface HistoryStore extends AutoCloseable {
     /**
      * Who holds the environment's reconcile lease now, that is who is reconciling: the holder's
      * database session as PostgreSQL shows it ({@code driftless HOST pid PID}, from where, since
-     * when). Empty when nobody holds it, and on H2, where the one daemon is the holder.
+     * when). Empty when nobody holds it, and on H2, whose file lease cannot be asked without taking it.
      */
     Optional<String> leaseHolder();
 

@@ -637,12 +637,7 @@ final class JdbcHistoryStore implements HistoryStore {
         } catch (java.io.IOException e) {
             throw new HistoryException("cannot take the reconcile lease " + file + ": " + e.getMessage(), e);
         }
-        return lock.map(l -> new ReconcileLease() {
-            @Override
-            public void close() {
-                l.close();
-            }
-        });
+        return lock.map(l -> l::close);
     }
 
     /** A session advisory lock held on its own connection until closed. */

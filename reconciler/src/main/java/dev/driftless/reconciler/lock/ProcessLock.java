@@ -27,8 +27,10 @@ import java.util.concurrent.locks.LockSupport;
  * needs removing by hand: an unlocked file is free, whatever it says.
  *
  * <p>The holder writes who it is into the file (purpose, pid, host, since) so that whoever is
- * refused can say who holds it. Used for the daemon's state directory (one daemon per state
- * directory) and for the git cache (one fetch at a time, daemon and {@code driftless plan} alike).
+ * refused can say who holds it (informative only, so not synced to disk: taken at every poll, the
+ * lock costs no fsync). Used for the daemon's state directory (one daemon per state directory),
+ * the git cache (one fetch at a time, daemon and {@code driftless plan} alike) and the reconcile
+ * lease of an embedded H2 history.
  */
 public final class ProcessLock implements AutoCloseable {
 
@@ -75,7 +77,6 @@ public final class ProcessLock implements AutoCloseable {
             channel.truncate(0);
             channel.write(ByteBuffer.wrap((purpose + ", pid " + ProcessHandle.current().pid() + " on " + thisHost()
                 + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n").getBytes(StandardCharsets.UTF_8)));
-            channel.force(false);
             return Optional.of(new ProcessLock(key, channel, lock));
         } catch (IOException | RuntimeException e) {
             if (channel != null) {
