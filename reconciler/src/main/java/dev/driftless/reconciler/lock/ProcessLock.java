@@ -13,9 +13,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -34,8 +34,14 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class ProcessLock implements AutoCloseable {
 
-    /** The files this JVM holds: the OS lock is per process, so threads are kept apart here. */
-    private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
+    /**
+     * The files this JVM holds, each with its lock: the OS lock is per process, so threads are kept
+     * apart here; and a lock is kept reachable here until closed, since a collected lock's file
+     * would be closed by the garbage collector and the operating system would drop the lock with it.
+     */
+    private static final Map<Path, Object> HELD_HERE = new ConcurrentHashMap<>();
+    /** Stands in {@link #HELD_HERE} for a lock being taken, or a file being read by {@link #holder}. */
+    private static final Object BUSY = new Object();
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final Path file;
@@ -56,7 +62,7 @@ public final class ProcessLock implements AutoCloseable {
      */
     public static Optional<ProcessLock> tryAcquire(Path file, String purpose) throws IOException {
         Path key = file.toAbsolutePath().normalize();
-        if (!HELD_HERE.add(key)) {
+        if (HELD_HERE.putIfAbsent(key, BUSY) != null) {
             return Optional.empty();
         }
         FileChannel channel = null;
@@ -77,7 +83,9 @@ public final class ProcessLock implements AutoCloseable {
             channel.truncate(0);
             channel.write(ByteBuffer.wrap((purpose + ", pid " + ProcessHandle.current().pid() + " on " + thisHost()
                 + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n").getBytes(StandardCharsets.UTF_8)));
-            return Optional.of(new ProcessLock(key, channel, lock));
+            ProcessLock held = new ProcessLock(key, channel, lock);
+            HELD_HERE.put(key, held);
+            return Optional.of(held);
         } catch (IOException | RuntimeException e) {
             if (channel != null) {
                 channel.close();
@@ -118,7 +126,7 @@ public final class ProcessLock implements AutoCloseable {
         Path key = file.toAbsolutePath().normalize();
         // Closing any descriptor of a file drops this process's fcntl lock on it: a holder in this
         // JVM is never read, and no holder here takes the lock while the file is read.
-        if (!HELD_HERE.add(key)) {
+        if (HELD_HERE.putIfAbsent(key, BUSY) != null) {
             return "another holder in this process (pid " + ProcessHandle.current().pid() + ")";
         }
         try {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.driftless.reconciler.ChildJvm;
+import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -53,6 +54,27 @@ class ProcessLockTest {
         try (ProcessLock second = ProcessLock.tryAcquire(file(), "second").orElseThrow()) {
             assertThat(Files.readString(file())).startsWith("second, pid ");
         }
+    }
+
+    /**
+     * A holder that keeps no reference to its lock (a daemon whose lock sits in a field of an
+     * object nobody reads again) still holds it: were the lock collectable, the garbage collector
+     * would close its file and the operating system would drop the lock with it (seen in CI: a
+     * second process took a lease the first still believed it held).
+     */
+    @Test
+    void aLockNobodyReferencesStaysHeldUntilClosed() throws Exception {
+        WeakReference<ProcessLock> forgotten = new WeakReference<>(
+            ProcessLock.tryAcquire(file(), "driftless run --config c.yaml").orElseThrow());
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+
+        assertThat(forgotten.get()).as("still reachable while held").isNotNull();
+        assertThatThrownBy(() -> ChildJvm.launch(LockHolder.class, file().toString(), "intruder"))
+            .hasMessageContaining("TAKEN driftless run --config c.yaml");
+        forgotten.get().close();
+        assertThat(ProcessLock.tryAcquire(file(), "me")).isPresent().get().satisfies(ProcessLock::close);
     }
 
     @Test
