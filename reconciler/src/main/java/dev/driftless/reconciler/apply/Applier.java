@@ -544,9 +544,10 @@ public final class Applier {
             InstanceRuntime runtime = InstanceRuntime.of(have.runtime());
             CommandResult r = session.run(restart ? runtime.restart(have.name(), settings.stopTimeout())
                 : runtime.start(have.name()), settings.commandTimeout().plus(settings.stopTimeout()));
-            if (!r.succeeded() && !restart && r.firstErrorLine().contains("No such container")) {
-                // Observed while being removed (docker rm -f by hand, say), gone by now: the
-                // instance is missing, so it is created anew in this same reconcile.
+            if (!r.succeeded() && r.firstErrorLine().contains("No such container")) {
+                // Observed while being removed (docker rm -f by hand, say), or removed since the
+                // drift check observed it: the instance is missing now, so it is created anew in
+                // this same reconcile.
                 finished(token, step, StepOutcome.SKIPPED, "the " + runtime.tool() + " container was removed meanwhile;"
                     + " creating the instance anew", t0);
                 return deploy(session, new PlannedChange(service, c.host(), c.instance(), Action.CREATE,

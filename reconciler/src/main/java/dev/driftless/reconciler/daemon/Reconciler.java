@@ -18,6 +18,7 @@ import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.history.ReconcileStart;
+import dev.driftless.reconciler.history.RunningReconcile;
 import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.history.StepAction;
 import dev.driftless.reconciler.history.StepOutcome;
@@ -121,6 +122,8 @@ public final class Reconciler {
     private volatile String stopReason = "";
     /** The last trigger found another daemon holding the reconcile lease (warned once per spell). */
     private boolean busy;
+    /** The other daemon's still running reconcile last logged as the reason to wait. */
+    private long finishingWarned = -1;
     /** The environment's suspension this daemon last saw and logged; null while not suspended. */
     private Suspension suspension;
     /** The suspensions of services the last reconcile saw, by id: one that ends is a resume. */
@@ -293,6 +296,40 @@ public final class Reconciler {
     }
 
     /**
+     * Tells the history every {@link HistoryStore#HEARTBEAT_EVERY} that this daemon still runs a
+     * reconcile, while it applies: another daemon that takes the lease this one lost waits for the
+     * host steps under way rather than marking the record INTERRUPTED and applying alongside. A
+     * beat the database misses (restarting, say) is simply tried again at the next.
+     */
+    private final class Heartbeat implements AutoCloseable {
+        private final Thread beating;
+
+        Heartbeat(long reconcileId) {
+            beating = Thread.ofVirtual().name("heartbeat-" + reconcileId).start(() -> {
+                while (true) {
+                    try {
+                        Thread.sleep(HistoryStore.HEARTBEAT_EVERY);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    try {
+                        history.heartbeat(reconcileId);
+                    } catch (RuntimeException e) {
+                        ReconcileLog.debug("-------", "heartbeat of reconcile #" + reconcileId + " missed: "
+                            + e.getMessage());
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            beating.interrupt();
+            beating.join(Duration.ofSeconds(15));
+        }
+    }
+
+    /**
      * Where a reconcile's time goes, phase by phase; logged at debug level when a reconcile that
      * observed the hosts ends ({@code DRIFTLESS_LOG_LEVEL=DEBUG}).
      */
@@ -366,11 +403,28 @@ public final class Reconciler {
         if (trigger == Trigger.POLL && !moved && verify.isEmpty() && !resumed) {
             return new Outcome(Kind.NOTHING_NEW, false, "no new commit", Optional.empty());
         }
-        // Reconciles run one at a time, cluster-wide (one Quartz job that disallows concurrent
-        // execution), so a RUNNING record found now is an orphan of a daemon that died. A poll
-        // that found nothing new skips this: it writes nothing, and the next drift check, retry
-        // or new commit recovers the orphan before touching a host.
+        // Holding the lease, a RUNNING record found now is an orphan of a daemon that died, unless
+        // its daemon lost the lease (its database session ended) and still finishes the host steps
+        // under way: while that one beats, nothing is applied here. A poll that found nothing new
+        // skips this: it writes nothing, and the next drift check, retry or new commit recovers
+        // the orphan before touching a host.
         recoverInterrupted();
+        List<RunningReconcile> finishing = history.runningReconciles();
+        if (!finishing.isEmpty()) {
+            RunningReconcile other = finishing.getFirst();
+            String text = "reconcile #" + other.id() + " of commit " + ReconcileLog.shortSha(other.commit())
+                + other.owner().map(o -> " (" + o + ")").orElse("") + " is still running: its daemon lost the"
+                + " reconcile lease and finishes the host steps under way (last sign of life "
+                + Duration.between(other.lastSignOfLife(), clock.instant()).toSeconds() + " s ago)";
+            if (other.id() != finishingWarned) {
+                ReconcileLog.warn("-------", text + "; this " + trigger.name().toLowerCase(java.util.Locale.ROOT)
+                    + " is skipped, and so is every trigger until it ends or stops beating for "
+                    + HistoryStore.ABANDONED_AFTER.toSeconds() + " s");
+                finishingWarned = other.id();
+            }
+            metrics.skipped(trigger, "busy");
+            return new Outcome(Kind.BUSY, false, text, Optional.empty());
+        }
         lastSeenCommit = revision.sha();
         // Whichever job noticed it, a new commit is a deploy: record it as such.
         // A poll that only noticed a resume repairs what drifted meanwhile: that is a drift check.
@@ -496,6 +550,10 @@ public final class Reconciler {
         long outOfLine = planned.changes().stream().filter(c -> c.action().changes()).count();
         metrics.drift((int) outOfLine);
         Plan plan = deferRetries(planned, revision.sha()).withJobsRan(history::preDeployRan);
+        // An instance the plan knows nothing of any more (neither desired nor found on a host that
+        // answered) needs no verifying; left here, it would make every idle poll observe the hosts.
+        verify.retainAll(plan.changes().stream().map(c -> Applier.verifyKey(c.service(), c.host(), c.instance()))
+            .collect(Collectors.toSet()));
         Set<String> verifyNow = plan.changes().stream()
             .filter(c -> c.action() == Action.UNCHANGED && c.observed().isPresent() && c.desired().isPresent())
             .map(c -> Applier.verifyKey(c.service(), c.host(), c.instance()))
@@ -519,7 +577,7 @@ public final class Reconciler {
         status = "applying commit " + revision.shortSha() + " (reconcile #" + record.id() + ")";
         Recorder recorder = new Recorder(record.id(), revision.sha());
         Applier.Result result;
-        try {
+        try (Heartbeat beating = new Heartbeat(record.id())) {
             result = applier.apply(plan, new Applier.Context(desired.environment(), revision.sha(),
                 reach, loaded.state().secrets(), verifyNow, this::stopNow), recorder);
         } finally {
@@ -528,6 +586,8 @@ public final class Reconciler {
         laps.lap("apply");
 
         verify.removeAll(verifyNow);
+        // Its own step of this reconcile made it healthy: verified as well.
+        verify.removeAll(recorder.gated());
         verify.addAll(recorder.unsettled(result.unreached()));
         for (var e : result.services().entrySet()) {
             history.recordServiceResult(record.id(), e.getKey(), e.getValue(), result.messages().get(e.getKey()));
@@ -815,6 +875,8 @@ public final class Reconciler {
         private final long reconcileId;
         private final String commit;
         private final List<StepStart> unsettled = new ArrayList<>();
+        /** The instances a step of this reconcile created, replaced, started or restarted and gated healthy. */
+        private final Set<String> gated = new HashSet<>();
 
         Recorder(long reconcileId, String commit) {
             this.reconcileId = reconcileId;
@@ -852,11 +914,21 @@ public final class Reconciler {
                 || step.action() == StepAction.REPLACE)) {
                 unsettled.add(step);
             }
+            if (outcome == StepOutcome.SUCCEEDED && (step.action() == StepAction.CREATE
+                || step.action() == StepAction.REPLACE || step.action() == StepAction.START
+                || step.action() == StepAction.RESTART)) {
+                gated.add(Applier.verifyKey(step.service(), step.host(), step.instance()));
+            }
         }
 
         @Override
         public void serviceFinished(String service, ServiceOutcome outcome, String message) {
             ReconcileLog.info(commit, service + " " + outcome.name().toLowerCase() + ": " + message);
+        }
+
+        /** Instances made healthy by a step of this reconcile. */
+        synchronized Set<String> gated() {
+            return Set.copyOf(gated);
         }
 
         /** Instances a step started but could not see through, because their host stopped answering. */

@@ -120,11 +120,29 @@ public interface HistoryStore extends AutoCloseable {
     Optional<ReconcileLease> tryLease();
 
     /**
-     * Turns every RUNNING reconcile of this environment into INTERRUPTED (its PENDING steps too),
-     * keeping everything recorded; ended_at is the last moment it is known to have been alive.
-     * Call once at daemon start. Returns the records it changed.
+     * Turns every abandoned RUNNING reconcile of this environment into INTERRUPTED (its PENDING
+     * steps too), keeping everything recorded; ended_at is the last moment it is known to have
+     * been alive. Abandoned: on an embedded H2 file every RUNNING one, since the caller holds the
+     * file lease that its daemon held until it died; on PostgreSQL one whose daemon has not beaten
+     * ({@link #heartbeat}) for {@link #ABANDONED_AFTER}, since a daemon that lost its lease (its
+     * database session ended) still finishes the host steps under way. Returns the records it changed.
      */
     List<ReconcileRecord> markInterrupted();
+
+    /** How long a RUNNING reconcile on PostgreSQL may go without a heartbeat before it counts as abandoned. */
+    java.time.Duration ABANDONED_AFTER = java.time.Duration.ofSeconds(30);
+
+    /** How often a daemon beats for the reconcile it runs: well within {@link #ABANDONED_AFTER}. */
+    java.time.Duration HEARTBEAT_EVERY = java.time.Duration.ofSeconds(5);
+
+    /** Says that the daemon running this RUNNING reconcile is alive; does nothing once it ended. */
+    void heartbeat(long reconcileId);
+
+    /**
+     * The RUNNING reconciles of this environment that {@link #markInterrupted} leaves alone: run
+     * by a live daemon, possibly one that lost the reconcile lease and finishes its host steps.
+     */
+    List<RunningReconcile> runningReconciles();
 
     /**
      * Deletes ended reconciles (with their steps and service results) that started before
@@ -213,9 +231,11 @@ public interface HistoryStore extends AutoCloseable {
     List<ClusterMember> clusterMembers();
 
     /**
-     * Who holds the environment's reconcile lease now, that is who is reconciling: the holder's
-     * database session as PostgreSQL shows it ({@code driftless HOST pid PID}, from where, since
-     * when). Empty when nobody holds it, and on H2, whose file lease cannot be asked without taking it.
+     * Who holds the environment's reconcile lease now, that is who is reconciling: on PostgreSQL
+     * the holder's database session as it shows it ({@code driftless HOST pid PID}, from where,
+     * since when); on an H2 file the process holding the lease file, as it wrote itself into it
+     * ({@code reconcile of environment E, pid PID on HOST since T}), asked without taking the
+     * lease. Empty when nobody holds it, and on an in-memory or remote H2 database.
      */
     Optional<String> leaseHolder();
 

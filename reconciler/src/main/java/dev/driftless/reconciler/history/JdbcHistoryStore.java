@@ -63,6 +63,8 @@ final class JdbcHistoryStore implements HistoryStore {
     private final String environment;
     private final Clock clock;
     private final HistoryDatabase.Kind kind;
+    /** Who writes the reconciles begun here: this process, as its database sessions are named. */
+    private static final String OWNER = HistoryDatabase.applicationName();
 
     /** The embedded H2 database's file, whose lease is a file lock beside it; empty for others. */
     private final Optional<Path> h2File;
@@ -118,7 +120,7 @@ final class JdbcHistoryStore implements HistoryStore {
             long newId;
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO reconcile (environment,"
                 + " commit_sha, author, message, trigger_kind, started_at, result, desired_digest,"
-                + " returns_to, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                + " returns_to, summary, owner, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
                 ps.setString(1, environment);
                 ps.setString(2, BoundedText.fit(start.commit(), SHA_MAX));
@@ -130,6 +132,8 @@ final class JdbcHistoryStore implements HistoryStore {
                 ps.setString(8, BoundedText.fit(start.desiredDigest(), DIGEST_MAX));
                 ps.setString(9, returnsTo.orElse(null));
                 ps.setString(10, "");
+                ps.setString(11, OWNER);
+                setTime(ps, 12, now);
                 ps.executeUpdate();
                 newId = generatedId(ps);
             }
@@ -629,8 +633,7 @@ final class JdbcHistoryStore implements HistoryStore {
      * has no file to lock: its lease is always granted.)
      */
     private Optional<ReconcileLease> fileLease(Path database) {
-        Path file = database.resolveSibling(database.getFileName() + ".lease-"
-            + Integer.toHexString(leaseKey(environment)));
+        Path file = leaseFile(database);
         Optional<ProcessLock> lock;
         try {
             lock = ProcessLock.tryAcquire(file, "reconcile of environment " + environment);
@@ -850,10 +853,15 @@ final class JdbcHistoryStore implements HistoryStore {
         });
     }
 
+    /** The file whose lock is the environment's reconcile lease on the embedded H2 {@code database}. */
+    private Path leaseFile(Path database) {
+        return database.resolveSibling(database.getFileName() + ".lease-" + Integer.toHexString(leaseKey(environment)));
+    }
+
     @Override
     public Optional<String> leaseHolder() {
         if (kind != HistoryDatabase.Kind.POSTGRESQL) {
-            return Optional.empty();
+            return h2File.flatMap(database -> ProcessLock.heldBy(leaseFile(database)));
         }
         return read("read who holds the reconcile lease", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT a.application_name, host(a.client_addr),"
@@ -1042,33 +1050,52 @@ final class JdbcHistoryStore implements HistoryStore {
      * each is known to have been alive (its latest step), not the time of discovery, so that the
      * duration shown does not include the downtime.
      */
-    private List<Long> interruptRunning(Connection c, Instant now) throws SQLException {
-        Map<Long, Instant> running = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(
-            "SELECT id, started_at FROM reconcile WHERE environment = ? AND result = ? ORDER BY id")) {
+    /**
+     * The RUNNING reconciles of this environment, each with its last sign of life (its heartbeat,
+     * its latest step, or its start).
+     */
+    private List<RunningReconcile> running(Connection c) throws SQLException {
+        List<RunningReconcile> running = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT r.id, r.commit_sha, r.owner, r.started_at,"
+            + " r.heartbeat_at, (SELECT MAX(COALESCE(s.ended_at, s.started_at)) FROM reconcile_step s"
+            + " WHERE s.reconcile_id = r.id) FROM reconcile r WHERE r.environment = ? AND r.result = ? ORDER BY r.id")) {
             ps.setString(1, environment);
             ps.setString(2, ReconcileResult.RUNNING.name());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    running.put(rs.getLong(1), time(rs, 2));
+                    Instant lastAlive = time(rs, 4);
+                    for (int column : new int[] {5, 6}) {
+                        Instant t = time(rs, column);
+                        if (t != null && t.isAfter(lastAlive)) {
+                            lastAlive = t;
+                        }
+                    }
+                    running.add(new RunningReconcile(rs.getLong(1), rs.getString(2),
+                        Optional.ofNullable(rs.getString(3)), lastAlive));
                 }
             }
         }
-        for (Map.Entry<Long, Instant> entry : running.entrySet()) {
-            long id = entry.getKey();
-            Instant lastAlive = entry.getValue();
-            try (PreparedStatement ps = c.prepareStatement("SELECT MAX(COALESCE(ended_at, started_at))"
-                + " FROM reconcile_step WHERE reconcile_id = ?")) {
-                ps.setLong(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        Instant lastStep = time(rs, 1);
-                        if (lastStep != null && lastStep.isAfter(lastAlive)) {
-                            lastAlive = lastStep;
-                        }
-                    }
-                }
+        return running;
+    }
+
+    /**
+     * Whether a RUNNING reconcile's daemon may still be at work: never on an embedded H2 file
+     * (whoever asks holds the file lease its daemon held until it died), and on PostgreSQL while
+     * it beat within {@link HistoryStore#ABANDONED_AFTER}.
+     */
+    private boolean alive(RunningReconcile r, Instant now) {
+        return kind == HistoryDatabase.Kind.POSTGRESQL && r.lastSignOfLife().isAfter(now.minus(ABANDONED_AFTER));
+    }
+
+    private List<Long> interruptRunning(Connection c, Instant now) throws SQLException {
+        List<Long> interrupted = new ArrayList<>();
+        for (RunningReconcile running : running(c)) {
+            if (alive(running, now)) {
+                continue;
             }
+            long id = running.id();
+            Instant lastAlive = running.lastSignOfLife();
+            interrupted.add(id);
             try (PreparedStatement ps = c.prepareStatement("UPDATE reconcile SET result = ?, ended_at = ?,"
                 + " summary = ? WHERE id = ? AND result = ?")) {
                 ps.setString(1, ReconcileResult.INTERRUPTED.name());
@@ -1081,7 +1108,28 @@ final class JdbcHistoryStore implements HistoryStore {
             }
             interruptPendingSteps(c, id);
         }
-        return List.copyOf(running.keySet());
+        return List.copyOf(interrupted);
+    }
+
+    @Override
+    public void heartbeat(long reconcileId) {
+        Instant now = now();
+        write("record that reconcile " + reconcileId + " is alive", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE reconcile SET heartbeat_at = ? WHERE id = ? AND result = ?")) {
+                setTime(ps, 1, now);
+                ps.setLong(2, reconcileId);
+                ps.setString(3, ReconcileResult.RUNNING.name());
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public List<RunningReconcile> runningReconciles() {
+        Instant now = now();
+        return read("read the running reconciles",
+            c -> running(c).stream().filter(r -> alive(r, now)).toList());
     }
 
     private static void interruptPendingSteps(Connection c, long reconcileId) throws SQLException {

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -43,15 +44,19 @@ public final class ProcessLock implements AutoCloseable {
     /** Stands in {@link #HELD_HERE} for a lock being taken, or a file being read by {@link #holder}. */
     private static final Object BUSY = new Object();
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** The kernel's table of the locks held now, one per line (proc(5)). */
+    private static final Path KERNEL_LOCKS = Path.of("/proc/locks");
 
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
+    private final String holderText;
 
-    private ProcessLock(Path file, FileChannel channel, FileLock lock) {
+    private ProcessLock(Path file, FileChannel channel, FileLock lock, String holderText) {
         this.file = file;
         this.channel = channel;
         this.lock = lock;
+        this.holderText = holderText;
     }
 
     /**
@@ -80,10 +85,11 @@ public final class ProcessLock implements AutoCloseable {
                 HELD_HERE.remove(key);
                 return Optional.empty();
             }
+            String holderText = purpose + ", pid " + ProcessHandle.current().pid() + " on " + thisHost()
+                + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS);
             channel.truncate(0);
-            channel.write(ByteBuffer.wrap((purpose + ", pid " + ProcessHandle.current().pid() + " on " + thisHost()
-                + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n").getBytes(StandardCharsets.UTF_8)));
-            ProcessLock held = new ProcessLock(key, channel, lock);
+            channel.write(ByteBuffer.wrap((holderText + "\n").getBytes(StandardCharsets.UTF_8)));
+            ProcessLock held = new ProcessLock(key, channel, lock, holderText);
             HELD_HERE.put(key, held);
             return Optional.of(held);
         } catch (IOException | RuntimeException e) {
@@ -137,6 +143,65 @@ public final class ProcessLock implements AutoCloseable {
         } finally {
             HELD_HERE.remove(key);
         }
+    }
+
+    /**
+     * Who holds {@code file}'s lock now, asked without taking it (a peek that took the lock, even
+     * for an instant, could make its rightful holder's attempt fail): this JVM's own holder, or
+     * any process the kernel's lock table ({@code /proc/locks}) lists for the file, named as it
+     * wrote itself into the file. Empty when nobody holds it, the file does not exist, or the
+     * kernel's table cannot be read (not Linux).
+     */
+    public static Optional<String> heldBy(Path file) {
+        Path key = file.toAbsolutePath().normalize();
+        if (HELD_HERE.get(key) instanceof ProcessLock mine) {
+            return Optional.of(mine.holderText);
+        }
+        long inode;
+        long device;
+        try {
+            inode = ((Number) Files.getAttribute(key, "unix:ino")).longValue();
+            device = ((Number) Files.getAttribute(key, "unix:dev")).longValue();
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        List<String> table;
+        try {
+            table = Files.readAllLines(KERNEL_LOCKS, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return table.stream().anyMatch(line -> locks(line, device, inode))
+            ? Optional.of(holder(key)) : Optional.empty();
+    }
+
+    /**
+     * Whether a line of {@code /proc/locks} is a lock held (not waited for) on the file with this
+     * device and inode: {@code 1: POSIX  ADVISORY  WRITE 4711 fe:00:2149029 0 EOF}, the device as
+     * hexadecimal major and minor numbers; a waiter's line has {@code ->} after its number.
+     */
+    static boolean locks(String line, long device, long inode) {
+        String[] fields = line.trim().split("\\s+");
+        if (fields.length < 6 || fields[1].equals("->")) {
+            return false;
+        }
+        String[] id = fields[5].split(":");
+        try {
+            return id.length == 3 && Long.parseLong(id[2]) == inode
+                && Long.parseLong(id[0], 16) == major(device) && Long.parseLong(id[1], 16) == minor(device);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The major number of a Linux device number ({@code st_dev}), as glibc's {@code major()}. */
+    static long major(long device) {
+        return ((device >>> 8) & 0xfffL) | ((device >>> 32) & 0xfffff000L);
+    }
+
+    /** The minor number of a Linux device number ({@code st_dev}), as glibc's {@code minor()}. */
+    static long minor(long device) {
+        return (device & 0xffL) | ((device >>> 12) & 0xffffff00L);
     }
 
     /** The kernel's name for this machine (no DNS lookup that could hang); {@code unknown-host} if unreadable. */

@@ -24,6 +24,7 @@ import dev.driftless.reconciler.observe.ContainerState;
 import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.plan.Action;
 import dev.driftless.reconciler.plan.Plan;
+import dev.driftless.reconciler.plan.PlannedChange;
 import dev.driftless.reconciler.runtime.docker.DockerCommands;
 import dev.driftless.reconciler.runtime.docker.InstanceContainers;
 import dev.driftless.reconciler.runtime.systemd.SystemdCommands;
@@ -528,6 +529,33 @@ class ApplierTest {
         assertThat(events.of("app-2")).containsExactly(
             "start START api app-2 api-1: container removing",
             "SKIPPED START api app-2 api-1: the docker container was removed meanwhile; creating the instance anew",
+            "start CREATE api app-2 api-1: no container for this instance (" + name + " was removed meanwhile)",
+            "SUCCEEDED CREATE api app-2 api-1: healthy");
+    }
+
+    /** A liveness restart of a container removed since the drift check observed it: created anew, not failed. */
+    @Test
+    void aRestartOfAContainerRemovedMeanwhileCreatesItAnewInTheSameReconcile() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        String name = ApplyFixture.name(ready.state(), "api/app-2/1");
+        Plan live = plan(ready.state(), running(ready.state(), ContainerState.RUNNING), time);
+        List<PlannedChange> changes = new ArrayList<>(live.changes());
+        changes.replaceAll(c -> c.host().equals("app-2") ? new PlannedChange(c.service(), c.host(), c.instance(),
+            Action.RESTART, List.of("liveness probe failed 3 times in a row"), c.desired(), c.observed()) : c);
+        String restart = DockerCommands.restart(name, Duration.ofSeconds(10)).render();
+        fleet.host("app-2").reply(restart, 1, "", "Error response from daemon: No such container: " + name + "\n");
+
+        Applier.Result result = apply(ready, new Plan(live.environment(), changes, live.hosts(), live.serviceOrder(),
+            live.held(), live.jobsRan()));
+
+        assertThat(transcriptOf("app-2")).containsExactlyElementsOf(concat(
+            List.of(restart, "docker rm --force " + name), runAndGate(name)));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        assertThat(result.unreached()).isEmpty();
+        assertThat(events.of("app-2")).containsExactly(
+            "start RESTART api app-2 api-1: liveness probe failed 3 times in a row",
+            "SKIPPED RESTART api app-2 api-1: the docker container was removed meanwhile; creating the instance anew",
             "start CREATE api app-2 api-1: no container for this instance (" + name + " was removed meanwhile)",
             "SUCCEEDED CREATE api app-2 api-1: healthy");
     }

@@ -12,6 +12,7 @@ import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.HistorySettings;
 import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.ReconcileLease;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.history.ReconcileStart;
@@ -235,6 +236,23 @@ class StatusCommandTest {
         assertThat(deploymentStatus()).startsWith("last applied:   " + v1.name().substring(0, 7) + " at ")
             .contains("last attempted: b2b2b2b at ")
             .contains("  web: b2b2b2b at ");
+    }
+
+    /** On the embedded history the holder of the reconcile lease is named as on PostgreSQL. */
+    @Test
+    void whoIsReconcilingNowIsNamedTextAndJson() throws Exception {
+        commit("web 1.27");
+        daemonFetched();
+        try (HistoryStore h = history(); ReconcileLease lease = h.tryLease().orElseThrow()) {
+            String holder = "reconcile of environment default, pid " + ProcessHandle.current().pid() + " on ";
+
+            assertThat(Cli.run("status", "--config", config.toString()).out())
+                .containsPattern("\nReconciling now: " + java.util.regex.Pattern.quote(holder)
+                    + "\\S+ since \\d{4}-\\S+Z \\(it holds the reconcile lease\\)\n");
+            assertThat(new ObjectMapper().readTree(Cli.run("status", "--config", config.toString(), "--format", "json")
+                .out()).at("/deployment/reconcilingNow").asText()).startsWith(holder);
+        }
+        assertThat(Cli.run("status", "--config", config.toString()).out()).doesNotContain("Reconciling now");
     }
 
     @Test

@@ -831,6 +831,31 @@ class ReconcilerTest {
         assertThat(restarted.reconcile(Trigger.POLL).kind()).as("verified once").isEqualTo(Reconciler.Kind.NOTHING_NEW);
     }
 
+    /**
+     * An instance a dead rollout left unverified that the next reconcile replaces anyway (a newer
+     * commit) is gated by that replace: no later poll verifies it again, nor records anything.
+     */
+    @Test
+    void anInterruptedInstanceReplacedByTheNextReconcileIsNotVerifiedAgain() throws Exception {
+        hostsRun(v1);
+        ReconcileRecord dead = history.begin(new ReconcileStart(v1.name(), "Grace Hopper", "Shop at 1.0.0", Trigger.POLL,
+            desiredAt(v1).digest()));
+        history.beginStep(dead.id(), new StepStart("api", "app-1", "api-1", StepAction.CREATE, "no container for this "
+            + "instance", Optional.empty(), Optional.of("sha256:x"), Optional.empty(), Optional.of("registry:5000/shop/api:1.0.0")));
+        Reconciler restarted = reconciler();
+        restarted.recoverInterrupted();
+        RevCommit v2 = bumpApi("1.1.0", "api 1.1.0");
+
+        assertThat(restarted.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        hostsRun(v2);
+        int records = records().size();
+        int calls = hostCalls();
+
+        assertThat(restarted.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.NOTHING_NEW);
+        assertThat(hostCalls()).as("an idle poll observes no host").isEqualTo(calls);
+        assertThat(records()).hasSize(records);
+    }
+
     @Test
     void historyOlderThanTheRetentionIsPrunedAndTheEnvironmentStateKept() throws Exception {
         hostsRun(v1);

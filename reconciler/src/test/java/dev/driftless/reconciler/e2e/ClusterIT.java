@@ -121,8 +121,9 @@ class ClusterIT {
                 assertThat(c.isRunning()).isTrue();
             });
         }
-        // The killed daemon's lease went with its session at once, so the survivor may well have
-        // finished before Quartz declares the killed one dead (15-25 s after its last check-in).
+        // The killed daemon's lease went with its session at once and its record counts as
+        // abandoned 30 s after its last heartbeat, so the survivor may well have finished before
+        // Quartz declares the killed one dead (15-25 s after its last check-in).
         E2eEnvironment.await("the killed daemon leaves the cluster").atMost(FAILOVER)
             .until(() -> env.clusterMembers().size() == 1);
         assertNoTwoReconcilesOverlap();
@@ -150,6 +151,40 @@ class ClusterIT {
             assertThat(env.managed(host, "api")).singleElement()
                 .satisfies(c -> assertThat(c.env()).contains("LOG_LEVEL=warn"));
         }
+        assertNoTwoReconcilesOverlap();
+    }
+
+    /**
+     * The lease's database session ends mid-rollout (a restarted server, a cut network): the
+     * daemon that was rolling out stops after the step under way, its record says why, and the
+     * daemon holding the lease next finishes the job; nothing is left half done.
+     */
+    @Test
+    @Order(5)
+    void aReconcileWhoseLeaseSessionEndsStopsAndTheJobIsFinished() {
+        env.repo().replace(API, "LOG_LEVEL: warn", "LOG_LEVEL: error");
+        String commit = env.repo().commit("api logs errors only");
+        ReconcileRecord running = awaitApp1StepUnderWay(commit);
+
+        assertThat(env.endReconcileLeaseSession()).as("the lease's session found and ended").isTrue();
+
+        ReconcileRecord stopped = env.awaitRecord("the rollout stops", r -> r.id() == running.id()
+            && r.result() != ReconcileResult.RUNNING);
+        assertThat(stopped.result()).isEqualTo(ReconcileResult.INTERRUPTED);
+        assertThat(stopped.summary()).contains("lost the reconcile lease");
+        assertThat(stopped.steps()).allSatisfy(s -> assertThat(s.outcome()).isNotEqualTo(StepOutcome.PENDING));
+        env.awaitRecord("the job finished by the next holder of the lease", r -> r.commit().equals(commit)
+            && r.id() > running.id() && r.result() == ReconcileResult.SUCCEEDED);
+        for (String host : APP_HOSTS) {
+            assertThat(env.managed(host, "api")).singleElement().satisfies(c -> {
+                assertThat(c.env()).contains("LOG_LEVEL=error");
+                assertThat(c.isRunning()).isTrue();
+            });
+        }
+        assertThat(env.records(commit)).as("nothing failed on the way")
+            .allSatisfy(r -> assertThat(r.result()).isIn(ReconcileResult.INTERRUPTED, ReconcileResult.SUCCEEDED));
+        // The next holder of the lease waited for the steps under way (the stopped reconcile's
+        // daemon beat until it ended), rather than marking it INTERRUPTED and applying alongside.
         assertNoTwoReconcilesOverlap();
     }
 

@@ -481,6 +481,26 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         return readHistory(store -> store.list(HistoryQuery.latest(500)));
     }
 
+    /**
+     * PostgreSQL only: ends the database session holding the environment's reconcile lease, as a
+     * restarted server, a cut network or an administrator's {@code pg_terminate_backend} would;
+     * whether there was one.
+     */
+    boolean endReconcileLeaseSession() {
+        Assumptions.assumeTrue(postgres != null, "a PostgreSQL history");
+        // The lease: a session advisory lock (classid 'drft', objsubid 2 for two int4 keys), the
+        // only one in this environment's database (docs/history.md).
+        try (java.sql.Connection admin = postgres.superuser("postgres");
+             java.sql.Statement st = admin.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT pg_terminate_backend(l.pid) FROM pg_locks l"
+                 + " JOIN pg_database d ON d.oid = l.database WHERE d.datname = 'driftless_e2e'"
+                 + " AND l.locktype = 'advisory' AND l.granted AND l.classid = 1685218932 AND l.objsubid = 2")) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("could not end the reconcile lease's session", e);
+        }
+    }
+
     /** The departed hosts the daemon still means to clean up, from its history. */
     Map<String, dev.driftless.reconciler.history.DepartedHost> departedHosts() {
         return readHistory(HistoryStore::departedHosts);

@@ -30,7 +30,12 @@ class H2HistoryStoreTest extends HistoryStoreContract {
 
     @Override
     List<String> expectedMigrations() {
-        return List.of("1", "2", "3", "4");
+        return List.of("1", "2", "3", "4", "5");
+    }
+
+    @Override
+    boolean leaseCanBeLostAlive() {
+        return false;
     }
 
     @Test
@@ -131,14 +136,20 @@ class H2HistoryStoreTest extends HistoryStoreContract {
         HistoryStore daemon = open();
         try {
             assertThat(daemon.tryLease()).as("the other process reconciles prod").isEmpty();
+            assertThat(daemon.leaseHolder()).as("named without taking the lease").hasValueSatisfying(h -> assertThat(h)
+                .startsWith("reconcile of environment prod, pid " + other.pid() + " on "));
+            assertThat(open("staging").leaseHolder()).as("another environment's lease").isEmpty();
             try (ReconcileLease staging = open("staging").tryLease().orElseThrow()) {
                 assertThat(staging.held()).as("each environment has its own lease").isTrue();
             }
         } finally {
             other.kill();
         }
+        assertThat(daemon.leaseHolder()).as("its holder is dead; the file it wrote stays").isEmpty();
         try (ReconcileLease mine = daemon.tryLease().orElseThrow()) {
             assertThat(open().tryLease()).as("a second reconcile in this process").isEmpty();
+            assertThat(open().leaseHolder()).hasValueSatisfying(h -> assertThat(h)
+                .startsWith("reconcile of environment prod, pid " + ProcessHandle.current().pid() + " on "));
         }
         assertThat(daemon.tryLease()).as("given back").isPresent().get().satisfies(ReconcileLease::close);
         assertThat(tempDir.resolve("state")).isDirectoryContaining(p -> p.getFileName().toString()

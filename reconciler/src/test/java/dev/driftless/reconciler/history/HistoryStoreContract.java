@@ -37,6 +37,13 @@ abstract class HistoryStoreContract {
     /** The history migrations this kind of database gets, in order. */
     abstract List<String> expectedMigrations();
 
+    /**
+     * Whether a daemon can lose the reconcile lease while it lives (PostgreSQL: its session ends)
+     * and so may still run a RUNNING reconcile another daemon finds; not on an H2 file, whose
+     * lease is a lock its process holds until it dies.
+     */
+    abstract boolean leaseCanBeLostAlive();
+
     protected final TestClock clock = TestClock.at("2025-03-01T10:00:00Z");
     protected HistorySettings settings;
     private final List<HistoryStore> opened = new ArrayList<>();
@@ -206,6 +213,45 @@ abstract class HistoryStoreContract {
         } finally {
             crashed.close();
         }
+    }
+
+    @Test
+    void aRunningReconcileIsAbandonedOnlyWhenItsDaemonCannotBeAtWorkAnyMore() {
+        HistoryStore owner = open();
+        ReconcileRecord r = owner.begin(start(A, "d1"));
+        clock.advance(Duration.ofSeconds(25));
+        owner.heartbeat(r.id());
+        Instant beat = clock.instant();
+        clock.advance(Duration.ofSeconds(25));
+        HistoryStore other = open();
+
+        if (leaseCanBeLostAlive()) {
+            assertThat(other.markInterrupted()).as("its daemon beat 25 s ago").isEmpty();
+            assertThat(other.runningReconciles()).singleElement().satisfies(x -> {
+                assertThat(x.id()).isEqualTo(r.id());
+                assertThat(x.commit()).isEqualTo(A);
+                assertThat(x.owner()).hasValueSatisfying(o -> assertThat(o)
+                    .matches("driftless \\S+ pid " + ProcessHandle.current().pid()));
+                assertThat(x.lastSignOfLife()).isEqualTo(beat);
+            });
+            ReconcileRecord next = other.begin(start(B, "d2"));
+            assertThat(other.get(r.id()).orElseThrow().result()).as("nor does begin interrupt it")
+                .isEqualTo(ReconcileResult.RUNNING);
+            other.complete(next.id(), ReconcileResult.SUCCEEDED, "done", Optional.empty());
+            clock.advance(HistoryStore.ABANDONED_AFTER.minusSeconds(25).plusSeconds(1));
+        } else {
+            assertThat(other.runningReconciles()).as("its daemon died: the asker holds its lease").isEmpty();
+        }
+
+        assertThat(other.runningReconciles()).isEmpty();
+        assertThat(other.markInterrupted()).singleElement().satisfies(x -> {
+            assertThat(x.id()).isEqualTo(r.id());
+            assertThat(x.result()).isEqualTo(ReconcileResult.INTERRUPTED);
+            assertThat(x.endedAt()).as("its last heartbeat").contains(beat);
+        });
+        owner.heartbeat(r.id());
+        assertThat(other.get(r.id()).orElseThrow().result()).as("a late beat changes nothing")
+            .isEqualTo(ReconcileResult.INTERRUPTED);
     }
 
     @Test

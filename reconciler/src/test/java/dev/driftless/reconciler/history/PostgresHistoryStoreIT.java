@@ -57,7 +57,12 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
 
     @Override
     List<String> expectedMigrations() {
-        return List.of("1", "1.1", "2", "3", "4");
+        return List.of("1", "1.1", "2", "3", "4", "5");
+    }
+
+    @Override
+    boolean leaseCanBeLostAlive() {
+        return true;
     }
 
     @Test

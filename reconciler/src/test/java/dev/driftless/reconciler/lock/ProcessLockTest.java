@@ -78,6 +78,47 @@ class ProcessLockTest {
     }
 
     @Test
+    void whoHoldsALockIsAskedWithoutTakingIt() throws Exception {
+        assertThat(ProcessLock.heldBy(file())).as("no file yet").isEmpty();
+        ChildJvm holder = ChildJvm.launch(LockHolder.class, file().toString(), "driftless run --config d.yaml");
+        try {
+            for (int i = 0; i < 3; i++) {
+                assertThat(ProcessLock.heldBy(file())).hasValueSatisfying(h -> assertThat(h)
+                    .startsWith("driftless run --config d.yaml, pid " + holder.pid() + " on "));
+            }
+        } finally {
+            holder.kill();
+        }
+        assertThat(ProcessLock.heldBy(file())).as("free, whatever the file says").isEmpty();
+        try (ProcessLock mine = ProcessLock.tryAcquire(file(), "me").orElseThrow()) {
+            assertThat(ProcessLock.heldBy(file())).hasValueSatisfying(h -> assertThat(h)
+                .startsWith("me, pid " + ProcessHandle.current().pid() + " on "));
+            assertThatThrownBy(() -> ChildJvm.launch(LockHolder.class, file().toString(), "intruder"))
+                .as("still held after being asked").hasMessageContaining("TAKEN me, pid ");
+        }
+    }
+
+    /** Lines of /proc/locks as Linux writes them: held locks, waiters, other devices and inodes. */
+    @Test
+    void theKernelsLockTableIsReadByDeviceAndInode() {
+        long vda = (0xfeL << 8);
+        assertThat(ProcessLock.locks("1: POSIX  ADVISORY  WRITE 4711 fe:00:2149029 0 EOF", vda, 2149029)).isTrue();
+        assertThat(ProcessLock.locks("1: -> POSIX  ADVISORY  WRITE 4712 fe:00:2149029 0 EOF", vda, 2149029))
+            .as("a waiter holds nothing").isFalse();
+        assertThat(ProcessLock.locks("2: POSIX  ADVISORY  WRITE 4711 fe:00:2149030 0 EOF", vda, 2149029)).isFalse();
+        assertThat(ProcessLock.locks("2: POSIX  ADVISORY  WRITE 4711 00:27:2149029 0 EOF", vda, 2149029))
+            .as("same inode on another file system").isFalse();
+        assertThat(ProcessLock.locks("3: OFDLCK ADVISORY  READ  -1 00:27:1777703 0 EOF", 0x27, 1777703)).isTrue();
+        assertThat(ProcessLock.locks("garbage", vda, 1)).isFalse();
+        // Device numbers beyond 8-bit major and minor numbers, as glibc's makedev() encodes them.
+        long major = 0x1103;
+        long minor = 0x12345;
+        long big = ((major & 0xfffL) << 8) | ((major & 0xfffff000L) << 32) | (minor & 0xffL) | ((minor & 0xffffff00L) << 12);
+        assertThat(ProcessLock.major(big)).isEqualTo(major);
+        assertThat(ProcessLock.minor(big)).isEqualTo(minor);
+    }
+
+    @Test
     void anotherProcessIsRefusedAndToldWhoHoldsTheLock() throws Exception {
         try (ProcessLock held = ProcessLock.tryAcquire(file(), "driftless run --config a.yaml").orElseThrow()) {
             // Reading the holder in this process must not drop this process's lock (fcntl locks go with
