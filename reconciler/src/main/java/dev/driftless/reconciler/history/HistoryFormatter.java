@@ -113,6 +113,7 @@ public final class HistoryFormatter {
             putOptional(node, "returnsTo", r.returnsTo());
             node.put("summary", r.summary());
             putOptional(node, "error", r.error());
+            putOptional(node, "daemon", r.daemon());
             ArrayNode services = node.putArray("services");
             for (ServiceResult s : r.services()) {
                 ObjectNode sn = services.addObject();
@@ -284,6 +285,7 @@ public final class HistoryFormatter {
         if (!r.summary().isBlank()) {
             out.append(indent).append(r.summary()).append('\n');
         }
+        r.daemon().ifPresent(d -> out.append(indent).append("daemon: ").append(d).append('\n'));
         for (ServiceResult s : r.services()) {
             out.append(indent).append("service ").append(s.service()).append(": ").append(s.result().name());
             if (!s.message().isBlank()) {

@@ -54,7 +54,7 @@ final class JdbcHistoryStore implements HistoryStore {
 
     private static final String RECONCILE_COLUMNS = "r.id, r.environment, r.commit_sha, r.author,"
         + " r.message, r.trigger_kind, r.started_at, r.ended_at, r.result, r.desired_digest,"
-        + " r.returns_to, r.summary, r.error";
+        + " r.returns_to, r.summary, r.error, r.owner";
     private static final String STEP_COLUMNS = "s.id, s.reconcile_id, s.service, s.host,"
         + " s.instance, s.action, s.reason, s.from_fingerprint, s.to_fingerprint, s.from_image,"
         + " s.to_image, s.outcome, s.started_at, s.ended_at, s.duration_ms, s.message";
@@ -1298,6 +1298,7 @@ final class JdbcHistoryStore implements HistoryStore {
             Optional.ofNullable(rs.getString("returns_to")),
             rs.getString("summary"),
             Optional.ofNullable(rs.getString("error")),
+            Optional.ofNullable(rs.getString("owner")),
             List.of(),
             List.of());
     }

@@ -11,6 +11,8 @@ import java.util.Optional;
  *
  * @param returnsTo commit of an earlier deployment whose desired state this one equals (a revert)
  * @param error     display-safe error text of a failed reconcile
+ * @param daemon    the daemon that ran it, as {@code driftless HOST pid PID} (whose log tells
+ *                  more); empty for records written before daemons were recorded
  */
 public record ReconcileRecord(
     long id,
@@ -26,6 +28,7 @@ public record ReconcileRecord(
     Optional<String> returnsTo,
     String summary,
     Optional<String> error,
+    Optional<String> daemon,
     List<ServiceResult> services,
     List<StepRecord> steps) {
 
@@ -42,6 +45,7 @@ public record ReconcileRecord(
         Objects.requireNonNull(returnsTo, "returnsTo");
         Objects.requireNonNull(summary, "summary");
         Objects.requireNonNull(error, "error");
+        Objects.requireNonNull(daemon, "daemon");
         services = List.copyOf(services);
         steps = List.copyOf(steps);
     }
@@ -69,6 +73,6 @@ public record ReconcileRecord(
     /** This record with its steps and service results replaced (used when filtering a query). */
     ReconcileRecord withDetails(List<ServiceResult> newServices, List<StepRecord> newSteps) {
         return new ReconcileRecord(id, environment, commit, author, message, trigger, startedAt,
-            endedAt, result, desiredDigest, returnsTo, summary, error, newServices, newSteps);
+            endedAt, result, desiredDigest, returnsTo, summary, error, daemon, newServices, newSteps);
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -82,10 +83,7 @@ class ClusterIT {
         assertThat(done.result()).isEqualTo(ReconcileResult.SUCCEEDED);
         assertThat(env.records(commit)).as("one record: the joining daemon neither interrupted nor repeated it")
             .singleElement().satisfies(r -> assertThat(r.id()).isEqualTo(running.id()));
-        for (String host : APP_HOSTS) {
-            assertThat(env.managed(host, "api")).singleElement()
-                .satisfies(c -> assertThat(c.env()).contains("LOG_LEVEL=debug"));
-        }
+        everyAppHostRunsOneApi(c -> assertThat(c.env()).contains("LOG_LEVEL=debug"));
         E2eEnvironment.await("both daemons members again").atMost(Duration.ofSeconds(60))
             .until(() -> env.clusterMembers().size() == 2);
         assertNoTwoReconcilesOverlap();
@@ -112,15 +110,15 @@ class ClusterIT {
         ReconcileRecord interrupted = env.history().stream().filter(r -> r.id() == running.id()).findFirst()
             .orElseThrow();
         assertThat(interrupted.result()).isEqualTo(ReconcileResult.INTERRUPTED);
+        assertThat(interrupted.daemon()).as("the record names the daemon that ran it, the killed one")
+            .hasValueSatisfying(d -> assertThat(d).endsWith(" pid " + runner.pid()));
         assertThat(interrupted.steps()).allSatisfy(s -> assertThat(s.outcome()).isNotEqualTo(StepOutcome.PENDING));
         assertThat(env.records(commit)).extracting(ReconcileRecord::id).containsExactly(running.id(), completed.id());
-        for (String host : APP_HOSTS) {
-            assertThat(env.managed(host, "api")).singleElement().satisfies(c -> {
-                assertThat(c.version()).isEqualTo("1.1.0");
-                assertThat(c.commit()).isEqualTo(commit);
-                assertThat(c.isRunning()).isTrue();
-            });
-        }
+        everyAppHostRunsOneApi(c -> {
+            assertThat(c.version()).isEqualTo("1.1.0");
+            assertThat(c.commit()).isEqualTo(commit);
+            assertThat(c.isRunning()).isTrue();
+        });
         // The killed daemon's lease went with its session at once and its record counts as
         // abandoned 30 s after its last heartbeat, so the survivor may well have finished before
         // Quartz declares the killed one dead (15-25 s after its last check-in).
@@ -147,10 +145,7 @@ class ClusterIT {
         E2eEnvironment.await("a daemon to find the lease taken").atMost(Duration.ofSeconds(60))
             .until(() -> env.daemons().stream().anyMatch(d -> logOf(d).contains("another daemon is reconciling")));
         env.awaitDriftChecks(2, "one record of the commit", () -> env.records(commit).size() == 1);
-        for (String host : APP_HOSTS) {
-            assertThat(env.managed(host, "api")).singleElement()
-                .satisfies(c -> assertThat(c.env()).contains("LOG_LEVEL=warn"));
-        }
+        everyAppHostRunsOneApi(c -> assertThat(c.env()).contains("LOG_LEVEL=warn"));
         assertNoTwoReconcilesOverlap();
     }
 
@@ -175,17 +170,22 @@ class ClusterIT {
         assertThat(stopped.steps()).allSatisfy(s -> assertThat(s.outcome()).isNotEqualTo(StepOutcome.PENDING));
         env.awaitRecord("the job finished by the next holder of the lease", r -> r.commit().equals(commit)
             && r.id() > running.id() && r.result() == ReconcileResult.SUCCEEDED);
-        for (String host : APP_HOSTS) {
-            assertThat(env.managed(host, "api")).singleElement().satisfies(c -> {
-                assertThat(c.env()).contains("LOG_LEVEL=error");
-                assertThat(c.isRunning()).isTrue();
-            });
-        }
+        everyAppHostRunsOneApi(c -> {
+            assertThat(c.env()).contains("LOG_LEVEL=error");
+            assertThat(c.isRunning()).isTrue();
+        });
         assertThat(env.records(commit)).as("nothing failed on the way")
             .allSatisfy(r -> assertThat(r.result()).isIn(ReconcileResult.INTERRUPTED, ReconcileResult.SUCCEEDED));
         // The next holder of the lease waited for the steps under way (the stopped reconcile's
         // daemon beat until it ended), rather than marking it INTERRUPTED and applying alongside.
         assertNoTwoReconcilesOverlap();
+    }
+
+    /** Each app host runs exactly one api container, and it passes {@code check}. */
+    private static void everyAppHostRunsOneApi(ThrowingConsumer<HostContainer> check) {
+        for (String host : APP_HOSTS) {
+            assertThat(env.managed(host, "api")).as("api on %s", host).singleElement().satisfies(check);
+        }
     }
 
     /** Waits until the reconcile of {@code commit} is replacing api on app-1. */

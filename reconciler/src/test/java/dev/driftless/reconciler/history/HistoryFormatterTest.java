@@ -19,6 +19,7 @@ class HistoryFormatterTest {
     private static final ReconcileRecord REVERT = new ReconcileRecord(3, "prod", "c3c3c3c3c3c3c3c3", "Alice",
         "Revert \"Bump api to 1.1.0\"", Trigger.POLL, T.plusSeconds(600), Optional.of(T.plusSeconds(612).plusMillis(400)),
         ReconcileResult.SUCCEEDED, "d1", Optional.of("a1a1a1a1a1a1a1a1"), "api: 1 replaced", Optional.empty(),
+        Optional.of("driftless ops-1 pid 4711"),
         List.of(new ServiceResult("api", ServiceOutcome.SUCCEEDED, "", T.plusSeconds(612))),
         List.of(new StepRecord(7, 3, "api", "app-2", "api-1", StepAction.REPLACE, "image 1.1.0 → 1.0.0",
             Optional.of("f2"), Optional.of("f1"), Optional.of("api:1.1.0"), Optional.of("api:1.0.0"),
@@ -28,7 +29,7 @@ class HistoryFormatterTest {
     private static final ReconcileRecord BROKEN = new ReconcileRecord(2, "prod", "b2b2b2b2b2b2b2b2",
         "Bob Builder With A Very Long Name <bob@example.com>", "Bump api to 1.2.0", Trigger.POLL, T,
         Optional.of(T.plusSeconds(95)), ReconcileResult.ROLLED_BACK, "d3", Optional.empty(), "", Optional.of(
-            "health gate failed on app-1"),
+            "health gate failed on app-1"), Optional.empty(),
         List.of(new ServiceResult("api", ServiceOutcome.ROLLED_BACK, "rolled back to a1a1a1a", T.plusSeconds(95))),
         List.of(
             new StepRecord(5, 2, "api", "app-1", "api-1", StepAction.REPLACE, "image 1.0.0 → 1.2.0",
@@ -42,7 +43,7 @@ class HistoryFormatterTest {
 
     private static final ReconcileRecord RUNNING = new ReconcileRecord(4, "prod", "d4d4d4d4", "Carol", "Add worker",
         Trigger.MANUAL, T.plusSeconds(3600), Optional.empty(), ReconcileResult.RUNNING, "d4", Optional.empty(), "",
-        Optional.empty(), List.of(), List.of());
+        Optional.empty(), Optional.empty(), List.of(), List.of());
 
     @Test
     void tableHasOneAlignedLinePerReconcile() {
@@ -67,6 +68,15 @@ class HistoryFormatterTest {
     }
 
     @Test
+    void theDaemonThatRanARecordIsNamedUnderItsSummary() {
+        assertThat(formatter.table(List.of(REVERT), true)).contains("""
+                api: 1 replaced
+                daemon: driftless ops-1 pid 4711
+                service api: SUCCEEDED
+            """);
+    }
+
+    @Test
     void emptyHistorySaysSo() {
         assertThat(formatter.table(List.of(), true)).isEqualTo("no deployments recorded\n");
     }
@@ -83,6 +93,9 @@ class HistoryFormatterTest {
         assertThat(r.get("startedAt").asText()).isEqualTo("2025-03-01T10:10:00Z");
         assertThat(r.get("durationMs").asLong()).isEqualTo(12_400);
         assertThat(r.get("error").isNull()).isTrue();
+        assertThat(r.get("daemon").asText()).isEqualTo("driftless ops-1 pid 4711");
+        assertThat(new ObjectMapper().readTree(formatter.json(List.of(RUNNING))).get(0).get("daemon").isNull())
+            .as("a record from before daemons were recorded").isTrue();
         assertThat(r.get("services").get(0).get("result").asText()).isEqualTo("SUCCEEDED");
         JsonNode step = r.get("steps").get(0);
         assertThat(step.get("action").asText()).isEqualTo("REPLACE");

@@ -219,6 +219,8 @@ abstract class HistoryStoreContract {
     void aRunningReconcileIsAbandonedOnlyWhenItsDaemonCannotBeAtWorkAnyMore() {
         HistoryStore owner = open();
         ReconcileRecord r = owner.begin(start(A, "d1"));
+        assertThat(r.daemon()).as("the daemon running it, as its database sessions are named")
+            .hasValueSatisfying(d -> assertThat(d).matches("driftless \\S+ pid " + ProcessHandle.current().pid()));
         clock.advance(Duration.ofSeconds(25));
         owner.heartbeat(r.id());
         Instant beat = clock.instant();
