@@ -296,40 +296,6 @@ public final class Reconciler {
     }
 
     /**
-     * Tells the history every {@link HistoryStore#HEARTBEAT_EVERY} that this daemon still runs a
-     * reconcile, while it applies: another daemon that takes the lease this one lost waits for the
-     * host steps under way rather than marking the record INTERRUPTED and applying alongside. A
-     * beat the database misses (restarting, say) is simply tried again at the next.
-     */
-    private final class Heartbeat implements AutoCloseable {
-        private final Thread beating;
-
-        Heartbeat(long reconcileId) {
-            beating = Thread.ofVirtual().name("heartbeat-" + reconcileId).start(() -> {
-                while (true) {
-                    try {
-                        Thread.sleep(HistoryStore.HEARTBEAT_EVERY);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    try {
-                        history.heartbeat(reconcileId);
-                    } catch (RuntimeException e) {
-                        ReconcileLog.debug("-------", "heartbeat of reconcile #" + reconcileId + " missed: "
-                            + e.getMessage());
-                    }
-                }
-            });
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            beating.interrupt();
-            beating.join(Duration.ofSeconds(15));
-        }
-    }
-
-    /**
      * Where a reconcile's time goes, phase by phase; logged at debug level when a reconcile that
      * observed the hosts ends ({@code DRIFTLESS_LOG_LEVEL=DEBUG}).
      */
@@ -577,7 +543,9 @@ public final class Reconciler {
         status = "applying commit " + revision.shortSha() + " (reconcile #" + record.id() + ")";
         Recorder recorder = new Recorder(record.id(), revision.sha());
         Applier.Result result;
-        try (Heartbeat beating = new Heartbeat(record.id())) {
+        long beatingFor = record.id();
+        try (Heartbeat beating = Heartbeat.start("reconcile #" + beatingFor, HistoryStore.HEARTBEAT_EVERY,
+                () -> history.heartbeat(beatingFor))) {
             result = applier.apply(plan, new Applier.Context(desired.environment(), revision.sha(),
                 reach, loaded.state().secrets(), verifyNow, this::stopNow), recorder);
         } finally {
