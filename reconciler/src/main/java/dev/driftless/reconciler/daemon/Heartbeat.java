@@ -51,6 +51,11 @@ final class Heartbeat implements AutoCloseable {
         return new Heartbeat(what, every, beat);
     }
 
+    /** Whether its thread still runs: until {@link #close()} has returned (or waited in vain). */
+    boolean isBeating() {
+        return beating.isAlive();
+    }
+
     /** Stops beating; a beat under way finishes first (waited for up to 15 s). */
     @Override
     public void close() throws InterruptedException {

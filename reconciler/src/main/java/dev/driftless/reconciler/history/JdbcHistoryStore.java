@@ -1127,6 +1127,10 @@ final class JdbcHistoryStore implements HistoryStore {
 
     @Override
     public List<RunningReconcile> runningReconciles() {
+        if (kind != HistoryDatabase.Kind.POSTGRESQL) {
+            // Never alive (see alive()): no need to ask the database at every reconcile.
+            return List.of();
+        }
         Instant now = now();
         return read("read the running reconciles",
             c -> running(c).stream().filter(r -> alive(r, now)).toList());

@@ -103,6 +103,8 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     private DaemonProcess daemon;
     private HistorySettings historySettings;
     private PostgresCluster postgres;
+    /** The clustered environment's history database on {@link #postgres}. */
+    private static final String CLUSTER_DATABASE = "driftless_e2e";
     private Path peerConfig;
     private Path peerLog;
     private int peerMetricsPort;
@@ -147,7 +149,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         initialCommit = repo.commit("Initial desired state: api, worker and store");
         if (clustered) {
             postgres = PostgresCluster.start();
-            historySettings = postgres.createDatabase("driftless_e2e");
+            historySettings = postgres.createDatabase(CLUSTER_DATABASE);
         } else {
             historySettings = HistorySettings.embedded(stateDir);
         }
@@ -493,7 +495,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         try (java.sql.Connection admin = postgres.superuser("postgres");
              java.sql.Statement st = admin.createStatement();
              java.sql.ResultSet rs = st.executeQuery("SELECT pg_terminate_backend(l.pid) FROM pg_locks l"
-                 + " JOIN pg_database d ON d.oid = l.database WHERE d.datname = 'driftless_e2e'"
+                 + " JOIN pg_database d ON d.oid = l.database WHERE d.datname = '" + CLUSTER_DATABASE + "'"
                  + " AND l.locktype = 'advisory' AND l.granted AND l.classid = 1685218932 AND l.objsubid = 2")) {
             return rs.next() && rs.getBoolean(1);
         } catch (java.sql.SQLException e) {
