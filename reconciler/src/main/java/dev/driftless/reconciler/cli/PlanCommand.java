@@ -7,6 +7,9 @@ import dev.driftless.model.Problem;
 import dev.driftless.model.RepoTree;
 import dev.driftless.model.Runtime;
 import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.daemon.Assembly;
+import dev.driftless.reconciler.source.verify.CommitVerifier;
+import dev.driftless.reconciler.source.verify.Verdict;
 import dev.driftless.reconciler.daemon.Keys;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
@@ -138,6 +141,14 @@ final class PlanCommand implements Callable<Integer> {
                 return Main.EXIT_ERROR;
             }
             DesiredState desired = ((LoadedState.Ready) loaded).state();
+            // A note, not a verdict on the plan: a pull request's commits are often not the ones
+            // merged (a merge or squash commit is made, and signed, by the git host).
+            CommitVerifier verifier = cfg.map(Assembly::verifier).orElse(CommitVerifier.NONE);
+            if (verifier.enabled()) {
+                revision.verify(verifier).ifPresent(v -> err.println("driftless plan: " + (v instanceof Verdict.Refused
+                    ? "the daemon would refuse this commit as it stands (repo.verify): " + v.text()
+                    : "commit " + revision.commit().map(SourceRevision::shortSha).orElse("") + " is " + v.text())));
+            }
             SshSettings ssh = sshSettings(cfg);
             Deployed deployed = deployed(cfg, revision, desired, env, err);
             Departures departures = Departures.of(desired, deployed.base(), deployed.remembered(),
@@ -320,6 +331,11 @@ final class PlanCommand implements Callable<Integer> {
 
         String describe();
 
+        /** What repo.verify makes of the commit; empty for files on disk. */
+        default Optional<Verdict> verify(CommitVerifier verifier) {
+            return Optional.empty();
+        }
+
         @Override
         void close();
     }
@@ -347,6 +363,10 @@ final class PlanCommand implements Callable<Integer> {
 
                     public String describe() {
                         return repoText + " at " + rev.shortSha();
+                    }
+
+                    public Optional<Verdict> verify(CommitVerifier verifier) {
+                        return Optional.of(verifier.verify(r.repository(), rev.commit(), Instant.now()));
                     }
 
                     public void close() {
@@ -406,6 +426,10 @@ final class PlanCommand implements Callable<Integer> {
 
                 public String describe() {
                     return source.url().display() + " at " + rev.shortSha();
+                }
+
+                public Optional<Verdict> verify(CommitVerifier verifier) {
+                    return Optional.of(verifier.verify(source.repository(), rev.commit(), Instant.now()));
                 }
 
                 public void close() {

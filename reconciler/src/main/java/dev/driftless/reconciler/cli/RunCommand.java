@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.cli;
 
 import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.daemon.Assembly;
 import dev.driftless.reconciler.daemon.Daemon;
 import dev.driftless.reconciler.ssh.SshHostPool;
 import java.nio.file.Files;
@@ -95,6 +96,13 @@ final class RunCommand implements Callable<Integer> {
             try {
                 cfg.reconcileToken();
             } catch (RuntimeException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (cfg.repo().verify().isPresent()) {
+            try {
+                Assembly.verifier(cfg);
+            } catch (IllegalStateException e) {
                 problems.add(e.getMessage());
             }
         }

@@ -10,6 +10,7 @@ import dev.driftless.model.YamlReader;
 import dev.driftless.reconciler.config.DaemonConfig.LogFormat;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.source.GitSourceSettings;
+import dev.driftless.reconciler.source.verify.CommitVerifier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -42,7 +43,8 @@ public final class ConfigLoader {
     private static final List<String> TOP = List.of("repo", "ssh", "secrets", "state-dir", "intervals", "history",
         "cluster", "metrics", "log", "notifications");
     private static final List<String> REPO = List.of("url", "branch", "path", "environment", "ssh-key", "known-hosts",
-        "token-file", "token-env", "ca-file", "allow-force-push", "timeout");
+        "token-file", "token-env", "ca-file", "allow-force-push", "timeout", "verify");
+    private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers");
     private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
         "command-timeout", "parallelism");
     private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
@@ -153,7 +155,8 @@ public final class ConfigLoader {
                 repo.text("token-env"),
                 path(repo, "ca-file"),
                 repo.bool("allow-force-push").orElse(false),
-                positive(repo, "timeout").orElse(Duration.ofSeconds(60)));
+                positive(repo, "timeout").orElse(Duration.ofSeconds(60)),
+                repo.mapping("verify").flatMap(v -> verify(v, repo)));
             checkGitSource(repo, repoConfig);
 
             FieldReader ssh = new FieldReader(f.mapping("ssh").orElse(empty), "ssh", SSH, problems);
@@ -206,6 +209,19 @@ public final class ConfigLoader {
                 .orElse(List.of());
             return new DaemonConfig(Path.of(name), repoConfig, sshConfig, secretsConfig, stateDir, intervalsConfig,
                 historyConfig, cluster, listen, reconcileTokenFile, format, notifications);
+        }
+
+        /** {@code repo.verify}: the keys whose signatures make a commit trusted. */
+        private Optional<CommitVerifier.Policy> verify(YamlMap map, FieldReader repo) {
+            FieldReader v = new FieldReader(map, "repo.verify", VERIFY, problems);
+            List<Path> pgp = paths(v, "pgp-keys");
+            Optional<Path> signers = path(v, "ssh-allowed-signers");
+            if (pgp.isEmpty() && signers.isEmpty()) {
+                problems.add(repo.node("verify").orElseThrow().location(), "repo.verify needs pgp-keys (OpenPGP"
+                    + " public key files) or ssh-allowed-signers (an allowed signers file), or both");
+                return Optional.empty();
+            }
+            return Optional.of(new CommitVerifier.Policy(pgp, signers));
         }
 
         private List<DaemonConfig.Notification> notifications(YamlNode.YamlList list) {

@@ -4,6 +4,7 @@ import dev.driftless.reconciler.history.HistorySettings;
 import dev.driftless.reconciler.source.GitSourceSettings;
 import dev.driftless.reconciler.ssh.SshSettings;
 import java.net.InetSocketAddress;
+import dev.driftless.reconciler.source.verify.CommitVerifier;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -139,7 +140,8 @@ public record DaemonConfig(
             Optional<String> tokenEnv,
             Optional<Path> caFile,
             boolean allowForcePush,
-            Duration timeout) {
+            Duration timeout,
+            Optional<CommitVerifier.Policy> verify) {
     }
 
     /** How the daemon reaches the hosts of the inventory. */

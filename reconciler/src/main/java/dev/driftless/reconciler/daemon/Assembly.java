@@ -10,6 +10,8 @@ import dev.driftless.reconciler.metrics.Metrics;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.source.GitSource;
 import dev.driftless.reconciler.source.GitSourceException;
+import dev.driftless.reconciler.source.verify.CommitVerifier;
+import dev.driftless.reconciler.source.verify.TrustFileException;
 import dev.driftless.reconciler.ssh.SshHostPool;
 import java.time.Clock;
 import java.util.List;
@@ -50,8 +52,8 @@ public final class Assembly implements AutoCloseable {
             Observer observer = Observer.standard(pool, pool.commandTimeout());
             Applier applier = new Applier(pool, HealthGate.system(pool.commandTimeout()),
                 Applier.Settings.defaults(pool.commandTimeout()), clock);
-            Reconciler reconciler = new Reconciler(config.repo().environment(), source, loader, pool, observer,
-                applier, history, metrics, clock, RepairBackoff.after(config.intervals().retry()));
+            Reconciler reconciler = new Reconciler(config.repo().environment(), source, verifier(config), loader,
+                pool, observer, applier, history, metrics, clock, RepairBackoff.after(config.intervals().retry()));
             return new Assembly(history, source, pool, reconciler, environment);
         } catch (GitSourceException | RuntimeException e) {
             if (pool != null) {
@@ -62,6 +64,18 @@ public final class Assembly implements AutoCloseable {
             }
             history.close();
             throw e;
+        }
+    }
+
+    /** The signature policy of {@code repo.verify}, its key files read once: one that is broken stops the start. */
+    public static CommitVerifier verifier(DaemonConfig config) {
+        if (config.repo().verify().isEmpty()) {
+            return CommitVerifier.NONE;
+        }
+        try {
+            return CommitVerifier.open(config.repo().verify().get());
+        } catch (TrustFileException e) {
+            throw new IllegalStateException("repo.verify: " + e.getMessage(), e);
         }
     }
 

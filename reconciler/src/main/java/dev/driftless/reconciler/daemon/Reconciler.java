@@ -41,6 +41,8 @@ import dev.driftless.reconciler.source.GitSource;
 import dev.driftless.reconciler.source.GitSourceException;
 import dev.driftless.reconciler.source.PollResult;
 import dev.driftless.reconciler.source.SourceRevision;
+import dev.driftless.reconciler.source.verify.CommitVerifier;
+import dev.driftless.reconciler.source.verify.Verdict;
 import dev.driftless.reconciler.ssh.HostSessions;
 import dev.driftless.reconciler.ssh.HostTarget;
 import java.time.Clock;
@@ -95,6 +97,7 @@ public final class Reconciler {
 
     private final Optional<String> environment;
     private final GitSource source;
+    private final CommitVerifier verifier;
     private final DesiredStateLoader loader;
     private final HostSessions hosts;
     private final Observer observer;
@@ -147,11 +150,12 @@ public final class Reconciler {
      */
     private final Map<String, Set<dev.driftless.model.Runtime>> seenRuntimes = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public Reconciler(Optional<String> environment, GitSource source, DesiredStateLoader loader, HostSessions hosts,
-                      Observer observer, Applier applier, HistoryStore history, Metrics metrics, Clock clock,
-                      RepairBackoff backoff) {
+    public Reconciler(Optional<String> environment, GitSource source, CommitVerifier verifier,
+                      DesiredStateLoader loader, HostSessions hosts, Observer observer, Applier applier,
+                      HistoryStore history, Metrics metrics, Clock clock, RepairBackoff backoff) {
         this.environment = environment;
         this.source = source;
+        this.verifier = verifier;
         this.loader = loader;
         this.hosts = hosts;
         this.observer = observer;
@@ -401,10 +405,13 @@ public final class Reconciler {
         if (lastValid != null && lastValid.revision().sha().equals(revision.sha())) {
             loaded = lastValid;
         } else {
-            LoadedState state = loader.load(new GitTree(source.repository(), revision.commit(), source.subdirectory()),
-                environment);
-            if (state instanceof LoadedState.Invalid invalid) {
-                Outcome refused = refuse(revision, effective, invalid.problems());
+            // The signature first: nothing of an untrusted commit is read, decrypted or applied.
+            Verdict verdict = verifier.verify(source.repository(), revision.commit(), clock.instant());
+            LoadedState state = verdict instanceof Verdict.Refused ? null
+                : loader.load(new GitTree(source.repository(), revision.commit(), source.subdirectory()), environment);
+            if (verdict instanceof Verdict.Refused || state instanceof LoadedState.Invalid) {
+                Outcome refused = verdict instanceof Verdict.Refused unsigned ? refuseUnverified(revision, effective,
+                    unsigned) : refuse(revision, effective, ((LoadedState.Invalid) state).problems());
                 if (lastValid == null || trigger == Trigger.POLL) {
                     return refused;
                 }
@@ -413,6 +420,9 @@ public final class Reconciler {
                 // commit meanwhile is drift repair.
                 effective = effective == Trigger.MANUAL ? Trigger.DRIFT : effective;
             } else {
+                if (verifier.enabled()) {
+                    ReconcileLog.info(revision.sha(), "commit verified: " + verdict.text());
+                }
                 loaded = new Loaded(revision, (LoadedState.Ready) state);
                 lastValid = loaded;
             }
@@ -422,9 +432,25 @@ public final class Reconciler {
     }
 
     private Outcome refuse(SourceRevision revision, Trigger trigger, List<Problem> problems) {
+        String count = problems.size() + (problems.size() == 1 ? " problem" : " problems");
+        return refuse(revision, trigger, "commit " + revision.shortSha() + " is invalid (" + count + "); nothing applied",
+            "refused: the desired state is invalid, nothing is applied",
+            problems.stream().map(p -> "  " + p).toList(),
+            "invalid desired state: " + count + "; nothing applied",
+            problems.stream().map(Problem::toString).collect(Collectors.joining("\n")));
+    }
+
+    /** A commit that repo.verify does not trust: refused like an invalid one, its tree never read. */
+    private Outcome refuseUnverified(SourceRevision revision, Trigger trigger, Verdict.Refused verdict) {
+        return refuse(revision, trigger, "commit " + revision.shortSha() + " is not signed by a trusted key; nothing"
+                + " applied", "refused: " + verdict.text() + "; nothing is applied", List.of(),
+            "untrusted commit: not signed by a key of repo.verify; nothing applied", verdict.text());
+    }
+
+    private Outcome refuse(SourceRevision revision, Trigger trigger, String statusText, String warning,
+                           List<String> details, String summary, String error) {
         metrics.invalidRevision();
-        status = "commit " + revision.shortSha() + " is invalid (" + problems.size()
-            + (problems.size() == 1 ? " problem" : " problems") + "); nothing applied";
+        status = statusText;
         // Recorded once: by this daemon before, or (after a restart, or by another daemon of a
         // cluster) when the environment's last attempt is this very refusal.
         // A requested (manual) reconcile is always answered with a record.
@@ -436,14 +462,11 @@ public final class Reconciler {
             return new Outcome(Kind.INVALID, false, status, Optional.empty());
         }
         lastInvalidRecorded = revision.sha();
-        ReconcileLog.warn(revision.sha(), "refused: the desired state is invalid, nothing is applied");
-        problems.forEach(p -> ReconcileLog.warn(revision.sha(), "  " + p));
+        ReconcileLog.warn(revision.sha(), warning);
+        details.forEach(d -> ReconcileLog.warn(revision.sha(), d));
         ReconcileRecord record = history.begin(new ReconcileStart(revision.sha(), author(revision),
             revision.message(), trigger, ReconcileRecord.refusedDigest(revision.sha())));
-        String error = problems.stream().map(Problem::toString).collect(Collectors.joining("\n"));
-        complete(record.id(), ReconcileResult.FAILED,
-            "invalid desired state: " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
-                + "; nothing applied", Optional.of(error));
+        complete(record.id(), ReconcileResult.FAILED, summary, Optional.of(error));
         return new Outcome(Kind.INVALID, false, status, Optional.of(record.id()));
     }
 

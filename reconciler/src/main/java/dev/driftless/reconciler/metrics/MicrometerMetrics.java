@@ -49,7 +49,7 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
             .description("1 while the environment is suspended (driftless suspend)").register(registry);
         Gauge.builder("driftless_suspended", suspendedServices, AtomicLong::get).tag("scope", "service")
             .description("Services suspended (driftless suspend --service)").register(registry);
-        invalid = Counter.builder("driftless_invalid_revisions").description("Revisions refused as invalid")
+        invalid = Counter.builder("driftless_invalid_revisions").description("Revisions refused: invalid, or not signed by a key of repo.verify")
             .register(registry);
         sourceErrors = Counter.builder("driftless_source_errors").description("Failed polls of the infra repo")
             .register(registry);

@@ -12,6 +12,8 @@ import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.history.ReconcileStart;
 import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.history.Trigger;
+import dev.driftless.reconciler.source.verify.SigningGit;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -227,6 +229,36 @@ class PlanCommandTest {
 
             - **app-1**: host app-1 (deploy@127.0.0.1:%d) is unreachable: connection refused (is sshd listening on port %d?)
             """.formatted(sha.substring(0, 12), port, port));
+    }
+
+    @Test
+    void withRepoVerifyThePlanSaysWhetherTheDaemonWouldTrustTheCommit() throws Exception {
+        Path dir = loopbackRepo(Cli.closedPort());
+        try (SigningGit signing = SigningGit.of(dir, Files.createDirectories(tmp.resolve("signing")))) {
+            signing.git("init", "-q", "-b", "main", dir.toString());
+            String unsigned = signing.commitUnsigned("Add the web service");
+            Path key = signing.sshKey("grace", "ed25519");
+            signing.allowedSigners("allowed_signers", "grace@example.org " + signing.publicKey(key));
+            Cli.sshKey(tmp);
+            Path config = tmp.resolve("driftless.yaml");
+            Cli.write(config, """
+                repo: {url: infra, verify: {ssh-allowed-signers: signing/allowed_signers}}
+                ssh: {key: id_ed25519}
+                state-dir: state
+                """);
+
+            Cli.Run run = Cli.run("plan", "--config", config.toString(), "--ref", "main");
+
+            assertThat(run.err()).startsWith("driftless plan: the daemon would refuse this commit as it stands"
+                + " (repo.verify): commit " + unsigned.substring(0, 7) + " is not signed; repo.verify accepts only"
+                + " commits signed by a trusted key (SSH keys of " + tmp.resolve("signing/allowed_signers") + ")\n");
+            assertThat(run.out()).as("the plan itself is still printed").contains("web-1");
+
+            String signed = signing.commitSsh(key, "Signed");
+            run = Cli.run("plan", "--config", config.toString(), "--ref", "main");
+            assertThat(run.err()).startsWith("driftless plan: commit " + signed.substring(0, 7)
+                + " is signed by grace@example.org (ED25519 key " + signing.fingerprint(key) + ", allowed_signers:1)\n");
+        }
     }
 
     @Test

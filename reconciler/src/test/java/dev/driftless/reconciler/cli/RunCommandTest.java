@@ -174,7 +174,8 @@ class RunCommandTest {
               - {url-file: keys/slack-url, format: slack}
             """, java.nio.file.StandardOpenOption.APPEND);
         java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
-            .replace("metrics: {", "metrics: {reconcile-token-file: blank-token, "));
+            .replace("metrics: {", "metrics: {reconcile-token-file: blank-token, ")
+            .replace("repo: {url: infra}", "repo: {url: infra, verify: {ssh-allowed-signers: keys/allowed_signers}}"));
         java.nio.file.Files.delete(tmp.resolve("id_ed25519"));
 
         Cli.Run run = run("run", "--check", "--config", config.toString());
@@ -186,6 +187,8 @@ class RunCommandTest {
                 + " does not exist",
             config + ": metrics.reconcile-token-file: " + tmp.resolve("blank-token")
                 + " is empty; put the secret on its first line",
+            config + ": repo.verify: " + tmp.resolve("keys/allowed_signers")
+                + ": cannot read the allowed signers file (NoSuchFileException)",
             config + ": notifications[0]: cannot read " + tmp.resolve("keys/slack-url") + ": NoSuchFileException");
     }
 }

@@ -124,6 +124,47 @@ class ConfigLoaderTest {
     // ---- defaults ----
 
     @Test
+    void repoVerifyNamesTheTrustedKeyFiles() throws Exception {
+        DaemonConfig c = parse("""
+            repo:
+              url: ssh://git@git.example.org/infra.git
+              verify: {pgp-keys: keys/team.asc, ssh-allowed-signers: /etc/driftless/allowed_signers}
+            ssh:
+              key: keys/deploy_ed25519
+            """);
+        assertThat(c.repo().verify()).hasValueSatisfying(v -> {
+            assertThat(v.pgpKeys()).containsExactly(BASE.resolve("keys/team.asc"));
+            assertThat(v.sshAllowedSigners()).contains(Path.of("/etc/driftless/allowed_signers"));
+        });
+        assertThat(parse(MINIMAL).repo().verify()).isEmpty();
+    }
+
+    @Test
+    void repoVerifyWithoutKeysOrWithAnUnknownFieldIsRefused() {
+        assertThat(problems("""
+            repo:
+              url: ssh://git@git.example.org/infra.git
+              verify: {}
+            ssh:
+              key: keys/deploy_ed25519
+            """)).containsExactly("driftless.yaml:3:11: repo.verify needs pgp-keys (OpenPGP public key files) or"
+                + " ssh-allowed-signers (an allowed signers file), or both");
+        assertThat(problems("""
+            repo:
+              url: ssh://git@git.example.org/infra.git
+              verify:
+                pgp-key: keys/team.asc
+                ssh-allowed-signers: ""
+            ssh:
+              key: keys/deploy_ed25519
+            """)).containsExactly(
+                "driftless.yaml:4:5: repo.verify needs pgp-keys (OpenPGP public key files) or"
+                    + " ssh-allowed-signers (an allowed signers file), or both",
+                "driftless.yaml:4:5: unknown field \"pgp-key\" in repo.verify (did you mean \"pgp-keys\"?)",
+                "driftless.yaml:5:26: repo.verify.ssh-allowed-signers is empty");
+    }
+
+    @Test
     void aMinimalConfigurationGetsEveryDefault() throws Exception {
         DaemonConfig c = parse(MINIMAL);
 

@@ -71,7 +71,9 @@ class ConfigurationDocTest {
             if (section == null) {
                 keys.add(top);
             } else {
-                section.forEach(k -> keys.add(top + "." + k));
+                // A key that is itself a section (repo.verify) contributes its own keys.
+                section.forEach(k -> lists.getOrDefault(k, List.of(k)).stream()
+                    .map(sub -> sub.equals(k) ? top + "." + k : top + "." + k + "." + sub).forEach(keys::add));
             }
         }
         return keys;
@@ -123,6 +125,10 @@ class ConfigurationDocTest {
         assertThat(c.repo().sshKey()).contains(BASE.resolve("keys/git_deploy_key"));
         assertThat(c.gitSource().subdirectory()).contains("deploy/infra");
         assertThat(c.repo().environment()).contains("prod");
+        assertThat(c.repo().verify()).hasValueSatisfying(v -> {
+            assertThat(v.pgpKeys()).containsExactly(BASE.resolve("keys/grace.asc"), BASE.resolve("keys/github.asc"));
+            assertThat(v.sshAllowedSigners()).contains(BASE.resolve("keys/allowed_signers"));
+        });
         assertThat(c.secrets().pgpKeyFiles()).containsExactly(BASE.resolve("keys/ops-secret.asc"));
         assertThat(c.history().retention()).contains(Duration.ofDays(90));
         assertThat(c.cluster()).isTrue();

@@ -32,11 +32,14 @@ import dev.driftless.reconciler.runtime.docker.DockerObserver;
 import dev.driftless.reconciler.runtime.docker.InstanceContainers;
 import dev.driftless.reconciler.source.GitSource;
 import dev.driftless.reconciler.source.GitSourceSettings;
+import dev.driftless.reconciler.source.verify.CommitVerifier;
+import dev.driftless.reconciler.source.verify.SigningGit;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostFailure;
 import dev.driftless.reconciler.ssh.RecordingHostSession;
 import dev.driftless.secrets.KeyRing;
 import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -101,7 +104,7 @@ class ReconcilerTest {
         Observer observer = new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20));
         Applier applier = new Applier(fleet, new HealthGate(time, time, Duration.ofSeconds(20)),
             Applier.Settings.defaults(Duration.ofSeconds(20)), time);
-        return new Reconciler(Optional.empty(), source, loader, fleet, observer, applier, history, Metrics.NONE, time,
+        return new Reconciler(Optional.empty(), source, CommitVerifier.NONE, loader, fleet, observer, applier, history, Metrics.NONE, time,
             RepairBackoff.after(Duration.ofSeconds(30)));
     }
 
@@ -671,6 +674,55 @@ class ReconcilerTest {
         assertThat(records()).singleElement().satisfies(r -> assertThat(r.commit()).isEqualTo(broken.name()));
     }
 
+    @Test
+    void withRepoVerifyOnlyCommitsSignedByATrustedKeyAreApplied() throws Exception {
+        try (SigningGit signing = SigningGit.of(infra.dir(), Files.createDirectories(tmp.resolve("signing")))) {
+            Path key = signing.sshKey("grace", "ed25519");
+            Path signers = signing.allowedSigners("allowed_signers", "grace@example.org " + signing.publicKey(key));
+            Reconciler verifying = new Reconciler(Optional.empty(), source, CommitVerifier.open(
+                    new CommitVerifier.Policy(List.of(), Optional.of(signers))), new DesiredStateLoader(
+                    KeyRing.builder().ageIdentityFile(DEMO_KEY).build()), fleet,
+                new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20)), new Applier(fleet,
+                    new HealthGate(time, time, Duration.ofSeconds(20)), Applier.Settings.defaults(Duration.ofSeconds(20)),
+                    time), history, Metrics.NONE, time, RepairBackoff.after(Duration.ofSeconds(30)));
+            RevCommit signed = revCommit(signing.commitSsh(key, "Shop at 1.0.0, signed"));
+            hostsRun(signed);
+            assertThat(verifying.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+
+            RevCommit unsigned = bumpApi("1.2.0", "api 1.2.0, unsigned");
+            int calls = hostCalls();
+            Reconciler.Outcome outcome = verifying.reconcile(Trigger.POLL);
+
+            assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.INVALID);
+            assertThat(hostCalls()).as("no host is even observed").isEqualTo(calls);
+            assertThat(records()).singleElement().satisfies(r -> {
+                assertThat(r.commit()).isEqualTo(unsigned.name());
+                assertThat(r.result()).isEqualTo(ReconcileResult.FAILED);
+                assertThat(r.summary()).isEqualTo("untrusted commit: not signed by a key of repo.verify; nothing applied");
+                assertThat(r.error()).contains("commit " + unsigned.name().substring(0, 7) + " is not signed;"
+                    + " repo.verify accepts only commits signed by a trusted key (SSH keys of " + signers + ")");
+                assertThat(r.steps()).isEmpty();
+            });
+            assertThat(verifying.status()).isEqualTo("commit " + unsigned.name().substring(0, 7)
+                + " is not signed by a trusted key; nothing applied");
+            assertThat(verifying.reconcile(Trigger.DRIFT).kind()).as("drift checks keep the last trusted commit")
+                .isEqualTo(Reconciler.Kind.IN_SYNC);
+            assertThat(records()).as("recorded once").hasSize(1);
+
+            RevCommit trusted = revCommit(signing.commitSsh(key, "api 1.2.0, signed"));
+            Reconciler.Outcome deployed = verifying.reconcile(Trigger.POLL);
+            assertThat(deployed.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+            assertThat(records().get(0).commit()).isEqualTo(trusted.name());
+            assertThat(fleet.host("app-1").renderedCommands()).anyMatch(c -> c.contains("shop/api:1.2.0"));
+        }
+    }
+
+    private RevCommit revCommit(String id) throws IOException {
+        try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(infra.repository())) {
+            return walk.parseCommit(org.eclipse.jgit.lib.ObjectId.fromString(id));
+        }
+    }
+
     // ---- failed commits are held ----
 
     @Test
@@ -907,7 +959,7 @@ class ReconcilerTest {
     void aRepoThatCannotBeReadBeforeAnyRevisionIsASourceErrorRetriedSoon() throws Exception {
         try (GitSource missing = GitSource.open(GitSourceSettings.of(tmp.resolve("no-such-repo").toString(),
                 tmp.resolve("state/git-missing")))) {
-            Reconciler r = new Reconciler(Optional.empty(), missing,
+            Reconciler r = new Reconciler(Optional.empty(), missing, CommitVerifier.NONE,
                 new DesiredStateLoader(KeyRing.builder().ageIdentityFile(DEMO_KEY).build()), fleet,
                 new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20)),
                 new Applier(fleet, new HealthGate(time, time, Duration.ofSeconds(20)),

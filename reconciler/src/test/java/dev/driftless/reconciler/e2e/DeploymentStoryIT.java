@@ -440,7 +440,7 @@ class DeploymentStoryIT {
 
     @Test
     @Order(11)
-    void invalidCommitChangesNothingAndStatusShowsEveryProblemWithItsPosition() {
+    void invalidOrUnsignedCommitChangesNothingAndStatusShowsWhy() throws Exception {
         Map<String, List<String>> before = env.managedSnapshot();
         long lastBefore = env.lastRecordId();
         env.repo().write(STORE, env.repo().read(STORE) + "restrat: always\n");
@@ -504,6 +504,33 @@ class DeploymentStoryIT {
         }
         assertThat(env.records(invalid)).hasSize(1);
         assertThat(env.status().path("problems").isMissingNode()).isTrue();
+
+        // Every commit of this story is SSH-signed and the daemon trusts only that key
+        // (repo.verify): a commit without a signature is refused like an invalid one.
+        Map<String, List<String>> beforeUnsigned = env.managedSnapshot();
+        env.repo().replace(API, "LOG_LEVEL: debug", "LOG_LEVEL: warn");
+        String unsigned = env.repo().commitUnsigned("api logs at warn, unsigned");
+        ReconcileRecord untrusted = env.awaitRecord("the refusal of the unsigned commit",
+            r -> r.commit().equals(unsigned));
+        assertThat(untrusted.result()).isEqualTo(ReconcileResult.FAILED);
+        assertThat(untrusted.summary()).isEqualTo("untrusted commit: not signed by a key of repo.verify; nothing applied");
+        String why = "commit " + unsigned.substring(0, 7) + " is not signed; repo.verify accepts only commits signed"
+            + " by a trusted key (SSH keys of " + env.repo().allowedSigners() + ")";
+        assertThat(untrusted.error()).contains(why);
+        env.awaitDriftChecks(1, "no container change for the unsigned commit",
+            () -> env.managedSnapshot().equals(beforeUnsigned) && env.records(unsigned).size() == 1);
+        assertThat(env.cli("status").stdout()).contains(why);
+
+        // The same change, signed, deploys.
+        env.repo().git("commit", "-q", "--allow-empty", "-m", "api logs at warn, signed");
+        String signed = env.repo().head();
+        ReconcileRecord deployedSigned = env.awaitRecord("the deploy of the signed commit",
+            r -> r.commit().equals(signed));
+        assertThat(deployedSigned.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        for (String host : APP_HOSTS) {
+            assertThat(only(host, "api").env()).contains("LOG_LEVEL=warn");
+        }
+        assertThat(java.nio.file.Files.readString(env.daemon().log())).contains("commit verified: signed by e2e@example.com (ED25519 key SHA256:");
     }
 
     @Test

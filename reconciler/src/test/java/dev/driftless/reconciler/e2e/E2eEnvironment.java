@@ -191,6 +191,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
             repo:
               url: %s
               branch: main
+              verify: {ssh-allowed-signers: %s}
             ssh:
               key: %s
               connect-timeout: 5s
@@ -209,7 +210,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
               - url: http://127.0.0.1:%d/hooks/driftless
                 events: [failed, rolled_back, interrupted]
                 signing-secret-file: %s
-            """.formatted(repo.dir(), hosts.deployKeyFile(), root.resolve("examples/keys/demo-age.txt"), state,
+            """.formatted(repo.dir(), repo.allowedSigners(), hosts.deployKeyFile(), root.resolve("examples/keys/demo-age.txt"), state,
             POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metrics, secretFile("reconcile-token", RECONCILE_TOKEN),
             webhook.getAddress().getPort(), secretFile("signing-secret", SIGNING_SECRET)) + history);
     }

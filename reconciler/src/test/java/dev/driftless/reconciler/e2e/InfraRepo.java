@@ -22,12 +22,17 @@ import java.util.stream.Stream;
 final class InfraRepo {
 
     private static final List<String> AUTHOR = List.of(
-        "-c", "user.name=E2E Engineer", "-c", "user.email=e2e@example.com", "-c", "commit.gpgsign=false");
+        "-c", "user.name=E2E Engineer", "-c", "user.email=e2e@example.com");
 
     private final Path dir;
+    /** The engineer's SSH signing key: every commit is signed with it, as repo.verify wants. */
+    private final Path signingKey;
+    private final Path allowedSigners;
 
     private InfraRepo(Path dir) {
         this.dir = dir;
+        this.signingKey = dir.resolveSibling("e2e-signing-key");
+        this.allowedSigners = dir.resolveSibling("allowed_signers");
     }
 
     /**
@@ -52,8 +57,21 @@ final class InfraRepo {
             .append("    labels: ").append(labels).append('\n'));
         InfraRepo repo = new InfraRepo(dir);
         repo.write("hosts.yaml", inventory.toString());
+        repo.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e@example.com", "-f",
+            repo.signingKey.toString()));
+        try {
+            Files.writeString(repo.allowedSigners, "e2e@example.com "
+                + Files.readString(Path.of(repo.signingKey + ".pub")).strip() + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         repo.git("init", "-q", "-b", "main");
         return repo;
+    }
+
+    /** The allowed signers file that trusts this repo's signing key (for repo.verify). */
+    Path allowedSigners() {
+        return allowedSigners;
     }
 
     Path dir() {
@@ -106,6 +124,13 @@ final class InfraRepo {
         return head();
     }
 
+    /** Stages everything and commits without a signature (as someone without the key could); returns the new head. */
+    String commitUnsigned(String message) {
+        git("add", "-A");
+        git("-c", "commit.gpgsign=false", "commit", "-q", "-m", message);
+        return head();
+    }
+
     /** {@code git rm} of one file and a commit; returns the new head. */
     String remove(String file, String message) {
         git("rm", "-q", file);
@@ -123,19 +148,26 @@ final class InfraRepo {
         return git("rev-parse", "HEAD").strip();
     }
 
+    /** git with the engineer's name and signing key: commits and reverts are SSH-signed. */
     String git(String... args) {
         List<String> argv = new ArrayList<>(List.of("git"));
         argv.addAll(AUTHOR);
+        argv.addAll(List.of("-c", "commit.gpgsign=true", "-c", "gpg.format=ssh", "-c",
+            "user.signingkey=" + signingKey));
         argv.addAll(List.of(args));
+        return run(argv);
+    }
+
+    private String run(List<String> argv) {
         try {
             Process p = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException("git " + String.join(" ", args) + " did not finish in 60 s");
+                throw new IllegalStateException(String.join(" ", argv) + " did not finish in 60 s");
             }
             if (p.exitValue() != 0) {
-                throw new IllegalStateException("git " + String.join(" ", args) + " exited " + p.exitValue() + ": " + out);
+                throw new IllegalStateException(String.join(" ", argv) + " exited " + p.exitValue() + ": " + out);
             }
             return out;
         } catch (IOException e) {

@@ -41,6 +41,11 @@ public final class PgpPublicKeys {
         return new PgpPublicKeys(rings);
     }
 
+    /** Every key ring of the file, in file order (e.g. to verify signatures against). */
+    public List<PGPPublicKeyRing> rings() {
+        return rings;
+    }
+
     /** The primary fingerprints of every key in the file, in file order. */
     public List<PgpRecipient> all() {
         List<PgpRecipient> out = new ArrayList<>();
