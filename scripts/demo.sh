@@ -90,15 +90,26 @@ cp -r "$root/examples/infra-repo" "$demo/infra"
   echo
   driftless_hosts_yaml driftless-demo demo_labels "${hosts[@]}"
 } >"$demo/infra/hosts.yaml"
+# The demo engineer signs every commit with an SSH key (git's gpg.format=ssh), and the daemon
+# applies only commits signed by a key of its allowed signers file (repo.verify).
+ssh-keygen -q -t ed25519 -N '' -C demo@example.com -f "$demo/signing_ed25519"
+echo "demo@example.com $(cat "$demo/signing_ed25519.pub")" >"$demo/allowed_signers"
 git -C "$demo/infra" init -q -b main
-git -C "$demo/infra" -c user.name="Demo Engineer" -c user.email=demo@example.com add -A
-git -C "$demo/infra" -c user.name="Demo Engineer" -c user.email=demo@example.com commit -q -m "Initial desired state: api, worker and store"
+git -C "$demo/infra" config user.name "Demo Engineer"
+git -C "$demo/infra" config user.email demo@example.com
+git -C "$demo/infra" config gpg.format ssh
+git -C "$demo/infra" config user.signingkey "$demo/signing_ed25519"
+git -C "$demo/infra" config commit.gpgsign true
+git -C "$demo/infra" config gpg.ssh.allowedSignersFile "$demo/allowed_signers"
+git -C "$demo/infra" add -A
+git -C "$demo/infra" commit -q -m "Initial desired state: api, worker and store"
 
 cat >"$demo/driftless.yaml" <<EOF
 # The demo daemon's configuration (every key: docs/configuration.md).
 repo:
   url: $demo/infra
   branch: main
+  verify: {ssh-allowed-signers: $demo/allowed_signers}
 ssh:
   key: $demo/id_ed25519
   connect-timeout: 5s
@@ -184,6 +195,15 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
   printf '%s\n' 'rollout:' '  pre-deploy: {command: [/bin/busybox, sh, -c, "echo migrating to \$SVC_VERSION"]}' \\
     >> services/worker.yaml && sed -i 's/worker:1.0.0/worker:1.1.0/' services/worker.yaml && \\
     git commit -qam "worker 1.1.0 after a migration"
+
+  # 10. Only signed commits deploy: every commit here is signed with $demo/signing_ed25519
+  #     (this repo's git config) and the daemon trusts that key alone (repo.verify); an unsigned
+  #     commit is refused like an invalid one, and status says why. A signed commit on top deploys
+  #     (history -v names its signer).
+  sed -i 's/LOG_LEVEL: info/LOG_LEVEL: debug/' services/api.yaml && \\
+    git -c commit.gpgsign=false commit -qam "api logs at debug, unsigned"
+  \$DL status --config \$CFG | grep -A1 refused
+  git commit --allow-empty -qm "api logs at debug, signed" && git verify-commit HEAD
 
 Remove everything with: scripts/demo.sh down
 EOF

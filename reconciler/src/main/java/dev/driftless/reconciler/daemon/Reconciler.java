@@ -139,7 +139,8 @@ public final class Reconciler {
     private final Set<String> verify = new HashSet<>();
     private volatile java.util.function.Consumer<ReconcileRecord> completed = r -> { };
 
-    private record Loaded(SourceRevision revision, LoadedState.Ready state) {
+    /** A valid commit's desired state, and who signed it when repo.verify checked that. */
+    private record Loaded(SourceRevision revision, LoadedState.Ready state, Optional<String> signedBy) {
     }
 
     /** The inventory of the last applied commit, read once per commit. */
@@ -423,7 +424,8 @@ public final class Reconciler {
                 if (verifier.enabled()) {
                     ReconcileLog.info(revision.sha(), "commit verified: " + verdict.text());
                 }
-                loaded = new Loaded(revision, (LoadedState.Ready) state);
+                loaded = new Loaded(revision, (LoadedState.Ready) state, verdict instanceof Verdict.Trusted t
+                    ? Optional.of(t.signer()) : Optional.empty());
                 lastValid = loaded;
             }
         }
@@ -561,8 +563,7 @@ public final class Reconciler {
             // Nothing recorded, nothing touched: the daemon that holds the lease now does the work.
             return new Outcome(Kind.BUSY, false, "the reconcile lease was lost before applying", Optional.empty());
         }
-        ReconcileRecord record = history.begin(new ReconcileStart(revision.sha(), author(revision),
-            revision.message(), trigger, digest));
+        ReconcileRecord record = history.begin(start(revision, trigger, digest));
         status = "applying commit " + revision.shortSha() + " (reconcile #" + record.id() + ")";
         Recorder recorder = new Recorder(record.id(), revision.sha());
         Applier.Result result;
@@ -627,13 +628,19 @@ public final class Reconciler {
         return new Outcome(Kind.APPLIED, retry, summary, Optional.of(record.id()));
     }
 
+    /** The start of a record of {@code revision}, with its signer when repo.verify checked it. */
+    private ReconcileStart start(SourceRevision revision, Trigger trigger, String digest) {
+        Optional<String> signedBy = lastValid != null && lastValid.revision().sha().equals(revision.sha())
+            ? lastValid.signedBy() : Optional.empty();
+        return new ReconcileStart(revision.sha(), author(revision), revision.message(), trigger, digest, signedBy);
+    }
+
     private Outcome inSync(Trigger trigger, SourceRevision revision, Plan plan, String digest, Set<String> resolved,
                            Map<String, String> held, Instant started) {
         Optional<Long> id = Optional.empty();
         if (resolved.isEmpty() && trigger == Trigger.MANUAL) {
             // Someone asked: the answer goes to history even when there is nothing to do.
-            ReconcileRecord r = history.begin(new ReconcileStart(revision.sha(), author(revision),
-                revision.message(), trigger, digest));
+            ReconcileRecord r = history.begin(start(revision, trigger, digest));
             String summary = held.isEmpty() && deferredRetries.isEmpty()
                 ? "no host changes: the hosts already run this commit's state"
                     + (plan.isIncomplete() ? " (unreachable: " + plan.hosts().stream().filter(h -> !h.reachable())
@@ -649,8 +656,7 @@ public final class Reconciler {
         if (!resolved.isEmpty()) {
             // A new commit brings failed services back to what runs (e.g. a revert of the failed
             // commit): worth a record, and it clears their failure.
-            ReconcileRecord r = history.begin(new ReconcileStart(revision.sha(), author(revision),
-                revision.message(), trigger, digest));
+            ReconcileRecord r = history.begin(start(revision, trigger, digest));
             resolved.forEach(s -> history.recordServiceResult(r.id(), s, ServiceOutcome.SUCCEEDED,
                 "runs a good state again"));
             ReconcileRecord done = complete(r.id(), ReconcileResult.SUCCEEDED,

@@ -114,6 +114,7 @@ public final class HistoryFormatter {
             node.put("summary", r.summary());
             putOptional(node, "error", r.error());
             putOptional(node, "daemon", r.daemon());
+            putOptional(node, "signedBy", r.signedBy());
             ArrayNode services = node.putArray("services");
             for (ServiceResult s : r.services()) {
                 ObjectNode sn = services.addObject();
@@ -285,6 +286,7 @@ public final class HistoryFormatter {
         if (!r.summary().isBlank()) {
             out.append(indent).append(r.summary()).append('\n');
         }
+        r.signedBy().ifPresent(d -> out.append(indent).append("signed by: ").append(d).append('\n'));
         r.daemon().ifPresent(d -> out.append(indent).append("daemon: ").append(d).append('\n'));
         for (ServiceResult s : r.services()) {
             out.append(indent).append("service ").append(s.service()).append(": ").append(s.result().name());

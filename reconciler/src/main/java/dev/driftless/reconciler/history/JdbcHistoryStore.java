@@ -50,11 +50,12 @@ final class JdbcHistoryStore implements HistoryStore {
     private static final int FINGERPRINT_MAX = 200;
     private static final int IMAGE_MAX = 500;
     private static final int MESSAGE_MAX = 4000;
+    private static final int SIGNER_MAX = 500;
     private static final int BACKOFF_KEY_MAX = 2000;
 
     private static final String RECONCILE_COLUMNS = "r.id, r.environment, r.commit_sha, r.author,"
         + " r.message, r.trigger_kind, r.started_at, r.ended_at, r.result, r.desired_digest,"
-        + " r.returns_to, r.summary, r.error, r.owner";
+        + " r.returns_to, r.summary, r.error, r.owner, r.signed_by";
     private static final String STEP_COLUMNS = "s.id, s.reconcile_id, s.service, s.host,"
         + " s.instance, s.action, s.reason, s.from_fingerprint, s.to_fingerprint, s.from_image,"
         + " s.to_image, s.outcome, s.started_at, s.ended_at, s.duration_ms, s.message";
@@ -120,7 +121,7 @@ final class JdbcHistoryStore implements HistoryStore {
             long newId;
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO reconcile (environment,"
                 + " commit_sha, author, message, trigger_kind, started_at, result, desired_digest,"
-                + " returns_to, summary, owner, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                + " returns_to, summary, owner, heartbeat_at, signed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
                 ps.setString(1, environment);
                 ps.setString(2, BoundedText.fit(start.commit(), SHA_MAX));
@@ -134,6 +135,7 @@ final class JdbcHistoryStore implements HistoryStore {
                 ps.setString(10, "");
                 ps.setString(11, OWNER);
                 setTime(ps, 12, now);
+                ps.setString(13, start.signedBy().map(s -> BoundedText.fit(s, SIGNER_MAX)).orElse(null));
                 ps.executeUpdate();
                 newId = generatedId(ps);
             }
@@ -1303,6 +1305,7 @@ final class JdbcHistoryStore implements HistoryStore {
             rs.getString("summary"),
             Optional.ofNullable(rs.getString("error")),
             Optional.ofNullable(rs.getString("owner")),
+            Optional.ofNullable(rs.getString("signed_by")),
             List.of(),
             List.of());
     }

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param error     display-safe error text of a failed reconcile
  * @param daemon    the daemon that ran it, as {@code driftless HOST pid PID} (whose log tells
  *                  more); empty for records written before daemons were recorded
+ * @param signedBy  who signed the commit, as {@code repo.verify} checked it; empty when the
+ *                  daemon does not check signatures
  */
 public record ReconcileRecord(
     long id,
@@ -29,6 +31,7 @@ public record ReconcileRecord(
     String summary,
     Optional<String> error,
     Optional<String> daemon,
+    Optional<String> signedBy,
     List<ServiceResult> services,
     List<StepRecord> steps) {
 
@@ -46,6 +49,7 @@ public record ReconcileRecord(
         Objects.requireNonNull(summary, "summary");
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(daemon, "daemon");
+        Objects.requireNonNull(signedBy, "signedBy");
         services = List.copyOf(services);
         steps = List.copyOf(steps);
     }
@@ -73,6 +77,6 @@ public record ReconcileRecord(
     /** This record with its steps and service results replaced (used when filtering a query). */
     ReconcileRecord withDetails(List<ServiceResult> newServices, List<StepRecord> newSteps) {
         return new ReconcileRecord(id, environment, commit, author, message, trigger, startedAt,
-            endedAt, result, desiredDigest, returnsTo, summary, error, daemon, newServices, newSteps);
+            endedAt, result, desiredDigest, returnsTo, summary, error, daemon, signedBy, newServices, newSteps);
     }
 }

@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.history;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What the engine knows when a reconcile begins: handed to {@link HistoryStore#begin}.
@@ -11,9 +12,16 @@ import java.util.Objects;
  * @param trigger       what started the reconcile
  * @param desiredDigest a hash of the resolved desired state (no secret values), used to recognise
  *                      a return to an earlier state such as a {@code git revert}
+ * @param signedBy      who signed the commit, as {@code repo.verify} found it; empty when
+ *                      signatures are not checked (or for a refused commit)
  */
 public record ReconcileStart(
-    String commit, String author, String message, Trigger trigger, String desiredDigest) {
+    String commit, String author, String message, Trigger trigger, String desiredDigest, Optional<String> signedBy) {
+
+    /** A start whose commit's signature was not checked. */
+    public ReconcileStart(String commit, String author, String message, Trigger trigger, String desiredDigest) {
+        this(commit, author, message, trigger, desiredDigest, Optional.empty());
+    }
 
     public ReconcileStart {
         Objects.requireNonNull(commit, "commit");
@@ -21,6 +29,7 @@ public record ReconcileStart(
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(trigger, "trigger");
         Objects.requireNonNull(desiredDigest, "desiredDigest");
+        Objects.requireNonNull(signedBy, "signedBy");
         if (commit.isBlank()) {
             throw new IllegalArgumentException("commit must not be blank");
         }

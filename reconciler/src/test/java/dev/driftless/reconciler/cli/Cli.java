@@ -1,5 +1,6 @@
 package dev.driftless.reconciler.cli;
 
+import dev.driftless.reconciler.ExternalTool;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -7,8 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
 /** Runs verbs through {@link Main#commandLine()} exactly as the launcher does, capturing both streams. */
@@ -41,20 +40,8 @@ final class Cli {
     /** A fresh unencrypted ed25519 key made by the real ssh-keygen. */
     static Path sshKey(Path dir) {
         Path key = dir.resolve("id_ed25519");
-        try {
-            Process p = new ProcessBuilder(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cli-test",
-                "-f", key.toString())).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("ssh-keygen failed: " + output);
-            }
-            return key;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        ExternalTool.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cli-test", "-f", key.toString());
+        return key;
     }
 
     static void write(Path file, String text) {

@@ -100,12 +100,16 @@ class ReconcilerTest {
 
     /** A reconciler as Assembly wires one, over the fakes: a daemon (re)start makes a new one. */
     private Reconciler reconciler() {
+        return reconciler(CommitVerifier.NONE);
+    }
+
+    private Reconciler reconciler(CommitVerifier verifier) {
         DesiredStateLoader loader = new DesiredStateLoader(KeyRing.builder().ageIdentityFile(DEMO_KEY).build());
         Observer observer = new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20));
         Applier applier = new Applier(fleet, new HealthGate(time, time, Duration.ofSeconds(20)),
             Applier.Settings.defaults(Duration.ofSeconds(20)), time);
-        return new Reconciler(Optional.empty(), source, CommitVerifier.NONE, loader, fleet, observer, applier, history, Metrics.NONE, time,
-            RepairBackoff.after(Duration.ofSeconds(30)));
+        return new Reconciler(Optional.empty(), source, verifier, loader, fleet, observer, applier, history,
+            Metrics.NONE, time, RepairBackoff.after(Duration.ofSeconds(30)));
     }
 
     private DesiredState desiredAt(RevCommit commit) {
@@ -679,12 +683,8 @@ class ReconcilerTest {
         try (SigningGit signing = SigningGit.of(infra.dir(), Files.createDirectories(tmp.resolve("signing")))) {
             Path key = signing.sshKey("grace", "ed25519");
             Path signers = signing.allowedSigners("allowed_signers", "grace@example.org " + signing.publicKey(key));
-            Reconciler verifying = new Reconciler(Optional.empty(), source, CommitVerifier.open(
-                    new CommitVerifier.Policy(List.of(), Optional.of(signers))), new DesiredStateLoader(
-                    KeyRing.builder().ageIdentityFile(DEMO_KEY).build()), fleet,
-                new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20)), new Applier(fleet,
-                    new HealthGate(time, time, Duration.ofSeconds(20)), Applier.Settings.defaults(Duration.ofSeconds(20)),
-                    time), history, Metrics.NONE, time, RepairBackoff.after(Duration.ofSeconds(30)));
+            Reconciler verifying = reconciler(CommitVerifier.open(
+                new CommitVerifier.Policy(List.of(), Optional.of(signers))));
             RevCommit signed = revCommit(signing.commitSsh(key, "Shop at 1.0.0, signed"));
             hostsRun(signed);
             assertThat(verifying.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
@@ -713,6 +713,9 @@ class ReconcilerTest {
             Reconciler.Outcome deployed = verifying.reconcile(Trigger.POLL);
             assertThat(deployed.kind()).isEqualTo(Reconciler.Kind.APPLIED);
             assertThat(records().get(0).commit()).isEqualTo(trusted.name());
+            assertThat(records().get(0).signedBy()).contains("grace@example.org (ED25519 key "
+                + signing.fingerprint(key) + ", allowed_signers:1)");
+            assertThat(records().get(1).signedBy()).as("a refusal names no signer").isEmpty();
             assertThat(fleet.host("app-1").renderedCommands()).anyMatch(c -> c.contains("shop/api:1.2.0"));
         }
     }

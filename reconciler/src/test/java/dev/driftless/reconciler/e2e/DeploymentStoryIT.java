@@ -527,6 +527,9 @@ class DeploymentStoryIT {
         ReconcileRecord deployedSigned = env.awaitRecord("the deploy of the signed commit",
             r -> r.commit().equals(signed));
         assertThat(deployedSigned.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(deployedSigned.signedBy()).hasValueSatisfying(s -> assertThat(s)
+            .startsWith("e2e@example.com (ED25519 key SHA256:").endsWith(", allowed_signers:1)"));
+        assertThat(untrusted.signedBy()).isEmpty();
         for (String host : APP_HOSTS) {
             assertThat(only(host, "api").env()).contains("LOG_LEVEL=warn");
         }

@@ -19,7 +19,7 @@ class HistoryFormatterTest {
     private static final ReconcileRecord REVERT = new ReconcileRecord(3, "prod", "c3c3c3c3c3c3c3c3", "Alice",
         "Revert \"Bump api to 1.1.0\"", Trigger.POLL, T.plusSeconds(600), Optional.of(T.plusSeconds(612).plusMillis(400)),
         ReconcileResult.SUCCEEDED, "d1", Optional.of("a1a1a1a1a1a1a1a1"), "api: 1 replaced", Optional.empty(),
-        Optional.of("driftless ops-1 pid 4711"),
+        Optional.of("driftless ops-1 pid 4711"), Optional.of("grace@example.org (ED25519 key SHA256:q8Tm, allowed_signers:2)"),
         List.of(new ServiceResult("api", ServiceOutcome.SUCCEEDED, "", T.plusSeconds(612))),
         List.of(new StepRecord(7, 3, "api", "app-2", "api-1", StepAction.REPLACE, "image 1.1.0 → 1.0.0",
             Optional.of("f2"), Optional.of("f1"), Optional.of("api:1.1.0"), Optional.of("api:1.0.0"),
@@ -29,7 +29,7 @@ class HistoryFormatterTest {
     private static final ReconcileRecord BROKEN = new ReconcileRecord(2, "prod", "b2b2b2b2b2b2b2b2",
         "Bob Builder With A Very Long Name <bob@example.com>", "Bump api to 1.2.0", Trigger.POLL, T,
         Optional.of(T.plusSeconds(95)), ReconcileResult.ROLLED_BACK, "d3", Optional.empty(), "", Optional.of(
-            "health gate failed on app-1"), Optional.empty(),
+            "health gate failed on app-1"), Optional.empty(), Optional.empty(),
         List.of(new ServiceResult("api", ServiceOutcome.ROLLED_BACK, "rolled back to a1a1a1a", T.plusSeconds(95))),
         List.of(
             new StepRecord(5, 2, "api", "app-1", "api-1", StepAction.REPLACE, "image 1.0.0 → 1.2.0",
@@ -43,7 +43,7 @@ class HistoryFormatterTest {
 
     private static final ReconcileRecord RUNNING = new ReconcileRecord(4, "prod", "d4d4d4d4", "Carol", "Add worker",
         Trigger.MANUAL, T.plusSeconds(3600), Optional.empty(), ReconcileResult.RUNNING, "d4", Optional.empty(), "",
-        Optional.empty(), Optional.empty(), List.of(), List.of());
+        Optional.empty(), Optional.empty(), Optional.empty(), List.of(), List.of());
 
     @Test
     void tableHasOneAlignedLinePerReconcile() {
@@ -68,9 +68,10 @@ class HistoryFormatterTest {
     }
 
     @Test
-    void theDaemonThatRanARecordIsNamedUnderItsSummary() {
+    void theSignerAndTheDaemonThatRanARecordAreNamedUnderItsSummary() {
         assertThat(formatter.table(List.of(REVERT), true)).contains("""
                 api: 1 replaced
+                signed by: grace@example.org (ED25519 key SHA256:q8Tm, allowed_signers:2)
                 daemon: driftless ops-1 pid 4711
                 service api: SUCCEEDED
             """);
@@ -96,6 +97,9 @@ class HistoryFormatterTest {
         assertThat(r.get("daemon").asText()).isEqualTo("driftless ops-1 pid 4711");
         assertThat(new ObjectMapper().readTree(formatter.json(List.of(RUNNING))).get(0).get("daemon").isNull())
             .as("a record from before daemons were recorded").isTrue();
+        assertThat(r.get("signedBy").asText()).isEqualTo("grace@example.org (ED25519 key SHA256:q8Tm, allowed_signers:2)");
+        assertThat(new ObjectMapper().readTree(formatter.json(List.of(RUNNING))).get(0).get("signedBy").isNull())
+            .as("signatures not checked").isTrue();
         assertThat(r.get("services").get(0).get("result").asText()).isEqualTo("SUCCEEDED");
         JsonNode step = r.get("steps").get(0);
         assertThat(step.get("action").asText()).isEqualTo("REPLACE");

@@ -119,7 +119,8 @@ abstract class HistoryStoreContract {
         HistoryStore store = open();
         Instant t0 = clock.instant();
         ReconcileRecord begun = store.begin(new ReconcileStart(A, "Alice <alice@example.com>",
-            "Bump api to 1.1.0\n\nLonger explanation", Trigger.MANUAL, "sha256:d1"));
+            "Bump api to 1.1.0\n\nLonger explanation", Trigger.MANUAL, "sha256:d1",
+            Optional.of("alice@example.com (ED25519 key SHA256:q8Tm, allowed_signers:2)")));
 
         assertThat(begun.result()).isEqualTo(ReconcileResult.RUNNING);
         assertThat(begun.environment()).isEqualTo(ENV);
@@ -127,6 +128,7 @@ abstract class HistoryStoreContract {
         assertThat(begun.startedAt()).isEqualTo(t0);
         assertThat(begun.endedAt()).isEmpty();
         assertThat(begun.returnsTo()).isEmpty();
+        assertThat(begun.signedBy()).contains("alice@example.com (ED25519 key SHA256:q8Tm, allowed_signers:2)");
 
         long stepId = store.beginStep(begun.id(), new StepStart("api", "app-1", "api-1", StepAction.REPLACE,
             "image 1.0.0 → 1.1.0", Optional.of("fp-old"), Optional.of("fp-new"),
@@ -163,6 +165,7 @@ abstract class HistoryStoreContract {
             assertThat(a.commit()).isEqualTo(A);
             assertThat(a.reconcileId()).contains(begun.id());
         });
+        assertThat(store.begin(start(B, "sha256:d2")).signedBy()).as("signatures not checked").isEmpty();
     }
 
     @Test

@@ -216,7 +216,7 @@ class NotifierTest {
             ReconcileRecord r = record(ReconcileResult.FAILED);
             ReconcileRecord longOne = new ReconcileRecord(r.id(), r.environment(), r.commit(), r.author(), r.message(),
                 r.trigger(), r.startedAt(), r.endedAt(), r.result(), r.desiredDigest(), r.returnsTo(),
-                "x".repeat(3000), r.error(), r.daemon(), r.services(), r.steps());
+                "x".repeat(3000), r.error(), r.daemon(), r.signedBy(), r.services(), r.steps());
             String content = n.body(NotificationFormat.DISCORD, longOne);
             try {
                 assertThat(new ObjectMapper().readTree(content).path("content").asText())

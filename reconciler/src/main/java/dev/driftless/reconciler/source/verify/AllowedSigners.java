@@ -157,14 +157,24 @@ final class AllowedSigners {
 
     /** Splits on unquoted blanks, keeping quotes (options carry them: namespaces="git"). */
     private static List<String> tokens(String line) {
+        return splitUnquoted(line, " \t");
+    }
+
+    /** Splits options on unquoted commas: {@code namespaces="git,file",valid-after=20260101}. */
+    private static List<String> splitOptions(String options) {
+        return splitUnquoted(options, ",").stream().filter(s -> !s.isBlank()).toList();
+    }
+
+    /** The non-empty pieces of {@code text} between separators outside double quotes. */
+    private static List<String> splitUnquoted(String text, String separators) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         boolean quoted = false;
-        for (char c : line.toCharArray()) {
+        for (char c : text.toCharArray()) {
             if (c == '"') {
                 quoted = !quoted;
             }
-            if (!quoted && (c == ' ' || c == '\t')) {
+            if (!quoted && separators.indexOf(c) >= 0) {
                 if (!cur.isEmpty()) {
                     out.add(cur.toString());
                     cur.setLength(0);
@@ -177,28 +187,6 @@ final class AllowedSigners {
             out.add(cur.toString());
         }
         return out;
-    }
-
-    /** Splits options on unquoted commas: {@code namespaces="git,file",valid-after=20260101}. */
-    private static List<String> splitOptions(String options) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (char c : options.toCharArray()) {
-            if (c == '"') {
-                quoted = !quoted;
-            }
-            if (!quoted && c == ',') {
-                out.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(c);
-            }
-        }
-        if (!cur.isEmpty()) {
-            out.add(cur.toString());
-        }
-        return out.stream().filter(s -> !s.isBlank()).toList();
     }
 
     private static String unquote(String s) {

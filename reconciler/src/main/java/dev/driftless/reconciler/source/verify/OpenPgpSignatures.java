@@ -128,7 +128,7 @@ final class OpenPgpSignatures {
                     + " was created");
             }
         }
-        return new Verdict.Trusted("signed by " + userId(primary) + " (" + keyText + ")");
+        return new Verdict.Trusted(userId(primary) + " (" + keyText + ")");
     }
 
     private record Signer(PGPPublicKeyRing ring, PGPPublicKey key) {

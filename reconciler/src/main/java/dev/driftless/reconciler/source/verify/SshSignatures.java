@@ -78,7 +78,7 @@ final class SshSignatures {
                     .or(() -> e.validBefore().filter(t -> !at.isBefore(t))
                         .map(t -> where + " trusts the key only until " + t + ", and the commit is of " + at));
             if (why.isEmpty()) {
-                return new Verdict.Trusted("signed by " + e.principals() + " (" + keyText + ", "
+                return new Verdict.Trusted(e.principals() + " (" + keyText + ", "
                     + signers.file().getFileName() + ":" + e.line() + ")");
             }
             refusals = refusals.isEmpty() ? why.get() : refusals + "; " + why.get();

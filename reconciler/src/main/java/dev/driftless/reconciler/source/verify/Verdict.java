@@ -3,15 +3,29 @@ package dev.driftless.reconciler.source.verify;
 /** Whether a commit may be applied under the repository's signature policy, and why. */
 public sealed interface Verdict {
 
-    /** One line for logs and history. */
+    /** One line for logs and messages. */
     String text();
 
+    /** No policy is set ({@code repo.verify} absent): every commit may be applied, unchecked. */
+    record Unchecked() implements Verdict {
+        @Override
+        public String text() {
+            return "not checked (no repo.verify)";
+        }
+    }
+
     /**
-     * Signed by a trusted key (or no policy is set).
+     * Signed by a trusted key.
      *
-     * @param text e.g. "signed by Grace Hopper <grace@example.org> (OpenPGP key 6F2B…91C4)"
+     * @param signer who signed, with which key, e.g. "Grace Hopper &lt;grace@example.org&gt; (OpenPGP
+     *               key 6F2B…91C4)" or "grace@example.org (ED25519 key SHA256:…, allowed_signers:2)":
+     *               what the deployment history records
      */
-    record Trusted(String text) implements Verdict {
+    record Trusted(String signer) implements Verdict {
+        @Override
+        public String text() {
+            return "signed by " + signer;
+        }
     }
 
     /**

@@ -67,7 +67,7 @@ class CommitVerifierTest {
     void commitSignedWithATrustedSshKeyIsTrusted() throws Exception {
         String commit = git.file("hosts.yaml", "hosts: {}\n").commitSsh(ed25519, "ssh signed");
         assertThat(verify(ssh(graceTrusted()), commit)).isEqualTo(new Verdict.Trusted(
-            "signed by grace@example.org (ED25519 key " + git.fingerprint(ed25519) + ", allowed_signers:3)"));
+            "grace@example.org (ED25519 key " + git.fingerprint(ed25519) + ", allowed_signers:3)"));
     }
 
     @Test
@@ -152,7 +152,7 @@ class CommitVerifierTest {
         Path keys = git.exportPublic("ada.asc", fp);
         String commit = git.file("services/api.yaml", "name: api\n").commitPgp(fp, "pgp signed");
         assertThat(verify(pgp(keys), commit)).isEqualTo(
-            new Verdict.Trusted("signed by Ada Lovelace <ada@example.org> (OpenPGP key " + fp + ")"));
+            new Verdict.Trusted("Ada Lovelace <ada@example.org> (OpenPGP key " + fp + ")"));
     }
 
     @Test
@@ -162,7 +162,7 @@ class CommitVerifierTest {
         Path keys = git.exportPublic("alan.asc", fp);
         String commit = git.commitPgp(fp, "subkey signed");
         assertThat(verify(pgp(keys), commit)).isEqualTo(new Verdict.Trusted(
-            "signed by Alan Turing <alan@example.org> (OpenPGP key " + fp + " (subkey " + sub + "))"));
+            "Alan Turing <alan@example.org> (OpenPGP key " + fp + " (subkey " + sub + "))"));
     }
 
     @Test
@@ -237,6 +237,6 @@ class CommitVerifierTest {
     void noPolicyTrustsEverything() {
         String commit = git.commitUnsigned("no policy");
         assertThat(CommitVerifier.NONE.enabled()).isFalse();
-        assertThat(verify(CommitVerifier.NONE, commit)).isInstanceOf(Verdict.Trusted.class);
+        assertThat(verify(CommitVerifier.NONE, commit)).isInstanceOf(Verdict.Unchecked.class);
     }
 }

@@ -1,17 +1,18 @@
 package dev.driftless.reconciler.source.verify;
 
+import dev.driftless.reconciler.ExternalTool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The real git, gpg and ssh-keygen of this machine, making signed commits as engineers do
@@ -220,25 +221,10 @@ public final class SigningGit implements AutoCloseable {
     }
 
     private String run(List<String> cmd, Map<String, String> env) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.environment().put("HOME", dir.toString());
-            pb.environment().put("GNUPGHOME", gnupg.toString());
-            pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
-            pb.environment().put("GIT_CONFIG_GLOBAL", "/dev/null");
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Map<String, String> all = new HashMap<>(Map.of("HOME", dir.toString(), "GNUPGHOME", gnupg.toString(),
+            "GIT_CONFIG_NOSYSTEM", "1", "GIT_CONFIG_GLOBAL", "/dev/null"));
+        all.putAll(env);
+        return ExternalTool.run(cmd, null, all, Duration.ofSeconds(120));
     }
 
     private static String read(Path file) {
@@ -260,14 +246,8 @@ public final class SigningGit implements AutoCloseable {
     @Override
     public void close() {
         if (Files.isDirectory(gnupg)) {
-            try {
-                new ProcessBuilder("gpgconf", "--homedir", gnupg.toString(), "--kill", "gpg-agent")
-                    .redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
-            } catch (IOException e) {
-                // nothing to stop
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            ExternalTool.run(List.of("gpgconf", "--homedir", gnupg.toString(), "--kill", "gpg-agent"), null, Map.of(),
+                Duration.ofSeconds(30));
         }
     }
 }
