@@ -143,7 +143,12 @@ final class PlanCommand implements Callable<Integer> {
             DesiredState desired = ((LoadedState.Ready) loaded).state();
             // A note, not a verdict on the plan: a pull request's commits are often not the ones
             // merged (a merge or squash commit is made, and signed, by the git host).
-            CommitVerifier verifier = cfg.map(Assembly::verifier).orElse(CommitVerifier.NONE);
+            CommitVerifier verifier = CommitVerifier.NONE;
+            try {
+                verifier = cfg.map(Assembly::verifier).orElse(CommitVerifier.NONE);
+            } catch (IllegalStateException e) {
+                err.println("driftless plan: cannot check the commit's signature: " + e.getMessage());
+            }
             if (verifier.enabled()) {
                 revision.verify(verifier).ifPresent(v -> err.println("driftless plan: " + (v instanceof Verdict.Refused
                     ? "the daemon would refuse this commit as it stands (repo.verify): " + v.text()

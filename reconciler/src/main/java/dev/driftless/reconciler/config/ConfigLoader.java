@@ -8,6 +8,7 @@ import dev.driftless.model.YamlNode.YamlMap;
 import dev.driftless.model.YamlNode.YamlScalar;
 import dev.driftless.model.YamlReader;
 import dev.driftless.reconciler.config.DaemonConfig.LogFormat;
+import dev.driftless.reconciler.history.HistorySettings;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.source.GitSourceSettings;
 import dev.driftless.reconciler.source.verify.CommitVerifier;
@@ -49,7 +50,8 @@ public final class ConfigLoader {
         "command-timeout", "parallelism");
     private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
     private static final List<String> INTERVALS = List.of("poll", "drift", "retry");
-    private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention");
+    private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention",
+        "abandon-after");
     private static final List<String> METRICS = List.of("listen", "reconcile-token-file");
     private static final List<String> LOG = List.of("format");
     /** The fields of each item of the {@code notifications} list. */
@@ -188,8 +190,18 @@ public final class ConfigLoader {
                     history.node("jdbc-url").orElseThrow().location(),
                     // not echoed: a JDBC URL can carry a password
                     "history.jdbc-url must be jdbc:postgresql://… or jdbc:h2:…"));
+            Duration abandonAfter = positive(history, "abandon-after")
+                .filter(d -> {
+                    if (d.compareTo(HistorySettings.MIN_ABANDON_AFTER) >= 0) {
+                        return true;
+                    }
+                    problems.add(history.node("abandon-after").orElseThrow().location(),
+                        "history.abandon-after must be at least " + HistorySettings.MIN_ABANDON_AFTER.toSeconds()
+                            + "s: a daemon beats six times within it");
+                    return false;
+                }).orElse(HistorySettings.DEFAULT_ABANDON_AFTER);
             DaemonConfig.History historyConfig = new DaemonConfig.History(history.text("jdbc-url"),
-                history.text("user"), path(history, "password-file"), positive(history, "retention"));
+                history.text("user"), path(history, "password-file"), positive(history, "retention"), abandonAfter);
             boolean cluster = f.bool("cluster").orElse(false);
             if (cluster && !historyConfig.jdbcUrl().map(u -> u.startsWith("jdbc:postgresql:")).orElse(false)) {
                 problems.add(f.node("cluster").orElseThrow().location(),

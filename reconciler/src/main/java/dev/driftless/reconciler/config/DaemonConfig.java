@@ -172,7 +172,7 @@ public record DaemonConfig(
 
     /** The history database: the embedded H2 file by default, or PostgreSQL by JDBC URL. */
     public record History(Optional<String> jdbcUrl, Optional<String> user, Optional<Path> passwordFile,
-                          Optional<Duration> retention) {
+                          Optional<Duration> retention, Duration abandonAfter) {
     }
 
     /** How reconcile logs are written to stderr. */
@@ -195,6 +195,7 @@ public record DaemonConfig(
 
     /** The history store's settings. */
     public HistorySettings historySettings() {
-        return new HistorySettings(history.jdbcUrl(), stateDir, history.user(), history.passwordFile());
+        return new HistorySettings(history.jdbcUrl(), stateDir, history.user(), history.passwordFile(),
+            history.abandonAfter());
     }
 }

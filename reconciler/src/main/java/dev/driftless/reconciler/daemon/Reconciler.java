@@ -390,7 +390,7 @@ public final class Reconciler {
             if (other.id() != finishingWarned) {
                 ReconcileLog.warn("-------", text + "; this " + trigger.name().toLowerCase(java.util.Locale.ROOT)
                     + " is skipped, and so is every trigger until it ends or stops beating for "
-                    + HistoryStore.ABANDONED_AFTER.toSeconds() + " s");
+                    + history.abandonAfter().toSeconds() + " s");
                 finishingWarned = other.id();
             }
             metrics.skipped(trigger, "busy");
@@ -568,7 +568,7 @@ public final class Reconciler {
         Recorder recorder = new Recorder(record.id(), revision.sha());
         Applier.Result result;
         long beatingFor = record.id();
-        try (Heartbeat beating = Heartbeat.start("reconcile #" + beatingFor, HistoryStore.HEARTBEAT_EVERY,
+        try (Heartbeat beating = Heartbeat.start("reconcile #" + beatingFor, history.heartbeatEvery(),
                 () -> history.heartbeat(beatingFor))) {
             result = applier.apply(plan, new Applier.Context(desired.environment(), revision.sha(),
                 reach, loaded.state().secrets(), verifyNow, this::stopNow), recorder);

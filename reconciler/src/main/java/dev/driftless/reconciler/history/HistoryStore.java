@@ -124,16 +124,21 @@ public interface HistoryStore extends AutoCloseable {
      * steps too), keeping everything recorded; ended_at is the last moment it is known to have
      * been alive. Abandoned: on an embedded H2 file every RUNNING one, since the caller holds the
      * file lease that its daemon held until it died; on PostgreSQL one whose daemon has not beaten
-     * ({@link #heartbeat}) for {@link #ABANDONED_AFTER}, since a daemon that lost its lease (its
+     * ({@link #heartbeat}) for {@link #abandonAfter()}, since a daemon that lost its lease (its
      * database session ended) still finishes the host steps under way. Returns the records it changed.
      */
     List<ReconcileRecord> markInterrupted();
 
-    /** How long a RUNNING reconcile on PostgreSQL may go without a heartbeat before it counts as abandoned. */
-    java.time.Duration ABANDONED_AFTER = java.time.Duration.ofSeconds(30);
+    /**
+     * How long a RUNNING reconcile on PostgreSQL may go without a heartbeat before it counts as
+     * abandoned: {@link HistorySettings#abandonAfter()}, 30 s by default.
+     */
+    java.time.Duration abandonAfter();
 
-    /** How often a daemon beats for the reconcile it runs: well within {@link #ABANDONED_AFTER}. */
-    java.time.Duration HEARTBEAT_EVERY = java.time.Duration.ofSeconds(5);
+    /** How often a daemon beats for the reconcile it runs: a sixth of {@link #abandonAfter()} (5 s by default). */
+    default java.time.Duration heartbeatEvery() {
+        return abandonAfter().dividedBy(6);
+    }
 
     /** Says that the daemon running this RUNNING reconcile is alive; does nothing once it ended. */
     void heartbeat(long reconcileId);

@@ -63,6 +63,7 @@ final class JdbcHistoryStore implements HistoryStore {
     private final HikariDataSource dataSource;
     private final String environment;
     private final Clock clock;
+    private final Duration abandonAfter;
     private final HistoryDatabase.Kind kind;
     /** Who writes the reconciles begun here: this process, as its database sessions are named. */
     private static final String OWNER = HistoryDatabase.applicationName();
@@ -71,8 +72,9 @@ final class JdbcHistoryStore implements HistoryStore {
     private final Optional<Path> h2File;
 
     private JdbcHistoryStore(HikariDataSource dataSource, String environment, Clock clock, HistoryDatabase.Kind kind,
-                             Optional<Path> h2File) {
+                             Optional<Path> h2File, Duration abandonAfter) {
         this.h2File = h2File;
+        this.abandonAfter = abandonAfter;
         this.dataSource = dataSource;
         this.environment = environment;
         this.clock = clock;
@@ -97,12 +99,18 @@ final class JdbcHistoryStore implements HistoryStore {
             throw e;
         }
         log.debug("history open: {} database, environment {}", kind, environment);
-        return new JdbcHistoryStore(dataSource, environment, clock, kind, HistoryDatabase.h2File(url));
+        return new JdbcHistoryStore(dataSource, environment, clock, kind, HistoryDatabase.h2File(url),
+            settings.abandonAfter());
     }
 
     @Override
     public String environment() {
         return environment;
+    }
+
+    @Override
+    public Duration abandonAfter() {
+        return abandonAfter;
     }
 
     // ------------------------------------------------------------------ writes
@@ -1083,10 +1091,10 @@ final class JdbcHistoryStore implements HistoryStore {
     /**
      * Whether a RUNNING reconcile's daemon may still be at work: never on an embedded H2 file
      * (whoever asks holds the file lease its daemon held until it died), and on PostgreSQL while
-     * it beat within {@link HistoryStore#ABANDONED_AFTER}.
+     * it beat within {@link #abandonAfter()}.
      */
     private boolean alive(RunningReconcile r, Instant now) {
-        return kind == HistoryDatabase.Kind.POSTGRESQL && r.lastSignOfLife().isAfter(now.minus(ABANDONED_AFTER));
+        return kind == HistoryDatabase.Kind.POSTGRESQL && r.lastSignOfLife().isAfter(now.minus(abandonAfter));
     }
 
     private List<Long> interruptRunning(Connection c, Instant now) throws SQLException {

@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A reconcile still RUNNING whose daemon is alive: it beat within {@link HistoryStore#ABANDONED_AFTER}.
+ * A reconcile still RUNNING whose daemon is alive: it beat within {@link HistoryStore#abandonAfter()}.
  *
  * @param id             the record
  * @param commit         the commit it applies

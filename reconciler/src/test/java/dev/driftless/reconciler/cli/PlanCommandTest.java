@@ -258,6 +258,13 @@ class PlanCommandTest {
             run = Cli.run("plan", "--config", config.toString(), "--ref", "main");
             assertThat(run.err()).startsWith("driftless plan: commit " + signed.substring(0, 7)
                 + " is signed by grace@example.org (ED25519 key " + signing.fingerprint(key) + ", allowed_signers:1)\n");
+
+            Files.delete(tmp.resolve("signing/allowed_signers"));
+            run = Cli.run("plan", "--config", config.toString(), "--ref", "main");
+            assertThat(run.err()).as("a note, the plan still runs").startsWith("driftless plan: cannot check the"
+                + " commit's signature: repo.verify: " + tmp.resolve("signing/allowed_signers")
+                + ": cannot read the allowed signers file (NoSuchFileException)\n");
+            assertThat(run.out()).contains("web-1");
         }
     }
 

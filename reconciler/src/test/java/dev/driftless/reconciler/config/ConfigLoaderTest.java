@@ -165,6 +165,12 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anAbandonAfterShorterThanTenSecondsIsRefused() {
+        assertThat(problems(MINIMAL + "history: {abandon-after: 5s}\n")).containsExactly(
+            "driftless.yaml:5:26: history.abandon-after must be at least 10s: a daemon beats six times within it");
+    }
+
+    @Test
     void aMinimalConfigurationGetsEveryDefault() throws Exception {
         DaemonConfig c = parse(MINIMAL);
 
@@ -201,6 +207,7 @@ class ConfigLoaderTest {
         assertThat(c.history().user()).isEmpty();
         assertThat(c.history().passwordFile()).isEmpty();
         assertThat(c.history().retention()).isEmpty();
+        assertThat(c.historySettings().abandonAfter()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.cluster()).isFalse();
 
         assertThat(c.metricsListen()).contains(InetSocketAddress.createUnresolved("127.0.0.1", 9464));
@@ -254,6 +261,7 @@ class ConfigLoaderTest {
               user: driftless
               password-file: keys/db.pass
               retention: 2160h
+              abandon-after: 2m
             cluster: true
             metrics:
               listen: 0.0.0.0:9100
@@ -292,7 +300,8 @@ class ConfigLoaderTest {
             Duration.ofSeconds(15)));
         assertThat(c.history()).isEqualTo(new DaemonConfig.History(
             Optional.of("jdbc:postgresql://db.example.org:5432/driftless"), Optional.of("driftless"),
-            Optional.of(Path.of("/etc/driftless/keys/db.pass")), Optional.of(Duration.ofDays(90))));
+            Optional.of(Path.of("/etc/driftless/keys/db.pass")), Optional.of(Duration.ofDays(90)),
+            Duration.ofMinutes(2)));
         assertThat(c.cluster()).isTrue();
         assertThat(c.metricsListen()).contains(InetSocketAddress.createUnresolved("0.0.0.0", 9100));
         assertThat(c.logFormat()).isEqualTo(DaemonConfig.LogFormat.JSON);

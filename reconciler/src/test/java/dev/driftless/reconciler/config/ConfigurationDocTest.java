@@ -161,6 +161,7 @@ class ConfigurationDocTest {
         values.put("intervals.drift", c -> c.intervals().drift());
         values.put("intervals.retry", c -> c.intervals().retry());
         values.put("cluster", DaemonConfig::cluster);
+        values.put("history.abandon-after", c -> c.history().abandonAfter());
         values.put("metrics.listen", c -> c.metricsListen().map(a -> a.getHostString() + ":" + a.getPort()).orElse("off"));
         values.put("log.format", c -> c.logFormat().name().toLowerCase(Locale.ROOT));
 

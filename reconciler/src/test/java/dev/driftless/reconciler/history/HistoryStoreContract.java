@@ -243,7 +243,7 @@ abstract class HistoryStoreContract {
             assertThat(other.get(r.id()).orElseThrow().result()).as("nor does begin interrupt it")
                 .isEqualTo(ReconcileResult.RUNNING);
             other.complete(next.id(), ReconcileResult.SUCCEEDED, "done", Optional.empty());
-            clock.advance(HistoryStore.ABANDONED_AFTER.minusSeconds(25).plusSeconds(1));
+            clock.advance(other.abandonAfter().minusSeconds(25).plusSeconds(1));
         } else {
             assertThat(other.runningReconciles()).as("its daemon died: the asker holds its lease").isEmpty();
         }
@@ -257,6 +257,25 @@ abstract class HistoryStoreContract {
         owner.heartbeat(r.id());
         assertThat(other.get(r.id()).orElseThrow().result()).as("a late beat changes nothing")
             .isEqualTo(ReconcileResult.INTERRUPTED);
+    }
+
+    @Test
+    void aLongerAbandonAfterWaitsLongerForADaemonThatMayStillBeAtWork() {
+        HistoryStore owner = open();
+        ReconcileRecord r = owner.begin(start(A, "d1"));
+        HistoryStore patient = HistoryStore.open(settings.withAbandonAfter(Duration.ofMinutes(2)), ENV, clock);
+        opened.add(patient);
+        assertThat(patient.abandonAfter()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(patient.heartbeatEvery()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(open().heartbeatEvery()).as("the default").isEqualTo(Duration.ofSeconds(5));
+        clock.advance(Duration.ofSeconds(90));
+
+        if (leaseCanBeLostAlive()) {
+            assertThat(patient.markInterrupted()).as("no sign of life for 90 s of the 120 allowed").isEmpty();
+            assertThat(patient.runningReconciles()).extracting(RunningReconcile::id).containsExactly(r.id());
+            clock.advance(Duration.ofSeconds(31));
+        }
+        assertThat(patient.markInterrupted()).extracting(ReconcileRecord::id).containsExactly(r.id());
     }
 
     @Test
