@@ -218,6 +218,7 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
             + " by " + r.author() + " (" + r.trigger().name().toLowerCase(Locale.ROOT) + ")");
         lines.add(r.summary());
         r.returnsTo().ifPresent(c -> lines.add("returns to the state of " + shortSha(c)));
+        r.signedBy().ifPresent(s -> lines.add("signed by " + s));
         for (ServiceResult s : r.services()) {
             if (s.result() != ServiceOutcome.SUCCEEDED) {
                 lines.add("• " + s.service() + ": " + s.message());

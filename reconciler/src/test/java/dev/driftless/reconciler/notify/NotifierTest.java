@@ -180,6 +180,23 @@ class NotifierTest {
     }
 
     @Test
+    void aChatMessageNamesWhoSignedTheCommit() throws Exception {
+        try (Notifier n = notifier(hook(url("/slack"), NotificationFormat.SLACK, EnumSet.allOf(ReconcileResult.class),
+                Optional.empty()))) {
+            ReconcileRecord begun = history.begin(new ReconcileStart(SHA, "Grace Hopper <grace@example.org>",
+                "api 1.2.0", Trigger.POLL, "sha256:abc",
+                Optional.of("grace@example.org (ED25519 key SHA256:q8Tm, allowed_signers:2)")));
+            n.accept(history.complete(begun.id(), ReconcileResult.SUCCEEDED, "succeeded: api", Optional.empty()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+
+            assertThat(new ObjectMapper().readTree(received.getFirst().body()).path("text").asText()).isEqualTo(
+                "driftless prod: reconcile #" + begun.id() + " succeeded — commit 3f9a2c1 \"api 1.2.0\" by Grace Hopper "
+                    + "<grace@example.org> (poll)\nsucceeded: api\n"
+                    + "signed by grace@example.org (ED25519 key SHA256:q8Tm, allowed_signers:2)");
+        }
+    }
+
+    @Test
     void teamsGetsAnAdaptiveCardAndDiscordAMessageItAccepts() throws Exception {
         try (Notifier n = notifier(
                 hook(url("/teams"), NotificationFormat.TEAMS, EnumSet.allOf(ReconcileResult.class), Optional.empty()),
