@@ -1056,11 +1056,6 @@ final class JdbcHistoryStore implements HistoryStore {
     }
 
     /**
-     * Turns this environment's RUNNING reconciles into INTERRUPTED. ended_at is the last moment
-     * each is known to have been alive (its latest step), not the time of discovery, so that the
-     * duration shown does not include the downtime.
-     */
-    /**
      * The RUNNING reconciles of this environment, each with its last sign of life (its heartbeat,
      * its latest step, or its start).
      */
@@ -1097,6 +1092,11 @@ final class JdbcHistoryStore implements HistoryStore {
         return kind == HistoryDatabase.Kind.POSTGRESQL && r.lastSignOfLife().isAfter(now.minus(abandonAfter));
     }
 
+    /**
+     * Turns this environment's abandoned RUNNING reconciles (see {@link #alive}) into INTERRUPTED.
+     * ended_at is the last moment each is known to have been alive (its heartbeat or latest step),
+     * not the time of discovery, so that the duration shown does not include the downtime.
+     */
     private List<Long> interruptRunning(Connection c, Instant now) throws SQLException {
         List<Long> interrupted = new ArrayList<>();
         for (RunningReconcile running : running(c)) {

@@ -47,10 +47,6 @@ final class AllowedSigners {
         return file;
     }
 
-    List<Entry> entries() {
-        return entries;
-    }
-
     /** The entries for {@code key} (an SSH public key blob), in file order. */
     List<Entry> of(byte[] key) {
         return entries.stream().filter(e -> Arrays.equals(e.key(), key)).toList();
@@ -78,7 +74,7 @@ final class AllowedSigners {
         return new AllowedSigners(file, entries);
     }
 
-    static Entry parse(Path file, int number, String line, ZoneId localZone) throws TrustFileException {
+    private static Entry parse(Path file, int number, String line, ZoneId localZone) throws TrustFileException {
         String where = file + ":" + number + ": ";
         List<String> tokens = tokens(line);
         if (tokens.size() < 3) {
@@ -134,7 +130,7 @@ final class AllowedSigners {
         DateTimeFormatter.ofPattern("uuuuMMddHHmmss"), DateTimeFormatter.ofPattern("uuuuMMddHHmm")};
 
     /** YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS; UTC with a trailing Z, else {@code zone}. */
-    static Instant time(String where, String option, String text, ZoneId zone) throws TrustFileException {
+    private static Instant time(String where, String option, String text, ZoneId zone) throws TrustFileException {
         boolean utc = text.endsWith("Z") || text.endsWith("z");
         String digits = utc ? text.substring(0, text.length() - 1) : text;
         ZoneId in = utc ? ZoneOffset.UTC : zone;

@@ -61,11 +61,6 @@ public final class CommitVerifier {
         return policy.isPresent();
     }
 
-    /** The policy, when one is set. */
-    public Optional<Policy> policy() {
-        return policy;
-    }
-
     /** Checks commit {@code id} of {@code repository}; {@code now} decides whether an OpenPGP key has expired. */
     public Verdict verify(Repository repository, ObjectId id, Instant now) {
         if (policy.isEmpty()) {

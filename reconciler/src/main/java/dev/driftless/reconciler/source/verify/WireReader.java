@@ -54,10 +54,6 @@ final class WireReader {
         return b.length == 0 ? BigInteger.ZERO : new BigInteger(b);
     }
 
-    boolean atEnd() {
-        return pos == data.length;
-    }
-
     /** SSH string encoding of {@code bytes}: a uint32 length, then the bytes. */
     static byte[] encode(byte[] bytes) {
         byte[] out = new byte[4 + bytes.length];
