@@ -17,7 +17,7 @@ repo="driftless/test-host"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 packages=(
   systemd systemd-sysv dbus libpam-systemd openssh-server docker.io docker-registry git
-  curl python3 iproute2 iptables ca-certificates procps less
+  curl python3 iproute2 iptables ca-certificates procps less sudo
 )
 
 recipe_hash() {
@@ -57,13 +57,16 @@ chroot "$rootfs" /bin/bash -euo pipefail -c '
   useradd --create-home --shell /bin/bash --groups docker deploy
   passwd --lock deploy >/dev/null
   install -d -m 0700 -o deploy -g deploy /home/deploy/.ssh
-  # Every container gets its own host keys at first boot (driftless-hostkeys.service), so a
+  # Every container gets its own host keys at first boot (test-host-keys.service), so a
   # test can tell two hosts apart by key: none are baked into the image.
   rm -f /etc/ssh/ssh_host_*
-  systemctl enable driftless-hostkeys.service ssh.service docker.service >/dev/null
+  systemctl enable test-host-keys.service ssh.service docker.service >/dev/null
   systemctl disable docker-registry.service >/dev/null 2>&1 || true
   # The systemd user manager of deploy runs from boot (lingering), as on a host prepared for
-  # systemd services: driftless installs them as user units (see docs/ssh.md).
+  # systemd services: driftless installs them as user units (see docs/ssh.md); services that
+  # name a user become system units, installed with sudo (etc/sudoers.d/deploy).
+  chmod 0440 /etc/sudoers.d/deploy
+  chown root:root /etc/sudoers.d/deploy
   install -d -m 0755 /var/lib/systemd/linger
   touch /var/lib/systemd/linger/deploy
   # Units that make no sense in a container, or wait for hardware that is not there.

@@ -8,7 +8,7 @@ import java.util.TreeMap;
 /**
  * Computes an instance's {@link FingerprintInputs} from its service: everything that changes
  * what runs (image, command, environment, secret fingerprints, ports, volumes, resources, restart
- * policy, labels, runtime) and nothing that only changes where or how it is rolled out
+ * policy, labels, runtime, user) and nothing that only changes where or how it is rolled out
  * (placement, health, rollout, after, source). The key set is part of the format's contract:
  * changing a key redeploys every instance, so keys are only ever added.
  */
@@ -45,6 +45,7 @@ final class Fingerprinter {
         r.nofile().ifPresent(n -> in.put("resources.nofile", Long.toString(n)));
         in.put("restart", service.restart().text());
         service.network().ifPresent(n -> in.put("network", n));
+        service.user().ifPresent(u -> in.put("user", u));
         service.labels().forEach((k, v) -> in.put("label." + k, v));
         return new FingerprintInputs(in);
     }

@@ -23,6 +23,9 @@ public final class Names {
     public static final java.util.Set<String> BUILT_IN_NETWORKS = java.util.Set.of("bridge", "default", "host", "none");
     /** Login names on a host. */
     public static final Pattern USER = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,31}");
+    /** Who a service runs as: a login name or numeric id, optionally {@code :} and a group name or id. */
+    public static final Pattern RUN_AS = Pattern.compile("([A-Za-z_][A-Za-z0-9_.-]{0,31}|[0-9]{1,10})"
+        + "(:([A-Za-z_][A-Za-z0-9_.-]{0,31}|[0-9]{1,10}))?");
     /** Container label keys under this prefix are written by driftless itself. */
     public static final String RESERVED_LABEL_PREFIX = "dev.driftless.";
 

@@ -19,6 +19,9 @@ import java.util.TreeMap;
  * @param labels extra container labels (keys under {@code dev.driftless.} are reserved)
  * @param network the user-defined Docker network its containers join, where the others on it
  *                reach them by service and instance name
+ * @param user    who the program runs as, {@code NAME[:GROUP]} (names or numeric ids): a
+ *                container's {@code --user}; for systemd, a system unit with {@code User=} in
+ *                place of a user unit of the SSH user
  * @param after services that start before this one (start order only, no health dependency)
  */
 public record Service(
@@ -35,6 +38,7 @@ public record Service(
     RestartPolicy restart,
     SortedMap<String, String> labels,
     Optional<String> network,
+    Optional<String> user,
     Placement placement,
     Optional<HealthCheck> health,
     Rollout rollout,
@@ -58,6 +62,7 @@ public record Service(
         Objects.requireNonNull(restart, "restart");
         labels = Immutables.sortedMap(labels);
         Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(user, "user");
         Objects.requireNonNull(placement, "placement");
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(rollout, "rollout");
@@ -85,6 +90,7 @@ public record Service(
         b.restart = restart;
         b.labels = new TreeMap<>(labels);
         b.network = network;
+        b.user = user;
         b.placement = placement;
         b.health = health;
         b.rollout = rollout;
@@ -108,6 +114,7 @@ public record Service(
         private RestartPolicy restart = DEFAULT_RESTART;
         private SortedMap<String, String> labels = new TreeMap<>();
         private Optional<String> network = Optional.empty();
+        private Optional<String> user = Optional.empty();
         private Placement placement = Placement.nowhere();
         private Optional<HealthCheck> health = Optional.empty();
         private Rollout rollout = Rollout.DEFAULT;
@@ -184,6 +191,11 @@ public record Service(
             return this;
         }
 
+        public Builder user(String v) {
+            user = Optional.of(v);
+            return this;
+        }
+
         public Builder placement(Placement v) {
             placement = v;
             return this;
@@ -211,7 +223,7 @@ public record Service(
 
         public Service build() {
             return new Service(name, runtime, image, command, args, env, secrets, ports, volumes, resources,
-                restart, labels, network, placement, health, rollout, after, source);
+                restart, labels, network, user, placement, health, rollout, after, source);
         }
     }
 }

@@ -21,7 +21,7 @@ import java.util.TreeMap;
 final class ServiceReader {
 
     static final List<String> FIELDS = List.of("after", "args", "command", "enabled", "env", "health", "image",
-        "labels", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "volumes");
+        "labels", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "user", "volumes");
     static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "nofile");
     static final List<String> PLACEMENT_FIELDS = List.of("hosts", "replicas", "selector");
     static final List<String> PROBES = List.of("command", "docker", "http", "tcp");
@@ -81,6 +81,8 @@ final class ServiceReader {
         f.mapping("labels").ifPresent(this::labels);
         f.node("network").ifPresent(n -> spec.networkAt = n.location());
         f.text("network").ifPresent(this::network);
+        f.node("user").ifPresent(n -> spec.userAt = n.location());
+        f.text("user").ifPresent(this::user);
         if (f.require("placement", ": say where the service runs, e.g. \"placement: {hosts: [app-1]}\" or "
                 + "\"placement: {selector: {role: app}}\"")) {
             f.mapping("placement").ifPresent(this::placement);
@@ -269,6 +271,15 @@ final class ServiceReader {
                 + " '_', '.' and '-', starting with a letter or digit");
         } else {
             spec.network = Optional.of(name);
+        }
+    }
+
+    private void user(String user) {
+        if (Names.RUN_AS.matcher(user).matches()) {
+            spec.user = Optional.of(user);
+        } else {
+            problems.add(spec.userAt, "user: \"" + user + "\" is not a user: write a login name or a numeric id,"
+                + " optionally followed by ':' and a group, e.g. user: app, user: app:www-data or user: \"1000:1000\"");
         }
     }
 

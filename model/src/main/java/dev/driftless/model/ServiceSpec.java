@@ -46,6 +46,8 @@ final class ServiceSpec {
     SourceLocation labelsAt;
     Optional<String> network = Optional.empty();
     SourceLocation networkAt;
+    Optional<String> user = Optional.empty();
+    SourceLocation userAt;
     SourceLocation preDeployAt;
     /** Empty when the placement is missing or unreadable. */
     Optional<Placement> placement = Optional.empty();
@@ -67,6 +69,6 @@ final class ServiceSpec {
     /** The record, once the loader has settled the runtime and resolved the secrets. */
     Service toService(Runtime effectiveRuntime, SortedMap<String, SecretRef> resolvedSecrets) {
         return new Service(name, effectiveRuntime, image, command, args, env, resolvedSecrets, ports, volumes,
-            resources, restart, labels, network, placement.orElseThrow(), health, rollout, after, source);
+            resources, restart, labels, network, user, placement.orElseThrow(), health, rollout, after, source);
     }
 }

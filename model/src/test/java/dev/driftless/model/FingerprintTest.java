@@ -56,7 +56,8 @@ class FingerprintTest {
             change("nofile", b -> b.resources(new Resources(Optional.of(512L << 20), Optional.of(1.0), Optional.empty()))),
             change("restart", b -> b.restart(RestartPolicy.ALWAYS)),
             change("label", b -> b.label("team", "platform")),
-            change("network", b -> b.network("shop")));
+            change("network", b -> b.network("shop")),
+            change("user", b -> b.user("app")));
     }
 
     private static Arguments change(String what, UnaryOperator<Service.Builder> edit) {
@@ -211,5 +212,7 @@ class FingerprintTest {
             .isEqualTo("network added (shop)");
         assertThat(new FingerprintInputs.Change("network", Optional.of("shop"), Optional.of("backend")).describe())
             .isEqualTo("network shop → backend");
+        assertThat(new FingerprintInputs.Change("user", Optional.of("app"), Optional.of("root")).describe())
+            .isEqualTo("user app → root");
     }
 }

@@ -272,6 +272,42 @@ class RepoLoaderTest {
     }
 
     @Nested
+    class RunAs {
+
+        @Test
+        void aUserIsKeptAsWrittenAndIsInTheFingerprintOnlyWhenSet() {
+            Repo repo = given
+                .file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\nuser: 1000:1000\n")
+                .file("services/exporter.yaml", "runtime: systemd\ncommand: [/usr/bin/exporter]\n"
+                    + "placement: {hosts: [app-1]}\nuser: prometheus:nogroup\n")
+                .file("services/web.yaml", "image: web:1\nplacement: {hosts: [app-1]}\n")
+                .repo();
+
+            assertThat(repo.services().get("api").user()).contains("1000:1000");
+            assertThat(repo.services().get("exporter").user()).contains("prometheus:nogroup");
+            assertThat(repo.services().get("web").user()).isEmpty();
+            assertThat(repo.resolve(SecretFingerprints.unresolved()).instancesOf("exporter").getFirst().inputs().values())
+                .containsEntry("user", "prometheus:nogroup");
+            assertThat(repo.resolve(SecretFingerprints.unresolved()).instancesOf("web").getFirst().inputs().values())
+                .doesNotContainKey("user");
+        }
+
+        @Test
+        void anythingButANameOrIdWithAnOptionalGroupIsRefused() {
+            given.file("services/a.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nuser: \"app:\"\n")
+                .file("services/b.yaml", "image: b:1\nplacement: {hosts: [app-1]}\nuser: [app]\n")
+                .file("services/c.yaml", "image: c:1\nplacement: {hosts: [app-1]}\nuser: $(id)\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/a.yaml:3:7: user: \"app:\" is not a user: write a login name or a numeric id, optionally"
+                    + " followed by ':' and a group, e.g. user: app, user: app:www-data or user: \"1000:1000\"",
+                "services/b.yaml:3:7: user must be a single value, not a list",
+                "services/c.yaml:3:7: user: \"$(id)\" is not a user: write a login name or a numeric id, optionally"
+                    + " followed by ':' and a group, e.g. user: app, user: app:www-data or user: \"1000:1000\"");
+        }
+    }
+
+    @Nested
     class Networks {
 
         @Test

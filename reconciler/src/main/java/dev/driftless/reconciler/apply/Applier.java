@@ -192,7 +192,7 @@ public final class Applier {
     private record Deployed(String host, Instance instance, String container, Optional<ObservedContainer> retired,
                             boolean created) {
         InstanceRuntime runtime() {
-            return InstanceRuntime.of(instance.service().runtime());
+            return InstanceRuntime.of(instance);
         }
     }
 
@@ -488,9 +488,9 @@ public final class Applier {
                 old.flatMap(ObservedContainer::imageRef), s.image());
             long token = started(step);
             Instant t0 = clock.instant();
-            InstanceRuntime runtime = InstanceRuntime.of(s.runtime());
+            InstanceRuntime runtime = InstanceRuntime.of(instance);
             String name = runtime.nameOf(instance);
-            Optional<InstanceRuntime> oldRuntime = old.map(o -> InstanceRuntime.of(o.runtime()));
+            Optional<InstanceRuntime> oldRuntime = old.map(InstanceRuntime::of);
             boolean startFirst = s.rollout().order() == RolloutOrder.START_FIRST;
             boolean oldRunning = old.map(ObservedContainer::isRunning).orElse(false);
             boolean sameName = old.map(o -> o.name().equals(name)).orElse(false);
@@ -541,7 +541,7 @@ public final class Applier {
                 have.fingerprint(), have.fingerprint(), have.imageRef(), have.imageRef());
             long token = started(step);
             Instant t0 = clock.instant();
-            InstanceRuntime runtime = InstanceRuntime.of(have.runtime());
+            InstanceRuntime runtime = InstanceRuntime.of(have);
             CommandResult r = session.run(restart ? runtime.restart(have.name(), settings.stopTimeout())
                 : runtime.start(have.name()), settings.commandTimeout().plus(settings.stopTimeout()));
             if (!r.succeeded() && r.firstErrorLine().contains("No such container")) {
@@ -575,7 +575,7 @@ public final class Applier {
                 throws HostException, InterruptedException {
             Instance instance = c.desired().orElseThrow();
             ObservedContainer have = c.observed().orElseThrow();
-            HealthGate.Verdict verdict = gate.await(session, InstanceRuntime.of(have.runtime()), have.name(),
+            HealthGate.Verdict verdict = gate.await(session, InstanceRuntime.of(have), have.name(),
                 instance.service().health());
             if (verdict instanceof HealthGate.Verdict.Healthy) {
                 return Optional.empty();
@@ -630,7 +630,7 @@ public final class Applier {
                     return;
                 }
                 ObservedContainer old = d.retired().get();
-                InstanceRuntime oldRuntime = InstanceRuntime.of(old.runtime());
+                InstanceRuntime oldRuntime = InstanceRuntime.of(old);
                 CommandResult r = session.run(oldRuntime.start(old.name()), settings.commandTimeout());
                 if (!r.succeeded()) {
                     finished(token, step, StepOutcome.FAILED, "could not start " + old.name() + ": "
@@ -652,7 +652,7 @@ public final class Applier {
                     try {
                         ObservedContainer retired = d.retired().get();
                         sessions.session(ctx.targets().get(d.host()))
-                            .run(InstanceRuntime.of(retired.runtime()).remove(retired.name()), settings.commandTimeout());
+                            .run(InstanceRuntime.of(retired).remove(retired.name()), settings.commandTimeout());
                     } catch (HostException e) {
                         unreached.add(d.host());
                     }
@@ -669,7 +669,7 @@ public final class Applier {
                 Instant t0 = clock.instant();
                 try {
                     CommandResult res = sessions.session(ctx.targets().get(r.host()))
-                        .run(InstanceRuntime.of(c.runtime()).remove(c.name()), settings.commandTimeout());
+                        .run(InstanceRuntime.of(c).remove(c.name()), settings.commandTimeout());
                     finished(token, step, res.succeeded() ? StepOutcome.SUCCEEDED : StepOutcome.FAILED,
                         res.succeeded() ? "removed " + c.name() : res.firstErrorLine(), t0);
                 } catch (HostException e) {

@@ -73,7 +73,7 @@ public final class LivenessCheck {
                 } else {
                     HostTarget target = targets.get(c.host());
                     probes.put(i, pool.submit(() -> gate.liveness(sessions.session(target),
-                        InstanceRuntime.of(have.runtime()), have.name(), have.ipAddress(), check.get())));
+                        InstanceRuntime.of(have), have.name(), have.ipAddress(), check.get())));
                 }
             }
             if (probes.isEmpty()) {

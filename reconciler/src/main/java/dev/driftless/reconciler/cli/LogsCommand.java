@@ -94,7 +94,7 @@ final class LogsCommand implements Callable<Integer> {
                     continue;
                 }
                 for (ObservedContainer c : mine((HostObservation.Reachable) h, environment)) {
-                    InstanceRuntime runtime = InstanceRuntime.of(c.runtime());
+                    InstanceRuntime runtime = InstanceRuntime.of(c);
                     out.println("==> " + c.instance().orElseThrow() + " on " + h.host() + " (" + runtime.noun() + " "
                         + c.name() + ", " + c.state().label() + ") <==");
                     try {

@@ -45,6 +45,47 @@ public final class RemoteFiles {
     }
 
     /**
+     * Like {@link #atomicWrite}, but as root with {@code sudo -n} (never waiting for a password),
+     * for files in directories root owns ({@code /etc/systemd/system}): the parent directory is
+     * created when missing (mode 0700 under umask 077) but an existing one is left as it is, and the
+     * file ends up owned by root with {@code mode}. Stdin carries the content, as for every write.
+     *
+     * @param path an absolute path
+     */
+    public static RemoteCommand atomicWriteAsRoot(String path, int mode, String tmpSuffix) {
+        checkPath(path);
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("a file written as root needs an absolute path, got '" + path + "'");
+        }
+        if (mode < 0 || mode > 0777) {
+            throw new IllegalArgumentException("mode must be between 0 and 0777, got " + Integer.toOctalString(mode));
+        }
+        if (!tmpSuffix.matches("[A-Za-z0-9]+")) {
+            throw new IllegalArgumentException("tmpSuffix must be alphanumeric");
+        }
+        String dir = parent(path);
+        if (dir.equals("/")) {
+            throw new IllegalArgumentException("write files into a directory of their own, got '" + path + "'");
+        }
+        String tmp = dir + "/." + name(path) + ".driftless-" + tmpSuffix;
+        RemoteCommand prepare = RemoteCommand.of("umask", "077").and(RemoteCommand.of("mkdir", "-p", "--", dir));
+        RemoteCommand write = RemoteCommand.of("cat").stdoutTo(tmp)
+            .and(RemoteCommand.of("chmod", Integer.toOctalString(mode), "--", tmp))
+            .and(RemoteCommand.of("mv", "-f", "--", tmp, path));
+        RemoteCommand cleanUp = RemoteCommand.of("rm", "-f", "--", tmp).then(RemoteCommand.of("exit", "1"));
+        return asRoot(prepare.and(write.or(cleanUp)));
+    }
+
+    /**
+     * {@code command} run as root: {@code sudo -n sh -c '<command>'}. The command is rendered (every
+     * word quoted) and passed to that shell as one argument, quoted again, so nothing in it can
+     * change its shape; {@code -n} makes sudo fail at once where it would ask for a password.
+     */
+    public static RemoteCommand asRoot(RemoteCommand command) {
+        return RemoteCommand.of("sudo", "-n", "sh", "-c", command.render());
+    }
+
+    /**
      * Prints a regular file base64-encoded (so any bytes survive the trip as text); exits 1 with
      * nothing on stderr when there is no such file, so a missing file can be told from an
      * unreadable one.

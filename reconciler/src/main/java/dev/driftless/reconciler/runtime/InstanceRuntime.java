@@ -4,7 +4,9 @@ import dev.driftless.model.Instance;
 import dev.driftless.model.Runtime;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.runtime.docker.DockerRuntime;
+import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.runtime.systemd.SystemdRuntime;
+import dev.driftless.reconciler.runtime.systemd.SystemdUnits;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostSession;
@@ -112,11 +114,19 @@ public interface InstanceRuntime {
         }
     }
 
-    /** The runtime for {@code kind}. */
-    static InstanceRuntime of(Runtime kind) {
-        return switch (kind) {
+    /** The runtime that runs {@code instance}: Docker, or the systemd manager its service needs. */
+    static InstanceRuntime of(Instance instance) {
+        return switch (instance.service().runtime()) {
             case DOCKER -> DockerRuntime.INSTANCE;
-            case SYSTEMD -> SystemdRuntime.INSTANCE;
+            case SYSTEMD -> SystemdRuntime.of(SystemdUnits.scopeOf(instance));
+        };
+    }
+
+    /** The runtime that holds an observed container or unit (a system unit: the system's manager). */
+    static InstanceRuntime of(ObservedContainer observed) {
+        return switch (observed.runtime()) {
+            case DOCKER -> DockerRuntime.INSTANCE;
+            case SYSTEMD -> SystemdRuntime.of(SystemdUnits.scopeOf(observed.labels()));
         };
     }
 }

@@ -176,6 +176,19 @@ class ApplierTest {
     }
 
     @Test
+    void aServiceUserIsTheContainersUser() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST) + "user: \"65534:65534\"\n");
+        LoadedState.Ready ready = fixture.load();
+        Instance i = ready.state().instance("api/app-1/1").orElseThrow();
+
+        apply(ready, plan(ready.state(), List.of(), time));
+
+        assertThat(fleet.host("app-1").renderedCommands()).anySatisfy(c -> assertThat(c)
+            .startsWith("docker run --detach --name " + InstanceContainers.containerName(i) + " ")
+            .contains(" --user 65534:65534 "));
+    }
+
+    @Test
     void dockerRunGetsTheWholeSpecOfTheInstanceWithItsSecretsOnlyInTheEnvFile() throws Exception {
         fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
         LoadedState.Ready ready = fixture.load();

@@ -18,6 +18,39 @@ class RemoteFilesTest {
     }
 
     @Test
+    void atomicWriteAsRootRunsTheSameWriteInAShellOfSudoQuotedOnceMoreAndLeavesAnExistingDirectoryAlone() {
+        assertThat(RemoteFiles.atomicWriteAsRoot("/etc/systemd/system/driftless-x-1.service", 0644, "ab1").render())
+            .isEqualTo("sudo -n sh -c 'umask 077 && mkdir -p -- /etc/systemd/system && "
+                + "{ cat > /etc/systemd/system/.driftless-x-1.service.driftless-ab1 "
+                + "&& chmod 644 -- /etc/systemd/system/.driftless-x-1.service.driftless-ab1 "
+                + "&& mv -f -- /etc/systemd/system/.driftless-x-1.service.driftless-ab1 /etc/systemd/system/driftless-x-1.service "
+                + "|| { rm -f -- /etc/systemd/system/.driftless-x-1.service.driftless-ab1; exit 1; }; }'");
+        assertThatThrownBy(() -> RemoteFiles.atomicWriteAsRoot(".config/x.service", 0644, "a"))
+            .hasMessageContaining("absolute path");
+    }
+
+    @Test
+    void atomicWriteAsRootSurvivesItsSecondQuotingWithOddPaths(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path target = dir.resolve("my app $(touch x)").resolve("it's; `id`.env");
+        String rendered = RemoteFiles.atomicWriteAsRoot(target.toString(), 0640, "z9").render();
+        assertThat(rendered).startsWith("sudo -n sh -c '");
+        // Run it as the remote shell would, with sudo's part left out: the local shell is root's here.
+        Process p = new ProcessBuilder("sh", "-c", rendered.substring("sudo -n ".length())).directory(dir.toFile())
+            .redirectErrorStream(true).start();
+        p.getOutputStream().write("content\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes())).isZero();
+        assertThat(java.nio.file.Files.readString(target)).isEqualTo("content\n");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(target)))
+            .isEqualTo("rw-r-----");
+        assertThat(dir.resolve("x")).doesNotExist();
+        try (var files = java.nio.file.Files.list(target.getParent())) {
+            assertThat(files).containsExactly(target);
+        }
+    }
+
+    @Test
     void atomicWriteQuotesOddPaths() {
         assertThat(RemoteFiles.atomicWrite("/srv/my app/$x.env", 0644, "z9").render()).isEqualTo(
             "umask 077 && mkdir -p -- '/srv/my app' && chmod 700 -- '/srv/my app' && "

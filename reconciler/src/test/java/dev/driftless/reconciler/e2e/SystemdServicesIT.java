@@ -228,6 +228,48 @@ class SystemdServicesIT {
 
     @Test
     @Order(4)
+    void aCommitNamingAUserMovesTheServiceFromUserUnitsToSystemUnitsRunAsThatUser() throws Exception {
+        List<String> userUnits = new ArrayList<>();
+        for (String host : APP_HOSTS) {
+            userUnits.add(units(host).getFirst());
+        }
+        env.repo().replace(EXPORTER, "runtime: systemd\n", "runtime: systemd\nuser: nobody:nogroup\n");
+        String asNobody = env.repo().commit("exporter runs as nobody");
+        ReconcileRecord record = env.awaitRecord("the move to system units", r -> r.commit().equals(asNobody));
+        assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.steps()).extracting(StepRecord::host, StepRecord::action, StepRecord::outcome,
+                StepRecord::reason)
+            .containsExactly(
+                tuple("app-1", StepAction.REPLACE, StepOutcome.SUCCEEDED, "user added (nobody:nogroup)"),
+                tuple("app-2", StepAction.REPLACE, StepOutcome.SUCCEEDED, "user added (nobody:nogroup)"));
+        for (int i = 0; i < APP_HOSTS.size(); i++) {
+            String host = APP_HOSTS.get(i);
+            assertThat(units(host)).as("the user unit is gone from %s", host).isEmpty();
+            assertThat(env.hosts().exec(host, "ls", "-A", "/home/deploy/.driftless/units").strip()).isEmpty();
+            List<String> system = systemUnits(host);
+            assertThat(system).singleElement().satisfies(u -> assertThat(u)
+                .matches("driftless-exporter-1-[0-9a-f]{8}\\.service").isNotEqualTo(userUnits.get(0)));
+            assertThat(env.hosts().exec(host, "systemctl", "is-enabled", system.getFirst()).strip()).isEqualTo("enabled");
+            String pid = env.hosts().exec(host, "systemctl", "show", "-p", "MainPID", "--value", system.getFirst()).strip();
+            assertThat(env.hosts().exec(host, "ps", "-o", "user=", "-p", pid).strip()).isEqualTo("nobody");
+            assertThat(env.hosts().exec(host, "stat", "-c", "%a %U", "/etc/driftless/units/"
+                + system.getFirst().replace(".service", ".env")).strip()).isEqualTo("600 root");
+            assertThat(echo(host).path("argv").get(0).asText()).isEqualTo("v2");
+            assertThat(echo(host).path("env").path("DB_PASSWORD").asText()).isNotBlank();
+        }
+        assertThat(env.status().path("hosts").findValues("instances").stream().flatMap(n -> {
+            List<JsonNode> l = new ArrayList<>();
+            n.forEach(l::add);
+            return l.stream();
+        }).filter(i -> i.path("service").asText().equals("exporter")).map(i -> i.path("commit").asText()))
+            .containsExactly(asNobody, asNobody);
+        DriftlessJar.Result logs = env.cli("logs", "exporter", "--host", "app-1", "-n", "20");
+        assertThat(logs.exitCode()).as(logs.stderr()).isZero();
+        assertThat(logs.stdout()).as("the system journal, read with sudo").contains("exporter v2 listening on 9100");
+    }
+
+    @Test
+    @Order(5)
     void aServiceRemovedWhileTheDaemonIsDownHasItsUnitsAndSecretsRemoved() {
         Map<String, List<String>> containers = env.managedSnapshot();
         // The last systemd service goes while no daemon runs: the restarted daemon has seen no unit
@@ -251,7 +293,8 @@ class SystemdServicesIT {
                 tuple("app-2", StepAction.REMOVE, StepOutcome.SUCCEEDED));
         for (String host : APP_HOSTS) {
             assertThat(units(host)).isEmpty();
-            assertThat(env.hosts().exec(host, "ls", "-A", "/home/deploy/.driftless/units").strip()).isEmpty();
+            assertThat(systemUnits(host)).isEmpty();
+            assertThat(env.hosts().exec(host, "ls", "-A", "/etc/driftless/units").strip()).isEmpty();
             assertThat(env.hosts().execResult(host, "curl", "-sf", "http://127.0.0.1:9100/").getExitCode())
                 .isNotZero();
         }
@@ -267,6 +310,13 @@ class SystemdServicesIT {
     /** The driftless unit files in deploy's unit directory. */
     private static List<String> units(String host) {
         String out = env.hosts().exec(host, "find", "/home/deploy/.config/systemd/user", "-maxdepth", "1",
+            "-name", "driftless-*.service", "-printf", "%f\\n");
+        return out.lines().filter(l -> !l.isBlank()).sorted().toList();
+    }
+
+    /** The driftless unit files in the system's unit directory. */
+    private static List<String> systemUnits(String host) {
+        String out = env.hosts().exec(host, "find", "/etc/systemd/system", "-maxdepth", "1",
             "-name", "driftless-*.service", "-printf", "%f\\n");
         return out.lines().filter(l -> !l.isBlank()).sorted().toList();
     }

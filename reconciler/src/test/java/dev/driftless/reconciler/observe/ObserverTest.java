@@ -130,7 +130,7 @@ class ObserverTest {
     void aHostRunningContainersAndUnitsIsObservedWithOneCommandPerRuntime() {
         String unit = "driftless-exporter-1-0123abcd";
         fleet.host("edge-1").reply("docker version", 0, ONE_CONTAINER, "");
-        fleet.host("edge-1").reply("sh -c", 0, "252.39-1~deb12u2\n@@unit " + unit + ".service\n[X-Driftless]\n"
+        fleet.host("edge-1").reply("sh -c", 0, "@@scope user\n252.39-1~deb12u2\n@@unit " + unit + ".service\n[X-Driftless]\n"
             + "dev.driftless.managed=true\ndev.driftless.service=exporter\ndev.driftless.instance=exporter-1\n"
             + "@@show\nId=" + unit + ".service\nLoadState=loaded\nActiveState=active\nSubState=running\n", "");
         Observer both = Observer.standard(fleet, Duration.ofSeconds(7));

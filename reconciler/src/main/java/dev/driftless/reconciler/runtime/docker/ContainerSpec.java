@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  * @param network   user-defined network to attach to
  * @param aliases   names other containers on {@code network} resolve to this one (only with a network)
  * @param health    Docker health check
+ * @param user      who the container's process runs as ({@code --user NAME[:GROUP]}); the image's user when empty
  */
 public record ContainerSpec(
         String name,
@@ -46,7 +47,8 @@ public record ContainerSpec(
         RestartPolicy restart,
         Optional<String> network,
         List<String> aliases,
-        Optional<HealthCheck> health) {
+        Optional<HealthCheck> health,
+        Optional<String> user) {
 
     /** Docker's rule for container names. */
     public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
@@ -98,6 +100,11 @@ public record ContainerSpec(
             }
         });
         Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(user, "user").ifPresent(u -> {
+            if (u.isEmpty() || u.startsWith("-") || u.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("container " + name + ": user '" + u + "' is not valid");
+            }
+        });
     }
 
     /** A spec with only a name and image; the builder sets the rest. */
@@ -120,6 +127,7 @@ public record ContainerSpec(
         b.network = network;
         b.aliases = new ArrayList<>(aliases);
         b.health = health;
+        b.user = user;
         return b;
     }
 
@@ -143,6 +151,7 @@ public record ContainerSpec(
         private Optional<String> network = Optional.empty();
         private List<String> aliases = new ArrayList<>();
         private Optional<HealthCheck> health = Optional.empty();
+        private Optional<String> user = Optional.empty();
 
         private Builder(String name, String image) {
             this.name = name;
@@ -220,9 +229,15 @@ public record ContainerSpec(
             return this;
         }
 
+        /** Who the process runs as, {@code NAME[:GROUP]} ({@code --user}). */
+        public Builder user(String value) {
+            user = Optional.of(value);
+            return this;
+        }
+
         public ContainerSpec build() {
             return new ContainerSpec(name, image, command, args, plainEnv, envFile, ports, volumes, labels,
-                resources, restart, network, aliases, health);
+                resources, restart, network, aliases, health, user);
         }
     }
 }

@@ -121,6 +121,7 @@ public final class DockerCommands {
         if (service) {
             b.add("--restart", spec.restart().render());
         }
+        spec.user().ifPresent(u -> b.add("--user", u));
         spec.network().ifPresent(n -> b.add("--network", n));
         spec.aliases().forEach(a -> b.add("--network-alias", a));
         spec.health().ifPresent(h -> b.add(

@@ -61,6 +61,7 @@ public final class InstanceContainers {
         // On the service's network the others reach it as "api" (every instance that runs on
         // this host, old and new alike during a start-first rollout) or as "api-1" (one instance).
         s.network().ifPresent(n -> b.network(n).alias(s.name()).alias(instance.name()));
+        s.user().ifPresent(b::user);
         b.labels(s.labels());
         b.labels(ContainerLabels.forInstance(environment, s.name(), instance.name(), instance.fingerprint(), commit,
             instance.inputs().values(), deployedAt));
@@ -74,7 +75,7 @@ public final class InstanceContainers {
 
     /**
      * The one-off container of a service's pre-deploy job: the image, env, secrets (from the env
-     * file at {@code envFile}), volumes, resources and network of {@code instance}, running
+     * file at {@code envFile}), volumes, resources, network and user of {@code instance}, running
      * {@code command} instead of the image's entrypoint. No published ports (the running
      * instances hold them), no network aliases (it must not answer for the service), no restart
      * policy, no health check, and not labelled managed: the observer and pruning never see it.
@@ -92,6 +93,7 @@ public final class InstanceContainers {
         envFile.ifPresent(b::envFile);
         volumes(s, b);
         s.network().ifPresent(b::network);
+        s.user().ifPresent(b::user);
         b.labels(ContainerLabels.forJob(environment, s.name(), "pre-deploy", instance.fingerprint(), commit));
         return b.build();
     }

@@ -1,14 +1,18 @@
 package dev.driftless.reconciler.runtime.systemd;
 
 import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.command.RemoteFiles;
+import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The remote commands of the systemd runtime: {@code systemctl --user} for the SSH user's own
- * service manager, so no root is needed. Each goes through a fixed {@code sh -c} script that
+ * The remote commands of the systemd runtime. A user unit is driven with {@code systemctl --user}
+ * (the SSH user's own service manager, no root needed) through a fixed {@code sh -c} script that
  * points {@code XDG_RUNTIME_DIR} at the user's runtime directory when the SSH session did not set
- * it; unit names and every other value are its arguments, never part of the script.
+ * it; a system unit with {@code sudo -n systemctl}, which never waits for a password. Reading a
+ * unit's state needs no root in either scope. Unit names and every other value are arguments,
+ * never part of a script.
  */
 public final class SystemdCommands {
 
@@ -17,47 +21,66 @@ public final class SystemdCommands {
         "ExecMainCode", "ExecMainStatus", "NRestarts", "ExecMainStartTimestamp", "ExecMainExitTimestamp",
         "UnitFileState");
 
-    private static final String SYSTEMCTL = "export LC_ALL=C TZ=UTC; "
-        + "export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}\"; exec systemctl --user \"$@\"";
+    private static final String ENV = "export LC_ALL=C TZ=UTC; "
+        + "export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}\"; ";
+    private static final String USER_SYSTEMCTL = ENV + "exec systemctl --user \"$@\"";
+    private static final String SYSTEM_SYSTEMCTL = "export LC_ALL=C TZ=UTC; exec sudo -n systemctl \"$@\"";
+    private static final String SYSTEM_SHOW = "export LC_ALL=C TZ=UTC; exec systemctl \"$@\"";
 
     /**
-     * Lists the managed units: nothing at all when the user has no unit file named
-     * {@code driftless-*.service} (so a host without systemd units, or without systemd, costs
-     * nothing and fails nothing); else the manager's version, each file after a {@code @@unit NAME}
-     * line, then {@code @@show} and {@code systemctl show} of them all.
+     * Lists the managed units of both managers: for each whose directory holds a file named
+     * {@code driftless-*.service} (only then: a host without them costs nothing and needs neither
+     * a user manager nor D-Bus), a {@code @@scope user|system} line, the manager's version, each
+     * file after a {@code @@unit NAME} line, then {@code @@show} and {@code systemctl show} of them
+     * all. The user's units come first; when they cannot be listed the system's are not tried.
      */
-    static final String OBSERVE = "export LC_ALL=C TZ=UTC; "
-        + "export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}\"; "
-        + "cd \"$HOME/" + SystemdUnits.UNIT_DIR + "\" 2>/dev/null || exit 0; "
-        + "set -- " + SystemdUnits.PREFIX + "*.service; [ -e \"$1\" ] || exit 0; "
-        + "systemctl --user show --property=Version --value || exit $?; "
+    static final String OBSERVE = ENV
+        + "list() { cd \"$2\" 2>/dev/null || return 0; set -- \"$1\" \"$3\" " + SystemdUnits.PREFIX + "*.service; "
+        + "[ -e \"$3\" ] || return 0; s=$1; f=$2; shift 2; echo \"@@scope $s\"; "
+        + "systemctl \"$f\" show --property=Version --value || return $?; "
         + "for u do echo \"@@unit $u\"; cat -- \"$u\"; echo; done; "
-        + "echo @@show; exec systemctl --user show --property=" + String.join(",", PROPERTIES) + " -- \"$@\"";
+        + "echo @@show; systemctl \"$f\" show --property=" + String.join(",", PROPERTIES) + " -- \"$@\"; }; "
+        + "list user \"$HOME/" + SystemdUnits.UNIT_DIR + "\" --user && list system " + SystemdUnits.SYSTEM_UNIT_DIR
+        + " --system";
+
+    private static final String USER_JOURNALCTL = ENV + "exec journalctl --user \"$@\"";
+    private static final String SYSTEM_JOURNALCTL = "export LC_ALL=C TZ=UTC; exec sudo -n journalctl \"$@\"";
 
     private SystemdCommands() {
     }
 
     /** {@code systemctl --user ARGS…} for the SSH user's manager. */
     public static RemoteCommand systemctl(String... args) {
-        List<String> argv = new ArrayList<>(List.of("sh", "-c", SYSTEMCTL, "systemctl"));
+        return systemctl(Scope.USER, args);
+    }
+
+    /** {@code systemctl ARGS…} for the manager of {@code scope}: the SSH user's, or the system's with sudo. */
+    public static RemoteCommand systemctl(Scope scope, String... args) {
+        List<String> argv = new ArrayList<>(List.of("sh", "-c", scope == Scope.USER ? USER_SYSTEMCTL : SYSTEM_SYSTEMCTL,
+            "systemctl"));
         argv.addAll(List.of(args));
         return RemoteCommand.of(argv);
     }
 
     /**
-     * The last {@code lines} lines of a unit's output from the user's journal, oldest first, with
-     * ISO times in UTC.
+     * The last {@code lines} lines of a user unit's output from the user's journal, oldest first,
+     * with ISO times in UTC.
      */
     public static RemoteCommand logs(String unit, int lines) {
+        return logs(Scope.USER, unit, lines);
+    }
+
+    /**
+     * The last {@code lines} lines of a unit's output, oldest first, with ISO times in UTC: from
+     * the user's journal, or from the system's with sudo (reading it needs root or the adm group).
+     */
+    public static RemoteCommand logs(Scope scope, String unit, int lines) {
         if (lines < 1) {
             throw new IllegalArgumentException("lines must be positive");
         }
-        return RemoteCommand.of("sh", "-c", JOURNALCTL, "journalctl", "--unit=" + SystemdUnits.unitFile(unit),
-            "--lines=" + lines, "--no-pager", "--output=short-iso", "--quiet");
+        return RemoteCommand.of("sh", "-c", scope == Scope.USER ? USER_JOURNALCTL : SYSTEM_JOURNALCTL, "journalctl",
+            "--unit=" + SystemdUnits.unitFile(unit), "--lines=" + lines, "--no-pager", "--output=short-iso", "--quiet");
     }
-
-    private static final String JOURNALCTL = "export LC_ALL=C TZ=UTC; "
-        + "export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}\"; exec journalctl --user \"$@\"";
 
     /** The one listing command of an observation. */
     public static RemoteCommand observe() {
@@ -66,46 +89,74 @@ public final class SystemdCommands {
 
     /** Reads the unit files again and starts the unit, now and at every boot. */
     public static RemoteCommand enableNow(String unit) {
+        return enableNow(Scope.USER, unit);
+    }
+
+    /** Reads the unit files of {@code scope} again and starts the unit, now and at every boot. */
+    public static RemoteCommand enableNow(Scope scope, String unit) {
         String file = SystemdUnits.unitFile(unit);
-        return systemctl("daemon-reload").and(resetFailed(file)).and(systemctl("enable", "--quiet", "--now", "--", file));
+        return systemctl(scope, "daemon-reload").and(resetFailed(scope, file))
+            .and(systemctl(scope, "enable", "--quiet", "--now", "--", file));
     }
 
     /** Starts a stopped unit again (also one systemd gave up restarting). */
-    public static RemoteCommand start(String unit) {
+    public static RemoteCommand start(Scope scope, String unit) {
         String file = SystemdUnits.unitFile(unit);
-        return resetFailed(file).and(systemctl("enable", "--quiet", "--now", "--", file));
+        return resetFailed(scope, file).and(systemctl(scope, "enable", "--quiet", "--now", "--", file));
     }
 
     /** Stops a unit and keeps it from starting at boot; its files stay for a rollback. */
-    public static RemoteCommand stop(String unit) {
-        return systemctl("disable", "--quiet", "--now", "--", SystemdUnits.unitFile(unit));
+    public static RemoteCommand stop(Scope scope, String unit) {
+        return systemctl(scope, "disable", "--quiet", "--now", "--", SystemdUnits.unitFile(unit));
     }
 
     /** Restarts a unit in place. */
-    public static RemoteCommand restart(String unit) {
+    public static RemoteCommand restart(Scope scope, String unit) {
         String file = SystemdUnits.unitFile(unit);
-        return resetFailed(file).and(systemctl("restart", "--", file));
+        return resetFailed(scope, file).and(systemctl(scope, "restart", "--", file));
     }
 
-    /** Stops and disables a unit, deletes its files, and has the manager forget it; succeeds when it is gone already. */
+    /** Stops and disables a user unit, deletes its files, and has the manager forget it. */
     public static RemoteCommand remove(String unit) {
+        return remove(Scope.USER, unit);
+    }
+
+    /**
+     * Stops and disables a unit, deletes its files (with sudo for a system unit), and has the
+     * manager forget it; succeeds when it is gone already.
+     */
+    public static RemoteCommand remove(Scope scope, String unit) {
         String file = SystemdUnits.unitFile(unit);
-        return systemctl("disable", "--quiet", "--now", "--", file).stdoutTo("/dev/null").stderrTo("/dev/null")
-            .then(RemoteCommand.of("rm", "-f", "--", SystemdUnits.unitPath(unit), SystemdUnits.envFilePath(unit)))
-            .and(systemctl("daemon-reload"))
-            .and(resetFailed(file));
+        RemoteCommand rm = RemoteCommand.of("rm", "-f", "--", SystemdUnits.unitPath(scope, unit),
+            SystemdUnits.envFilePath(scope, unit));
+        return systemctl(scope, "disable", "--quiet", "--now", "--", file).stdoutTo("/dev/null").stderrTo("/dev/null")
+            .then(scope == Scope.USER ? rm : RemoteFiles.asRoot(rm))
+            .and(systemctl(scope, "daemon-reload"))
+            .and(resetFailed(scope, file));
     }
 
     /**
      * Clears a unit's failed state and restart counter (systemd refuses to start a unit that hit its
      * start limit until then); quiet, and never fails: a unit the manager does not know has none.
      */
-    private static RemoteCommand resetFailed(String file) {
-        return systemctl("reset-failed", "--", file).stderrTo("/dev/null").or(RemoteCommand.of("true"));
+    private static RemoteCommand resetFailed(Scope scope, String file) {
+        return systemctl(scope, "reset-failed", "--", file).stderrTo("/dev/null").or(RemoteCommand.of("true"));
     }
 
-    /** {@code systemctl show} of the properties the health gate reads. */
+    /** {@code systemctl show} of the properties the health gate reads, for a user unit. */
     public static RemoteCommand state(String unit) {
-        return systemctl("show", "--property=" + String.join(",", PROPERTIES), "--", SystemdUnits.unitFile(unit));
+        return state(Scope.USER, unit);
+    }
+
+    /** {@code systemctl show} of the properties the health gate reads; no root needed in either scope. */
+    public static RemoteCommand state(Scope scope, String unit) {
+        List<String> args = List.of("show", "--property=" + String.join(",", PROPERTIES), "--",
+            SystemdUnits.unitFile(unit));
+        if (scope == Scope.USER) {
+            return systemctl(args.toArray(String[]::new));
+        }
+        List<String> argv = new ArrayList<>(List.of("sh", "-c", SYSTEM_SHOW, "systemctl"));
+        argv.addAll(args);
+        return RemoteCommand.of(argv);
     }
 }

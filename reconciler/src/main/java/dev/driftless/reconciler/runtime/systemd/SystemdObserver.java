@@ -8,6 +8,7 @@ import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.RuntimeListing;
 import dev.driftless.reconciler.observe.RuntimeObserver;
 import dev.driftless.reconciler.runtime.docker.ContainerLabels;
+import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostFailure;
@@ -26,13 +27,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Observes the systemd user units driftless manages on a host with {@link SystemdCommands#observe()}:
- * each {@code driftless-*.service} file (its {@code [X-Driftless]} labels) and its state as
- * {@code systemctl show} reports it. A host without such files answers with nothing and costs one
- * short command; only a host that has units but whose user manager does not answer is a problem.
+ * Observes the systemd units driftless manages on a host, user units of the SSH user and system
+ * units alike, with {@link SystemdCommands#observe()}: each {@code driftless-*.service} file (its
+ * {@code [X-Driftless]} labels) and its state as {@code systemctl show} reports it. A host without
+ * such files answers with nothing and costs one short command; only a host that has units but
+ * whose manager does not answer is a problem. A system unit is labelled
+ * {@link SystemdUnits#SCOPE_LABEL} so that apply drives it through the system's manager.
  */
 public final class SystemdObserver implements RuntimeObserver {
 
+    private static final String SCOPE = "@@scope ";
     private static final Pattern TIMESTAMP = Pattern.compile("(\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}:\\d{2})");
 
     @Override
@@ -45,9 +49,17 @@ public final class SystemdObserver implements RuntimeObserver {
         String stdout = result.stdout();
         String lower = result.stderr().toLowerCase(Locale.ROOT);
         if (!result.succeeded()) {
+            // The listing says which manager it was reading when it failed: the last @@scope line.
+            boolean system = stdout.lines().filter(l -> l.startsWith(SCOPE)).reduce((a, b) -> b)
+                .map(l -> l.equals(SCOPE + Scope.SYSTEM.word())).orElse(false);
             if (result.exitCode() == 127 || lower.contains("systemctl: not found")) {
                 throw failure(host, HostFailure.Kind.RUNTIME_MISSING, "host " + host.name() + " has driftless units"
                     + " but no systemctl for user " + host.user());
+            }
+            if (system) {
+                throw failure(host, HostFailure.Kind.RUNTIME_UNAVAILABLE, "user " + host.user() + " cannot read the"
+                    + " state of the system units of host " + host.name() + " (" + result.firstErrorLine()
+                    + "): systemctl needs D-Bus there (the dbus package)");
             }
             if (lower.contains("failed to connect to bus") || lower.contains("no medium found")
                     || lower.contains("xdg_runtime_dir")) {
@@ -69,10 +81,44 @@ public final class SystemdObserver implements RuntimeObserver {
         }
     }
 
-    /** Reads what {@link SystemdCommands#observe()} printed when there were unit files. */
+    /**
+     * Reads what {@link SystemdCommands#observe()} printed when there were unit files: a section
+     * per manager, each starting with a {@code @@scope} line.
+     */
     static RuntimeListing parse(String stdout) {
         List<String> lines = stdout.lines().toList();
-        String version = "systemd " + lines.getFirst().strip();
+        if (lines.isEmpty() || !lines.getFirst().startsWith(SCOPE)) {
+            throw new IllegalArgumentException("the listing does not start with " + SCOPE.strip());
+        }
+        String version = null;
+        List<ObservedContainer> units = new ArrayList<>();
+        int start = 0;
+        while (start < lines.size()) {
+            int end = start + 1;
+            while (end < lines.size() && !lines.get(end).startsWith(SCOPE)) {
+                end++;
+            }
+            String word = lines.get(start).substring(SCOPE.length()).strip();
+            Scope scope = switch (word) {
+                case "user" -> Scope.USER;
+                case "system" -> Scope.SYSTEM;
+                default -> throw new IllegalArgumentException("unknown scope '" + word + "'");
+            };
+            List<String> section = lines.subList(start + 1, end);
+            if (section.isEmpty()) {
+                throw new IllegalArgumentException("the " + word + " units' listing is empty");
+            }
+            if (version == null) {
+                version = "systemd " + section.getFirst().strip();
+            }
+            units.addAll(section(scope, section));
+            start = end;
+        }
+        return new RuntimeListing(version, units);
+    }
+
+    /** One manager's part of the listing: its version, its unit files, then their states. */
+    private static List<ObservedContainer> section(Scope scope, List<String> lines) {
         Map<String, StringBuilder> files = new LinkedHashMap<>();
         StringBuilder current = null;
         int i = 1;
@@ -105,12 +151,17 @@ public final class SystemdObserver implements RuntimeObserver {
             if (!ContainerLabels.isManaged(labels)) {
                 continue;
             }
+            // Where the file is says which manager holds it, whatever the file says.
+            labels.remove(SystemdUnits.SCOPE_LABEL);
+            if (scope == Scope.SYSTEM) {
+                labels.put(SystemdUnits.SCOPE_LABEL, scope.word());
+            }
             if (SystemdUnits.edited(e.getValue().toString())) {
                 labels.put(ObservedContainer.DRIFT, "unit file edited on the host");
             }
             units.add(unit(e.getKey(), labels, states.getOrDefault(e.getKey(), Map.of())));
         }
-        return new RuntimeListing(version, units);
+        return units;
     }
 
     private static ObservedContainer unit(String file, Map<String, String> labels, Map<String, String> show) {

@@ -3,7 +3,9 @@ package dev.driftless.reconciler.runtime.systemd;
 import dev.driftless.model.Instance;
 import dev.driftless.model.Runtime;
 import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.command.RemoteFiles;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
+import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostSession;
@@ -16,19 +18,40 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Instances as systemd user units of the SSH user: a unit file per instance (named with its
- * fingerprint, like a container), its secrets in an environment file beside it (mode 0600 in a
- * 0700 directory; systemd reads it at every start, so it stays while the unit exists), started
- * with {@code systemctl --user enable --now}. Health probes reach it on the host's loopback; a
- * command probe runs on the host as the SSH user.
+ * Instances as systemd units: a unit file per instance (named with its fingerprint, like a
+ * container), its secrets in an environment file (mode 0600 in a 0700 directory; systemd reads it
+ * at every start, so it stays while the unit exists), started with {@code systemctl enable --now}.
+ * {@link #USER} drives user units of the SSH user (files in its home, no root needed);
+ * {@link #SYSTEM} system units of services that name a {@code user} (files under {@code /etc},
+ * owned by root, written and driven with {@code sudo -n}). Health probes reach a unit on the
+ * host's loopback; a command probe runs on the host as the SSH user.
  */
 public final class SystemdRuntime implements InstanceRuntime {
 
-    public static final SystemdRuntime INSTANCE = new SystemdRuntime();
+    /** User units of the SSH user. */
+    public static final SystemdRuntime USER = new SystemdRuntime(Scope.USER);
+    /** System units, for services that name a {@code user}. */
+    public static final SystemdRuntime SYSTEM = new SystemdRuntime(Scope.SYSTEM);
     /** The status systemd gives a unit whose program it could not execute. */
     static final int EXEC_FAILED = 203;
+    /** The status systemd gives a unit whose {@code User=} or {@code Group=} it could not find. */
+    static final int USER_FAILED = 217;
+    static final int GROUP_FAILED = 216;
 
-    private SystemdRuntime() {
+    private final Scope scope;
+
+    private SystemdRuntime(Scope scope) {
+        this.scope = scope;
+    }
+
+    /** The runtime for units of {@code scope}. */
+    public static SystemdRuntime of(Scope scope) {
+        return scope == Scope.USER ? USER : SYSTEM;
+    }
+
+    /** The manager this runtime drives. */
+    public Scope scope() {
+        return scope;
     }
 
     @Override
@@ -43,7 +66,7 @@ public final class SystemdRuntime implements InstanceRuntime {
 
     @Override
     public RemoteCommand logs(String name, int lines) {
-        return SystemdCommands.logs(name, lines).stderrToStdout();
+        return SystemdCommands.logs(scope, name, lines).stderrToStdout();
     }
 
 
@@ -71,56 +94,104 @@ public final class SystemdRuntime implements InstanceRuntime {
             // names the variable, never the value.
             return Optional.of(e.getMessage());
         }
-        if (env != null) {
-            session.writeFile(SystemdUnits.envFilePath(unit), env, 0600);
+        if (scope == Scope.USER) {
+            if (env != null) {
+                session.writeFile(SystemdUnits.envFilePath(unit), env, 0600);
+            }
+            session.writeFile(SystemdUnits.unitPath(unit), file.getBytes(StandardCharsets.UTF_8), 0644);
+        } else {
+            Optional<String> failed = env == null ? Optional.empty()
+                : writeAsRoot(session, SystemdUnits.envFilePath(scope, unit), env, 0600, launch);
+            if (failed.isEmpty()) {
+                failed = writeAsRoot(session, SystemdUnits.unitPath(scope, unit), file.getBytes(StandardCharsets.UTF_8),
+                    0644, launch);
+            }
+            if (failed.isPresent()) {
+                return failed;
+            }
         }
-        session.writeFile(SystemdUnits.unitPath(unit), file.getBytes(StandardCharsets.UTF_8), 0644);
-        CommandResult r = session.run(SystemdCommands.enableNow(unit), launch.commandTimeout());
+        CommandResult r = session.run(SystemdCommands.enableNow(scope, unit), launch.commandTimeout());
         if (r.succeeded()) {
             return Optional.empty();
         }
         InstanceState state = readState(session.run(state(unit), launch.commandTimeout()));
         if (state.status().equals("exited") || state.status().equals("restarting")) {
-            return Optional.of("unit " + unit + " exited with code " + state.exitCode() + (state.exitCode() == EXEC_FAILED
-                ? " (" + EXEC_FAILED + "/EXEC: " + instance.service().command().getFirst()
-                    + " is missing or not executable)" : "") + " as it started");
+            return Optional.of("unit " + unit + " exited with code " + state.exitCode() + why(instance, state.exitCode())
+                + " as it started");
         }
-        return Optional.of(describe("systemctl --user enable --now " + unit, r));
+        return Optional.of(describe(session, "systemctl " + (scope == Scope.USER ? "--user " : "") + "enable --now "
+            + unit, r));
     }
 
-    private static String describe(String what, CommandResult r) {
+    /** What systemd's own exit codes of a unit mean, for the ones a repo's mistake causes. */
+    private static String why(Instance instance, int exitCode) {
+        String user = instance.service().user().orElse("");
+        return switch (exitCode) {
+            case EXEC_FAILED -> " (" + EXEC_FAILED + "/EXEC: " + instance.service().command().getFirst()
+                + " is missing or not executable)";
+            case USER_FAILED -> " (" + USER_FAILED + "/USER: user " + user.replaceFirst(":.*", "")
+                + " does not exist on the host)";
+            case GROUP_FAILED -> " (" + GROUP_FAILED + "/GROUP: group " + user.replaceFirst("^[^:]*:", "")
+                + " does not exist on the host)";
+            default -> "";
+        };
+    }
+
+    /** Writes a file of a system unit as root; what went wrong, or empty. */
+    private Optional<String> writeAsRoot(HostSession session, String path, byte[] content, int mode, Launch launch)
+            throws HostException {
+        CommandResult r = session.run(RemoteFiles.atomicWriteAsRoot(path, mode, RemoteFiles.randomSuffix()), content,
+            HostSession.FILE_TIMEOUT.plus(launch.commandTimeout()));
+        return r.succeeded() ? Optional.empty() : Optional.of(describe(session, "writing " + path, r));
+    }
+
+    private String describe(HostSession session, String what, CommandResult r) {
         String error = r.firstErrorLine();
         String lower = r.stderr().toLowerCase(Locale.ROOT);
-        if (lower.contains("failed to connect to bus") || lower.contains("no medium found")) {
+        if (scope == Scope.USER && (lower.contains("failed to connect to bus") || lower.contains("no medium found"))) {
             return what + " failed: the systemd user manager is not running (" + error
                 + "); enable lingering for the SSH user: loginctl enable-linger USER";
+        }
+        if (scope == Scope.SYSTEM && needsSudo(r)) {
+            return what + " failed: a service with user runs as a system unit, which the SSH user installs with"
+                + " sudo -n, and sudo refused on host " + session.host() + " (" + error + "); allow it passwordless"
+                + " sudo (see docs/ssh.md) or remove user from the service";
         }
         return what + " failed (exit " + r.exitCode() + "): " + error;
     }
 
+    /** Whether sudo itself refused (no sudo, a password asked for, not in sudoers), not the command it ran. */
+    static boolean needsSudo(CommandResult r) {
+        String lower = r.stderr().toLowerCase(Locale.ROOT);
+        return lower.contains("sudo: a password is required") || lower.contains("sudo: a terminal is required")
+            || lower.contains("is not in the sudoers file") || lower.contains("is not allowed to")
+            || lower.contains("sudo: not found") || lower.contains("sudo: command not found")
+            || (r.exitCode() == 127 && lower.contains("sudo"));
+    }
+
     @Override
     public RemoteCommand start(String name) {
-        return SystemdCommands.start(name);
+        return SystemdCommands.start(scope, name);
     }
 
     @Override
     public RemoteCommand stop(String name, Duration timeout) {
-        return SystemdCommands.stop(name);
+        return SystemdCommands.stop(scope, name);
     }
 
     @Override
     public RemoteCommand restart(String name, Duration timeout) {
-        return SystemdCommands.restart(name);
+        return SystemdCommands.restart(scope, name);
     }
 
     @Override
     public RemoteCommand remove(String name) {
-        return SystemdCommands.remove(name);
+        return SystemdCommands.remove(scope, name);
     }
 
     @Override
     public RemoteCommand state(String name) {
-        return SystemdCommands.state(name);
+        return SystemdCommands.state(scope, name);
     }
 
     @Override

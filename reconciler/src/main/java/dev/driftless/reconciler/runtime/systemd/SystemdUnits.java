@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Maps a desired instance onto the systemd user unit that runs it: its name, where its files live
- * on the host, and the unit file itself. Like a container name, the unit name carries the start of
+ * Maps a desired instance onto the systemd unit that runs it: its name, where its files live on
+ * the host, and the unit file itself. A service without {@code user} runs as a user unit of the
+ * SSH user; one with {@code user} as a system unit ({@code User=}), installed with sudo. Like a container name, the unit name carries the start of
  * the fingerprint, so the old and the new version of an instance can exist side by side during a
  * rollout and a rollback.
  *
@@ -27,6 +28,15 @@ public final class SystemdUnits {
     public static final String UNIT_DIR = ".config/systemd/user";
     /** Where the secrets of units live, relative to the SSH user's home (a 0700 directory). */
     public static final String ENV_DIR = ".driftless/units";
+    /** Where system units live. */
+    public static final String SYSTEM_UNIT_DIR = "/etc/systemd/system";
+    /** Where the secrets of system units live (a root-only 0700 directory). */
+    public static final String SYSTEM_ENV_DIR = "/etc/driftless/units";
+    /**
+     * The label observation puts on a system unit (from where it found the file, never from the
+     * file itself), so acting on it goes to the system manager.
+     */
+    public static final String SCOPE_LABEL = "dev.driftless.unit-scope";
     /** Every managed unit's name starts with this. */
     public static final String PREFIX = "driftless-";
     /** The unit-file section holding driftless's labels. */
@@ -36,6 +46,29 @@ public final class SystemdUnits {
     private static final String SUFFIX = ".service";
 
     private SystemdUnits() {
+    }
+
+    /** Which service manager holds a unit. */
+    public enum Scope {
+        /** The SSH user's own manager ({@code systemctl --user}): no root needed. */
+        USER,
+        /** The host's manager ({@code sudo -n systemctl}): for services that name a {@code user}. */
+        SYSTEM;
+
+        /** {@code user} or {@code system}, as in messages and the observation's listing. */
+        public String word() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The manager that runs {@code instance}: the system's when its service names a {@code user}. */
+    public static Scope scopeOf(Instance instance) {
+        return instance.service().user().isPresent() ? Scope.SYSTEM : Scope.USER;
+    }
+
+    /** The manager that holds an observed unit, from the label observation gave it. */
+    public static Scope scopeOf(Map<String, String> observedLabels) {
+        return Scope.SYSTEM.word().equals(observedLabels.get(SCOPE_LABEL)) ? Scope.SYSTEM : Scope.USER;
     }
 
     /** {@code driftless-api-1-3f9a2c1b}: the prefix, the instance name and 8 hex digits of its fingerprint. */
@@ -54,14 +87,24 @@ public final class SystemdUnits {
         return unit.endsWith(SUFFIX) ? unit.substring(0, unit.length() - SUFFIX.length()) : unit;
     }
 
-    /** The remote path of a unit's file. */
+    /** The remote path of a user unit's file (relative to the SSH user's home). */
     public static String unitPath(String unit) {
-        return UNIT_DIR + "/" + unitFile(unit);
+        return unitPath(Scope.USER, unit);
+    }
+
+    /** The remote path of a unit's file: relative to the SSH user's home for a user unit. */
+    public static String unitPath(Scope scope, String unit) {
+        return (scope == Scope.SYSTEM ? SYSTEM_UNIT_DIR : UNIT_DIR) + "/" + unitFile(unit);
+    }
+
+    /** The remote path of the environment file holding a user unit's secrets. */
+    public static String envFilePath(String unit) {
+        return envFilePath(Scope.USER, unit);
     }
 
     /** The remote path of the environment file holding a unit's secrets. */
-    public static String envFilePath(String unit) {
-        return ENV_DIR + "/" + withoutSuffix(unitFile(unit)) + ".env";
+    public static String envFilePath(Scope scope, String unit) {
+        return (scope == Scope.SYSTEM ? SYSTEM_ENV_DIR : ENV_DIR) + "/" + withoutSuffix(unitFile(unit)) + ".env";
     }
 
     /** Whether {@code name} is a name this class gives (so it is safe on a command line and as a file name). */
@@ -88,6 +131,7 @@ public final class SystemdUnits {
     public static String render(Instance instance, String environment, String commit, Instant deployedAt) {
         Service s = instance.service();
         String unit = unitName(instance);
+        Scope scope = scopeOf(instance);
         StringBuilder b = new StringBuilder();
         b.append("# Managed by driftless: changes made here are drift and are replaced.\n");
         b.append("[Unit]\n");
@@ -95,13 +139,21 @@ public final class SystemdUnits {
             + " (service " + s.name() + ")")).append('\n');
         b.append('\n').append("[Service]\n");
         b.append("Type=exec\n");
+        s.user().ifPresent(u -> {
+            int colon = u.indexOf(':');
+            b.append("User=").append(UnitFileSyntax.plainText(colon < 0 ? u : u.substring(0, colon))).append('\n');
+            if (colon >= 0) {
+                b.append("Group=").append(UnitFileSyntax.plainText(u.substring(colon + 1))).append('\n');
+            }
+        });
         List<String> words = new java.util.ArrayList<>(s.command());
         words.addAll(s.args());
         b.append("ExecStart=").append(String.join(" ", words.stream().map(UnitFileSyntax::execWord).toList()))
             .append('\n');
         s.env().forEach((k, v) -> b.append("Environment=").append(UnitFileSyntax.environment(k, v)).append('\n'));
         if (needsEnvFile(instance)) {
-            b.append("EnvironmentFile=%h/").append(envFilePath(unit)).append('\n');
+            b.append("EnvironmentFile=").append(scope == Scope.USER ? "%h/" : "").append(envFilePath(scope, unit))
+                .append('\n');
         }
         b.append("Restart=").append(switch (s.restart()) {
             case NO -> "no";
@@ -114,7 +166,8 @@ public final class SystemdUnits {
         s.resources().cpus().ifPresent(c -> b.append("CPUQuota=").append(cpuQuota(c)).append('\n'));
         s.resources().nofile().ifPresent(n -> b.append("LimitNOFILE=").append(n).append('\n'));
         b.append('\n').append("[Install]\n");
-        b.append("WantedBy=default.target\n");
+        // A user manager reaches default.target at boot (with lingering); the system's is multi-user.
+        b.append("WantedBy=").append(scope == Scope.USER ? "default.target" : "multi-user.target").append('\n');
         String digest = digest(b.toString());
         b.append('\n').append('[').append(SECTION).append("]\n");
         Map<String, String> labels = new LinkedHashMap<>(ContainerLabels.forInstance(environment, s.name(),

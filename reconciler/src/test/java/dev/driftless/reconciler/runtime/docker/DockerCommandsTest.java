@@ -57,6 +57,7 @@ class DockerCommandsTest {
                 java.util.Map.of("image", "registry:5000/api:1.4.2"), java.time.Instant.parse("2026-01-02T03:04:05.678Z")))
             .resources(new Resources(OptionalLong.of(536870912), Optional.of(new BigDecimal("0.5")), OptionalLong.of(4096)))
             .restart(new RestartPolicy(RestartPolicy.Mode.ON_FAILURE, 3))
+            .user("app:1000")
             .network("driftless")
             .alias("api")
             .alias("api-1")
@@ -79,7 +80,7 @@ class DockerCommandsTest {
             + " --mount type=bind,source=/etc/ssl/certs,target=/certs,readonly"
             + " --mount type=tmpfs,target=/tmp"
             + " --memory 536870912 --cpus 0.5 --ulimit nofile=4096:4096"
-            + " --restart on-failure:3 --network driftless --network-alias api --network-alias api-1"
+            + " --restart on-failure:3 --user app:1000 --network driftless --network-alias api --network-alias api-1"
             + " --health-cmd 'wget -q -O - http://localhost:8080/healthz'"
             + " --health-interval 5s --health-timeout 1500ms --health-retries 3 --health-start-period 10s"
             + " --entrypoint /bin/busybox registry:5000/api:1.4.2 httpd -f -p 8080");

@@ -131,6 +131,19 @@ class DockerRuntimeIT {
     }
 
     @Test
+    void aContainerWithAUserRunsAsThatUser() throws Exception {
+        HostSession s = pool.session(app1);
+        ok(s, DockerCommands.run(ContainerSpec.builder("user-1", IMAGE).user("65534:65534")
+            .command(List.of("/bin/busybox", "sleep", "600")).build()));
+        assertThat(inspectAsRoot("user-1").at("/Config/User").asText()).isEqualTo("65534:65534");
+        // The process as the host sees it (docker exec into a non-root container fails in these
+        // nested test hosts: "error executing setns process").
+        String pid = inspectAsRoot("user-1").at("/State/Pid").asText();
+        assertThat(hosts.exec("app-1", "stat", "-c", "%u:%g", "/proc/" + pid).strip()).isEqualTo("65534:65534");
+        ok(s, DockerCommands.remove("user-1"));
+    }
+
+    @Test
     void execRunsItsArgvInsideTheContainerVerbatim() throws Exception {
         HostSession s = pool.session(app1);
         ok(s, DockerCommands.run(ContainerSpec.builder("exec-1", IMAGE).build()));

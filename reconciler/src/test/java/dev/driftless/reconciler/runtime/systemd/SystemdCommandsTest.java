@@ -2,6 +2,7 @@ package dev.driftless.reconciler.runtime.systemd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import org.junit.jupiter.api.Test;
 
 /** The systemd commands as the exact strings the remote shell gets. */
@@ -24,7 +25,7 @@ class SystemdCommandsTest {
             + "$(id -u)}\"; exec journalctl --user \"$@\"' journalctl --unit=" + UNIT + ".service --lines=50 --no-pager"
             + " --output=short-iso --quiet";
         assertThat(SystemdCommands.logs(UNIT, 50).render()).isEqualTo(journal);
-        assertThat(SystemdRuntime.INSTANCE.logs(UNIT, 50).render()).isEqualTo(journal + " 2>&1");
+        assertThat(SystemdRuntime.USER.logs(UNIT, 50).render()).isEqualTo(journal + " 2>&1");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SystemdCommands.logs(UNIT, 0))
             .isInstanceOf(IllegalArgumentException.class);
     }
@@ -34,7 +35,7 @@ class SystemdCommandsTest {
         String reset = "{ " + SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }";
         assertThat(SystemdCommands.enableNow(UNIT).render()).isEqualTo(SYSTEMCTL + " daemon-reload && " + reset
             + " && " + SYSTEMCTL + " enable --quiet --now -- " + UNIT + ".service");
-        assertThat(SystemdCommands.stop(UNIT).render()).isEqualTo(SYSTEMCTL + " disable --quiet --now -- " + UNIT
+        assertThat(SystemdCommands.stop(Scope.USER, UNIT).render()).isEqualTo(SYSTEMCTL + " disable --quiet --now -- " + UNIT
             + ".service");
     }
 
@@ -47,10 +48,39 @@ class SystemdCommandsTest {
     }
 
     @Test
-    void theObservationListsOnlyDriftlessUnitFilesAndAsksTheManagerOnlyWhenThereAreSome() {
+    void theObservationListsOnlyDriftlessUnitFilesOfBothManagersAndAsksAManagerOnlyWhenItHasSome() {
         String script = SystemdCommands.OBSERVE;
-        assertThat(script).contains("cd \"$HOME/.config/systemd/user\" 2>/dev/null || exit 0; set -- driftless-*.service;"
-            + " [ -e \"$1\" ] || exit 0; ");
+        assertThat(script).contains("list() { cd \"$2\" 2>/dev/null || return 0; set -- \"$1\" \"$3\" driftless-*.service;"
+            + " [ -e \"$3\" ] || return 0; ");
+        assertThat(script).endsWith("list user \"$HOME/.config/systemd/user\" --user && list system /etc/systemd/system"
+            + " --system");
         assertThat(SystemdCommands.observe().render()).startsWith("sh -c '").endsWith("' driftless-observe");
+    }
+
+    static final String SUDO_SYSTEMCTL = "sh -c 'export LC_ALL=C TZ=UTC; exec sudo -n systemctl \"$@\"' systemctl";
+
+    @Test
+    void aSystemUnitIsDrivenWithSudoThatNeverAsksForAPasswordAndReadWithout() {
+        assertThat(SystemdCommands.systemctl(Scope.SYSTEM, "restart", "it's; $(x)").render())
+            .isEqualTo(SUDO_SYSTEMCTL + " restart 'it'\\''s; $(x)'");
+        String reset = "{ " + SUDO_SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }";
+        assertThat(SystemdCommands.enableNow(Scope.SYSTEM, UNIT).render()).isEqualTo(SUDO_SYSTEMCTL + " daemon-reload && "
+            + reset + " && " + SUDO_SYSTEMCTL + " enable --quiet --now -- " + UNIT + ".service");
+        assertThat(SystemdCommands.stop(Scope.SYSTEM, UNIT).render()).isEqualTo(SUDO_SYSTEMCTL
+            + " disable --quiet --now -- " + UNIT + ".service");
+        assertThat(SystemdCommands.state(Scope.SYSTEM, UNIT).render()).isEqualTo("sh -c 'export LC_ALL=C TZ=UTC;"
+            + " exec systemctl \"$@\"' systemctl show --property=" + String.join(",", SystemdCommands.PROPERTIES)
+            + " -- " + UNIT + ".service");
+        assertThat(SystemdCommands.logs(Scope.SYSTEM, UNIT, 5).render()).isEqualTo("sh -c 'export LC_ALL=C TZ=UTC;"
+            + " exec sudo -n journalctl \"$@\"' journalctl --unit=" + UNIT + ".service --lines=5 --no-pager"
+            + " --output=short-iso --quiet");
+    }
+
+    @Test
+    void removingASystemUnitDeletesItsRootOwnedFilesWithSudo() {
+        assertThat(SystemdCommands.remove(Scope.SYSTEM, UNIT).render()).isEqualTo("{ " + SUDO_SYSTEMCTL
+            + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; sudo -n sh -c 'rm -f --"
+            + " /etc/systemd/system/" + UNIT + ".service /etc/driftless/units/" + UNIT + ".env'; } && " + SUDO_SYSTEMCTL
+            + " daemon-reload && { " + SUDO_SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }");
     }
 }

@@ -25,6 +25,7 @@ class SystemdObserverTest {
     /** What the listing printed on a Debian 12 test host, with one of our units, a crashed one and a foreign one. */
     static String listing(String ourUnit) {
         return """
+            @@scope user
             252.39-1~deb12u2
             @@unit UNIT.service
             OURS
@@ -164,8 +165,50 @@ class SystemdObserverTest {
             .isInstanceOfSatisfying(HostException.class, e ->
                 assertThat(e.kind()).isEqualTo(HostFailure.Kind.RUNTIME_MISSING));
         assertThatThrownBy(() -> observer.interpret(EDGE, new CommandResult(0,
-                "252\n@@unit x.service\n", "", Duration.ZERO)))
+                "@@scope user\n252\n@@unit x.service\n", "", Duration.ZERO)))
             .isInstanceOfSatisfying(HostException.class, e ->
                 assertThat(e.kind()).isEqualTo(HostFailure.Kind.RUNTIME_PROTOCOL));
+    }
+
+    @Test
+    void systemUnitsAreListedAfterTheUsersAndMarkedByWhereTheirFileIsNotByWhatItSays() throws Exception {
+        Instance user = SystemdUnitsTest.exporter();
+        Instance system = SystemdUnitsTest.exporterAs("prometheus");
+        String userUnit = SystemdUnits.unitName(user);
+        String systemUnit = SystemdUnits.unitName(system);
+        // A user unit whose file claims to be a system unit is still the user's.
+        String forged = SystemdUnits.render(user, "prod", "c0ffee", SystemdUnitsTest.AT)
+            + SystemdUnits.SCOPE_LABEL + "=system\n";
+        String listing = "@@scope user\n252.39-1~deb12u2\n@@unit " + userUnit + ".service\n" + forged
+            + "@@show\nId=" + userUnit + ".service\nLoadState=loaded\nActiveState=active\nSubState=running\n"
+            + "@@scope system\n252.39-1~deb12u2\n@@unit " + systemUnit + ".service\n"
+            + SystemdUnits.render(system, "prod", "c0ffee", SystemdUnitsTest.AT)
+            + "@@show\nId=" + systemUnit + ".service\nLoadState=loaded\nActiveState=failed\nSubState=failed\n"
+            + "ExecMainStatus=217\n";
+
+        RuntimeListing l = observer.interpret(EDGE, new CommandResult(0, listing, "", Duration.ZERO));
+
+        assertThat(l.containers()).extracting(ObservedContainer::name).containsExactly(userUnit, systemUnit);
+        ObservedContainer u = l.containers().getFirst();
+        ObservedContainer sys = l.containers().get(1);
+        assertThat(SystemdUnits.scopeOf(u.labels())).isEqualTo(SystemdUnits.Scope.USER);
+        assertThat(SystemdUnits.scopeOf(sys.labels())).isEqualTo(SystemdUnits.Scope.SYSTEM);
+        assertThat(dev.driftless.reconciler.runtime.InstanceRuntime.of(u)).isSameAs(SystemdRuntime.USER);
+        assertThat(dev.driftless.reconciler.runtime.InstanceRuntime.of(sys)).isSameAs(SystemdRuntime.SYSTEM);
+        assertThat(sys.state()).isEqualTo(ContainerState.EXITED);
+        assertThat(sys.exitCode()).isEqualTo(217);
+        assertThat(sys.fingerprint()).contains(system.fingerprint());
+    }
+
+    @Test
+    void aSystemManagerThatCannotBeReadIsToldApartFromTheUsers() {
+        assertThatThrownBy(() -> observer.interpret(EDGE, new CommandResult(1, "@@scope system\n",
+                "Failed to connect to bus: No such file or directory\n", Duration.ZERO)))
+            .isInstanceOfSatisfying(HostException.class, e -> {
+                assertThat(e.kind()).isEqualTo(HostFailure.Kind.RUNTIME_UNAVAILABLE);
+                assertThat(e.getMessage()).isEqualTo("user deploy cannot read the state of the system units of host"
+                    + " edge-1 (Failed to connect to bus: No such file or directory): systemctl needs D-Bus there"
+                    + " (the dbus package)");
+            });
     }
 }

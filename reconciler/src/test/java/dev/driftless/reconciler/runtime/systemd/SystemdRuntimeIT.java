@@ -65,7 +65,7 @@ class SystemdRuntimeIT {
     static SshHostPool pool;
     static HostTarget target;
     static Host host;
-    final InstanceRuntime runtime = SystemdRuntime.INSTANCE;
+    final InstanceRuntime runtime = SystemdRuntime.USER;
     final HealthGate gate = HealthGate.system(TIMEOUT);
 
     @BeforeAll
@@ -90,7 +90,7 @@ class SystemdRuntimeIT {
     void removeUnits() throws Exception {
         HostSession s = pool.session(target);
         for (ObservedContainer c : observe().containers()) {
-            s.run(runtime.remove(c.name()), TIMEOUT);
+            s.run(InstanceRuntime.of(c).remove(c.name()), TIMEOUT);
         }
     }
 
@@ -230,5 +230,89 @@ class SystemdRuntimeIT {
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(observe().containers())
             .filteredOn(c -> c.service().equals(Optional.of("missing")))
             .extracting(ObservedContainer::state).containsExactly(ContainerState.EXITED));
+    }
+
+    static String systemctlAsRoot(String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of("systemctl"));
+        argv.addAll(List.of(args));
+        return hosts.exec("edge-1", argv.toArray(String[]::new)).strip();
+    }
+
+    @Test
+    void aServiceWithAUserIsASystemUnitRunningAsThatUserWithRootOnlySecrets() throws Exception {
+        Instance i = SystemdFixture.instance(host, server("sys", 9103, List.of(), Map.of("GREETING", "hi")).toBuilder()
+            .user("nobody:nogroup").build());
+        InstanceRuntime system = InstanceRuntime.of(i);
+        assertThat(system).isSameAs(SystemdRuntime.SYSTEM);
+        HostSession s = pool.session(target);
+        String secret = "s3cr\"et $(touch /tmp/pwned) `x` \\ 'q'";
+        assertThat(system.launch(s, i, launch(secret))).isEmpty();
+        String unit = system.nameOf(i);
+        assertThat(gate.await(s, system, unit, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+
+        com.fasterxml.jackson.databind.JsonNode echo = new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(asRoot("curl", "-sf", "http://127.0.0.1:9103/echo"));
+        assertThat(echo.path("env").path("DB_PASSWORD").asText()).isEqualTo(secret);
+        assertThat(echo.path("env").path("GREETING").asText()).isEqualTo("hi");
+        for (String marker : MARKERS) {
+            assertThat(hosts.execResult("edge-1", "test", "-e", marker).getExitCode()).as(marker).isEqualTo(1);
+        }
+        // Root's files under /etc: the secret readable by root alone (systemd reads it before it
+        // drops to the service's user), nothing in the deploy user's home.
+        String unitFile = SystemdUnits.unitPath(SystemdUnits.Scope.SYSTEM, unit);
+        String envFile = SystemdUnits.envFilePath(SystemdUnits.Scope.SYSTEM, unit);
+        assertThat(asRoot("stat", "-c", "%a %U", unitFile).strip()).isEqualTo("644 root");
+        assertThat(asRoot("stat", "-c", "%a %U", envFile).strip()).isEqualTo("600 root");
+        assertThat(asRoot("stat", "-c", "%a %U", SystemdUnits.SYSTEM_ENV_DIR).strip()).isEqualTo("700 root");
+        assertThat(asRoot("cat", unitFile)).doesNotContain("s3cr").contains("\nUser=nobody\nGroup=nogroup\n");
+        assertThat(hosts.execResult("edge-1", "test", "-e", "/home/deploy/" + SystemdUnits.unitPath(unit))
+            .getExitCode()).isEqualTo(1);
+        // The system's manager runs it as nobody, enabled for boot, with its limits.
+        assertThat(systemctlAsRoot("show", "-p", "UnitFileState", "--value", unit + ".service")).isEqualTo("enabled");
+        assertThat(systemctlAsRoot("show", "-p", "MemoryMax", "--value", unit + ".service")).isEqualTo("67108864");
+        String pid = systemctlAsRoot("show", "-p", "MainPID", "--value", unit + ".service");
+        assertThat(asRoot("ps", "-o", "user=,group=", "-p", pid).strip()).matches("nobody\\s+nogroup");
+
+        ObservedContainer seen = observe().containers().getFirst();
+        assertThat(seen.name()).isEqualTo(unit);
+        assertThat(seen.fingerprint()).contains(i.fingerprint());
+        assertThat(seen.state()).isEqualTo(ContainerState.RUNNING);
+        assertThat(InstanceRuntime.of(seen)).isSameAs(SystemdRuntime.SYSTEM);
+
+        // Stop keeps it for a rollback, start brings it back, remove takes every file.
+        assertThat(s.run(system.stop(unit, Duration.ofSeconds(5)), TIMEOUT).succeeded()).isTrue();
+        assertThat(observe().containers().getFirst().state()).isEqualTo(ContainerState.EXITED);
+        assertThat(systemctlAsRoot("show", "-p", "UnitFileState", "--value", unit + ".service")).isEqualTo("disabled");
+        assertThat(s.run(system.start(unit), TIMEOUT).succeeded()).isTrue();
+        assertThat(gate.await(s, system, unit, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+        assertThat(s.run(system.remove(unit), TIMEOUT).succeeded()).isTrue();
+        assertThat(observe().containers()).isEmpty();
+        assertThat(hosts.execResult("edge-1", "test", "-e", envFile).getExitCode()).isEqualTo(1);
+        assertThat(hosts.execResult("edge-1", "test", "-e", unitFile).getExitCode()).isEqualTo(1);
+        assertThat(s.run(system.remove(unit), TIMEOUT).succeeded()).as("removing twice").isTrue();
+    }
+
+    @Test
+    void aSystemUnitFailsItsReleaseNamingAMissingUserOrASudoThatRefuses() throws Exception {
+        HostSession s = pool.session(target);
+        Instance ghost = SystemdFixture.instance(host, SystemdFixture.service("ghost", "edge-1", b -> b
+            .command(List.of("/bin/sleep", "1000")).user("no-such-user")));
+        InstanceRuntime system = InstanceRuntime.of(ghost);
+        assertThat(system.launch(s, ghost, launch("pw"))).hasValue("unit " + system.nameOf(ghost) + " exited with"
+            + " code 217 (217/USER: user no-such-user does not exist on the host) as it started");
+
+        Instance other = SystemdFixture.instance(host, SystemdFixture.service("other", "edge-1", b -> b
+            .command(List.of("/bin/sleep", "1000")).user("nobody")));
+        asRoot("mv", "/etc/sudoers.d/deploy", "/root/sudoers-deploy");
+        try {
+            assertThat(system.launch(s, other, launch("pw"))).hasValueSatisfying(m -> assertThat(m).isEqualTo(
+                "writing /etc/systemd/system/" + system.nameOf(other) + ".service failed: a service with user runs as a"
+                    + " system unit, which the SSH user installs with sudo -n, and sudo refused on host edge-1 (sudo: a"
+                    + " password is required); allow it passwordless sudo (see docs/ssh.md) or remove user from the"
+                    + " service"));
+        } finally {
+            asRoot("mv", "/root/sudoers-deploy", "/etc/sudoers.d/deploy");
+        }
+        assertThat(observe().containers()).extracting(ObservedContainer::name).containsExactly(system.nameOf(ghost));
     }
 }

@@ -23,7 +23,16 @@ class SystemdUnitsTest {
     static final Instant AT = Instant.parse("2026-11-22T10:15:30.123Z");
 
     static Instance exporter() {
-        Service s = SystemdFixture.service("exporter", "edge-1", b -> b
+        return exporterWith(b -> b);
+    }
+
+    /** The exporter run as {@code user}: a system unit. */
+    static Instance exporterAs(String user) {
+        return exporterWith(b -> b.user(user));
+    }
+
+    private static Instance exporterWith(java.util.function.UnaryOperator<Service.Builder> more) {
+        Service s = SystemdFixture.service("exporter", "edge-1", b -> more.apply(b)
             .command(List.of("/usr/local/bin/node_exporter"))
             .args(List.of("--web.listen-address=:9100", "--label=$HOME 100%", ";"))
             .env("LOG_LEVEL", "info")
@@ -146,5 +155,25 @@ class SystemdUnitsTest {
             assertThat(SystemdUnits.render(i, "prod", "c", AT)).contains("\n" + expected + "\n")
                 .doesNotContain("EnvironmentFile").doesNotContain("MemoryMax");
         }
+    }
+
+    @Test
+    void aServiceWithAUserIsASystemUnitUnderEtcWithUserGroupAndRootOwnedSecrets() {
+        Instance i = exporterAs("prometheus:nogroup");
+        String unit = SystemdUnits.unitName(i);
+        assertThat(SystemdUnits.scopeOf(i)).isEqualTo(SystemdUnits.Scope.SYSTEM);
+        assertThat(SystemdUnits.scopeOf(exporter())).isEqualTo(SystemdUnits.Scope.USER);
+        assertThat(unit).as("the user is in the fingerprint").isNotEqualTo(SystemdUnits.unitName(exporter()));
+        assertThat(SystemdUnits.unitPath(SystemdUnits.Scope.SYSTEM, unit))
+            .isEqualTo("/etc/systemd/system/" + unit + ".service");
+        assertThat(SystemdUnits.envFilePath(SystemdUnits.Scope.SYSTEM, unit))
+            .isEqualTo("/etc/driftless/units/" + unit + ".env");
+        String file = SystemdUnits.render(i, "prod", "c0ffee", AT);
+        assertThat(file).contains("\nType=exec\nUser=prometheus\nGroup=nogroup\nExecStart=")
+            .contains("\nEnvironmentFile=/etc/driftless/units/" + unit + ".env\n")
+            .contains("\n[Install]\nWantedBy=multi-user.target\n")
+            .doesNotContain("%h");
+        assertThat(SystemdUnits.render(exporterAs("1000"), "prod", "c0ffee", AT)).contains("\nUser=1000\nExecStart=")
+            .doesNotContain("Group=");
     }
 }
