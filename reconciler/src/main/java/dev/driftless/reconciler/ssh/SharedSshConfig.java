@@ -1,7 +1,6 @@
 package dev.driftless.reconciler.ssh;
 
 import java.util.List;
-import net.schmizz.keepalive.KeepAliveProvider;
 import net.schmizz.sshj.Config;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.common.Factory;
@@ -33,9 +32,7 @@ final class SharedSshConfig {
     private static Config build() {
         DefaultConfig config = new DefaultConfig();
         config.setLoggerFactory(new SshjLogging());
-        // KEEP_ALIVE (keepalive@openssh.com requests) rather than sshj's default HEARTBEAT (ignore
-        // messages): only requests get answers, so only they reveal a dead connection.
-        config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
+        // Keep-alives are not sshj's (a thread per connection) but the pool's: see KeepAlives.
         config.setCipherFactories(strong(config.getCipherFactories()));
         config.setMACFactories(strong(config.getMACFactories()));
         config.setKeyExchangeFactories(strong(config.getKeyExchangeFactories()));

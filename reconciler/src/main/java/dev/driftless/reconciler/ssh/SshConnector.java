@@ -34,17 +34,17 @@ final class SshConnector {
     private final ClientKey key;
     private final KnownHostsSource knownHosts;
     private final Duration connectTimeout;
-    private final Duration keepAlive;
+    private final KeepAlives keepAlives;
     private final Deadlines deadlines;
     private final AtomicInteger opened = new AtomicInteger();
 
     SshConnector(Config config, ClientKey key, KnownHostsSource knownHosts, Duration connectTimeout,
-                 Duration keepAlive, Deadlines deadlines) {
+                 KeepAlives keepAlives, Deadlines deadlines) {
         this.config = config;
         this.key = key;
         this.knownHosts = knownHosts;
         this.connectTimeout = connectTimeout;
-        this.keepAlive = keepAlive;
+        this.keepAlives = keepAlives;
         this.deadlines = deadlines;
     }
 
@@ -64,7 +64,8 @@ final class SshConnector {
         // that stops answering them is as unreachable as one that does not answer a connect.
         client.getTransport().setTimeoutMs(timeoutMs);
         client.getConnection().setTimeoutMs(timeoutMs);
-        client.getConnection().getKeepAlive().setKeepAliveInterval(Math.toIntExact(keepAlive.toSeconds()));
+        // No keep-alive thread of sshj's own: the pool's KeepAlives serves every connection.
+        client.getConnection().getKeepAlive().setKeepAliveInterval(0);
         PinnedHostKey verifier = new PinnedHostKey(target, new HostKeyPolicy(knownHosts.current(), knownHosts.configured()));
         client.addHostKeyVerifier(verifier);
         try (Deadlines.Deadline deadline = deadlines.start(connectTimeout, () -> SshConnection.abort(client))) {
@@ -97,6 +98,7 @@ final class SshConnector {
             }
         }
         opened.incrementAndGet();
+        keepAlives.watch(client, target.name());
         LOG.info("connected to {} ({}) in {} ms", target.name(), target.endpoint(),
             (System.nanoTime() - started) / 1_000_000);
         return client;

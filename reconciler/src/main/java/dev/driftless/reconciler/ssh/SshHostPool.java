@@ -27,6 +27,7 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
     private final SshSettings settings;
     private final SshConnector connector;
     private final Deadlines deadlines;
+    private final KeepAlives keepAlives;
     private final Semaphore permits;
     private final ExecutorService io = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("driftless-ssh-io-", 0).factory());
@@ -36,9 +37,10 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
     private SshHostPool(SshSettings settings, Config config, ClientKey key, KnownHostsSource knownHosts) {
         this.settings = settings;
         this.deadlines = new Deadlines();
+        this.keepAlives = new KeepAlives(settings.keepAliveInterval());
         this.permits = new Semaphore(settings.maxParallelHosts(), true);
         this.connector = new SshConnector(config, key, knownHosts, settings.connectTimeout(),
-            settings.keepAliveInterval(), deadlines);
+            keepAlives, deadlines);
     }
 
     /**
@@ -76,6 +78,11 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
         return connector.opened();
     }
 
+    /** Connections the pool's keep-alive timer serves right now (for tests). */
+    int keptAlive() {
+        return keepAlives.watched();
+    }
+
     /** Hosts with a live connection right now. */
     public List<String> connectedHosts() {
         return connections.entrySet().stream()
@@ -109,6 +116,7 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
         }
         connections.clear();
         io.shutdownNow();
+        keepAlives.close();
         deadlines.close();
     }
 

@@ -344,6 +344,36 @@ class SshHostPoolIT {
     }
 
     @Test
+    void keepAlivesFromOneThreadDropAConnectionToAFrozenHostAndKeepTheOthers() throws Exception {
+        SshSettings keepAlive = settings.withKeepAliveInterval(Duration.ofSeconds(1));
+        try (SshHostPool pool = SshHostPool.open(keepAlive)) {
+            HostSession alpha = pool.session(target("alpha"));
+            HostSession beta = pool.session(target("beta"));
+            assertThat(out(alpha, "true")).isEmpty();
+            assertThat(out(beta, "true")).isEmpty();
+            assertThat(pool.keptAlive()).isEqualTo(2);
+            // One timer thread for the pool, none of sshj's per connection.
+            assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t instanceof net.schmizz.keepalive.KeepAlive)
+                .anyMatch(t -> t.getName().equals("driftless-ssh-keepalive"));
+
+            hosts.pause("beta");
+            try {
+                // Idle, frozen: only the keep-alives can tell, after five of them went unanswered.
+                await().atMost(Duration.ofSeconds(30)).until(() -> !pool.connectedHosts().contains("beta"));
+                assertThat(pool.connectedHosts()).as("alpha answers its keep-alives").containsExactly("alpha");
+                assertThat(pool.keptAlive()).isEqualTo(1);
+                assertThat(pool.connectionsOpened()).isEqualTo(2);
+            } finally {
+                hosts.unpause("beta");
+            }
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .untilAsserted(() -> assertThat(out(beta, "echo", "back")).isEqualTo("back\n"));
+            assertThat(pool.connectionsOpened()).as("beta reconnected, alpha's connection kept").isEqualTo(3);
+            assertThat(pool.keptAlive()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void disconnectAndRetainOnlyCloseConnections() throws Exception {
         try (SshHostPool pool = SshHostPool.open(settings)) {
             out(pool.session(target("alpha")), "true");
