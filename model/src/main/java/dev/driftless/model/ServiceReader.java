@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -410,7 +411,20 @@ final class ServiceReader {
 
     private void rollout(YamlMap map) {
         FieldReader f = new FieldReader(map, "rollout", ROLLOUT_FIELDS, problems);
-        int batch = f.whole("batch", 1, MAX_REPLICAS).orElse((long) Rollout.DEFAULT.batch()).intValue();
+        OptionalInt percent = OptionalInt.empty();
+        int batch = Rollout.DEFAULT.batch();
+        Optional<YamlNode> batchNode = f.node("batch");
+        if (batchNode.isPresent() && batchNode.get() instanceof YamlScalar s && !s.isNull() && s.text().endsWith("%")) {
+            String digits = s.text().substring(0, s.text().length() - 1).strip();
+            if (digits.matches("[0-9]{1,3}") && Integer.parseInt(digits) >= 1 && Integer.parseInt(digits) <= 100) {
+                percent = OptionalInt.of(Integer.parseInt(digits));
+            } else {
+                problems.add(s.location(), "rollout.batch must be a number of hosts (1 to " + MAX_REPLICAS
+                    + ") or a share of them from 1% to 100%, got \"" + s.text() + "\"");
+            }
+        } else {
+            batch = f.whole("batch", 1, MAX_REPLICAS).orElse((long) Rollout.DEFAULT.batch()).intValue();
+        }
         RolloutOrder order = f.text("order").flatMap(t -> {
             Optional<RolloutOrder> o = RolloutOrder.fromText(t);
             if (o.isEmpty()) {
@@ -422,7 +436,7 @@ final class ServiceReader {
         f.node("order").ifPresent(n -> spec.rolloutOrderAt = n.location());
         boolean autoRollback = f.bool("auto-rollback").orElse(Rollout.DEFAULT.autoRollback());
         Optional<PreDeploy> preDeploy = f.mapping("pre-deploy").flatMap(this::preDeploy);
-        spec.rollout = new Rollout(batch, order, autoRollback, preDeploy);
+        spec.rollout = new Rollout(batch, order, autoRollback, preDeploy, percent);
     }
 
     private Optional<PreDeploy> preDeploy(YamlMap map) {

@@ -39,7 +39,8 @@ class RepoLoaderTest {
         assertThat(api.image()).contains("registry:5000/shop/api:1.0.0");
         assertThat(api.secrets()).containsEntry("DB_PASSWORD", SecretRef.parse("secrets/shop.yaml#db.password"));
         assertThat(api.health().orElseThrow().probe()).isEqualTo(new HttpProbe(8080, "/healthz"));
-        assertThat(api.rollout()).isEqualTo(new Rollout(1, RolloutOrder.START_FIRST, true));
+        assertThat(api.rollout()).isEqualTo(new Rollout(1, RolloutOrder.START_FIRST, true, java.util.Optional.empty(),
+            java.util.OptionalInt.of(50)));
         assertThat(api.resources()).isEqualTo(new Resources(Optional.of(128L << 20), Optional.of(0.5), Optional.of(4096L)));
         assertThat(api.source()).isEqualTo(new SourceLocation("services/api.yaml", 4, 1));
         assertThat(repo.services().get("store").volumes()).containsExactly(new VolumeMount("store-data", "/data", false));
@@ -339,6 +340,50 @@ class RepoLoaderTest {
                 "services/b.yaml:3:10: network: \"my net\" is not a valid network name: use letters, digits, '_', '.'"
                     + " and '-', starting with a letter or digit",
                 "services/c.yaml:3:10: network must be a single value, not a list");
+        }
+    }
+
+    @Nested
+    class Batches {
+
+        @Test
+        void aBatchIsACountOfHostsOrAShareOfThemRoundedUp() {
+            Repo repo = given
+                .file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\nrollout: {batch: 25%}\n")
+                .file("services/web.yaml", "image: web:1\nplacement: {hosts: [app-1]}\nrollout: {batch: 3}\n")
+                .repo();
+
+            Rollout api = repo.services().get("api").rollout();
+            assertThat(api.batchPercent()).hasValue(25);
+            assertThat(api.batchText()).isEqualTo("25%");
+            assertThat(api.batchSize(10)).isEqualTo(3);
+            assertThat(api.batchSize(4)).isEqualTo(1);
+            assertThat(api.batchSize(1)).isEqualTo(1);
+            assertThat(api.batchSize(0)).as("at least one").isEqualTo(1);
+            assertThat(api.batchSize(1000)).isEqualTo(250);
+            Rollout web = repo.services().get("web").rollout();
+            assertThat(web.batchPercent()).isEmpty();
+            assertThat(web.batchSize(10)).isEqualTo(3);
+            assertThat(web.batchText()).isEqualTo("3");
+            assertThat(new Rollout(1, RolloutOrder.STOP_FIRST, true, java.util.Optional.empty(),
+                java.util.OptionalInt.of(100)).batchSize(7)).isEqualTo(7);
+        }
+
+        @Test
+        void aShareOutsideOneToAHundredPerCentIsRefused() {
+            given.file("services/a.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nrollout: {batch: 0%}\n")
+                .file("services/b.yaml", "image: b:1\nplacement: {hosts: [app-1]}\nrollout: {batch: 150%}\n")
+                .file("services/c.yaml", "image: c:1\nplacement: {hosts: [app-1]}\nrollout: {batch: half%}\n")
+                .file("services/d.yaml", "image: d:1\nplacement: {hosts: [app-1]}\nrollout: {batch: 0}\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/a.yaml:3:18: rollout.batch must be a number of hosts (1 to 1000) or a share of them from 1% to"
+                    + " 100%, got \"0%\"",
+                "services/b.yaml:3:18: rollout.batch must be a number of hosts (1 to 1000) or a share of them from 1% to"
+                    + " 100%, got \"150%\"",
+                "services/c.yaml:3:18: rollout.batch must be a number of hosts (1 to 1000) or a share of them from 1% to"
+                    + " 100%, got \"half%\"",
+                "services/d.yaml:3:18: rollout.batch must be from 1 to 1000, got 0");
         }
     }
 

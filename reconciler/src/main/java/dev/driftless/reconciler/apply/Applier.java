@@ -245,8 +245,12 @@ public final class Applier {
             plan.hosts().forEach(h -> byHost.put(h.host(), new ArrayList<>()));
             work.forEach(c -> byHost.computeIfAbsent(c.host(), h -> new ArrayList<>()).add(c));
             byHost.values().removeIf(List::isEmpty);
+            // A share (batch: 25%) is of every host the service runs on, not only those with work.
+            int serviceHosts = (int) plan.changes().stream()
+                .filter(c -> c.service().equals(service) && c.desired().isPresent())
+                .map(PlannedChange::host).distinct().count();
             int batchSize = work.stream().flatMap(c -> c.desired().stream()).findFirst()
-                .map(i -> i.service().rollout().batch()).orElse(Integer.MAX_VALUE);
+                .map(i -> i.service().rollout().batchSize(serviceHosts)).orElse(Integer.MAX_VALUE);
             boolean autoRollback = work.stream().flatMap(c -> c.desired().stream()).findFirst()
                 .map(i -> i.service().rollout().autoRollback()).orElse(true);
 

@@ -15,8 +15,9 @@ import java.util.Optional;
  * @param connectTimeout    TCP connect plus SSH handshake and login
  * @param commandTimeout    the default for commands that do not say otherwise (observation)
  * @param maxParallelHosts  at most this many connects and commands in flight at once
- * @param keepAliveInterval how often an idle connection is probed; a connection silent for five
- *                          probes is dropped and re-established on next use; zero turns it off
+ * @param keepAliveInterval how often each connection is probed (one timer for all, see
+ *                          {@code KeepAlives}); a connection silent for five probes in a row is
+ *                          dropped and re-established on next use; zero turns it off
  */
 public record SshSettings(
         Path privateKey,

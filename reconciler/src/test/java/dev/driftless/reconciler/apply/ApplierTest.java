@@ -666,6 +666,21 @@ class ApplierTest {
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
     }
 
+    @Test
+    void aBatchGivenAsAShareIsOfTheServicesHostsRoundedUp() throws Exception {
+        // 50 % of 3 hosts: 2 at a time, then the third.
+        Scenario s = upgrade("{batch: 50%, order: start-first}");
+
+        Applier.Result result = apply(s);
+
+        List<String> work = journal.stream().filter(l -> !l.contains("docker rm --force ")).toList();
+        assertThat(work).hasSize(18);
+        assertThat(work.subList(0, 12)).allMatch(l -> l.startsWith("app-1: ") || l.startsWith("app-2: "))
+            .anyMatch(l -> l.startsWith("app-2: "));
+        assertThat(work.subList(12, 18)).allMatch(l -> l.startsWith("app-3: "));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+    }
+
     // ---- images ----
 
     @Test

@@ -136,7 +136,7 @@ class DeploymentStoryIT {
         StepRecord first = step(record, "api", "app-1", StepAction.REPLACE);
         StepRecord second = step(record, "api", "app-2", StepAction.REPLACE);
         assertThat(List.of(first, second)).extracting(StepRecord::outcome).containsOnly(StepOutcome.SUCCEEDED);
-        // batch: 1: nothing happens on app-2 before app-1's new instance passed its gate
+        // batch: 50% of two hosts is one: nothing happens on app-2 before app-1's new instance passed its gate
         Instant firstEnded = first.endedAt().orElseThrow();
         assertThat(record.steps().stream().filter(s -> s.host().equals("app-2")))
             .allSatisfy(s -> assertThat(s.startedAt()).isAfterOrEqualTo(firstEnded));
@@ -669,7 +669,8 @@ class DeploymentStoryIT {
         HostContainer apiBefore = only("app-1", "api");
         // (api comes from the private registry since chapter 10)
         String base = env.repo().read(API).replace("/shop/api:1.0.0", "/shop/api:1.1.0")
-            .replace("rollout: {batch: 1, order: start-first, auto-rollback: true}\n", "");
+            .replace("rollout: {batch: 50%, order: start-first, auto-rollback: true}   # half the app hosts at a time\n",
+                "");
         env.repo().write(API, base + """
             rollout:
               order: start-first
