@@ -182,6 +182,9 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
     'args: ["9100", --bind, 127.0.0.1, --directory, /usr/share/common-licenses]' \\
     'placement: {selector: {role: app}}' 'ports: ["9100"]' 'health: {http: {port: 9100, path: /}}' \\
     > services/licenses.yaml && git add services/licenses.yaml && git commit -qm "licenses: a systemd service"
+  #    …then as user nobody: it moves to a system unit (/etc/systemd/system, User=nobody),
+  #    which driftless installs with sudo -n (the demo hosts' deploy user may sudo)
+  echo 'user: nobody' >> services/licenses.yaml && git commit -qam "licenses: run as nobody"
 
   # 8. Hands off during an incident: suspend, stop the worker by hand (no drift check undoes it),
   #    then resume: the next poll converges again

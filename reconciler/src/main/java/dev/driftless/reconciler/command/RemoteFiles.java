@@ -22,6 +22,15 @@ public final class RemoteFiles {
      * @param tmpSuffix a random suffix that keeps concurrent writes apart
      */
     public static RemoteCommand atomicWrite(String path, int mode, String tmpSuffix) {
+        String dir = checkedParent(path, mode, tmpSuffix);
+        RemoteCommand prepare = RemoteCommand.of("umask", "077")
+            .and(RemoteCommand.of("mkdir", "-p", "--", dir))
+            .and(RemoteCommand.of("chmod", "700", "--", dir));
+        return prepare.and(writeAndRename(dir, path, mode, tmpSuffix));
+    }
+
+    /** The checks every write makes of its arguments; the parent directory of {@code path}. */
+    private static String checkedParent(String path, int mode, String tmpSuffix) {
         checkPath(path);
         if (mode < 0 || mode > 0777) {
             throw new IllegalArgumentException("mode must be between 0 and 0777, got " + Integer.toOctalString(mode));
@@ -31,17 +40,19 @@ public final class RemoteFiles {
         }
         String dir = parent(path);
         if (dir.equals("/") || dir.equals(".")) {
-            throw new IllegalArgumentException("write files into a directory of their own (it is made 0700), got '" + path + "'");
+            throw new IllegalArgumentException("write files into a directory of their own, got '" + path + "'");
         }
+        return dir;
+    }
+
+    /** Stdin to a temporary file beside {@code path}, given {@code mode}, renamed over it; removed on failure. */
+    private static RemoteCommand writeAndRename(String dir, String path, int mode, String tmpSuffix) {
         String tmp = dir + "/." + name(path) + ".driftless-" + tmpSuffix;
-        RemoteCommand prepare = RemoteCommand.of("umask", "077")
-            .and(RemoteCommand.of("mkdir", "-p", "--", dir))
-            .and(RemoteCommand.of("chmod", "700", "--", dir));
         RemoteCommand write = RemoteCommand.of("cat").stdoutTo(tmp)
             .and(RemoteCommand.of("chmod", Integer.toOctalString(mode), "--", tmp))
             .and(RemoteCommand.of("mv", "-f", "--", tmp, path));
         RemoteCommand cleanUp = RemoteCommand.of("rm", "-f", "--", tmp).then(RemoteCommand.of("exit", "1"));
-        return prepare.and(write.or(cleanUp));
+        return write.or(cleanUp);
     }
 
     /**
@@ -53,27 +64,12 @@ public final class RemoteFiles {
      * @param path an absolute path
      */
     public static RemoteCommand atomicWriteAsRoot(String path, int mode, String tmpSuffix) {
-        checkPath(path);
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("a file written as root needs an absolute path, got '" + path + "'");
         }
-        if (mode < 0 || mode > 0777) {
-            throw new IllegalArgumentException("mode must be between 0 and 0777, got " + Integer.toOctalString(mode));
-        }
-        if (!tmpSuffix.matches("[A-Za-z0-9]+")) {
-            throw new IllegalArgumentException("tmpSuffix must be alphanumeric");
-        }
-        String dir = parent(path);
-        if (dir.equals("/")) {
-            throw new IllegalArgumentException("write files into a directory of their own, got '" + path + "'");
-        }
-        String tmp = dir + "/." + name(path) + ".driftless-" + tmpSuffix;
+        String dir = checkedParent(path, mode, tmpSuffix);
         RemoteCommand prepare = RemoteCommand.of("umask", "077").and(RemoteCommand.of("mkdir", "-p", "--", dir));
-        RemoteCommand write = RemoteCommand.of("cat").stdoutTo(tmp)
-            .and(RemoteCommand.of("chmod", Integer.toOctalString(mode), "--", tmp))
-            .and(RemoteCommand.of("mv", "-f", "--", tmp, path));
-        RemoteCommand cleanUp = RemoteCommand.of("rm", "-f", "--", tmp).then(RemoteCommand.of("exit", "1"));
-        return asRoot(prepare.and(write.or(cleanUp)));
+        return asRoot(prepare.and(writeAndRename(dir, path, mode, tmpSuffix)));
     }
 
     /**

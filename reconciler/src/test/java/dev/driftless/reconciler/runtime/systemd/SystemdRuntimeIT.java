@@ -121,6 +121,20 @@ class SystemdRuntimeIT {
         return (HostObservation.Reachable) o;
     }
 
+    /** Launches {@code i} and waits until it passes its health gate; the unit's name. */
+    String launchHealthy(InstanceRuntime rt, HostSession s, Instance i, String secret) throws Exception {
+        assertThat(rt.launch(s, i, launch(secret))).isEmpty();
+        String unit = rt.nameOf(i);
+        assertThat(gate.await(s, rt, unit, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+        return unit;
+    }
+
+    /** What the test server on {@code port} says of its argv and environment. */
+    static com.fasterxml.jackson.databind.JsonNode echo(int port) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(asRoot("curl", "-sf", "http://127.0.0.1:" + port + "/echo"));
+    }
+
     static String asRoot(String... command) {
         return hosts.exec("edge-1", command);
     }
@@ -140,12 +154,9 @@ class SystemdRuntimeIT {
             Map.of("GREETING", "hello world", "TRICKY", tricky)));
         HostSession s = pool.session(target);
         String secret = "s3cr\"et $(touch /tmp/pwned) `x` \\ 'q'";
-        assertThat(runtime.launch(s, i, launch(secret))).isEmpty();
-        String unit = runtime.nameOf(i);
-        assertThat(gate.await(s, runtime, unit, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+        String unit = launchHealthy(runtime, s, i, secret);
 
-        com.fasterxml.jackson.databind.JsonNode echo = new com.fasterxml.jackson.databind.ObjectMapper()
-            .readTree(asRoot("curl", "-sf", "http://127.0.0.1:9101/echo"));
+        com.fasterxml.jackson.databind.JsonNode echo = echo(9101);
         assertThat(echo.path("argv").toString()).isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper()
             .writeValueAsString(List.of("$(touch /tmp/pwned-arg)", ";", "a b", "100%", "$HOME", "\"q\"", "x\ny")));
         assertThat(echo.path("env").path("GREETING").asText()).isEqualTo("hello world");
@@ -246,12 +257,9 @@ class SystemdRuntimeIT {
         assertThat(system).isSameAs(SystemdRuntime.SYSTEM);
         HostSession s = pool.session(target);
         String secret = "s3cr\"et $(touch /tmp/pwned) `x` \\ 'q'";
-        assertThat(system.launch(s, i, launch(secret))).isEmpty();
-        String unit = system.nameOf(i);
-        assertThat(gate.await(s, system, unit, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+        String unit = launchHealthy(system, s, i, secret);
 
-        com.fasterxml.jackson.databind.JsonNode echo = new com.fasterxml.jackson.databind.ObjectMapper()
-            .readTree(asRoot("curl", "-sf", "http://127.0.0.1:9103/echo"));
+        com.fasterxml.jackson.databind.JsonNode echo = echo(9103);
         assertThat(echo.path("env").path("DB_PASSWORD").asText()).isEqualTo(secret);
         assertThat(echo.path("env").path("GREETING").asText()).isEqualTo("hi");
         for (String marker : MARKERS) {
