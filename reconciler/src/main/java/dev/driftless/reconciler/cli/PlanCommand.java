@@ -322,7 +322,7 @@ final class PlanCommand implements Callable<Integer> {
         Optional<Path> pins = knownHosts.or(() -> cfg.flatMap(c -> c.ssh().knownHosts()));
         SshSettings s = SshSettings.defaults(key, pins);
         return cfg.map(c -> s.withTimeouts(c.ssh().connectTimeout(), c.ssh().commandTimeout())
-            .withMaxParallelHosts(c.ssh().parallelism())).orElse(s);
+            .withMaxParallelHosts(c.ssh().parallelism()).withKeepAliveInterval(c.ssh().keepAlive())).orElse(s);
     }
 
     /** The tree to plan and the commit it came from, if any. */

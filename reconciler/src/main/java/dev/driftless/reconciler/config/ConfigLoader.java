@@ -12,6 +12,7 @@ import dev.driftless.reconciler.history.HistorySettings;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.source.GitSourceSettings;
 import dev.driftless.reconciler.source.verify.CommitVerifier;
+import dev.driftless.reconciler.ssh.SshSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -47,7 +48,7 @@ public final class ConfigLoader {
         "token-file", "token-env", "ca-file", "allow-force-push", "timeout", "verify");
     private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers");
     private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
-        "command-timeout", "parallelism");
+        "command-timeout", "parallelism", "keep-alive");
     private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
     private static final List<String> INTERVALS = List.of("poll", "drift", "retry");
     private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention",
@@ -171,7 +172,8 @@ public final class ConfigLoader {
                 path(ssh, "known-hosts"),
                 positive(ssh, "connect-timeout").orElse(Duration.ofSeconds(10)),
                 positive(ssh, "command-timeout").orElse(DEFAULT_COMMAND_TIMEOUT),
-                (int) (long) ssh.whole("parallelism", 1, 256).orElse(8L));
+                (int) (long) ssh.whole("parallelism", 1, 256).orElse(8L),
+                keepAlive(ssh));
 
             FieldReader secrets = new FieldReader(f.mapping("secrets").orElse(empty), "secrets", SECRETS, problems);
             DaemonConfig.Secrets secretsConfig = new DaemonConfig.Secrets(
@@ -355,6 +357,17 @@ public final class ConfigLoader {
         private Path resolve(String text) {
             Path p = Path.of(text.startsWith("~/") ? System.getProperty("user.home") + text.substring(1) : text);
             return p.isAbsolute() ? p.normalize() : base.resolve(p).normalize();
+        }
+
+        /** {@code ssh.keep-alive}: 0 turns keep-alives off, else at least a second. */
+        private Duration keepAlive(FieldReader ssh) {
+            Optional<Duration> d = ssh.duration("keep-alive");
+            if (d.isPresent() && !d.get().isZero() && d.get().compareTo(Duration.ofSeconds(1)) < 0) {
+                problems.add(ssh.node("keep-alive").orElseThrow().location(), ssh.path("keep-alive")
+                    + " must be 0s (off) or at least 1s, got " + d.get().toMillis() + "ms");
+                return SshSettings.DEFAULT_KEEP_ALIVE;
+            }
+            return d.orElse(SshSettings.DEFAULT_KEEP_ALIVE);
         }
 
         private Optional<Duration> positive(FieldReader f, String key) {

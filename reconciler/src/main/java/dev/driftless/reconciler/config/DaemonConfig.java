@@ -151,7 +151,8 @@ public record DaemonConfig(
             Optional<Path> knownHosts,
             Duration connectTimeout,
             Duration commandTimeout,
-            int parallelism) {
+            int parallelism,
+            Duration keepAlive) {
     }
 
     /** Identities that decrypt the repo's SOPS files. */
@@ -189,7 +190,8 @@ public record DaemonConfig(
     public SshSettings sshSettings() {
         SshSettings s = SshSettings.defaults(ssh.key(), ssh.knownHosts())
             .withTimeouts(ssh.connectTimeout(), ssh.commandTimeout())
-            .withMaxParallelHosts(ssh.parallelism());
+            .withMaxParallelHosts(ssh.parallelism())
+            .withKeepAliveInterval(ssh.keepAlive());
         return ssh.keyPassphraseFile().map(f -> s.withKeyPassphrase(ConfigFiles.readSecretLine(f))).orElse(s);
     }
 

@@ -193,6 +193,7 @@ class ConfigLoaderTest {
         assertThat(c.ssh().connectTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.ssh().commandTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.ssh().parallelism()).isEqualTo(8);
+        assertThat(c.ssh().keepAlive()).isEqualTo(Duration.ofSeconds(30));
 
         assertThat(c.secrets().ageKeyFiles()).isEmpty();
         assertThat(c.secrets().pgpKeyFiles()).isEmpty();
@@ -247,6 +248,7 @@ class ConfigLoaderTest {
               connect-timeout: 5s
               command-timeout: 1m30s
               parallelism: 32
+              keep-alive: 15s
             secrets:
               age-key-file: [keys/age.txt, /root/.config/sops/age/keys.txt]
               pgp-key-file: keys/ops.asc
@@ -289,6 +291,7 @@ class ConfigLoaderTest {
         assertThat(ssh.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(ssh.commandTimeout()).isEqualTo(Duration.ofSeconds(90));
         assertThat(ssh.parallelism()).isEqualTo(32);
+        assertThat(ssh.keepAlive()).isEqualTo(Duration.ofSeconds(15));
 
         assertThat(c.secrets().ageKeyFiles()).containsExactly(Path.of("/etc/driftless/keys/age.txt"),
             Path.of("/root/.config/sops/age/keys.txt"));
@@ -507,6 +510,14 @@ class ConfigLoaderTest {
             "driftless.yaml:1:34: repo.timeout must be longer than zero",
             "driftless.yaml:2:33: ssh.connect-timeout must be longer than zero",
             "driftless.yaml:2:54: ssh.command-timeout must be longer than zero");
+    }
+
+    @Test
+    void keepAlivesAreOffAtZeroAndAtLeastASecondOtherwise() throws Exception {
+        assertThat(problems("repo: {url: /srv/infra}\nssh: {key: id, keep-alive: 500ms}\n")).containsExactly(
+            "driftless.yaml:2:28: ssh.keep-alive must be 0s (off) or at least 1s, got 500ms");
+        DaemonConfig off = parse("repo: {url: /srv/infra}\nssh: {key: id, keep-alive: 0s}\n");
+        assertThat(off.sshSettings().keepAliveInterval()).isZero();
     }
 
     @Test
