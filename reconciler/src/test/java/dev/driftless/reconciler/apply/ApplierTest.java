@@ -456,8 +456,8 @@ class ApplierTest {
             "docker stop --time 10 " + old,
             "write .driftless/units/" + unit + ".env mode 600",
             "write .config/systemd/user/" + unit + ".service mode 644",
-            SystemdCommands.enableNow(unit).render(),
-            SystemdCommands.state(unit).render(),
+            SystemdCommands.enableNow(SystemdUnits.Scope.USER, unit).render(),
+            SystemdCommands.state(SystemdUnits.Scope.USER, unit).render(),
             "probe http://127.0.0.1:8080/healthz",
             "docker rm --force " + old);
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
@@ -490,9 +490,9 @@ class ApplierTest {
         assertThat(result.messages().get("api")).isEqualTo("api on app-1: unit " + unit
             + " exited with code 2; rolled back to what ran before");
         assertThat(transcriptOf("app-1")).containsSubsequence(
-            SystemdCommands.enableNow(unit).render(),
-            SystemdCommands.state(unit).render(),
-            SystemdCommands.remove(unit).render(),
+            SystemdCommands.enableNow(SystemdUnits.Scope.USER, unit).render(),
+            SystemdCommands.state(SystemdUnits.Scope.USER, unit).render(),
+            SystemdCommands.remove(SystemdUnits.Scope.USER, unit).render(),
             "docker start " + old,
             "state " + old);
         assertThat(transcriptOf("app-2")).as("the rollout stopped at the first batch").isEmpty();

@@ -21,11 +21,13 @@ public final class SystemdCommands {
         "ExecMainCode", "ExecMainStatus", "NRestarts", "ExecMainStartTimestamp", "ExecMainExitTimestamp",
         "UnitFileState");
 
-    private static final String ENV = "export LC_ALL=C TZ=UTC; "
-        + "export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}\"; ";
+    private static final String LOCALE = "export LC_ALL=C TZ=UTC; ";
+    private static final String ENV = LOCALE + "export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}\"; ";
     private static final String USER_SYSTEMCTL = ENV + "exec systemctl --user \"$@\"";
-    private static final String SYSTEM_SYSTEMCTL = "export LC_ALL=C TZ=UTC; exec sudo -n systemctl \"$@\"";
-    private static final String SYSTEM_SHOW = "export LC_ALL=C TZ=UTC; exec systemctl \"$@\"";
+    private static final String SYSTEM_SYSTEMCTL = LOCALE + "exec sudo -n systemctl \"$@\"";
+    private static final String SYSTEM_SHOW = LOCALE + "exec systemctl \"$@\"";
+    private static final String USER_JOURNALCTL = ENV + "exec journalctl --user \"$@\"";
+    private static final String SYSTEM_JOURNALCTL = LOCALE + "exec sudo -n journalctl \"$@\"";
 
     /**
      * Lists the managed units of both managers: for each whose directory holds a file named
@@ -43,31 +45,12 @@ public final class SystemdCommands {
         + "list user \"$HOME/" + SystemdUnits.UNIT_DIR + "\" --user && list system " + SystemdUnits.SYSTEM_UNIT_DIR
         + " --system";
 
-    private static final String USER_JOURNALCTL = ENV + "exec journalctl --user \"$@\"";
-    private static final String SYSTEM_JOURNALCTL = "export LC_ALL=C TZ=UTC; exec sudo -n journalctl \"$@\"";
-
     private SystemdCommands() {
-    }
-
-    /** {@code systemctl --user ARGS…} for the SSH user's manager. */
-    public static RemoteCommand systemctl(String... args) {
-        return systemctl(Scope.USER, args);
     }
 
     /** {@code systemctl ARGS…} for the manager of {@code scope}: the SSH user's, or the system's with sudo. */
     public static RemoteCommand systemctl(Scope scope, String... args) {
-        List<String> argv = new ArrayList<>(List.of("sh", "-c", scope == Scope.USER ? USER_SYSTEMCTL : SYSTEM_SYSTEMCTL,
-            "systemctl"));
-        argv.addAll(List.of(args));
-        return RemoteCommand.of(argv);
-    }
-
-    /**
-     * The last {@code lines} lines of a user unit's output from the user's journal, oldest first,
-     * with ISO times in UTC.
-     */
-    public static RemoteCommand logs(String unit, int lines) {
-        return logs(Scope.USER, unit, lines);
+        return script(scope == Scope.USER ? USER_SYSTEMCTL : SYSTEM_SYSTEMCTL, "systemctl", List.of(args));
     }
 
     /**
@@ -78,18 +61,20 @@ public final class SystemdCommands {
         if (lines < 1) {
             throw new IllegalArgumentException("lines must be positive");
         }
-        return RemoteCommand.of("sh", "-c", scope == Scope.USER ? USER_JOURNALCTL : SYSTEM_JOURNALCTL, "journalctl",
-            "--unit=" + SystemdUnits.unitFile(unit), "--lines=" + lines, "--no-pager", "--output=short-iso", "--quiet");
+        return script(scope == Scope.USER ? USER_JOURNALCTL : SYSTEM_JOURNALCTL, "journalctl", List.of(
+            "--unit=" + SystemdUnits.unitFile(unit), "--lines=" + lines, "--no-pager", "--output=short-iso", "--quiet"));
+    }
+
+    /** {@code sh -c SCRIPT NAME ARGS…}: the fixed script gets every value as an argument. */
+    private static RemoteCommand script(String script, String name, List<String> args) {
+        List<String> argv = new ArrayList<>(List.of("sh", "-c", script, name));
+        argv.addAll(args);
+        return RemoteCommand.of(argv);
     }
 
     /** The one listing command of an observation. */
     public static RemoteCommand observe() {
-        return RemoteCommand.of("sh", "-c", OBSERVE, "driftless-observe");
-    }
-
-    /** Reads the unit files again and starts the unit, now and at every boot. */
-    public static RemoteCommand enableNow(String unit) {
-        return enableNow(Scope.USER, unit);
+        return script(OBSERVE, "driftless-observe", List.of());
     }
 
     /** Reads the unit files of {@code scope} again and starts the unit, now and at every boot. */
@@ -116,11 +101,6 @@ public final class SystemdCommands {
         return resetFailed(scope, file).and(systemctl(scope, "restart", "--", file));
     }
 
-    /** Stops and disables a user unit, deletes its files, and has the manager forget it. */
-    public static RemoteCommand remove(String unit) {
-        return remove(Scope.USER, unit);
-    }
-
     /**
      * Stops and disables a unit, deletes its files (with sudo for a system unit), and has the
      * manager forget it; succeeds when it is gone already.
@@ -143,20 +123,11 @@ public final class SystemdCommands {
         return systemctl(scope, "reset-failed", "--", file).stderrTo("/dev/null").or(RemoteCommand.of("true"));
     }
 
-    /** {@code systemctl show} of the properties the health gate reads, for a user unit. */
-    public static RemoteCommand state(String unit) {
-        return state(Scope.USER, unit);
-    }
-
     /** {@code systemctl show} of the properties the health gate reads; no root needed in either scope. */
     public static RemoteCommand state(Scope scope, String unit) {
         List<String> args = List.of("show", "--property=" + String.join(",", PROPERTIES), "--",
             SystemdUnits.unitFile(unit));
-        if (scope == Scope.USER) {
-            return systemctl(args.toArray(String[]::new));
-        }
-        List<String> argv = new ArrayList<>(List.of("sh", "-c", SYSTEM_SHOW, "systemctl"));
-        argv.addAll(args);
-        return RemoteCommand.of(argv);
+        return scope == Scope.USER ? systemctl(scope, args.toArray(String[]::new))
+            : script(SYSTEM_SHOW, "systemctl", args);
     }
 }

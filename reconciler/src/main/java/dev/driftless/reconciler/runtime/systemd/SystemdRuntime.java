@@ -49,11 +49,6 @@ public final class SystemdRuntime implements InstanceRuntime {
         return scope == Scope.USER ? USER : SYSTEM;
     }
 
-    /** The manager this runtime drives. */
-    public Scope scope() {
-        return scope;
-    }
-
     @Override
     public Runtime kind() {
         return Runtime.SYSTEMD;
@@ -94,21 +89,14 @@ public final class SystemdRuntime implements InstanceRuntime {
             // names the variable, never the value.
             return Optional.of(e.getMessage());
         }
-        if (scope == Scope.USER) {
-            if (env != null) {
-                session.writeFile(SystemdUnits.envFilePath(unit), env, 0600);
-            }
-            session.writeFile(SystemdUnits.unitPath(unit), file.getBytes(StandardCharsets.UTF_8), 0644);
-        } else {
-            Optional<String> failed = env == null ? Optional.empty()
-                : writeAsRoot(session, SystemdUnits.envFilePath(scope, unit), env, 0600, launch);
-            if (failed.isEmpty()) {
-                failed = writeAsRoot(session, SystemdUnits.unitPath(scope, unit), file.getBytes(StandardCharsets.UTF_8),
-                    0644, launch);
-            }
-            if (failed.isPresent()) {
-                return failed;
-            }
+        Optional<String> failed = env == null ? Optional.empty()
+            : write(session, SystemdUnits.envFilePath(scope, unit), env, 0600, launch);
+        if (failed.isEmpty()) {
+            failed = write(session, SystemdUnits.unitPath(scope, unit), file.getBytes(StandardCharsets.UTF_8), 0644,
+                launch);
+        }
+        if (failed.isPresent()) {
+            return failed;
         }
         CommandResult r = session.run(SystemdCommands.enableNow(scope, unit), launch.commandTimeout());
         if (r.succeeded()) {
@@ -137,9 +125,18 @@ public final class SystemdRuntime implements InstanceRuntime {
         };
     }
 
-    /** Writes a file of a system unit as root; what went wrong, or empty. */
-    private Optional<String> writeAsRoot(HostSession session, String path, byte[] content, int mode, Launch launch)
+    /**
+     * Writes a file of a unit: as the SSH user into its home (a failed write is the host's
+     * trouble, thrown), or as root for a system unit (where sudo's refusal fails the release).
+     *
+     * @return what went wrong, or empty
+     */
+    private Optional<String> write(HostSession session, String path, byte[] content, int mode, Launch launch)
             throws HostException {
+        if (scope == Scope.USER) {
+            session.writeFile(path, content, mode);
+            return Optional.empty();
+        }
         CommandResult r = session.run(RemoteFiles.atomicWriteAsRoot(path, mode, RemoteFiles.randomSuffix()), content,
             HostSession.FILE_TIMEOUT.plus(launch.commandTimeout()));
         return r.succeeded() ? Optional.empty() : Optional.of(describe(session, "writing " + path, r));

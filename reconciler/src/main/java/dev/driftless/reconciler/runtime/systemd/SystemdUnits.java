@@ -87,19 +87,9 @@ public final class SystemdUnits {
         return unit.endsWith(SUFFIX) ? unit.substring(0, unit.length() - SUFFIX.length()) : unit;
     }
 
-    /** The remote path of a user unit's file (relative to the SSH user's home). */
-    public static String unitPath(String unit) {
-        return unitPath(Scope.USER, unit);
-    }
-
     /** The remote path of a unit's file: relative to the SSH user's home for a user unit. */
     public static String unitPath(Scope scope, String unit) {
         return (scope == Scope.SYSTEM ? SYSTEM_UNIT_DIR : UNIT_DIR) + "/" + unitFile(unit);
-    }
-
-    /** The remote path of the environment file holding a user unit's secrets. */
-    public static String envFilePath(String unit) {
-        return envFilePath(Scope.USER, unit);
     }
 
     /** The remote path of the environment file holding a unit's secrets. */

@@ -14,8 +14,8 @@ class SystemdCommandsTest {
 
     @Test
     void systemctlTalksToTheUsersOwnManagerWithValuesAsArgumentsOfAFixedScript() {
-        assertThat(SystemdCommands.systemctl("daemon-reload").render()).isEqualTo(SYSTEMCTL + " daemon-reload");
-        assertThat(SystemdCommands.systemctl("show", "it's; $(x)").render())
+        assertThat(SystemdCommands.systemctl(Scope.USER, "daemon-reload").render()).isEqualTo(SYSTEMCTL + " daemon-reload");
+        assertThat(SystemdCommands.systemctl(Scope.USER, "show", "it's; $(x)").render())
             .isEqualTo(SYSTEMCTL + " show 'it'\\''s; $(x)'");
     }
 
@@ -24,16 +24,16 @@ class SystemdCommandsTest {
         String journal = "sh -c 'export LC_ALL=C TZ=UTC; export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/"
             + "$(id -u)}\"; exec journalctl --user \"$@\"' journalctl --unit=" + UNIT + ".service --lines=50 --no-pager"
             + " --output=short-iso --quiet";
-        assertThat(SystemdCommands.logs(UNIT, 50).render()).isEqualTo(journal);
+        assertThat(SystemdCommands.logs(Scope.USER, UNIT, 50).render()).isEqualTo(journal);
         assertThat(SystemdRuntime.USER.logs(UNIT, 50).render()).isEqualTo(journal + " 2>&1");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SystemdCommands.logs(UNIT, 0))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SystemdCommands.logs(Scope.USER, UNIT, 0))
             .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void startingReloadsClearsTheFailedStateAndEnablesForBoot() {
         String reset = "{ " + SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }";
-        assertThat(SystemdCommands.enableNow(UNIT).render()).isEqualTo(SYSTEMCTL + " daemon-reload && " + reset
+        assertThat(SystemdCommands.enableNow(Scope.USER, UNIT).render()).isEqualTo(SYSTEMCTL + " daemon-reload && " + reset
             + " && " + SYSTEMCTL + " enable --quiet --now -- " + UNIT + ".service");
         assertThat(SystemdCommands.stop(Scope.USER, UNIT).render()).isEqualTo(SYSTEMCTL + " disable --quiet --now -- " + UNIT
             + ".service");
@@ -41,7 +41,7 @@ class SystemdCommandsTest {
 
     @Test
     void removingDeletesTheUnitAndItsSecretsFileAndSucceedsWhenTheyAreGone() {
-        assertThat(SystemdCommands.remove(UNIT + ".service").render()).isEqualTo("{ " + SYSTEMCTL
+        assertThat(SystemdCommands.remove(Scope.USER, UNIT + ".service").render()).isEqualTo("{ " + SYSTEMCTL
             + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; rm -f --"
             + " .config/systemd/user/" + UNIT + ".service .driftless/units/" + UNIT + ".env; } && " + SYSTEMCTL
             + " daemon-reload && { " + SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }");

@@ -166,11 +166,11 @@ class SystemdRuntimeIT {
             assertThat(hosts.execResult("edge-1", "test", "-e", marker).getExitCode()).as(marker).isEqualTo(1);
         }
         // The secret is in a 0600 file in a 0700 directory of the deploy user, never in the unit file.
-        String envFile = "/home/deploy/" + SystemdUnits.envFilePath(unit);
+        String envFile = "/home/deploy/" + SystemdUnits.envFilePath(SystemdUnits.Scope.USER, unit);
         assertThat(asRoot("stat", "-c", "%a %U", envFile).strip()).isEqualTo("600 deploy");
         assertThat(asRoot("stat", "-c", "%a %U", "/home/deploy/" + SystemdUnits.ENV_DIR).strip())
             .isEqualTo("700 deploy");
-        assertThat(asRoot("cat", "/home/deploy/" + SystemdUnits.unitPath(unit))).doesNotContain("s3cr");
+        assertThat(asRoot("cat", "/home/deploy/" + SystemdUnits.unitPath(SystemdUnits.Scope.USER, unit))).doesNotContain("s3cr");
         // It runs as deploy, enabled for boot, with its limits.
         assertThat(systemctlAsDeploy("show", "-p", "UnitFileState", "--value", unit + ".service")).isEqualTo("enabled");
         assertThat(systemctlAsDeploy("show", "-p", "MemoryMax", "--value", unit + ".service")).isEqualTo("67108864");
@@ -273,7 +273,7 @@ class SystemdRuntimeIT {
         assertThat(asRoot("stat", "-c", "%a %U", envFile).strip()).isEqualTo("600 root");
         assertThat(asRoot("stat", "-c", "%a %U", SystemdUnits.SYSTEM_ENV_DIR).strip()).isEqualTo("700 root");
         assertThat(asRoot("cat", unitFile)).doesNotContain("s3cr").contains("\nUser=nobody\nGroup=nogroup\n");
-        assertThat(hosts.execResult("edge-1", "test", "-e", "/home/deploy/" + SystemdUnits.unitPath(unit))
+        assertThat(hosts.execResult("edge-1", "test", "-e", "/home/deploy/" + SystemdUnits.unitPath(SystemdUnits.Scope.USER, unit))
             .getExitCode()).isEqualTo(1);
         // The system's manager runs it as nobody, enabled for boot, with its limits.
         assertThat(systemctlAsRoot("show", "-p", "UnitFileState", "--value", unit + ".service")).isEqualTo("enabled");

@@ -48,9 +48,9 @@ class SystemdUnitsTest {
         Instance i = exporter();
         String unit = SystemdUnits.unitName(i);
         assertThat(unit).isEqualTo("driftless-exporter-1-" + i.shortFingerprint().substring(0, 8));
-        assertThat(SystemdUnits.unitPath(unit)).isEqualTo(".config/systemd/user/" + unit + ".service");
-        assertThat(SystemdUnits.unitPath(unit + ".service")).isEqualTo(".config/systemd/user/" + unit + ".service");
-        assertThat(SystemdUnits.envFilePath(unit)).isEqualTo(".driftless/units/" + unit + ".env");
+        assertThat(SystemdUnits.unitPath(SystemdUnits.Scope.USER, unit)).isEqualTo(".config/systemd/user/" + unit + ".service");
+        assertThat(SystemdUnits.unitPath(SystemdUnits.Scope.USER, unit + ".service")).isEqualTo(".config/systemd/user/" + unit + ".service");
+        assertThat(SystemdUnits.envFilePath(SystemdUnits.Scope.USER, unit)).isEqualTo(".driftless/units/" + unit + ".env");
         assertThat(SystemdUnits.withoutSuffix(unit + ".service")).isEqualTo(unit);
     }
 
@@ -59,7 +59,7 @@ class SystemdUnitsTest {
         assertThat(SystemdUnits.isUnitName("driftless-api-1-0123abcd")).isTrue();
         for (String bad : List.of("sshd", "driftless-../x", "driftless-a b", "driftless-a/b", "-driftless-x")) {
             assertThat(SystemdUnits.isUnitName(bad)).as(bad).isFalse();
-            assertThatThrownBy(() -> SystemdUnits.unitPath(bad)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> SystemdUnits.unitPath(SystemdUnits.Scope.USER, bad)).isInstanceOf(IllegalArgumentException.class);
         }
     }
 
