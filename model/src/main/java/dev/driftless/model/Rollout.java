@@ -53,9 +53,4 @@ public record Rollout(int batch, RolloutOrder order, boolean autoRollback, Optio
         }
         return Math.max(1, (int) ((Math.max(0, hosts) * (long) batchPercent.getAsInt() + 99) / 100));
     }
-
-    /** The batch as written: {@code 2} or {@code 25%}. */
-    public String batchText() {
-        return batchPercent.isPresent() ? batchPercent.getAsInt() + "%" : Integer.toString(batch);
-    }
 }

@@ -416,8 +416,9 @@ final class ServiceReader {
         Optional<YamlNode> batchNode = f.node("batch");
         if (batchNode.isPresent() && batchNode.get() instanceof YamlScalar s && !s.isNull() && s.text().endsWith("%")) {
             String digits = s.text().substring(0, s.text().length() - 1).strip();
-            if (digits.matches("[0-9]{1,3}") && Integer.parseInt(digits) >= 1 && Integer.parseInt(digits) <= 100) {
-                percent = OptionalInt.of(Integer.parseInt(digits));
+            int share = digits.matches("[0-9]{1,3}") ? Integer.parseInt(digits) : 0;
+            if (share >= 1 && share <= 100) {
+                percent = OptionalInt.of(share);
             } else {
                 problems.add(s.location(), "rollout.batch must be a number of hosts (1 to " + MAX_REPLICAS
                     + ") or a share of them from 1% to 100%, got \"" + s.text() + "\"");

@@ -355,7 +355,6 @@ class RepoLoaderTest {
 
             Rollout api = repo.services().get("api").rollout();
             assertThat(api.batchPercent()).hasValue(25);
-            assertThat(api.batchText()).isEqualTo("25%");
             assertThat(api.batchSize(10)).isEqualTo(3);
             assertThat(api.batchSize(4)).isEqualTo(1);
             assertThat(api.batchSize(1)).isEqualTo(1);
@@ -364,7 +363,6 @@ class RepoLoaderTest {
             Rollout web = repo.services().get("web").rollout();
             assertThat(web.batchPercent()).isEmpty();
             assertThat(web.batchSize(10)).isEqualTo(3);
-            assertThat(web.batchText()).isEqualTo("3");
             assertThat(new Rollout(1, RolloutOrder.STOP_FIRST, true, java.util.Optional.empty(),
                 java.util.OptionalInt.of(100)).batchSize(7)).isEqualTo(7);
         }

@@ -54,10 +54,11 @@ final class KeepAlives implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
     }
 
-    /** Starts sending {@code client} keep-alives; it is forgotten once it is closed or dropped. */
+    /**
+     * Starts sending {@code client} keep-alives; it is forgotten once it is closed or dropped. The
+     * client's own sshj keep-alive must be off (interval 0 before it connects), as the connector sets it.
+     */
     void watch(SSHClient client, String host) {
-        // sshj would start a thread of its own for a positive interval: never.
-        client.getConnection().getKeepAlive().setKeepAliveInterval(0);
         if (timer != null) {
             watched.put(client, new Watch(client, host));
         }
