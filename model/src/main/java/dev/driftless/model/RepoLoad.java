@@ -351,10 +351,10 @@ final class RepoLoad {
                         problems.add(spec.networkAt, "network is a Docker network to attach containers to: " + why
                             + "; a unit uses the host's network");
                     }
-                    if (spec.rollout.preDeploy().isPresent()) {
-                        problems.add(spec.preDeployAt, "rollout.pre-deploy runs a one-off container of the service's"
-                            + " image: " + why + ", so there is no image to run it from");
-                    }
+                    spec.rollout.preDeploy().map(j -> j.command().getFirst()).filter(p -> !p.startsWith("/"))
+                        .ifPresent(p -> problems.add(spec.preDeployAt, "rollout.pre-deploy.command[0]: a systemd"
+                            + " service's job runs on the host, by absolute path, got \"" + p + "\"; write e.g. /usr/bin/"
+                            + p.replaceAll("^[-@:+!]+", "")));
                     spec.health.filter(h -> h.probe() instanceof DockerProbe).ifPresent(h ->
                         problems.add(spec.probeAt, "health.docker asks Docker for a container's health: " + why));
                     for (int i = 0; i < spec.ports.size(); i++) {

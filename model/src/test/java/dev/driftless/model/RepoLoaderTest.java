@@ -433,18 +433,25 @@ class RepoLoaderTest {
         }
 
         @Test
-        void aSystemdServiceHasNoImageToRunAJobFrom() {
+        void aSystemdServiceRunsItsJobOnTheHostByAbsolutePath() {
             given.file("services/x.yaml", """
                 runtime: systemd
                 command: [/usr/bin/python3, -m, http.server]
                 placement: {hosts: [app-1]}
                 rollout:
-                  pre-deploy: {command: [/usr/bin/true]}
+                  pre-deploy: {command: [python3, /opt/app/migrate.py]}
+                """)
+                .file("services/y.yaml", """
+                runtime: systemd
+                command: [/usr/bin/python3, -m, http.server, "8001"]
+                placement: {hosts: [app-1]}
+                rollout:
+                  pre-deploy: {command: [/usr/bin/python3, /opt/app/migrate.py], timeout: 1m}
                 """);
 
             assertThat(TestRepo.lines(given.load())).containsExactly(
-                "services/x.yaml:5:15: rollout.pre-deploy runs a one-off container of the service's image: the systemd"
-                    + " runtime runs a command as a unit, without containers, so there is no image to run it from");
+                "services/x.yaml:5:15: rollout.pre-deploy.command[0]: a systemd service's job runs on the host, by"
+                    + " absolute path, got \"python3\"; write e.g. /usr/bin/python3");
         }
     }
 

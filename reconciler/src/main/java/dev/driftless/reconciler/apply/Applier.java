@@ -18,7 +18,6 @@ import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.plan.PlannedChange;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.runtime.docker.DockerCommands;
-import dev.driftless.reconciler.runtime.docker.DockerRuntime;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostSession;
@@ -404,9 +403,10 @@ public final class Applier {
         }
 
         /**
-         * Runs the service's pre-deploy job in a container of the new spec on {@code c}'s host
-         * (pulling the image first): empty when it exited 0, a {@link Failure.Gate} when it failed
-         * or ran out of time, {@link Failure.Unreached} when the host or registry did not answer.
+         * Runs the service's pre-deploy job with the new spec on {@code c}'s host, in a container
+         * of the new image (pulled first) or a transient systemd unit: empty when it exited 0, a
+         * {@link Failure.Gate} when it failed or ran out of time, {@link Failure.Unreached} when
+         * the host or registry did not answer.
          */
         private Optional<Failure> preDeploy(PlannedChange c) throws InterruptedException {
             Instance instance = c.desired().orElseThrow();
@@ -415,9 +415,11 @@ public final class Applier {
             String host = c.host();
             try {
                 HostSession session = sessions.session(ctx.targets().get(host));
-                Optional<Failure> pulled = ensureImage(session, host, s.image().orElseThrow());
-                if (pulled.isPresent()) {
-                    return pulled;
+                if (s.image().isPresent()) {
+                    Optional<Failure> pulled = ensureImage(session, host, s.image().get());
+                    if (pulled.isPresent()) {
+                        return pulled;
+                    }
                 }
                 StepStart step = new StepStart(service, host, "-", StepAction.PRE_DEPLOY, "before "
                     + c.toVersion().map(v -> v + " ").orElse("") + "rolls out: " + String.join(" ", job.command()),
@@ -425,10 +427,10 @@ public final class Applier {
                 long token = started(step);
                 Instant t0 = clock.instant();
                 Map<String, SecretValue> secrets = ctx.secrets().of(s.name());
-                DockerRuntime.JobResult r;
+                InstanceRuntime.JobResult r;
                 try {
-                    r = DockerRuntime.INSTANCE.runJob(session, instance, new InstanceRuntime.Launch(ctx.environment(),
-                        ctx.commit(), secrets, clock.instant(), settings.commandTimeout()), job);
+                    r = InstanceRuntime.of(instance).runJob(session, instance, new InstanceRuntime.Launch(
+                        ctx.environment(), ctx.commit(), secrets, clock.instant(), settings.commandTimeout()), job);
                 } catch (HostException e) {
                     finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
                     throw e;
@@ -438,12 +440,10 @@ public final class Applier {
                     finished(token, step, StepOutcome.SUCCEEDED, "exit 0" + (said.isEmpty() ? "" : ": " + said), t0);
                     return Optional.empty();
                 }
-                boolean timedOut = r.ran() && (r.exitCode() == 124 || r.exitCode() == 137)
-                    && Duration.between(t0, clock.instant()).compareTo(job.timeout()) >= 0;
                 String what = !r.ran() ? said
-                    : timedOut ? "did not finish within " + DurationText.format(job.timeout())
+                    : r.timedOut() ? "did not finish within " + DurationText.format(job.timeout())
                     + (said.isEmpty() ? "" : ": " + said)
-                    : "failed (exit " + r.exitCode() + ")" + (said.isEmpty() ? "" : ": " + said);
+                    : "failed (exit " + r.exit() + ")" + (said.isEmpty() ? "" : ": " + said);
                 finished(token, step, StepOutcome.FAILED, what, t0);
                 return Optional.of(new Failure.Gate("pre-deploy job on " + host + " " + (r.ran() ? what
                     : "could not start: " + what)));

@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.runtime;
 
 import dev.driftless.model.Instance;
+import dev.driftless.model.PreDeploy;
 import dev.driftless.model.Runtime;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.runtime.docker.DockerRuntime;
@@ -25,6 +26,9 @@ import java.util.Optional;
  */
 public interface InstanceRuntime {
 
+    /** How long a job gets after its timeout's SIGTERM before it is killed. */
+    Duration JOB_KILL_AFTER = Duration.ofSeconds(10);
+
     /** The runtime this acts for. */
     Runtime kind();
 
@@ -46,6 +50,16 @@ public interface InstanceRuntime {
      * @throws HostException when the host stops answering
      */
     Optional<String> launch(HostSession session, Instance instance, Launch launch) throws HostException;
+
+    /**
+     * Runs {@code job}, the service's pre-deploy job, once for {@code instance}'s new spec, with
+     * what its instances get (env, secrets, resources, user; for a container also image, volumes
+     * and network), in the foreground, and waits for it up to the job's timeout. Whatever happens,
+     * nothing of it (container, unit, env file, output) stays on the host.
+     *
+     * @throws HostException when the host stops answering
+     */
+    JobResult runJob(HostSession session, Instance instance, Launch launch, PreDeploy job) throws HostException;
 
     /** Starts a stopped instance again. */
     RemoteCommand start(String name);
@@ -96,6 +110,40 @@ public interface InstanceRuntime {
         @Override
         public String toString() {
             return "Launch[environment=" + environment + ", commit=" + commit + ", secrets=" + secrets.keySet() + "]";
+        }
+    }
+
+    /**
+     * How a one-off job ended.
+     *
+     * @param ran      whether the job ran at all; if not, {@code output} says why
+     * @param exitCode the job's exit code
+     * @param timedOut whether it was stopped at its timeout
+     * @param exitNote what the exit code means where the runtime knows (systemd's
+     *                 {@code 217/USER: …}), else empty
+     * @param output   what it printed, stderr joined to stdout; secrets not yet masked
+     */
+    record JobResult(boolean ran, int exitCode, boolean timedOut, String exitNote, String output) {
+        public JobResult {
+            Objects.requireNonNull(exitNote, "exitNote");
+            Objects.requireNonNull(output, "output");
+        }
+
+        /** A job that could not be started, and why. */
+        public static JobResult notRun(String why) {
+            return new JobResult(false, -1, false, "", why);
+        }
+
+        /** The exit code as a message says it: {@code 3}, or {@code 217/USER: user app does not exist …}. */
+        public String exit() {
+            return exitNote.isEmpty() ? Integer.toString(exitCode) : exitNote;
+        }
+
+        /** Without the output, which may hold a secret value the job printed (it is masked later). */
+        @Override
+        public String toString() {
+            return "JobResult[ran=" + ran + ", exitCode=" + exitCode + ", timedOut=" + timedOut + ", output="
+                + output.length() + " chars]";
         }
     }
 

@@ -148,10 +148,24 @@ class SystemdServicesIT {
     @Test
     @Order(2)
     void aNewVersionReplacesTheUnitsOneHostAtATimeAndABrokenOneIsRolledBack() throws Exception {
-        env.repo().replace(EXPORTER, "\"v1\"", "\"v2\"");
-        bump = env.repo().commit("exporter v2");
+        // v2 comes with a pre-deploy job: it runs once, on the host, before the first unit changes.
+        env.repo().write(EXPORTER, SERVICE.replace("VERSION", "v2") + """
+            rollout:
+              pre-deploy: {command: [/bin/sh, -c, 'echo "migrating as $(id -un): $GREETING"'], timeout: 30s}
+            """);
+        bump = env.repo().commit("exporter v2, with a pre-deploy job");
         ReconcileRecord record = env.awaitRecord("the rollout of exporter v2", r -> r.commit().equals(bump));
         assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(record.steps().getFirst()).satisfies(job -> {
+            assertThat(job.action()).isEqualTo(StepAction.PRE_DEPLOY);
+            assertThat(job.host()).isEqualTo("app-1");
+            assertThat(job.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+            assertThat(job.message()).hasValueSatisfying(m -> assertThat(m)
+                .contains("exit 0: migrating as deploy: hello \"$USER\" 100%"));
+        });
+        assertThat(record.steps()).filteredOn(s -> s.action() == StepAction.PRE_DEPLOY).hasSize(1);
+        assertThat(env.hosts().exec("app-1", "find", "/home/deploy/.driftless/units", "-name", "*pre-deploy*"))
+            .as("the job's unit files").isEmpty();
         assertThat(record.steps()).filteredOn(s -> s.action() == StepAction.REPLACE)
             .extracting(StepRecord::host, StepRecord::outcome)
             .containsExactly(tuple("app-1", StepOutcome.SUCCEEDED), tuple("app-2", StepOutcome.SUCCEEDED));
@@ -239,9 +253,14 @@ class SystemdServicesIT {
         assertThat(record.result()).isEqualTo(ReconcileResult.SUCCEEDED);
         assertThat(record.steps()).extracting(StepRecord::host, StepRecord::action, StepRecord::outcome,
                 StepRecord::reason)
+            .filteredOn(t -> t.toList().get(1) != StepAction.PRE_DEPLOY)
             .containsExactly(
                 tuple("app-1", StepAction.REPLACE, StepOutcome.SUCCEEDED, "user added (nobody:nogroup)"),
                 tuple("app-2", StepAction.REPLACE, StepOutcome.SUCCEEDED, "user added (nobody:nogroup)"));
+        // The new spec's job ran first, as a system unit, as the service's user.
+        assertThat(record.steps().getFirst().action()).isEqualTo(StepAction.PRE_DEPLOY);
+        assertThat(record.steps().getFirst().message()).hasValueSatisfying(m -> assertThat(m)
+            .contains("exit 0: migrating as nobody: hello"));
         for (int i = 0; i < APP_HOSTS.size(); i++) {
             String host = APP_HOSTS.get(i);
             assertThat(units(host)).as("the user unit is gone from %s", host).isEmpty();

@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.runtime.docker;
 
 import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.runtime.InstanceRuntime;
 import java.time.Duration;
 import java.util.List;
 
@@ -86,9 +87,6 @@ public final class DockerCommands {
         return imageId(image).stdoutTo("/dev/null").stderrTo("/dev/null").or(pull(image));
     }
 
-    /** How long {@link #runJob} waits after its timeout's SIGTERM before it kills the docker client. */
-    public static final Duration JOB_KILL_AFTER = Duration.ofSeconds(10);
-
     /** Starts a container detached from a spec; prints the new container's id. */
     public static RemoteCommand run(ContainerSpec spec) {
         return containerRun(RemoteCommand.builder("docker").add("run", "--detach", "--name", spec.name()), spec, true);
@@ -103,7 +101,7 @@ public final class DockerCommands {
      */
     public static RemoteCommand runJob(ContainerSpec spec, Duration timeout) {
         RemoteCommand.Argv.Builder b = RemoteCommand.builder("timeout").add("--kill-after="
-                + JOB_KILL_AFTER.toSeconds() + "s",
+                + InstanceRuntime.JOB_KILL_AFTER.toSeconds() + "s",
             Math.max(1, (timeout.toMillis() + 999) / 1000) + "s", "docker", "run", "--rm", "--name", spec.name());
         return containerRun(b, spec, false).stderrToStdout();
     }

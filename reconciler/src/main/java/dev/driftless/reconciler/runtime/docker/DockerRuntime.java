@@ -75,25 +75,11 @@ public final class DockerRuntime implements InstanceRuntime {
     }
 
     /**
-     * How a one-off job ended.
-     *
-     * @param ran      whether the container ran at all; if not, {@code output} says why
-     * @param exitCode the job's exit code (124 or 137: stopped at its timeout)
-     * @param output   what it printed, stderr joined to stdout; secrets not yet masked
-     */
-    public record JobResult(boolean ran, int exitCode, String output) {
-        /** Without the output, which may hold a secret value the job printed (it is masked later). */
-        @Override
-        public String toString() {
-            return "JobResult[ran=" + ran + ", exitCode=" + exitCode + ", output=" + output.length() + " chars]";
-        }
-    }
-
-    /**
      * Runs {@code job} once in a container of {@code instance}'s new spec (see
      * {@link InstanceContainers#jobSpec}) in the foreground, and waits for it up to its timeout.
      * Whatever happens, neither the container nor its env file stays behind.
      */
+    @Override
     public JobResult runJob(HostSession session, Instance instance, Launch launch, PreDeploy job)
             throws HostException {
         String name = InstanceContainers.preDeployName(instance);
@@ -106,12 +92,16 @@ public final class DockerRuntime implements InstanceRuntime {
         session.run(DockerCommands.remove(name), launch.commandTimeout());
         Optional<String> unprepared = prepare(session, spec, launch);
         if (unprepared.isPresent()) {
-            return new JobResult(false, -1, unprepared.get());
+            return JobResult.notRun(unprepared.get());
         }
         try {
+            long t0 = System.nanoTime();
             CommandResult r = session.run(DockerCommands.runJob(spec, job.timeout()),
-                job.timeout().plus(DockerCommands.JOB_KILL_AFTER).plus(launch.commandTimeout()));
-            return new JobResult(true, r.exitCode(), r.stdout());
+                job.timeout().plus(JOB_KILL_AFTER).plus(launch.commandTimeout()));
+            // timeout(1) exits 124 when its SIGTERM ended the job, 137 when it had to kill it.
+            boolean timedOut = (r.exitCode() == 124 || r.exitCode() == 137)
+                && Duration.ofNanos(System.nanoTime() - t0).compareTo(job.timeout()) >= 0;
+            return new JobResult(true, r.exitCode(), timedOut, "", r.stdout());
         } finally {
             session.run(DockerCommands.remove(name), launch.commandTimeout());
             envFile.ifPresent(f -> quietly(session, RemoteFiles.remove(f), launch));

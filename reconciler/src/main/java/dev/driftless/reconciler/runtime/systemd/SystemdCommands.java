@@ -5,6 +5,7 @@ import dev.driftless.reconciler.command.RemoteFiles;
 import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The remote commands of the systemd runtime. A user unit is driven with {@code systemctl --user}
@@ -45,7 +46,69 @@ public final class SystemdCommands {
         + "list user \"$HOME/" + SystemdUnits.UNIT_DIR + "\" --user && list system " + SystemdUnits.SYSTEM_UNIT_DIR
         + " --system";
 
+    /** How much of the end of a job's output {@link #runJob} prints. */
+    static final int JOB_OUTPUT_BYTES = 64 * 1024;
+    /** The properties {@link #runJob} prints on stderr once the job ended. */
+    static final List<String> JOB_PROPERTIES = List.of("LoadState", "Result", "ExecMainCode", "ExecMainStatus");
+    /** {@link #runJob}'s exit code when the job's unit could not be started; stderr says why. */
+    static final int JOB_NOT_STARTED = 125;
+    private static final String USER_JOB = jobScript(Scope.USER);
+    private static final String SYSTEM_JOB = jobScript(Scope.SYSTEM);
+
     private SystemdCommands() {
+    }
+
+    /**
+     * The script of {@link #runJob}: clear what an interrupted earlier run of the same job left,
+     * start the job as a transient service that stays loaded when its program ends (so how it
+     * ended can be read, without D-Bus: systemd-run's {@code --wait} needs a user session bus
+     * many hosts lack), its output into a file in a 0700 directory, wait for the program to end,
+     * then print the end of the output and, on stderr, the properties that say how it ended.
+     */
+    static String jobScript(Scope scope) {
+        boolean user = scope == Scope.USER;
+        String act = user ? "systemctl --user" : "sudo -n systemctl";
+        String show = user ? "systemctl --user" : "systemctl";
+        String root = user ? "" : "sudo -n ";
+        String home = user ? "$HOME/" : "";
+        return (user ? ENV : LOCALE)
+            + "u=$1; out=" + home + "$2; env=$3; shift 3; "
+            + "[ -z \"$env\" ] || set -- -p \"EnvironmentFile=" + home + "$env\" \"$@\"; "
+            + "umask 077; " + root + "mkdir -p -m 700 -- \"${out%/*}\" || exit " + JOB_NOT_STARTED + "; "
+            + act + " stop -- \"$u\" 2>/dev/null; " + act + " reset-failed -- \"$u\" 2>/dev/null; "
+            + (user ? "systemd-run --user" : "sudo -n systemd-run") + " --quiet --unit=\"$u\" -p RemainAfterExit=yes"
+            + " -p \"StandardOutput=truncate:$out\" -p StandardError=inherit -p StandardInput=null \"$@\" || exit "
+            + JOB_NOT_STARTED + "; "
+            + "while s=$(" + show + " show --property=ActiveState,SubState -- \"$u\") && case $s in"
+            + " *ActiveState=failed*|*ActiveState=inactive*|*SubState=exited*) false;; *) true;; esac; do sleep 0.5; done; "
+            + root + "tail -c " + JOB_OUTPUT_BYTES + " -- \"$out\" 2>/dev/null; "
+            + show + " show --property=" + String.join(",", JOB_PROPERTIES) + " -- \"$u\" >&2";
+    }
+
+    /**
+     * Runs a one-off job as the transient unit {@code unit} and waits for it to end. Its stdout is
+     * the end of what the job printed (stderr joined to stdout); its stderr the {@link
+     * #JOB_PROPERTIES} of the ended unit; exit {@link #JOB_NOT_STARTED} with the reason on stderr
+     * when the unit could not be started. {@link #forgetJob} removes what it leaves.
+     *
+     * @param envFile    the job's secrets ({@code EnvironmentFile=}), written before, if any
+     * @param properties {@code -p NAME=VALUE} settings of the unit, then {@code --} and the command
+     */
+    public static RemoteCommand runJob(Scope scope, String unit, Optional<String> envFile, List<String> properties) {
+        List<String> args = new ArrayList<>(List.of(SystemdUnits.unitFile(unit), SystemdUnits.jobOutputPath(scope, unit),
+            envFile.orElse("")));
+        args.addAll(properties);
+        return script(scope == Scope.USER ? USER_JOB : SYSTEM_JOB, "driftless-job", args);
+    }
+
+    /** Stops and unloads a job's unit and deletes its output and env files; never fails. */
+    public static RemoteCommand forgetJob(Scope scope, String unit) {
+        String file = SystemdUnits.unitFile(unit);
+        RemoteCommand rm = RemoteCommand.of("rm", "-f", "--", SystemdUnits.jobOutputPath(scope, unit),
+            SystemdUnits.envFilePath(scope, unit));
+        return systemctl(scope, "stop", "--", file).stdoutTo("/dev/null").stderrTo("/dev/null")
+            .then(resetFailed(scope, file))
+            .then(scope == Scope.USER ? rm : RemoteFiles.asRoot(rm)).or(RemoteCommand.of("true"));
     }
 
     /** {@code systemctl ARGS…} for the manager of {@code scope}: the SSH user's, or the system's with sudo. */

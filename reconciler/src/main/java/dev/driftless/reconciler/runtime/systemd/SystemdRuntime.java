@@ -1,7 +1,9 @@
 package dev.driftless.reconciler.runtime.systemd;
 
 import dev.driftless.model.Instance;
+import dev.driftless.model.PreDeploy;
 import dev.driftless.model.Runtime;
+import dev.driftless.model.Service;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.command.RemoteFiles;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
@@ -12,6 +14,7 @@ import dev.driftless.reconciler.ssh.HostSession;
 import dev.driftless.secrets.SecretValue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -78,11 +81,7 @@ public final class SystemdRuntime implements InstanceRuntime {
         try {
             file = SystemdUnits.render(instance, launch.environment(), launch.commit(), launch.deployedAt());
             if (SystemdUnits.needsEnvFile(instance)) {
-                StringBuilder b = new StringBuilder("# Secrets of " + unit + ", written by driftless.\n");
-                for (Map.Entry<String, SecretValue> e : launch.secrets().entrySet()) {
-                    b.append(UnitFileSyntax.envFileLine(e.getKey(), e.getValue().reveal())).append('\n');
-                }
-                env = b.toString().getBytes(StandardCharsets.UTF_8);
+                env = envFile(unit, launch.secrets());
             }
         } catch (IllegalArgumentException e) {
             // A value a unit or environment file cannot carry: a failed release. The message
@@ -107,22 +106,102 @@ public final class SystemdRuntime implements InstanceRuntime {
             return Optional.of("unit " + unit + " exited with code " + state.exitCode() + why(instance, state.exitCode())
                 + " as it started");
         }
-        return Optional.of(describe(session, "systemctl " + (scope == Scope.USER ? "--user " : "") + "enable --now "
+        return Optional.of(describe(session.host(), "systemctl " + (scope == Scope.USER ? "--user " : "") + "enable --now "
             + unit, r));
     }
 
-    /** What systemd's own exit codes of a unit mean, for the ones a repo's mistake causes. */
+    /** What systemd's own exit code of an instance's unit means, in parentheses, for the ones a repo's mistake causes. */
     private static String why(Instance instance, int exitCode) {
-        String user = instance.service().user().orElse("");
+        String meaning = meaning(instance.service(), instance.service().command().getFirst(), exitCode);
+        return meaning.isEmpty() ? "" : " (" + meaning + ")";
+    }
+
+    /** {@code 217/USER: user app does not exist on the host}, or empty for an exit code that is the program's own. */
+    private static String meaning(Service service, String program, int exitCode) {
+        String user = service.user().orElse("");
         return switch (exitCode) {
-            case EXEC_FAILED -> " (" + EXEC_FAILED + "/EXEC: " + instance.service().command().getFirst()
-                + " is missing or not executable)";
-            case USER_FAILED -> " (" + USER_FAILED + "/USER: user " + user.replaceFirst(":.*", "")
-                + " does not exist on the host)";
-            case GROUP_FAILED -> " (" + GROUP_FAILED + "/GROUP: group " + user.replaceFirst("^[^:]*:", "")
-                + " does not exist on the host)";
+            case EXEC_FAILED -> EXEC_FAILED + "/EXEC: " + program + " is missing or not executable";
+            case USER_FAILED -> USER_FAILED + "/USER: user " + user.replaceFirst(":.*", "") + " does not exist on the host";
+            case GROUP_FAILED -> GROUP_FAILED + "/GROUP: group " + user.replaceFirst("^[^:]*:", "")
+                + " does not exist on the host";
             default -> "";
         };
+    }
+
+    /**
+     * Runs the job as a transient unit of the same manager as the service's instances ({@link
+     * SystemdCommands#runJob}), with their env, secrets (an env file, mode 0600, removed after),
+     * user and limits, stopped at the job's timeout (SIGTERM, then SIGKILL 10 s later).
+     */
+    @Override
+    public JobResult runJob(HostSession session, Instance instance, Launch launch, PreDeploy job)
+            throws HostException {
+        Service s = instance.service();
+        String unit = SystemdUnits.jobName(instance);
+        List<String> properties = new ArrayList<>(List.of("--description=driftless " + launch.environment()
+            + " pre-deploy job of " + s.name(), "-p", "RuntimeMaxSec=" + Math.max(1, (job.timeout().toMillis() + 999)
+            / 1000), "-p", "TimeoutStopSec=" + JOB_KILL_AFTER.toSeconds()));
+        Optional<String> envFile = Optional.empty();
+        try {
+            SystemdUnits.runAs(s).forEach((k, v) -> properties.addAll(List.of("-p", k + "=" + v)));
+            SystemdUnits.limits(s).forEach((k, v) -> properties.addAll(List.of("-p", k + "=" + v)));
+            s.env().forEach((k, v) -> properties.addAll(List.of("-p", UnitFileSyntax.transientEnvironment(k, v))));
+            properties.add("--");
+            job.command().forEach(w -> properties.add(UnitFileSyntax.transientExecWord(w)));
+            if (SystemdUnits.needsEnvFile(instance)) {
+                Optional<String> failed = write(session, SystemdUnits.envFilePath(scope, unit),
+                    envFile(unit, launch.secrets()), 0600, launch);
+                if (failed.isPresent()) {
+                    return JobResult.notRun(failed.get());
+                }
+                envFile = Optional.of(SystemdUnits.envFilePath(scope, unit));
+            }
+        } catch (IllegalArgumentException e) {
+            // A value a unit cannot carry; the message names the variable, never the value.
+            return JobResult.notRun(e.getMessage());
+        }
+        try {
+            CommandResult r = session.run(SystemdCommands.runJob(scope, unit, envFile, properties),
+                job.timeout().plus(JOB_KILL_AFTER).plus(launch.commandTimeout()));
+            return jobResult(session.host(), s, job, r);
+        } finally {
+            try {
+                session.run(SystemdCommands.forgetJob(scope, unit), launch.commandTimeout());
+            } catch (HostException e) {
+                // The next run of the job clears its unit; its env file goes with the next deploy's.
+            }
+        }
+    }
+
+    /** Reads what {@link SystemdCommands#runJob} printed. */
+    JobResult jobResult(String host, Service s, PreDeploy job, CommandResult r) {
+        if (!r.succeeded()) {
+            // The script's own exit code says only that the unit did not start; stderr says why.
+            return JobResult.notRun(describe(host, "systemd-run", r, r.exitCode() != SystemdCommands.JOB_NOT_STARTED));
+        }
+        Map<String, String> ended = SystemdObserver.properties(r.stderr());
+        String result = ended.getOrDefault("Result", "");
+        if (!"loaded".equals(ended.get("LoadState"))) {
+            return JobResult.notRun("the job's unit was gone before driftless could read how it ended");
+        }
+        int status = SystemdObserver.parseInt(ended.get("ExecMainStatus"));
+        return switch (result) {
+            case "success" -> new JobResult(true, 0, false, "", r.stdout());
+            case "timeout" -> new JobResult(true, status, true, "", r.stdout());
+            // A signal that ended it: the shell's way, 128 + the signal's number.
+            case "signal", "core-dump" -> new JobResult(true, 128 + status, false, "", r.stdout());
+            case "exit-code" -> new JobResult(true, status, false, meaning(s, job.command().getFirst(), status),
+                r.stdout());
+            default -> new JobResult(true, status, false, status + ", systemd result " + result, r.stdout());
+        };
+    }
+
+    private static byte[] envFile(String unit, Map<String, SecretValue> secrets) {
+        StringBuilder b = new StringBuilder("# Secrets of " + unit + ", written by driftless.\n");
+        for (Map.Entry<String, SecretValue> e : secrets.entrySet()) {
+            b.append(UnitFileSyntax.envFileLine(e.getKey(), e.getValue().reveal())).append('\n');
+        }
+        return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -139,10 +218,14 @@ public final class SystemdRuntime implements InstanceRuntime {
         }
         CommandResult r = session.run(RemoteFiles.atomicWriteAsRoot(path, mode, RemoteFiles.randomSuffix()), content,
             HostSession.FILE_TIMEOUT.plus(launch.commandTimeout()));
-        return r.succeeded() ? Optional.empty() : Optional.of(describe(session, "writing " + path, r));
+        return r.succeeded() ? Optional.empty() : Optional.of(describe(session.host(), "writing " + path, r));
     }
 
-    private String describe(HostSession session, String what, CommandResult r) {
+    private String describe(String host, String what, CommandResult r) {
+        return describe(host, what, r, true);
+    }
+
+    private String describe(String host, String what, CommandResult r, boolean withExitCode) {
         String error = r.firstErrorLine();
         String lower = r.stderr().toLowerCase(Locale.ROOT);
         if (scope == Scope.USER && (lower.contains("failed to connect to bus") || lower.contains("no medium found"))) {
@@ -151,10 +234,10 @@ public final class SystemdRuntime implements InstanceRuntime {
         }
         if (scope == Scope.SYSTEM && needsSudo(r)) {
             return what + " failed: a service with user runs as a system unit, which the SSH user installs with"
-                + " sudo -n, and sudo refused on host " + session.host() + " (" + error + "); allow it passwordless"
+                + " sudo -n, and sudo refused on host " + host + " (" + error + "); allow it passwordless"
                 + " sudo (see docs/ssh.md) or remove user from the service";
         }
-        return what + " failed (exit " + r.exitCode() + "): " + error;
+        return what + " failed" + (withExitCode ? " (exit " + r.exitCode() + ")" : "") + ": " + error;
     }
 
     /** Whether sudo itself refused (no sudo, a password asked for, not in sudoers), not the command it ran. */

@@ -76,6 +76,20 @@ public final class SystemdUnits {
         return PREFIX + instance.name() + "-" + instance.shortFingerprint().substring(0, 8);
     }
 
+    /**
+     * {@code driftless-api-pre-deploy-3f9a2c1b}: the transient unit of a service's pre-deploy job
+     * for one spec. No instance's unit can have it (their names end in a replica number before
+     * the fingerprint), and it has no unit file, so observation never lists it.
+     */
+    public static String jobName(Instance instance) {
+        return PREFIX + instance.service().name() + "-pre-deploy-" + instance.shortFingerprint().substring(0, 8);
+    }
+
+    /** Where a job's output goes while it runs: beside the secrets of units, readable by no one else. */
+    public static String jobOutputPath(Scope scope, String unit) {
+        return (scope == Scope.SYSTEM ? SYSTEM_ENV_DIR : ENV_DIR) + "/" + withoutSuffix(unitFile(unit)) + ".out";
+    }
+
     /** {@code driftless-api-1-3f9a2c1b.service} for a unit name with or without the suffix. */
     public static String unitFile(String unit) {
         checkName(unit);
@@ -129,13 +143,7 @@ public final class SystemdUnits {
             + " (service " + s.name() + ")")).append('\n');
         b.append('\n').append("[Service]\n");
         b.append("Type=exec\n");
-        s.user().ifPresent(u -> {
-            int colon = u.indexOf(':');
-            b.append("User=").append(UnitFileSyntax.plainText(colon < 0 ? u : u.substring(0, colon))).append('\n');
-            if (colon >= 0) {
-                b.append("Group=").append(UnitFileSyntax.plainText(u.substring(colon + 1))).append('\n');
-            }
-        });
+        runAs(s).forEach((k, v) -> b.append(k).append('=').append(UnitFileSyntax.plainText(v)).append('\n'));
         List<String> words = new java.util.ArrayList<>(s.command());
         words.addAll(s.args());
         b.append("ExecStart=").append(String.join(" ", words.stream().map(UnitFileSyntax::execWord).toList()))
@@ -152,9 +160,7 @@ public final class SystemdUnits {
         }).append('\n');
         b.append("RestartSec=1s\n");
         b.append("TimeoutStopSec=10s\n");
-        s.resources().memoryBytes().ifPresent(m -> b.append("MemoryMax=").append(m).append('\n'));
-        s.resources().cpus().ifPresent(c -> b.append("CPUQuota=").append(cpuQuota(c)).append('\n'));
-        s.resources().nofile().ifPresent(n -> b.append("LimitNOFILE=").append(n).append('\n'));
+        limits(s).forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
         b.append('\n').append("[Install]\n");
         // A user manager reaches default.target at boot (with lingering); the system's is multi-user.
         b.append("WantedBy=").append(scope == Scope.USER ? "default.target" : "multi-user.target").append('\n');
@@ -169,6 +175,28 @@ public final class SystemdUnits {
         }
         b.append(DIGEST).append('=').append(digest).append('\n');
         return b.toString();
+    }
+
+    /** {@code MemoryMax=}, {@code CPUQuota=} and {@code LimitNOFILE=}, for the resources the service sets. */
+    static Map<String, String> limits(Service s) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        s.resources().memoryBytes().ifPresent(m -> settings.put("MemoryMax", Long.toString(m)));
+        s.resources().cpus().ifPresent(c -> settings.put("CPUQuota", cpuQuota(c)));
+        s.resources().nofile().ifPresent(n -> settings.put("LimitNOFILE", Long.toString(n)));
+        return settings;
+    }
+
+    /** {@code User=} and, when the service names one, {@code Group=}: empty for a service without {@code user}. */
+    static Map<String, String> runAs(Service s) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        s.user().ifPresent(u -> {
+            int colon = u.indexOf(':');
+            settings.put("User", colon < 0 ? u : u.substring(0, colon));
+            if (colon >= 0) {
+                settings.put("Group", u.substring(colon + 1));
+            }
+        });
+        return settings;
     }
 
     /**

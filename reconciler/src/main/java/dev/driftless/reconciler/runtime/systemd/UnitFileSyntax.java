@@ -59,6 +59,28 @@ public final class UnitFileSyntax {
         return b.append('"').toString();
     }
 
+    /**
+     * One word of a transient unit's command line ({@code systemd-run -- COMMAND ARGS}): passed
+     * as it is, with {@code $} as {@code $$}, since systemd expands variables there (but no
+     * {@code %} specifiers, and it splits nothing).
+     *
+     * @throws IllegalArgumentException for a NUL character, which no argument can carry
+     */
+    public static String transientExecWord(String word) {
+        if (word.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a NUL character cannot be passed as an argument");
+        }
+        return word.replace("$", "$$");
+    }
+
+    /**
+     * A transient unit's {@code Environment=} property for one variable ({@code systemd-run -p}):
+     * {@code "NAME=value"}, C-escaped; neither {@code $} nor {@code %} is expanded there.
+     */
+    public static String transientEnvironment(String name, String value) {
+        return "Environment=\"" + escape(name + "=" + value, false, false) + "\"";
+    }
+
     /** Text in a setting that expands {@code %} specifiers but is not quoted (Description=). */
     public static String plainText(String text) {
         StringBuilder b = new StringBuilder();

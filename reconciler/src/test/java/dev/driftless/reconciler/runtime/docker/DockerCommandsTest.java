@@ -3,6 +3,7 @@ package dev.driftless.reconciler.runtime.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.driftless.reconciler.runtime.InstanceRuntime;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -202,10 +203,11 @@ class DockerCommandsTest {
 
     @Test
     void aJobResultNeverPrintsWhatTheJobPrinted() {
-        DockerRuntime.JobResult r = new DockerRuntime.JobResult(true, 3, "password=hunter2\n");
+        InstanceRuntime.JobResult r = new InstanceRuntime.JobResult(true, 3, false, "", "password=hunter2\n");
 
-        assertThat(r.toString()).isEqualTo("JobResult[ran=true, exitCode=3, output=17 chars]")
+        assertThat(r.toString()).isEqualTo("JobResult[ran=true, exitCode=3, timedOut=false, output=17 chars]")
             .doesNotContain("hunter2");
+        assertThat(r.exit()).isEqualTo("3");
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.driftless.reconciler.runtime.systemd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The systemd commands as the exact strings the remote shell gets. */
@@ -82,5 +84,40 @@ class SystemdCommandsTest {
             + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; sudo -n sh -c 'rm -f --"
             + " /etc/systemd/system/" + UNIT + ".service /etc/driftless/units/" + UNIT + ".env'; } && " + SUDO_SYSTEMCTL
             + " daemon-reload && { " + SUDO_SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }");
+    }
+
+    static final String JOB = "driftless-api-pre-deploy-0123abcd";
+
+    @Test
+    void aJobRunsAsATransientUnitThroughAFixedScriptThatGetsEveryValueAsAnArgument() {
+        String user = SystemdCommands.runJob(Scope.USER, JOB, Optional.of(".driftless/units/" + JOB + ".env"),
+            List.of("-p", "RuntimeMaxSec=300", "--", "/app/migrate", "it's; $$(x)")).render();
+        assertThat(user).startsWith("sh -c 'export LC_ALL=C TZ=UTC; export XDG_RUNTIME_DIR=")
+            .endsWith("' driftless-job " + JOB + ".service .driftless/units/" + JOB + ".out .driftless/units/" + JOB
+                + ".env -p RuntimeMaxSec=300 -- /app/migrate 'it'\\''s; $$(x)'");
+        // Output and secrets stay in the deploy user's 0700 directory; the unit stays loaded
+        // after its program ended, so how it ended can be read without a session bus.
+        assertThat(SystemdCommands.jobScript(Scope.USER)).contains("u=$1; out=$HOME/$2; env=$3; shift 3; ")
+            .contains("set -- -p \"EnvironmentFile=$HOME/$env\" \"$@\"")
+            .contains("umask 077; mkdir -p -m 700 -- \"${out%/*}\" || exit 125; ")
+            .contains("systemd-run --user --quiet --unit=\"$u\" -p RemainAfterExit=yes -p \"StandardOutput=truncate:$out\""
+                + " -p StandardError=inherit -p StandardInput=null \"$@\" || exit 125; ")
+            .contains("tail -c 65536 -- \"$out\"")
+            .endsWith("systemctl --user show --property=LoadState,Result,ExecMainCode,ExecMainStatus -- \"$u\" >&2");
+        // A system unit's job: started, read and cleaned up with sudo, its state read without.
+        assertThat(SystemdCommands.jobScript(Scope.SYSTEM)).contains("u=$1; out=$2; env=$3; shift 3; ")
+            .contains("sudo -n mkdir -p -m 700 -- ").contains("sudo -n systemctl stop -- \"$u\"")
+            .contains("sudo -n systemd-run --quiet --unit=").contains("sudo -n tail -c 65536")
+            .endsWith("; systemctl show --property=LoadState,Result,ExecMainCode,ExecMainStatus -- \"$u\" >&2");
+        assertThat(SystemdCommands.runJob(Scope.SYSTEM, JOB, Optional.empty(), List.of("--", "/bin/true")).render())
+            .endsWith("' driftless-job " + JOB + ".service /etc/driftless/units/" + JOB + ".out '' -- /bin/true");
+    }
+
+    @Test
+    void forgettingAJobUnloadsItsUnitAndDeletesItsFilesAndNeverFails() {
+        assertThat(SystemdCommands.forgetJob(Scope.SYSTEM, JOB).render()).isEqualTo("{ " + SUDO_SYSTEMCTL + " stop -- "
+            + JOB + ".service > /dev/null 2> /dev/null; " + SUDO_SYSTEMCTL + " reset-failed -- " + JOB
+            + ".service 2> /dev/null || true; sudo -n sh -c 'rm -f -- /etc/driftless/units/" + JOB
+            + ".out /etc/driftless/units/" + JOB + ".env'; } || true");
     }
 }

@@ -8,6 +8,7 @@ import dev.driftless.model.Host;
 import dev.driftless.model.HttpProbe;
 import dev.driftless.model.Instance;
 import dev.driftless.model.PortMapping;
+import dev.driftless.model.PreDeploy;
 import dev.driftless.model.Resources;
 import dev.driftless.model.RestartPolicy;
 import dev.driftless.model.Runtime;
@@ -322,5 +323,85 @@ class SystemdRuntimeIT {
             asRoot("mv", "/root/sudoers-deploy", "/etc/sudoers.d/deploy");
         }
         assertThat(observe().containers()).extracting(ObservedContainer::name).containsExactly(system.nameOf(ghost));
+    }
+
+    static Service jobService(String name, Optional<String> user) {
+        return SystemdFixture.service(name, "edge-1", b -> {
+            b.command(List.of("/bin/sleep", "1000")).env("GREETING", "hello world")
+                .env("TRICKY", "$(touch /tmp/pwned-env); `id` \"q\" 'sq' 100% %n \\ ; $HOME")
+                .secret("DB_PASSWORD", SecretRef.parse("secrets/edge.yaml#db.password"))
+                .resources(new Resources(Optional.of(64L << 20), Optional.empty(), Optional.of(2048L)));
+            user.ifPresent(b::user);
+            return b;
+        });
+    }
+
+    /** Prints its two arguments, three variables, who it runs as and its open-files limit, one per line. */
+    static final PreDeploy PRINTING_JOB = new PreDeploy(List.of("/bin/sh", "-c", "printf '%s\\n' \"$0\" \"$1\""
+        + " \"$GREETING\" \"$TRICKY\" \"$DB_PASSWORD\"; id -un; ulimit -n; echo to-stderr >&2", "$(touch /tmp/pwned-arg)",
+        "a b; $HOME 100%"), Duration.ofSeconds(30));
+
+    /** Whether a job left its transient unit, output or env file behind. */
+    void assertNothingOfTheJobIsLeft(SystemdUnits.Scope scope, Instance i) {
+        String unit = SystemdUnits.jobName(i) + ".service";
+        assertThat(scope == SystemdUnits.Scope.USER ? systemctlAsDeploy("show", "-p", "LoadState", "--value", unit)
+            : systemctlAsRoot("show", "-p", "LoadState", "--value", unit)).isEqualTo("not-found");
+        String dir = scope == SystemdUnits.Scope.USER ? "/home/deploy/" + SystemdUnits.ENV_DIR : SystemdUnits.SYSTEM_ENV_DIR;
+        assertThat(asRoot("find", dir, "-name", SystemdUnits.jobName(i) + "*")).isEmpty();
+    }
+
+    @Test
+    void aPreDeployJobRunsAsATransientUnitWithTheServicesEnvironmentAndLeavesNothingBehind() throws Exception {
+        Service svc = jobService("migrate", Optional.empty());
+        Instance i = SystemdFixture.instance(host, svc);
+        HostSession s = pool.session(target);
+        String secret = "s3cr\"et $(touch /tmp/pwned) `x` \\ 'q'";
+
+        InstanceRuntime.JobResult ok = runtime.runJob(s, i, launch(secret), PRINTING_JOB);
+        assertThat(ok).extracting(InstanceRuntime.JobResult::ran, InstanceRuntime.JobResult::exitCode,
+            InstanceRuntime.JobResult::timedOut).containsExactly(true, 0, false);
+        assertThat(ok.output().lines()).containsExactly("$(touch /tmp/pwned-arg)", "a b; $HOME 100%", "hello world",
+            svc.env().get("TRICKY"), secret, "deploy", "2048", "to-stderr");
+        for (String marker : MARKERS) {
+            assertThat(hosts.execResult("edge-1", "test", "-e", marker).getExitCode()).as(marker).isEqualTo(1);
+        }
+        assertNothingOfTheJobIsLeft(SystemdUnits.Scope.USER, i);
+
+        // A run an earlier reconcile left behind (still running) is cleared, then the job fails
+        // with its own exit code and what it printed.
+        String stale = SystemdUnits.jobName(i);
+        asRoot("runuser", "-u", "deploy", "--", "env", "XDG_RUNTIME_DIR=/run/user/1000", "systemd-run", "--user",
+            "--quiet", "--unit=" + stale, "/bin/sleep", "1000");
+        InstanceRuntime.JobResult failed = runtime.runJob(s, i, launch("pw"), new PreDeploy(List.of("/bin/sh", "-c",
+            "echo migrating; echo 'no such table' >&2; exit 3"), Duration.ofSeconds(30)));
+        assertThat(failed).isEqualTo(new InstanceRuntime.JobResult(true, 3, false, "", "migrating\nno such table\n"));
+
+        // One still running at its timeout is stopped; one whose program is missing never ran.
+        long t0 = System.nanoTime();
+        InstanceRuntime.JobResult slow = runtime.runJob(s, i, launch("pw"), new PreDeploy(List.of("/bin/sleep", "60"),
+            Duration.ofSeconds(2)));
+        assertThat(slow.timedOut()).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+        assertThat(runtime.runJob(s, i, launch("pw"), new PreDeploy(List.of("/usr/bin/no-such-migrate"),
+            Duration.ofSeconds(30)))).isEqualTo(InstanceRuntime.JobResult.notRun("systemd-run failed: Failed to find"
+                + " executable /usr/bin/no-such-migrate: No such file or directory"));
+        assertNothingOfTheJobIsLeft(SystemdUnits.Scope.USER, i);
+    }
+
+    @Test
+    void aSystemServicesJobRunsAsItsUserWithRootOnlySecrets() throws Exception {
+        Instance i = SystemdFixture.instance(host, jobService("sysmigrate", Optional.of("nobody:nogroup")));
+        InstanceRuntime system = InstanceRuntime.of(i);
+        HostSession s = pool.session(target);
+
+        InstanceRuntime.JobResult ok = system.runJob(s, i, launch("pw-of-nobody"), PRINTING_JOB);
+        assertThat(ok.exitCode()).as(ok.output()).isZero();
+        assertThat(ok.output().lines()).containsSubsequence("pw-of-nobody", "nobody", "2048");
+        assertNothingOfTheJobIsLeft(SystemdUnits.Scope.SYSTEM, i);
+
+        Instance ghost = SystemdFixture.instance(host, jobService("ghostmigrate", Optional.of("no-such-user")));
+        assertThat(system.runJob(s, ghost, launch("pw"), PRINTING_JOB).exit())
+            .isEqualTo("217/USER: user no-such-user does not exist on the host");
+        assertNothingOfTheJobIsLeft(SystemdUnits.Scope.SYSTEM, ghost);
     }
 }

@@ -51,6 +51,17 @@ class UnitFileSyntaxTest {
     }
 
     @Test
+    void aTransientUnitsWordsAndEnvironmentEscapeOnlyWhatSystemdExpandsThere() {
+        // systemd-run passes each word as it is; the manager expands $VAR (so $ is doubled) but
+        // no % specifiers, and a property value is unquoted and C-unescaped once.
+        assertThat(UnitFileSyntax.transientExecWord("it's $(x) $HOME 100% \"q\" ;")).isEqualTo(
+            "it's $$(x) $$HOME 100% \"q\" ;");
+        assertThat(UnitFileSyntax.transientEnvironment("TRICKY", "a $HOME 100%\n\"q\" \\"))
+            .isEqualTo("Environment=\"TRICKY=a $HOME 100%\\n\\\"q\\\" \\\\\"");
+        assertThatThrownBy(() -> UnitFileSyntax.transientExecWord("a\0b")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void plainTextEscapesSpecifiersAndDropsControlCharacters() {
         assertThat(UnitFileSyntax.plainText("100% done\n")).isEqualTo("100%% done ");
     }
