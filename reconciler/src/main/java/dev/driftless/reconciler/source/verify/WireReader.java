@@ -23,9 +23,24 @@ final class WireReader {
         return out;
     }
 
+    /** Whether every byte has been read. */
+    boolean atEnd() {
+        return pos == data.length;
+    }
+
     long uint32() {
         byte[] b = fixed(4);
         return ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
+    }
+
+    /** An unsigned 64-bit number (compare with {@link Long#compareUnsigned}). */
+    long uint64() {
+        return (uint32() << 32) | uint32();
+    }
+
+    /** How many bytes have been read. */
+    int position() {
+        return pos;
     }
 
     byte[] string() {

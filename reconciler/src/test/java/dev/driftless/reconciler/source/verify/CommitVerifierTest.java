@@ -134,6 +134,72 @@ class CommitVerifierTest {
     }
 
     @Test
+    void aCertificateSignedByATrustedCaIsTrustedForTheLinesPrincipals() throws Exception {
+        Path ca = git.sshKey("team-ca", "ed25519");
+        Path key = git.sshKey("grace-laptop", "ed25519");
+        git.sshCertificate(key, ca, "grace", "grace@example.org", "20260101Z:20270101Z", false);
+        String commit = git.commitSshCertificate(key, "signed with a certificate");
+        String sha = commit.substring(0, 7);
+        String keyText = "ED25519-CERT key " + git.fingerprint(key);
+        String certText = "certificate \"grace\" serial 7 of CA key " + git.fingerprint(ca);
+        Path signers = git.allowedSigners("ca-signers", "*@example.org cert-authority " + git.publicKey(ca));
+
+        assertThat(verify(ssh(signers), commit)).isEqualTo(new Verdict.Trusted("grace@example.org (" + keyText + ", "
+            + certText + ", ca-signers:1)"));
+
+        // The CA trusted for other principals only, or the key listed as a plain key: not trusted.
+        Path ops = git.allowedSigners("ca-ops", "ops@example.org,!grace@example.org cert-authority " + git.publicKey(ca));
+        assertThat(verify(ssh(ops), commit).text()).isEqualTo("commit " + sha + " is signed with " + keyText + " ("
+            + certText + "), not trusted for it: " + ops + ":1 trusts certificates of the CA for"
+            + " ops@example.org,!grace@example.org, and the certificate is for grace@example.org");
+        Path plain = git.allowedSigners("ca-plain", "grace@example.org " + git.publicKey(ca),
+            "grace@example.org " + git.publicKey(key));
+        assertThat(verify(ssh(plain), commit).text()).isEqualTo("commit " + sha + " is signed with " + keyText + " ("
+            + certText + "), which is not in " + plain + " as a cert-authority (repo.verify.ssh-allowed-signers)");
+    }
+
+    @Test
+    void aCertificateOutsideItsValidityOrForAHostIsRefused() throws Exception {
+        Path ca = git.sshKey("ops-ca", "ecdsa", "-b", "256");
+        Path signers = git.allowedSigners("ops-ca-signers", "grace@example.org cert-authority " + git.publicKey(ca));
+        Path expired = git.sshKey("grace-old", "ed25519");
+        git.sshCertificate(expired, ca, "grace-2025", "grace@example.org", "20250101Z:20250201Z", false);
+        String old = git.commitSshCertificate(expired, "signed with an expired certificate"); // 2026-11-01
+        assertThat(verify(ssh(signers), old).text()).endsWith(", not trusted for it: its certificate expired at"
+            + " 2025-02-01T00:00:00Z, before the commit of " + git.committedAt(old));
+
+        Path hostKey = git.sshKey("host-key", "rsa", "-b", "3072");
+        git.sshCertificate(hostKey, ca, "app-1", "grace@example.org", "20260101Z:20270101Z", true);
+        String byHost = git.commitSshCertificate(hostKey, "signed with a host certificate");
+        assertThat(verify(ssh(signers), byHost).text()).endsWith(": its certificate is a host certificate, not a user's");
+    }
+
+    @Test
+    void aCertificateWhosePrincipalsWereRewrittenIsRefused() throws Exception {
+        Path ca = git.sshKey("rewrite-ca", "ed25519");
+        Path key = git.sshKey("mallory-laptop", "ed25519");
+        git.sshCertificate(key, ca, "mallory", "mallory@example.org", "20260101Z:20270101Z", false);
+        String commit = git.commitSshCertificate(key, "deploy as someone else");
+        Path signers = git.allowedSigners("rewrite-signers", "admin@example.org cert-authority " + git.publicKey(ca));
+        SignedCommit signed = SignedCommit.read(repository, ObjectId.fromString(commit));
+        String armored = signed.signature().orElseThrow();
+        assertThat(SshSignatures.verify(signed, armored, AllowedSigners.read(signers, java.time.ZoneOffset.UTC)))
+            .isInstanceOf(Verdict.Refused.class);
+
+        // The SSHSIG does not sign its own public key: only the CA's signature over the
+        // certificate stops a principal rewritten inside it.
+        byte[] blob = java.util.Base64.getMimeDecoder().decode(armored.strip()
+            .replace(SshSignatures.ARMOR_BEGIN, "").replace("-----END SSH SIGNATURE-----", ""));
+        String latin = new String(blob, java.nio.charset.StandardCharsets.ISO_8859_1)
+            .replace("mallory@example.org", "admin@example.orgXY".substring(0, "mallory@example.org".length()));
+        String forged = SshSignatures.ARMOR_BEGIN + "\n" + java.util.Base64.getMimeEncoder().encodeToString(
+            latin.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)) + "\n-----END SSH SIGNATURE-----\n";
+        assertThat(SshSignatures.verify(signed, forged, AllowedSigners.read(signers, java.time.ZoneOffset.UTC)).text())
+            .endsWith(": its certificate's signature by the CA does not verify (the certificate was altered after the"
+                + " CA signed it)");
+    }
+
+    @Test
     void keyFilesAreReadAtEveryCheckSoRemovingAKeyCountsAtOnce() throws Exception {
         String commit = git.commitSsh(ed25519, "rotation");
         Path signers = git.allowedSigners("rotating", "grace@example.org " + git.publicKey(ed25519));

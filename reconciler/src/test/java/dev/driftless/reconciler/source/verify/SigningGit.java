@@ -26,6 +26,7 @@ public final class SigningGit implements AutoCloseable {
     private final Path repo;
     private final Path gnupg;
     private int tick;
+    private String agentPid;
 
     private SigningGit(Path dir, Path repo) {
         this.dir = dir;
@@ -81,6 +82,45 @@ public final class SigningGit implements AutoCloseable {
     /** Commits (everything in the work tree, or nothing) signed with an SSH key; returns the commit id. */
     public String commitSsh(Path key, String message) {
         return commit(message, List.of("-c", "gpg.format=ssh", "-c", "user.signingkey=" + key), true, Map.of());
+    }
+
+    /**
+     * {@code ssh-keygen -s CA -I id -n principals -V validity}: certifies {@code key}'s public key
+     * as a user's ({@code host}: a host's); returns the certificate file ({@code key-cert.pub}).
+     */
+    public Path sshCertificate(Path key, Path ca, String id, String principals, String validity, boolean host) {
+        List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-s", ca.toString(), "-I", id, "-n", principals,
+            "-V", validity, "-z", "7"));
+        if (host) {
+            cmd.add("-h");
+        }
+        cmd.add(key + ".pub");
+        run(cmd, Map.of());
+        return Path.of(key + "-cert.pub");
+    }
+
+    /**
+     * Commits signed with {@code key}'s certificate, as git does when {@code user.signingkey} names
+     * a certificate: ssh-keygen signs through an ssh-agent (started once, stopped by {@link
+     * #close}) holding the key and its certificate, and puts the certificate into the signature.
+     */
+    public String commitSshCertificate(Path key, String message) {
+        if (agentPid == null) {
+            String out = run(List.of("ssh-agent", "-s", "-a", agentSocket().toString()), Map.of());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("SSH_AGENT_PID=(\\d+)").matcher(out);
+            if (!m.find()) {
+                throw new IllegalStateException("ssh-agent did not say its pid: " + out);
+            }
+            agentPid = m.group(1);
+        }
+        Map<String, String> agent = Map.of("SSH_AUTH_SOCK", agentSocket().toString());
+        run(List.of("ssh-add", "-q", key.toString()), agent);
+        return commit(message, List.of("-c", "gpg.format=ssh", "-c", "user.signingkey=" + key + "-cert.pub"), true,
+            agent);
+    }
+
+    private Path agentSocket() {
+        return dir.resolve("agent.sock");
     }
 
     // ---- OpenPGP ----
@@ -245,6 +285,9 @@ public final class SigningGit implements AutoCloseable {
 
     @Override
     public void close() {
+        if (agentPid != null) {
+            ExternalTool.run(List.of("kill", agentPid), null, Map.of(), Duration.ofSeconds(30));
+        }
         if (Files.isDirectory(gnupg)) {
             ExternalTool.run(List.of("gpgconf", "--homedir", gnupg.toString(), "--kill", "gpg-agent"), null, Map.of(),
                 Duration.ofSeconds(30));

@@ -1,0 +1,160 @@
+package dev.driftless.reconciler.source.verify;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An OpenSSH certificate (PROTOCOL.certkeys) as a signature's public key: a user's key, the
+ * principals it may act as and its validity, signed by a certificate authority.
+ *
+ * @param plainKey      the certified key as a plain public key blob (what signed the commit)
+ * @param serial        the serial number the CA gave it
+ * @param type          1 for a user certificate, 2 for a host certificate
+ * @param keyId         the CA's name for it ({@code ssh-keygen -s … -I ID})
+ * @param principals    the names it is valid for
+ * @param validAfter    seconds since the epoch, unsigned
+ * @param validBefore   seconds since the epoch, unsigned ({@code 0xffffffffffffffff}: forever)
+ * @param signatureKey  the CA's public key blob
+ * @param signature     the CA's signature over {@code signed}
+ * @param signed        the certificate up to its signature
+ */
+record SshCertificate(byte[] plainKey, long serial, long type, String keyId, List<String> principals,
+                      long validAfter, long validBefore, byte[] signatureKey, byte[] signature, byte[] signed) {
+
+    static final String SUFFIX = "-cert-v01@openssh.com";
+    static final long USER = 1;
+
+    /** The plain key type of each certificate type, and how many strings (or mpints) make its key. */
+    private static final Map<String, Integer> KEY_FIELDS = Map.of(
+        "ssh-ed25519", 1, "ssh-rsa", 2, "ecdsa-sha2-nistp256", 2, "ecdsa-sha2-nistp384", 2,
+        "ecdsa-sha2-nistp521", 2, "sk-ssh-ed25519@openssh.com", 2, "sk-ecdsa-sha2-nistp256@openssh.com", 3);
+
+    /** Whether {@code keyType} names a certificate. */
+    static boolean isCertificate(String keyType) {
+        return keyType.endsWith(SUFFIX);
+    }
+
+    /** The plain key type a certificate type certifies: {@code ssh-ed25519} for {@code ssh-ed25519-cert-v01@openssh.com}. */
+    static String plainType(String certType) {
+        String base = certType.substring(0, certType.length() - SUFFIX.length());
+        return base.startsWith("sk-") ? base + "@openssh.com" : base;
+    }
+
+    /**
+     * Reads a certificate blob.
+     *
+     * @throws IllegalArgumentException when it is truncated or of an unknown type
+     */
+    static SshCertificate parse(byte[] blob) {
+        WireReader r = new WireReader(blob);
+        String certType = r.text();
+        if (!isCertificate(certType)) {
+            throw new IllegalArgumentException("not a certificate: " + certType);
+        }
+        String plain = plainType(certType);
+        Integer fields = KEY_FIELDS.get(plain);
+        if (fields == null) {
+            throw new IllegalArgumentException("certificate type " + certType + " is not supported");
+        }
+        r.string(); // nonce
+        ByteArrayOutputStream key = new ByteArrayOutputStream();
+        key.writeBytes(WireReader.encode(plain.getBytes(StandardCharsets.US_ASCII)));
+        for (int i = 0; i < fields; i++) {
+            key.writeBytes(WireReader.encode(r.string()));
+        }
+        long serial = r.uint64();
+        long type = r.uint32();
+        String keyId = r.text();
+        List<String> principals = new ArrayList<>();
+        WireReader names = new WireReader(r.string());
+        while (!names.atEnd()) {
+            principals.add(names.text());
+        }
+        long validAfter = r.uint64();
+        long validBefore = r.uint64();
+        r.string(); // critical options: about logins (force-command, source-address), not signatures
+        r.string(); // extensions
+        r.string(); // reserved
+        byte[] signatureKey = r.string();
+        int end = r.position();
+        byte[] signature = r.string();
+        if (!r.atEnd()) {
+            throw new IllegalArgumentException("unexpected data after the certificate's signature");
+        }
+        return new SshCertificate(key.toByteArray(), serial, type, keyId, List.copyOf(principals), validAfter,
+            validBefore, signatureKey, signature, Arrays.copyOfRange(blob, 0, end));
+    }
+
+    /** Why the certificate is not valid at {@code at}, or null when it is. */
+    String invalidAt(Instant at) {
+        long t = at.getEpochSecond();
+        if (Long.compareUnsigned(t, validAfter) < 0) {
+            return "its certificate is valid only from " + Instant.ofEpochSecond(validAfter) + " on, and the commit is of "
+                + at;
+        }
+        if (Long.compareUnsigned(t, validBefore) >= 0) {
+            return "its certificate expired at " + Instant.ofEpochSecond(validBefore) + ", before the commit of " + at;
+        }
+        return null;
+    }
+
+    /**
+     * The principals of this certificate that {@code patterns} (an allowed signers line's
+     * comma-separated principals, with {@code *} and {@code ?} wildcards and {@code !} negations,
+     * as OpenSSH matches them) allows; empty when a negation matches one.
+     */
+    List<String> principalsAllowedBy(String patterns) {
+        List<String> allowed = new ArrayList<>();
+        for (String p : principals) {
+            int m = matchPatternList(p, patterns);
+            if (m < 0) {
+                return List.of();
+            }
+            if (m > 0) {
+                allowed.add(p);
+            }
+        }
+        return allowed;
+    }
+
+    /** OpenSSH's match_pattern_list: 1 when a pattern matches, -1 when a negated one does, else 0. */
+    static int matchPatternList(String s, String patterns) {
+        int result = 0;
+        for (String raw : patterns.split(",")) {
+            boolean negated = raw.startsWith("!");
+            String pattern = negated ? raw.substring(1) : raw;
+            if (matchPattern(s, 0, pattern, 0)) {
+                if (negated) {
+                    return -1;
+                }
+                result = 1;
+            }
+        }
+        return result;
+    }
+
+    private static boolean matchPattern(String s, int si, String p, int pi) {
+        while (pi < p.length()) {
+            char c = p.charAt(pi);
+            if (c == '*') {
+                for (int k = si; k <= s.length(); k++) {
+                    if (matchPattern(s, k, p, pi + 1)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            if (si >= s.length() || (c != '?' && c != s.charAt(si))) {
+                return false;
+            }
+            si++;
+            pi++;
+        }
+        return si == s.length();
+    }
+}
