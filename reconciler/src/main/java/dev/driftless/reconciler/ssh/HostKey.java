@@ -47,6 +47,11 @@ public record HostKey(String type, String base64) {
         }
     }
 
+    /** The key of an SSH public key blob. */
+    public static HostKey ofBlob(byte[] blob) {
+        return new HostKey(blobType(blob), Base64.getEncoder().encodeToString(blob));
+    }
+
     /**
      * Parses {@code "<type> <base64> [comment]"}.
      *

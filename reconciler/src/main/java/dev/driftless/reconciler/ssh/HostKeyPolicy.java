@@ -1,7 +1,11 @@
 package dev.driftless.reconciler.ssh;
 
+import dev.driftless.reconciler.sshkeys.SshCertificate;
+import dev.driftless.reconciler.sshkeys.SshSignatureCheck;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -55,8 +59,79 @@ public final class HostKeyPolicy {
     }
 
     /**
+     * Empty when {@code cert}, the host certificate {@code target} offered, is trusted: a host
+     * certificate signed by a CA that a {@code @cert-authority} line of known_hosts names for the
+     * host, with the CA's signature intact, valid at {@code now}, and issued for the host's address
+     * or inventory name (a principal may use {@code *} and {@code ?}); or a certificate of the very
+     * key pinned for the host. Else why it is refused.
+     */
+    public Optional<HostFailure> checkCertificate(HostTarget target, SshCertificate cert, Instant now) {
+        HostKey key = HostKey.ofBlob(cert.plainKey());
+        HostKey ca;
+        try {
+            ca = HostKey.ofBlob(cert.signatureKey());
+        } catch (IllegalArgumentException e) {
+            return Optional.of(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_UNKNOWN, "host " + target.name()
+                + " (" + where(target) + ") offered a host certificate whose CA key driftless cannot use: "
+                + e.getMessage()));
+        }
+        String offered = "a host certificate of " + key.describe() + " (\"" + cert.keyId() + "\", serial "
+            + Long.toUnsignedString(cert.serial()) + ") signed by CA key " + ca.fingerprint();
+        for (HostKey k : List.of(key, ca)) {
+            Optional<KnownHosts.Entry> revoked = knownHosts.revocationOf(k);
+            if (revoked.isPresent()) {
+                return Optional.of(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_REVOKED,
+                    "host " + target.name() + " (" + where(target) + ") offered " + offered + ", and "
+                        + knownHosts.source() + ":" + revoked.get().line() + " marks " + (k == ca ? "that CA key" : "its key")
+                        + " @revoked; refused."));
+            }
+        }
+        if (target.pinnedKey().isPresent() || !knownHosts.pinsFor(names(target), target.port()).isEmpty()) {
+            // A pinned host: the certificate's key must be the pinned key, whoever signed it.
+            return check(target, key);
+        }
+        List<KnownHosts.Entry> authorities = knownHosts.authoritiesFor(names(target), target.port());
+        if (authorities.stream().noneMatch(e -> e.key().sameKey(ca))) {
+            return Optional.of(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_UNKNOWN,
+                "host " + target.name() + " (" + where(target) + ") offered " + offered + ", but no @cert-authority"
+                    + " line of " + knownHosts.source() + " names that CA for " + KnownHosts.lookupName(target.address(),
+                    target.port()) + (authorities.isEmpty() ? "" : " (it trusts " + authorities.stream()
+                    .map(e -> e.key().fingerprint() + " at line " + e.line()).collect(Collectors.joining(", ")) + ")")
+                    + "; driftless never trusts a host key on first use."));
+        }
+        String why = null;
+        if (cert.type() != SshCertificate.HOST) {
+            why = "it is a user certificate, not a host certificate";
+        } else if (cert.principals().isEmpty()) {
+            why = "it names no host (no principals)";
+        } else if (cert.principals().stream().noneMatch(p -> names(target).stream()
+                .anyMatch(n -> KnownHosts.glob(p.toLowerCase(Locale.ROOT), n.toLowerCase(Locale.ROOT))))) {
+            why = "it is issued for " + String.join(",", cert.principals()) + ", not for " + target.address() + " or "
+                + target.name();
+        } else if (cert.invalidAt(now) != null) {
+            why = "it is " + cert.invalidAt(now) + ", and it is " + now;
+        } else {
+            String bad = SshSignatureCheck.verify(cert.signatureKey(), cert.signature(), cert.signed());
+            if (bad != null) {
+                return Optional.of(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_CHANGED,
+                    "host " + target.name() + " (" + where(target) + ") offered " + offered + ", whose CA signature"
+                        + " does not verify (" + (SshSignatureCheck.MISMATCH.equals(bad) ? "the certificate was"
+                        + " altered after the CA signed it" : bad) + "); refused. Someone may be intercepting the"
+                        + " connection."));
+            }
+        }
+        if (why != null) {
+            return Optional.of(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_UNKNOWN,
+                "host " + target.name() + " (" + where(target) + ") offered " + offered + ", which is not valid for"
+                    + " it: " + why + "; refused."));
+        }
+        return Optional.empty();
+    }
+
+    /**
      * The host key algorithms to ask {@code target} for: those of its pinned keys, so that a host
-     * with several keys offers the pinned one. Empty when nothing is pinned.
+     * with several keys offers the pinned one; host certificates when only a CA vouches for it.
+     * Empty when nothing is pinned.
      */
     public List<String> preferredAlgorithms(HostTarget target) {
         Set<String> algorithms = new LinkedHashSet<>();
@@ -64,8 +139,16 @@ public final class HostKeyPolicy {
             k -> algorithms.addAll(k.signatureAlgorithms()),
             () -> knownHosts.pinsFor(names(target), target.port())
                 .forEach(e -> algorithms.addAll(e.key().signatureAlgorithms())));
+        if (algorithms.isEmpty() && !knownHosts.authoritiesFor(names(target), target.port()).isEmpty()) {
+            algorithms.addAll(CERTIFICATE_ALGORITHMS);
+        }
         return List.copyOf(algorithms);
     }
+
+    /** The host certificate algorithms sshj speaks (no RSA: OpenSSH offers those only with SHA-2, which sshj lacks). */
+    static final List<String> CERTIFICATE_ALGORITHMS = List.of("ssh-ed25519-cert-v01@openssh.com",
+        "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+        "ecdsa-sha2-nistp521-cert-v01@openssh.com");
 
     private HostFailure unknown(HostTarget target, HostKey offered) {
         String line = KnownHosts.lookupName(target.address(), target.port()) + " " + offered.toOpenSsh();

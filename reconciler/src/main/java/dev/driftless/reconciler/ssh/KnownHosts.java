@@ -18,9 +18,10 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The host keys an OpenSSH known_hosts file pins: plain, wildcard and negated host patterns,
- * {@code [host]:port} for non-standard ports, hashed {@code |1|salt|hash} names, and
- * {@code @revoked} keys (refused for every host). {@code @cert-authority} lines are ignored:
- * driftless does not use host certificates. Lines it cannot use are listed in {@link #problems()}.
+ * {@code [host]:port} for non-standard ports, hashed {@code |1|salt|hash} names,
+ * {@code @revoked} keys (refused for every host), and {@code @cert-authority} lines naming the CA
+ * whose host certificates are trusted for the hosts they match. Lines it cannot use are listed in
+ * {@link #problems()}.
  */
 public final class KnownHosts {
 
@@ -94,10 +95,6 @@ public final class KnownHosts {
                 problems.add(source + ":" + lineNo + ": expected '[marker] hosts keytype base64key', line ignored");
                 continue;
             }
-            if (marker == Marker.CERT_AUTHORITY) {
-                problems.add(source + ":" + lineNo + ": @cert-authority ignored (driftless pins host keys, not CAs)");
-                continue;
-            }
             HostKey key;
             try {
                 key = new HostKey(fields[f + 1], fields[f + 2]);
@@ -138,6 +135,15 @@ public final class KnownHosts {
         List<String> lookups = names.stream().map(n -> lookupName(n, port)).distinct().toList();
         return entries.stream()
             .filter(e -> e.marker() == Marker.NONE)
+            .filter(e -> lookups.stream().anyMatch(n -> matches(e.patterns(), n)))
+            .toList();
+    }
+
+    /** The {@code @cert-authority} lines for a host reached as any of {@code names} on {@code port}, as {@link #pinsFor}. */
+    public List<Entry> authoritiesFor(Collection<String> names, int port) {
+        List<String> lookups = names.stream().map(n -> lookupName(n, port)).distinct().toList();
+        return entries.stream()
+            .filter(e -> e.marker() == Marker.CERT_AUTHORITY)
             .filter(e -> lookups.stream().anyMatch(n -> matches(e.patterns(), n)))
             .toList();
     }

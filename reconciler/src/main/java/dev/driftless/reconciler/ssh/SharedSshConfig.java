@@ -37,6 +37,10 @@ final class SharedSshConfig {
         config.setMACFactories(strong(config.getMACFactories()));
         config.setKeyExchangeFactories(strong(config.getKeyExchangeFactories()));
         config.setKeyAlgorithms(strong(config.getKeyAlgorithms()));
+        // A host certificate is checked by the host key verifier (HostKeyPolicy.checkCertificate):
+        // its CA against known_hosts, its CA signature, validity and principals, so a refusal says
+        // which and is a host-key failure, not an unreachable host.
+        config.setVerifyHostKeyCertificates(false);
         return config;
     }
 

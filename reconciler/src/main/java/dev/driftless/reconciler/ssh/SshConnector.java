@@ -1,5 +1,7 @@
 package dev.driftless.reconciler.ssh;
 
+import com.hierynomus.sshj.userauth.certificate.Certificate;
+import dev.driftless.reconciler.sshkeys.SshCertificate;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -8,12 +10,15 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import net.schmizz.sshj.Config;
 import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.common.Buffer;
+import net.schmizz.sshj.common.SSHRuntimeException;
 import net.schmizz.sshj.transport.verification.HostKeyVerifier;
 import net.schmizz.sshj.userauth.UserAuthException;
 import org.slf4j.Logger;
@@ -148,6 +153,18 @@ final class SshConnector {
 
         @Override
         public boolean verify(String hostname, int port, PublicKey key) {
+            if (key instanceof Certificate<?>) {
+                Optional<HostFailure> verdict;
+                try {
+                    byte[] blob = new Buffer.PlainBuffer().putPublicKey(key).getCompactData();
+                    verdict = policy.checkCertificate(target, SshCertificate.parse(blob), Instant.now());
+                } catch (IllegalArgumentException | SSHRuntimeException e) {
+                    verdict = Optional.of(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_UNKNOWN,
+                        "host " + target.name() + " offered a host certificate driftless cannot read: " + e.getMessage()));
+                }
+                verdict.ifPresent(refusal::set);
+                return verdict.isEmpty();
+            }
             HostKey offered;
             try {
                 offered = HostKey.of(key);

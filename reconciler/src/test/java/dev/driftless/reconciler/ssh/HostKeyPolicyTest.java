@@ -2,6 +2,7 @@ package dev.driftless.reconciler.ssh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.driftless.reconciler.sshkeys.SshCertificate;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,5 +109,62 @@ class HostKeyPolicyTest {
         assertThat(policy.preferredAlgorithms(target())).containsExactly("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa");
         assertThat(policy.preferredAlgorithms(target().withHostKey(ed.toOpenSsh()))).containsExactly("ssh-ed25519");
         assertThat(new HostKeyPolicy(KnownHosts.empty(), false).preferredAlgorithms(target())).isEmpty();
+    }
+
+    /** {@code ssh-keygen -s CA [-h] -I id -n principals -V validity} of {@code key}: the certificate as a blob. */
+    static SshCertificate certificate(String key, String ca, boolean host, String principals, String validity)
+            throws Exception {
+        Path pub = dir.resolve(key + ".pub");
+        java.nio.file.Files.deleteIfExists(dir.resolve(key + "-cert.pub"));
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("ssh-keygen", "-q", "-s",
+            dir.resolve(ca).toString(), "-I", key + "-cert", "-n", principals, "-V", validity));
+        if (host) {
+            cmd.add("-h");
+        }
+        cmd.add(pub.toString());
+        SshKeygen.run(cmd);
+        String line = java.nio.file.Files.readString(dir.resolve(key + "-cert.pub"));
+        return SshCertificate.parse(java.util.Base64.getDecoder().decode(line.split(" ")[1]));
+    }
+
+    static final java.time.Instant NOW = java.time.Instant.parse("2026-12-06T12:00:00Z");
+
+    @Test
+    void aHostCertificateIsTrustedThroughItsCaForTheHostsAddressOrNameWhileValid() throws Exception {
+        SshKeygen.generate(dir, "ca", "ed25519", "");
+        HostKey ca = HostKey.parse(SshKeygen.publicKey(dir.resolve("ca")));
+        HostKeyPolicy policy = new HostKeyPolicy(KnownHosts.parse("@cert-authority [10.0.0.*]:2222 " + ca.toOpenSsh(),
+            "kh"), true);
+        String window = "20261201Z:20261231Z";
+        assertThat(policy.checkCertificate(target(), certificate("ed", "ca", true, "10.0.0.5", window), NOW)).isEmpty();
+        assertThat(policy.checkCertificate(target(), certificate("ed", "ca", true, "*.internal,app-?", window), NOW))
+            .isEmpty();
+        assertThat(policy.preferredAlgorithms(target())).startsWith("ssh-ed25519-cert-v01@openssh.com");
+
+        assertThat(policy.checkCertificate(target(), certificate("ed", "ca", true, "db-1", window), NOW))
+            .hasValueSatisfying(f -> assertThat(f.message()).endsWith("which is not valid for it: it is issued for db-1,"
+                + " not for 10.0.0.5 or app-1; refused."));
+        assertThat(policy.checkCertificate(target(), certificate("ed", "ca", false, "10.0.0.5", window), NOW))
+            .hasValueSatisfying(f -> assertThat(f.message()).contains("it is a user certificate, not a host certificate"));
+        assertThat(policy.checkCertificate(target(), certificate("ed", "ca", true, "10.0.0.5", "20270101Z:20270201Z"),
+            NOW)).hasValueSatisfying(f -> assertThat(f.message()).contains("it is valid only from 2027-01-01T00:00:00Z"
+                + " on, and it is 2026-12-06T12:00:00Z"));
+        // Another port is another host for known_hosts: the CA line does not reach it.
+        HostTarget elsewhere = new HostTarget("app-9", "10.0.0.5", 22, "deploy", Optional.empty());
+        assertThat(policy.checkCertificate(elsewhere, certificate("ed", "ca", true, "10.0.0.5", window), NOW))
+            .hasValueSatisfying(f -> {
+                assertThat(f.kind()).isEqualTo(HostFailure.Kind.HOST_KEY_UNKNOWN);
+                assertThat(f.message()).contains("but no @cert-authority line of kh names that CA for 10.0.0.5;");
+            });
+    }
+
+    @Test
+    void aPinnedHostsCertificateMustCertifyThePinnedKey() throws Exception {
+        SshKeygen.generate(dir, "ca2", "ed25519", "");
+        HostKeyPolicy policy = new HostKeyPolicy(KnownHosts.parse("[10.0.0.5]:2222 " + ed.toOpenSsh(), "kh"), true);
+        assertThat(policy.checkCertificate(target(), certificate("ed", "ca2", true, "10.0.0.5", "always:forever"), NOW))
+            .isEmpty();
+        assertThat(policy.checkCertificate(target(), certificate("other", "ca2", true, "10.0.0.5", "always:forever"),
+            NOW)).hasValueSatisfying(f -> assertThat(f.kind()).isEqualTo(HostFailure.Kind.HOST_KEY_CHANGED));
     }
 }

@@ -3,12 +3,15 @@ package dev.driftless.reconciler.ssh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.driftless.reconciler.ExternalTool;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.testhosts.TestHost;
 import dev.driftless.reconciler.testhosts.TestHosts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,5 +166,100 @@ class HostKeyVerificationIT {
             Files.writeString(file, "# pinned now\n" + hosts.host("beta").knownHostsLine() + "\n");
             assertThat(whoami(pool, target("beta"))).isEqualTo("deploy\n");
         }
+    }
+
+    /**
+     * Has beta's sshd present a certificate of its ed25519 host key, made by {@code ssh-keygen -s
+     * CA -h} for {@code principals} and {@code validity}, as a CA-managed fleet's hosts do.
+     */
+    void certifyBeta(Path ca, String principals, String validity) throws Exception {
+        Path pub = Files.writeString(dir.resolve("beta_host_ed25519_key.pub"),
+            hosts.exec("beta", "cat", "/etc/ssh/ssh_host_ed25519_key.pub"));
+        ExternalTool.run(List.of("ssh-keygen", "-q", "-s", ca.toString(), "-h", "-I", "beta-host", "-n", principals,
+            "-V", validity, "-z", "42", pub.toString()), dir, Map.of(), Duration.ofSeconds(30));
+        hosts.copyTo("beta", dir.resolve("beta_host_ed25519_key-cert.pub"), "/etc/ssh/ssh_host_ed25519_key-cert.pub",
+            0644);
+        hosts.exec("beta", "sh", "-c", "echo 'HostCertificate /etc/ssh/ssh_host_ed25519_key-cert.pub'"
+            + " > /etc/ssh/sshd_config.d/driftless-test-cert.conf && systemctl reload ssh");
+        awaitSshd("beta");
+    }
+
+    /** Waits until sshd, re-executing itself after a reload, greets again. */
+    static void awaitSshd(String host) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+            .ignoreExceptions().until(() -> {
+                try (java.net.Socket socket = new java.net.Socket("127.0.0.1", hosts.host(host).sshPort())) {
+                    socket.setSoTimeout(2000);
+                    return new String(socket.getInputStream().readNBytes(8), java.nio.charset.StandardCharsets.US_ASCII)
+                        .equals("SSH-2.0-");
+                }
+            });
+    }
+
+    Path caKey(String name) {
+        Path key = dir.resolve(name);
+        ExternalTool.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key.toString()), dir,
+            Map.of(), Duration.ofSeconds(30));
+        return key;
+    }
+
+    static String publicKey(Path key) throws Exception {
+        return Files.readString(Path.of(key + ".pub")).strip();
+    }
+
+    @Test
+    void aHostCertificateOfATrustedCaIsAcceptedForTheHostItNamesAndRefusedOtherwise() throws Exception {
+        Path ca = caKey("fleet-ca");
+        Path other = caKey("other-ca");
+        Path knownHosts = Files.writeString(dir.resolve("known_hosts_ca"), "@cert-authority [127.0.0.1]:* "
+            + publicKey(ca) + "\n");
+        try {
+            // Issued for the address driftless connects to, or for the host's inventory name.
+            for (String principals : List.of("127.0.0.1", "beta.example.org,beta")) {
+                certifyBeta(ca, principals, "-5m:+1h");
+                try (SshHostPool pool = pool(Optional.of(knownHosts))) {
+                    assertThat(whoami(pool, target("beta"))).as(principals).isEqualTo("deploy\n");
+                }
+            }
+            certifyBeta(ca, "db-9.example.org", "-5m:+1h");
+            assertRefused(knownHosts, HostFailure.Kind.HOST_KEY_UNKNOWN, "offered a host certificate of " + fingerprintOnHost("beta") + " (ED25519)",
+                "(\"beta-host\", serial 42) signed by CA key " + fingerprint(ca) + ", which is not valid for it: it is"
+                    + " issued for db-9.example.org, not for 127.0.0.1 or beta; refused.");
+            certifyBeta(ca, "127.0.0.1", "20250101Z:20250201Z");
+            assertRefused(knownHosts, HostFailure.Kind.HOST_KEY_UNKNOWN, "which is not valid for it: it is expired at"
+                + " 2025-02-01T00:00:00Z");
+            certifyBeta(other, "127.0.0.1", "-5m:+1h");
+            assertRefused(knownHosts, HostFailure.Kind.HOST_KEY_UNKNOWN, "signed by CA key " + fingerprint(other)
+                + ", but no @cert-authority line of " + knownHosts + " names that CA for [127.0.0.1]:"
+                + hosts.host("beta").sshPort() + " (it trusts " + fingerprint(ca) + " at line 1)");
+            // A revoked CA takes every certificate it signed with it.
+            certifyBeta(ca, "127.0.0.1", "-5m:+1h");
+            Path revoked = Files.writeString(dir.resolve("known_hosts_revoked"), Files.readString(knownHosts)
+                + "@revoked * " + publicKey(ca) + "\n");
+            assertRefused(revoked, HostFailure.Kind.HOST_KEY_REVOKED, "marks that CA key @revoked; refused.");
+        } finally {
+            hosts.exec("beta", "sh", "-c", "rm -f /etc/ssh/sshd_config.d/driftless-test-cert.conf"
+                + " /etc/ssh/ssh_host_ed25519_key-cert.pub && systemctl reload ssh");
+            awaitSshd("beta");
+        }
+    }
+
+    void assertRefused(Path knownHosts, HostFailure.Kind kind, String message) {
+        try (SshHostPool pool = pool(Optional.of(knownHosts))) {
+            assertThatThrownBy(() -> whoami(pool, target("beta"))).isInstanceOfSatisfying(HostException.class, e -> {
+                assertThat(e.failure().kind()).isEqualTo(kind);
+                assertThat(e.getMessage()).contains(message);
+            });
+        }
+    }
+
+    void assertRefused(Path knownHosts, HostFailure.Kind kind, String start, String message) {
+        assertRefused(knownHosts, kind, start);
+        assertRefused(knownHosts, kind, message);
+    }
+
+    static String fingerprint(Path key) {
+        return ExternalTool.run(List.of("ssh-keygen", "-l", "-E", "sha256", "-f", key + ".pub"), null, Map.of(),
+            Duration.ofSeconds(30)).split(" ")[1];
     }
 }

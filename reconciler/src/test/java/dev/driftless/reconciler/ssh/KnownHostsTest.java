@@ -83,12 +83,16 @@ class KnownHostsTest {
                 + "@weird app-3 " + keyA + "\n"
                 + "app-4 " + keyA + " trailing comment\n", "/etc/driftless/known_hosts");
         assertThat(kh.problems()).containsExactly(
-            "/etc/driftless/known_hosts:3: @cert-authority ignored (driftless pins host keys, not CAs)",
             "/etc/driftless/known_hosts:4: expected '[marker] hosts keytype base64key', line ignored",
             "/etc/driftless/known_hosts:5: unsupported host key type 'ssh-foo' (expected one of [ecdsa-sha2-nistp256, "
                 + "ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-dss, ssh-ed25519, ssh-rsa]), line ignored",
             "/etc/driftless/known_hosts:6: unknown marker @weird, line ignored");
         assertThat(lines(kh, "app-4", 22)).containsExactly(7);
+        // The CA line pins no key: it vouches for the certificates of the hosts it matches.
+        assertThat(lines(kh, "db.example", 22)).isEmpty();
+        assertThat(kh.authoritiesFor(List.of("db.example"), 22)).extracting(KnownHosts.Entry::line).containsExactly(3);
+        assertThat(kh.authoritiesFor(List.of("db.example"), 2222)).isEmpty();
+        assertThat(kh.authoritiesFor(List.of("app-4"), 22)).isEmpty();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.driftless.reconciler.source.verify;
 
+import dev.driftless.reconciler.sshkeys.SshWire;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -103,7 +104,7 @@ final class AllowedSigners {
         } catch (IllegalArgumentException e) {
             throw new TrustFileException(where + "the key is not valid base64");
         }
-        String embedded = new WireReader(key).textOrNull();
+        String embedded = new SshWire(key).textOrNull();
         if (!type.equals(embedded)) {
             throw new TrustFileException(where + "the key's data is not a " + type + " key");
         }

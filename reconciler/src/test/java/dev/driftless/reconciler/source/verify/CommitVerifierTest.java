@@ -165,8 +165,8 @@ class CommitVerifierTest {
         Path expired = git.sshKey("grace-old", "ed25519");
         git.sshCertificate(expired, ca, "grace-2025", "grace@example.org", "20250101Z:20250201Z", false);
         String old = git.commitSshCertificate(expired, "signed with an expired certificate"); // 2026-11-01
-        assertThat(verify(ssh(signers), old).text()).endsWith(", not trusted for it: its certificate expired at"
-            + " 2025-02-01T00:00:00Z, before the commit of " + git.committedAt(old));
+        assertThat(verify(ssh(signers), old).text()).endsWith(", not trusted for it: its certificate is expired at"
+            + " 2025-02-01T00:00:00Z, and the commit is of " + git.committedAt(old));
 
         Path hostKey = git.sshKey("host-key", "rsa", "-b", "3072");
         git.sshCertificate(hostKey, ca, "app-1", "grace@example.org", "20260101Z:20270101Z", true);

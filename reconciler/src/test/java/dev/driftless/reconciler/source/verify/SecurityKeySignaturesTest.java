@@ -2,6 +2,8 @@ package dev.driftless.reconciler.source.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.driftless.reconciler.sshkeys.SshSignatureCheck;
+import dev.driftless.reconciler.sshkeys.SshWire;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,12 +93,12 @@ class SecurityKeySignaturesTest {
             Optional.of(GIT_SIGNATURE), Instant.ofEpochSecond(1638815828));
 
         assertThat(SshSignatures.verify(commit, GIT_SIGNATURE, signers)).isEqualTo(new Verdict.Trusted(
-            "octocat@github.com (ED25519-SK key " + SshSignatures.fingerprint(key) + ", allowed_signers:1)"));
+            "octocat@github.com (ED25519-SK key " + SshSignatureCheck.fingerprint(key) + ", allowed_signers:1)"));
 
         SignedCommit altered = new SignedCommit("2d5e8a1", GIT_COMMIT.replace("\ntest\n", "\nprod\n")
             .getBytes(StandardCharsets.UTF_8), Optional.of(GIT_SIGNATURE), Instant.ofEpochSecond(1638815828));
         assertThat(SshSignatures.verify(altered, GIT_SIGNATURE, signers).text()).isEqualTo("commit 2d5e8a1 has a bad"
-            + " signature by ED25519-SK key " + SshSignatures.fingerprint(key) + ": the signature does not match the"
+            + " signature by ED25519-SK key " + SshSignatureCheck.fingerprint(key) + ": the signature does not match the"
             + " commit's content (was the commit altered after signing?)");
     }
 
@@ -121,7 +123,7 @@ class SecurityKeySignaturesTest {
         for (int flags : new int[] {0x00, 0x01, 0x05}) {
             String armored = skSignature(priv, pub, payload, flags);
             String verdict = SshSignatures.check(SshSignatures.Sshsig.parse(armored), payload);
-            if ((flags & SshSignatures.USER_PRESENT) == 0) {
+            if ((flags & SshSignatureCheck.USER_PRESENT) == 0) {
                 assertThat(verdict).isEqualTo("the security key signed without a touch (user presence flag not set, as"
                     + " for a key made with -O no-touch-required); driftless accepts only touched signatures");
             } else {
@@ -136,15 +138,15 @@ class SecurityKeySignaturesTest {
         byte[] type = "sk-ssh-ed25519@openssh.com".getBytes(StandardCharsets.US_ASCII);
         byte[] application = "ssh:".getBytes(StandardCharsets.US_ASCII);
         ByteArrayOutputStream key = new ByteArrayOutputStream();
-        key.writeBytes(WireReader.encode(type));
-        key.writeBytes(WireReader.encode(pub));
-        key.writeBytes(WireReader.encode(application));
+        key.writeBytes(SshWire.encode(type));
+        key.writeBytes(SshWire.encode(pub));
+        key.writeBytes(SshWire.encode(application));
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         data.writeBytes("SSHSIG".getBytes(StandardCharsets.US_ASCII));
-        data.writeBytes(WireReader.encode("git".getBytes(StandardCharsets.US_ASCII)));
-        data.writeBytes(WireReader.encode(new byte[0]));
-        data.writeBytes(WireReader.encode("sha512".getBytes(StandardCharsets.US_ASCII)));
-        data.writeBytes(WireReader.encode(MessageDigest.getInstance("SHA-512").digest(payload)));
+        data.writeBytes(SshWire.encode("git".getBytes(StandardCharsets.US_ASCII)));
+        data.writeBytes(SshWire.encode(new byte[0]));
+        data.writeBytes(SshWire.encode("sha512".getBytes(StandardCharsets.US_ASCII)));
+        data.writeBytes(SshWire.encode(MessageDigest.getInstance("SHA-512").digest(payload)));
         byte[] counter = {0, 0, 0, 42};
         ByteArrayOutputStream signed = new ByteArrayOutputStream();
         signed.writeBytes(MessageDigest.getInstance("SHA-256").digest(application));
@@ -155,18 +157,18 @@ class SecurityKeySignaturesTest {
         signer.init(true, priv);
         signer.update(signed.toByteArray(), 0, signed.size());
         ByteArrayOutputStream sig = new ByteArrayOutputStream();
-        sig.writeBytes(WireReader.encode(type));
-        sig.writeBytes(WireReader.encode(signer.generateSignature()));
+        sig.writeBytes(SshWire.encode(type));
+        sig.writeBytes(SshWire.encode(signer.generateSignature()));
         sig.write(flags);
         sig.writeBytes(counter);
         ByteArrayOutputStream blob = new ByteArrayOutputStream();
         blob.writeBytes("SSHSIG".getBytes(StandardCharsets.US_ASCII));
         blob.writeBytes(new byte[] {0, 0, 0, 1});
-        blob.writeBytes(WireReader.encode(key.toByteArray()));
-        blob.writeBytes(WireReader.encode("git".getBytes(StandardCharsets.US_ASCII)));
-        blob.writeBytes(WireReader.encode(new byte[0]));
-        blob.writeBytes(WireReader.encode("sha512".getBytes(StandardCharsets.US_ASCII)));
-        blob.writeBytes(WireReader.encode(sig.toByteArray()));
+        blob.writeBytes(SshWire.encode(key.toByteArray()));
+        blob.writeBytes(SshWire.encode("git".getBytes(StandardCharsets.US_ASCII)));
+        blob.writeBytes(SshWire.encode(new byte[0]));
+        blob.writeBytes(SshWire.encode("sha512".getBytes(StandardCharsets.US_ASCII)));
+        blob.writeBytes(SshWire.encode(sig.toByteArray()));
         return "-----BEGIN SSH SIGNATURE-----\n" + Base64.getMimeEncoder().encodeToString(blob.toByteArray())
             + "\n-----END SSH SIGNATURE-----\n";
     }

@@ -1,20 +1,20 @@
-package dev.driftless.reconciler.source.verify;
+package dev.driftless.reconciler.sshkeys;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** Reads the SSH wire encoding (RFC 4251 §5): uint32, string, mpint. Throws {@link IllegalArgumentException} on truncation. */
-final class WireReader {
+public final class SshWire {
 
     private final byte[] data;
     private int pos;
 
-    WireReader(byte[] data) {
+    public SshWire(byte[] data) {
         this.data = data;
     }
 
-    byte[] fixed(int n) {
+    public byte[] fixed(int n) {
         if (n < 0 || data.length - pos < n) {
             throw new IllegalArgumentException("truncated SSH data");
         }
@@ -24,26 +24,26 @@ final class WireReader {
     }
 
     /** Whether every byte has been read. */
-    boolean atEnd() {
+    public boolean atEnd() {
         return pos == data.length;
     }
 
-    long uint32() {
+    public long uint32() {
         byte[] b = fixed(4);
         return ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
     }
 
     /** An unsigned 64-bit number (compare with {@link Long#compareUnsigned}). */
-    long uint64() {
+    public long uint64() {
         return (uint32() << 32) | uint32();
     }
 
     /** How many bytes have been read. */
-    int position() {
+    public int position() {
         return pos;
     }
 
-    byte[] string() {
+    public byte[] string() {
         long n = uint32();
         if (n > data.length - pos) {
             throw new IllegalArgumentException("truncated SSH data");
@@ -51,12 +51,12 @@ final class WireReader {
         return fixed((int) n);
     }
 
-    String text() {
+    public String text() {
         return new String(string(), StandardCharsets.UTF_8);
     }
 
     /** The first string as text, or null when the data does not start with one. */
-    String textOrNull() {
+    public String textOrNull() {
         try {
             return text();
         } catch (IllegalArgumentException e) {
@@ -64,13 +64,13 @@ final class WireReader {
         }
     }
 
-    BigInteger mpint() {
+    public BigInteger mpint() {
         byte[] b = string();
         return b.length == 0 ? BigInteger.ZERO : new BigInteger(b);
     }
 
     /** SSH string encoding of {@code bytes}: a uint32 length, then the bytes. */
-    static byte[] encode(byte[] bytes) {
+    public static byte[] encode(byte[] bytes) {
         byte[] out = new byte[4 + bytes.length];
         out[0] = (byte) (bytes.length >>> 24);
         out[1] = (byte) (bytes.length >>> 16);

@@ -1,4 +1,4 @@
-package dev.driftless.reconciler.source.verify;
+package dev.driftless.reconciler.sshkeys;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,11 +23,12 @@ import java.util.Map;
  * @param signature     the CA's signature over {@code signed}
  * @param signed        the certificate up to its signature
  */
-record SshCertificate(byte[] plainKey, long serial, long type, String keyId, List<String> principals,
+public record SshCertificate(byte[] plainKey, long serial, long type, String keyId, List<String> principals,
                       long validAfter, long validBefore, byte[] signatureKey, byte[] signature, byte[] signed) {
 
-    static final String SUFFIX = "-cert-v01@openssh.com";
-    static final long USER = 1;
+    public static final String SUFFIX = "-cert-v01@openssh.com";
+    public static final long USER = 1;
+    public static final long HOST = 2;
 
     /** The plain key type of each certificate type, and how many strings (or mpints) make its key. */
     private static final Map<String, Integer> KEY_FIELDS = Map.of(
@@ -35,12 +36,12 @@ record SshCertificate(byte[] plainKey, long serial, long type, String keyId, Lis
         "ecdsa-sha2-nistp521", 2, "sk-ssh-ed25519@openssh.com", 2, "sk-ecdsa-sha2-nistp256@openssh.com", 3);
 
     /** Whether {@code keyType} names a certificate. */
-    static boolean isCertificate(String keyType) {
+    public static boolean isCertificate(String keyType) {
         return keyType.endsWith(SUFFIX);
     }
 
     /** The plain key type a certificate type certifies: {@code ssh-ed25519} for {@code ssh-ed25519-cert-v01@openssh.com}. */
-    static String plainType(String certType) {
+    public static String plainType(String certType) {
         String base = certType.substring(0, certType.length() - SUFFIX.length());
         return base.startsWith("sk-") ? base + "@openssh.com" : base;
     }
@@ -50,8 +51,8 @@ record SshCertificate(byte[] plainKey, long serial, long type, String keyId, Lis
      *
      * @throws IllegalArgumentException when it is truncated or of an unknown type
      */
-    static SshCertificate parse(byte[] blob) {
-        WireReader r = new WireReader(blob);
+    public static SshCertificate parse(byte[] blob) {
+        SshWire r = new SshWire(blob);
         String certType = r.text();
         if (!isCertificate(certType)) {
             throw new IllegalArgumentException("not a certificate: " + certType);
@@ -63,15 +64,15 @@ record SshCertificate(byte[] plainKey, long serial, long type, String keyId, Lis
         }
         r.string(); // nonce
         ByteArrayOutputStream key = new ByteArrayOutputStream();
-        key.writeBytes(WireReader.encode(plain.getBytes(StandardCharsets.US_ASCII)));
+        key.writeBytes(SshWire.encode(plain.getBytes(StandardCharsets.US_ASCII)));
         for (int i = 0; i < fields; i++) {
-            key.writeBytes(WireReader.encode(r.string()));
+            key.writeBytes(SshWire.encode(r.string()));
         }
         long serial = r.uint64();
         long type = r.uint32();
         String keyId = r.text();
         List<String> principals = new ArrayList<>();
-        WireReader names = new WireReader(r.string());
+        SshWire names = new SshWire(r.string());
         while (!names.atEnd()) {
             principals.add(names.text());
         }
@@ -90,15 +91,14 @@ record SshCertificate(byte[] plainKey, long serial, long type, String keyId, Lis
             validBefore, signatureKey, signature, Arrays.copyOfRange(blob, 0, end));
     }
 
-    /** Why the certificate is not valid at {@code at}, or null when it is. */
-    String invalidAt(Instant at) {
+    /** Why the certificate is not valid at {@code at} ("valid only from … on", "expired at …"), or null when it is. */
+    public String invalidAt(Instant at) {
         long t = at.getEpochSecond();
         if (Long.compareUnsigned(t, validAfter) < 0) {
-            return "its certificate is valid only from " + Instant.ofEpochSecond(validAfter) + " on, and the commit is of "
-                + at;
+            return "valid only from " + Instant.ofEpochSecond(validAfter) + " on";
         }
         if (Long.compareUnsigned(t, validBefore) >= 0) {
-            return "its certificate expired at " + Instant.ofEpochSecond(validBefore) + ", before the commit of " + at;
+            return "expired at " + Instant.ofEpochSecond(validBefore);
         }
         return null;
     }
@@ -108,7 +108,7 @@ record SshCertificate(byte[] plainKey, long serial, long type, String keyId, Lis
      * comma-separated principals, with {@code *} and {@code ?} wildcards and {@code !} negations,
      * as OpenSSH matches them) allows; empty when a negation matches one.
      */
-    List<String> principalsAllowedBy(String patterns) {
+    public List<String> principalsAllowedBy(String patterns) {
         List<String> allowed = new ArrayList<>();
         for (String p : principals) {
             int m = matchPatternList(p, patterns);
@@ -123,7 +123,7 @@ record SshCertificate(byte[] plainKey, long serial, long type, String keyId, Lis
     }
 
     /** OpenSSH's match_pattern_list: 1 when a pattern matches, -1 when a negated one does, else 0. */
-    static int matchPatternList(String s, String patterns) {
+    public static int matchPatternList(String s, String patterns) {
         int result = 0;
         for (String raw : patterns.split(",")) {
             boolean negated = raw.startsWith("!");
