@@ -44,7 +44,10 @@ final class Fingerprinter {
         r.cpus().ifPresent(c -> in.put("resources.cpus", BigDecimal.valueOf(c).stripTrailingZeros().toPlainString()));
         r.nofile().ifPresent(n -> in.put("resources.nofile", Long.toString(n)));
         in.put("restart", service.restart().text());
-        service.network().ifPresent(n -> in.put("network", n));
+        // One network is written as it always was, so adding a second changes only this input.
+        if (!service.networks().isEmpty()) {
+            in.put("network", String.join(",", service.networks()));
+        }
         service.user().ifPresent(u -> in.put("user", u));
         service.labels().forEach((k, v) -> in.put("label." + k, v));
         return new FingerprintInputs(in);

@@ -347,7 +347,7 @@ final class RepoLoad {
                     if (spec.labelsAt != null && !spec.labels.isEmpty()) {
                         problems.add(spec.labelsAt, "labels are container labels: " + why);
                     }
-                    if (spec.network.isPresent()) {
+                    if (!spec.networks.isEmpty()) {
                         problems.add(spec.networkAt, "network is a Docker network to attach containers to: " + why
                             + "; a unit uses the host's network");
                     }

@@ -17,8 +17,9 @@ import java.util.TreeMap;
  * @param args replaces the image's CMD (Docker) or follows the command (systemd)
  * @param secrets environment variable name to the secret value it receives
  * @param labels extra container labels (keys under {@code dev.driftless.} are reserved)
- * @param network the user-defined Docker network its containers join, where the others on it
- *                reach them by service and instance name
+ * @param networks the user-defined Docker networks its containers join (the first when they are
+ *                 created, the others connected after), where the others on them reach them by
+ *                 service and instance name; empty: Docker's default bridge
  * @param user    who the program runs as, {@code NAME[:GROUP]} (names or numeric ids): a
  *                container's {@code --user}; for systemd, a system unit with {@code User=} in
  *                place of a user unit of the SSH user
@@ -37,7 +38,7 @@ public record Service(
     Resources resources,
     RestartPolicy restart,
     SortedMap<String, String> labels,
-    Optional<String> network,
+    List<String> networks,
     Optional<String> user,
     Placement placement,
     Optional<HealthCheck> health,
@@ -61,13 +62,18 @@ public record Service(
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(restart, "restart");
         labels = Immutables.sortedMap(labels);
-        Objects.requireNonNull(network, "network");
+        networks = List.copyOf(networks);
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(placement, "placement");
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(rollout, "rollout");
         after = List.copyOf(after);
         Objects.requireNonNull(source, "source");
+    }
+
+    /** The network its containers are created on (the first of {@link #networks}), if any. */
+    public Optional<String> network() {
+        return networks.isEmpty() ? Optional.empty() : Optional.of(networks.getFirst());
     }
 
     /** A builder with the format's defaults, for code and tests that make services by hand. */
@@ -89,7 +95,7 @@ public record Service(
         b.resources = resources;
         b.restart = restart;
         b.labels = new TreeMap<>(labels);
-        b.network = network;
+        b.networks = networks;
         b.user = user;
         b.placement = placement;
         b.health = health;
@@ -113,7 +119,7 @@ public record Service(
         private Resources resources = Resources.NONE;
         private RestartPolicy restart = DEFAULT_RESTART;
         private SortedMap<String, String> labels = new TreeMap<>();
-        private Optional<String> network = Optional.empty();
+        private List<String> networks = List.of();
         private Optional<String> user = Optional.empty();
         private Placement placement = Placement.nowhere();
         private Optional<HealthCheck> health = Optional.empty();
@@ -186,8 +192,13 @@ public record Service(
             return this;
         }
 
-        public Builder network(String v) {
-            network = Optional.of(v);
+public Builder network(String v) {
+            networks = List.of(v);
+            return this;
+        }
+
+        public Builder networks(List<String> v) {
+            networks = List.copyOf(v);
             return this;
         }
 
@@ -223,7 +234,7 @@ public record Service(
 
         public Service build() {
             return new Service(name, runtime, image, command, args, env, secrets, ports, volumes, resources,
-                restart, labels, network, user, placement, health, rollout, after, source);
+                restart, labels, networks, user, placement, health, rollout, after, source);
         }
     }
 }

@@ -80,8 +80,7 @@ final class ServiceReader {
             () -> problems.add(f.node("restart").orElseThrow().location(), "restart must be one of no, always, on-failure, "
                 + "unless-stopped, got \"" + t + "\"" + Suggestions.hint(t, List.of("no", "always", "on-failure", "unless-stopped")))));
         f.mapping("labels").ifPresent(this::labels);
-        f.node("network").ifPresent(n -> spec.networkAt = n.location());
-        f.text("network").ifPresent(this::network);
+        f.node("network").ifPresent(this::networks);
         f.node("user").ifPresent(n -> spec.userAt = n.location());
         f.text("user").ifPresent(this::user);
         if (f.require("placement", ": say where the service runs, e.g. \"placement: {hosts: [app-1]}\" or "
@@ -262,16 +261,32 @@ final class ServiceReader {
         spec.resources = new Resources(memory, cpus, nofile);
     }
 
-    private void network(String name) {
-        if (Names.BUILT_IN_NETWORKS.contains(name)) {
-            problems.add(spec.networkAt, "network: \"" + name + "\" is one of Docker's own networks; name a network"
-                + " of this service's own (driftless creates it on each host), e.g. network: shop, or leave network"
-                + " out for Docker's default bridge");
-        } else if (!Names.NETWORK.matcher(name).matches()) {
-            problems.add(spec.networkAt, "network: \"" + name + "\" is not a valid network name: use letters, digits,"
-                + " '_', '.' and '-', starting with a letter or digit");
-        } else {
-            spec.network = Optional.of(name);
+    /** {@code network: shop}, or several: {@code network: [shop, backend]} (the first is the one containers are created on). */
+    private void networks(YamlNode node) {
+        spec.networkAt = node.location();
+        int before = problems.mark();
+        List<String> names = node instanceof YamlNode.YamlList list
+            ? FieldReader.texts(list, "network", problems).orElse(List.of())
+            : FieldReader.text(node, "network", problems).map(List::of).orElse(List.of());
+        if (node instanceof YamlNode.YamlList && names.isEmpty() && !problems.addedSince(before)) {
+            problems.add(node.location(), "network is an empty list: name a network, e.g. network: shop, or leave"
+                + " network out for Docker's default bridge");
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String name : names) {
+            if (Names.BUILT_IN_NETWORKS.contains(name)) {
+                problems.add(spec.networkAt, "network: \"" + name + "\" is one of Docker's own networks; name a network"
+                    + " of this service's own (driftless creates it on each host), e.g. network: shop, or leave network"
+                    + " out for Docker's default bridge");
+            } else if (!Names.NETWORK.matcher(name).matches()) {
+                problems.add(spec.networkAt, "network: \"" + name + "\" is not a valid network name: use letters, digits,"
+                    + " '_', '.' and '-', starting with a letter or digit");
+            } else if (!seen.add(name)) {
+                problems.add(spec.networkAt, "network: \"" + name + "\" is listed twice");
+            }
+        }
+        if (!problems.addedSince(before)) {
+            spec.networks = List.copyOf(names);
         }
     }
 

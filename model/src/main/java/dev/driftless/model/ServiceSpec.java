@@ -44,7 +44,7 @@ final class ServiceSpec {
     RestartPolicy restart = Service.DEFAULT_RESTART;
     final SortedMap<String, String> labels = new TreeMap<>();
     SourceLocation labelsAt;
-    Optional<String> network = Optional.empty();
+    List<String> networks = List.of();
     SourceLocation networkAt;
     Optional<String> user = Optional.empty();
     SourceLocation userAt;
@@ -69,6 +69,6 @@ final class ServiceSpec {
     /** The record, once the loader has settled the runtime and resolved the secrets. */
     Service toService(Runtime effectiveRuntime, SortedMap<String, SecretRef> resolvedSecrets) {
         return new Service(name, effectiveRuntime, image, command, args, env, resolvedSecrets, ports, volumes,
-            resources, restart, labels, network, user, placement.orElseThrow(), health, rollout, after, source);
+            resources, restart, labels, networks, user, placement.orElseThrow(), health, rollout, after, source);
     }
 }

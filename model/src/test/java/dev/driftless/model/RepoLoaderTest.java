@@ -331,7 +331,9 @@ class RepoLoaderTest {
         void dockersOwnNetworksAndBadNamesAreRefused() {
             given.file("services/a.yaml", "image: a:1\nplacement: {hosts: [app-1]}\nnetwork: host\n")
                 .file("services/b.yaml", "image: b:1\nplacement: {hosts: [app-1]}\nnetwork: \"my net\"\n")
-                .file("services/c.yaml", "image: c:1\nplacement: {hosts: [app-1]}\nnetwork: [shop]\n");
+                .file("services/c.yaml", "image: c:1\nplacement: {hosts: [app-1]}\nnetwork: [shop, shop]\n")
+                .file("services/d.yaml", "image: d:1\nplacement: {hosts: [app-1]}\nnetwork: []\n")
+                .file("services/e.yaml", "image: e:1\nplacement: {hosts: [app-1]}\nnetwork: {name: shop}\n");
 
             assertThat(TestRepo.lines(given.load())).containsExactly(
                 "services/a.yaml:3:10: network: \"host\" is one of Docker's own networks; name a network of this"
@@ -339,7 +341,25 @@ class RepoLoaderTest {
                     + " Docker's default bridge",
                 "services/b.yaml:3:10: network: \"my net\" is not a valid network name: use letters, digits, '_', '.'"
                     + " and '-', starting with a letter or digit",
-                "services/c.yaml:3:10: network must be a single value, not a list");
+                "services/c.yaml:3:10: network: \"shop\" is listed twice",
+                "services/d.yaml:3:10: network is an empty list: name a network, e.g. network: shop, or leave network"
+                    + " out for Docker's default bridge",
+                "services/e.yaml:3:10: network must be a single value, not a mapping");
+        }
+
+        @Test
+        void aServiceMayJoinSeveralNetworksTheFirstBeingTheOneItIsCreatedOn() {
+            Repo repo = given
+                .file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\nnetwork: [shop, backend]\n")
+                .file("services/one.yaml", "image: one:1\nplacement: {hosts: [app-1]}\nnetwork: [shop]\n")
+                .repo();
+
+            assertThat(repo.services().get("api").networks()).containsExactly("shop", "backend");
+            assertThat(repo.services().get("api").network()).contains("shop");
+            DesiredState state = repo.resolve(SecretFingerprints.unresolved());
+            assertThat(state.instancesOf("api").getFirst().inputs().values()).containsEntry("network", "shop,backend");
+            assertThat(state.instancesOf("one").getFirst().inputs().values()).as("a list of one is the same network")
+                .containsEntry("network", "shop");
         }
     }
 

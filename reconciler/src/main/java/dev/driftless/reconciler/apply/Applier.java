@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,6 +62,10 @@ import java.util.function.BooleanSupplier;
 public final class Applier {
 
     /** Timeouts of the remote operations apply runs. */
+    /** The fingerprint input (and spec label key) naming a service's network. */
+    private static final String NETWORK = "network";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Applier.class);
+
     public record Settings(Duration commandTimeout, Duration pullTimeout, Duration stopTimeout) {
         public static Settings defaults(Duration commandTimeout) {
             return new Settings(commandTimeout, Duration.ofMinutes(10), Duration.ofSeconds(10));
@@ -649,14 +654,22 @@ public final class Applier {
             }
         }
 
-        /** The service converged: retired containers and planned removals go. */
+        /**
+         * The service converged: retired containers and planned removals go, and with them a
+         * network they leave empty that this environment made and no instance of the plan needs
+         * on that host.
+         */
         private void finish() throws InterruptedException {
+            Map<String, Set<String>> left = new TreeMap<>();
             for (Deployed d : deployed) {
                 if (d.retired().isPresent()) {
                     try {
                         ObservedContainer retired = d.retired().get();
-                        sessions.session(ctx.targets().get(d.host()))
+                        CommandResult res = sessions.session(ctx.targets().get(d.host()))
                             .run(InstanceRuntime.of(retired).remove(retired.name()), settings.commandTimeout());
+                        if (res.succeeded()) {
+                            left.computeIfAbsent(d.host(), h -> new TreeSet<>()).addAll(networksOf(retired));
+                        }
                     } catch (HostException e) {
                         unreached.add(d.host());
                     }
@@ -676,10 +689,54 @@ public final class Applier {
                         .run(InstanceRuntime.of(c).remove(c.name()), settings.commandTimeout());
                     finished(token, step, res.succeeded() ? StepOutcome.SUCCEEDED : StepOutcome.FAILED,
                         res.succeeded() ? "removed " + c.name() : res.firstErrorLine(), t0);
+                    if (res.succeeded()) {
+                        left.computeIfAbsent(r.host(), h -> new TreeSet<>()).addAll(networksOf(c));
+                    }
                 } catch (HostException e) {
                     finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
                     unreached.add(r.host());
                 }
+            }
+            left.forEach((host, networks) -> networks.stream().filter(n -> !neededOn(host, n))
+                .forEach(n -> removeNetwork(host, n)));
+        }
+
+        /** The user-defined networks a removed container was on, from its recorded spec. */
+        private static List<String> networksOf(ObservedContainer c) {
+            String networks = c.runtime() == dev.driftless.model.Runtime.DOCKER ? c.spec().getOrDefault(NETWORK, "") : "";
+            return java.util.Arrays.stream(networks.split(",")).filter(n -> !n.isBlank()).toList();
+        }
+
+        /** Whether an instance the plan wants on {@code host}, of any service, joins {@code network}. */
+        private boolean neededOn(String host, String network) {
+            return plan.changes().stream().filter(c -> c.host().equals(host))
+                .flatMap(c -> c.desired().stream())
+                .anyMatch(i -> i.service().networks().contains(network));
+        }
+
+        /**
+         * Removes {@code network} from {@code host} if this environment made it and nothing is
+         * attached to it any more, recorded as a REMOVE step of the service that left it. A
+         * network that cannot be removed now stays; it is no failure of the service.
+         */
+        private void removeNetwork(String host, String network) {
+            if (unreached.contains(host)) {
+                return;
+            }
+            Instant t0 = clock.instant();
+            try {
+                CommandResult res = sessions.session(ctx.targets().get(host))
+                    .run(DockerCommands.removeNetworkIfUnused(network, ctx.environment()), settings.commandTimeout());
+                if (res.succeeded() && res.stdout().strip().equals(DockerCommands.NETWORK_REMOVED)) {
+                    StepStart step = new StepStart(service, host, "-", StepAction.REMOVE, "network " + network
+                        + ": no container uses it any more", Optional.empty(), Optional.empty(), Optional.empty(),
+                        Optional.empty());
+                    finished(started(step), step, StepOutcome.SUCCEEDED, "removed network " + network, t0);
+                } else if (!res.succeeded()) {
+                    LOG.debug("network {} on {} kept: {}", network, host, res.firstErrorLine());
+                }
+            } catch (HostException e) {
+                unreached.add(host);
             }
         }
 

@@ -132,18 +132,18 @@ public final class KnownHosts {
      * otherwise, case-insensitively.
      */
     public List<Entry> pinsFor(Collection<String> names, int port) {
-        List<String> lookups = names.stream().map(n -> lookupName(n, port)).distinct().toList();
-        return entries.stream()
-            .filter(e -> e.marker() == Marker.NONE)
-            .filter(e -> lookups.stream().anyMatch(n -> matches(e.patterns(), n)))
-            .toList();
+        return linesFor(names, port, Marker.NONE);
     }
 
     /** The {@code @cert-authority} lines for a host reached as any of {@code names} on {@code port}, as {@link #pinsFor}. */
     public List<Entry> authoritiesFor(Collection<String> names, int port) {
+        return linesFor(names, port, Marker.CERT_AUTHORITY);
+    }
+
+    private List<Entry> linesFor(Collection<String> names, int port, Marker marker) {
         List<String> lookups = names.stream().map(n -> lookupName(n, port)).distinct().toList();
         return entries.stream()
-            .filter(e -> e.marker() == Marker.CERT_AUTHORITY)
+            .filter(e -> e.marker() == marker)
             .filter(e -> lookups.stream().anyMatch(n -> matches(e.patterns(), n)))
             .toList();
     }

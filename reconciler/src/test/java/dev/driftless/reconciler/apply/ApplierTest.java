@@ -217,11 +217,73 @@ class ApplierTest {
 
         assertThat(transcriptOf("app-1")).containsExactlyElementsOf(concat(
             List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker rm --force " + c1,
-                DockerCommands.createNetwork("shop").render()),
+                DockerCommands.createNetwork("shop", "default").render()),
             runAndGate(c1)));
         assertThat(fleet.host("app-1").renderedCommands()).anyMatch(c -> c.startsWith("docker run ")
             && c.contains(" --network shop --network-alias api --network-alias api-1 "));
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+    }
+
+    @Test
+    void aServiceOnTwoNetworksHasBothMadeAndItsContainersConnectedToTheSecondBeforeTheyStart() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", STOP_FIRST) + "network: [shop, backend]\n");
+        LoadedState.Ready ready = fixture.load();
+        String c1 = ApplyFixture.name(ready.state(), "api/app-1/1");
+
+        Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
+
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        List<String> app1 = transcriptOf("app-1");
+        assertThat(app1).containsSubsequence(DockerCommands.createNetwork("shop", "default").render(),
+            DockerCommands.createNetwork("backend", "default").render());
+        assertThat(app1).anyMatch(c -> c.startsWith("docker create --name " + c1 + " ")
+            && c.contains(" --network shop --network-alias api --network-alias api-1 ")
+            && c.endsWith(" && docker network connect --alias api --alias api-1 backend " + c1 + " && docker start "
+                + c1 + " > /dev/null"));
+    }
+
+    @Test
+    void aNetworkTheServiceLeftIsRemovedOnceItsLastContainerIsGoneAndOnlyThen() throws Exception {
+        fixture.write("services/api.yaml", api("1.0.0", STOP_FIRST) + "network: shop\n");
+        DesiredState before = fixture.load().state();
+        fixture.write("services/api.yaml", api("1.0.0", STOP_FIRST) + "network: backend\n");
+        LoadedState.Ready after = fixture.load();
+        String removeShop = DockerCommands.removeNetworkIfUnused("shop", "default").render();
+        for (String h : List.of("app-1", "app-2", "app-3")) {
+            fleet.host(h).reply(c -> c.render().equals(removeShop), new CommandResult(0, h.equals("app-3") ? ""
+                : DockerCommands.NETWORK_REMOVED + "\n", "", Duration.ofMillis(1)));
+        }
+
+        Applier.Result result = apply(after, plan(after.state(), running(before, ContainerState.RUNNING), time));
+
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        List<String> app1 = transcriptOf("app-1");
+        assertThat(app1).contains(DockerCommands.createNetwork("backend", "default").render());
+        assertThat(app1.getLast()).as("after the old container is removed").isEqualTo(removeShop);
+        assertThat(app1.indexOf("docker rm --force " + ApplyFixture.name(before, "api/app-1/1")))
+            .isLessThan(app1.size() - 1);
+        // Recorded where it happened; where something still used it (app-3 here) it stays, unrecorded.
+        assertThat(events.lines()).contains("SUCCEEDED REMOVE api app-1 -: removed network shop",
+            "SUCCEEDED REMOVE api app-2 -: removed network shop");
+        assertThat(events.lines()).noneMatch(l -> l.contains("REMOVE api app-3 -"));
+    }
+
+    @Test
+    void aNetworkAnotherInstanceOnTheHostNeedsIsNotEvenTriedToRemove() throws Exception {
+        fixture.write("services/api.yaml", api("1.0.0", STOP_FIRST) + "network: shop\n");
+        DesiredState before = fixture.load().state();
+        fixture.write("services/api.yaml", api("1.0.0", STOP_FIRST) + "network: backend\n");
+        fixture.write("services/cache.yaml", "image: registry:5000/shop/cache:1\nplacement: {hosts: [app-1]}\n"
+            + "network: shop\n");
+        LoadedState.Ready after = fixture.load();
+        List<ObservedContainer> observed = new ArrayList<>(running(before, ContainerState.RUNNING));
+        observed.add(ApplyFixture.container(after.state().instance("cache/app-1/1").orElseThrow(),
+            ContainerState.RUNNING));
+
+        apply(after, plan(after.state(), observed, time));
+
+        assertThat(transcriptOf("app-1")).noneMatch(c -> c.contains("docker network rm"));
+        assertThat(transcriptOf("app-2")).contains(DockerCommands.removeNetworkIfUnused("shop", "default").render());
     }
 
     @Test

@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  * @param aliases   names other containers on {@code network} resolve to this one (only with a network)
  * @param health    Docker health check
  * @param user      who the container's process runs as ({@code --user NAME[:GROUP]}); the image's user when empty
+ * @param moreNetworks networks it is connected to after it is created on {@code network}, with the same aliases
  */
 public record ContainerSpec(
         String name,
@@ -48,7 +49,8 @@ public record ContainerSpec(
         Optional<String> network,
         List<String> aliases,
         Optional<HealthCheck> health,
-        Optional<String> user) {
+        Optional<String> user,
+        List<String> moreNetworks) {
 
     /** Docker's rule for container names. */
     public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
@@ -99,6 +101,15 @@ public record ContainerSpec(
                 throw new IllegalArgumentException("container " + name + ": network alias '" + a + "' is not valid");
             }
         });
+        moreNetworks = List.copyOf(moreNetworks);
+        if (!moreNetworks.isEmpty() && network.isEmpty()) {
+            throw new IllegalArgumentException("container " + name + ": more networks need a first one");
+        }
+        moreNetworks.forEach(n -> {
+            if (!NAME.matcher(n).matches() || network.get().equals(n)) {
+                throw new IllegalArgumentException("container " + name + ": network name '" + n + "' is not valid here");
+            }
+        });
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(user, "user").ifPresent(u -> {
             if (u.isEmpty() || u.startsWith("-") || u.chars().anyMatch(Character::isWhitespace)) {
@@ -128,6 +139,7 @@ public record ContainerSpec(
         b.aliases = new ArrayList<>(aliases);
         b.health = health;
         b.user = user;
+        b.moreNetworks = new ArrayList<>(moreNetworks);
         return b;
     }
 
@@ -150,6 +162,7 @@ public record ContainerSpec(
         private RestartPolicy restart = RestartPolicy.unlessStopped();
         private Optional<String> network = Optional.empty();
         private List<String> aliases = new ArrayList<>();
+        private List<String> moreNetworks = new ArrayList<>();
         private Optional<HealthCheck> health = Optional.empty();
         private Optional<String> user = Optional.empty();
 
@@ -218,6 +231,12 @@ public record ContainerSpec(
             return this;
         }
 
+        /** Another network to connect the container to once it is created (with the same aliases). */
+        public Builder connect(String value) {
+            moreNetworks.add(value);
+            return this;
+        }
+
         /** A name other containers on the network resolve to this one ({@code --network-alias}). */
         public Builder alias(String value) {
             aliases.add(value);
@@ -237,7 +256,7 @@ public record ContainerSpec(
 
         public ContainerSpec build() {
             return new ContainerSpec(name, image, command, args, plainEnv, envFile, ports, volumes, labels,
-                resources, restart, network, aliases, health, user);
+                resources, restart, network, aliases, health, user, moreNetworks);
         }
     }
 }

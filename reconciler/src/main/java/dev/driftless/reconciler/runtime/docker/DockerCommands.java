@@ -87,9 +87,30 @@ public final class DockerCommands {
         return imageId(image).stdoutTo("/dev/null").stderrTo("/dev/null").or(pull(image));
     }
 
-    /** Starts a container detached from a spec; prints the new container's id. */
+    /**
+     * Starts a container detached from a spec; prints the new container's id. A container on more
+     * than one network is created on the first ({@code docker run} takes one before Docker 25),
+     * connected to the others with the same aliases, then started: one command, which stops at
+     * the first step that fails and leaves a created container for the caller to remove.
+     */
     public static RemoteCommand run(ContainerSpec spec) {
-        return containerRun(RemoteCommand.builder("docker").add("run", "--detach", "--name", spec.name()), spec, true);
+        if (spec.moreNetworks().isEmpty()) {
+            return containerRun(RemoteCommand.builder("docker").add("run", "--detach", "--name", spec.name()), spec,
+                true);
+        }
+        return connected(containerRun(RemoteCommand.builder("docker").add("create", "--name", spec.name()), spec, true),
+            spec).and(RemoteCommand.of("docker", "start", spec.name()).stdoutTo("/dev/null"));
+    }
+
+    /** {@code create}, then {@code docker network connect} to each of the spec's further networks. */
+    private static RemoteCommand connected(RemoteCommand create, ContainerSpec spec) {
+        RemoteCommand command = create;
+        for (String network : spec.moreNetworks()) {
+            RemoteCommand.Argv.Builder b = RemoteCommand.builder("docker").add("network", "connect");
+            spec.aliases().forEach(a -> b.add("--alias", a));
+            command = command.and(b.add(network, spec.name()).build());
+        }
+        return command;
     }
 
     /**
@@ -100,10 +121,19 @@ public final class DockerCommands {
      * container then.
      */
     public static RemoteCommand runJob(ContainerSpec spec, Duration timeout) {
-        RemoteCommand.Argv.Builder b = RemoteCommand.builder("timeout").add("--kill-after="
-                + InstanceRuntime.JOB_KILL_AFTER.toSeconds() + "s",
-            Math.max(1, (timeout.toMillis() + 999) / 1000) + "s", "docker", "run", "--rm", "--name", spec.name());
-        return containerRun(b, spec, false).stderrToStdout();
+        List<String> limit = List.of("timeout", "--kill-after=" + InstanceRuntime.JOB_KILL_AFTER.toSeconds() + "s",
+            Math.max(1, (timeout.toMillis() + 999) / 1000) + "s");
+        if (spec.moreNetworks().isEmpty()) {
+            RemoteCommand.Argv.Builder b = RemoteCommand.builder(limit.getFirst()).addAll(limit.subList(1, limit.size()))
+                .add("docker", "run", "--rm", "--name", spec.name());
+            return containerRun(b, spec, false).stderrToStdout();
+        }
+        // Created, connected, then started attached: docker start --attach exits with the job's code.
+        RemoteCommand create = containerRun(RemoteCommand.builder("docker").add("create", "--name", spec.name()), spec,
+            false).stdoutTo("/dev/null");
+        RemoteCommand start = RemoteCommand.builder(limit.getFirst()).addAll(limit.subList(1, limit.size()))
+            .add("docker", "start", "--attach", spec.name()).build();
+        return connected(create, spec).and(start).stderrToStdout();
     }
 
     private static RemoteCommand.Argv containerRun(RemoteCommand.Argv.Builder b, ContainerSpec spec, boolean service) {
@@ -194,18 +224,42 @@ public final class DockerCommands {
     }
 
     /**
-     * Creates a user-defined network unless it exists, labelled as driftless's. Idempotent:
-     * succeeds when the network is already there, also when another create (a rollout of another
-     * environment on the same host) made it between the look and the create.
+     * Creates a user-defined network unless it exists, labelled as driftless's and as made for
+     * {@code environment}. Idempotent: succeeds when the network is already there, also when
+     * another create (a rollout of another environment on the same host) made it between the look
+     * and the create. A network that exists is used as it is, whoever made it.
      */
-    public static RemoteCommand createNetwork(String network) {
-        if (!ContainerSpec.NAME.matcher(network).matches()) {
-            throw new IllegalArgumentException("network name '" + network + "' is not valid");
-        }
+    public static RemoteCommand createNetwork(String network, String environment) {
+        checkNetwork(network);
         RemoteCommand exists = RemoteCommand.of("docker", "network", "inspect", network).stdoutTo("/dev/null")
             .stderrTo("/dev/null");
         return exists.or(RemoteCommand.of("docker", "network", "create", "--label",
-                ContainerLabels.MANAGED + "=" + ContainerLabels.MANAGED_VALUE, network).stdoutTo("/dev/null"))
+                ContainerLabels.MANAGED + "=" + ContainerLabels.MANAGED_VALUE, "--label",
+                ContainerLabels.ENVIRONMENT + "=" + environment, network).stdoutTo("/dev/null"))
             .or(exists);
+    }
+
+    /** What {@link #removeNetworkIfUnused} prints when it removed the network. */
+    public static final String NETWORK_REMOVED = "removed";
+
+    /**
+     * Removes {@code network} when {@code environment} made it ({@link #createNetwork}'s label: a
+     * network made by hand, by another environment or by an older driftless stays) and no
+     * container, running or stopped, is attached to it; prints {@link #NETWORK_REMOVED} then. A
+     * network still in use, or gone already, is left and the command succeeds.
+     */
+    public static RemoteCommand removeNetworkIfUnused(String network, String environment) {
+        checkNetwork(network);
+        return RemoteCommand.of("sh", "-c", "n=$1; e=$2; "
+            + "[ \"$(docker network inspect --format '{{index .Labels \"" + ContainerLabels.ENVIRONMENT + "\"}}' \"$n\""
+            + " 2>/dev/null)\" = \"$e\" ] || exit 0; "
+            + "[ -z \"$(docker ps --all --quiet --filter \"network=$n\")\" ] || exit 0; "
+            + "docker network rm \"$n\" >/dev/null && echo " + NETWORK_REMOVED, "driftless-network", network, environment);
+    }
+
+    private static void checkNetwork(String network) {
+        if (!ContainerSpec.NAME.matcher(network).matches()) {
+            throw new IllegalArgumentException("network name '" + network + "' is not valid");
+        }
     }
 }

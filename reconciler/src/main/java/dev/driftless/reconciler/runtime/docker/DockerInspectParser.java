@@ -69,7 +69,9 @@ public final class DockerInspectParser {
         Map<String, String> labels = new LinkedHashMap<>(own);
         // The drift label is observation's word, never a container's own.
         labels.remove(ObservedContainer.DRIFT);
-        networkDrift(c).ifPresent(d -> labels.put(ObservedContainer.DRIFT, d));
+        networkDrift(c, Optional.ofNullable(own.get(ContainerLabels.SPEC)).map(SpecLabel::decode)
+            .map(spec -> spec.getOrDefault("network", "")).orElse(""))
+            .ifPresent(d -> labels.put(ObservedContainer.DRIFT, d));
         JsonNode state = c.path("State");
         JsonNode health = state.path("Health");
         String name = c.path("Name").asText("");
@@ -124,22 +126,32 @@ public final class DockerInspectParser {
     }
 
     /**
-     * A container taken off the network it was started on ({@code docker network disconnect}):
-     * {@code HostConfig.NetworkMode} still names it, {@code NetworkSettings.Networks} no longer
-     * has it. The container runs, but neither reaches nor is reached by its peers (or, off the
-     * default bridge, by its published ports). Networks attached by hand besides it are not drift.
+     * A container taken off a network it was deployed on ({@code docker network disconnect}):
+     * {@code HostConfig.NetworkMode} still names the one it was created on, and its recorded spec
+     * the others it was connected to, but {@code NetworkSettings.Networks} no longer has one of
+     * them. The container runs, but neither reaches nor is reached by its peers there (or, off
+     * the default bridge, by its published ports). Networks attached by hand besides them are not
+     * drift.
+     *
+     * @param deployed the spec's {@code network} input: its networks, comma-separated, or empty
      */
-    static Optional<String> networkDrift(JsonNode c) {
-        String mode = c.path("HostConfig").path("NetworkMode").asText("");
-        if (mode.isEmpty() || mode.equals("host") || mode.equals("none") || mode.startsWith("container:")) {
-            return Optional.empty();
-        }
-        String network = mode.equals("default") ? "bridge" : mode;
+    static Optional<String> networkDrift(JsonNode c, String deployed) {
         JsonNode networks = c.path("NetworkSettings").path("Networks");
-        if (!networks.isObject() || networks.has(network)) {
+        if (!networks.isObject()) {
             return Optional.empty();
         }
-        return Optional.of("disconnected from network " + network);
+        String mode = c.path("HostConfig").path("NetworkMode").asText("");
+        java.util.List<String> expected = new java.util.ArrayList<>();
+        if (!mode.isEmpty() && !mode.equals("host") && !mode.equals("none") && !mode.startsWith("container:")) {
+            expected.add(mode.equals("default") ? "bridge" : mode);
+        }
+        for (String n : deployed.split(",")) {
+            if (!n.isBlank() && !expected.contains(n)) {
+                expected.add(n);
+            }
+        }
+        return expected.stream().filter(n -> !networks.has(n)).findFirst()
+            .map(n -> "disconnected from network " + n);
     }
 
     /** The address on the network the container was attached to by name, else the first one it has. */

@@ -122,11 +122,14 @@ public final class DockerRuntime implements InstanceRuntime {
      */
     private static Optional<String> prepare(HostSession session, ContainerSpec spec, Launch launch)
             throws HostException {
-        if (spec.network().isPresent()) {
+        List<String> networks = new java.util.ArrayList<>(spec.network().stream().toList());
+        networks.addAll(spec.moreNetworks());
+        for (String network : networks) {
             // Before the secrets reach the host: a network that cannot be made leaves nothing behind.
-            CommandResult r = session.run(DockerCommands.createNetwork(spec.network().get()), launch.commandTimeout());
+            CommandResult r = session.run(DockerCommands.createNetwork(network, launch.environment()),
+                launch.commandTimeout());
             if (!r.succeeded()) {
-                return Optional.of("creating network " + spec.network().get() + " failed (exit " + r.exitCode() + "): "
+                return Optional.of("creating network " + network + " failed (exit " + r.exitCode() + "): "
                     + r.firstErrorLine());
             }
         }

@@ -61,6 +61,7 @@ public final class InstanceContainers {
         // On the service's network the others reach it as "api" (every instance that runs on
         // this host, old and new alike during a start-first rollout) or as "api-1" (one instance).
         s.network().ifPresent(n -> b.network(n).alias(s.name()).alias(instance.name()));
+        s.networks().stream().skip(1).forEach(b::connect);
         s.user().ifPresent(b::user);
         b.labels(s.labels());
         b.labels(ContainerLabels.forInstance(environment, s.name(), instance.name(), instance.fingerprint(), commit,
@@ -93,6 +94,7 @@ public final class InstanceContainers {
         envFile.ifPresent(b::envFile);
         volumes(s, b);
         s.network().ifPresent(b::network);
+        s.networks().stream().skip(1).forEach(b::connect);
         s.user().ifPresent(b::user);
         b.labels(ContainerLabels.forJob(environment, s.name(), "pre-deploy", instance.fingerprint(), commit));
         return b.build();

@@ -184,6 +184,27 @@ class DockerCommandsTest {
     }
 
     @Test
+    void aContainerOnSeveralNetworksIsCreatedOnTheFirstConnectedToTheOthersWithItsAliasesThenStarted() {
+        ContainerSpec spec = ContainerSpec.builder("api-1-3f9a2c1b", "registry:5000/shop/api:1.1.0")
+            .network("shop").alias("api").alias("api-1").connect("backend").connect("metrics").build();
+
+        assertThat(DockerCommands.run(spec).render()).isEqualTo("docker create --name api-1-3f9a2c1b --restart"
+            + " unless-stopped --network shop --network-alias api --network-alias api-1 registry:5000/shop/api:1.1.0"
+            + " && docker network connect --alias api --alias api-1 backend api-1-3f9a2c1b"
+            + " && docker network connect --alias api --alias api-1 metrics api-1-3f9a2c1b"
+            + " && docker start api-1-3f9a2c1b > /dev/null");
+        ContainerSpec job = ContainerSpec.builder("api-pre-deploy-3f9a2c1b", "registry:5000/shop/api:1.1.0")
+            .command(List.of("/app/migrate")).restart(new RestartPolicy(RestartPolicy.Mode.NO, 0))
+            .network("shop").connect("backend").build();
+        assertThat(DockerCommands.runJob(job, Duration.ofSeconds(90)).render()).isEqualTo("{ docker create --name"
+            + " api-pre-deploy-3f9a2c1b --network shop --entrypoint /app/migrate registry:5000/shop/api:1.1.0 > /dev/null"
+            + " && docker network connect backend api-pre-deploy-3f9a2c1b"
+            + " && timeout --kill-after=10s 90s docker start --attach api-pre-deploy-3f9a2c1b; } 2>&1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContainerSpec.builder("x-1", "img").connect("backend")
+            .build()).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aJobRunsInTheForegroundUnderATimeoutAndIsRemovedWhenItExits() {
         ContainerSpec spec = ContainerSpec.builder("api-pre-deploy-3f9a2c1b", "registry:5000/shop/api:1.1.0")
             .command(List.of("/app/migrate", "--to", "it's; $(latest)"))
@@ -212,10 +233,22 @@ class DockerCommandsTest {
 
     @Test
     void createNetworkIsIdempotent() {
-        assertThat(DockerCommands.createNetwork("driftless").render()).isEqualTo(
+        assertThat(DockerCommands.createNetwork("driftless", "prod").render()).isEqualTo(
             "docker network inspect driftless > /dev/null 2> /dev/null"
-                + " || docker network create --label dev.driftless.managed=true driftless > /dev/null"
+                + " || docker network create --label dev.driftless.managed=true --label dev.driftless.environment=prod"
+                + " driftless > /dev/null"
                 + " || docker network inspect driftless > /dev/null 2> /dev/null");
-        assertThatThrownBy(() -> DockerCommands.createNetwork("bad name")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DockerCommands.createNetwork("bad name", "prod"))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anUnusedNetworkIsRemovedOnlyWhenTheEnvironmentMadeItAndNothingIsAttached() {
+        assertThat(DockerCommands.removeNetworkIfUnused("shop", "prod").render()).isEqualTo("sh -c 'n=$1; e=$2;"
+            + " [ \"$(docker network inspect --format '\\''{{index .Labels \"dev.driftless.environment\"}}'\\'' \"$n\""
+            + " 2>/dev/null)\" = \"$e\" ] || exit 0; [ -z \"$(docker ps --all --quiet --filter \"network=$n\")\" ] ||"
+            + " exit 0; docker network rm \"$n\" >/dev/null && echo removed' driftless-network shop prod");
+        assertThatThrownBy(() -> DockerCommands.removeNetworkIfUnused("$(x)", "prod"))
+            .isInstanceOf(IllegalArgumentException.class);
     }
 }

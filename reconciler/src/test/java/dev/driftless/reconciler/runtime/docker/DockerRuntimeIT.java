@@ -176,10 +176,11 @@ class DockerRuntimeIT {
     @Test
     void lifecycleCommandsDriveARealContainer() throws Exception {
         HostSession s = pool.session(app1);
-        ok(s, DockerCommands.createNetwork("driftless-it"));
-        ok(s, DockerCommands.createNetwork("driftless-it"));
+        ok(s, DockerCommands.createNetwork("driftless-it", "it-env"));
+        ok(s, DockerCommands.createNetwork("driftless-it", "it-env"));
         assertThat(hosts.exec("app-1", "docker", "network", "inspect", "--format",
-            "{{index .Labels \"dev.driftless.managed\"}}", "driftless-it")).isEqualTo("true\n");
+            "{{index .Labels \"dev.driftless.managed\"}} {{index .Labels \"dev.driftless.environment\"}}",
+            "driftless-it")).isEqualTo("true it-env\n");
 
         ContainerSpec spec = ContainerSpec.builder("life-1", IMAGE)
             .network("driftless-it")
@@ -209,11 +210,63 @@ class DockerRuntimeIT {
 
         ok(s, DockerCommands.stop("life-1", Duration.ofSeconds(2)));
         assertThat(inspectAsRoot("life-1").path("State").path("Status").asText()).isEqualTo("exited");
+        assertThat(ok(s, DockerCommands.removeNetworkIfUnused("driftless-it", "it-env")).stdout())
+            .as("a stopped container, kept for a rollback, still holds its network").isEmpty();
         ok(s, DockerCommands.start("life-1"));
         assertThat(inspectAsRoot("life-1").path("State").path("Status").asText()).isEqualTo("running");
         ok(s, DockerCommands.rename("life-1", "life-1-old"));
         ok(s, DockerCommands.remove("life-1-old"));
         assertThat(run(s, DockerCommands.inspect("life-1-old")).exitCode()).isNotZero();
+
+        // Nothing attached any more: the environment that made the network removes it; a network
+        // another environment made, or one made by hand, stays.
+        assertThat(ok(s, DockerCommands.removeNetworkIfUnused("driftless-it", "other-env")).stdout()).isEmpty();
+        hosts.exec("app-1", "docker", "network", "create", "handmade");
+        assertThat(ok(s, DockerCommands.removeNetworkIfUnused("handmade", "it-env")).stdout()).isEmpty();
+        assertThat(ok(s, DockerCommands.removeNetworkIfUnused("driftless-it", "it-env")).stdout())
+            .isEqualTo(DockerCommands.NETWORK_REMOVED + "\n");
+        assertThat(hosts.execResult("app-1", "docker", "network", "inspect", "driftless-it").getExitCode()).isNotZero();
+        assertThat(hosts.execResult("app-1", "docker", "network", "inspect", "handmade").getExitCode()).isZero();
+        assertThat(ok(s, DockerCommands.removeNetworkIfUnused("driftless-it", "it-env")).stdout()).as("gone already")
+            .isEmpty();
+        hosts.exec("app-1", "docker", "network", "rm", "handmade");
+    }
+
+    @Test
+    void aContainerOnTwoNetworksAnswersToItsAliasesOnBothAndAJobJoinsBothToo() throws Exception {
+        HostSession s = pool.session(app1);
+        ok(s, DockerCommands.createNetwork("front-it", "it-env"));
+        ok(s, DockerCommands.createNetwork("back-it", "it-env"));
+        ContainerSpec spec = ContainerSpec.builder("multi-1", IMAGE).network("front-it").alias("multi").alias("multi-1")
+            .connect("back-it").build();
+        assertThat(ok(s, DockerCommands.run(spec)).stdout().strip()).as("the new container's id").matches("[0-9a-f]{64}");
+        JsonNode c = inspectAsRoot("multi-1");
+        assertThat(c.path("State").path("Status").asText()).isEqualTo("running");
+        for (String network : List.of("front-it", "back-it")) {
+            List<String> aliases = new ArrayList<>();
+            c.path("NetworkSettings").path("Networks").path(network).path("Aliases").forEach(a -> aliases.add(a.asText()));
+            assertThat(aliases).as(network).contains("multi", "multi-1");
+        }
+
+        // A job on both networks: docker start --attach gives its output and its exit code.
+        ContainerSpec job = ContainerSpec.builder("multi-job", IMAGE)
+            .command(List.of("/bin/busybox", "sh", "-c", "grep -c eth /proc/net/dev;"
+                + " /bin/busybox wget -q -O - http://multi:8080/version; exit 3"))
+            .restart(new RestartPolicy(RestartPolicy.Mode.NO, 0)).network("back-it").connect("front-it").build();
+        CommandResult ran = run(s, DockerCommands.runJob(job, Duration.ofSeconds(30)));
+        assertThat(ran.exitCode()).as(ran.stdout()).isEqualTo(3);
+        assertThat(ran.stdout().lines().toList()).containsExactly("2", "1.0.0");
+        ok(s, DockerCommands.remove("multi-job"));
+
+        // Taken off its second network by hand: observation calls it drift.
+        hosts.exec("app-1", "docker", "network", "disconnect", "back-it", "multi-1");
+        assertThat(DockerInspectParser.networkDrift(inspectAsRoot("multi-1"), "front-it,back-it"))
+            .contains("disconnected from network back-it");
+        ok(s, DockerCommands.remove("multi-1"));
+        for (String network : List.of("front-it", "back-it")) {
+            assertThat(ok(s, DockerCommands.removeNetworkIfUnused(network, "it-env")).stdout())
+                .isEqualTo(DockerCommands.NETWORK_REMOVED + "\n");
+        }
     }
 
     @Test

@@ -133,12 +133,18 @@ class CommitVerifierTest {
         assertThat(verify(ssh(laterLine), commit).text()).endsWith("second-line:2)");
     }
 
+    /** A commit signed with a new ed25519 {@code key}'s user certificate for {@code principal}, valid in 2026. */
+    private static String certifiedCommit(Path ca, String key, String id, String principal, String message) {
+        Path k = git.sshKey(key, "ed25519");
+        git.sshCertificate(k, ca, id, principal, "20260101Z:20270101Z", false);
+        return git.commitSshCertificate(k, message);
+    }
+
     @Test
     void aCertificateSignedByATrustedCaIsTrustedForTheLinesPrincipals() throws Exception {
         Path ca = git.sshKey("team-ca", "ed25519");
-        Path key = git.sshKey("grace-laptop", "ed25519");
-        git.sshCertificate(key, ca, "grace", "grace@example.org", "20260101Z:20270101Z", false);
-        String commit = git.commitSshCertificate(key, "signed with a certificate");
+        String commit = certifiedCommit(ca, "grace-laptop", "grace", "grace@example.org", "signed with a certificate");
+        Path key = tmp.resolve("grace-laptop");
         String sha = commit.substring(0, 7);
         String keyText = "ED25519-CERT key " + git.fingerprint(key);
         String certText = "certificate \"grace\" serial 7 of CA key " + git.fingerprint(ca);
@@ -177,9 +183,7 @@ class CommitVerifierTest {
     @Test
     void aCertificateWhosePrincipalsWereRewrittenIsRefused() throws Exception {
         Path ca = git.sshKey("rewrite-ca", "ed25519");
-        Path key = git.sshKey("mallory-laptop", "ed25519");
-        git.sshCertificate(key, ca, "mallory", "mallory@example.org", "20260101Z:20270101Z", false);
-        String commit = git.commitSshCertificate(key, "deploy as someone else");
+        String commit = certifiedCommit(ca, "mallory-laptop", "mallory", "mallory@example.org", "deploy as someone else");
         Path signers = git.allowedSigners("rewrite-signers", "admin@example.org cert-authority " + git.publicKey(ca));
         SignedCommit signed = SignedCommit.read(repository, ObjectId.fromString(commit));
         String armored = signed.signature().orElseThrow();
