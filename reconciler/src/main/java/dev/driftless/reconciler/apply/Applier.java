@@ -62,8 +62,6 @@ import java.util.function.BooleanSupplier;
 public final class Applier {
 
     /** Timeouts of the remote operations apply runs. */
-    /** The fingerprint input (and spec label key) naming a service's network. */
-    private static final String NETWORK = "network";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Applier.class);
 
     public record Settings(Duration commandTimeout, Duration pullTimeout, Duration stopTimeout) {
@@ -668,7 +666,7 @@ public final class Applier {
                         CommandResult res = sessions.session(ctx.targets().get(d.host()))
                             .run(InstanceRuntime.of(retired).remove(retired.name()), settings.commandTimeout());
                         if (res.succeeded()) {
-                            left.computeIfAbsent(d.host(), h -> new TreeSet<>()).addAll(networksOf(retired));
+                            left.computeIfAbsent(d.host(), h -> new TreeSet<>()).addAll(retired.networks());
                         }
                     } catch (HostException e) {
                         unreached.add(d.host());
@@ -690,28 +688,15 @@ public final class Applier {
                     finished(token, step, res.succeeded() ? StepOutcome.SUCCEEDED : StepOutcome.FAILED,
                         res.succeeded() ? "removed " + c.name() : res.firstErrorLine(), t0);
                     if (res.succeeded()) {
-                        left.computeIfAbsent(r.host(), h -> new TreeSet<>()).addAll(networksOf(c));
+                        left.computeIfAbsent(r.host(), h -> new TreeSet<>()).addAll(c.networks());
                     }
                 } catch (HostException e) {
                     finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
                     unreached.add(r.host());
                 }
             }
-            left.forEach((host, networks) -> networks.stream().filter(n -> !neededOn(host, n))
+            left.forEach((host, networks) -> networks.stream().filter(n -> !plan.wants(host, n))
                 .forEach(n -> removeNetwork(host, n)));
-        }
-
-        /** The user-defined networks a removed container was on, from its recorded spec. */
-        private static List<String> networksOf(ObservedContainer c) {
-            String networks = c.runtime() == dev.driftless.model.Runtime.DOCKER ? c.spec().getOrDefault(NETWORK, "") : "";
-            return java.util.Arrays.stream(networks.split(",")).filter(n -> !n.isBlank()).toList();
-        }
-
-        /** Whether an instance the plan wants on {@code host}, of any service, joins {@code network}. */
-        private boolean neededOn(String host, String network) {
-            return plan.changes().stream().filter(c -> c.host().equals(host))
-                .flatMap(c -> c.desired().stream())
-                .anyMatch(i -> i.service().networks().contains(network));
         }
 
         /**

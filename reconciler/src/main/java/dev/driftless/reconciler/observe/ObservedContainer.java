@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.observe;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -99,6 +100,12 @@ public record ObservedContainer(
     /** What observation found changed behind driftless's back, if anything ({@link #DRIFT}). */
     public Optional<String> drift() {
         return Optional.ofNullable(labels.get(DRIFT));
+    }
+
+    /** The user-defined Docker networks a container was deployed on, from its recorded spec (none for a unit). */
+    public List<String> networks() {
+        String networks = runtime == dev.driftless.model.Runtime.DOCKER ? spec.getOrDefault("network", "") : "";
+        return java.util.Arrays.stream(networks.split(",")).filter(n -> !n.isBlank()).toList();
     }
 
     /** The image it runs; empty for a systemd unit. */

@@ -65,6 +65,28 @@ public record Plan(
         return known.isEmpty() ? this : withJobsRan(known);
     }
 
+    /**
+     * Per host, the networks that containers this plan replaces or removes were on and that no
+     * instance it wants there joins: apply removes each once those containers are gone, if this
+     * environment made it and nothing else is attached to it.
+     */
+    public java.util.SortedMap<String, java.util.SortedSet<String>> networksLeft() {
+        java.util.SortedMap<String, java.util.SortedSet<String>> left = new java.util.TreeMap<>();
+        for (PlannedChange c : changes) {
+            if ((c.action() == Action.REPLACE || c.action() == Action.REMOVE) && c.observed().isPresent()) {
+                c.observed().get().networks().stream().filter(n -> !wants(c.host(), n))
+                    .forEach(n -> left.computeIfAbsent(c.host(), h -> new java.util.TreeSet<>()).add(n));
+            }
+        }
+        return left;
+    }
+
+    /** Whether an instance this plan wants on {@code host}, of any service, joins {@code network}. */
+    public boolean wants(String host, String network) {
+        return changes.stream().filter(c -> c.host().equals(host)).flatMap(c -> c.desired().stream())
+            .anyMatch(i -> i.service().networks().contains(network));
+    }
+
     /** How {@link #jobsRan} names the pre-deploy job of one spec of a service. */
     public static String jobKey(String service, String fingerprint) {
         return service + "@" + fingerprint;

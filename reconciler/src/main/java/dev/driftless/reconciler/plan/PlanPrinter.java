@@ -68,6 +68,13 @@ public final class PlanPrinter {
                     .append(" unchanged\n");
             }
         }
+        if (!plan.networksLeft().isEmpty()) {
+            out.append("\nNetworks no instance will use (removed where this environment made them and nothing else is"
+                + " attached)\n");
+            List<String[]> rows = new ArrayList<>();
+            plan.networksLeft().forEach((host, networks) -> rows.add(new String[] {host, String.join(", ", networks)}));
+            appendTable(out, rows);
+        }
         out.append("\nHosts\n");
         List<String[]> hostRows = new ArrayList<>();
         for (HostState h : plan.hosts()) {
@@ -109,6 +116,10 @@ public final class PlanPrinter {
             plan.preDeployDue(service).ifPresent(c -> out.append("\n:gear: **").append(md(service)).append("** ")
                 .append(md(preDeploy(c))).append('\n'));
         }
+        plan.networksLeft().forEach((host, networks) -> out.append("\n:wastebasket: On **").append(md(host))
+            .append("** no instance will use network ").append(networks.stream().map(n -> "**" + md(n) + "**")
+                .collect(java.util.stream.Collectors.joining(", ")))
+            .append(" any more: removed where this environment made it and nothing else is attached\n"));
         List<HostState> down = plan.hosts().stream().filter(h -> !h.reachable()).toList();
         if (!down.isEmpty()) {
             out.append("\n:warning: Not observed, so not planned:\n\n");
@@ -160,6 +171,11 @@ public final class PlanPrinter {
                 jobCommand(c).forEach(command::add);
             });
         }
+        ObjectNode left = root.putObject("networksLeft");
+        plan.networksLeft().forEach((host, networks) -> {
+            ArrayNode names = left.putArray(host);
+            networks.forEach(names::add);
+        });
         ObjectNode held = root.putObject("held");
         plan.held().forEach(held::put);
         try {

@@ -158,6 +158,7 @@ class PlannerGoldenTest {
             image = spec.get("image");
         } else if (fingerprint.isEmpty()) {
             spec.put("image", image);
+            c.path("with").fields().forEachRemaining(w -> spec.put(w.getKey(), w.getValue().asText()));
             fingerprint = new dev.driftless.model.FingerprintInputs(spec).fingerprint();
         } else {
             spec.clear();

@@ -168,7 +168,7 @@ public final class SystemdRuntime implements InstanceRuntime {
             try {
                 session.run(SystemdCommands.forgetJob(scope, unit), launch.commandTimeout());
             } catch (HostException e) {
-                // The next run of the job clears its unit; its env file goes with the next deploy's.
+                // The job is tried again (its host did not answer), and that run clears all of it.
             }
         }
     }
