@@ -17,8 +17,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code driftless forget-host HOST}: the daemon stops trying a host that left the inventory
  * while it did not answer (a machine destroyed before its containers could be removed). Without
- * it the daemon tries the host at each drift check for 30 days. Takes effect at the next
- * reconcile; one under way does not bring the host back.
+ * it the daemon tries the host at each drift check for {@code intervals.departed} (30 days). Takes
+ * effect at the next reconcile; one under way does not bring the host back.
  */
 @Command(name = "forget-host", mixinStandardHelpOptions = true,
     description = "Stop the daemon trying a host that left the inventory while it did not answer"

@@ -168,7 +168,7 @@ final class PlanCommand implements Callable<Integer> {
                 Observation observed = BaseInventory.withoutSilentDeparted(Observer.standard(pool, pool.commandTimeout())
                     .observe(List.copyOf(reach.values()), departures.runtimes(runtimes)), departed.keySet(),
                     u -> err.println("driftless plan: "
-                    + BaseInventory.droppedNote(u)));
+                    + BaseInventory.droppedNote(u, cfg.map(c -> c.intervals().departed()).orElse(Departures.GIVE_UP))));
                 plan = new Planner(Clock.systemUTC()).plan(desired, observed, deployed.held(),
                     observed.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet()))
                     .withJobsRan(deployed.jobsRan());

@@ -9,6 +9,7 @@ import dev.driftless.model.YamlNode.YamlScalar;
 import dev.driftless.model.YamlReader;
 import dev.driftless.reconciler.config.DaemonConfig.LogFormat;
 import dev.driftless.reconciler.history.HistorySettings;
+import dev.driftless.reconciler.plan.Departures;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.source.GitSourceSettings;
 import dev.driftless.reconciler.source.verify.CommitVerifier;
@@ -50,7 +51,7 @@ public final class ConfigLoader {
     private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
         "command-timeout", "parallelism", "keep-alive");
     private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
-    private static final List<String> INTERVALS = List.of("poll", "drift", "retry");
+    private static final List<String> INTERVALS = List.of("poll", "drift", "retry", "departed");
     private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention",
         "abandon-after");
     private static final List<String> METRICS = List.of("listen", "reconcile-token-file");
@@ -184,7 +185,8 @@ public final class ConfigLoader {
             DaemonConfig.Intervals intervalsConfig = new DaemonConfig.Intervals(
                 positive(intervals, "poll").orElse(DEFAULT_POLL),
                 positive(intervals, "drift").orElse(DEFAULT_DRIFT),
-                positive(intervals, "retry").orElse(DEFAULT_RETRY));
+                positive(intervals, "retry").orElse(DEFAULT_RETRY),
+                positive(intervals, "departed").orElse(Departures.GIVE_UP));
 
             FieldReader history = new FieldReader(f.mapping("history").orElse(empty), "history", HISTORY, problems);
             history.text("jdbc-url").filter(u -> !u.regionMatches(true, 0, "jdbc:postgresql:", 0, 16)

@@ -166,9 +166,10 @@ public record DaemonConfig(
     /**
      * How often things happen: {@code poll} asks git whether the branch moved, {@code drift}
      * observes every host even when it did not, {@code retry} comes back sooner after a reconcile
-     * that left hosts unconverged (unreachable, transient failures).
+     * that left hosts unconverged (unreachable, transient failures), {@code departed} is how long a
+     * host that left the inventory while it did not answer is tried again before it is forgotten.
      */
-    public record Intervals(Duration poll, Duration drift, Duration retry) {
+    public record Intervals(Duration poll, Duration drift, Duration retry, Duration departed) {
     }
 
     /** The history database: the embedded H2 file by default, or PostgreSQL by JDBC URL. */

@@ -53,7 +53,8 @@ public final class Assembly implements AutoCloseable {
             Applier applier = new Applier(pool, HealthGate.system(pool.commandTimeout()),
                 Applier.Settings.defaults(pool.commandTimeout()), clock);
             Reconciler reconciler = new Reconciler(config.repo().environment(), source, verifier(config), loader,
-                pool, observer, applier, history, metrics, clock, RepairBackoff.after(config.intervals().retry()));
+                pool, observer, applier, history, metrics, clock, RepairBackoff.after(config.intervals().retry()),
+                config.intervals().departed());
             return new Assembly(history, source, pool, reconciler, environment);
         } catch (GitSourceException | RuntimeException e) {
             if (pool != null) {

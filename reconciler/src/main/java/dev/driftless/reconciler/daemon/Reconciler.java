@@ -151,9 +151,21 @@ public final class Reconciler {
      */
     private final Map<String, Set<dev.driftless.model.Runtime>> seenRuntimes = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final Duration departedRetry;
+
     public Reconciler(Optional<String> environment, GitSource source, CommitVerifier verifier,
                       DesiredStateLoader loader, HostSessions hosts, Observer observer, Applier applier,
                       HistoryStore history, Metrics metrics, Clock clock, RepairBackoff backoff) {
+        this(environment, source, verifier, loader, hosts, observer, applier, history, metrics, clock, backoff,
+            Departures.GIVE_UP);
+    }
+
+    /** @param departedRetry how long a host that left the inventory unanswered is tried ({@code intervals.departed}) */
+    public Reconciler(Optional<String> environment, GitSource source, CommitVerifier verifier,
+                      DesiredStateLoader loader, HostSessions hosts, Observer observer, Applier applier,
+                      HistoryStore history, Metrics metrics, Clock clock, RepairBackoff backoff,
+                      Duration departedRetry) {
+        this.departedRetry = departedRetry;
         this.environment = environment;
         this.source = source;
         this.verifier = verifier;
@@ -501,7 +513,7 @@ public final class Reconciler {
             if (remembered.containsKey(u.host())) {
                 ReconcileLog.debug(revision.sha(), "departed host " + u.host() + " still does not answer: " + u.reason());
             } else {
-                ReconcileLog.warn(revision.sha(), BaseInventory.droppedNote(u));
+                ReconcileLog.warn(revision.sha(), BaseInventory.droppedNote(u, departedRetry));
             }
         });
         keepDeparted(remembered, departures, seen, desired.environment(), revision.sha());
@@ -778,7 +790,7 @@ public final class Reconciler {
     /**
      * Brings the remembered departed hosts up to date with what this reconcile saw of them: one
      * that does not answer is remembered (with its inventory commit and why) until it has not
-     * answered for {@link Departures#GIVE_UP}; one that answers is forgotten once nothing of this
+     * answered for {@code intervals.departed}; one that answers is forgotten once nothing of this
      * environment is left there (this reconcile removes what is); one back in the inventory, or
      * whose inventory is gone, is forgotten.
      */
@@ -796,7 +808,7 @@ public final class Reconciler {
             if (o instanceof HostObservation.Unreachable u) {
                 if (was == null) {
                     next.put(host, new DepartedHost(departures.inventoryCommit(host), now, Optional.of(u.reason())));
-                } else if (Duration.between(was.since(), now).compareTo(Departures.GIVE_UP) > 0) {
+                } else if (Duration.between(was.since(), now).compareTo(departedRetry) > 0) {
                     next.remove(host);
                     ReconcileLog.warn(sha, "departed host " + host + " has not answered since " + was.since()
                         + ": no longer tried; remove what environment " + environmentName

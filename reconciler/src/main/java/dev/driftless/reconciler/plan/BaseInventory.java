@@ -10,6 +10,7 @@ import dev.driftless.reconciler.observe.HostObservation;
 import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.ssh.HostTarget;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -109,9 +110,9 @@ public final class BaseInventory {
     }
 
     /** What is said of a departed host that was dropped, in logs and on a plan's stderr. */
-    public static String droppedNote(HostObservation.Unreachable u) {
+    public static String droppedNote(HostObservation.Unreachable u, Duration retried) {
         return "host " + u.host() + " left the inventory and does not answer (" + u.reason()
             + "): its containers, if it still runs any, are not removed now; the daemon tries again at each"
-            + " drift check for " + Departures.GIVE_UP.toDays() + " days";
+            + " drift check for " + Departures.describe(retried);
     }
 }

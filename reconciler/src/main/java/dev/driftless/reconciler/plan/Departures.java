@@ -21,8 +21,14 @@ import java.util.function.Function;
  */
 public final class Departures {
 
-    /** How long a departed host that never answers is tried before it is forgotten. */
+    /** How long a departed host that never answers is tried before it is forgotten, unless {@code intervals.departed} says. */
     public static final Duration GIVE_UP = Duration.ofDays(30);
+
+    /** {@code 30 days} for whole days, else as a duration is written ({@code 36h}). */
+    public static String describe(Duration d) {
+        return d.toDays() > 0 && d.equals(Duration.ofDays(d.toDays())) ? d.toDays() + (d.toDays() == 1 ? " day" : " days")
+            : dev.driftless.model.DurationText.format(d);
+    }
 
     private final Map<String, HostTarget> targets;
     private final Map<String, String> inventoryCommits;

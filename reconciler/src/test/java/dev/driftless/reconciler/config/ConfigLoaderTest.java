@@ -203,6 +203,7 @@ class ConfigLoaderTest {
         assertThat(c.intervals().poll()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.intervals().drift()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.intervals().retry()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.intervals().departed()).isEqualTo(Duration.ofDays(30));
 
         assertThat(c.history().jdbcUrl()).isEmpty();
         assertThat(c.history().user()).isEmpty();
@@ -258,6 +259,7 @@ class ConfigLoaderTest {
               poll: 10s
               drift: 1m
               retry: 15s
+              departed: 168h
             history:
               jdbc-url: jdbc:postgresql://db.example.org:5432/driftless
               user: driftless
@@ -300,7 +302,7 @@ class ConfigLoaderTest {
 
         assertThat(c.stateDir()).isEqualTo(Path.of("/etc/driftless/state"));
         assertThat(c.intervals()).isEqualTo(new DaemonConfig.Intervals(Duration.ofSeconds(10), Duration.ofMinutes(1),
-            Duration.ofSeconds(15)));
+            Duration.ofSeconds(15), Duration.ofDays(7)));
         assertThat(c.history()).isEqualTo(new DaemonConfig.History(
             Optional.of("jdbc:postgresql://db.example.org:5432/driftless"), Optional.of("driftless"),
             Optional.of(Path.of("/etc/driftless/keys/db.pass")), Optional.of(Duration.ofDays(90)),

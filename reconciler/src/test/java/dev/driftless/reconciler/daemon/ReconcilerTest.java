@@ -104,12 +104,16 @@ class ReconcilerTest {
     }
 
     private Reconciler reconciler(CommitVerifier verifier) {
+        return reconciler(verifier, Departures.GIVE_UP);
+    }
+
+    private Reconciler reconciler(CommitVerifier verifier, Duration departedRetry) {
         DesiredStateLoader loader = new DesiredStateLoader(KeyRing.builder().ageIdentityFile(DEMO_KEY).build());
         Observer observer = new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20));
         Applier applier = new Applier(fleet, new HealthGate(time, time, Duration.ofSeconds(20)),
             Applier.Settings.defaults(Duration.ofSeconds(20)), time);
         return new Reconciler(Optional.empty(), source, verifier, loader, fleet, observer, applier, history,
-            Metrics.NONE, time, RepairBackoff.after(Duration.ofSeconds(30)));
+            Metrics.NONE, time, RepairBackoff.after(Duration.ofSeconds(30)), departedRetry);
     }
 
     private DesiredState desiredAt(RevCommit commit) {
@@ -1118,6 +1122,21 @@ class ReconcilerTest {
         int calls = fleet.host("app-2").calls().size();
         reconciler.reconcile(Trigger.DRIFT);
         assertThat(fleet.host("app-2").calls()).as("forgotten: not even observed").hasSize(calls);
+    }
+
+    @Test
+    void intervalsDepartedSetsHowLongASilentDepartedHostIsTried() throws Exception {
+        reconciler = reconciler(CommitVerifier.NONE, Duration.ofDays(2));
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        infra.edit("hosts.yaml", APP_2, "").commit("Decommission app-2");
+        fleet.host("app-2").failEverything(HostFailure.Kind.UNREACHABLE, "host app-2 is unreachable: no route");
+        reconciler.reconcile(Trigger.POLL);
+        assertThat(history.departedHosts()).containsOnlyKeys("app-2");
+
+        time.sleep(Duration.ofDays(2).plusHours(1));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(history.departedHosts()).as("given up after 2 days").isEmpty();
     }
 
     @Test

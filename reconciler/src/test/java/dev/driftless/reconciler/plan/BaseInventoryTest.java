@@ -124,7 +124,7 @@ class BaseInventoryTest {
         List<String> notes = new ArrayList<>();
 
         Observation kept = BaseInventory.withoutSilentDeparted(observation, Set.of("app-2"),
-            u -> notes.add(BaseInventory.droppedNote(u)));
+            u -> notes.add(BaseInventory.droppedNote(u, Departures.GIVE_UP)));
 
         assertThat(kept.hosts().keySet()).as("app-1 is still in the inventory: it stays unreachable")
             .containsExactly("app-1");
