@@ -104,8 +104,12 @@ public record ObservedContainer(
 
     /** The user-defined Docker networks a container was deployed on, from its recorded spec (none for a unit). */
     public List<String> networks() {
-        String networks = runtime == dev.driftless.model.Runtime.DOCKER ? spec.getOrDefault("network", "") : "";
-        return java.util.Arrays.stream(networks.split(",")).filter(n -> !n.isBlank()).toList();
+        return runtime == dev.driftless.model.Runtime.DOCKER ? networksIn(spec) : List.of();
+    }
+
+    /** The networks a recorded spec names: its {@code network} input, comma-separated, in order. */
+    public static List<String> networksIn(Map<String, String> spec) {
+        return java.util.Arrays.stream(spec.getOrDefault("network", "").split(",")).filter(n -> !n.isBlank()).toList();
     }
 
     /** The image it runs; empty for a systemd unit. */

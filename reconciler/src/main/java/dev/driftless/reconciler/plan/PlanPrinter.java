@@ -68,11 +68,12 @@ public final class PlanPrinter {
                     .append(" unchanged\n");
             }
         }
-        if (!plan.networksLeft().isEmpty()) {
+        java.util.SortedMap<String, java.util.SortedSet<String>> networksLeft = plan.networksLeft();
+        if (!networksLeft.isEmpty()) {
             out.append("\nNetworks no instance will use (removed where this environment made them and nothing else is"
                 + " attached)\n");
             List<String[]> rows = new ArrayList<>();
-            plan.networksLeft().forEach((host, networks) -> rows.add(new String[] {host, String.join(", ", networks)}));
+            networksLeft.forEach((host, networks) -> rows.add(new String[] {host, String.join(", ", networks)}));
             appendTable(out, rows);
         }
         out.append("\nHosts\n");

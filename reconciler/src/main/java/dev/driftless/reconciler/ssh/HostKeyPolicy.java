@@ -100,6 +100,7 @@ public final class HostKeyPolicy {
                     + "; driftless never trusts a host key on first use."));
         }
         String why = null;
+        String invalid = cert.invalidAt(now);
         if (cert.type() != SshCertificate.HOST) {
             why = "it is a user certificate, not a host certificate";
         } else if (cert.principals().isEmpty()) {
@@ -108,8 +109,8 @@ public final class HostKeyPolicy {
                 .anyMatch(n -> KnownHosts.glob(p.toLowerCase(Locale.ROOT), n.toLowerCase(Locale.ROOT))))) {
             why = "it is issued for " + String.join(",", cert.principals()) + ", not for " + target.address() + " or "
                 + target.name();
-        } else if (cert.invalidAt(now) != null) {
-            why = "it is " + cert.invalidAt(now) + ", and it is " + now;
+        } else if (invalid != null) {
+            why = "it is " + invalid + ", and it is " + now;
         } else {
             String bad = SshSignatureCheck.verify(cert.signatureKey(), cert.signature(), cert.signed());
             if (bad != null) {

@@ -70,7 +70,7 @@ public final class DockerInspectParser {
         // The drift label is observation's word, never a container's own.
         labels.remove(ObservedContainer.DRIFT);
         networkDrift(c, Optional.ofNullable(own.get(ContainerLabels.SPEC)).map(SpecLabel::decode)
-            .map(spec -> spec.getOrDefault("network", "")).orElse(""))
+            .map(ObservedContainer::networksIn).orElse(List.of()))
             .ifPresent(d -> labels.put(ObservedContainer.DRIFT, d));
         JsonNode state = c.path("State");
         JsonNode health = state.path("Health");
@@ -133,9 +133,9 @@ public final class DockerInspectParser {
      * the default bridge, by its published ports). Networks attached by hand besides them are not
      * drift.
      *
-     * @param deployed the spec's {@code network} input: its networks, comma-separated, or empty
+     * @param deployed the networks its recorded spec names
      */
-    static Optional<String> networkDrift(JsonNode c, String deployed) {
+    static Optional<String> networkDrift(JsonNode c, List<String> deployed) {
         JsonNode networks = c.path("NetworkSettings").path("Networks");
         if (!networks.isObject()) {
             return Optional.empty();
@@ -145,11 +145,7 @@ public final class DockerInspectParser {
         if (!mode.isEmpty() && !mode.equals("host") && !mode.equals("none") && !mode.startsWith("container:")) {
             expected.add(mode.equals("default") ? "bridge" : mode);
         }
-        for (String n : deployed.split(",")) {
-            if (!n.isBlank() && !expected.contains(n)) {
-                expected.add(n);
-            }
-        }
+        deployed.stream().filter(n -> !expected.contains(n)).forEach(expected::add);
         return expected.stream().filter(n -> !networks.has(n)).findFirst()
             .map(n -> "disconnected from network " + n);
     }

@@ -34,14 +34,12 @@ final class SshSignatures {
     static Verdict verify(SignedCommit commit, String armored, AllowedSigners signers) {
         String c = "commit " + commit.shortSha();
         Sshsig sig;
-        Optional<SshCertificate> cert;
         try {
             sig = Sshsig.parse(armored);
-            cert = SshCertificate.isCertificate(sig.keyType()) ? Optional.of(SshCertificate.parse(sig.publicKey()))
-                : Optional.empty();
         } catch (IllegalArgumentException e) {
             return new Verdict.Refused(c + " has an SSH signature that cannot be read (" + e.getMessage() + ")");
         }
+        Optional<SshCertificate> cert = sig.certificate();
         byte[] signerKey = sig.signerKey();
         String keyText = SshSignatureCheck.keyName(new SshWire(signerKey).text()) + (cert.isPresent() ? "-CERT" : "") + " key "
             + SshSignatureCheck.fingerprint(signerKey);
@@ -132,7 +130,7 @@ final class SshSignatures {
 
     /** The fields of an SSHSIG blob. */
     record Sshsig(byte[] publicKey, String keyType, String namespace, byte[] reserved, String hashAlgorithm,
-                  byte[] signature) {
+                  byte[] signature, Optional<SshCertificate> certificate) {
 
         static Sshsig parse(String armored) {
             String text = armored.strip();
@@ -156,12 +154,14 @@ final class SshSignatures {
             String hash = r.text();
             byte[] signature = r.string();
             String type = new SshWire(publicKey).text();
-            return new Sshsig(publicKey, type, namespace, reserved, hash, signature);
+            Optional<SshCertificate> certificate = SshCertificate.isCertificate(type)
+                ? Optional.of(SshCertificate.parse(publicKey)) : Optional.empty();
+            return new Sshsig(publicKey, type, namespace, reserved, hash, signature, certificate);
         }
 
         /** The key that made the signature: the public key, or a certificate's certified key. */
         byte[] signerKey() {
-            return SshCertificate.isCertificate(keyType) ? SshCertificate.parse(publicKey).plainKey() : publicKey;
+            return certificate.map(SshCertificate::plainKey).orElse(publicKey);
         }
     }
 }

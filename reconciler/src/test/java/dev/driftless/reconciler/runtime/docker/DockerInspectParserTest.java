@@ -95,19 +95,19 @@ class DockerInspectParserTest {
 
     @Test
     void theDefaultBridgeCountsAndHostNoneAndSharedNamespacesAreNeverDrift() {
-        assertThat(DockerInspectParser.networkDrift(inspect("default", "{}"), "")).contains("disconnected from network bridge");
-        assertThat(DockerInspectParser.networkDrift(inspect("default", "{\"bridge\": {}}"), "")).isEmpty();
-        assertThat(DockerInspectParser.networkDrift(inspect("shop", "{\"shop\": {}, \"debug\": {}}"), ""))
+        assertThat(DockerInspectParser.networkDrift(inspect("default", "{}"), List.of())).contains("disconnected from network bridge");
+        assertThat(DockerInspectParser.networkDrift(inspect("default", "{\"bridge\": {}}"), List.of())).isEmpty();
+        assertThat(DockerInspectParser.networkDrift(inspect("shop", "{\"shop\": {}, \"debug\": {}}"), List.of()))
             .as("a network attached by hand besides is not drift").isEmpty();
-        assertThat(DockerInspectParser.networkDrift(inspect("shop", "{\"debug\": {}}"), ""))
+        assertThat(DockerInspectParser.networkDrift(inspect("shop", "{\"debug\": {}}"), List.of()))
             .contains("disconnected from network shop");
         for (String mode : List.of("host", "none", "container:0123abcd", "")) {
-            assertThat(DockerInspectParser.networkDrift(inspect(mode, "{}"), "")).as(mode).isEmpty();
+            assertThat(DockerInspectParser.networkDrift(inspect(mode, "{}"), List.of())).as(mode).isEmpty();
         }
         // Connected after creation to a second network of its spec: leaving that one is drift too.
-        assertThat(DockerInspectParser.networkDrift(inspect("shop", "{\"shop\": {}, \"backend\": {}}"), "shop,backend"))
+        assertThat(DockerInspectParser.networkDrift(inspect("shop", "{\"shop\": {}, \"backend\": {}}"), List.of("shop", "backend")))
             .isEmpty();
-        assertThat(DockerInspectParser.networkDrift(inspect("shop", "{\"shop\": {}}"), "shop,backend"))
+        assertThat(DockerInspectParser.networkDrift(inspect("shop", "{\"shop\": {}}"), List.of("shop", "backend")))
             .contains("disconnected from network backend");
     }
 

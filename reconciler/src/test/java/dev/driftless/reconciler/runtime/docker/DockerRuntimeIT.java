@@ -260,7 +260,7 @@ class DockerRuntimeIT {
 
         // Taken off its second network by hand: observation calls it drift.
         hosts.exec("app-1", "docker", "network", "disconnect", "back-it", "multi-1");
-        assertThat(DockerInspectParser.networkDrift(inspectAsRoot("multi-1"), "front-it,back-it"))
+        assertThat(DockerInspectParser.networkDrift(inspectAsRoot("multi-1"), List.of("front-it", "back-it")))
             .contains("disconnected from network back-it");
         ok(s, DockerCommands.remove("multi-1"));
         for (String network : List.of("front-it", "back-it")) {
