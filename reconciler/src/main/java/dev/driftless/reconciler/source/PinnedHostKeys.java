@@ -8,10 +8,17 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.util.ArrayList;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import dev.driftless.reconciler.sshkeys.SshCertificate;
+import dev.driftless.reconciler.sshkeys.SshSignatureCheck;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.digest.BuiltinDigests;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
@@ -26,7 +33,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The file is re-read on every connection, so an operator can fix it without a restart.
  * Supported: plain and hashed host names, {@code [host]:port}, patterns with {@code *}, {@code ?}
- * and {@code !}, and {@code @revoked}. {@code @cert-authority} lines are ignored.
+ * and {@code !}, {@code @revoked}, and {@code @cert-authority}: a host certificate is accepted when
+ * a CA listed for the host signed it, it is a host certificate naming the host, and it is valid
+ * now. A host with a pinned key must present that key (a certificate of it counts), whoever
+ * vouches for another.
  */
 final class PinnedHostKeys implements ServerKeyDatabase {
 
@@ -35,13 +45,26 @@ final class PinnedHostKeys implements ServerKeyDatabase {
     private static final String CERT_AUTHORITY = "cert-authority";
 
     /** A host key refused by {@link #accept}. */
-    record Refusal(String host, SourceFailure.HostKeyProblem problem, String offered, List<String> pinned) {
+    record Refusal(String host, SourceFailure.HostKeyProblem problem, String offered, List<String> pinned,
+                   String detail) {
+        Refusal(String host, SourceFailure.HostKeyProblem problem, String offered, List<String> pinned) {
+            this(host, problem, offered, pinned, "");
+        }
     }
 
     /** One usable line of the file. */
     record Pin(List<String> marker, KnownHostEntry entry, PublicKey key) {
         boolean revoked() {
             return marker.contains(REVOKED);
+        }
+
+        boolean authority() {
+            return marker.contains(CERT_AUTHORITY);
+        }
+
+        /** A line that pins a host's own key: neither revoked nor a CA. */
+        boolean pin() {
+            return marker.isEmpty();
         }
     }
 
@@ -89,6 +112,8 @@ final class PinnedHostKeys implements ServerKeyDatabase {
             KnownHostEntry entry;
             try {
                 entry = KnownHostEntry.parseKnownHostEntry(line);
+            } catch (NumberFormatException e) {
+                throw malformed(i + 1, "a port pattern ([host]:*) is not supported here; list each port ([host]:2222)");
             } catch (RuntimeException e) {
                 throw malformed(i + 1, e.getMessage());
             }
@@ -96,11 +121,7 @@ final class PinnedHostKeys implements ServerKeyDatabase {
                 throw malformed(i + 1, "expected: host[,host…] key-type base64-key");
             }
             String marker = entry.getMarker() == null ? "" : entry.getMarker();
-            if (marker.equals(CERT_AUTHORITY)) {
-                LOG.debug("{} line {}: @cert-authority is not supported, line ignored", file, i + 1);
-                continue;
-            }
-            if (!marker.isEmpty() && !marker.equals(REVOKED)) {
+            if (!marker.isEmpty() && !marker.equals(REVOKED) && !marker.equals(CERT_AUTHORITY)) {
                 throw malformed(i + 1, "unknown marker @" + marker);
             }
             PublicKey key;
@@ -128,7 +149,9 @@ final class PinnedHostKeys implements ServerKeyDatabase {
     public List<PublicKey> lookup(String connectAddress, InetSocketAddress remoteAddress, Configuration config) {
         HostPort target = HostPort.parse(connectAddress);
         try {
-            return read().stream().filter(p -> !p.revoked() && target.matches(p.entry())).map(Pin::key).toList();
+            // Only pinned keys: with none (a host vouched for by a CA) the default order, which
+            // puts certificate algorithms first, makes the server present its certificate.
+            return read().stream().filter(p -> p.pin() && target.matches(p.entry())).map(Pin::key).toList();
         } catch (GitSourceException e) {
             // accept() will refuse and report the same problem; this only orders algorithms.
             return List.of();
@@ -146,18 +169,81 @@ final class PinnedHostKeys implements ServerKeyDatabase {
             LOG.warn("{}", e.getMessage());
             matching = List.of();
         }
+        if (serverKey instanceof OpenSshCertificate cert) {
+            return acceptCertificate(connectAddress, target, cert, matching);
+        }
         String offered = describe(serverKey);
         if (matching.stream().anyMatch(p -> p.revoked() && KeyUtils.compareKeys(p.key(), serverKey))) {
             lastRefusal = new Refusal(connectAddress, SourceFailure.HostKeyProblem.REVOKED, offered, List.of());
             return false;
         }
-        List<Pin> pinned = matching.stream().filter(p -> !p.revoked()).toList();
+        List<Pin> pinned = matching.stream().filter(Pin::pin).toList();
         if (pinned.stream().anyMatch(p -> KeyUtils.compareKeys(p.key(), serverKey))) {
             return true;
         }
+        boolean vouched = pinned.isEmpty() && matching.stream().anyMatch(Pin::authority);
         lastRefusal = new Refusal(connectAddress,
             pinned.isEmpty() ? SourceFailure.HostKeyProblem.UNKNOWN : SourceFailure.HostKeyProblem.CHANGED,
-            offered, pinned.stream().map(p -> describe(p.key())).distinct().toList());
+            offered, pinned.stream().map(p -> describe(p.key())).distinct().toList(),
+            vouched ? "it lists a CA for it, but the server presented a plain key, not a host certificate" : "");
+        return false;
+    }
+
+    /**
+     * A host certificate: accepted for a pinned host only if it certifies the pinned key, otherwise
+     * only if a CA listed for the host signed it and it is valid for the host now. Apache MINA has
+     * already refused certificates that are not host certificates, expired, or not issued for the
+     * name connected to; this checks all of it again, with the CA signature, independently of how
+     * the library is configured.
+     */
+    private boolean acceptCertificate(String connectAddress, HostPort target, OpenSshCertificate cert,
+                                      List<Pin> matching) {
+        PublicKey hostKey = cert.getCertPubKey();
+        PublicKey ca = cert.getCaPubKey();
+        String offered = "a host certificate of " + describe(hostKey) + " (\"" + cert.getId() + "\", serial "
+            + Long.toUnsignedString(cert.getSerial()) + ") signed by CA key " + describe(ca);
+        for (PublicKey k : List.of(hostKey, ca)) {
+            if (matching.stream().anyMatch(p -> p.revoked() && KeyUtils.compareKeys(p.key(), k))) {
+                return refuse(connectAddress, SourceFailure.HostKeyProblem.REVOKED, offered, List.of(),
+                    k == ca ? "its CA key is marked @revoked" : "");
+            }
+        }
+        List<Pin> pinned = matching.stream().filter(Pin::pin).toList();
+        if (!pinned.isEmpty()) {
+            return pinned.stream().anyMatch(p -> KeyUtils.compareKeys(p.key(), hostKey))
+                || refuse(connectAddress, SourceFailure.HostKeyProblem.CHANGED, offered,
+                    pinned.stream().map(p -> describe(p.key())).distinct().toList(), "");
+        }
+        List<Pin> authorities = matching.stream().filter(Pin::authority).toList();
+        if (authorities.stream().noneMatch(p -> KeyUtils.compareKeys(p.key(), ca))) {
+            return refuse(connectAddress, SourceFailure.HostKeyProblem.UNKNOWN, offered, List.of(),
+                authorities.isEmpty() ? "" : "no @cert-authority line names that CA for it; it trusts "
+                    + authorities.stream().map(p -> describe(p.key())).distinct().collect(Collectors.joining(", ")));
+        }
+        SshCertificate parsed;
+        try {
+            parsed = SshCertificate.parse(Base64.getDecoder().decode(PublicKeyEntry.toString(cert).split(" ")[1]));
+        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+            return refuse(connectAddress, SourceFailure.HostKeyProblem.INVALID_CERTIFICATE, offered, List.of(),
+                "it cannot be read (" + e.getMessage() + ")");
+        }
+        String why = parsed.hostProblem(List.of(target.host()), Instant.now());
+        if (why == null) {
+            String bad = parsed.signatureProblem();
+            if (bad != null) {
+                why = "its CA signature does not verify (" + (SshSignatureCheck.MISMATCH.equals(bad)
+                    ? "the certificate was altered after the CA signed it" : bad) + "); someone may be intercepting"
+                    + " the connection";
+            }
+        }
+        return why == null || refuse(connectAddress, SourceFailure.HostKeyProblem.INVALID_CERTIFICATE, offered,
+            List.of(), why);
+    }
+
+    /** Records the refusal; always false, so that {@code return refuse(…)} reads as what it does. */
+    private boolean refuse(String host, SourceFailure.HostKeyProblem problem, String offered, List<String> pinned,
+                           String detail) {
+        lastRefusal = new Refusal(host, problem, offered, pinned, detail);
         return false;
     }
 

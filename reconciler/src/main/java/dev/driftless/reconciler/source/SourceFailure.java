@@ -51,8 +51,10 @@ public sealed interface SourceFailure {
         UNKNOWN,
         /** known_hosts pins other keys for the host at that port. */
         CHANGED,
-        /** the key is listed as {@code @revoked}. */
-        REVOKED
+        /** the key, or the CA key of its certificate, is listed as {@code @revoked}. */
+        REVOKED,
+        /** a host certificate that is not valid for the host: expired, other names, bad CA signature. */
+        INVALID_CERTIFICATE
     }
 
     /**
@@ -62,25 +64,36 @@ public sealed interface SourceFailure {
      * @param offered     the offered key as {@code <type> SHA256:<fingerprint>}
      * @param pinned      the keys pinned for the host, same format; empty when unknown
      * @param knownHosts  the file that was consulted
+     * @param detail      what more there is to say ("its CA key is marked @revoked", why a
+     *                    certificate is not valid); empty when nothing
      */
     record HostKeyRefused(String url, String host, HostKeyProblem problem, String offered, List<String> pinned,
-                          Path knownHosts) implements SourceFailure {
+                          Path knownHosts, String detail) implements SourceFailure {
         public HostKeyRefused {
             pinned = List.copyOf(pinned);
+        }
+
+        public HostKeyRefused(String url, String host, HostKeyProblem problem, String offered, List<String> pinned,
+                              Path knownHosts) {
+            this(url, host, problem, offered, pinned, knownHosts, "");
         }
 
         @Override
         public String message() {
             return switch (problem) {
                 case UNKNOWN -> "host key of " + host + " refused for git source " + url + ": the server offered "
-                    + offered + ", and " + knownHosts + " has no key for " + host
-                    + ". driftless never trusts a key on first use: check this fingerprint out of band,"
-                    + " then add the host's key to " + knownHosts;
+                    + offered + ", and " + knownHosts + " has no key for " + host + (detail.isEmpty() ? "" : " ("
+                    + detail + ")") + ". driftless never trusts a key on first use: check this fingerprint out of"
+                    + " band, then add the host's key to " + knownHosts + ", or its CA's as a @cert-authority line";
                 case CHANGED -> "host key of " + host + " CHANGED for git source " + url + ": the server offered "
                     + offered + ", but " + knownHosts + " pins " + String.join(", ", pinned)
                     + ". Refused: this may be an impostor; if the host was re-keyed, update " + knownHosts;
                 case REVOKED -> "host key of " + host + " refused for git source " + url + ": the server offered "
-                    + offered + ", which " + knownHosts + " marks @revoked";
+                    + offered + ", which " + knownHosts + " marks @revoked" + (detail.isEmpty() ? "" : " ("
+                    + detail + ")");
+                case INVALID_CERTIFICATE -> "host certificate of " + host + " refused for git source " + url
+                    + ": the server offered " + offered + ", which is not valid for " + host + ": " + detail
+                    + ". Refused; have the host's certificate renewed by its CA (ssh-keygen -s CA -h -n NAME)";
             };
         }
 

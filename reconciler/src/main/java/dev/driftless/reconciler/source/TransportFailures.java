@@ -4,17 +4,22 @@ import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
+import org.eclipse.jgit.transport.URIish;
 
 /**
  * Turns what JGit throws into a {@link SourceFailure}. JGit reports most transport problems as a
@@ -46,7 +51,13 @@ final class TransportFailures {
         Optional<String> secret = attempt.secret();
         if (refusal.isPresent()) {
             PinnedHostKeys.Refusal r = refusal.get();
-            return new SourceFailure.HostKeyRefused(url, r.host(), r.problem(), r.offered(), r.pinned(), knownHosts);
+            return new SourceFailure.HostKeyRefused(url, r.host(), r.problem(), r.offered(), r.pinned(), knownHosts,
+                r.detail());
+        }
+        Optional<String> certificate = refusedCertificate(error);
+        if (certificate.isPresent()) {
+            return new SourceFailure.HostKeyRefused(url, hostOf(url), SourceFailure.HostKeyProblem.INVALID_CERTIFICATE,
+                "a host certificate", List.of(), knownHosts, certificate.get());
         }
         String detail = withoutUrl(scrub(rootMessage(error), secret), url);
         // Most specific first: an SSLHandshakeException wraps the certificate problem it reports.
@@ -98,6 +109,57 @@ final class TransportFailures {
             return new SourceFailure.RepositoryMissing(url, detail);
         }
         return new SourceFailure.Unreachable(url, detail);
+    }
+
+    /**
+     * Apache MINA checks a host certificate during the key exchange, before the known_hosts check
+     * sees it, and aborts with "KeyExchange signature verification failed, CA expired for key
+     * ID=…" and the like: that is a refused host certificate (not a network problem to retry).
+     */
+    private static Optional<String> refusedCertificate(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.contains("KeyExchange") && m.contains("key ID=")) {
+                return Optional.of(certificateProblem(m.substring(m.indexOf("KeyExchange")).strip()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static final Pattern EXPIRED = Pattern.compile("CA expired for key ID=(.*)");
+    private static final Pattern PRINCIPAL = Pattern.compile("invalid principal (.*) for key ID=(.*) - allowed=\\[(.*)]");
+    private static final Pattern NOT_HOST = Pattern.compile("not a host key \\(\\d+\\) (\\S+) for key ID=(.*)");
+    private static final Pattern SIGNATURE = Pattern.compile("CA signature verification failed for key type=.* of key ID=(.*)");
+
+    /** MINA's message, in the words of the rest of driftless. */
+    static String certificateProblem(String mina) {
+        Matcher m;
+        if ((m = EXPIRED.matcher(mina)).find()) {
+            return "certificate \"" + m.group(1) + "\" is expired or not yet valid";
+        }
+        if ((m = PRINCIPAL.matcher(mina)).find()) {
+            return "certificate \"" + m.group(2) + "\" is issued for " + m.group(3) + ", not for " + m.group(1);
+        }
+        if ((m = NOT_HOST.matcher(mina)).find()) {
+            return "certificate \"" + m.group(2) + "\" is a " + m.group(1).toLowerCase(Locale.ROOT)
+                + " certificate, not a host certificate";
+        }
+        if ((m = SIGNATURE.matcher(mina)).find()) {
+            return "the CA signature of certificate \"" + m.group(1) + "\" does not verify; someone may be intercepting"
+                + " the connection";
+        }
+        return "the SSH client refused it during the key exchange (" + mina + ")";
+    }
+
+    /** {@code host} or {@code [host]:port}, as known_hosts names the server of {@code url}. */
+    static String hostOf(String url) {
+        try {
+            URIish uri = new URIish(url);
+            String host = uri.getHost() == null ? url : uri.getHost();
+            return uri.getPort() > 0 && uri.getPort() != 22 ? "[" + host + "]:" + uri.getPort() : host;
+        } catch (URISyntaxException e) {
+            return url;
+        }
     }
 
     @SafeVarargs

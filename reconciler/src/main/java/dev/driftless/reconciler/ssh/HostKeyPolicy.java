@@ -5,7 +5,6 @@ import dev.driftless.reconciler.sshkeys.SshSignatureCheck;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -99,20 +98,9 @@ public final class HostKeyPolicy {
                     .map(e -> e.key().fingerprint() + " at line " + e.line()).collect(Collectors.joining(", ")) + ")")
                     + "; driftless never trusts a host key on first use."));
         }
-        String why = null;
-        String invalid = cert.invalidAt(now);
-        if (cert.type() != SshCertificate.HOST) {
-            why = "it is a user certificate, not a host certificate";
-        } else if (cert.principals().isEmpty()) {
-            why = "it names no host (no principals)";
-        } else if (cert.principals().stream().noneMatch(p -> names(target).stream()
-                .anyMatch(n -> KnownHosts.glob(p.toLowerCase(Locale.ROOT), n.toLowerCase(Locale.ROOT))))) {
-            why = "it is issued for " + String.join(",", cert.principals()) + ", not for " + target.address() + " or "
-                + target.name();
-        } else if (invalid != null) {
-            why = "it is " + invalid + ", and it is " + now;
-        } else {
-            String bad = SshSignatureCheck.verify(cert.signatureKey(), cert.signature(), cert.signed());
+        String why = cert.hostProblem(names(target), now);
+        if (why == null) {
+            String bad = cert.signatureProblem();
             if (bad != null) {
                 return Optional.of(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_CHANGED,
                     "host " + target.name() + " (" + where(target) + ") offered " + offered + ", whose CA signature"

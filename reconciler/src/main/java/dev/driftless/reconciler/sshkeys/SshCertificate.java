@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -101,6 +102,38 @@ public record SshCertificate(byte[] plainKey, long serial, long type, String key
             return "expired at " + Instant.ofEpochSecond(validBefore);
         }
         return null;
+    }
+
+    /**
+     * Why this certificate does not vouch for a host known as any of {@code names} at {@code now},
+     * or null when it does: it must be a host certificate, name at least one principal, one of
+     * which (a pattern with {@code *} and {@code ?}, as OpenSSH allows for hosts) matches a name,
+     * and be valid at {@code now}. The CA's signature is {@link #signatureProblem()}'s to check.
+     */
+    public String hostProblem(List<String> names, Instant now) {
+        String invalid = invalidAt(now);
+        if (type != HOST) {
+            return "it is a user certificate, not a host certificate";
+        }
+        if (principals.isEmpty()) {
+            return "it names no host (no principals)";
+        }
+        if (principals.stream().noneMatch(p -> names.stream().anyMatch(n ->
+                matchPattern(n.toLowerCase(Locale.ROOT), 0, p.toLowerCase(Locale.ROOT), 0)))) {
+            return "it is issued for " + String.join(",", principals) + ", not for " + String.join(" or ", names);
+        }
+        if (invalid != null) {
+            return "it is " + invalid + ", and it is " + now;
+        }
+        return null;
+    }
+
+    /**
+     * Null when the CA's signature over the certificate verifies; else why not
+     * ({@link SshSignatureCheck#MISMATCH} when the certificate was altered after it was signed).
+     */
+    public String signatureProblem() {
+        return SshSignatureCheck.verify(signatureKey, signature, signed);
     }
 
     /**

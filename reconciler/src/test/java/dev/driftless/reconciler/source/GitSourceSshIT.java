@@ -162,6 +162,46 @@ class GitSourceSshIT {
     }
 
     @Test
+    void aServerVouchedForByAnSshHostCaIsTrustedThroughItsCertificate() throws Exception {
+        Path ca = dev.driftless.reconciler.ssh.SshKeygen.generate(tmp, "host-ca", "ed25519", "");
+        Path knownHosts = writeKnownHosts("@cert-authority [127.0.0.1]:" + git.sshPort() + " "
+            + dev.driftless.reconciler.ssh.SshKeygen.publicKey(ca));
+        try {
+            hosts.presentHostCertificate("git", ca, "127.0.0.1", "-5m:+1h");
+            try (GitSource source = GitSource.open(settings().withKnownHosts(knownHosts))) {
+                assertThat(source.poll().revision().sha()).isEqualTo(hostHead());
+            }
+
+            // Issued for another name: Apache MINA refuses it in the key exchange; still a host key refusal.
+            hosts.presentHostCertificate("git", ca, "db-9.example.org", "-5m:+1h");
+            try (GitSource source = GitSource.open(settings().withKnownHosts(knownHosts))) {
+                assertThatThrownBy(source::poll).isInstanceOfSatisfying(GitSourceException.class, e -> {
+                    SourceFailure.HostKeyRefused refused = (SourceFailure.HostKeyRefused) e.failure();
+                    assertThat(refused.problem()).isEqualTo(SourceFailure.HostKeyProblem.INVALID_CERTIFICATE);
+                    assertThat(refused.detail()).isEqualTo("certificate \"git-host\" is issued for db-9.example.org,"
+                        + " not for 127.0.0.1");
+                    assertThat(e.isTransient()).isFalse();
+                });
+            }
+
+            // A valid certificate of a CA that is not listed: unknown, never trusted on first use.
+            Path other = dev.driftless.reconciler.ssh.SshKeygen.generate(tmp, "other-ca", "ed25519", "");
+            hosts.presentHostCertificate("git", other, "127.0.0.1", "-5m:+1h");
+            try (GitSource source = GitSource.open(settings().withKnownHosts(knownHosts))) {
+                assertThatThrownBy(source::poll).isInstanceOfSatisfying(GitSourceException.class, e -> {
+                    SourceFailure.HostKeyRefused refused = (SourceFailure.HostKeyRefused) e.failure();
+                    assertThat(refused.problem()).isEqualTo(SourceFailure.HostKeyProblem.UNKNOWN);
+                    assertThat(refused.offered()).startsWith("a host certificate of ssh-ed25519 "
+                        + hostFingerprint("ed25519") + " (\"git-host\", serial 42) signed by CA key ssh-ed25519 SHA256:");
+                    assertThat(refused.detail()).startsWith("no @cert-authority line names that CA for it");
+                });
+            }
+        } finally {
+            hosts.withdrawHostCertificate("git");
+        }
+    }
+
+    @Test
     void wrongDeployKeyIsAnAuthenticationFailure() throws Exception {
         Path otherKey = SshKeyPair.generate(tmp.resolve("other"), "not-authorised").privateKeyFile();
         try (GitSource source = GitSource.open(settings().withSshKey(otherKey))) {

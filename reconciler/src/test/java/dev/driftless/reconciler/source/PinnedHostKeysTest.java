@@ -14,7 +14,10 @@ import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import dev.driftless.reconciler.ssh.SshKeygen;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -111,10 +114,129 @@ class PinnedHostKeysTest {
         assertThat(pins.lastRefusal().orElseThrow().problem()).isEqualTo(SourceFailure.HostKeyProblem.REVOKED);
     }
 
+    /** A key pair made by the real ssh-keygen in {@code tmp}; its public key as Apache MINA reads it. */
+    Path sshKey(String name) {
+        return SshKeygen.generate(tmp, name, "ed25519", "");
+    }
+
+    static PublicKey mina(String line) throws Exception {
+        return PublicKeyEntry.parsePublicKeyEntry(line).resolvePublicKey(null, null, null);
+    }
+
+    /** A host certificate of {@code key} by {@code ca}, as the server presents it during the key exchange. */
+    static OpenSshCertificate hostCertificate(Path ca, Path key, String principals, String validity) throws Exception {
+        return (OpenSshCertificate) mina(SshKeygen.certify(ca, key, true, "git-host", principals, validity, 7));
+    }
+
     @Test
-    void certificateAuthorityLinesAreIgnored() throws Exception {
-        PinnedHostKeys pins = pins("@cert-authority " + line("*.example.org", key));
-        assertThat(pins.accept("git.example.org", REMOTE, key, NO_CONFIG, null)).isFalse();
+    void aHostCertificateOfACaListedForTheHostIsAcceptedWhileValidForIt() throws Exception {
+        Path ca = sshKey("ca");
+        Path host = sshKey("host");
+        PinnedHostKeys pins = pins("@cert-authority *.example.org,[*.example.org]:2222 " + SshKeygen.publicKey(ca));
+        assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(ca, host, "git.example.org", "-5m:+1h"),
+            NO_CONFIG, null)).isTrue();
+        assertThat(pins.accept("[git.example.org]:2222", REMOTE, hostCertificate(ca, host, "*.example.org", "-5m:+1h"),
+            NO_CONFIG, null)).as("wildcard principal, as OpenSSH allows for hosts").isTrue();
+        // Nothing pinned: the default algorithm order, certificates first, is left alone.
+        assertThat(pins.lookup("git.example.org", REMOTE, NO_CONFIG)).isEmpty();
+        assertThat(pins.lastRefusal()).isEmpty();
+    }
+
+    @Test
+    void aHostCertificateNotValidForTheHostIsRefusedSayingWhy() throws Exception {
+        Path ca = sshKey("ca");
+        Path host = sshKey("host");
+        PinnedHostKeys pins = pins("@cert-authority * " + SshKeygen.publicKey(ca));
+        assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(ca, host, "db-9.example.org", "-5m:+1h"),
+            NO_CONFIG, null)).isFalse();
+        PinnedHostKeys.Refusal refusal = pins.lastRefusal().orElseThrow();
+        assertThat(refusal.problem()).isEqualTo(SourceFailure.HostKeyProblem.INVALID_CERTIFICATE);
+        assertThat(refusal.offered()).isEqualTo("a host certificate of ssh-ed25519 " + fingerprint(host)
+            + " (\"git-host\", serial 7) signed by CA key ssh-ed25519 " + fingerprint(ca));
+        assertThat(refusal.detail()).isEqualTo("it is issued for db-9.example.org, not for git.example.org");
+
+        assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(ca, host, "git.example.org",
+            "20250101Z:20250201Z"), NO_CONFIG, null)).isFalse();
+        assertThat(pins.lastRefusal().orElseThrow().detail()).startsWith("it is expired at 2025-02-01T00:00:00Z");
+
+        OpenSshCertificate user = (OpenSshCertificate) mina(SshKeygen.certify(ca, host, false, "someone",
+            "git.example.org", "-5m:+1h", 8));
+        assertThat(pins.accept("git.example.org", REMOTE, user, NO_CONFIG, null)).isFalse();
+        assertThat(pins.lastRefusal().orElseThrow().detail()).isEqualTo("it is a user certificate, not a host certificate");
+    }
+
+    @Test
+    void aCertificateAlteredAfterTheCaSignedItIsRefused() throws Exception {
+        Path ca = sshKey("ca");
+        Path host = sshKey("host");
+        String line = SshKeygen.certify(ca, host, true, "git-host", "gix.example.org", "-5m:+1h", 7);
+        byte[] blob = Base64.getDecoder().decode(line.split(" ")[1]);
+        // Rewrite the principal the CA signed ("gix") into the host's name: same length, same layout.
+        String text = new String(blob, StandardCharsets.ISO_8859_1).replace("gix.example.org", "git.example.org");
+        String forged = line.split(" ")[0] + " " + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.ISO_8859_1));
+        PinnedHostKeys pins = pins("@cert-authority * " + SshKeygen.publicKey(ca));
+        assertThat(pins.accept("git.example.org", REMOTE, mina(forged), NO_CONFIG, null)).isFalse();
+        PinnedHostKeys.Refusal refusal = pins.lastRefusal().orElseThrow();
+        assertThat(refusal.problem()).isEqualTo(SourceFailure.HostKeyProblem.INVALID_CERTIFICATE);
+        assertThat(refusal.detail()).startsWith("its CA signature does not verify (the certificate was altered after"
+            + " the CA signed it)");
+    }
+
+    @Test
+    void aCertificateOfAnotherCaIsUnknownAndARevokedCaTakesItsCertificates() throws Exception {
+        Path ca = sshKey("ca");
+        Path other = sshKey("other");
+        Path host = sshKey("host");
+        PinnedHostKeys pins = pins("@cert-authority *.example.org " + SshKeygen.publicKey(ca));
+        assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(other, host, "git.example.org", "-5m:+1h"),
+            NO_CONFIG, null)).isFalse();
+        PinnedHostKeys.Refusal refusal = pins.lastRefusal().orElseThrow();
+        assertThat(refusal.problem()).isEqualTo(SourceFailure.HostKeyProblem.UNKNOWN);
+        assertThat(refusal.detail()).isEqualTo("no @cert-authority line names that CA for it; it trusts ssh-ed25519 "
+            + fingerprint(ca));
+
+        PinnedHostKeys revoked = pins("@cert-authority *.example.org " + SshKeygen.publicKey(ca),
+            "@revoked * " + SshKeygen.publicKey(ca));
+        assertThat(revoked.accept("git.example.org", REMOTE, hostCertificate(ca, host, "git.example.org", "-5m:+1h"),
+            NO_CONFIG, null)).isFalse();
+        assertThat(revoked.lastRefusal().orElseThrow().problem()).isEqualTo(SourceFailure.HostKeyProblem.REVOKED);
+        assertThat(revoked.lastRefusal().orElseThrow().detail()).isEqualTo("its CA key is marked @revoked");
+    }
+
+    @Test
+    void aPinnedHostMustPresentItsPinnedKeyWhoeverCertifiesAnother() throws Exception {
+        Path ca = sshKey("ca");
+        Path host = sshKey("host");
+        Path impostor = sshKey("impostor");
+        PinnedHostKeys pins = pins("@cert-authority * " + SshKeygen.publicKey(ca),
+            "git.example.org " + SshKeygen.publicKey(host));
+        assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(ca, host, "git.example.org", "-5m:+1h"),
+            NO_CONFIG, null)).as("a certificate of the pinned key").isTrue();
+        assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(ca, impostor, "git.example.org", "-5m:+1h"),
+            NO_CONFIG, null)).isFalse();
+        assertThat(pins.lastRefusal().orElseThrow().problem()).isEqualTo(SourceFailure.HostKeyProblem.CHANGED);
+        // The pinned key's type is asked for first; the CA's key is never offered as a host key.
+        assertThat(pins.lookup("git.example.org", REMOTE, NO_CONFIG)).singleElement()
+            .satisfies(k -> assertThat(fingerprint(k)).isEqualTo(fingerprint(host)));
+    }
+
+    @Test
+    void aPlainKeyOfAHostOnlyACaVouchesForIsUnknown() throws Exception {
+        Path ca = sshKey("ca");
+        PinnedHostKeys pins = pins("@cert-authority * " + SshKeygen.publicKey(ca));
+        assertThat(pins.accept("git.example.org", REMOTE, mina(SshKeygen.publicKey(ca)), NO_CONFIG, null))
+            .as("the CA's own key is no host key").isFalse();
+        PinnedHostKeys.Refusal refusal = pins.lastRefusal().orElseThrow();
+        assertThat(refusal.problem()).isEqualTo(SourceFailure.HostKeyProblem.UNKNOWN);
+        assertThat(refusal.detail()).isEqualTo("it lists a CA for it, but the server presented a plain key, not a"
+            + " host certificate");
+    }
+
+    @Test
+    void theSshLibraryAbortsOnAnInvalidCertificateByDefault() {
+        // TransportFailures reads those aborts as refused certificates; an upgrade that changed the
+        // default would hand this class the certificate's plain key instead, and lose the reason.
+        assertThat(CoreModuleProperties.ABORT_ON_INVALID_CERTIFICATE.getRequiredDefault()).isTrue();
     }
 
     @Test
@@ -149,6 +271,13 @@ class PinnedHostKeysTest {
     }
 
     @Test
+    void aPortPatternIsReportedAsUnsupported() {
+        assertThatThrownBy(() -> pins(line("[git.example.org]:*", key)))
+            .hasMessageContaining("line 1 is malformed: a port pattern ([host]:*) is not supported here; list each"
+                + " port ([host]:2222)");
+    }
+
+    @Test
     void missingFileIsReported() {
         assertThatThrownBy(() -> PinnedHostKeys.load(tmp.resolve("nope")))
             .isInstanceOf(GitSourceException.class)
@@ -162,7 +291,15 @@ class PinnedHostKeysTest {
             SourceFailure.HostKeyProblem.UNKNOWN, "ssh-ed25519 SHA256:abc", java.util.List.of(), file);
         assertThat(unknown.message()).isEqualTo("host key of [h]:2222 refused for git source ssh://git@h/r: the"
             + " server offered ssh-ed25519 SHA256:abc, and " + file + " has no key for [h]:2222. driftless never"
-            + " trusts a key on first use: check this fingerprint out of band, then add the host's key to " + file);
+            + " trusts a key on first use: check this fingerprint out of band, then add the host's key to " + file
+            + ", or its CA's as a @cert-authority line");
+        SourceFailure invalid = new SourceFailure.HostKeyRefused("ssh://git@h/r", "h",
+            SourceFailure.HostKeyProblem.INVALID_CERTIFICATE, "a host certificate of ssh-ed25519 SHA256:abc",
+            java.util.List.of(), file, "it is issued for db-9, not for h");
+        assertThat(invalid.message()).isEqualTo("host certificate of h refused for git source ssh://git@h/r: the server"
+            + " offered a host certificate of ssh-ed25519 SHA256:abc, which is not valid for h: it is issued for db-9,"
+            + " not for h. Refused; have the host's certificate renewed by its CA (ssh-keygen -s CA -h -n NAME)");
+        assertThat(invalid.isTransient()).isFalse();
         SourceFailure changed = new SourceFailure.HostKeyRefused("ssh://git@h/r", "h",
             SourceFailure.HostKeyProblem.CHANGED, "ssh-ed25519 SHA256:new", java.util.List.of("ssh-ed25519 SHA256:old"),
             file);
@@ -171,6 +308,10 @@ class PinnedHostKeysTest {
     }
 
     /** SHA256 fingerprint of the key blob as written in known_hosts, computed as ssh-keygen -l does. */
+    static String fingerprint(Path privateKey) throws Exception {
+        return fingerprint(mina(SshKeygen.publicKey(privateKey)));
+    }
+
     static String fingerprint(PublicKey k) throws Exception {
         byte[] blob = Base64.getDecoder().decode(PublicKeyEntry.toString(k).split(" ")[1]);
         byte[] digest = MessageDigest.getInstance("SHA-256").digest(blob);

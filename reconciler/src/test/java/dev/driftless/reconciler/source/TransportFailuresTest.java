@@ -74,6 +74,31 @@ class TransportFailuresTest {
     }
 
     @Test
+    void aHostCertificateTheSshLibraryRefusedIsAHostKeyRefusalNotANetworkProblem() {
+        // Apache MINA's own texts, as it aborts the key exchange (wrapped by JGit).
+        SourceFailure expired = classify(new TransportException("ssh://deploy@git.example.org:2222/infra.git: x",
+            new org.apache.sshd.common.SshException(3, "KeyExchange signature verification failed, CA expired for key"
+                + " ID=git-host")));
+        assertThat(expired).isInstanceOfSatisfying(SourceFailure.HostKeyRefused.class, r -> {
+            assertThat(r.problem()).isEqualTo(SourceFailure.HostKeyProblem.INVALID_CERTIFICATE);
+            assertThat(r.detail()).isEqualTo("certificate \"git-host\" is expired or not yet valid");
+        });
+        assertThat(expired.isTransient()).isFalse();
+        assertThat(TransportFailures.certificateProblem("KeyExchange signature verification failed, invalid principal"
+            + " 127.0.0.1 for key ID=git-host - allowed=[db-9.example.org, db-9]"))
+            .isEqualTo("certificate \"git-host\" is issued for db-9.example.org, db-9, not for 127.0.0.1");
+        assertThat(TransportFailures.certificateProblem("KeyExchange signature verification failed, not a host key (2)"
+            + " USER for key ID=someone"))
+            .isEqualTo("certificate \"someone\" is a user certificate, not a host certificate");
+        assertThat(TransportFailures.certificateProblem("KeyExchange CA signature verification failed for key"
+            + " type=ssh-ed25519 of key ID=git-host")).startsWith("the CA signature of certificate \"git-host\" does not"
+            + " verify");
+        assertThat(TransportFailures.hostOf("ssh://deploy@git.example.org:2222/infra.git"))
+            .isEqualTo("[git.example.org]:2222");
+        assertThat(TransportFailures.hostOf("git@git.example.org:shop/infra.git")).isEqualTo("git.example.org");
+    }
+
+    @Test
     void tokenIsScrubbedFromAnyMessage() {
         SourceFailure f = TransportFailures.classify(new IOException("echoed tok-123 back"),
             attempt(Optional.of("tok-123")));

@@ -112,18 +112,8 @@ class HostKeyPolicyTest {
     }
 
     /** {@code ssh-keygen -s CA [-h] -I id -n principals -V validity} of {@code key}: the certificate as a blob. */
-    static SshCertificate certificate(String key, String ca, boolean host, String principals, String validity)
-            throws Exception {
-        Path pub = dir.resolve(key + ".pub");
-        java.nio.file.Files.deleteIfExists(dir.resolve(key + "-cert.pub"));
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("ssh-keygen", "-q", "-s",
-            dir.resolve(ca).toString(), "-I", key + "-cert", "-n", principals, "-V", validity));
-        if (host) {
-            cmd.add("-h");
-        }
-        cmd.add(pub.toString());
-        SshKeygen.run(cmd);
-        String line = java.nio.file.Files.readString(dir.resolve(key + "-cert.pub"));
+    static SshCertificate certificate(String key, String ca, boolean host, String principals, String validity) {
+        String line = SshKeygen.certify(dir.resolve(ca), dir.resolve(key), host, key + "-cert", principals, validity, 0);
         return SshCertificate.parse(java.util.Base64.getDecoder().decode(line.split(" ")[1]));
     }
 

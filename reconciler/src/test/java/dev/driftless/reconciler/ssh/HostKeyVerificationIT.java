@@ -168,32 +168,8 @@ class HostKeyVerificationIT {
         }
     }
 
-    /**
-     * Has beta's sshd present a certificate of its ed25519 host key, made by {@code ssh-keygen -s
-     * CA -h} for {@code principals} and {@code validity}, as a CA-managed fleet's hosts do.
-     */
-    void certifyBeta(Path ca, String principals, String validity) throws Exception {
-        Path pub = Files.writeString(dir.resolve("beta_host_ed25519_key.pub"),
-            hosts.exec("beta", "cat", "/etc/ssh/ssh_host_ed25519_key.pub"));
-        ExternalTool.run(List.of("ssh-keygen", "-q", "-s", ca.toString(), "-h", "-I", "beta-host", "-n", principals,
-            "-V", validity, "-z", "42", pub.toString()), dir, Map.of(), Duration.ofSeconds(30));
-        hosts.copyTo("beta", dir.resolve("beta_host_ed25519_key-cert.pub"), "/etc/ssh/ssh_host_ed25519_key-cert.pub",
-            0644);
-        hosts.exec("beta", "sh", "-c", "echo 'HostCertificate /etc/ssh/ssh_host_ed25519_key-cert.pub'"
-            + " > /etc/ssh/sshd_config.d/driftless-test-cert.conf && systemctl reload ssh");
-        awaitSshd("beta");
-    }
-
-    /** Waits until sshd, re-executing itself after a reload, greets again. */
-    static void awaitSshd(String host) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-            .ignoreExceptions().until(() -> {
-                try (java.net.Socket socket = new java.net.Socket("127.0.0.1", hosts.host(host).sshPort())) {
-                    socket.setSoTimeout(2000);
-                    return new String(socket.getInputStream().readNBytes(8), java.nio.charset.StandardCharsets.US_ASCII)
-                        .equals("SSH-2.0-");
-                }
-            });
+    void certifyBeta(Path ca, String principals, String validity) {
+        hosts.presentHostCertificate("beta", ca, principals, validity);
     }
 
     Path caKey(String name) {
@@ -238,9 +214,7 @@ class HostKeyVerificationIT {
                 + "@revoked * " + publicKey(ca) + "\n");
             assertRefused(revoked, HostFailure.Kind.HOST_KEY_REVOKED, "marks that CA key @revoked; refused.");
         } finally {
-            hosts.exec("beta", "sh", "-c", "rm -f /etc/ssh/sshd_config.d/driftless-test-cert.conf"
-                + " /etc/ssh/ssh_host_ed25519_key-cert.pub && systemctl reload ssh");
-            awaitSshd("beta");
+            hosts.withdrawHostCertificate("beta");
         }
     }
 

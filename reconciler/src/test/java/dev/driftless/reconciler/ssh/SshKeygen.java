@@ -10,13 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Runs the real {@code ssh-keygen} on this machine to make keys, hashed known_hosts and reference fingerprints. */
-final class SshKeygen {
+public final class SshKeygen {
 
     private SshKeygen() {
     }
 
     /** Generates a key pair at {@code dir/name} ({@code type}: ed25519, rsa, ecdsa); returns the private key file. */
-    static Path generate(Path dir, String name, String type, String passphrase, String... extra) {
+    public static Path generate(Path dir, String name, String type, String passphrase, String... extra) {
         Path file = dir.resolve(name);
         List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-t", type, "-N", passphrase, "-C", name + "@test",
             "-f", file.toString()));
@@ -26,9 +26,35 @@ final class SshKeygen {
     }
 
     /** The public key line of a generated key: {@code type base64 comment}. */
-    static String publicKey(Path privateKey) {
+    public static String publicKey(Path privateKey) {
         try {
             return Files.readString(Path.of(privateKey + ".pub"), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@code ssh-keygen -s CA [-h] -I id -n principals -V validity -z serial} of the key pair at
+     * {@code key}: the certificate's line ({@code type base64 comment}).
+     */
+    public static String certify(Path ca, Path key, boolean host, String id, String principals, String validity,
+                                 long serial) {
+        Path cert = Path.of(key + "-cert.pub");
+        try {
+            Files.deleteIfExists(cert);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-s", ca.toString(), "-I", id, "-n", principals,
+            "-V", validity, "-z", Long.toString(serial)));
+        if (host) {
+            cmd.add("-h");
+        }
+        cmd.add(key + ".pub");
+        run(cmd);
+        try {
+            return Files.readString(cert, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -49,7 +75,7 @@ final class SshKeygen {
         }
     }
 
-    static String run(List<String> cmd) {
+    public static String run(List<String> cmd) {
         return ExternalTool.run(cmd, null, java.util.Map.of(), java.time.Duration.ofSeconds(60));
     }
 }

@@ -301,6 +301,49 @@ public final class TestHosts implements AutoCloseable {
             containerPath);
     }
 
+    /**
+     * Has the host's sshd present a certificate of its ed25519 host key, made by the real
+     * {@code ssh-keygen -s CA -h} with key ID {@code HOST-host}, serial 42, for {@code principals}
+     * and {@code validity} (ssh-keygen's {@code -V}), as the hosts of a CA-managed fleet do.
+     * {@link #withdrawHostCertificate} undoes it.
+     */
+    public void presentHostCertificate(String host, Path caKey, String principals, String validity) {
+        try {
+            Path dir = Files.createTempDirectory(workDir, "cert-");
+            Path pub = Files.writeString(dir.resolve("ssh_host_ed25519_key.pub"),
+                exec(host, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"));
+            dev.driftless.reconciler.ExternalTool.run(List.of("ssh-keygen", "-q", "-s", caKey.toString(), "-h", "-I",
+                host + "-host", "-n", principals, "-V", validity, "-z", "42", pub.toString()), dir, Map.of(),
+                Duration.ofSeconds(30));
+            copyTo(host, dir.resolve("ssh_host_ed25519_key-cert.pub"), "/etc/ssh/ssh_host_ed25519_key-cert.pub", 0644);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        exec(host, "sh", "-c", "echo 'HostCertificate /etc/ssh/ssh_host_ed25519_key-cert.pub'"
+            + " > /etc/ssh/sshd_config.d/driftless-test-cert.conf && systemctl reload ssh");
+        awaitSshd(host);
+    }
+
+    /** The host's sshd presents its plain keys again. */
+    public void withdrawHostCertificate(String host) {
+        exec(host, "sh", "-c", "rm -f /etc/ssh/sshd_config.d/driftless-test-cert.conf"
+            + " /etc/ssh/ssh_host_ed25519_key-cert.pub && systemctl reload ssh");
+        awaitSshd(host);
+    }
+
+    /** Waits until sshd, re-executing itself after a reload, greets again. */
+    private void awaitSshd(String host) {
+        int port = host(host).sshPort();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+            .ignoreExceptions().until(() -> {
+                try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                    socket.setSoTimeout(2000);
+                    return new String(socket.getInputStream().readNBytes(8), StandardCharsets.US_ASCII)
+                        .equals("SSH-2.0-");
+                }
+            });
+    }
+
     /** Copies a locally built image into the host's own dockerd ({@code docker save | docker load}). */
     public void loadImage(String host, String image) {
         GenericContainer<?> c = container(host);
