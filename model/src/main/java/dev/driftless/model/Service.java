@@ -192,7 +192,7 @@ public record Service(
             return this;
         }
 
-public Builder network(String v) {
+        public Builder network(String v) {
             networks = List.of(v);
             return this;
         }

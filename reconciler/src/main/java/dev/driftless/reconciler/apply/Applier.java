@@ -439,14 +439,17 @@ public final class Applier {
                     throw e;
                 }
                 String said = JobOutput.tail(r.output(), secrets.values());
+                String adopted = r.adopted() ? " (the run an interrupted reconcile had started was still going:"
+                    + " waited for it, not started again)" : "";
                 if (r.ran() && r.exitCode() == 0) {
-                    finished(token, step, StepOutcome.SUCCEEDED, "exit 0" + (said.isEmpty() ? "" : ": " + said), t0);
+                    finished(token, step, StepOutcome.SUCCEEDED, "exit 0" + adopted + (said.isEmpty() ? "" : ": " + said),
+                        t0);
                     return Optional.empty();
                 }
                 String what = !r.ran() ? said
-                    : r.timedOut() ? "did not finish within " + DurationText.format(job.timeout())
+                    : r.timedOut() ? "did not finish within " + DurationText.format(job.timeout()) + adopted
                     + (said.isEmpty() ? "" : ": " + said)
-                    : "failed (exit " + r.exit() + ")" + (said.isEmpty() ? "" : ": " + said);
+                    : "failed (exit " + r.exit() + ")" + adopted + (said.isEmpty() ? "" : ": " + said);
                 finished(token, step, StepOutcome.FAILED, what, t0);
                 return Optional.of(new Failure.Gate("pre-deploy job on " + host + " " + (r.ran() ? what
                     : "could not start: " + what)));

@@ -122,11 +122,20 @@ public interface InstanceRuntime {
      * @param exitNote what the exit code means where the runtime knows (systemd's
      *                 {@code 217/USER: …}), else empty
      * @param output   what it printed, stderr joined to stdout; secrets not yet masked
+     * @param adopted  whether this is the run of the same job an interrupted reconcile (a daemon
+     *                 that stopped or crashed, a cluster peer that died) had started and left
+     *                 going: it was waited for, not killed and started again; its output is
+     *                 then what it printed from then on (docker) or all of it (systemd)
      */
-    record JobResult(boolean ran, int exitCode, boolean timedOut, String exitNote, String output) {
+    record JobResult(boolean ran, int exitCode, boolean timedOut, String exitNote, String output, boolean adopted) {
         public JobResult {
             Objects.requireNonNull(exitNote, "exitNote");
             Objects.requireNonNull(output, "output");
+        }
+
+        /** A run started by this reconcile. */
+        public JobResult(boolean ran, int exitCode, boolean timedOut, String exitNote, String output) {
+            this(ran, exitCode, timedOut, exitNote, output, false);
         }
 
         /** A job that could not be started, and why. */
@@ -142,8 +151,8 @@ public interface InstanceRuntime {
         /** Without the output, which may hold a secret value the job printed (it is masked later). */
         @Override
         public String toString() {
-            return "JobResult[ran=" + ran + ", exitCode=" + exitCode + ", timedOut=" + timedOut + ", output="
-                + output.length() + " chars]";
+            return "JobResult[ran=" + ran + ", exitCode=" + exitCode + ", timedOut=" + timedOut + ", adopted=" + adopted
+                + ", output=" + output.length() + " chars]";
         }
     }
 

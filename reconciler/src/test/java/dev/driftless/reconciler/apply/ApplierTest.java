@@ -85,6 +85,9 @@ class ApplierTest {
             RecordingHostSession s = fleet.host(h);
             // Every container runs, has an address, and passes its probe unless a test says otherwise.
             s.reply(startsWith("docker inspect --type container --format "), state("running 0 0 - 172.17.0.5"));
+            // ... but no pre-deploy job is left running by an earlier reconcile.
+            s.reply(c -> c.render().startsWith("docker inspect --type container --format ")
+                && c.render().contains("-pre-deploy-"), failed(1, "Error: No such object: job\n"));
         }
     }
 
@@ -320,8 +323,9 @@ class ApplierTest {
         String jobEnv = ".driftless/env/" + job + ".env";
         String run = DockerCommands.runJob(InstanceContainers.jobSpec(first, "default", COMMIT, List.of("/app/migrate",
             "--up"), Optional.of(jobEnv)), Duration.ofMinutes(1)).render();
-        assertThat(transcriptOf("app-1").subList(0, 6)).containsExactly(
+        assertThat(transcriptOf("app-1").subList(0, 7)).containsExactly(
             "docker image inspect --format '{{.Id}}' " + IMAGE_V2,
+            "state " + job,
             "docker rm --force " + job,
             "write " + jobEnv + " mode 600",
             run,
@@ -341,6 +345,45 @@ class ApplierTest {
         assertThat(events.of("app-1")).startsWith(
             "start PRE_DEPLOY api app-1 -: before 1.1.0 rolls out: /app/migrate --up",
             "SUCCEEDED PRE_DEPLOY api app-1 -: exit 0: connecting / migrated 3 tables");
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+    }
+
+    @Test
+    void aJobAnInterruptedReconcileLeftRunningIsWaitedForNotKilledAndStartedAgain() throws Exception {
+        Scenario s = upgrade(WITH_JOB);
+        String job = InstanceContainers.preDeployName(s.after().state().instance("api/app-1/1").orElseThrow());
+        fleet.host("app-1").reply(stateOf(job), state("running 0 0 - 172.17.0.9"));
+        fleet.host("app-1").reply(startsWith("timeout --kill-after=10s 60s docker attach --no-stdin --sig-proxy=false "
+            + job), Replies.ok("migrated 3 tables\n"));
+
+        Applier.Result result = apply(s);
+
+        assertThat(transcriptOf("app-1").subList(0, 5)).containsExactly(
+            "docker image inspect --format '{{.Id}}' " + IMAGE_V2,
+            "state " + job,
+            "timeout --kill-after=10s 60s docker attach --no-stdin --sig-proxy=false " + job + " 2>&1",
+            "docker rm --force " + job,
+            "rm -f -- .driftless/env/" + job + ".env");
+        noHostRan(c -> c.contains("docker run --rm"));
+        assertThat(events.of("app-1")).contains("SUCCEEDED PRE_DEPLOY api app-1 -: exit 0 (the run an interrupted"
+            + " reconcile had started was still going: waited for it, not started again): migrated 3 tables");
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+    }
+
+    @Test
+    void aJobThatEndsJustBeforeItIsWaitedForRunsAgain() throws Exception {
+        Scenario s = upgrade(WITH_JOB);
+        String job = InstanceContainers.preDeployName(s.after().state().instance("api/app-1/1").orElseThrow());
+        fleet.host("app-1").reply(stateOf(job), state("running 0 0 - 172.17.0.9"));
+        fleet.host("app-1").reply(startsWith("timeout --kill-after=10s 60s docker attach"), new CommandResult(1,
+            "You cannot attach to a stopped container, start it first\n", "", Duration.ofMillis(1)));
+        fleet.host("app-1").reply("timeout --kill-after=10s 60s docker run --rm --name " + job, 0, "migrated\n", "");
+
+        Applier.Result result = apply(s);
+
+        assertThat(transcriptOf("app-1")).anyMatch(c -> c.startsWith("timeout --kill-after=10s 60s docker run --rm --name "
+            + job));
+        assertThat(events.of("app-1")).contains("SUCCEEDED PRE_DEPLOY api app-1 -: exit 0: migrated");
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
     }
 

@@ -2,6 +2,7 @@ package dev.driftless.reconciler.runtime.docker;
 
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
+import dev.driftless.reconciler.ssh.CommandResult;
 import java.time.Duration;
 import java.util.List;
 
@@ -134,6 +135,25 @@ public final class DockerCommands {
         RemoteCommand start = RemoteCommand.builder(limit.getFirst()).addAll(limit.subList(1, limit.size()))
             .add("docker", "start", "--attach", spec.name()).build();
         return connected(create, spec).and(start).stderrToStdout();
+    }
+
+    /**
+     * Waits for a job container that is already running (started by an interrupted reconcile)
+     * to end: its exit code is the container's, its output what the container prints from now on.
+     * {@code timeout} ends only the waiting (SIGTERM, then SIGKILL to the client: exit 124 or
+     * 137); the caller stops the container then. When the container ended before it could be
+     * attached to, docker says so ({@link #attachMissed}).
+     */
+    public static RemoteCommand attachJob(String container, Duration timeout) {
+        return RemoteCommand.of("timeout", "--kill-after=" + InstanceRuntime.JOB_KILL_AFTER.toSeconds() + "s",
+            Math.max(1, (timeout.toMillis() + 999) / 1000) + "s", "docker", "attach", "--no-stdin", "--sig-proxy=false",
+            container).stderrToStdout();
+    }
+
+    /** Whether {@link #attachJob} found no running container to wait for (it ended, or was removed, just before). */
+    public static boolean attachMissed(CommandResult r) {
+        return r.exitCode() == 1 && (r.stdout().contains("cannot attach to a stopped container")
+            || r.stdout().contains("No such container"));
     }
 
     private static RemoteCommand.Argv containerRun(RemoteCommand.Argv.Builder b, ContainerSpec spec, boolean service) {

@@ -88,7 +88,13 @@ public final class DockerRuntime implements InstanceRuntime {
             : Optional.empty();
         ContainerSpec spec = InstanceContainers.jobSpec(instance, launch.environment(), launch.commit(), job.command(),
             envFile);
-        // A job an earlier, interrupted reconcile left running would block the name.
+        Optional<JobResult> adopted = adopt(session, name, job, launch);
+        if (adopted.isPresent()) {
+            session.run(DockerCommands.remove(name), launch.commandTimeout());
+            envFile.ifPresent(f -> quietly(session, RemoteFiles.remove(f), launch));
+            return adopted.get();
+        }
+        // One that ended, or was only created, would block the name.
         session.run(DockerCommands.remove(name), launch.commandTimeout());
         Optional<String> unprepared = prepare(session, spec, launch);
         if (unprepared.isPresent()) {
@@ -106,6 +112,33 @@ public final class DockerRuntime implements InstanceRuntime {
             session.run(DockerCommands.remove(name), launch.commandTimeout());
             envFile.ifPresent(f -> quietly(session, RemoteFiles.remove(f), launch));
         }
+    }
+
+    /**
+     * The run of this very job (its name carries the spec's fingerprint) that an interrupted
+     * reconcile started and left running, waited for up to the job's timeout instead of being
+     * killed and started again: a half-done migration is worse than a late one. Empty when there
+     * is none, or it ended before it could be attached to (the job then runs again).
+     */
+    private static Optional<JobResult> adopt(HostSession session, String name, PreDeploy job, Launch launch)
+            throws HostException {
+        CommandResult state = session.run(DockerCommands.state(name), launch.commandTimeout());
+        if (!state.succeeded() || !state.stdout().strip().startsWith("running ")) {
+            return Optional.empty();
+        }
+        long t0 = System.nanoTime();
+        CommandResult r = session.run(DockerCommands.attachJob(name, job.timeout()),
+            job.timeout().plus(JOB_KILL_AFTER).plus(launch.commandTimeout()));
+        if (DockerCommands.attachMissed(r)) {
+            return Optional.empty();
+        }
+        boolean timedOut = (r.exitCode() == 124 || r.exitCode() == 137)
+            && Duration.ofNanos(System.nanoTime() - t0).compareTo(job.timeout()) >= 0;
+        if (timedOut) {
+            // Waiting ended, not the job: SIGTERM it now, SIGKILL after the same grace as a job of our own.
+            session.run(DockerCommands.stop(name, JOB_KILL_AFTER), launch.commandTimeout().plus(JOB_KILL_AFTER));
+        }
+        return Optional.of(new JobResult(true, r.exitCode(), timedOut, "", r.stdout(), true));
     }
 
     private static void quietly(HostSession session, RemoteCommand command, Launch launch) {

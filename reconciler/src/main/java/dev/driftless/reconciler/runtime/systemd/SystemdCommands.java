@@ -58,8 +58,13 @@ public final class SystemdCommands {
     private SystemdCommands() {
     }
 
+    /** What {@link #runJob} prints on stderr, as {@code Adopted=yes}, when it waited for a run already going. */
+    public static final String ADOPTED = "Adopted";
+
     /**
-     * The script of {@link #runJob}: clear what an interrupted earlier run of the same job left,
+     * The script of {@link #runJob}: if a run of the same job (same unit name, so same spec) that
+     * an interrupted reconcile started is still going, wait for it rather than kill it (and say
+     * {@code Adopted=yes} on stderr); else clear what an earlier run left and
      * start the job as a transient service that stays loaded when its program ends (so how it
      * ended can be read, without D-Bus: systemd-run's {@code --wait} needs a user session bus
      * many hosts lack), its output into a file in a 0700 directory, wait for the program to end,
@@ -75,10 +80,12 @@ public final class SystemdCommands {
             + "u=$1; out=" + home + "$2; env=$3; shift 3; "
             + "[ -z \"$env\" ] || set -- -p \"EnvironmentFile=" + home + "$env\" \"$@\"; "
             + "umask 077; " + root + "mkdir -p -m 700 -- \"${out%/*}\" || exit " + JOB_NOT_STARTED + "; "
-            + act + " stop -- \"$u\" 2>/dev/null; " + act + " reset-failed -- \"$u\" 2>/dev/null; "
+            + "case $(" + show + " show --property=ActiveState,SubState -- \"$u\" 2>/dev/null) in"
+            + " *ActiveState=activating*|*ActiveState=deactivating*|*SubState=running*) echo " + ADOPTED + "=yes >&2;;"
+            + " *) " + act + " stop -- \"$u\" 2>/dev/null; " + act + " reset-failed -- \"$u\" 2>/dev/null; "
             + (user ? "systemd-run --user" : "sudo -n systemd-run") + " --quiet --unit=\"$u\" -p RemainAfterExit=yes"
             + " -p \"StandardOutput=truncate:$out\" -p StandardError=inherit -p StandardInput=null \"$@\" || exit "
-            + JOB_NOT_STARTED + "; "
+            + JOB_NOT_STARTED + ";; esac; "
             + "while s=$(" + show + " show --property=ActiveState,SubState -- \"$u\") && case $s in"
             + " *ActiveState=failed*|*ActiveState=inactive*|*SubState=exited*) false;; *) true;; esac; do sleep 0.5; done; "
             + root + "tail -c " + JOB_OUTPUT_BYTES + " -- \"$out\" 2>/dev/null; "

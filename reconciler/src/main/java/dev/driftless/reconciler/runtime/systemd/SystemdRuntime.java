@@ -185,14 +185,15 @@ public final class SystemdRuntime implements InstanceRuntime {
             return JobResult.notRun("the job's unit was gone before driftless could read how it ended");
         }
         int status = SystemdObserver.parseInt(ended.get("ExecMainStatus"));
+        boolean adopted = "yes".equals(ended.get(SystemdCommands.ADOPTED));
         return switch (result) {
-            case "success" -> new JobResult(true, 0, false, "", r.stdout());
-            case "timeout" -> new JobResult(true, status, true, "", r.stdout());
+            case "success" -> new JobResult(true, 0, false, "", r.stdout(), adopted);
+            case "timeout" -> new JobResult(true, status, true, "", r.stdout(), adopted);
             // A signal that ended it: the shell's way, 128 + the signal's number.
-            case "signal", "core-dump" -> new JobResult(true, 128 + status, false, "", r.stdout());
+            case "signal", "core-dump" -> new JobResult(true, 128 + status, false, "", r.stdout(), adopted);
             case "exit-code" -> new JobResult(true, status, false, meaning(s, job.command().getFirst(), status),
-                r.stdout());
-            default -> new JobResult(true, status, false, status + ", systemd result " + result, r.stdout());
+                r.stdout(), adopted);
+            default -> new JobResult(true, status, false, status + ", systemd result " + result, r.stdout(), adopted);
         };
     }
 

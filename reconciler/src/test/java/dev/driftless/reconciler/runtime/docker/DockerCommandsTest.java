@@ -226,7 +226,7 @@ class DockerCommandsTest {
     void aJobResultNeverPrintsWhatTheJobPrinted() {
         InstanceRuntime.JobResult r = new InstanceRuntime.JobResult(true, 3, false, "", "password=hunter2\n");
 
-        assertThat(r.toString()).isEqualTo("JobResult[ran=true, exitCode=3, timedOut=false, output=17 chars]")
+        assertThat(r.toString()).isEqualTo("JobResult[ran=true, exitCode=3, timedOut=false, adopted=false, output=17 chars]")
             .doesNotContain("hunter2");
         assertThat(r.exit()).isEqualTo("3");
     }

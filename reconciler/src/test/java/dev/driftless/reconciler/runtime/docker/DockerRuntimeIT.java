@@ -5,7 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.driftless.model.Host;
+import dev.driftless.model.Instance;
+import dev.driftless.model.Placement;
+import dev.driftless.model.PreDeploy;
+import dev.driftless.model.Repo;
+import dev.driftless.model.Runtime;
+import dev.driftless.model.SecretFingerprints;
+import dev.driftless.model.Service;
+import dev.driftless.model.SourceLocation;
 import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.runtime.InstanceRuntime;
+import dev.driftless.reconciler.runtime.InterruptedRun;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostSession;
@@ -21,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -267,6 +279,42 @@ class DockerRuntimeIT {
             assertThat(ok(s, DockerCommands.removeNetworkIfUnused(network, "it-env")).stdout())
                 .isEqualTo(DockerCommands.NETWORK_REMOVED + "\n");
         }
+    }
+
+    @Test
+    void aJobAnInterruptedReconcileLeftRunningIsWaitedForInsteadOfBeingKilledAndStartedAgain() throws Exception {
+        Host host = new Host("app-1", "127.0.0.1", app1.port(), "deploy", new TreeMap<>(), Optional.empty(),
+            Runtime.DOCKER, SourceLocation.of("hosts.yaml"));
+        Service svc = Service.builder("migrate").image(IMAGE).placement(new Placement(List.of("app-1"), new TreeMap<>(), 1))
+            .source(SourceLocation.of("services/migrate.yaml")).build();
+        Instance i = new Repo("prod", new TreeMap<>(Map.of("app-1", host)), new TreeMap<>(Map.of("migrate", svc)))
+            .resolve(SecretFingerprints.unresolved()).instancesOf("migrate").getFirst();
+        InstanceRuntime runtime = InstanceRuntime.of(i);
+        InstanceRuntime.Launch launch = new InstanceRuntime.Launch("prod", "c0ffee", Map.of(), Instant.now(), TIMEOUT);
+        String job = InstanceContainers.preDeployName(i);
+
+        // The daemon running the migration dies half-way: its connection goes, the container stays.
+        InterruptedRun.interrupt(SshSettings.defaults(hosts.deployKeyFile(), Optional.of(hosts.knownHostsFile())), app1,
+            s -> runtime.runJob(s, i, launch, new PreDeploy(List.of("/bin/busybox", "sh", "-c",
+                "echo started; sleep 4; echo finished; exit 0"), Duration.ofSeconds(60))),
+            () -> hosts.execResult("app-1", "docker", "inspect", "--format", "{{.State.Status}}", job).getStdout()
+                .strip().equals("running"));
+        assertThat(hosts.exec("app-1", "docker", "inspect", "--format", "{{.State.Status}}", job).strip())
+            .as("the job outlives the connection that started it").isEqualTo("running");
+
+        // The next reconcile's run of the same job waits for that one: it is not killed, and this
+        // command (which would fail) never runs.
+        InstanceRuntime.JobResult r = runtime.runJob(pool.session(app1), i, launch, new PreDeploy(List.of("/bin/busybox",
+            "sh", "-c", "echo second run; exit 3"), Duration.ofSeconds(60)));
+        assertThat(r).extracting(InstanceRuntime.JobResult::ran, InstanceRuntime.JobResult::exitCode,
+            InstanceRuntime.JobResult::timedOut, InstanceRuntime.JobResult::adopted).containsExactly(true, 0, false, true);
+        assertThat(r.output()).contains("finished").doesNotContain("second run");
+        assertThat(hosts.execResult("app-1", "docker", "inspect", job).getExitCode()).as("removed after").isNotZero();
+
+        // Nothing left going: the job runs afresh.
+        InstanceRuntime.JobResult again = runtime.runJob(pool.session(app1), i, launch, new PreDeploy(List.of(
+            "/bin/busybox", "sh", "-c", "echo second run; exit 3"), Duration.ofSeconds(60)));
+        assertThat(again).isEqualTo(new InstanceRuntime.JobResult(true, 3, false, "", "second run\n"));
     }
 
     @Test

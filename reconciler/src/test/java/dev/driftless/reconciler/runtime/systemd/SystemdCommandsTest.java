@@ -101,7 +101,11 @@ class SystemdCommandsTest {
             .contains("set -- -p \"EnvironmentFile=$HOME/$env\" \"$@\"")
             .contains("umask 077; mkdir -p -m 700 -- \"${out%/*}\" || exit 125; ")
             .contains("systemd-run --user --quiet --unit=\"$u\" -p RemainAfterExit=yes -p \"StandardOutput=truncate:$out\""
-                + " -p StandardError=inherit -p StandardInput=null \"$@\" || exit 125; ")
+                + " -p StandardError=inherit -p StandardInput=null \"$@\" || exit 125;; esac; ")
+            // A run an interrupted reconcile left going is waited for, not stopped and started again.
+            .contains("case $(systemctl --user show --property=ActiveState,SubState -- \"$u\" 2>/dev/null) in"
+                + " *ActiveState=activating*|*ActiveState=deactivating*|*SubState=running*) echo Adopted=yes >&2;;"
+                + " *) systemctl --user stop -- \"$u\"")
             .contains("tail -c 65536 -- \"$out\"")
             .endsWith("systemctl --user show --property=LoadState,Result,ExecMainCode,ExecMainStatus -- \"$u\" >&2");
         // A system unit's job: started, read and cleaned up with sudo, its state read without.

@@ -98,6 +98,9 @@ class SystemdJobTest {
         SystemdRuntime rt = SystemdRuntime.SYSTEM;
         assertThat(rt.jobResult("app-1", s, JOB, ended("a\nb\n", "LoadState=loaded\nResult=exit-code\nExecMainCode=1\n"
             + "ExecMainStatus=3\n"))).isEqualTo(new JobResult(true, 3, false, "", "a\nb\n"));
+        assertThat(rt.jobResult("app-1", s, JOB, ended("done\n", "Adopted=yes\nLoadState=loaded\nResult=success\n"
+            + "ExecMainCode=1\nExecMainStatus=0\n"))).as("a run an interrupted reconcile started, waited for")
+            .isEqualTo(new JobResult(true, 0, false, "", "done\n", true));
         assertThat(rt.jobResult("app-1", s, JOB, ended("", "Result=timeout\nLoadState=loaded\nExecMainCode=2\n"
             + "ExecMainStatus=15\n"))).extracting(JobResult::ran, JobResult::timedOut).containsExactly(true, true);
         assertThat(rt.jobResult("app-1", s, JOB, ended("", "LoadState=loaded\nResult=signal\nExecMainCode=2\n"

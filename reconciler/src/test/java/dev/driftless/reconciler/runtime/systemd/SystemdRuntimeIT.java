@@ -20,6 +20,7 @@ import dev.driftless.reconciler.observe.HostObservation;
 import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
+import dev.driftless.reconciler.runtime.InterruptedRun;
 import dev.driftless.reconciler.ssh.HostSession;
 import dev.driftless.reconciler.ssh.HostTarget;
 import dev.driftless.reconciler.ssh.SshHostPool;
@@ -367,11 +368,11 @@ class SystemdRuntimeIT {
         }
         assertNothingOfTheJobIsLeft(SystemdUnits.Scope.USER, i);
 
-        // A run an earlier reconcile left behind (still running) is cleared, then the job fails
-        // with its own exit code and what it printed.
+        // A run an earlier reconcile left behind, ended, is cleared, then the job fails with its
+        // own exit code and what it printed.
         String stale = SystemdUnits.jobName(i);
         asRoot("runuser", "-u", "deploy", "--", "env", "XDG_RUNTIME_DIR=/run/user/1000", "systemd-run", "--user",
-            "--quiet", "--unit=" + stale, "/bin/sleep", "1000");
+            "--quiet", "--unit=" + stale, "-p", "RemainAfterExit=yes", "/bin/true");
         InstanceRuntime.JobResult failed = runtime.runJob(s, i, launch("pw"), new PreDeploy(List.of("/bin/sh", "-c",
             "echo migrating; echo 'no such table' >&2; exit 3"), Duration.ofSeconds(30)));
         assertThat(failed).isEqualTo(new InstanceRuntime.JobResult(true, 3, false, "", "migrating\nno such table\n"));
@@ -385,6 +386,27 @@ class SystemdRuntimeIT {
         assertThat(runtime.runJob(s, i, launch("pw"), new PreDeploy(List.of("/usr/bin/no-such-migrate"),
             Duration.ofSeconds(30)))).isEqualTo(InstanceRuntime.JobResult.notRun("systemd-run failed: Failed to find"
                 + " executable /usr/bin/no-such-migrate: No such file or directory"));
+        assertNothingOfTheJobIsLeft(SystemdUnits.Scope.USER, i);
+    }
+
+    @Test
+    void aJobAnInterruptedReconcileLeftRunningIsWaitedForInsteadOfBeingKilledAndStartedAgain() throws Exception {
+        Instance i = SystemdFixture.instance(host, jobService("interrupted", Optional.empty()));
+        String unit = SystemdUnits.jobName(i) + ".service";
+
+        // The daemon running the migration dies half-way: its connection goes, the unit stays.
+        InterruptedRun.interrupt(SshSettings.defaults(hosts.deployKeyFile(), Optional.of(hosts.knownHostsFile())), target,
+            s -> runtime.runJob(s, i, launch("pw"), new PreDeploy(List.of("/bin/sh", "-c",
+                "echo started; sleep 4; echo finished"), Duration.ofSeconds(60))),
+            () -> systemctlAsDeploy("show", "-p", "SubState", "--value", unit).equals("running"));
+        assertThat(systemctlAsDeploy("show", "-p", "SubState", "--value", unit)).as("the job outlives the connection")
+            .isEqualTo("running");
+
+        // The next reconcile's run of the same job waits for that one, with all it printed: it is
+        // not stopped, and this command (which would fail) never runs.
+        InstanceRuntime.JobResult r = runtime.runJob(pool.session(target), i, launch("pw"), new PreDeploy(List.of(
+            "/bin/sh", "-c", "echo second run; exit 3"), Duration.ofSeconds(60)));
+        assertThat(r).isEqualTo(new InstanceRuntime.JobResult(true, 0, false, "", "started\nfinished\n", true));
         assertNothingOfTheJobIsLeft(SystemdUnits.Scope.USER, i);
     }
 
