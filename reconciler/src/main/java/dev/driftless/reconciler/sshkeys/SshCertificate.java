@@ -20,12 +20,18 @@ import java.util.Map;
  * @param principals    the names it is valid for
  * @param validAfter    seconds since the epoch, unsigned
  * @param validBefore   seconds since the epoch, unsigned ({@code 0xffffffffffffffff}: forever)
+ * @param criticalOptions the names of its critical options ({@code verify-required},
+ *                      {@code source-address}, …): one that is not understood voids the certificate
  * @param signatureKey  the CA's public key blob
  * @param signature     the CA's signature over {@code signed}
  * @param signed        the certificate up to its signature
  */
 public record SshCertificate(byte[] plainKey, long serial, long type, String keyId, List<String> principals,
-                      long validAfter, long validBefore, byte[] signatureKey, byte[] signature, byte[] signed) {
+                      long validAfter, long validBefore, List<String> criticalOptions, byte[] signatureKey,
+                      byte[] signature, byte[] signed) {
+
+    /** The critical option that requires a security key's signature to carry the user-verified flag. */
+    public static final String VERIFY_REQUIRED = "verify-required";
 
     public static final String SUFFIX = "-cert-v01@openssh.com";
     public static final long USER = 1;
@@ -79,8 +85,13 @@ public record SshCertificate(byte[] plainKey, long serial, long type, String key
         }
         long validAfter = r.uint64();
         long validBefore = r.uint64();
-        r.string(); // critical options: about logins (force-command, source-address), not signatures
-        r.string(); // extensions
+        List<String> critical = new ArrayList<>();
+        SshWire options = new SshWire(r.string());
+        while (!options.atEnd()) {
+            critical.add(options.text());
+            options.string(); // its data
+        }
+        r.string(); // extensions: permissions of a login, nothing a check refuses
         r.string(); // reserved
         byte[] signatureKey = r.string();
         int end = r.position();
@@ -89,7 +100,7 @@ public record SshCertificate(byte[] plainKey, long serial, long type, String key
             throw new IllegalArgumentException("unexpected data after the certificate's signature");
         }
         return new SshCertificate(key.toByteArray(), serial, type, keyId, List.copyOf(principals), validAfter,
-            validBefore, signatureKey, signature, Arrays.copyOfRange(blob, 0, end));
+            validBefore, List.copyOf(critical), signatureKey, signature, Arrays.copyOfRange(blob, 0, end));
     }
 
     /** Why the certificate is not valid at {@code at} ("valid only from … on", "expired at …"), or null when it is. */
@@ -106,7 +117,7 @@ public record SshCertificate(byte[] plainKey, long serial, long type, String key
 
     /**
      * Why this certificate does not vouch for a host known as any of {@code names} at {@code now},
-     * or null when it does: it must be a host certificate, name at least one principal, one of
+     * or null when it does: it must be a host certificate without critical options, name at least one principal, one of
      * which (a pattern with {@code *} and {@code ?}, as OpenSSH allows for hosts) matches a name,
      * and be valid at {@code now}. The CA's signature is {@link #signatureProblem()}'s to check.
      */
@@ -114,6 +125,11 @@ public record SshCertificate(byte[] plainKey, long serial, long type, String key
         String invalid = invalidAt(now);
         if (type != HOST) {
             return "it is a user certificate, not a host certificate";
+        }
+        if (!criticalOptions.isEmpty()) {
+            // None are defined for hosts; OpenSSH refuses a host certificate with any.
+            return "it carries critical options (" + String.join(", ", criticalOptions) + "), which no host"
+                + " certificate may";
         }
         if (principals.isEmpty()) {
             return "it names no host (no principals)";

@@ -104,6 +104,23 @@ public final class SshSignatureCheck {
 
     /** The authenticator's flag that a person touched the key for this signature. */
     public static final int USER_PRESENT = 0x01;
+    /** The authenticator's flag that it verified who touched it (PIN or biometric). */
+    public static final int USER_VERIFIED = 0x04;
+
+    /**
+     * The authenticator's flags of a security key's {@code signature} (format, blob, flags,
+     * counter); empty for any other signature. The flags are signed: read them only from a
+     * signature {@link #verify} found good.
+     */
+    public static java.util.OptionalInt securityKeyFlags(byte[] signature) {
+        SshWire s = new SshWire(signature);
+        String format = s.text();
+        if (!format.startsWith("sk-")) {
+            return java.util.OptionalInt.empty();
+        }
+        s.string();
+        return java.util.OptionalInt.of(s.fixed(1)[0] & 0xff);
+    }
     private static final String SK_ED25519 = "sk-ssh-ed25519@openssh.com";
     private static final String SK_ECDSA = "sk-ecdsa-sha2-nistp256@openssh.com";
 

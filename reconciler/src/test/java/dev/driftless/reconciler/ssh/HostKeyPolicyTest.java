@@ -139,6 +139,14 @@ class HostKeyPolicyTest {
         assertThat(policy.checkCertificate(target(), certificate("ed", "ca", true, "10.0.0.5", "20270101Z:20270201Z"),
             NOW)).hasValueSatisfying(f -> assertThat(f.message()).contains("it is valid only from 2027-01-01T00:00:00Z"
                 + " on, and it is 2026-12-06T12:00:00Z"));
+        // No critical option is defined for hosts, so one voids a host certificate (as in OpenSSH).
+        SshCertificate c = certificate("ed", "ca", true, "10.0.0.5", window);
+        SshCertificate restricted = new SshCertificate(c.plainKey(), c.serial(), c.type(), c.keyId(), c.principals(),
+            c.validAfter(), c.validBefore(), java.util.List.of("force-command"), c.signatureKey(), c.signature(),
+            c.signed());
+        assertThat(policy.checkCertificate(target(), restricted, NOW)).hasValueSatisfying(f -> assertThat(f.message())
+            .contains("which is not valid for it: it carries critical options (force-command), which no host certificate"
+                + " may; refused."));
         // Another port is another host for known_hosts: the CA line does not reach it.
         HostTarget elsewhere = new HostTarget("app-9", "10.0.0.5", 22, "deploy", Optional.empty());
         assertThat(policy.checkCertificate(elsewhere, certificate("ed", "ca", true, "10.0.0.5", window), NOW))

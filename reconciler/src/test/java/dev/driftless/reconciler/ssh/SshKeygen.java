@@ -35,11 +35,11 @@ public final class SshKeygen {
     }
 
     /**
-     * {@code ssh-keygen -s CA [-h] -I id -n principals -V validity -z serial} of the key pair at
-     * {@code key}: the certificate's line ({@code type base64 comment}).
+     * {@code ssh-keygen -s CA [-h] -I id -n principals -V validity -z serial [-O option…]} of the
+     * key pair at {@code key}: the certificate's line ({@code type base64 comment}).
      */
     public static String certify(Path ca, Path key, boolean host, String id, String principals, String validity,
-                                 long serial) {
+                                 long serial, String... options) {
         Path cert = Path.of(key + "-cert.pub");
         try {
             Files.deleteIfExists(cert);
@@ -50,6 +50,9 @@ public final class SshKeygen {
             "-V", validity, "-z", Long.toString(serial)));
         if (host) {
             cmd.add("-h");
+        }
+        for (String option : options) {
+            cmd.addAll(List.of("-O", option));
         }
         cmd.add(key + ".pub");
         run(cmd);

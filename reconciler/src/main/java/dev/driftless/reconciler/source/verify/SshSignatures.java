@@ -61,7 +61,7 @@ final class SshSignatures {
         try {
             failure = check(sig, commit.payload());
             if (failure == null && cert.isPresent()) {
-                failure = checkCertificate(cert.get());
+                failure = checkCertificate(cert.get(), sig);
             }
         } catch (IllegalArgumentException e) {
             failure = "its signature cannot be read (" + e.getMessage() + ")";
@@ -98,14 +98,39 @@ final class SshSignatures {
         return new Verdict.Refused(c + " is signed with " + keyText + certText + ", not trusted for it: " + refusals);
     }
 
-    /** Null when {@code cert} is a user certificate whose CA signature verifies, else why not. */
-    private static String checkCertificate(SshCertificate cert) {
+    /**
+     * Null when {@code cert} is a user certificate whose CA signature verifies and whose critical
+     * options {@code sig} (already found good) satisfies, else why not. Of the critical options
+     * only {@code verify-required} means something for a signature, as in OpenSSH: a security
+     * key's signature must then carry the user-verified flag. Any other (a login's
+     * {@code force-command} or {@code source-address}, or one nobody knows) voids the certificate.
+     */
+    private static String checkCertificate(SshCertificate cert, Sshsig sig) {
         if (cert.type() != SshCertificate.USER) {
             return "its certificate is a host certificate, not a user's";
         }
-        String bad = SshSignatureCheck.verify(cert.signatureKey(), cert.signature(), cert.signed());
-        return bad == null ? null : "its certificate's signature by the CA does not verify ("
-            + (SshSignatureCheck.MISMATCH.equals(bad) ? "the certificate was altered after the CA signed it" : bad) + ")";
+        String bad = cert.signatureProblem();
+        if (bad != null) {
+            return "its certificate's signature by the CA does not verify (" + (SshSignatureCheck.MISMATCH.equals(bad)
+                ? "the certificate was altered after the CA signed it" : bad) + ")";
+        }
+        for (String option : cert.criticalOptions()) {
+            if (!option.equals(SshCertificate.VERIFY_REQUIRED)) {
+                return "its certificate carries the critical option " + option + ", which a signature cannot honour"
+                    + " (only " + SshCertificate.VERIFY_REQUIRED + " can be), so it is void here";
+            }
+            java.util.OptionalInt flags = SshSignatureCheck.securityKeyFlags(sig.signature());
+            if (flags.isEmpty()) {
+                return "its certificate requires a user-verified security key (critical option "
+                    + SshCertificate.VERIFY_REQUIRED + "), and this is not a security key's signature";
+            }
+            if ((flags.getAsInt() & SshSignatureCheck.USER_VERIFIED) == 0) {
+                return "its certificate requires a user-verified signature (critical option "
+                    + SshCertificate.VERIFY_REQUIRED + "), and the security key signed without verifying its user (no"
+                    + " PIN or biometric: user-verified flag not set)";
+            }
+        }
+        return null;
     }
 
     /** Null when the signature is good, else why not. */

@@ -181,6 +181,26 @@ class CommitVerifierTest {
     }
 
     @Test
+    void aCertificatesCriticalOptionsThatASignatureCannotHonourVoidIt() throws Exception {
+        Path ca = git.sshKey("options-ca", "ed25519");
+        Path signers = git.allowedSigners("options-signers", "grace@example.org cert-authority " + git.publicKey(ca));
+        // A login's restriction, one nobody knows, and verify-required (a PIN), which an ed25519 file key cannot give.
+        for (String[] option : new String[][] {
+                {"source-address=10.0.0.0/8", "its certificate carries the critical option source-address, which a"
+                    + " signature cannot honour (only verify-required can be), so it is void here"},
+                {"critical:deploy-window@example.org=weekdays", "its certificate carries the critical option"
+                    + " deploy-window@example.org, which a signature cannot honour"},
+                {"verify-required", "its certificate requires a user-verified security key (critical option"
+                    + " verify-required), and this is not a security key's signature"}}) {
+            Path k = git.sshKey("grace-" + Integer.toHexString(option[0].hashCode()), "ed25519");
+            git.sshCertificate(k, ca, "grace", "grace@example.org", "20260101Z:20270101Z", false, option[0]);
+            String commit = git.commitSshCertificate(k, "signed with a certificate carrying " + option[0]);
+            assertThat(verify(ssh(signers), commit)).isInstanceOf(Verdict.Refused.class).extracting(Verdict::text)
+                .asString().as(option[0]).contains(": " + option[1]);
+        }
+    }
+
+    @Test
     void aCertificateWhosePrincipalsWereRewrittenIsRefused() throws Exception {
         Path ca = git.sshKey("rewrite-ca", "ed25519");
         String commit = certifiedCommit(ca, "mallory-laptop", "mallory", "mallory@example.org", "deploy as someone else");

@@ -121,7 +121,7 @@ class SecurityKeySignaturesTest {
         byte[] pub = priv.generatePublicKey().getEncoded();
         byte[] payload = "tree 0000\n\nuntouched\n".getBytes(StandardCharsets.UTF_8);
         for (int flags : new int[] {0x00, 0x01, 0x05}) {
-            String armored = skSignature(priv, pub, payload, flags);
+            String armored = skSignature(priv, skKey(pub), payload, flags);
             String verdict = SshSignatures.check(SshSignatures.Sshsig.parse(armored), payload);
             if ((flags & SshSignatureCheck.USER_PRESENT) == 0) {
                 assertThat(verdict).isEqualTo("the security key signed without a touch (user presence flag not set, as"
@@ -132,15 +132,53 @@ class SecurityKeySignaturesTest {
         }
     }
 
-    /** An SSHSIG in namespace git as an Ed25519 security key with application "ssh:" makes it. */
-    private static String skSignature(Ed25519PrivateKeyParameters priv, byte[] pub, byte[] payload, int flags)
+    @Test
+    void aCertificateWithVerifyRequiredTakesOnlySignaturesTheKeyVerifiedItsUserFor() throws Exception {
+        // The authenticator's key certified by the real ssh-keygen with -O verify-required, as a CA
+        // does for keys that must ask for a PIN; its signatures made by the software authenticator.
+        Ed25519PrivateKeyParameters priv = new Ed25519PrivateKeyParameters(new SecureRandom());
+        byte[] plain = skKey(priv.generatePublicKey().getEncoded());
+        Path ca = dev.driftless.reconciler.ssh.SshKeygen.generate(tmp, "pin-ca", "ed25519", "");
+        Path key = tmp.resolve("grace-sk");
+        Files.writeString(Path.of(key + ".pub"), "sk-ssh-ed25519@openssh.com " + Base64.getEncoder().encodeToString(plain)
+            + " grace\n");
+        byte[] cert = Base64.getDecoder().decode(dev.driftless.reconciler.ssh.SshKeygen.certify(ca, key, false, "grace",
+            "grace@example.org", "20260101Z:20270101Z", 9, "verify-required").split(" ")[1]);
+        AllowedSigners signers = AllowedSigners.read(Files.writeString(tmp.resolve("allowed_signers"),
+            "grace@example.org cert-authority " + dev.driftless.reconciler.ssh.SshKeygen.publicKey(ca) + "\n"),
+            java.time.ZoneOffset.UTC);
+        byte[] payload = "tree 0000\n\nmigrate orders\n".getBytes(StandardCharsets.UTF_8);
+        Instant at = Instant.parse("2026-12-06T12:00:00Z");
+
+        String touched = skSignature(priv, cert, payload, 0x01);
+        assertThat(SshSignatures.verify(new SignedCommit("5eed001", payload, Optional.of(touched), at), touched, signers)
+            .text()).endsWith(": its certificate requires a user-verified signature (critical option verify-required),"
+                + " and the security key signed without verifying its user (no PIN or biometric: user-verified flag not"
+                + " set)");
+        String verified = skSignature(priv, cert, payload, 0x05);
+        assertThat(SshSignatures.verify(new SignedCommit("5eed002", payload, Optional.of(verified), at), verified,
+            signers)).isInstanceOf(Verdict.Trusted.class);
+    }
+
+    /** The public key blob of that authenticator's key. */
+    private static byte[] skKey(byte[] pub) {
+        ByteArrayOutputStream key = new ByteArrayOutputStream();
+        key.writeBytes(SshWire.encode("sk-ssh-ed25519@openssh.com".getBytes(StandardCharsets.US_ASCII)));
+        key.writeBytes(SshWire.encode(pub));
+        key.writeBytes(SshWire.encode("ssh:".getBytes(StandardCharsets.US_ASCII)));
+        return key.toByteArray();
+    }
+
+    /**
+     * An SSHSIG in namespace git as an Ed25519 security key with application "ssh:" makes it, with
+     * {@code keyBlob} (the plain key's blob, or a certificate of it) as the signature's public key.
+     */
+    private static String skSignature(Ed25519PrivateKeyParameters priv, byte[] keyBlob, byte[] payload, int flags)
             throws Exception {
         byte[] type = "sk-ssh-ed25519@openssh.com".getBytes(StandardCharsets.US_ASCII);
         byte[] application = "ssh:".getBytes(StandardCharsets.US_ASCII);
         ByteArrayOutputStream key = new ByteArrayOutputStream();
-        key.writeBytes(SshWire.encode(type));
-        key.writeBytes(SshWire.encode(pub));
-        key.writeBytes(SshWire.encode(application));
+        key.writeBytes(keyBlob);
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         data.writeBytes("SSHSIG".getBytes(StandardCharsets.US_ASCII));
         data.writeBytes(SshWire.encode("git".getBytes(StandardCharsets.US_ASCII)));

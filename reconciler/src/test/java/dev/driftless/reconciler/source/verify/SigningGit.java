@@ -86,13 +86,18 @@ public final class SigningGit implements AutoCloseable {
 
     /**
      * {@code ssh-keygen -s CA -I id -n principals -V validity}: certifies {@code key}'s public key
-     * as a user's ({@code host}: a host's); returns the certificate file ({@code key-cert.pub}).
+     * as a user's ({@code host}: a host's), with certificate {@code options} ({@code -O}: e.g.
+     * {@code verify-required}); returns the certificate file ({@code key-cert.pub}).
      */
-    public Path sshCertificate(Path key, Path ca, String id, String principals, String validity, boolean host) {
+    public Path sshCertificate(Path key, Path ca, String id, String principals, String validity, boolean host,
+                               String... options) {
         List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-s", ca.toString(), "-I", id, "-n", principals,
             "-V", validity, "-z", "7"));
         if (host) {
             cmd.add("-h");
+        }
+        for (String option : options) {
+            cmd.addAll(List.of("-O", option));
         }
         cmd.add(key + ".pub");
         run(cmd, Map.of());
