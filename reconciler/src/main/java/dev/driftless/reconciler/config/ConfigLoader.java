@@ -63,7 +63,7 @@ public final class ConfigLoader {
     /** The results a notification can be about (every final one), in the order messages list them. */
     private static final Set<ReconcileResult> EVENT_RESULTS = EnumSet.complementOf(EnumSet.of(ReconcileResult.RUNNING));
     private static final String EVENTS = java.util.stream.Stream.concat(EVENT_RESULTS.stream().map(Enum::name),
-            java.util.Arrays.stream(DaemonConfig.SuspensionEvent.values()).map(Enum::name))
+            java.util.Arrays.stream(DaemonConfig.NoticeEvent.values()).map(Enum::name))
         .map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "));
 
     private ConfigLoader() {
@@ -85,8 +85,8 @@ public final class ConfigLoader {
         return EVENT_RESULTS.stream().filter(r -> r.name().toLowerCase(Locale.ROOT).equals(name)).findFirst();
     }
 
-    private static Optional<DaemonConfig.SuspensionEvent> suspensionEvent(String name) {
-        return java.util.Arrays.stream(DaemonConfig.SuspensionEvent.values())
+    private static Optional<DaemonConfig.NoticeEvent> noticeEvent(String name) {
+        return java.util.Arrays.stream(DaemonConfig.NoticeEvent.values())
             .filter(r -> r.name().toLowerCase(Locale.ROOT).equals(name)).findFirst();
     }
 
@@ -271,10 +271,10 @@ public final class ConfigLoader {
                     }
                 }).orElse(DaemonConfig.NotificationFormat.JSON);
                 Set<ReconcileResult> events = EnumSet.noneOf(ReconcileResult.class);
-                Set<DaemonConfig.SuspensionEvent> suspensions = EnumSet.noneOf(DaemonConfig.SuspensionEvent.class);
+                Set<DaemonConfig.NoticeEvent> suspensions = EnumSet.noneOf(DaemonConfig.NoticeEvent.class);
                 n.texts("events").ifPresentOrElse(names -> names.forEach(e -> {
                     Optional<ReconcileResult> result = event(e);
-                    Optional<DaemonConfig.SuspensionEvent> act = suspensionEvent(e);
+                    Optional<DaemonConfig.NoticeEvent> act = noticeEvent(e);
                     result.ifPresent(events::add);
                     act.ifPresent(suspensions::add);
                     if (result.isEmpty() && act.isEmpty()) {
@@ -283,7 +283,7 @@ public final class ConfigLoader {
                     }
                 }), () -> {
                     events.addAll(EVENT_RESULTS);
-                    suspensions.addAll(EnumSet.allOf(DaemonConfig.SuspensionEvent.class));
+                    suspensions.addAll(EnumSet.allOf(DaemonConfig.NoticeEvent.class));
                 });
                 if (!problems.addedSince(before)) {
                     out.add(new DaemonConfig.Notification(url, urlFile, fmt, events, path(n, "token-file"),

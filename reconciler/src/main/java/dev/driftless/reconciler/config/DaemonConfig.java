@@ -73,15 +73,15 @@ public record DaemonConfig(
      * @param events    the results to tell about
      * @param tokenFile a bearer token for the Authorization header
      * @param signingSecretFile the secret each body is signed with (HMAC-SHA256)
-     * @param suspensionEvents whether to tell about {@code driftless suspend} and {@code resume}
+     * @param noticeEvents which of the events besides reconciles to tell about
      */
     public record Notification(Optional<String> url, Optional<Path> urlFile, NotificationFormat format,
                                java.util.Set<dev.driftless.reconciler.history.ReconcileResult> events,
                                Optional<Path> tokenFile, Optional<Path> signingSecretFile,
-                               java.util.Set<SuspensionEvent> suspensionEvents) {
+                               java.util.Set<NoticeEvent> noticeEvents) {
         public Notification {
             events = java.util.Set.copyOf(events);
-            suspensionEvents = java.util.Set.copyOf(suspensionEvents);
+            noticeEvents = java.util.Set.copyOf(noticeEvents);
         }
 
         /** A webhook told about reconciles only. */
@@ -117,13 +117,17 @@ public record DaemonConfig(
                 }
             }).map(h -> "url to " + h).orElse(urlFile.map(f -> "url from " + f).orElse("no url"));
             return "Notification[" + where + ", " + format + ", " + events
-                + (suspensionEvents.isEmpty() ? "" : ", " + suspensionEvents) + tokenFile.map(f -> ", token from " + f)
+                + (noticeEvents.isEmpty() ? "" : ", " + noticeEvents) + tokenFile.map(f -> ", token from " + f)
                 .orElse("") + signingSecretFile.map(f -> ", signed with the secret from " + f).orElse("") + "]";
         }
     }
 
-    /** What an operator did that a webhook may be told about besides reconciles. */
-    public enum SuspensionEvent { SUSPENDED, RESUMED }
+    /**
+     * What a webhook may be told about besides reconciles: an operator's {@code driftless suspend}
+     * and {@code resume}, and a host that left the inventory given up on after
+     * {@code intervals.departed} without an answer.
+     */
+    public enum NoticeEvent { SUSPENDED, RESUMED, HOST_ABANDONED }
 
     /** What a notification's body looks like. */
     public enum NotificationFormat { JSON, SLACK, TEAMS, DISCORD }

@@ -126,6 +126,7 @@ public final class Daemon implements AutoCloseable {
         Scheduler scheduler = null;
         Notifier notifier = new Notifier(config.notifications(), environment, metrics);
         assembly.reconciler().onCompleted(notifier);
+        assembly.reconciler().onHostAbandoned(notifier::abandoned);
         try {
             java.util.concurrent.atomic.AtomicReference<Scheduler> running = new java.util.concurrent.atomic.AtomicReference<>();
             if (config.metricsListen().isPresent()) {

@@ -138,6 +138,7 @@ public final class Reconciler {
     private volatile String status = "starting";
     private final Set<String> verify = new HashSet<>();
     private volatile java.util.function.Consumer<ReconcileRecord> completed = r -> { };
+    private volatile java.util.function.BiConsumer<String, DepartedHost> abandoned = (h, d) -> { };
 
     /** A valid commit's desired state, and who signed it when repo.verify checked that. */
     private record Loaded(SourceRevision revision, LoadedState.Ready state, Optional<String> signedBy) {
@@ -217,6 +218,14 @@ public final class Reconciler {
      */
     public void onCompleted(java.util.function.Consumer<ReconcileRecord> listener) {
         this.completed = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Who hears of each departed host given up on (notifications), with what was known of it; on
+     * the reconcile's thread, so it must return at once; what it throws is logged and ignored.
+     */
+    public void onHostAbandoned(java.util.function.BiConsumer<String, DepartedHost> listener) {
+        this.abandoned = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     private ReconcileRecord complete(long id, ReconcileResult result, String summary, Optional<String> error) {
@@ -813,6 +822,14 @@ public final class Reconciler {
                     ReconcileLog.warn(sha, "departed host " + host + " has not answered since " + was.since()
                         + ": no longer tried; remove what environment " + environmentName
                         + " still runs there by hand if it ever comes back");
+                    metrics.hostAbandoned();
+                    DepartedHost last = was.attempted(Optional.of(u.reason()));
+                    try {
+                        abandoned.accept(host, last);
+                    } catch (RuntimeException e) {
+                        ReconcileLog.warn(sha, "telling about departed host " + host + " failed: "
+                            + e.getClass().getSimpleName());
+                    }
                 } else {
                     next.put(host, was.attempted(Optional.of(u.reason())));
                 }

@@ -47,8 +47,15 @@ public interface Metrics {
      */
     void skipped(Trigger trigger, String reason);
 
+    /** A host that left the inventory was given up on: it did not answer for {@code intervals.departed}. */
+    void hostAbandoned();
+
     /** Discards everything. */
     Metrics NONE = new Metrics() {
+        @Override
+        public void hostAbandoned() {
+        }
+
         @Override
         public void reconcile(Trigger trigger, ReconcileResult result, Duration took) {
         }

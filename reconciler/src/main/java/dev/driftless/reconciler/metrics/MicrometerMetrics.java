@@ -33,6 +33,7 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
     private final AtomicLong suspendedServices = new AtomicLong();
     private final Counter invalid;
     private final Counter sourceErrors;
+    private final Counter abandonedHosts;
     private JvmGcMetrics gcMetrics;
 
     public MicrometerMetrics(String environment) {
@@ -52,6 +53,9 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
         invalid = Counter.builder("driftless_invalid_revisions").description("Revisions refused: invalid, or not signed by a key of repo.verify")
             .register(registry);
         sourceErrors = Counter.builder("driftless_source_errors").description("Failed polls of the infra repo")
+            .register(registry);
+        abandonedHosts = Counter.builder("driftless_departed_hosts_abandoned")
+            .description("Hosts that left the inventory and were given up on unanswered (intervals.departed)")
             .register(registry);
     }
 
@@ -104,6 +108,11 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
     @Override
     public void sourceError() {
         sourceErrors.increment();
+    }
+
+    @Override
+    public void hostAbandoned() {
+        abandonedHosts.increment();
     }
 
     @Override

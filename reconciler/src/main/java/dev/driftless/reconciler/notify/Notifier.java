@@ -3,6 +3,7 @@ package dev.driftless.reconciler.notify;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.driftless.reconciler.config.DaemonConfig;
+import dev.driftless.reconciler.history.DepartedHost;
 import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ServiceOutcome;
@@ -90,10 +91,20 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
      * (driftless suspend / resume) to the webhooks that asked for that event; returns at once.
      */
     public void announce(Suspension suspension) {
-        DaemonConfig.SuspensionEvent event = suspension.isActive() ? DaemonConfig.SuspensionEvent.SUSPENDED
-            : DaemonConfig.SuspensionEvent.RESUMED;
-        queue(target -> target.suspensionEvents().contains(event), "the " + event.name().toLowerCase(Locale.ROOT)
+        DaemonConfig.NoticeEvent event = suspension.isActive() ? DaemonConfig.NoticeEvent.SUSPENDED
+            : DaemonConfig.NoticeEvent.RESUMED;
+        queue(target -> target.noticeEvents().contains(event), "the " + event.name().toLowerCase(Locale.ROOT)
             + " " + suspension.scope(environment), format -> body(format, suspension));
+    }
+
+    /**
+     * Queues the messages about a host that left the inventory and was given up on, unanswered
+     * for {@code intervals.departed}, to the webhooks that asked for {@code host_abandoned};
+     * returns at once. What the environment still runs there is left to an operator.
+     */
+    public void abandoned(String host, DepartedHost departed) {
+        queue(target -> target.noticeEvents().contains(DaemonConfig.NoticeEvent.HOST_ABANDONED),
+            "departed host " + host, format -> body(format, host, departed));
     }
 
     private void queue(java.util.function.Predicate<DaemonConfig.Notification> wants, String what,
@@ -197,6 +208,23 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
             : List.of("driftless " + environment + ": " + scope + " resumed by " + s.resumedBy().orElse("someone"),
                 "it was " + s.describe() + "; the daemon converges it at its next poll");
         return chat(format, lines);
+    }
+
+    /**
+     * The body about a departed host given up on: as JSON {@code {"event": "host_abandoned",
+     * "environment", "host", "since", "lastError", "inventoryCommit"}}, or a chat message.
+     */
+    String body(DaemonConfig.NotificationFormat format, String host, DepartedHost d) {
+        if (format == DaemonConfig.NotificationFormat.JSON) {
+            ObjectNode out = JSON.createObjectNode().put("event", "host_abandoned").put("environment", environment)
+                .put("host", host).put("since", d.since().toString());
+            d.lastError().ifPresentOrElse(e -> out.put("lastError", e), () -> out.putNull("lastError"));
+            return out.put("inventoryCommit", d.inventoryCommit()).toString();
+        }
+        return chat(format, List.of("driftless " + environment + ": departed host " + host + " given up on",
+            "it left the inventory (" + shortSha(d.inventoryCommit()) + " was the last to list it) and has not answered"
+                + " since " + d.since() + d.lastError().map(e -> " (" + e + ")").orElse("")
+                + "; remove what " + environment + " still runs there by hand if it ever comes back"));
     }
 
     private static String chat(DaemonConfig.NotificationFormat format, List<String> lines) {

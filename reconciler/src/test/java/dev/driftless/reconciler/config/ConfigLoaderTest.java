@@ -55,7 +55,7 @@ class ConfigLoaderTest {
               - url: https://hooks.example.org/driftless
               - url-file: secrets/slack-url
                 format: slack
-                events: [failed, rolled_back, suspended]
+                events: [failed, rolled_back, suspended, host_abandoned]
                 token-file: /etc/driftless/hook-token
             """);
 
@@ -66,10 +66,12 @@ class ConfigLoaderTest {
         assertThat(first.events()).as("every result by default").containsExactlyInAnyOrder(ReconcileResult.SUCCEEDED,
             ReconcileResult.FAILED, ReconcileResult.ROLLED_BACK, ReconcileResult.PARTIALLY_FAILED,
             ReconcileResult.INTERRUPTED);
-        assertThat(first.suspensionEvents()).as("and suspend and resume").containsExactlyInAnyOrder(
-            DaemonConfig.SuspensionEvent.SUSPENDED, DaemonConfig.SuspensionEvent.RESUMED);
+        assertThat(first.noticeEvents()).as("and suspend, resume and a departed host given up on")
+            .containsExactlyInAnyOrder(DaemonConfig.NoticeEvent.SUSPENDED, DaemonConfig.NoticeEvent.RESUMED,
+                DaemonConfig.NoticeEvent.HOST_ABANDONED);
         DaemonConfig.Notification slack = c.notifications().get(1);
-        assertThat(slack.suspensionEvents()).containsExactly(DaemonConfig.SuspensionEvent.SUSPENDED);
+        assertThat(slack.noticeEvents()).containsExactlyInAnyOrder(DaemonConfig.NoticeEvent.SUSPENDED,
+            DaemonConfig.NoticeEvent.HOST_ABANDONED);
         assertThat(slack.urlFile()).contains(BASE.resolve("secrets/slack-url"));
         assertThat(slack.format()).isEqualTo(DaemonConfig.NotificationFormat.SLACK);
         assertThat(slack.events()).containsExactlyInAnyOrder(ReconcileResult.FAILED, ReconcileResult.ROLLED_BACK);
@@ -114,7 +116,7 @@ class ConfigLoaderTest {
                 "driftless.yaml:6:11: notifications[0].url must be an http:// or https:// URL",
                 "driftless.yaml:6:52: notifications[0].format must be json, slack, teams or discord, got \"msteams\"",
                 "driftless.yaml:6:69: notifications[0].events: \"sucess\" is not an event; use succeeded, failed, "
-                    + "rolled_back, partially_failed, interrupted, suspended, resumed",
+                    + "rolled_back, partially_failed, interrupted, suspended, resumed, host_abandoned",
                 "driftless.yaml:6:87: unknown field \"retries\" in notifications[0]",
                 "driftless.yaml:7:5: notifications[1] needs exactly one of url and url-file",
                 "driftless.yaml:8:5: notifications[2] must be a mapping with url (or url-file), e.g. "

@@ -1135,13 +1135,23 @@ class ReconcilerTest {
     }
 
     @Test
-    void intervalsDepartedSetsHowLongASilentDepartedHostIsTried() throws Exception {
+    void intervalsDepartedSetsHowLongASilentDepartedHostIsTriedAndGivingUpIsTold() throws Exception {
         reconciler = reconciler(CommitVerifier.NONE, Duration.ofDays(2));
+        Map<String, DepartedHost> told = new java.util.concurrent.ConcurrentHashMap<>();
+        reconciler.onHostAbandoned(told::put);
         app2DepartsSilently();
+        java.time.Instant departed = history.departedHosts().get("app-2").since();
 
-        time.sleep(Duration.ofDays(2).plusHours(1));
+        time.sleep(Duration.ofDays(1));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(told).as("still tried").isEmpty();
+        time.sleep(Duration.ofDays(1).plusHours(1));
         reconciler.reconcile(Trigger.DRIFT);
         assertThat(history.departedHosts()).as("given up after 2 days").isEmpty();
+        assertThat(told).containsOnlyKeys("app-2");
+        assertThat(told.get("app-2").since()).isEqualTo(departed);
+        assertThat(told.get("app-2").inventoryCommit()).as("the last commit that listed it").isEqualTo(v1.name());
+        assertThat(told.get("app-2").lastError()).hasValueSatisfying(e -> assertThat(e).contains("no route"));
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.driftless.reconciler.config.DaemonConfig.NotificationFormat;
 import dev.driftless.reconciler.history.HistorySettings;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileRecord;
+import dev.driftless.reconciler.history.DepartedHost;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.history.ReconcileStart;
 import dev.driftless.reconciler.history.ServiceOutcome;
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -251,10 +253,10 @@ class NotifierTest {
         try (Notifier n = notifier(
                 new DaemonConfig.Notification(Optional.of(url("/json")), Optional.empty(), NotificationFormat.JSON,
                     EnumSet.noneOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
-                    EnumSet.allOf(DaemonConfig.SuspensionEvent.class)),
+                    EnumSet.allOf(DaemonConfig.NoticeEvent.class)),
                 new DaemonConfig.Notification(Optional.of(url("/slack")), Optional.empty(), NotificationFormat.SLACK,
                     EnumSet.allOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
-                    EnumSet.of(DaemonConfig.SuspensionEvent.SUSPENDED)),
+                    EnumSet.of(DaemonConfig.NoticeEvent.SUSPENDED)),
                 hook(url("/reconciles-only"), NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class),
                     Optional.empty()))) {
             n.announce(active);
@@ -287,6 +289,34 @@ class NotifierTest {
                 .startsWith("driftless prod: service api resumed by bob@ops-2\nit was suspended by alice@ops-1 since ")
                 .endsWith(": schema change; the daemon converges it at its next poll");
         }
+    }
+
+    @Test
+    void aDepartedHostGivenUpOnIsToldToTheWebhooksThatAskedForIt() throws Exception {
+        DepartedHost d = new DepartedHost("3f9a2c1b00000000000000000000000000000000",
+            Instant.parse("2026-11-01T10:00:00Z"), Optional.of("host app-9 is unreachable: no route to host"));
+        try (Notifier n = notifier(
+                new DaemonConfig.Notification(Optional.of(url("/json")), Optional.empty(), NotificationFormat.JSON,
+                    EnumSet.noneOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
+                    EnumSet.of(DaemonConfig.NoticeEvent.HOST_ABANDONED)),
+                new DaemonConfig.Notification(Optional.of(url("/suspensions")), Optional.empty(),
+                    NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
+                    EnumSet.of(DaemonConfig.NoticeEvent.SUSPENDED)))) {
+            n.abandoned("app-9", d);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+            assertThat(new ObjectMapper().readTree(n.body(NotificationFormat.SLACK, "app-9", d)).path("text").asText())
+                .isEqualTo("driftless prod: departed host app-9 given up on\nit left the inventory (3f9a2c1 was the"
+                    + " last to list it) and has not answered since 2026-11-01T10:00:00Z (host app-9 is unreachable: no"
+                    + " route to host); remove what prod still runs there by hand if it ever comes back");
+        }
+        assertThat(received).extracting(Received::path).containsExactly("/json");
+        JsonNode json = new ObjectMapper().readTree(received.get(0).body());
+        assertThat(json.path("event").asText()).isEqualTo("host_abandoned");
+        assertThat(json.path("environment").asText()).isEqualTo("prod");
+        assertThat(json.path("host").asText()).isEqualTo("app-9");
+        assertThat(json.path("since").asText()).isEqualTo("2026-11-01T10:00:00Z");
+        assertThat(json.path("lastError").asText()).isEqualTo("host app-9 is unreachable: no route to host");
+        assertThat(json.path("inventoryCommit").asText()).startsWith("3f9a2c1b");
     }
 
     @Test
