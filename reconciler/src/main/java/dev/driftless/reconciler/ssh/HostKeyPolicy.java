@@ -134,10 +134,10 @@ public final class HostKeyPolicy {
         return List.copyOf(algorithms);
     }
 
-    /** The host certificate algorithms sshj speaks (no RSA: OpenSSH offers those only with SHA-2, which sshj lacks). */
+    /** The host certificate algorithms driftless speaks, in OpenSSH's order (RSA with SHA-2 only: see SharedSshConfig). */
     static final List<String> CERTIFICATE_ALGORITHMS = List.of("ssh-ed25519-cert-v01@openssh.com",
         "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp384-cert-v01@openssh.com",
-        "ecdsa-sha2-nistp521-cert-v01@openssh.com");
+        "ecdsa-sha2-nistp521-cert-v01@openssh.com", SharedSshConfig.RSA_SHA512_CERT, SharedSshConfig.RSA_SHA256_CERT);
 
     private HostFailure unknown(HostTarget target, HostKey offered) {
         String line = KnownHosts.lookupName(target.address(), target.port()) + " " + offered.toOpenSsh();

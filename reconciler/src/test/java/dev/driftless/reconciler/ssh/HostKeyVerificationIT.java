@@ -208,6 +208,11 @@ class HostKeyVerificationIT {
             assertRefused(knownHosts, HostFailure.Kind.HOST_KEY_UNKNOWN, "signed by CA key " + fingerprint(other)
                 + ", but no @cert-authority line of " + knownHosts + " names that CA for [127.0.0.1]:"
                 + hosts.host("beta").sshPort() + " (it trusts " + fingerprint(ca) + " at line 1)");
+            // An RSA host key's certificate, which OpenSSH offers signed with SHA-2 only.
+            hosts.presentHostCertificate("beta", ca, "127.0.0.1", "-5m:+1h", "rsa");
+            try (SshHostPool pool = pool(Optional.of(knownHosts))) {
+                assertThat(whoami(pool, target("beta"))).as("rsa-sha2-512-cert-v01").isEqualTo("deploy\n");
+            }
             // A revoked CA takes every certificate it signed with it.
             certifyBeta(ca, "127.0.0.1", "-5m:+1h");
             Path revoked = Files.writeString(dir.resolve("known_hosts_revoked"), Files.readString(knownHosts)

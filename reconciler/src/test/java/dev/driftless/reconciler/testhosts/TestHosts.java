@@ -308,26 +308,31 @@ public final class TestHosts implements AutoCloseable {
      * {@link #withdrawHostCertificate} undoes it.
      */
     public void presentHostCertificate(String host, Path caKey, String principals, String validity) {
+        presentHostCertificate(host, caKey, principals, validity, "ed25519");
+    }
+
+    /** The same for the host's key of {@code keyType} ({@code ed25519}, {@code ecdsa} or {@code rsa}) only. */
+    public void presentHostCertificate(String host, Path caKey, String principals, String validity, String keyType) {
+        String key = "ssh_host_" + keyType + "_key";
         try {
             Path dir = Files.createTempDirectory(workDir, "cert-");
-            Path pub = Files.writeString(dir.resolve("ssh_host_ed25519_key.pub"),
-                exec(host, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"));
+            Path pub = Files.writeString(dir.resolve(key + ".pub"), exec(host, "cat", "/etc/ssh/" + key + ".pub"));
             dev.driftless.reconciler.ExternalTool.run(List.of("ssh-keygen", "-q", "-s", caKey.toString(), "-h", "-I",
                 host + "-host", "-n", principals, "-V", validity, "-z", "42", pub.toString()), dir, Map.of(),
                 Duration.ofSeconds(30));
-            copyTo(host, dir.resolve("ssh_host_ed25519_key-cert.pub"), "/etc/ssh/ssh_host_ed25519_key-cert.pub", 0644);
+            copyTo(host, dir.resolve(key + "-cert.pub"), "/etc/ssh/" + key + "-cert.pub", 0644);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        exec(host, "sh", "-c", "echo 'HostCertificate /etc/ssh/ssh_host_ed25519_key-cert.pub'"
-            + " > /etc/ssh/sshd_config.d/driftless-test-cert.conf && systemctl reload ssh");
+        exec(host, "sh", "-c", "rm -f /etc/ssh/ssh_host_*_key-cert.pub.old; echo 'HostCertificate /etc/ssh/" + key
+            + "-cert.pub' > /etc/ssh/sshd_config.d/driftless-test-cert.conf && systemctl reload ssh");
         awaitSshd(host);
     }
 
     /** The host's sshd presents its plain keys again. */
     public void withdrawHostCertificate(String host) {
         exec(host, "sh", "-c", "rm -f /etc/ssh/sshd_config.d/driftless-test-cert.conf"
-            + " /etc/ssh/ssh_host_ed25519_key-cert.pub && systemctl reload ssh");
+            + " /etc/ssh/ssh_host_*_key-cert.pub && systemctl reload ssh");
         awaitSshd(host);
     }
 
