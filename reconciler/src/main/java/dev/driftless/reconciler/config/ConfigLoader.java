@@ -47,7 +47,7 @@ public final class ConfigLoader {
         "cluster", "metrics", "log", "notifications");
     private static final List<String> REPO = List.of("url", "branch", "path", "environment", "ssh-key", "known-hosts",
         "token-file", "token-env", "ca-file", "allow-force-push", "timeout", "verify");
-    private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers");
+    private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers", "ssh-revoked-keys");
     private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
         "command-timeout", "parallelism", "keep-alive");
     private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
@@ -237,7 +237,12 @@ public final class ConfigLoader {
                     + " public key files) or ssh-allowed-signers (an allowed signers file), or both");
                 return Optional.empty();
             }
-            return Optional.of(new CommitVerifier.Policy(pgp, signers));
+            Optional<Path> revoked = path(v, "ssh-revoked-keys");
+            if (revoked.isPresent() && signers.isEmpty()) {
+                problems.add(v.node("ssh-revoked-keys").orElseThrow().location(), "repo.verify.ssh-revoked-keys"
+                    + " revokes SSH keys, and no SSH key is trusted (ssh-allowed-signers is not set)");
+            }
+            return Optional.of(new CommitVerifier.Policy(pgp, signers, revoked));
         }
 
         private List<DaemonConfig.Notification> notifications(YamlNode.YamlList list) {

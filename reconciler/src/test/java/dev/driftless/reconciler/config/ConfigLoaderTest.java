@@ -130,14 +130,24 @@ class ConfigLoaderTest {
         DaemonConfig c = parse("""
             repo:
               url: ssh://git@git.example.org/infra.git
-              verify: {pgp-keys: keys/team.asc, ssh-allowed-signers: /etc/driftless/allowed_signers}
+              verify: {pgp-keys: keys/team.asc, ssh-allowed-signers: /etc/driftless/allowed_signers,
+                       ssh-revoked-keys: keys/revoked.krl}
             ssh:
               key: keys/deploy_ed25519
             """);
         assertThat(c.repo().verify()).hasValueSatisfying(v -> {
             assertThat(v.pgpKeys()).containsExactly(BASE.resolve("keys/team.asc"));
             assertThat(v.sshAllowedSigners()).contains(Path.of("/etc/driftless/allowed_signers"));
+            assertThat(v.sshRevokedKeys()).contains(BASE.resolve("keys/revoked.krl"));
         });
+        assertThat(problems("""
+            repo:
+              url: ssh://git@git.example.org/infra.git
+              verify: {pgp-keys: keys/team.asc, ssh-revoked-keys: keys/revoked.krl}
+            ssh:
+              key: keys/deploy_ed25519
+            """)).containsExactly("driftless.yaml:3:55: repo.verify.ssh-revoked-keys revokes SSH keys, and no SSH"
+                + " key is trusted (ssh-allowed-signers is not set)");
         assertThat(parse(MINIMAL).repo().verify()).isEmpty();
     }
 

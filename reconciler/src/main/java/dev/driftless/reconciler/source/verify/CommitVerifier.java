@@ -30,14 +30,23 @@ public final class CommitVerifier {
      *
      * @param pgpKeys           OpenPGP public key files (armored or binary; several keys per file are fine)
      * @param sshAllowedSigners an allowed signers file in git's {@code gpg.ssh.allowedSignersFile} format
+     * @param sshRevokedKeys    SSH keys and certificates no longer trusted, as git's
+     *                          {@code gpg.ssh.revocationKeyring}: a key revocation list
+     *                          ({@code ssh-keygen -k}) or a list of public keys
      */
-    public record Policy(List<Path> pgpKeys, Optional<Path> sshAllowedSigners) {
+    public record Policy(List<Path> pgpKeys, Optional<Path> sshAllowedSigners, Optional<Path> sshRevokedKeys) {
         public Policy {
             pgpKeys = List.copyOf(pgpKeys);
             Objects.requireNonNull(sshAllowedSigners, "sshAllowedSigners");
+            Objects.requireNonNull(sshRevokedKeys, "sshRevokedKeys");
             if (pgpKeys.isEmpty() && sshAllowedSigners.isEmpty()) {
                 throw new IllegalArgumentException("repo.verify needs pgp-keys or ssh-allowed-signers (or both)");
             }
+        }
+
+        /** Without a revocation list. */
+        public Policy(List<Path> pgpKeys, Optional<Path> sshAllowedSigners) {
+            this(pgpKeys, sshAllowedSigners, Optional.empty());
         }
     }
 
@@ -93,7 +102,7 @@ public final class CommitVerifier {
             return trust.signers().isEmpty()
                 ? new Verdict.Refused(c + " is signed with an SSH key, and repo.verify trusts OpenPGP keys only"
                     + " (repo.verify.ssh-allowed-signers is not set)")
-                : SshSignatures.verify(commit, signature, trust.signers().get());
+                : SshSignatures.verify(commit, signature, trust.signers().get(), trust.revoked());
         }
         if (signature.startsWith(OpenPgpSignatures.ARMOR_BEGIN)) {
             return trust.pgp().isEmpty()
@@ -105,7 +114,8 @@ public final class CommitVerifier {
             + " nor SSH; X.509 signatures are not supported)");
     }
 
-    private record Trust(Optional<OpenPgpSignatures.Keys> pgp, Optional<AllowedSigners> signers) {
+    private record Trust(Optional<OpenPgpSignatures.Keys> pgp, Optional<AllowedSigners> signers,
+                         dev.driftless.reconciler.sshkeys.RevokedKeys revoked) {
     }
 
     private Trust trust() throws TrustFileException {
@@ -114,7 +124,15 @@ public final class CommitVerifier {
             : Optional.of(OpenPgpSignatures.read(p.pgpKeys()));
         Optional<AllowedSigners> signers = p.sshAllowedSigners().isEmpty() ? Optional.empty()
             : Optional.of(AllowedSigners.read(p.sshAllowedSigners().get(), localZone));
-        return new Trust(pgp, signers);
+        dev.driftless.reconciler.sshkeys.RevokedKeys revoked = dev.driftless.reconciler.sshkeys.RevokedKeys.none();
+        if (p.sshRevokedKeys().isPresent()) {
+            try {
+                revoked = dev.driftless.reconciler.sshkeys.RevokedKeys.read(p.sshRevokedKeys().get());
+            } catch (IllegalArgumentException e) {
+                throw new TrustFileException("repo.verify.ssh-revoked-keys " + e.getMessage());
+            }
+        }
+        return new Trust(pgp, signers, revoked);
     }
 
     private String accepted() {

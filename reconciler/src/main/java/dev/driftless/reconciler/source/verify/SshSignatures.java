@@ -1,5 +1,6 @@
 package dev.driftless.reconciler.source.verify;
 
+import dev.driftless.reconciler.sshkeys.RevokedKeys;
 import dev.driftless.reconciler.sshkeys.SshCertificate;
 import dev.driftless.reconciler.sshkeys.SshSignatureCheck;
 import dev.driftless.reconciler.sshkeys.SshWire;
@@ -32,6 +33,15 @@ final class SshSignatures {
     }
 
     static Verdict verify(SignedCommit commit, String armored, AllowedSigners signers) {
+        return verify(commit, armored, signers, RevokedKeys.none());
+    }
+
+    /**
+     * The verdict on {@code commit}'s SSH signature {@code armored}: trusted when a line of
+     * {@code signers} trusts its key (or its certificate's CA) for git at the commit's time, and
+     * {@code revoked} revokes neither the key, nor the certificate, nor its CA.
+     */
+    static Verdict verify(SignedCommit commit, String armored, AllowedSigners signers, RevokedKeys revoked) {
         String c = "commit " + commit.shortSha();
         Sshsig sig;
         try {
@@ -68,6 +78,11 @@ final class SshSignatures {
         }
         if (failure != null) {
             return new Verdict.Refused(c + " has a bad signature by " + keyText + certText + ": " + failure);
+        }
+        Optional<String> revocation = cert.isPresent() ? revoked.check(cert.get()) : revoked.check(signerKey);
+        if (revocation.isPresent()) {
+            return new Verdict.Refused(c + " is signed with " + keyText + certText + ", which is revoked: "
+                + revocation.get() + " (repo.verify.ssh-revoked-keys)");
         }
         Instant at = commit.committedAt();
         String refusals = "";

@@ -180,6 +180,47 @@ class CommitVerifierTest {
         assertThat(verify(ssh(signers), byHost).text()).endsWith(": its certificate is a host certificate, not a user's");
     }
 
+    private static CommitVerifier ssh(Path allowedSigners, Path revokedKeys) throws TrustFileException {
+        return CommitVerifier.open(new CommitVerifier.Policy(List.of(), Optional.of(allowedSigners),
+            Optional.of(revokedKeys)));
+    }
+
+    @Test
+    void keysAndCertificatesOfTheRevocationListAreRefused() throws Exception {
+        // As ssh-keygen -Y verify -r refuses them (RevokedKeysTest compares with ssh-keygen -Q). git
+        // 2.39's verify-commit, measured here, passes no -r to ssh-keygen and trusts both.
+        Path ca = git.sshKey("krl-ca", "ed25519");
+        String byCert = certifiedCommit(ca, "grace-tablet", "grace-tablet", "grace@example.org", "signed by a cert");
+        Path tablet = tmp.resolve("grace-tablet");
+        String byKey = git.commitSsh(ed25519, "signed by grace's key");
+        Path signers = git.allowedSigners("krl-signers", "grace@example.org " + git.publicKey(ed25519),
+            "*@example.org cert-authority " + git.publicKey(ca));
+        Path spec = java.nio.file.Files.writeString(tmp.resolve("krl.spec"), "serial: 7\n");
+        Path krl = tmp.resolve("revoked.krl");
+        dev.driftless.reconciler.ExternalTool.run(List.of("ssh-keygen", "-q", "-k", "-f", krl.toString(), "-s", ca
+            + ".pub", spec.toString()), tmp, java.util.Map.of(), java.time.Duration.ofSeconds(30));
+        // The certificate (serial 7, SigningGit's) is revoked; grace's own key is not.
+        assertThat(verify(ssh(signers, krl), byCert).text()).isEqualTo("commit " + byCert.substring(0, 7)
+            + " is signed with ED25519-CERT key " + git.fingerprint(tablet) + " (certificate \"grace-tablet\" serial 7"
+            + " of CA key " + git.fingerprint(ca) + "), which is revoked: " + krl + " revokes certificate serial 7 of"
+            + " CA key " + git.fingerprint(ca) + " (repo.verify.ssh-revoked-keys)");
+        assertThat(verify(ssh(signers, krl), byKey)).isInstanceOf(Verdict.Trusted.class);
+
+        // A plain list of public keys revokes grace's key.
+        Path list = java.nio.file.Files.writeString(tmp.resolve("revoked_keys"), git.publicKey(ed25519) + "\n");
+        assertThat(verify(ssh(signers, list), byKey).text()).endsWith(", which is revoked: " + list + " revokes key "
+            + git.fingerprint(ed25519) + " (repo.verify.ssh-revoked-keys)");
+
+        // A revocation list that cannot be read refuses every commit (fail closed) and stops a start.
+        java.nio.file.Files.delete(list);
+        CommitVerifier opened = ssh(signers, krl);
+        java.nio.file.Files.move(krl, tmp.resolve("moved.krl"));
+        assertThat(verify(opened, byKey).text()).isEqualTo("commit " + byKey.substring(0, 7) + " cannot be checked:"
+            + " repo.verify.ssh-revoked-keys " + krl + ": no such file");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ssh(signers, list))
+            .isInstanceOf(TrustFileException.class).hasMessageContaining(list + ": no such file");
+    }
+
     @Test
     void aCertificatesCriticalOptionsThatASignatureCannotHonourVoidIt() throws Exception {
         Path ca = git.sshKey("options-ca", "ed25519");
