@@ -315,14 +315,16 @@ final class PlanCommand implements Callable<Integer> {
             // The configured key stays, with its passphrase; --known-hosts only replaces the pins.
             SshSettings c = cfg.get().sshSettings();
             return new SshSettings(c.privateKey(), c.keyPassphrase(), knownHosts.or(c::knownHosts),
-                c.connectTimeout(), c.commandTimeout(), c.maxParallelHosts(), c.keepAliveInterval());
+                c.connectTimeout(), c.commandTimeout(), c.maxParallelHosts(), c.keepAliveInterval(),
+                c.revokedHostKeys());
         }
         Path key = sshKey.or(() -> cfg.map(c -> c.ssh().key())).orElseThrow(() ->
             new IllegalArgumentException("no SSH key for the hosts: pass --ssh-key FILE or --config FILE"));
         Optional<Path> pins = knownHosts.or(() -> cfg.flatMap(c -> c.ssh().knownHosts()));
         SshSettings s = SshSettings.defaults(key, pins);
         return cfg.map(c -> s.withTimeouts(c.ssh().connectTimeout(), c.ssh().commandTimeout())
-            .withMaxParallelHosts(c.ssh().parallelism()).withKeepAliveInterval(c.ssh().keepAlive())).orElse(s);
+            .withMaxParallelHosts(c.ssh().parallelism()).withKeepAliveInterval(c.ssh().keepAlive())
+            .withRevokedHostKeys(c.ssh().revokedHostKeys())).orElse(s);
     }
 
     /** The tree to plan and the commit it came from, if any. */

@@ -78,6 +78,7 @@ final class RunCommand implements Callable<Integer> {
         files.put("ssh.key", Optional.of(cfg.ssh().key()));
         files.put("ssh.key-passphrase-file", cfg.ssh().keyPassphraseFile());
         files.put("ssh.known-hosts", cfg.ssh().knownHosts());
+        files.put("ssh.revoked-host-keys", cfg.ssh().revokedHostKeys());
         files.put("secrets.passphrase-file", cfg.secrets().passphraseFile());
         files.put("history.password-file", cfg.history().passwordFile());
         files.put("metrics.reconcile-token-file", cfg.reconcileTokenFile());
@@ -85,11 +86,12 @@ final class RunCommand implements Callable<Integer> {
         cfg.secrets().pgpKeyFiles().forEach(f -> files.put("secrets.pgp-key-file " + f, Optional.of(f)));
         files.forEach((key, file) -> file.filter(f -> !Files.isReadable(f)).ifPresent(f -> problems.add(key + ": "
             + f + (Files.exists(f) ? " is not readable by this user" : " does not exist"))));
-        if (problems.stream().noneMatch(p -> p.startsWith("ssh.key"))) {
+        if (problems.stream().noneMatch(p -> p.startsWith("ssh.key") || p.startsWith("ssh.revoked-host-keys"))) {
             try {
                 SshHostPool.open(cfg.sshSettings()).close();
             } catch (RuntimeException e) {
-                problems.add("ssh.key: " + e.getMessage());
+                problems.add(e.getMessage().startsWith("ssh.revoked-host-keys") ? e.getMessage()
+                    : "ssh.key: " + e.getMessage());
             }
         }
         if (problems.stream().noneMatch(p -> p.startsWith("metrics.reconcile-token-file"))) {

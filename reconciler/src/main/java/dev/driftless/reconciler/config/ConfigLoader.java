@@ -49,7 +49,7 @@ public final class ConfigLoader {
         "token-file", "token-env", "ca-file", "allow-force-push", "timeout", "verify");
     private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers", "ssh-revoked-keys");
     private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
-        "command-timeout", "parallelism", "keep-alive");
+        "command-timeout", "parallelism", "keep-alive", "revoked-host-keys");
     private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
     private static final List<String> INTERVALS = List.of("poll", "drift", "retry", "departed");
     private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention",
@@ -174,7 +174,8 @@ public final class ConfigLoader {
                 positive(ssh, "connect-timeout").orElse(Duration.ofSeconds(10)),
                 positive(ssh, "command-timeout").orElse(DEFAULT_COMMAND_TIMEOUT),
                 (int) (long) ssh.whole("parallelism", 1, 256).orElse(8L),
-                keepAlive(ssh));
+                keepAlive(ssh),
+                path(ssh, "revoked-host-keys"));
 
             FieldReader secrets = new FieldReader(f.mapping("secrets").orElse(empty), "secrets", SECRETS, problems);
             DaemonConfig.Secrets secretsConfig = new DaemonConfig.Secrets(

@@ -156,7 +156,8 @@ public record DaemonConfig(
             Duration connectTimeout,
             Duration commandTimeout,
             int parallelism,
-            Duration keepAlive) {
+            Duration keepAlive,
+            Optional<Path> revokedHostKeys) {
     }
 
     /** Identities that decrypt the repo's SOPS files. */
@@ -196,7 +197,8 @@ public record DaemonConfig(
         SshSettings s = SshSettings.defaults(ssh.key(), ssh.knownHosts())
             .withTimeouts(ssh.connectTimeout(), ssh.commandTimeout())
             .withMaxParallelHosts(ssh.parallelism())
-            .withKeepAliveInterval(ssh.keepAlive());
+            .withKeepAliveInterval(ssh.keepAlive())
+            .withRevokedHostKeys(ssh.revokedHostKeys());
         return ssh.keyPassphraseFile().map(f -> s.withKeyPassphrase(ConfigFiles.readSecretLine(f))).orElse(s);
     }
 

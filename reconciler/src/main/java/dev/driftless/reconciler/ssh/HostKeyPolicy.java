@@ -1,5 +1,6 @@
 package dev.driftless.reconciler.ssh;
 
+import dev.driftless.reconciler.sshkeys.RevokedKeys;
 import dev.driftless.reconciler.sshkeys.SshCertificate;
 import dev.driftless.reconciler.sshkeys.SshSignatureCheck;
 import java.time.Instant;
@@ -18,14 +19,21 @@ public final class HostKeyPolicy {
 
     private final KnownHosts knownHosts;
     private final boolean knownHostsConfigured;
+    private final RevokedKeys revoked;
 
     /**
      * @param knownHosts           the known_hosts pins (possibly empty)
      * @param knownHostsConfigured whether a known_hosts file was configured, for the advice in messages
      */
     public HostKeyPolicy(KnownHosts knownHosts, boolean knownHostsConfigured) {
+        this(knownHosts, knownHostsConfigured, RevokedKeys.none());
+    }
+
+    /** @param revoked the host keys and certificates {@code ssh.revoked-host-keys} revokes */
+    public HostKeyPolicy(KnownHosts knownHosts, boolean knownHostsConfigured, RevokedKeys revoked) {
         this.knownHosts = knownHosts;
         this.knownHostsConfigured = knownHostsConfigured;
+        this.revoked = revoked;
     }
 
     /** Empty when {@code offered} is pinned for {@code target}; else why it is refused. */
@@ -36,6 +44,13 @@ public final class HostKeyPolicy {
                 "host " + target.name() + " (" + where(target) + ") offered host key " + offered.describe()
                     + ", which " + knownHosts.source() + ":" + revoked.get().line()
                     + " marks @revoked; refused. Replace the host's key and pin the new one."));
+        }
+        Optional<String> revocation = this.revoked.check(offered.blob());
+        if (revocation.isPresent()) {
+            return Optional.of(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_REVOKED,
+                "host " + target.name() + " (" + where(target) + ") offered host key " + offered.describe()
+                    + ", which is revoked: " + revocation.get() + " (ssh.revoked-host-keys); refused. Replace the"
+                    + " host's key and pin the new one."));
         }
         Optional<HostKey> pin = target.pinnedKey();
         if (pin.isPresent()) {
@@ -84,6 +99,12 @@ public final class HostKeyPolicy {
                         + knownHosts.source() + ":" + revoked.get().line() + " marks " + (k == ca ? "that CA key" : "its key")
                         + " @revoked; refused."));
             }
+        }
+        Optional<String> revocation = this.revoked.check(cert);
+        if (revocation.isPresent()) {
+            return Optional.of(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_REVOKED,
+                "host " + target.name() + " (" + where(target) + ") offered " + offered + ", which is revoked: "
+                    + revocation.get() + " (ssh.revoked-host-keys); refused."));
         }
         if (target.pinnedKey().isPresent() || !knownHosts.pinsFor(names(target), target.port()).isEmpty()) {
             // A pinned host: the certificate's key must be the pinned key, whoever signed it.

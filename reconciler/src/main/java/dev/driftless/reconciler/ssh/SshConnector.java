@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.ssh;
 
 import com.hierynomus.sshj.userauth.certificate.Certificate;
+import dev.driftless.reconciler.sshkeys.RevokedKeys;
 import dev.driftless.reconciler.sshkeys.SshCertificate;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -71,7 +72,16 @@ final class SshConnector {
         client.getConnection().setTimeoutMs(timeoutMs);
         // No keep-alive thread of sshj's own: the pool's KeepAlives serves every connection.
         client.getConnection().getKeepAlive().setKeepAliveInterval(0);
-        PinnedHostKey verifier = new PinnedHostKey(target, new HostKeyPolicy(knownHosts.current(), knownHosts.configured()));
+        RevokedKeys revoked;
+        try {
+            revoked = knownHosts.revoked();
+        } catch (SshConfigurationException e) {
+            throw new HostException(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_REVOKED, "host "
+                + target.name() + " not connected: " + e.getMessage() + "; no host key is trusted while the revoked"
+                + " ones cannot be read"));
+        }
+        PinnedHostKey verifier = new PinnedHostKey(target, new HostKeyPolicy(knownHosts.current(), knownHosts.configured(),
+            revoked));
         client.addHostKeyVerifier(verifier);
         try (Deadlines.Deadline deadline = deadlines.start(connectTimeout, () -> SshConnection.abort(client))) {
             try {

@@ -53,7 +53,7 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
         Config config = SharedSshConfig.get();
         ClientKey key = ClientKey.load(settings.privateKey(),
             settings.keyPassphrase().map(String::toCharArray), config);
-        return new SshHostPool(settings, config, key, new KnownHostsSource(settings.knownHosts()));
+        return new SshHostPool(settings, config, key, new KnownHostsSource(settings.knownHosts(), settings.revokedHostKeys()));
     }
 
     @Override

@@ -18,6 +18,9 @@ import java.util.Optional;
  * @param keepAliveInterval how often each connection is probed (one timer for all, see
  *                          {@code KeepAlives}); a connection silent for five probes in a row is
  *                          dropped and re-established on next use; zero turns it off
+ * @param revokedHostKeys   host keys and certificates refused whoever vouches for them: a key
+ *                          revocation list ({@code ssh-keygen -k}) or a list of public keys, as
+ *                          OpenSSH's {@code RevokedHostKeys}
  */
 public record SshSettings(
         Path privateKey,
@@ -26,7 +29,8 @@ public record SshSettings(
         Duration connectTimeout,
         Duration commandTimeout,
         int maxParallelHosts,
-        Duration keepAliveInterval) {
+        Duration keepAliveInterval,
+        Optional<Path> revokedHostKeys) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(60);
@@ -43,9 +47,18 @@ public record SshSettings(
         if (keepAliveInterval.isNegative()) {
             throw new IllegalArgumentException("keepAliveInterval must not be negative");
         }
+        Objects.requireNonNull(revokedHostKeys, "revokedHostKeys");
         if (maxParallelHosts < 1) {
             throw new IllegalArgumentException("maxParallelHosts must be at least 1, got " + maxParallelHosts);
         }
+    }
+
+    /** Without revoked host keys. */
+    public SshSettings(Path privateKey, Optional<String> keyPassphrase, Optional<Path> knownHosts,
+                       Duration connectTimeout, Duration commandTimeout, int maxParallelHosts,
+                       Duration keepAliveInterval) {
+        this(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout, maxParallelHosts,
+            keepAliveInterval, Optional.empty());
     }
 
     /** The defaults: 10 s connect, 60 s commands, 8 hosts at once, keep-alive every 30 s. */
@@ -56,22 +69,27 @@ public record SshSettings(
 
     public SshSettings withKeyPassphrase(String passphrase) {
         return new SshSettings(privateKey, Optional.of(passphrase), knownHosts, connectTimeout, commandTimeout,
-            maxParallelHosts, keepAliveInterval);
+            maxParallelHosts, keepAliveInterval, revokedHostKeys);
     }
 
     public SshSettings withTimeouts(Duration connect, Duration command) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connect, command, maxParallelHosts,
-            keepAliveInterval);
+            keepAliveInterval, revokedHostKeys);
     }
 
     public SshSettings withMaxParallelHosts(int n) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout, n,
-            keepAliveInterval);
+            keepAliveInterval, revokedHostKeys);
     }
 
     public SshSettings withKeepAliveInterval(Duration interval) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout,
-            maxParallelHosts, interval);
+            maxParallelHosts, interval, revokedHostKeys);
+    }
+
+    public SshSettings withRevokedHostKeys(Optional<Path> file) {
+        return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout,
+            maxParallelHosts, keepAliveInterval, file);
     }
 
     @Override
@@ -80,7 +98,8 @@ public record SshSettings(
             + ", keyPassphrase=" + (keyPassphrase.isPresent() ? "(set)" : "(none)")
             + ", knownHosts=" + knownHosts.map(Path::toString).orElse("(none)")
             + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
-            + ", maxParallelHosts=" + maxParallelHosts + ", keepAliveInterval=" + keepAliveInterval + "]";
+            + ", maxParallelHosts=" + maxParallelHosts + ", keepAliveInterval=" + keepAliveInterval
+            + revokedHostKeys.map(f -> ", revokedHostKeys=" + f).orElse("") + "]";
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -12,8 +12,11 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The SSH keys and certificates a revocation file revokes, in either form OpenSSH reads (sshd's
@@ -36,10 +39,43 @@ public final class RevokedKeys {
     private static final int CERT_SERIAL_BITMAP = 0x22;
     private static final int CERT_KEY_ID = 0x23;
 
-    /** Certificates one CA (or, with no key, any CA) issued that are revoked. */
-    private record Certificates(byte[] ca, List<long[]> serialRanges, Set<String> keyIds) {
+    /**
+     * Certificates one CA (or, with no key, any CA) issued that are revoked: their key IDs, and
+     * their serials as disjoint ranges, first serial to last (unsigned), so that a lookup stays
+     * cheap however many serials a list names.
+     */
+    private record Certificates(byte[] ca, NavigableMap<Long, Long> serials, Set<String> keyIds) {
         boolean covers(SshCertificate cert) {
             return ca.length == 0 || Arrays.equals(ca, cert.signatureKey());
+        }
+
+        boolean revokes(long serial) {
+            Map.Entry<Long, Long> range = serials.floorEntry(serial);
+            return range != null && Long.compareUnsigned(serial, range.getValue()) <= 0;
+        }
+
+        /** {@code ranges} (first, last) merged where they touch or overlap. */
+        static NavigableMap<Long, Long> merged(List<long[]> ranges) {
+            List<long[]> sorted = new ArrayList<>(ranges);
+            sorted.sort((a, b) -> Long.compareUnsigned(a[0], b[0]));
+            NavigableMap<Long, Long> out = new TreeMap<>(Long::compareUnsigned);
+            long[] open = null;
+            for (long[] r : sorted) {
+                if (open != null && (Long.compareUnsigned(r[0], open[1]) <= 0 || r[0] == open[1] + 1)) {
+                    if (Long.compareUnsigned(r[1], open[1]) > 0) {
+                        open[1] = r[1];
+                    }
+                } else {
+                    if (open != null) {
+                        out.put(open[0], open[1]);
+                    }
+                    open = new long[] {r[0], r[1]};
+                }
+            }
+            if (open != null) {
+                out.put(open[0], open[1]);
+            }
+            return out;
         }
     }
 
@@ -145,7 +181,15 @@ public final class RevokedKeys {
                         ranges.add(new long[] {serial, serial});
                     }
                 }
-                case CERT_SERIAL_RANGE -> ranges.add(new long[] {data.uint64(), data.uint64()});
+                case CERT_SERIAL_RANGE -> {
+                    long first = data.uint64();
+                    long last = data.uint64();
+                    if (Long.compareUnsigned(first, last) > 0) {
+                        throw new IllegalArgumentException("a serial range from " + Long.toUnsignedString(first)
+                            + " down to " + Long.toUnsignedString(last));
+                    }
+                    ranges.add(new long[] {first, last});
+                }
                 case CERT_SERIAL_BITMAP -> {
                     long offset = data.uint64();
                     BigInteger bitmap = new BigInteger(1, data.string());
@@ -163,7 +207,7 @@ public final class RevokedKeys {
                 default -> throw new IllegalArgumentException("unknown certificate section type " + type);
             }
         }
-        certificates.add(new Certificates(ca, List.copyOf(ranges), Set.copyOf(ids)));
+        certificates.add(new Certificates(ca, Certificates.merged(ranges), Set.copyOf(ids)));
     }
 
     private void readKeyList(String text) {
@@ -213,8 +257,7 @@ public final class RevokedKeys {
             if (c.keyIds().contains(cert.keyId())) {
                 return Optional.of(source + " revokes the certificates with key ID \"" + cert.keyId() + "\"" + of);
             }
-            if (cert.serial() != 0 && c.serialRanges().stream().anyMatch(r ->
-                    Long.compareUnsigned(cert.serial(), r[0]) >= 0 && Long.compareUnsigned(cert.serial(), r[1]) <= 0)) {
+            if (cert.serial() != 0 && c.revokes(cert.serial())) {
                 return Optional.of(source + " revokes certificate serial " + Long.toUnsignedString(cert.serial()) + of);
             }
         }

@@ -348,11 +348,17 @@ class ApplierTest {
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
     }
 
+    /** The job's container on app-1, which an interrupted reconcile left running. */
+    private String jobLeftRunning(Scenario s) {
+        String job = InstanceContainers.preDeployName(s.after().state().instance("api/app-1/1").orElseThrow());
+        fleet.host("app-1").reply(stateOf(job), state("running 0 0 - 172.17.0.9"));
+        return job;
+    }
+
     @Test
     void aJobAnInterruptedReconcileLeftRunningIsWaitedForNotKilledAndStartedAgain() throws Exception {
         Scenario s = upgrade(WITH_JOB);
-        String job = InstanceContainers.preDeployName(s.after().state().instance("api/app-1/1").orElseThrow());
-        fleet.host("app-1").reply(stateOf(job), state("running 0 0 - 172.17.0.9"));
+        String job = jobLeftRunning(s);
         fleet.host("app-1").reply(startsWith("timeout --kill-after=10s 60s docker attach --no-stdin --sig-proxy=false "
             + job), Replies.ok("migrated 3 tables\n"));
 
@@ -373,8 +379,7 @@ class ApplierTest {
     @Test
     void aJobThatEndsJustBeforeItIsWaitedForRunsAgain() throws Exception {
         Scenario s = upgrade(WITH_JOB);
-        String job = InstanceContainers.preDeployName(s.after().state().instance("api/app-1/1").orElseThrow());
-        fleet.host("app-1").reply(stateOf(job), state("running 0 0 - 172.17.0.9"));
+        String job = jobLeftRunning(s);
         fleet.host("app-1").reply(startsWith("timeout --kill-after=10s 60s docker attach"), new CommandResult(1,
             "You cannot attach to a stopped container, start it first\n", "", Duration.ofMillis(1)));
         fleet.host("app-1").reply("timeout --kill-after=10s 60s docker run --rm --name " + job, 0, "migrated\n", "");

@@ -191,4 +191,19 @@ class RunCommandTest {
                 + ": cannot read the allowed signers file (NoSuchFileException)",
             config + ": notifications[0]: cannot read " + tmp.resolve("keys/slack-url") + ": NoSuchFileException");
     }
+
+    @Test
+    void checkRefusesARevokedHostKeysFileThatIsNotOne() throws Exception {
+        Path config = startableConfig("127.0.0.1:" + Cli.closedPort());
+        java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
+            .replace("ssh: {key: id_ed25519}", "ssh: {key: id_ed25519, revoked-host-keys: hosts.krl}"));
+        Cli.write(tmp.resolve("hosts.krl"), "app-1 was rebuilt\n");
+
+        Cli.Run run = run("run", "--check", "--config", config.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err().lines().toList()).containsExactly(config + ": ssh.revoked-host-keys " + tmp.resolve("hosts.krl")
+            + ":1: not a public key (expected \"key-type base64-key [comment]\", as in a .pub file, or a key revocation"
+            + " list from ssh-keygen -k)");
+    }
 }

@@ -140,6 +140,8 @@ class ConfigLoaderTest {
             assertThat(v.sshAllowedSigners()).contains(Path.of("/etc/driftless/allowed_signers"));
             assertThat(v.sshRevokedKeys()).contains(BASE.resolve("keys/revoked.krl"));
         });
+        assertThat(parse(MINIMAL + "  revoked-host-keys: keys/hosts.krl\n").ssh().revokedHostKeys())
+            .contains(BASE.resolve("keys/hosts.krl"));
         assertThat(problems("""
             repo:
               url: ssh://git@git.example.org/infra.git

@@ -63,8 +63,7 @@ class PinnedHostKeysTest {
     void portIsPartOfTheHost() throws Exception {
         PinnedHostKeys pins = pins(line("[git.example.org]:2222", key));
         assertThat(pins.accept("[git.example.org]:2222", REMOTE, key, NO_CONFIG, null)).isTrue();
-        assertThat(pins.accept("git.example.org", REMOTE, key, NO_CONFIG, null)).isFalse();
-        assertThat(pins.lastRefusal().orElseThrow().problem()).isEqualTo(SourceFailure.HostKeyProblem.UNKNOWN);
+        assertThat(refused(pins, "git.example.org", key).problem()).isEqualTo(SourceFailure.HostKeyProblem.UNKNOWN);
     }
 
     @Test
@@ -90,8 +89,7 @@ class PinnedHostKeysTest {
     @Test
     void otherKeyForAKnownHostIsRefusedAsChanged() throws Exception {
         PinnedHostKeys pins = pins(line("git.example.org", key));
-        assertThat(pins.accept("git.example.org", REMOTE, other, NO_CONFIG, null)).isFalse();
-        PinnedHostKeys.Refusal refusal = pins.lastRefusal().orElseThrow();
+        PinnedHostKeys.Refusal refusal = refused(pins, "git.example.org", other);
         assertThat(refusal.problem()).isEqualTo(SourceFailure.HostKeyProblem.CHANGED);
         assertThat(refusal.offered()).isEqualTo("ecdsa-sha2-nistp256 " + fingerprint(other));
         assertThat(refusal.pinned()).containsExactly("ecdsa-sha2-nistp256 " + fingerprint(key));
@@ -100,8 +98,7 @@ class PinnedHostKeysTest {
     @Test
     void unknownHostIsRefusedWithTheOfferedFingerprint() throws Exception {
         PinnedHostKeys pins = pins(line("other.example.org", key));
-        assertThat(pins.accept("git.example.org", REMOTE, key, NO_CONFIG, null)).isFalse();
-        PinnedHostKeys.Refusal refusal = pins.lastRefusal().orElseThrow();
+        PinnedHostKeys.Refusal refusal = refused(pins, "git.example.org", key);
         assertThat(refusal.problem()).isEqualTo(SourceFailure.HostKeyProblem.UNKNOWN);
         assertThat(refusal.offered()).endsWith(fingerprint(key));
         assertThat(refusal.pinned()).isEmpty();
@@ -110,8 +107,7 @@ class PinnedHostKeysTest {
     @Test
     void revokedKeyIsRefusedEvenIfAlsoPinned() throws Exception {
         PinnedHostKeys pins = pins(line("git.example.org", key), "@revoked " + line("*", key));
-        assertThat(pins.accept("git.example.org", REMOTE, key, NO_CONFIG, null)).isFalse();
-        assertThat(pins.lastRefusal().orElseThrow().problem()).isEqualTo(SourceFailure.HostKeyProblem.REVOKED);
+        assertThat(refused(pins, "git.example.org", key).problem()).isEqualTo(SourceFailure.HostKeyProblem.REVOKED);
     }
 
     /** A key pair made by the real ssh-keygen in {@code tmp}; its public key as Apache MINA reads it. */
@@ -126,6 +122,12 @@ class PinnedHostKeysTest {
     /** A host certificate of {@code key} by {@code ca}, as the server presents it during the key exchange. */
     static OpenSshCertificate hostCertificate(Path ca, Path key, String principals, String validity) throws Exception {
         return (OpenSshCertificate) mina(SshKeygen.certify(ca, key, true, "git-host", principals, validity, 7));
+    }
+
+    /** Asserts that {@code pins} refuse {@code key} for {@code host}; what they recorded of it. */
+    static PinnedHostKeys.Refusal refused(PinnedHostKeys pins, String host, PublicKey key) {
+        assertThat(pins.accept(host, REMOTE, key, NO_CONFIG, null)).isFalse();
+        return pins.lastRefusal().orElseThrow();
     }
 
     @Test
@@ -147,22 +149,20 @@ class PinnedHostKeysTest {
         Path ca = sshKey("ca");
         Path host = sshKey("host");
         PinnedHostKeys pins = pins("@cert-authority * " + SshKeygen.publicKey(ca));
-        assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(ca, host, "db-9.example.org", "-5m:+1h"),
-            NO_CONFIG, null)).isFalse();
-        PinnedHostKeys.Refusal refusal = pins.lastRefusal().orElseThrow();
+        PinnedHostKeys.Refusal refusal = refused(pins, "git.example.org",
+            hostCertificate(ca, host, "db-9.example.org", "-5m:+1h"));
         assertThat(refusal.problem()).isEqualTo(SourceFailure.HostKeyProblem.INVALID_CERTIFICATE);
         assertThat(refusal.offered()).isEqualTo("a host certificate of ssh-ed25519 " + fingerprint(host)
             + " (\"git-host\", serial 7) signed by CA key ssh-ed25519 " + fingerprint(ca));
         assertThat(refusal.detail()).isEqualTo("it is issued for db-9.example.org, not for git.example.org");
 
-        assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(ca, host, "git.example.org",
-            "20250101Z:20250201Z"), NO_CONFIG, null)).isFalse();
-        assertThat(pins.lastRefusal().orElseThrow().detail()).startsWith("it is expired at 2025-02-01T00:00:00Z");
+        assertThat(refused(pins, "git.example.org", hostCertificate(ca, host, "git.example.org",
+            "20250101Z:20250201Z")).detail()).startsWith("it is expired at 2025-02-01T00:00:00Z");
 
         OpenSshCertificate user = (OpenSshCertificate) mina(SshKeygen.certify(ca, host, false, "someone",
             "git.example.org", "-5m:+1h", 8));
-        assertThat(pins.accept("git.example.org", REMOTE, user, NO_CONFIG, null)).isFalse();
-        assertThat(pins.lastRefusal().orElseThrow().detail()).isEqualTo("it is a user certificate, not a host certificate");
+        assertThat(refused(pins, "git.example.org", user).detail())
+            .isEqualTo("it is a user certificate, not a host certificate");
     }
 
     @Test
@@ -173,10 +173,10 @@ class PinnedHostKeysTest {
         byte[] blob = Base64.getDecoder().decode(line.split(" ")[1]);
         // Rewrite the principal the CA signed ("gix") into the host's name: same length, same layout.
         String text = new String(blob, StandardCharsets.ISO_8859_1).replace("gix.example.org", "git.example.org");
-        String forged = line.split(" ")[0] + " " + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.ISO_8859_1));
+        String forged = line.split(" ")[0] + " "
+            + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.ISO_8859_1));
         PinnedHostKeys pins = pins("@cert-authority * " + SshKeygen.publicKey(ca));
-        assertThat(pins.accept("git.example.org", REMOTE, mina(forged), NO_CONFIG, null)).isFalse();
-        PinnedHostKeys.Refusal refusal = pins.lastRefusal().orElseThrow();
+        PinnedHostKeys.Refusal refusal = refused(pins, "git.example.org", mina(forged));
         assertThat(refusal.problem()).isEqualTo(SourceFailure.HostKeyProblem.INVALID_CERTIFICATE);
         assertThat(refusal.detail()).startsWith("its CA signature does not verify (the certificate was altered after"
             + " the CA signed it)");
@@ -188,18 +188,16 @@ class PinnedHostKeysTest {
         Path other = sshKey("other");
         Path host = sshKey("host");
         PinnedHostKeys pins = pins("@cert-authority *.example.org " + SshKeygen.publicKey(ca));
-        assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(other, host, "git.example.org", "-5m:+1h"),
-            NO_CONFIG, null)).isFalse();
-        PinnedHostKeys.Refusal refusal = pins.lastRefusal().orElseThrow();
+        PinnedHostKeys.Refusal refusal = refused(pins, "git.example.org",
+            hostCertificate(other, host, "git.example.org", "-5m:+1h"));
         assertThat(refusal.problem()).isEqualTo(SourceFailure.HostKeyProblem.UNKNOWN);
         assertThat(refusal.detail()).isEqualTo("no @cert-authority line names that CA for it; it trusts ssh-ed25519 "
             + fingerprint(ca));
 
         PinnedHostKeys revoked = pins("@cert-authority *.example.org " + SshKeygen.publicKey(ca),
             "@revoked * " + SshKeygen.publicKey(ca));
-        assertThat(revoked.accept("git.example.org", REMOTE, hostCertificate(ca, host, "git.example.org", "-5m:+1h"),
-            NO_CONFIG, null)).isFalse();
-        assertThat(revoked.lastRefusal().orElseThrow().problem()).isEqualTo(SourceFailure.HostKeyProblem.REVOKED);
+        assertThat(refused(revoked, "git.example.org", hostCertificate(ca, host, "git.example.org", "-5m:+1h"))
+            .problem()).isEqualTo(SourceFailure.HostKeyProblem.REVOKED);
         assertThat(revoked.lastRefusal().orElseThrow().detail()).isEqualTo("its CA key is marked @revoked");
     }
 
@@ -212,9 +210,8 @@ class PinnedHostKeysTest {
             "git.example.org " + SshKeygen.publicKey(host));
         assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(ca, host, "git.example.org", "-5m:+1h"),
             NO_CONFIG, null)).as("a certificate of the pinned key").isTrue();
-        assertThat(pins.accept("git.example.org", REMOTE, hostCertificate(ca, impostor, "git.example.org", "-5m:+1h"),
-            NO_CONFIG, null)).isFalse();
-        assertThat(pins.lastRefusal().orElseThrow().problem()).isEqualTo(SourceFailure.HostKeyProblem.CHANGED);
+        assertThat(refused(pins, "git.example.org", hostCertificate(ca, impostor, "git.example.org", "-5m:+1h"))
+            .problem()).isEqualTo(SourceFailure.HostKeyProblem.CHANGED);
         // The pinned key's type is asked for first; the CA's key is never offered as a host key.
         assertThat(pins.lookup("git.example.org", REMOTE, NO_CONFIG)).singleElement()
             .satisfies(k -> assertThat(fingerprint(k)).isEqualTo(fingerprint(host)));

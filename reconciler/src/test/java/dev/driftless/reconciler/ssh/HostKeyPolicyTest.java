@@ -104,6 +104,39 @@ class HostKeyPolicyTest {
     }
 
     @Test
+    void aKeyOrCertificateTheRevocationListRevokesIsRefusedWhateverPinsOrVouchesForIt() throws Exception {
+        SshKeygen.generate(dir, "krl-ca", "ed25519", "");
+        HostKey ca = HostKey.parse(SshKeygen.publicKey(dir.resolve("krl-ca")));
+        Path spec = java.nio.file.Files.writeString(dir.resolve("hosts.spec"), "key: " + ed.toOpenSsh() + "\nserial: 13\n");
+        Path krl = dir.resolve("hosts.krl");
+        SshKeygen.run(java.util.List.of("ssh-keygen", "-q", "-k", "-f", krl.toString(), "-s", dir.resolve("krl-ca")
+            + ".pub", spec.toString()));
+        HostKeyPolicy policy = new HostKeyPolicy(KnownHosts.parse("@cert-authority * " + ca.toOpenSsh(), "kh"), true,
+            dev.driftless.reconciler.sshkeys.RevokedKeys.read(krl));
+
+        assertThat(policy.check(target().withHostKey(ed.toOpenSsh()), ed)).as("pinned in the inventory, revoked")
+            .hasValueSatisfying(f -> {
+                assertThat(f.kind()).isEqualTo(HostFailure.Kind.HOST_KEY_REVOKED);
+                assertThat(f.message()).contains("offered host key " + ed.describe() + ", which is revoked: " + krl
+                    + " revokes key " + ed.fingerprint() + " (ssh.revoked-host-keys); refused.");
+            });
+        assertThat(policy.check(target().withHostKey(other.toOpenSsh()), other)).isEmpty();
+
+        String window = "20261201Z:20261231Z";
+        SshKeygen.certify(dir.resolve("krl-ca"), dir.resolve("other"), true, "app-1", "10.0.0.5", window, 13);
+        SshCertificate serial13 = SshCertificate.parse(java.util.Base64.getDecoder().decode(
+            java.nio.file.Files.readString(dir.resolve("other-cert.pub")).split(" ")[1]));
+        assertThat(policy.checkCertificate(target(), serial13, NOW)).hasValueSatisfying(f -> {
+            assertThat(f.kind()).isEqualTo(HostFailure.Kind.HOST_KEY_REVOKED);
+            assertThat(f.message()).contains("which is revoked: " + krl + " revokes certificate serial 13 of CA key");
+        });
+        SshKeygen.certify(dir.resolve("krl-ca"), dir.resolve("other"), true, "app-1", "10.0.0.5", window, 14);
+        SshCertificate serial14 = SshCertificate.parse(java.util.Base64.getDecoder().decode(
+            java.nio.file.Files.readString(dir.resolve("other-cert.pub")).split(" ")[1]));
+        assertThat(policy.checkCertificate(target(), serial14, NOW)).isEmpty();
+    }
+
+    @Test
     void theServerIsAskedForThePinnedKeyType() {
         HostKeyPolicy policy = new HostKeyPolicy(KnownHosts.parse("[10.0.0.5]:2222 " + rsa.toOpenSsh(), "kh"), true);
         assertThat(policy.preferredAlgorithms(target())).containsExactly("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa");

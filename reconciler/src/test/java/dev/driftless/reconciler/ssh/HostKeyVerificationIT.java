@@ -184,6 +184,46 @@ class HostKeyVerificationIT {
     }
 
     @Test
+    void aHostKeyTheRevocationListRevokesIsRefusedAndAnUnreadableListRefusesEveryHost() throws Exception {
+        Path knownHosts = Files.writeString(dir.resolve("known_hosts_krl"), hosts.host("alpha").knownHostsLine() + "\n"
+            + hosts.host("beta").knownHostsLine() + "\n");
+        Path spec = Files.writeString(dir.resolve("revoke-beta.spec"), "key: " + hosts.exec("beta", "cat",
+            "/etc/ssh/ssh_host_ed25519_key.pub").strip() + "\n");
+        Path krl = dir.resolve("hosts.krl");
+        ExternalTool.run(List.of("ssh-keygen", "-q", "-k", "-f", krl.toString(), spec.toString()), dir, Map.of(),
+            Duration.ofSeconds(30));
+        SshSettings settings = SshSettings.defaults(hosts.deployKeyFile(), Optional.of(knownHosts))
+            .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)).withRevokedHostKeys(Optional.of(krl));
+        try (SshHostPool pool = SshHostPool.open(settings)) {
+            assertThat(whoami(pool, target("alpha"))).isEqualTo("deploy\n");
+            assertThatThrownBy(() -> whoami(pool, target("beta"))).isInstanceOfSatisfying(HostException.class, e -> {
+                assertThat(e.failure().kind()).isEqualTo(HostFailure.Kind.HOST_KEY_REVOKED);
+                assertThat(e.getMessage()).contains("which is revoked: " + krl + " revokes key " + fingerprintOnHost("beta")
+                    + " (ssh.revoked-host-keys); refused.");
+            });
+
+            // Taken off the list (a new, empty KRL): the same pool connects, no restart needed.
+            Files.writeString(spec, "# nothing revoked\n");
+            Files.delete(krl);
+            ExternalTool.run(List.of("ssh-keygen", "-q", "-k", "-f", krl.toString(), spec.toString()), dir, Map.of(),
+                Duration.ofSeconds(30));
+            assertThat(whoami(pool, target("beta"))).isEqualTo("deploy\n");
+
+            // Gone: no new connection to any host until it is back (a connection already open stays).
+            Files.delete(krl);
+            HostTarget alphaAgain = new HostTarget("alpha-2", "127.0.0.1", hosts.host("alpha").sshPort(), "deploy",
+                Optional.empty());
+            assertThatThrownBy(() -> whoami(pool, alphaAgain)).isInstanceOfSatisfying(HostException.class, e -> {
+                assertThat(e.failure().kind()).isEqualTo(HostFailure.Kind.HOST_KEY_REVOKED);
+                assertThat(e.getMessage()).isEqualTo("host alpha-2 not connected: ssh.revoked-host-keys " + krl
+                    + ": no such file; no host key is trusted while the revoked ones cannot be read");
+            });
+        }
+        assertThatThrownBy(() -> SshHostPool.open(settings)).as("a start with the list missing")
+            .isInstanceOf(SshConfigurationException.class).hasMessage("ssh.revoked-host-keys " + krl + ": no such file");
+    }
+
+    @Test
     void aHostCertificateOfATrustedCaIsAcceptedForTheHostItNamesAndRefusedOtherwise() throws Exception {
         Path ca = caKey("fleet-ca");
         Path other = caKey("other-ca");
