@@ -314,9 +314,7 @@ final class PlanCommand implements Callable<Integer> {
         if (cfg.isPresent() && sshKey.isEmpty()) {
             // The configured key stays, with its passphrase; --known-hosts only replaces the pins.
             SshSettings c = cfg.get().sshSettings();
-            return new SshSettings(c.privateKey(), c.keyPassphrase(), knownHosts.or(c::knownHosts),
-                c.connectTimeout(), c.commandTimeout(), c.maxParallelHosts(), c.keepAliveInterval(),
-                c.revokedHostKeys());
+            return c.withKnownHosts(knownHosts.or(c::knownHosts));
         }
         Path key = sshKey.or(() -> cfg.map(c -> c.ssh().key())).orElseThrow(() ->
             new IllegalArgumentException("no SSH key for the hosts: pass --ssh-key FILE or --config FILE"));

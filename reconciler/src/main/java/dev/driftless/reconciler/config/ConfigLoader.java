@@ -49,7 +49,7 @@ public final class ConfigLoader {
         "token-file", "token-env", "ca-file", "allow-force-push", "timeout", "verify");
     private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers", "ssh-revoked-keys");
     private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
-        "command-timeout", "parallelism", "keep-alive", "revoked-host-keys");
+        "command-timeout", "parallelism", "keep-alive", "revoked-host-keys", "idle-timeout");
     private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
     private static final List<String> INTERVALS = List.of("poll", "drift", "retry", "departed");
     private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention",
@@ -175,7 +175,8 @@ public final class ConfigLoader {
                 positive(ssh, "command-timeout").orElse(DEFAULT_COMMAND_TIMEOUT),
                 (int) (long) ssh.whole("parallelism", 1, 256).orElse(8L),
                 keepAlive(ssh),
-                path(ssh, "revoked-host-keys"));
+                path(ssh, "revoked-host-keys"),
+                idleTimeout(ssh));
 
             FieldReader secrets = new FieldReader(f.mapping("secrets").orElse(empty), "secrets", SECRETS, problems);
             DaemonConfig.Secrets secretsConfig = new DaemonConfig.Secrets(
@@ -365,6 +366,17 @@ public final class ConfigLoader {
         private Path resolve(String text) {
             Path p = Path.of(text.startsWith("~/") ? System.getProperty("user.home") + text.substring(1) : text);
             return p.isAbsolute() ? p.normalize() : base.resolve(p).normalize();
+        }
+
+        /** {@code ssh.idle-timeout}: 0 (the default) keeps connections open, else at least a second. */
+        private Duration idleTimeout(FieldReader ssh) {
+            Optional<Duration> d = ssh.duration("idle-timeout");
+            if (d.isPresent() && !d.get().isZero() && d.get().compareTo(Duration.ofSeconds(1)) < 0) {
+                problems.add(ssh.node("idle-timeout").orElseThrow().location(), ssh.path("idle-timeout")
+                    + " must be 0s (connections stay open) or at least 1s, got " + d.get().toMillis() + "ms");
+                return Duration.ZERO;
+            }
+            return d.orElse(Duration.ZERO);
         }
 
         /** {@code ssh.keep-alive}: 0 turns keep-alives off, else at least a second. */

@@ -157,7 +157,8 @@ public record DaemonConfig(
             Duration commandTimeout,
             int parallelism,
             Duration keepAlive,
-            Optional<Path> revokedHostKeys) {
+            Optional<Path> revokedHostKeys,
+            Duration idleTimeout) {
     }
 
     /** Identities that decrypt the repo's SOPS files. */
@@ -198,7 +199,8 @@ public record DaemonConfig(
             .withTimeouts(ssh.connectTimeout(), ssh.commandTimeout())
             .withMaxParallelHosts(ssh.parallelism())
             .withKeepAliveInterval(ssh.keepAlive())
-            .withRevokedHostKeys(ssh.revokedHostKeys());
+            .withRevokedHostKeys(ssh.revokedHostKeys())
+            .withIdleTimeout(ssh.idleTimeout());
         return ssh.keyPassphraseFile().map(f -> s.withKeyPassphrase(ConfigFiles.readSecretLine(f))).orElse(s);
     }
 

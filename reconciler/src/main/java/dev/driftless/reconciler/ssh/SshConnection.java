@@ -29,6 +29,8 @@ final class SshConnection {
     private final SshConnector connector;
     private final Semaphore channels = new Semaphore(MAX_CHANNELS, true);
     private final ReentrantLock lock = new ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long lastUsed = System.nanoTime();
     private SSHClient client;
 
     SshConnection(HostTarget target, SshConnector connector) {
@@ -58,6 +60,39 @@ final class SshConnection {
     /** Limits the commands in flight on this connection. */
     Semaphore channels() {
         return channels;
+    }
+
+    /** A command starts: the connection is not idle until {@link #end}. Call before {@link #lease}. */
+    void begin() {
+        inUse.incrementAndGet();
+    }
+
+    /** A command ended, however. */
+    void end() {
+        lastUsed = System.nanoTime();
+        inUse.decrementAndGet();
+    }
+
+    /**
+     * Closes the connection if no command has used it for {@code idle} and none is running (the
+     * next command reconnects); whether it did. A command between {@link #begin} and {@link #end}
+     * keeps it open, so a close never cuts one short.
+     */
+    boolean closeIfIdle(java.time.Duration idle) {
+        SSHClient c;
+        lock.lock();
+        try {
+            if (client == null || inUse.get() > 0 || System.nanoTime() - lastUsed < idle.toNanos()) {
+                return false;
+            }
+            c = client;
+            client = null;
+        } finally {
+            lock.unlock();
+        }
+        LOG.debug("closing the connection to {}: idle for {} s", target.name(), idle.toSeconds());
+        closeInBackground(c);
+        return true;
     }
 
     /** Drops {@code dead} if it is still the current client; the next lease reconnects. */

@@ -33,6 +33,8 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
         Thread.ofVirtual().name("driftless-ssh-io-", 0).factory());
     private final Map<HostTarget, SshConnection> connections = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Closes idle connections ({@code ssh.idle-timeout}); none when connections stay open. */
+    private final java.util.concurrent.ScheduledExecutorService idleCloser;
 
     private SshHostPool(SshSettings settings, Config config, ClientKey key, KnownHostsSource knownHosts) {
         this.settings = settings;
@@ -41,6 +43,20 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
         this.permits = new Semaphore(settings.maxParallelHosts(), true);
         this.connector = new SshConnector(config, key, knownHosts, settings.connectTimeout(),
             keepAlives, deadlines);
+        Duration idle = settings.idleTimeout();
+        if (idle.isZero()) {
+            idleCloser = null;
+        } else {
+            idleCloser = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "driftless-ssh-idle");
+                t.setDaemon(true);
+                return t;
+            });
+            // Looked at four times per idle-timeout (at most every 30 s): closed within 1.25 × it.
+            long every = Math.clamp(idle.toMillis() / 4, 100, 30_000);
+            idleCloser.scheduleWithFixedDelay(() -> connections.values().forEach(c -> c.closeIfIdle(idle)), every,
+                every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -115,6 +131,9 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
             connections.values().forEach(c -> closer.submit(c::disconnect));
         }
         connections.clear();
+        if (idleCloser != null) {
+            idleCloser.shutdownNow();
+        }
         io.shutdownNow();
         keepAlives.close();
         deadlines.close();

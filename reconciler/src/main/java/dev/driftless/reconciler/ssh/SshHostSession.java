@@ -87,11 +87,13 @@ final class SshHostSession implements HostSession {
             Thread.currentThread().interrupt();
             throw interruptedWaiting();
         }
+        connection.begin();
         try {
             Raw r = attempt(rendered, stdin, timeout, true);
             return new CommandResult(r.exitCode, new String(r.stdout, StandardCharsets.UTF_8),
                 new String(r.stderr, StandardCharsets.UTF_8), r.duration);
         } finally {
+            connection.end();
             connection.channels().release();
             permits.release();
         }

@@ -21,6 +21,9 @@ import java.util.Optional;
  * @param revokedHostKeys   host keys and certificates refused whoever vouches for them: a key
  *                          revocation list ({@code ssh-keygen -k}) or a list of public keys, as
  *                          OpenSSH's {@code RevokedHostKeys}
+ * @param idleTimeout       a connection no command used for this long is closed, and reopened
+ *                          by the next command (what each open connection costs: a thread and
+ *                          a socket, see docs/performance.md); zero keeps connections open
  */
 public record SshSettings(
         Path privateKey,
@@ -30,7 +33,8 @@ public record SshSettings(
         Duration commandTimeout,
         int maxParallelHosts,
         Duration keepAliveInterval,
-        Optional<Path> revokedHostKeys) {
+        Optional<Path> revokedHostKeys,
+        Duration idleTimeout) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(60);
@@ -48,48 +52,58 @@ public record SshSettings(
             throw new IllegalArgumentException("keepAliveInterval must not be negative");
         }
         Objects.requireNonNull(revokedHostKeys, "revokedHostKeys");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idleTimeout must not be negative");
+        }
         if (maxParallelHosts < 1) {
             throw new IllegalArgumentException("maxParallelHosts must be at least 1, got " + maxParallelHosts);
         }
     }
 
-    /** Without revoked host keys. */
-    public SshSettings(Path privateKey, Optional<String> keyPassphrase, Optional<Path> knownHosts,
-                       Duration connectTimeout, Duration commandTimeout, int maxParallelHosts,
-                       Duration keepAliveInterval) {
-        this(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout, maxParallelHosts,
-            keepAliveInterval, Optional.empty());
-    }
-
-    /** The defaults: 10 s connect, 60 s commands, 8 hosts at once, keep-alive every 30 s. */
+    /**
+     * The defaults: 10 s connect, 60 s commands, 8 hosts at once, keep-alive every 30 s,
+     * connections kept open however long they are idle.
+     */
     public static SshSettings defaults(Path privateKey, Optional<Path> knownHosts) {
         return new SshSettings(privateKey, Optional.empty(), knownHosts, DEFAULT_CONNECT_TIMEOUT,
-            DEFAULT_COMMAND_TIMEOUT, DEFAULT_MAX_PARALLEL_HOSTS, DEFAULT_KEEP_ALIVE);
+            DEFAULT_COMMAND_TIMEOUT, DEFAULT_MAX_PARALLEL_HOSTS, DEFAULT_KEEP_ALIVE, Optional.empty(), Duration.ZERO);
     }
 
     public SshSettings withKeyPassphrase(String passphrase) {
         return new SshSettings(privateKey, Optional.of(passphrase), knownHosts, connectTimeout, commandTimeout,
-            maxParallelHosts, keepAliveInterval, revokedHostKeys);
+            maxParallelHosts, keepAliveInterval, revokedHostKeys, idleTimeout);
+    }
+
+    public SshSettings withKnownHosts(Optional<Path> file) {
+        return new SshSettings(privateKey, keyPassphrase, file, connectTimeout, commandTimeout,
+            maxParallelHosts, keepAliveInterval, revokedHostKeys, idleTimeout);
     }
 
     public SshSettings withTimeouts(Duration connect, Duration command) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connect, command, maxParallelHosts,
-            keepAliveInterval, revokedHostKeys);
+            keepAliveInterval, revokedHostKeys, idleTimeout);
     }
 
     public SshSettings withMaxParallelHosts(int n) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout, n,
-            keepAliveInterval, revokedHostKeys);
+            keepAliveInterval, revokedHostKeys, idleTimeout);
     }
 
     public SshSettings withKeepAliveInterval(Duration interval) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout,
-            maxParallelHosts, interval, revokedHostKeys);
+            maxParallelHosts, interval, revokedHostKeys, idleTimeout);
     }
 
     public SshSettings withRevokedHostKeys(Optional<Path> file) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout,
-            maxParallelHosts, keepAliveInterval, file);
+            maxParallelHosts, keepAliveInterval, file, idleTimeout);
+    }
+
+    /** Connections no command used for {@code idle} are closed (reopened on next use); zero: never. */
+    public SshSettings withIdleTimeout(Duration idle) {
+        return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout,
+            maxParallelHosts, keepAliveInterval, revokedHostKeys, idle);
     }
 
     @Override
@@ -99,7 +113,8 @@ public record SshSettings(
             + ", knownHosts=" + knownHosts.map(Path::toString).orElse("(none)")
             + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
             + ", maxParallelHosts=" + maxParallelHosts + ", keepAliveInterval=" + keepAliveInterval
-            + revokedHostKeys.map(f -> ", revokedHostKeys=" + f).orElse("") + "]";
+            + revokedHostKeys.map(f -> ", revokedHostKeys=" + f).orElse("")
+            + (idleTimeout.isZero() ? "" : ", idleTimeout=" + idleTimeout) + "]";
     }
 
     private static void requirePositive(Duration d, String name) {

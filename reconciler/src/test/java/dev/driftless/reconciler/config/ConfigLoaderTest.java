@@ -140,8 +140,12 @@ class ConfigLoaderTest {
             assertThat(v.sshAllowedSigners()).contains(Path.of("/etc/driftless/allowed_signers"));
             assertThat(v.sshRevokedKeys()).contains(BASE.resolve("keys/revoked.krl"));
         });
-        assertThat(parse(MINIMAL + "  revoked-host-keys: keys/hosts.krl\n").ssh().revokedHostKeys())
-            .contains(BASE.resolve("keys/hosts.krl"));
+        DaemonConfig withSsh = parse(MINIMAL + "  revoked-host-keys: keys/hosts.krl\n  idle-timeout: 2m\n");
+        assertThat(withSsh.ssh().revokedHostKeys()).contains(BASE.resolve("keys/hosts.krl"));
+        assertThat(withSsh.sshSettings().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(parse(MINIMAL).sshSettings().idleTimeout()).as("connections stay open by default").isZero();
+        assertThat(problems(MINIMAL + "  idle-timeout: 500ms\n")).containsExactly("driftless.yaml:5:17: ssh.idle-timeout"
+            + " must be 0s (connections stay open) or at least 1s, got 500ms");
         assertThat(problems("""
             repo:
               url: ssh://git@git.example.org/infra.git

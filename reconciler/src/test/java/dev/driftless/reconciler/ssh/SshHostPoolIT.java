@@ -80,6 +80,25 @@ class SshHostPoolIT {
     }
 
     @Test
+    void withAnIdleTimeoutAnIdleConnectionIsClosedButNeverOneRunningACommand() throws Exception {
+        try (SshHostPool pool = SshHostPool.open(settings.withIdleTimeout(Duration.ofSeconds(1)))) {
+            HostSession alpha = pool.session(target("alpha"));
+            // A command longer than the idle timeout keeps its connection: it is not idle.
+            assertThat(out(alpha, "sh", "-c", "sleep 3; echo slept")).isEqualTo("slept\n");
+            assertThat(pool.connectionsOpened()).isEqualTo(1);
+            // Then nothing uses it: closed, and its reader thread and socket with it.
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> pool.connectedHosts().isEmpty());
+            org.awaitility.Awaitility.await("sshd sees the connection gone").atMost(Duration.ofSeconds(10))
+                .until(() -> hosts.exec("alpha", "sh", "-c", "ss -Htn state established '( sport = :22 )' | wc -l")
+                    .strip().equals("0"));
+            // The next command reconnects.
+            assertThat(out(alpha, "echo", "again")).isEqualTo("again\n");
+            assertThat(pool.connectionsOpened()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void atMostMaxParallelHostsCommandsAreInFlightAtOnce() throws Exception {
         try (SshHostPool pool = SshHostPool.open(settings.withMaxParallelHosts(2))) {
             HostSession alpha = pool.session(target("alpha"));
