@@ -124,10 +124,11 @@ public record DaemonConfig(
 
     /**
      * What a webhook may be told about besides reconciles: an operator's {@code driftless suspend}
-     * and {@code resume}, and a host that left the inventory given up on after
-     * {@code intervals.departed} without an answer.
+     * and {@code resume}, a host that left the inventory given up on after
+     * {@code intervals.departed} without an answer, and a host whose SSH host key was refused
+     * (unknown, changed or revoked: an impostor, or a re-keyed host to pin again).
      */
-    public enum NoticeEvent { SUSPENDED, RESUMED, HOST_ABANDONED }
+    public enum NoticeEvent { SUSPENDED, RESUMED, HOST_ABANDONED, HOST_KEY_REFUSED }
 
     /** What a notification's body looks like. */
     public enum NotificationFormat { JSON, SLACK, TEAMS, DISCORD }

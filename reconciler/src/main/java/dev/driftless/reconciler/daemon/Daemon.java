@@ -127,6 +127,7 @@ public final class Daemon implements AutoCloseable {
         Notifier notifier = new Notifier(config.notifications(), environment, metrics);
         assembly.reconciler().onCompleted(notifier);
         assembly.reconciler().onHostAbandoned(notifier::abandoned);
+        assembly.reconciler().onHostKeyRefused(notifier::hostKeyRefused);
         try {
             java.util.concurrent.atomic.AtomicReference<Scheduler> running = new java.util.concurrent.atomic.AtomicReference<>();
             if (config.metricsListen().isPresent()) {

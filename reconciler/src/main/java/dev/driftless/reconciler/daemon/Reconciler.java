@@ -43,6 +43,7 @@ import dev.driftless.reconciler.source.PollResult;
 import dev.driftless.reconciler.source.SourceRevision;
 import dev.driftless.reconciler.source.verify.CommitVerifier;
 import dev.driftless.reconciler.source.verify.Verdict;
+import dev.driftless.reconciler.ssh.HostFailure;
 import dev.driftless.reconciler.ssh.HostSessions;
 import dev.driftless.reconciler.ssh.HostTarget;
 import java.time.Clock;
@@ -139,6 +140,9 @@ public final class Reconciler {
     private final Set<String> verify = new HashSet<>();
     private volatile java.util.function.Consumer<ReconcileRecord> completed = r -> { };
     private volatile java.util.function.BiConsumer<String, DepartedHost> abandoned = (h, d) -> { };
+    private volatile java.util.function.Consumer<HostObservation.Unreachable> keyRefused = u -> { };
+    /** The host key refusals told, by host: a refusal is told once, until it changes or the host is trusted again. */
+    private final Map<String, String> toldKeyRefusals = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A valid commit's desired state, and who signed it when repo.verify checked that. */
     private record Loaded(SourceRevision revision, LoadedState.Ready state, Optional<String> signedBy) {
@@ -226,6 +230,34 @@ public final class Reconciler {
      */
     public void onHostAbandoned(java.util.function.BiConsumer<String, DepartedHost> listener) {
         this.abandoned = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Who hears of a host whose SSH host key is refused (notifications), once per refusal: not
+     * again at every drift check while it lasts, again when it changes (another key offered) or
+     * comes back after the host was trusted. On the reconcile's thread; must return at once.
+     */
+    public void onHostKeyRefused(java.util.function.Consumer<HostObservation.Unreachable> listener) {
+        this.keyRefused = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    private void tellHostKeyRefusals(Observation observation, String sha) {
+        for (HostObservation h : observation.hosts().values()) {
+            if (h instanceof HostObservation.Unreachable u && (u.kind() == HostFailure.Kind.HOST_KEY_UNKNOWN
+                    || u.kind() == HostFailure.Kind.HOST_KEY_CHANGED || u.kind() == HostFailure.Kind.HOST_KEY_REVOKED)) {
+                if (!u.reason().equals(toldKeyRefusals.put(u.host(), u.reason()))) {
+                    metrics.hostKeyRefused(u.kind().name().toLowerCase(java.util.Locale.ROOT));
+                    try {
+                        keyRefused.accept(u);
+                    } catch (RuntimeException e) {
+                        ReconcileLog.warn(sha, "telling about the host key of " + u.host() + " failed: "
+                            + e.getClass().getSimpleName());
+                    }
+                }
+            } else if (h instanceof HostObservation.Reachable) {
+                toldKeyRefusals.remove(h.host());
+            }
+        }
     }
 
     private ReconcileRecord complete(long id, ReconcileResult result, String summary, Optional<String> error) {
@@ -526,6 +558,7 @@ public final class Reconciler {
             }
         });
         keepDeparted(remembered, departures, seen, desired.environment(), revision.sha());
+        tellHostKeyRefusals(observation, revision.sha());
         seenRuntimes.keySet().retainAll(reach.keySet());
         observation.reachable().forEach(h -> seenRuntimes.put(h.host(), h.containers().stream()
             .map(ObservedContainer::runtime).collect(Collectors.toCollection(

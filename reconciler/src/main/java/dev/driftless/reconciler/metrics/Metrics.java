@@ -50,10 +50,17 @@ public interface Metrics {
     /** A host that left the inventory was given up on: it did not answer for {@code intervals.departed}. */
     void hostAbandoned();
 
+    /** A host's SSH host key was refused ({@code kind}: unknown, changed, revoked), first seen so. */
+    void hostKeyRefused(String kind);
+
     /** Discards everything. */
     Metrics NONE = new Metrics() {
         @Override
         public void hostAbandoned() {
+        }
+
+        @Override
+        public void hostKeyRefused(String kind) {
         }
 
         @Override

@@ -116,6 +116,13 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
     }
 
     @Override
+    public void hostKeyRefused(String kind) {
+        Counter.builder("driftless_host_key_refusals")
+            .description("Hosts whose SSH host key was refused (unknown, changed, revoked), each refusal counted once")
+            .tag("problem", kind).register(registry).increment();
+    }
+
+    @Override
     public void notification(boolean delivered) {
         Counter.builder("driftless_notifications").description("Notifications by outcome (delivered, dropped)")
             .tag("outcome", delivered ? "delivered" : "dropped").register(registry).increment();

@@ -10,6 +10,7 @@ import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.history.ServiceResult;
 import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.metrics.Metrics;
+import dev.driftless.reconciler.observe.HostObservation;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -105,6 +106,15 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
     public void abandoned(String host, DepartedHost departed) {
         queue(target -> target.noticeEvents().contains(DaemonConfig.NoticeEvent.HOST_ABANDONED),
             "departed host " + host, format -> body(format, host, departed));
+    }
+
+    /**
+     * Queues the messages about a host whose SSH host key was refused (unknown, changed, revoked)
+     * to the webhooks that asked for {@code host_key_refused}; returns at once.
+     */
+    public void hostKeyRefused(HostObservation.Unreachable refused) {
+        queue(target -> target.noticeEvents().contains(DaemonConfig.NoticeEvent.HOST_KEY_REFUSED),
+            "the host key of " + refused.host(), format -> body(format, refused));
     }
 
     private void queue(java.util.function.Predicate<DaemonConfig.Notification> wants, String what,
@@ -225,6 +235,26 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
             "it left the inventory (" + shortSha(d.inventoryCommit()) + " was the last to list it) and has not answered"
                 + " since " + d.since() + d.lastError().map(e -> " (" + e + ")").orElse("")
                 + "; remove what " + environment + " still runs there by hand if it ever comes back"));
+    }
+
+    /**
+     * The body about a refused host key: as JSON {@code {"event": "host_key_refused",
+     * "environment", "host", "problem" (host_key_unknown, host_key_changed, host_key_revoked),
+     * "message"}}, or a chat message with the offered fingerprint and what to do.
+     */
+    String body(DaemonConfig.NotificationFormat format, HostObservation.Unreachable refused) {
+        String problem = refused.kind().name().toLowerCase(Locale.ROOT);
+        if (format == DaemonConfig.NotificationFormat.JSON) {
+            return JSON.createObjectNode().put("event", "host_key_refused").put("environment", environment)
+                .put("host", refused.host()).put("problem", problem).put("message", refused.reason()).toString();
+        }
+        String what = switch (refused.kind()) {
+            case HOST_KEY_CHANGED -> "offers another SSH host key than the pinned one";
+            case HOST_KEY_REVOKED -> "offers a revoked SSH host key";
+            default -> "offers an SSH host key nothing pins";
+        };
+        return chat(format, List.of("driftless " + environment + ": host " + refused.host() + " " + what
+            + "; nothing is done there until it is resolved", refused.reason()));
     }
 
     private static String chat(DaemonConfig.NotificationFormat format, List<String> lines) {

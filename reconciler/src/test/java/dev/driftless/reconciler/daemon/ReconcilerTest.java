@@ -1028,6 +1028,33 @@ class ReconcilerTest {
         assertThat(history.lastApplied()).isEmpty();
     }
 
+    @Test
+    void aRefusedHostKeyIsToldOnceUntilItChangesOrTheHostIsTrustedAgain() throws Exception {
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        reconciler.onHostKeyRefused(u -> told.add(u.host() + " " + u.kind() + ": " + u.reason()));
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        String changed = "host db-1 (10.0.2.21:22) offered host key SHA256:evil (ED25519), but it is pinned to SHA256:good";
+        fleet.host("db-1").failEverything(HostFailure.Kind.HOST_KEY_CHANGED, changed);
+
+        reconciler.reconcile(Trigger.DRIFT);
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(told).as("once, not at every drift check").containsExactly("db-1 HOST_KEY_CHANGED: " + changed);
+
+        fleet.host("db-1").answersAgain().failEverything(HostFailure.Kind.HOST_KEY_CHANGED, changed + " (another)");
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(told).as("another key offered").hasSize(2);
+
+        fleet.host("db-1").answersAgain();
+        reconciler.reconcile(Trigger.DRIFT);
+        fleet.host("db-1").failEverything(HostFailure.Kind.HOST_KEY_CHANGED, changed);
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(told).as("again after the host was trusted meanwhile").hasSize(3);
+        fleet.host("db-1").answersAgain().failEverything(HostFailure.Kind.UNREACHABLE, "host db-1 is unreachable");
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(told).as("an unreachable host is no refusal").hasSize(3);
+    }
+
     // ---- hosts leaving the inventory ----
 
     private static final String APP_2 = "  app-2:\n    address: 10.0.1.12\n    labels: {role: app, zone: b}\n";

@@ -320,6 +320,32 @@ class NotifierTest {
     }
 
     @Test
+    void aRefusedHostKeyIsToldWithWhatTheHostOffered() throws Exception {
+        var refused = new dev.driftless.reconciler.observe.HostObservation.Unreachable("db-1", "host db-1"
+            + " (10.0.2.21:22) offered host key SHA256:evil (ED25519), but it is pinned to SHA256:good",
+            dev.driftless.reconciler.ssh.HostFailure.Kind.HOST_KEY_CHANGED);
+        try (Notifier n = notifier(
+                new DaemonConfig.Notification(Optional.of(url("/keys")), Optional.empty(), NotificationFormat.JSON,
+                    EnumSet.noneOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
+                    EnumSet.of(DaemonConfig.NoticeEvent.HOST_KEY_REFUSED)),
+                hook(url("/reconciles-only"), NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class),
+                    Optional.empty()))) {
+            n.hostKeyRefused(refused);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+            assertThat(new ObjectMapper().readTree(n.body(NotificationFormat.SLACK, refused)).path("text").asText())
+                .isEqualTo("driftless prod: host db-1 offers another SSH host key than the pinned one; nothing is done"
+                    + " there until it is resolved\nhost db-1 (10.0.2.21:22) offered host key SHA256:evil (ED25519),"
+                    + " but it is pinned to SHA256:good");
+        }
+        assertThat(received).extracting(Received::path).containsExactly("/keys");
+        JsonNode json = new ObjectMapper().readTree(received.get(0).body());
+        assertThat(json.path("event").asText()).isEqualTo("host_key_refused");
+        assertThat(json.path("host").asText()).isEqualTo("db-1");
+        assertThat(json.path("problem").asText()).isEqualTo("host_key_changed");
+        assertThat(json.path("message").asText()).contains("SHA256:evil");
+    }
+
+    @Test
     void onlyTheResultsAskedForAreSentToEachWebhook() throws Exception {
         try (Notifier n = notifier(
                 hook(url("/failures"), NotificationFormat.JSON, EnumSet.of(ReconcileResult.FAILED,
