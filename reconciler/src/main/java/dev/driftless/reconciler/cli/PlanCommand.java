@@ -322,7 +322,7 @@ final class PlanCommand implements Callable<Integer> {
         SshSettings s = SshSettings.defaults(key, pins);
         return cfg.map(c -> s.withTimeouts(c.ssh().connectTimeout(), c.ssh().commandTimeout())
             .withMaxParallelHosts(c.ssh().parallelism()).withKeepAliveInterval(c.ssh().keepAlive())
-            .withRevokedHostKeys(c.ssh().revokedHostKeys())).orElse(s);
+            .withRevokedHostKeys(c.ssh().revokedHostKeys()).withJump(c.ssh().jump())).orElse(s);
     }
 
     /** The tree to plan and the commit it came from, if any. */

@@ -49,7 +49,7 @@ public final class ConfigLoader {
         "token-file", "token-env", "ca-file", "allow-force-push", "timeout", "verify");
     private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers", "ssh-revoked-keys");
     private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
-        "command-timeout", "parallelism", "keep-alive", "revoked-host-keys", "idle-timeout");
+        "command-timeout", "parallelism", "keep-alive", "revoked-host-keys", "idle-timeout", "jump");
     private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
     private static final List<String> INTERVALS = List.of("poll", "drift", "retry", "departed");
     private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention",
@@ -176,7 +176,8 @@ public final class ConfigLoader {
                 (int) (long) ssh.whole("parallelism", 1, 256).orElse(8L),
                 keepAlive(ssh),
                 path(ssh, "revoked-host-keys"),
-                idleTimeout(ssh));
+                idleTimeout(ssh),
+                jump(ssh));
 
             FieldReader secrets = new FieldReader(f.mapping("secrets").orElse(empty), "secrets", SECRETS, problems);
             DaemonConfig.Secrets secretsConfig = new DaemonConfig.Secrets(
@@ -366,6 +367,18 @@ public final class ConfigLoader {
         private Path resolve(String text) {
             Path p = Path.of(text.startsWith("~/") ? System.getProperty("user.home") + text.substring(1) : text);
             return p.isAbsolute() ? p.normalize() : base.resolve(p).normalize();
+        }
+
+        /** {@code ssh.jump}: {@code user@host[:port]}, one jump host every host is reached through. */
+        private Optional<dev.driftless.reconciler.ssh.JumpHost> jump(FieldReader ssh) {
+            return ssh.text("jump").flatMap(t -> {
+                try {
+                    return Optional.of(dev.driftless.reconciler.ssh.JumpHost.parse(t));
+                } catch (IllegalArgumentException e) {
+                    problems.add(ssh.node("jump").orElseThrow().location(), ssh.path("jump") + ": " + e.getMessage());
+                    return Optional.empty();
+                }
+            });
         }
 
         /** {@code ssh.idle-timeout}: 0 (the default) keeps connections open, else at least a second. */

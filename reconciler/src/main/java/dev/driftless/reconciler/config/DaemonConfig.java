@@ -159,7 +159,8 @@ public record DaemonConfig(
             int parallelism,
             Duration keepAlive,
             Optional<Path> revokedHostKeys,
-            Duration idleTimeout) {
+            Duration idleTimeout,
+            Optional<dev.driftless.reconciler.ssh.JumpHost> jump) {
     }
 
     /** Identities that decrypt the repo's SOPS files. */
@@ -201,7 +202,8 @@ public record DaemonConfig(
             .withMaxParallelHosts(ssh.parallelism())
             .withKeepAliveInterval(ssh.keepAlive())
             .withRevokedHostKeys(ssh.revokedHostKeys())
-            .withIdleTimeout(ssh.idleTimeout());
+            .withIdleTimeout(ssh.idleTimeout())
+            .withJump(ssh.jump());
         return ssh.keyPassphraseFile().map(f -> s.withKeyPassphrase(ConfigFiles.readSecretLine(f))).orElse(s);
     }
 

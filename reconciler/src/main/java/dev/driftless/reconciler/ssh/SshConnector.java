@@ -43,15 +43,67 @@ final class SshConnector {
     private final KeepAlives keepAlives;
     private final Deadlines deadlines;
     private final AtomicInteger opened = new AtomicInteger();
+    private final Optional<JumpHost> jump;
+    /** The one connection to the jump host every host's connection is tunnelled through. */
+    private final java.util.concurrent.locks.ReentrantLock jumpLock = new java.util.concurrent.locks.ReentrantLock();
+    private SSHClient jumpClient;
 
     SshConnector(Config config, ClientKey key, KnownHostsSource knownHosts, Duration connectTimeout,
                  KeepAlives keepAlives, Deadlines deadlines) {
+        this(config, key, knownHosts, connectTimeout, keepAlives, deadlines, Optional.empty());
+    }
+
+    SshConnector(Config config, ClientKey key, KnownHostsSource knownHosts, Duration connectTimeout,
+                 KeepAlives keepAlives, Deadlines deadlines, Optional<JumpHost> jump) {
         this.config = config;
         this.key = key;
         this.knownHosts = knownHosts;
         this.connectTimeout = connectTimeout;
         this.keepAlives = keepAlives;
         this.deadlines = deadlines;
+        this.jump = jump;
+    }
+
+    /** Closes the connection to the jump host, if one is open. */
+    void close() {
+        SSHClient c;
+        jumpLock.lock();
+        try {
+            c = jumpClient;
+            jumpClient = null;
+        } finally {
+            jumpLock.unlock();
+        }
+        if (c != null) {
+            SshConnection.closeQuietly(c);
+        }
+    }
+
+    /**
+     * The live connection to the jump host, opened (its key checked, logged in) if there is none.
+     * Its failure is {@code target}'s, saying it happened at the jump host.
+     */
+    private SSHClient jumpClient(HostTarget target, JumpHost via) throws HostException {
+        jumpLock.lock();
+        try {
+            if (jumpClient != null && SshConnection.isAlive(jumpClient)) {
+                return jumpClient;
+            }
+            if (jumpClient != null) {
+                LOG.info("connection to jump host {} was closed; reconnecting", via);
+                SshConnection.closeInBackground(jumpClient);
+                jumpClient = null;
+            }
+            try {
+                jumpClient = open(via.target(), null);
+            } catch (HostException e) {
+                throw new HostException(new HostFailure(target.name(), e.failure().kind(), "host " + target.name()
+                    + " (" + target.endpoint() + ") not reached through jump host " + via + ": " + e.getMessage()), e);
+            }
+            return jumpClient;
+        } finally {
+            jumpLock.unlock();
+        }
     }
 
     /** Connections opened so far (for the benchmark and the reuse tests). */
@@ -60,6 +112,16 @@ final class SshConnector {
     }
 
     SSHClient connect(HostTarget target) throws HostException {
+        SSHClient client = open(target, jump.isPresent() ? jumpClient(target, jump.get()) : null);
+        opened.incrementAndGet();
+        return client;
+    }
+
+    /**
+     * Connects to {@code target} and logs in: directly, or ({@code via} not null) through a
+     * {@code direct-tcpip} channel of the jump host's connection.
+     */
+    private SSHClient open(HostTarget target, SSHClient via) throws HostException {
         long started = System.nanoTime();
         int timeoutMs = Math.toIntExact(connectTimeout.toMillis());
         SSHClient client = new SSHClient(config);
@@ -85,7 +147,11 @@ final class SshConnector {
         client.addHostKeyVerifier(verifier);
         try (Deadlines.Deadline deadline = deadlines.start(connectTimeout, () -> SshConnection.abort(client))) {
             try {
-                client.connect(target.address(), target.port());
+                if (via == null) {
+                    client.connect(target.address(), target.port());
+                } else {
+                    client.connectVia(tunnel(target, via));
+                }
                 client.authPublickey(target.user(), key.provider());
             } catch (UserAuthException e) {
                 SshConnection.abort(client);
@@ -112,11 +178,37 @@ final class SshConnector {
                 throw timedOut(target, null);
             }
         }
-        opened.incrementAndGet();
         keepAlives.watch(client, target.name());
-        LOG.info("connected to {} ({}) in {} ms", target.name(), target.endpoint(),
-            (System.nanoTime() - started) / 1_000_000);
+        LOG.info("connected to {} ({}){} in {} ms", target.name(), target.endpoint(),
+            via == null ? "" : " through jump host " + jump.orElseThrow(), (System.nanoTime() - started) / 1_000_000);
         return client;
+    }
+
+    /** A TCP channel from the jump host to {@code target}'s sshd, or why there is none. */
+    private net.schmizz.sshj.connection.channel.direct.DirectConnection tunnel(HostTarget target, SSHClient via)
+            throws HostException {
+        try {
+            return via.newDirectConnection(target.address(), target.port());
+        } catch (net.schmizz.sshj.connection.channel.OpenFailException e) {
+            // The jump host answered: it could not reach the host (refused, no route, unknown name, or forbidden).
+            throw new HostException(new HostFailure(target.name(), HostFailure.Kind.UNREACHABLE, "host " + target.name()
+                + " (" + target.endpoint() + ") is unreachable: jump host " + jump.orElseThrow() + " could not open a"
+                + " connection to " + target.address() + ":" + target.port() + " (" + e.getMessage() + ")"), e);
+        } catch (IOException e) {
+            // The jump host's connection itself failed: the next connect opens a new one.
+            jumpLock.lock();
+            try {
+                if (jumpClient == via) {
+                    jumpClient = null;
+                }
+            } finally {
+                jumpLock.unlock();
+            }
+            SshConnection.closeInBackground(via);
+            throw new HostException(new HostFailure(target.name(), HostFailure.Kind.UNREACHABLE, "host " + target.name()
+                + " (" + target.endpoint() + ") is unreachable: the connection to jump host " + jump.orElseThrow()
+                + " failed (" + e.getMessage() + ")"), e);
+        }
     }
 
     private HostException timedOut(HostTarget target, Exception cause) {

@@ -42,7 +42,7 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
         this.keepAlives = new KeepAlives(settings.keepAliveInterval());
         this.permits = new Semaphore(settings.maxParallelHosts(), true);
         this.connector = new SshConnector(config, key, knownHosts, settings.connectTimeout(),
-            keepAlives, deadlines);
+            keepAlives, deadlines, settings.jump());
         Duration idle = settings.idleTimeout();
         if (idle.isZero()) {
             idleCloser = null;
@@ -131,6 +131,7 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
             connections.values().forEach(c -> closer.submit(c::disconnect));
         }
         connections.clear();
+        connector.close();
         if (idleCloser != null) {
             idleCloser.shutdownNow();
         }

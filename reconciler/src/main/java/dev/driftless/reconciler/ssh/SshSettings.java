@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param idleTimeout       a connection no command used for this long is closed, and reopened
  *                          by the next command (what each open connection costs: a thread and
  *                          a socket, see docs/performance.md); zero keeps connections open
+ * @param jump              a jump host (bastion) every host is reached through, if any
  */
 public record SshSettings(
         Path privateKey,
@@ -34,7 +35,8 @@ public record SshSettings(
         int maxParallelHosts,
         Duration keepAliveInterval,
         Optional<Path> revokedHostKeys,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        Optional<JumpHost> jump) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(60);
@@ -53,6 +55,7 @@ public record SshSettings(
         }
         Objects.requireNonNull(revokedHostKeys, "revokedHostKeys");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(jump, "jump");
         if (idleTimeout.isNegative()) {
             throw new IllegalArgumentException("idleTimeout must not be negative");
         }
@@ -67,43 +70,50 @@ public record SshSettings(
      */
     public static SshSettings defaults(Path privateKey, Optional<Path> knownHosts) {
         return new SshSettings(privateKey, Optional.empty(), knownHosts, DEFAULT_CONNECT_TIMEOUT,
-            DEFAULT_COMMAND_TIMEOUT, DEFAULT_MAX_PARALLEL_HOSTS, DEFAULT_KEEP_ALIVE, Optional.empty(), Duration.ZERO);
+            DEFAULT_COMMAND_TIMEOUT, DEFAULT_MAX_PARALLEL_HOSTS, DEFAULT_KEEP_ALIVE, Optional.empty(), Duration.ZERO,
+            Optional.empty());
     }
 
     public SshSettings withKeyPassphrase(String passphrase) {
         return new SshSettings(privateKey, Optional.of(passphrase), knownHosts, connectTimeout, commandTimeout,
-            maxParallelHosts, keepAliveInterval, revokedHostKeys, idleTimeout);
+            maxParallelHosts, keepAliveInterval, revokedHostKeys, idleTimeout, jump);
     }
 
     public SshSettings withKnownHosts(Optional<Path> file) {
         return new SshSettings(privateKey, keyPassphrase, file, connectTimeout, commandTimeout,
-            maxParallelHosts, keepAliveInterval, revokedHostKeys, idleTimeout);
+            maxParallelHosts, keepAliveInterval, revokedHostKeys, idleTimeout, jump);
     }
 
     public SshSettings withTimeouts(Duration connect, Duration command) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connect, command, maxParallelHosts,
-            keepAliveInterval, revokedHostKeys, idleTimeout);
+            keepAliveInterval, revokedHostKeys, idleTimeout, jump);
     }
 
     public SshSettings withMaxParallelHosts(int n) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout, n,
-            keepAliveInterval, revokedHostKeys, idleTimeout);
+            keepAliveInterval, revokedHostKeys, idleTimeout, jump);
     }
 
     public SshSettings withKeepAliveInterval(Duration interval) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout,
-            maxParallelHosts, interval, revokedHostKeys, idleTimeout);
+            maxParallelHosts, interval, revokedHostKeys, idleTimeout, jump);
     }
 
     public SshSettings withRevokedHostKeys(Optional<Path> file) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout,
-            maxParallelHosts, keepAliveInterval, file, idleTimeout);
+            maxParallelHosts, keepAliveInterval, file, idleTimeout, jump);
+    }
+
+    /** Every host is reached through {@code via} ({@code ssh.jump}). */
+    public SshSettings withJump(Optional<JumpHost> via) {
+        return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout,
+            maxParallelHosts, keepAliveInterval, revokedHostKeys, idleTimeout, via);
     }
 
     /** Connections no command used for {@code idle} are closed (reopened on next use); zero: never. */
     public SshSettings withIdleTimeout(Duration idle) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout,
-            maxParallelHosts, keepAliveInterval, revokedHostKeys, idle);
+            maxParallelHosts, keepAliveInterval, revokedHostKeys, idle, jump);
     }
 
     @Override
@@ -114,7 +124,8 @@ public record SshSettings(
             + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
             + ", maxParallelHosts=" + maxParallelHosts + ", keepAliveInterval=" + keepAliveInterval
             + revokedHostKeys.map(f -> ", revokedHostKeys=" + f).orElse("")
-            + (idleTimeout.isZero() ? "" : ", idleTimeout=" + idleTimeout) + "]";
+            + (idleTimeout.isZero() ? "" : ", idleTimeout=" + idleTimeout) + jump.map(j -> ", jump=" + j).orElse("")
+            + "]";
     }
 
     private static void requirePositive(Duration d, String name) {

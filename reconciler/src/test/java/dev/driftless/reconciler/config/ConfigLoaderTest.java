@@ -144,6 +144,10 @@ class ConfigLoaderTest {
         assertThat(withSsh.ssh().revokedHostKeys()).contains(BASE.resolve("keys/hosts.krl"));
         assertThat(withSsh.sshSettings().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(parse(MINIMAL).sshSettings().idleTimeout()).as("connections stay open by default").isZero();
+        assertThat(parse(MINIMAL + "  jump: ops@bastion.example.org:2222\n").sshSettings().jump())
+            .contains(new dev.driftless.reconciler.ssh.JumpHost("ops", "bastion.example.org", 2222));
+        assertThat(problems(MINIMAL + "  jump: bastion.example.org\n")).containsExactly("driftless.yaml:5:9: ssh.jump:"
+            + " expected user@host or user@host:port, got \"bastion.example.org\"");
         assertThat(problems(MINIMAL + "  idle-timeout: 500ms\n")).containsExactly("driftless.yaml:5:17: ssh.idle-timeout"
             + " must be 0s (connections stay open) or at least 1s, got 500ms");
         assertThat(problems("""

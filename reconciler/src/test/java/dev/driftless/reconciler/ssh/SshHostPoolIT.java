@@ -99,6 +99,48 @@ class SshHostPoolIT {
     }
 
     @Test
+    void throughAJumpHostAHostOnlyItCanReachIsObservedEndToEnd(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        // beta by its name on the hosts' network: only alpha, the jump host, can resolve and reach it.
+        HostTarget betaInside = new HostTarget("beta", "beta", 22, "deploy", Optional.empty());
+        String betaKey = hosts.exec("beta", "cat", "/etc/ssh/ssh_host_ed25519_key.pub").strip();
+        Path knownHosts = java.nio.file.Files.writeString(dir.resolve("known_hosts"),
+            hosts.host("alpha").knownHostsLine() + "\nbeta " + betaKey + "\n");
+        JumpHost jump = new JumpHost("deploy", "127.0.0.1", hosts.host("alpha").sshPort());
+        SshSettings via = settings.withKnownHosts(Optional.of(knownHosts)).withJump(Optional.of(jump));
+        try (SshHostPool pool = SshHostPool.open(via)) {
+            HostSession beta = pool.session(betaInside);
+            assertThat(out(beta, "hostname")).isEqualTo("beta\n");
+            assertThat(out(beta, "sh", "-c", "echo $SSH_CONNECTION")).as("sshd on beta sees the jump host's address")
+                .doesNotStartWith("127.0.0.1");
+            assertThat(pool.connectionsOpened()).as("the jump host's connection is not a host's").isEqualTo(1);
+
+            // A port nothing listens on behind the jump host: unreachable, saying where it failed.
+            HostTarget closed = new HostTarget("beta-closed", "beta", 2, "deploy", Optional.empty());
+            assertThatThrownBy(() -> out(pool.session(closed), "true")).isInstanceOfSatisfying(HostException.class, e -> {
+                assertThat(e.failure().kind()).isEqualTo(HostFailure.Kind.UNREACHABLE);
+                assertThat(e.getMessage()).startsWith("host beta-closed (deploy@beta:2) is unreachable: jump host " + jump
+                    + " could not open a connection to beta:2 (");
+            });
+        }
+        try (SshHostPool direct = SshHostPool.open(settings.withKnownHosts(Optional.of(knownHosts)))) {
+            assertThatThrownBy(() -> out(direct.session(betaInside), "true")).as("without the jump host")
+                .isInstanceOfSatisfying(HostException.class, e -> assertThat(e.failure().kind())
+                    .isEqualTo(HostFailure.Kind.UNREACHABLE));
+        }
+        // The jump host's own key is pinned like any host's: unknown, nothing is tunnelled through it.
+        Path betaOnly = java.nio.file.Files.writeString(dir.resolve("known_hosts_beta"), "beta " + betaKey + "\n");
+        try (SshHostPool pool = SshHostPool.open(via.withKnownHosts(Optional.of(betaOnly)))) {
+            assertThatThrownBy(() -> out(pool.session(betaInside), "true")).isInstanceOfSatisfying(HostException.class,
+                e -> {
+                    assertThat(e.failure().kind()).isEqualTo(HostFailure.Kind.HOST_KEY_UNKNOWN);
+                    assertThat(e.getMessage()).startsWith("host beta (deploy@beta:22) not reached through jump host "
+                        + jump + ": host 127.0.0.1 (127.0.0.1:" + hosts.host("alpha").sshPort() + ") offered host key");
+                });
+        }
+    }
+
+    @Test
     void atMostMaxParallelHostsCommandsAreInFlightAtOnce() throws Exception {
         try (SshHostPool pool = SshHostPool.open(settings.withMaxParallelHosts(2))) {
             HostSession alpha = pool.session(target("alpha"));
