@@ -42,7 +42,7 @@ class SshSetupBenchmark {
         report("client construction, fresh DefaultConfig", perClient);
         report("client construction, shared config", sharedClient);
 
-        try (TestHosts hosts = TestHosts.builder().host("bench").start()) {
+        try (TestHosts hosts = TestHosts.builder().host("bench").host("bastion").start()) {
             int port = hosts.host("bench").sshPort();
             HostTarget target = new HostTarget("bench", "127.0.0.1", port, "deploy",
                 Optional.of(hosts.host("bench").hostKey()));
@@ -80,6 +80,35 @@ class SshSetupBenchmark {
                     reused[i] = System.nanoTime() - t;
                 }
                 report("one command on the pool's reused connection", reused);
+            }
+
+            // Through a jump host (ssh.jump): the bench host by its name on the hosts' network,
+            // which only the bastion resolves; the bastion's connection is opened once, before.
+            java.nio.file.Path knownHosts = java.nio.file.Files.writeString(hosts.workDir().resolve("bench_known_hosts"),
+                hosts.host("bastion").knownHostsLine() + "\nbench " + hosts.host("bench").hostKey() + "\n");
+            SshSettings viaBastion = SshSettings.defaults(hosts.deployKeyFile(), Optional.of(knownHosts))
+                .withJump(Optional.of(new JumpHost("deploy", "127.0.0.1", hosts.host("bastion").sshPort())));
+            try (SshHostPool pool = SshHostPool.open(viaBastion)) {
+                pool.session(new HostTarget("warm-up", "bench", 22, "deploy", Optional.empty()))
+                    .run(dev.driftless.reconciler.command.RemoteCommand.of("true"), Duration.ofSeconds(10));
+                long[] jumped = new long[m];
+                for (int i = 0; i < m; i++) {
+                    // A new name is a new connection, through the bastion's one open connection.
+                    HostTarget behind = new HostTarget("bench-" + i, "bench", 22, "deploy", Optional.empty());
+                    long t = System.nanoTime();
+                    pool.session(behind).run(dev.driftless.reconciler.command.RemoteCommand.of("true"),
+                        Duration.ofSeconds(10));
+                    jumped[i] = System.nanoTime() - t;
+                }
+                report("pool via jump host: first command on a host (tunnel + login + command)", jumped);
+                HostSession s = pool.session(new HostTarget("bench-0", "bench", 22, "deploy", Optional.empty()));
+                long[] reused = new long[m];
+                for (int i = 0; i < m; i++) {
+                    long t = System.nanoTime();
+                    s.run(dev.driftless.reconciler.command.RemoteCommand.of("true"), Duration.ofSeconds(10));
+                    reused[i] = System.nanoTime() - t;
+                }
+                report("pool via jump host: one command on a reused connection", reused);
             }
         }
     }
