@@ -383,24 +383,23 @@ public final class ConfigLoader {
 
         /** {@code ssh.idle-timeout}: 0 (the default) keeps connections open, else at least a second. */
         private Duration idleTimeout(FieldReader ssh) {
-            Optional<Duration> d = ssh.duration("idle-timeout");
-            if (d.isPresent() && !d.get().isZero() && d.get().compareTo(Duration.ofSeconds(1)) < 0) {
-                problems.add(ssh.node("idle-timeout").orElseThrow().location(), ssh.path("idle-timeout")
-                    + " must be 0s (connections stay open) or at least 1s, got " + d.get().toMillis() + "ms");
-                return Duration.ZERO;
-            }
-            return d.orElse(Duration.ZERO);
+            return zeroOrASecond(ssh, "idle-timeout", "connections stay open", Duration.ZERO);
         }
 
         /** {@code ssh.keep-alive}: 0 turns keep-alives off, else at least a second. */
         private Duration keepAlive(FieldReader ssh) {
-            Optional<Duration> d = ssh.duration("keep-alive");
+            return zeroOrASecond(ssh, "keep-alive", "off", SshSettings.DEFAULT_KEEP_ALIVE);
+        }
+
+        /** A duration that is 0s (meaning {@code zero}) or at least a second; {@code otherwise} when absent or wrong. */
+        private Duration zeroOrASecond(FieldReader f, String key, String zero, Duration otherwise) {
+            Optional<Duration> d = f.duration(key);
             if (d.isPresent() && !d.get().isZero() && d.get().compareTo(Duration.ofSeconds(1)) < 0) {
-                problems.add(ssh.node("keep-alive").orElseThrow().location(), ssh.path("keep-alive")
-                    + " must be 0s (off) or at least 1s, got " + d.get().toMillis() + "ms");
-                return SshSettings.DEFAULT_KEEP_ALIVE;
+                problems.add(f.node(key).orElseThrow().location(), f.path(key) + " must be 0s (" + zero
+                    + ") or at least 1s, got " + d.get().toMillis() + "ms");
+                return otherwise;
             }
-            return d.orElse(SshSettings.DEFAULT_KEEP_ALIVE);
+            return d.orElse(otherwise);
         }
 
         private Optional<Duration> positive(FieldReader f, String key) {
