@@ -1,5 +1,6 @@
 package dev.driftless.reconciler.ssh;
 
+import dev.driftless.reconciler.sshkeys.SshPatterns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -166,13 +167,13 @@ public final class KnownHosts {
         boolean positive = false;
         for (String p : patterns) {
             if (p.startsWith("!")) {
-                if (glob(p.substring(1).toLowerCase(Locale.ROOT), name)) {
+                if (SshPatterns.glob(p.substring(1).toLowerCase(Locale.ROOT), name)) {
                     return false;
                 }
             } else if (p.startsWith("|1|")) {
                 positive |= hashedMatches(p, name);
             } else {
-                positive |= glob(p.toLowerCase(Locale.ROOT), name);
+                positive |= SshPatterns.glob(p.toLowerCase(Locale.ROOT), name);
             }
         }
         return positive;
@@ -192,31 +193,5 @@ public final class KnownHosts {
         } catch (IllegalArgumentException | GeneralSecurityException e) {
             return false;
         }
-    }
-
-    /** {@code *} matches any run of characters, {@code ?} exactly one. */
-    static boolean glob(String pattern, String text) {
-        int p = 0;
-        int t = 0;
-        int star = -1;
-        int mark = 0;
-        while (t < text.length()) {
-            if (p < pattern.length() && (pattern.charAt(p) == '?' || pattern.charAt(p) == text.charAt(t))) {
-                p++;
-                t++;
-            } else if (p < pattern.length() && pattern.charAt(p) == '*') {
-                star = p++;
-                mark = t;
-            } else if (star >= 0) {
-                p = star + 1;
-                t = ++mark;
-            } else {
-                return false;
-            }
-        }
-        while (p < pattern.length() && pattern.charAt(p) == '*') {
-            p++;
-        }
-        return p == pattern.length();
     }
 }

@@ -122,7 +122,6 @@ public record SshCertificate(byte[] plainKey, long serial, long type, String key
      * and be valid at {@code now}. The CA's signature is {@link #signatureProblem()}'s to check.
      */
     public String hostProblem(List<String> names, Instant now) {
-        String invalid = invalidAt(now);
         if (type != HOST) {
             return "it is a user certificate, not a host certificate";
         }
@@ -135,13 +134,11 @@ public record SshCertificate(byte[] plainKey, long serial, long type, String key
             return "it names no host (no principals)";
         }
         if (principals.stream().noneMatch(p -> names.stream().anyMatch(n ->
-                matchPattern(n.toLowerCase(Locale.ROOT), 0, p.toLowerCase(Locale.ROOT), 0)))) {
+                SshPatterns.glob(p.toLowerCase(Locale.ROOT), n.toLowerCase(Locale.ROOT))))) {
             return "it is issued for " + String.join(",", principals) + ", not for " + String.join(" or ", names);
         }
-        if (invalid != null) {
-            return "it is " + invalid + ", and it is " + now;
-        }
-        return null;
+        String invalid = invalidAt(now);
+        return invalid == null ? null : "it is " + invalid + ", and it is " + now;
     }
 
     /**
@@ -172,12 +169,12 @@ public record SshCertificate(byte[] plainKey, long serial, long type, String key
     }
 
     /** OpenSSH's match_pattern_list: 1 when a pattern matches, -1 when a negated one does, else 0. */
-    public static int matchPatternList(String s, String patterns) {
+    private static int matchPatternList(String s, String patterns) {
         int result = 0;
         for (String raw : patterns.split(",")) {
             boolean negated = raw.startsWith("!");
             String pattern = negated ? raw.substring(1) : raw;
-            if (matchPattern(s, 0, pattern, 0)) {
+            if (SshPatterns.glob(pattern, s)) {
                 if (negated) {
                     return -1;
                 }
@@ -185,25 +182,5 @@ public record SshCertificate(byte[] plainKey, long serial, long type, String key
             }
         }
         return result;
-    }
-
-    private static boolean matchPattern(String s, int si, String p, int pi) {
-        while (pi < p.length()) {
-            char c = p.charAt(pi);
-            if (c == '*') {
-                for (int k = si; k <= s.length(); k++) {
-                    if (matchPattern(s, k, p, pi + 1)) {
-                        return true;
-                    }
-                }
-                return false;
-            }
-            if (si >= s.length() || (c != '?' && c != s.charAt(si))) {
-                return false;
-            }
-            si++;
-            pi++;
-        }
-        return si == s.length();
     }
 }

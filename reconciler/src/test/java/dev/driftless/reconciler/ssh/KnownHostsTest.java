@@ -101,13 +101,4 @@ class KnownHostsTest {
         assertThat(kh.entries()).isEmpty();
         assertThat(kh.problems()).singleElement().asString().contains("no such file");
     }
-
-    @Test
-    void globMatchesLikeOpenSsh() {
-        assertThat(KnownHosts.glob("*", "")).isTrue();
-        assertThat(KnownHosts.glob("a*c", "abbbc")).isTrue();
-        assertThat(KnownHosts.glob("a*c", "abbbd")).isFalse();
-        assertThat(KnownHosts.glob("[10.0.0.*]:2222", "[10.0.0.7]:2222")).isTrue();
-        assertThat(KnownHosts.glob("a?c", "ac")).isFalse();
-    }
 }
