@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import dev.driftless.reconciler.sshkeys.SshCertificate;
-import dev.driftless.reconciler.sshkeys.SshSignatureCheck;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
@@ -47,9 +46,6 @@ final class PinnedHostKeys implements ServerKeyDatabase {
     /** A host key refused by {@link #accept}. */
     record Refusal(String host, SourceFailure.HostKeyProblem problem, String offered, List<String> pinned,
                    String detail) {
-        Refusal(String host, SourceFailure.HostKeyProblem problem, String offered, List<String> pinned) {
-            this(host, problem, offered, pinned, "");
-        }
     }
 
     /** One usable line of the file. */
@@ -174,19 +170,17 @@ final class PinnedHostKeys implements ServerKeyDatabase {
         }
         String offered = describe(serverKey);
         if (matching.stream().anyMatch(p -> p.revoked() && KeyUtils.compareKeys(p.key(), serverKey))) {
-            lastRefusal = new Refusal(connectAddress, SourceFailure.HostKeyProblem.REVOKED, offered, List.of());
-            return false;
+            return refuse(connectAddress, SourceFailure.HostKeyProblem.REVOKED, offered, List.of(), "");
         }
         List<Pin> pinned = matching.stream().filter(Pin::pin).toList();
         if (pinned.stream().anyMatch(p -> KeyUtils.compareKeys(p.key(), serverKey))) {
             return true;
         }
         boolean vouched = pinned.isEmpty() && matching.stream().anyMatch(Pin::authority);
-        lastRefusal = new Refusal(connectAddress,
+        return refuse(connectAddress,
             pinned.isEmpty() ? SourceFailure.HostKeyProblem.UNKNOWN : SourceFailure.HostKeyProblem.CHANGED,
             offered, pinned.stream().map(p -> describe(p.key())).distinct().toList(),
             vouched ? "it lists a CA for it, but the server presented a plain key, not a host certificate" : "");
-        return false;
     }
 
     /**
@@ -231,9 +225,7 @@ final class PinnedHostKeys implements ServerKeyDatabase {
         if (why == null) {
             String bad = parsed.signatureProblem();
             if (bad != null) {
-                why = "its CA signature does not verify (" + (SshSignatureCheck.MISMATCH.equals(bad)
-                    ? "the certificate was altered after the CA signed it" : bad) + "); someone may be intercepting"
-                    + " the connection";
+                why = "its CA signature does not verify (" + bad + "); someone may be intercepting the connection";
             }
         }
         return why == null || refuse(connectAddress, SourceFailure.HostKeyProblem.INVALID_CERTIFICATE, offered,

@@ -2,7 +2,6 @@ package dev.driftless.reconciler.ssh;
 
 import dev.driftless.reconciler.sshkeys.RevokedKeys;
 import dev.driftless.reconciler.sshkeys.SshCertificate;
-import dev.driftless.reconciler.sshkeys.SshSignatureCheck;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -125,9 +124,7 @@ public final class HostKeyPolicy {
             if (bad != null) {
                 return Optional.of(new HostFailure(target.name(), HostFailure.Kind.HOST_KEY_CHANGED,
                     "host " + target.name() + " (" + where(target) + ") offered " + offered + ", whose CA signature"
-                        + " does not verify (" + (SshSignatureCheck.MISMATCH.equals(bad) ? "the certificate was"
-                        + " altered after the CA signed it" : bad) + "); refused. Someone may be intercepting the"
-                        + " connection."));
+                        + " does not verify (" + bad + "); refused. Someone may be intercepting the connection."));
             }
         }
         if (why != null) {

@@ -142,11 +142,12 @@ public record SshCertificate(byte[] plainKey, long serial, long type, String key
     }
 
     /**
-     * Null when the CA's signature over the certificate verifies; else why not
-     * ({@link SshSignatureCheck#MISMATCH} when the certificate was altered after it was signed).
+     * Null when the CA's signature over the certificate verifies; else why not, in words for a
+     * message ("the certificate was altered after the CA signed it" when it is well-formed).
      */
     public String signatureProblem() {
-        return SshSignatureCheck.verify(signatureKey, signature, signed);
+        String bad = SshSignatureCheck.verify(signatureKey, signature, signed);
+        return SshSignatureCheck.MISMATCH.equals(bad) ? "the certificate was altered after the CA signed it" : bad;
     }
 
     /**

@@ -65,7 +65,7 @@ class TransportFailuresTest {
     @Test
     void recordedHostKeyRefusalWinsOverJGitsMessage() {
         var refusal = new PinnedHostKeys.Refusal("[h]:22", SourceFailure.HostKeyProblem.UNKNOWN,
-            "ssh-ed25519 SHA256:x", List.of());
+            "ssh-ed25519 SHA256:x", List.of(), "");
         var a = new TransportFailures.Attempt(URL, "SSH key /k", Optional.of(refusal), Path.of("/kh"),
             Optional.empty(), Duration.ofSeconds(5), Optional.empty());
         SourceFailure f = TransportFailures.classify(new TransportException("Server key did not validate"), a);

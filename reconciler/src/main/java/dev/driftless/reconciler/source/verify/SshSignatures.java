@@ -126,8 +126,7 @@ final class SshSignatures {
         }
         String bad = cert.signatureProblem();
         if (bad != null) {
-            return "its certificate's signature by the CA does not verify (" + (SshSignatureCheck.MISMATCH.equals(bad)
-                ? "the certificate was altered after the CA signed it" : bad) + ")";
+            return "its certificate's signature by the CA does not verify (" + bad + ")";
         }
         for (String option : cert.criticalOptions()) {
             if (!option.equals(SshCertificate.VERIFY_REQUIRED)) {
