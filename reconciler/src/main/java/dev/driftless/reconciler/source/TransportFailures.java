@@ -1,5 +1,6 @@
 package dev.driftless.reconciler.source;
 
+import dev.driftless.reconciler.ssh.KnownHosts;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -28,6 +29,12 @@ import org.eclipse.jgit.transport.URIish;
  * as unreachable, i.e. retried: an unknown hiccup should not stall the source for good.
  */
 final class TransportFailures {
+
+    /** Apache MINA's texts for a host certificate it refused in the key exchange (see {@link #certificateProblem}). */
+    private static final Pattern EXPIRED = Pattern.compile("CA expired for key ID=(.*)");
+    private static final Pattern PRINCIPAL = Pattern.compile("invalid principal (.*) for key ID=(.*) - allowed=\\[(.*)]");
+    private static final Pattern NOT_HOST = Pattern.compile("not a host key \\(\\d+\\) (\\S+) for key ID=(.*)");
+    private static final Pattern SIGNATURE = Pattern.compile("CA signature verification failed for key type=.* of key ID=(.*)");
 
     private TransportFailures() {
     }
@@ -126,11 +133,6 @@ final class TransportFailures {
         return Optional.empty();
     }
 
-    private static final Pattern EXPIRED = Pattern.compile("CA expired for key ID=(.*)");
-    private static final Pattern PRINCIPAL = Pattern.compile("invalid principal (.*) for key ID=(.*) - allowed=\\[(.*)]");
-    private static final Pattern NOT_HOST = Pattern.compile("not a host key \\(\\d+\\) (\\S+) for key ID=(.*)");
-    private static final Pattern SIGNATURE = Pattern.compile("CA signature verification failed for key type=.* of key ID=(.*)");
-
     /** MINA's message, in the words of the rest of driftless. */
     static String certificateProblem(String mina) {
         Matcher m;
@@ -155,8 +157,7 @@ final class TransportFailures {
     static String hostOf(String url) {
         try {
             URIish uri = new URIish(url);
-            String host = uri.getHost() == null ? url : uri.getHost();
-            return uri.getPort() > 0 && uri.getPort() != 22 ? "[" + host + "]:" + uri.getPort() : host;
+            return uri.getHost() == null ? url : KnownHosts.lookupName(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 22);
         } catch (URISyntaxException e) {
             return url;
         }
