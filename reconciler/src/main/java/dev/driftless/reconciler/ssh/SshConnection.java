@@ -19,6 +19,12 @@ final class SshConnection {
     record Lease(SSHClient client, boolean fresh) {
     }
 
+    /** Opens a connection to a host and logs in. */
+    @FunctionalInterface
+    interface Opener {
+        SSHClient open(HostTarget target) throws HostException;
+    }
+
     /**
      * Commands in flight on one connection. OpenSSH refuses an 11th session channel by default
      * (MaxSessions 10), and a refused channel would look like a broken host.
@@ -26,16 +32,16 @@ final class SshConnection {
     static final int MAX_CHANNELS = 8;
 
     private final HostTarget target;
-    private final SshConnector connector;
+    private final Opener opener;
     private final Semaphore channels = new Semaphore(MAX_CHANNELS, true);
     private final ReentrantLock lock = new ReentrantLock();
     private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
     private volatile long lastUsed = System.nanoTime();
     private SSHClient client;
 
-    SshConnection(HostTarget target, SshConnector connector) {
+    SshConnection(HostTarget target, Opener opener) {
         this.target = target;
-        this.connector = connector;
+        this.opener = opener;
     }
 
     /** The live client, connecting first if there is none. Concurrent callers share one connect. */
@@ -50,7 +56,7 @@ final class SshConnection {
                 closeInBackground(client);
                 client = null;
             }
-            client = connector.connect(target);
+            client = opener.open(target);
             return new Lease(client, true);
         } finally {
             lock.unlock();

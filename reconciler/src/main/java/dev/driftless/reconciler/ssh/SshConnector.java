@@ -44,9 +44,8 @@ final class SshConnector {
     private final Deadlines deadlines;
     private final AtomicInteger opened = new AtomicInteger();
     private final Optional<JumpHost> jump;
-    /** The one connection to the jump host every host's connection is tunnelled through. */
-    private final java.util.concurrent.locks.ReentrantLock jumpLock = new java.util.concurrent.locks.ReentrantLock();
-    private SSHClient jumpClient;
+    /** The one connection to the jump host every host's connection is tunnelled through, kept as a host's is. */
+    private final Optional<SshConnection> jumpConnection;
 
     SshConnector(Config config, ClientKey key, KnownHostsSource knownHosts, Duration connectTimeout,
                  KeepAlives keepAlives, Deadlines deadlines) {
@@ -62,47 +61,25 @@ final class SshConnector {
         this.keepAlives = keepAlives;
         this.deadlines = deadlines;
         this.jump = jump;
+        this.jumpConnection = jump.map(j -> new SshConnection(j.target(), t -> open(t, null)));
     }
 
     /** Closes the connection to the jump host, if one is open. */
     void close() {
-        SSHClient c;
-        jumpLock.lock();
-        try {
-            c = jumpClient;
-            jumpClient = null;
-        } finally {
-            jumpLock.unlock();
-        }
-        if (c != null) {
-            SshConnection.closeQuietly(c);
-        }
+        jumpConnection.ifPresent(SshConnection::disconnect);
     }
 
     /**
      * The live connection to the jump host, opened (its key checked, logged in) if there is none.
      * Its failure is {@code target}'s, saying it happened at the jump host.
      */
-    private SSHClient jumpClient(HostTarget target, JumpHost via) throws HostException {
-        jumpLock.lock();
+    private SSHClient jumpClient(HostTarget target) throws HostException {
         try {
-            if (jumpClient != null && SshConnection.isAlive(jumpClient)) {
-                return jumpClient;
-            }
-            if (jumpClient != null) {
-                LOG.info("connection to jump host {} was closed; reconnecting", via);
-                SshConnection.closeInBackground(jumpClient);
-                jumpClient = null;
-            }
-            try {
-                jumpClient = open(via.target(), null);
-            } catch (HostException e) {
-                throw new HostException(new HostFailure(target.name(), e.failure().kind(), "host " + target.name()
-                    + " (" + target.endpoint() + ") not reached through jump host " + via + ": " + e.getMessage()), e);
-            }
-            return jumpClient;
-        } finally {
-            jumpLock.unlock();
+            return jumpConnection.orElseThrow().lease().client();
+        } catch (HostException e) {
+            throw new HostException(new HostFailure(target.name(), e.failure().kind(), "host " + target.name()
+                + " (" + target.endpoint() + ") not reached through jump host " + jump.orElseThrow() + ": "
+                + e.getMessage()), e);
         }
     }
 
@@ -112,7 +89,7 @@ final class SshConnector {
     }
 
     SSHClient connect(HostTarget target) throws HostException {
-        SSHClient client = open(target, jump.isPresent() ? jumpClient(target, jump.get()) : null);
+        SSHClient client = open(target, jump.isPresent() ? jumpClient(target) : null);
         opened.incrementAndGet();
         return client;
     }
@@ -196,15 +173,7 @@ final class SshConnector {
                 + " connection to " + target.address() + ":" + target.port() + " (" + e.getMessage() + ")"), e);
         } catch (IOException e) {
             // The jump host's connection itself failed: the next connect opens a new one.
-            jumpLock.lock();
-            try {
-                if (jumpClient == via) {
-                    jumpClient = null;
-                }
-            } finally {
-                jumpLock.unlock();
-            }
-            SshConnection.closeInBackground(via);
+            jumpConnection.orElseThrow().discard(via);
             throw new HostException(new HostFailure(target.name(), HostFailure.Kind.UNREACHABLE, "host " + target.name()
                 + " (" + target.endpoint() + ") is unreachable: the connection to jump host " + jump.orElseThrow()
                 + " failed (" + e.getMessage() + ")"), e);

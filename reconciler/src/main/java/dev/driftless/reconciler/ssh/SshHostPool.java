@@ -75,7 +75,7 @@ public final class SshHostPool implements HostSessions, AutoCloseable {
     @Override
     public HostSession session(HostTarget target) {
         checkOpen();
-        SshConnection connection = connections.computeIfAbsent(target, t -> new SshConnection(t, connector));
+        SshConnection connection = connections.computeIfAbsent(target, t -> new SshConnection(t, connector::connect));
         return new SshHostSession(target, connection, permits, io, settings.connectTimeout(), this::checkOpen);
     }
 
