@@ -43,7 +43,6 @@ import dev.driftless.reconciler.source.PollResult;
 import dev.driftless.reconciler.source.SourceRevision;
 import dev.driftless.reconciler.source.verify.CommitVerifier;
 import dev.driftless.reconciler.source.verify.Verdict;
-import dev.driftless.reconciler.ssh.HostFailure;
 import dev.driftless.reconciler.ssh.HostSessions;
 import dev.driftless.reconciler.ssh.HostTarget;
 import java.time.Clock;
@@ -243,16 +242,10 @@ public final class Reconciler {
 
     private void tellHostKeyRefusals(Observation observation, String sha) {
         for (HostObservation h : observation.hosts().values()) {
-            if (h instanceof HostObservation.Unreachable u && (u.kind() == HostFailure.Kind.HOST_KEY_UNKNOWN
-                    || u.kind() == HostFailure.Kind.HOST_KEY_CHANGED || u.kind() == HostFailure.Kind.HOST_KEY_REVOKED)) {
+            if (h instanceof HostObservation.Unreachable u && u.kind().isHostKeyRefusal()) {
                 if (!u.reason().equals(toldKeyRefusals.put(u.host(), u.reason()))) {
                     metrics.hostKeyRefused(u.kind().name().toLowerCase(java.util.Locale.ROOT));
-                    try {
-                        keyRefused.accept(u);
-                    } catch (RuntimeException e) {
-                        ReconcileLog.warn(sha, "telling about the host key of " + u.host() + " failed: "
-                            + e.getClass().getSimpleName());
-                    }
+                    tellSafely(sha, "the host key of " + u.host(), () -> keyRefused.accept(u));
                 }
             } else if (h instanceof HostObservation.Reachable) {
                 toldKeyRefusals.remove(h.host());
@@ -267,11 +260,15 @@ public final class Reconciler {
     }
 
     private void tell(ReconcileRecord record) {
+        tellSafely(record.commit(), "reconcile #" + record.id(), () -> completed.accept(record));
+    }
+
+    /** Calls a listener; what it throws is logged (its type only) and ignored: a reconcile goes on. */
+    private static void tellSafely(String sha, String about, Runnable call) {
         try {
-            completed.accept(record);
+            call.run();
         } catch (RuntimeException e) {
-            ReconcileLog.warn(record.commit(), "telling about reconcile #" + record.id() + " failed: "
-                + e.getClass().getSimpleName());
+            ReconcileLog.warn(sha, "telling about " + about + " failed: " + e.getClass().getSimpleName());
         }
     }
 
@@ -857,12 +854,7 @@ public final class Reconciler {
                         + " still runs there by hand if it ever comes back");
                     metrics.hostAbandoned();
                     DepartedHost last = was.attempted(Optional.of(u.reason()));
-                    try {
-                        abandoned.accept(host, last);
-                    } catch (RuntimeException e) {
-                        ReconcileLog.warn(sha, "telling about departed host " + host + " failed: "
-                            + e.getClass().getSimpleName());
-                    }
+                    tellSafely(sha, "departed host " + host, () -> abandoned.accept(host, last));
                 } else {
                     next.put(host, was.attempted(Optional.of(u.reason())));
                 }

@@ -62,5 +62,10 @@ public record HostFailure(String host, Kind kind, String message) {
         public boolean isTransient() {
             return isTransient;
         }
+
+        /** Whether the host's SSH host key was refused: unknown, changed or revoked. */
+        public boolean isHostKeyRefusal() {
+            return this == HOST_KEY_UNKNOWN || this == HOST_KEY_CHANGED || this == HOST_KEY_REVOKED;
+        }
     }
 }
