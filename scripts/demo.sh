@@ -208,5 +208,11 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
   \$DL status --config \$CFG | grep -A1 refused
   git commit --allow-empty -qm "api logs at debug, signed" && git verify-commit HEAD
 
+  # 11. Configuration files: every api container gets files/api/banner.txt of this repo at
+  #     /www/banner.txt (and the database password as a file, mode 0400); change the file and
+  #     commit: the plan says "file /www/banner.txt changed" and api is replaced host by host
+  echo "Now with a second line." >> files/api/banner.txt && git commit -qam "api banner" && \$DL plan --config \$CFG
+  docker exec driftless-demo-app-1 sh -c 'docker exec \$(docker ps -q --filter label=dev.driftless.service=api) cat /www/banner.txt'
+
 Remove everything with: scripts/demo.sh down
 EOF

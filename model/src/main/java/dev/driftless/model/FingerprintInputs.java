@@ -19,7 +19,7 @@ import java.util.TreeSet;
 /**
  * Everything that decides what an instance runs, as display-safe text: the inputs of its
  * fingerprint. Keys are stable and readable ({@code image}, {@code env.LOG_LEVEL},
- * {@code secret.DB_PASSWORD}, {@code port.8080/tcp}, {@code volume./data},
+ * {@code secret.DB_PASSWORD}, {@code port.8080/tcp}, {@code volume./data}, {@code file./etc/app.conf},
  * {@code resources.memory}, {@code label.team}, ...); environment values appear only as short
  * hashes and secrets only as the fingerprints the secrets module gave. The reconciler stores
  * {@link #canonical()} on each container so the planner can say what changed.
@@ -109,10 +109,10 @@ public record FingerprintInputs(SortedMap<String, String> values) {
             String name = dot < 0 ? "" : key.substring(dot + 1);
             String subject = switch (kind) {
                 case "resources" -> name;
-                case "env", "secret", "port", "volume", "label" -> kind + " " + name;
+                case "env", "secret", "port", "volume", "label", "file" -> kind + " " + name;
                 default -> key;
             };
-            boolean opaque = kind.equals("env") || kind.equals("secret");
+            boolean opaque = kind.equals("env") || kind.equals("secret") || kind.equals("file");
             if (before.isEmpty()) {
                 return subject + " added" + (opaque ? "" : " (" + shown(after.orElseThrow()) + ")");
             }
@@ -157,9 +157,12 @@ public record FingerprintInputs(SortedMap<String, String> values) {
     }
 
     static String sha256Hex(String text) {
+        return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String sha256Hex(byte[] bytes) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }

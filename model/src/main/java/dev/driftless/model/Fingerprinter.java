@@ -7,8 +7,8 @@ import java.util.TreeMap;
 
 /**
  * Computes an instance's {@link FingerprintInputs} from its service: everything that changes
- * what runs (image, command, environment, secret fingerprints, ports, volumes, resources, restart
- * policy, labels, runtime, user) and nothing that only changes where or how it is rolled out
+ * what runs (image, command, environment, secret fingerprints, ports, volumes, files (content
+ * hashes, secret fingerprints, mode and owner), resources, restart policy, labels, runtime, user) and nothing that only changes where or how it is rolled out
  * (placement, health, rollout, after, source). The key set is part of the format's contract:
  * changing a key redeploys every instance, so keys are only ever added.
  */
@@ -38,6 +38,13 @@ final class Fingerprinter {
         ports.forEach((k, v) -> in.put(k, String.join(",", v.stream().sorted().toList())));
         for (VolumeMount v : service.volumes()) {
             in.put("volume." + v.target(), v.source() + ":" + (v.readOnly() ? "ro" : "rw"));
+        }
+        for (ServiceFile f : service.files()) {
+            String content = switch (f.content()) {
+                case ServiceFile.Plain p -> p.hash();
+                case ServiceFile.Secret s -> "secret " + secrets.of(s.ref());
+            };
+            in.put("file." + f.target(), content + " " + f.modeText() + " " + f.uid() + ":" + f.gid());
         }
         Resources r = service.resources();
         r.memoryBytes().ifPresent(m -> in.put("resources.memory", Long.toString(m)));

@@ -50,6 +50,20 @@ final class ImageReference {
         return DOCKER_HUB;
     }
 
+    /** Whether {@code image} follows Docker's grammar (with or without a tag). */
+    static boolean isReference(String image) {
+        return REFERENCE.matcher(image).matches();
+    }
+
+    /** The repository of a valid reference: {@code registry:5000/shop/api} of {@code registry:5000/shop/api:1.4.2}. */
+    static String repositoryOf(String image) {
+        Matcher m = REFERENCE.matcher(image);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not an image reference: " + image);
+        }
+        return m.group(1);
+    }
+
     /** Why {@code image} is not acceptable, or empty when it is. */
     static Optional<String> problem(String image) {
         Matcher m = REFERENCE.matcher(image);

@@ -3,6 +3,7 @@ package dev.driftless.model;
 import dev.driftless.model.YamlNode.YamlMap;
 import dev.driftless.model.YamlNode.YamlScalar;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,6 +29,9 @@ final class RepoLoad {
     private final ProblemList problems;
     private List<String> files = List.of();
     private Set<String> fileSet = Set.of();
+    /** {@code ""} or {@code environments/<env>/}: where an environment's own files are looked up first. */
+    private String envRoot = "";
+    private Set<String> symlinks = Set.of();
 
     RepoLoad(RepoTree tree, ProblemList problems) {
         this.tree = tree;
@@ -44,6 +48,7 @@ final class RepoLoad {
             return Optional.empty();
         }
         fileSet = new HashSet<>(files);
+        this.symlinks = new HashSet<>(symlinks);
         List<String> environments = RepoLayout.environments(files);
         String environment;
         Optional<String> envDir;
@@ -77,7 +82,7 @@ final class RepoLoad {
                     + "environments/<env>/hosts.yaml; move or remove this one");
             }
         }
-        String envRoot = RepoLayout.root(envDir);
+        envRoot = RepoLayout.root(envDir);
         reportSymlinks(symlinks, envRoot);
 
         String hostsFile = envRoot + RepoLayout.HOSTS;
@@ -277,10 +282,11 @@ final class RepoLoad {
                 Runtime runtime = runtime(spec, on);
                 runtimeRules(spec, runtime);
                 SortedMap<String, SecretRef> resolved = secrets(spec);
+                List<ServiceFile> files = files(spec);
                 after(spec);
                 startFirst(spec, runtime);
                 if (spec.placement.isPresent()) {
-                    out.put(spec.name, spec.toService(runtime, resolved));
+                    out.put(spec.name, spec.toService(runtime, resolved, files));
                 }
             }
             cycles();
@@ -344,6 +350,10 @@ final class RepoLoad {
                     if (!spec.volumeAt.isEmpty()) {
                         problems.add(spec.volumeAt.getFirst(), "volumes: " + why + ", so there is nothing to mount into");
                     }
+                    if (!spec.files.isEmpty()) {
+                        problems.add(spec.files.getFirst().at(), "files: " + why + ", so there is no container to place"
+                            + " files in; install the program's files on the host");
+                    }
                     if (spec.labelsAt != null && !spec.labels.isEmpty()) {
                         problems.add(spec.labelsAt, "labels are container labels: " + why);
                     }
@@ -383,6 +393,58 @@ final class RepoLoad {
                 secrets.resolve(ref, at, "secrets." + key, problems).ifPresent(r -> resolved.put(key, r));
             });
             return resolved;
+        }
+
+        /**
+         * Each file with its content found: a repo file read (the environment's own copy first, as
+         * for secrets files), a secret reference resolved. Problems say what is missing or too big.
+         */
+        private List<ServiceFile> files(ServiceSpec spec) {
+            List<ServiceFile> out = new ArrayList<>();
+            for (ServiceSpec.FileSpec file : spec.files) {
+                Optional<ServiceFile.Content> content;
+                if (file.source().isPresent()) {
+                    content = repoFile(file, file.source().get());
+                } else if (file.secret().isPresent()) {
+                    content = secrets.resolve(file.secret().get(), file.contentAt(), file.field() + ".secret", problems)
+                        .map(ServiceFile.Secret::new);
+                } else {
+                    content = sized(file, "content", "", file.inline().orElseThrow().getBytes(StandardCharsets.UTF_8));
+                }
+                content.ifPresent(c -> out.add(new ServiceFile(file.target(), c, file.mode(), file.uid(), file.gid(),
+                    file.at())));
+            }
+            return out;
+        }
+
+        private Optional<ServiceFile.Content> repoFile(ServiceSpec.FileSpec file, String source) {
+            String own = envRoot + source;
+            String path = fileSet.contains(own) ? own : source;
+            if (!fileSet.contains(path) && (symlinks.contains(own) || symlinks.contains(source))) {
+                problems.add(file.contentAt(), file.field() + ".source: " + (symlinks.contains(own) ? own : source)
+                    + " is a symbolic link; driftless reads files as committed and does not follow links");
+                return Optional.empty();
+            }
+            if (!fileSet.contains(path)) {
+                String where = envRoot.isEmpty() ? "" : " (looked in " + envRoot + " and the repo's root)";
+                String dir = source.contains("/") ? source.substring(0, source.lastIndexOf('/') + 1) : "";
+                List<String> near = files.stream().filter(f -> f.startsWith(dir) && f.indexOf('/', dir.length()) < 0)
+                    .toList();
+                problems.add(file.contentAt(), file.field() + ".source: " + source + " does not exist" + where
+                    + Suggestions.hint(source, near));
+                return Optional.empty();
+            }
+            return read(path).flatMap(bytes -> sized(file, "source", path, bytes));
+        }
+
+        private Optional<ServiceFile.Content> sized(ServiceSpec.FileSpec file, String key, String path, byte[] bytes) {
+            if (bytes.length > ServiceFile.MAX_BYTES) {
+                problems.add(file.contentAt(), file.field() + "." + key + ": " + (path.isEmpty() ? "the text" : path)
+                    + " is " + bytes.length + " bytes; a file placed into containers may be at most 1 MiB"
+                    + " (configuration, not data: mount a volume for data)");
+                return Optional.empty();
+            }
+            return Optional.of(new ServiceFile.Plain(path, bytes));
         }
 
         private void after(ServiceSpec spec) {

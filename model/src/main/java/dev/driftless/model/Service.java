@@ -16,6 +16,8 @@ import java.util.TreeMap;
  * @param command replaces the image's entrypoint (Docker) or is the start of ExecStart (systemd)
  * @param args replaces the image's CMD (Docker) or follows the command (systemd)
  * @param secrets environment variable name to the secret value it receives
+ * @param files  files placed into each container before it starts (a file of the repo, inline text
+ *               or a secret's value), at most one per target
  * @param labels extra container labels (keys under {@code dev.driftless.} are reserved)
  * @param networks the user-defined Docker networks its containers join (the first when they are
  *                 created, the others connected after), where the others on them reach them by
@@ -35,6 +37,7 @@ public record Service(
     SortedMap<String, SecretRef> secrets,
     List<PortMapping> ports,
     List<VolumeMount> volumes,
+    List<ServiceFile> files,
     Resources resources,
     RestartPolicy restart,
     SortedMap<String, String> labels,
@@ -59,6 +62,7 @@ public record Service(
         secrets = Immutables.sortedMap(secrets);
         ports = List.copyOf(ports);
         volumes = List.copyOf(volumes);
+        files = List.copyOf(files);
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(restart, "restart");
         labels = Immutables.sortedMap(labels);
@@ -69,6 +73,19 @@ public record Service(
         Objects.requireNonNull(rollout, "rollout");
         after = List.copyOf(after);
         Objects.requireNonNull(source, "source");
+    }
+
+    /** The repository of its image, without tag or digest ({@code registry:5000/shop/api}), if it has one. */
+    public Optional<String> imageRepository() {
+        return image.flatMap(Service::repositoryOf);
+    }
+
+    /**
+     * The repository of an image reference, without tag or digest: {@code registry:5000/shop/api}
+     * of {@code registry:5000/shop/api:1.4.2}; empty when the text is not a reference.
+     */
+    public static Optional<String> repositoryOf(String image) {
+        return ImageReference.isReference(image) ? Optional.of(ImageReference.repositoryOf(image)) : Optional.empty();
     }
 
     /** The network its containers are created on (the first of {@link #networks}), if any. */
@@ -92,6 +109,7 @@ public record Service(
         b.secrets = new TreeMap<>(secrets);
         b.ports = new ArrayList<>(ports);
         b.volumes = new ArrayList<>(volumes);
+        b.files = new ArrayList<>(files);
         b.resources = resources;
         b.restart = restart;
         b.labels = new TreeMap<>(labels);
@@ -116,6 +134,7 @@ public record Service(
         private SortedMap<String, SecretRef> secrets = new TreeMap<>();
         private List<PortMapping> ports = new ArrayList<>();
         private List<VolumeMount> volumes = new ArrayList<>();
+        private List<ServiceFile> files = new ArrayList<>();
         private Resources resources = Resources.NONE;
         private RestartPolicy restart = DEFAULT_RESTART;
         private SortedMap<String, String> labels = new TreeMap<>();
@@ -177,6 +196,16 @@ public record Service(
             return this;
         }
 
+        public Builder file(ServiceFile v) {
+            files.add(v);
+            return this;
+        }
+
+        public Builder files(List<ServiceFile> v) {
+            files = new ArrayList<>(v);
+            return this;
+        }
+
         public Builder resources(Resources v) {
             resources = v;
             return this;
@@ -233,7 +262,7 @@ public record Service(
         }
 
         public Service build() {
-            return new Service(name, runtime, image, command, args, env, secrets, ports, volumes, resources,
+            return new Service(name, runtime, image, command, args, env, secrets, ports, volumes, files, resources,
                 restart, labels, networks, user, placement, health, rollout, after, source);
         }
     }

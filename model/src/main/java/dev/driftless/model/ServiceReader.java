@@ -21,7 +21,7 @@ import java.util.TreeMap;
  */
 final class ServiceReader {
 
-    static final List<String> FIELDS = List.of("after", "args", "command", "enabled", "env", "health", "image",
+    static final List<String> FIELDS = List.of("after", "args", "command", "enabled", "env", "files", "health", "image",
         "labels", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "user", "volumes");
     static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "nofile");
     static final List<String> PLACEMENT_FIELDS = List.of("hosts", "replicas", "selector");
@@ -34,6 +34,10 @@ final class ServiceReader {
     static final List<String> PRE_DEPLOY_FIELDS = List.of("command", "timeout");
     static final List<String> PORT_FIELDS = List.of("container", "host", "ip", "protocol");
     static final List<String> VOLUME_FIELDS = List.of("read-only", "source", "target");
+    static final List<String> FILE_FIELDS = List.of("content", "gid", "mode", "secret", "source", "target", "uid");
+    /** Where a file's content comes from: exactly one of these. */
+    static final List<String> FILE_CONTENTS = List.of("source", "content", "secret");
+    static final long MAX_ID = Integer.MAX_VALUE;
     static final List<String> SECRET_FILE_EXTENSIONS = List.of(".yaml", ".yml", ".json", ".env");
 
     static final long MIN_MEMORY = 6L * 1024 * 1024;
@@ -75,6 +79,7 @@ final class ServiceReader {
         f.mapping("secrets").ifPresent(this::secrets);
         f.list("ports").ifPresent(this::ports);
         f.list("volumes").ifPresent(this::volumes);
+        f.list("files").ifPresent(this::files);
         f.mapping("resources").ifPresent(this::resources);
         f.text("restart").ifPresent(t -> RestartPolicy.fromText(t).ifPresentOrElse(r -> spec.restart = r,
             () -> problems.add(f.node("restart").orElseThrow().location(), "restart must be one of no, always, on-failure, "
@@ -238,6 +243,113 @@ final class ServiceReader {
             spec.volumes.add(volume.get());
             spec.volumeAt.add(item.location());
         }
+    }
+
+    private void files(YamlList list) {
+        Map<String, String> targets = new HashMap<>();
+        for (int i = 0; i < list.items().size(); i++) {
+            YamlNode item = list.items().get(i);
+            String path = "files[" + i + "]";
+            Optional<YamlMap> map = FieldReader.mapping(item, path, problems);
+            if (map.isEmpty()) {
+                continue;
+            }
+            int before = problems.mark();
+            FieldReader f = new FieldReader(map.get(), path, FILE_FIELDS, problems);
+            f.require("target", ": where the file goes in the container, e.g. target: /etc/app/config.yaml");
+            Optional<String> target = f.text("target").filter(t -> {
+                String bad = containerPathProblem(t);
+                if (!bad.isEmpty()) {
+                    problems.add(f.node("target").orElseThrow().location(), path + ".target " + bad);
+                }
+                return bad.isEmpty();
+            });
+            List<String> given = FILE_CONTENTS.stream().filter(f::has).toList();
+            if (given.isEmpty()) {
+                problems.add(map.get().location(), path + " needs its content: source (a file of the repo, e.g. source:"
+                    + " files/app.conf), content (text) or secret (a SOPS value, e.g. secret: secrets/tls.yaml#key)");
+            } else if (given.size() > 1) {
+                problems.add(f.node(given.get(1)).orElseThrow().location(), path + " has both " + given.get(0) + " and "
+                    + given.get(1) + "; the content comes from one of them");
+            }
+            Optional<String> source = f.text("source").filter(t -> {
+                String bad = repoPathProblem(t);
+                if (!bad.isEmpty()) {
+                    problems.add(f.node("source").orElseThrow().location(), path + ".source " + bad);
+                }
+                return bad.isEmpty();
+            });
+            Optional<String> inline = f.text("content");
+            Optional<SecretRef> secret = f.node("secret").flatMap(n -> secretReference(n, path + ".secret", problems));
+            int mode = f.text("mode").flatMap(t -> {
+                Optional<Integer> m = t.matches("0?[0-7]{3}") ? Optional.of(Integer.parseInt(t, 8)) : Optional.empty();
+                if (m.isEmpty()) {
+                    problems.add(f.node("mode").orElseThrow().location(), path + ".mode must be permission bits in octal,"
+                        + " e.g. \"0440\", got \"" + t + "\"");
+                }
+                return m;
+            }).orElse(ServiceFile.DEFAULT_MODE);
+            long uid = f.whole("uid", 0, MAX_ID).orElse(0L);
+            long gid = f.whole("gid", 0, MAX_ID).orElse(0L);
+            if (problems.addedSince(before) || target.isEmpty() || given.size() != 1) {
+                continue;
+            }
+            String twin = targets.putIfAbsent(target.get(), path);
+            if (twin != null) {
+                problems.add(f.node("target").orElseThrow().location(), path + " goes to " + target.get() + " like " + twin);
+                continue;
+            }
+            SourceLocation contentAt = f.node(given.getFirst()).orElseThrow().location();
+            spec.files.add(new ServiceSpec.FileSpec(path, target.get(), source, inline, secret, mode, uid, gid,
+                item.location(), contentAt));
+        }
+        for (ServiceSpec.FileSpec file : spec.files) {
+            for (ServiceSpec.FileSpec other : spec.files) {
+                if (file.target().startsWith(other.target() + "/")) {
+                    problems.add(file.at(), file.field() + ".target " + file.target() + " is inside " + other.target()
+                        + ", which " + other.field() + " makes a file");
+                }
+            }
+            for (VolumeMount v : spec.volumes) {
+                if (file.target().equals(v.target()) || file.target().startsWith(v.target() + "/")) {
+                    problems.add(file.at(), file.field() + ".target " + file.target() + " is on the volume mounted at "
+                        + v.target() + "; files go into the container's own filesystem, so choose a path outside it");
+                }
+            }
+        }
+    }
+
+    /** Why {@code path} is not an absolute, plain path inside a container; empty when it is one. */
+    static String containerPathProblem(String path) {
+        if (!path.startsWith("/") || path.equals("/")) {
+            return "must be an absolute path of a file inside the container, e.g. /etc/app/config.yaml, got \"" + path + "\"";
+        }
+        for (String segment : path.substring(1).split("/", -1)) {
+            if (segment.isEmpty() || segment.equals("..") || segment.equals(".")) {
+                return "\"" + path + "\" must be a plain path: no \".\", \"..\", \"//\" or trailing \"/\"";
+            }
+        }
+        if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            return "\"" + path + "\" must not contain control characters";
+        }
+        return "";
+    }
+
+    /** Why {@code path} is not a plain path relative to the repo root; empty when it is one. */
+    static String repoPathProblem(String path) {
+        if (path.startsWith("/") || path.isEmpty()) {
+            return "must be a path relative to the repo's root, e.g. files/app.conf, got \"" + path + "\"";
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals("..") || segment.equals(".")) {
+                return "\"" + path + "\" must be a plain path relative to the repo's root: no \".\", \"..\" or \"//\"";
+            }
+        }
+        if (path.startsWith(RepoLayout.SECRETS)) {
+            return "\"" + path + "\" is in secrets/, whose files are encrypted; place a value of it with secret:"
+                + " secrets/<file>#<key> instead";
+        }
+        return "";
     }
 
     private void resources(YamlMap map) {

@@ -40,6 +40,8 @@ final class ServiceSpec {
     final List<SourceLocation> portAt = new ArrayList<>();
     final List<VolumeMount> volumes = new ArrayList<>();
     final List<SourceLocation> volumeAt = new ArrayList<>();
+    /** Files as written: a repo file's path not yet resolved for the environment, nor read. */
+    final List<FileSpec> files = new ArrayList<>();
     Resources resources = Resources.NONE;
     RestartPolicy restart = Service.DEFAULT_RESTART;
     final SortedMap<String, String> labels = new TreeMap<>();
@@ -61,14 +63,23 @@ final class ServiceSpec {
     final List<String> after = new ArrayList<>();
     final List<SourceLocation> afterAt = new ArrayList<>();
 
+    /**
+     * One entry of {@code files:} as read: exactly one of {@code source} (a repo path),
+     * {@code inline} (text) and {@code secret} is present; {@code field} is {@code files[i]}.
+     */
+    record FileSpec(String field, String target, Optional<String> source, Optional<String> inline, Optional<SecretRef> secret,
+                    int mode, long uid, long gid, SourceLocation at, SourceLocation contentAt) {
+    }
+
     ServiceSpec(String name, SourceLocation source) {
         this.name = name;
         this.source = source;
     }
 
     /** The record, once the loader has settled the runtime and resolved the secrets. */
-    Service toService(Runtime effectiveRuntime, SortedMap<String, SecretRef> resolvedSecrets) {
-        return new Service(name, effectiveRuntime, image, command, args, env, resolvedSecrets, ports, volumes,
+    Service toService(Runtime effectiveRuntime, SortedMap<String, SecretRef> resolvedSecrets,
+                      List<ServiceFile> resolvedFiles) {
+        return new Service(name, effectiveRuntime, image, command, args, env, resolvedSecrets, ports, volumes, resolvedFiles,
             resources, restart, labels, networks, user, placement.orElseThrow(), health, rollout, after, source);
     }
 }

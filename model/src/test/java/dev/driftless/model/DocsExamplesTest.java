@@ -59,7 +59,16 @@ class DocsExamplesTest {
 
     @Test
     void theDocumentHasCompleteExamples() {
-        assertThat(examples).containsOnlyKeys("basic", "environments", "systemd");
+        assertThat(examples).containsOnlyKeys("basic", "environments", "files", "systemd");
+    }
+
+    @Test
+    void theFilesExampleLoads() {
+        Repo repo = TestRepo.ok(RepoLoader.load(new DirectoryTree(write("files")), Optional.empty()));
+
+        assertThat(repo.services().get("api").files()).extracting(ServiceFile::target)
+            .containsExactly("/etc/api/config.yaml", "/etc/api/motd", "/run/secrets/tls.key");
+        assertThat(repo.services().get("api").files().getFirst().content()).isInstanceOf(ServiceFile.Plain.class);
     }
 
     @Test

@@ -28,10 +28,16 @@ class FingerprintTest {
         .secret("DB_PASSWORD", SecretRef.parse("secrets/shop.yaml#db.password"))
         .port(new PortMapping(Optional.empty(), 8080, 8080, "tcp"))
         .volume(new VolumeMount("data", "/data", false))
+        .file(conf("a", 0444, 0))
         .resources(new Resources(Optional.of(512L << 20), Optional.of(1.0), Optional.of(4096L)))
         .label("team", "shop")
         .placement(new Placement(List.of("app-1"), new TreeMap<>(), 1))
         .build();
+
+    private static ServiceFile conf(String text, int mode, long uid) {
+        return new ServiceFile("/etc/app.conf", new ServiceFile.Plain("files/app.conf",
+            text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), mode, uid, 0, SourceLocation.of("services/api.yaml"));
+    }
 
     private static String fingerprint(Service s) {
         return Fingerprinter.inputs(s, SECRETS).fingerprint();
@@ -57,7 +63,13 @@ class FingerprintTest {
             change("restart", b -> b.restart(RestartPolicy.ALWAYS)),
             change("label", b -> b.label("team", "platform")),
             change("network", b -> b.network("shop")),
-            change("user", b -> b.user("app")));
+            change("user", b -> b.user("app")),
+            change("file content", b -> b.files(List.of(conf("b", 0444, 0)))),
+            change("file mode", b -> b.files(List.of(conf("a", 0440, 0)))),
+            change("file owner", b -> b.files(List.of(conf("a", 0444, 1000)))),
+            change("file removed", b -> b.files(List.of())),
+            change("secret file added", b -> b.file(new ServiceFile("/run/secrets/key", new ServiceFile.Secret(
+                SecretRef.parse("secrets/shop.yaml#tls.key")), 0400, 0, 0, SourceLocation.of("services/api.yaml")))));
     }
 
     private static Arguments change(String what, UnaryOperator<Service.Builder> edit) {
@@ -148,6 +160,7 @@ class FingerprintTest {
             Map.entry("args", "[\"--port\",\"8080\"]"),
             Map.entry("command", "[\"/app\"]"),
             Map.entry("env.LOG_LEVEL", "sha256:" + FingerprintInputs.sha256Hex("info").substring(0, 16)),
+            Map.entry("file./etc/app.conf", "sha256:" + FingerprintInputs.sha256Hex("a").substring(0, 16) + " 0444 0:0"),
             Map.entry("image", "registry:5000/shop/api:1.0.0"),
             Map.entry("label.team", "shop"),
             Map.entry("port.8080/tcp", "0.0.0.0:8080"),
@@ -190,11 +203,13 @@ class FingerprintTest {
             .secret("DB_PASSWORD", SecretRef.parse("secrets/shop.yaml#db.other.password"))
             .port(new PortMapping(Optional.of("127.0.0.1"), 9090, 9090, "tcp"))
             .resources(new Resources(Optional.of(1L << 30), Optional.of(1.0), Optional.of(4096L)))
+            .files(List.of(conf("b", 0444, 0)))
             .build(), SECRETS);
 
         assertThat(after.changesSince(before)).extracting(FingerprintInputs.Change::describe).containsExactly(
             "env LOG_LEVEL changed",
             "env NEW added",
+            "file /etc/app.conf changed",
             "image 1.0.0 → 1.0.1",
             "port 9090/tcp added (127.0.0.1:9090)",
             "memory 512M → 1G",

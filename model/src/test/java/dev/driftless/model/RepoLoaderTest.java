@@ -605,6 +605,74 @@ class RepoLoaderTest {
     }
 
     @Nested
+    class ServiceFiles {
+
+        @Test
+        void aRepoFileInlineTextAndASecretBecomeFilesWithTheirModesAndOwners() {
+            Service api = given.file("files/api/app.conf", "listen 8080;\n")
+                .file("services/api.yaml", """
+                    image: api:1
+                    placement: {hosts: [app-1]}
+                    files:
+                      - {source: files/api/app.conf, target: /etc/app/app.conf}
+                      - target: /www/motd.txt
+                        content: |
+                          hello
+                        mode: 0644
+                      - {target: /run/secrets/db, secret: secrets/app.yaml#db.password, mode: "400", uid: 101, gid: 102}
+                    """)
+                .repo().services().get("api");
+
+            assertThat(api.files()).extracting(ServiceFile::target, ServiceFile::modeText, ServiceFile::uid, ServiceFile::gid)
+                .containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("/etc/app/app.conf", "0444", 0L, 0L),
+                    org.assertj.core.groups.Tuple.tuple("/www/motd.txt", "0644", 0L, 0L),
+                    org.assertj.core.groups.Tuple.tuple("/run/secrets/db", "0400", 101L, 102L));
+            assertThat(api.files().get(0).content()).isEqualTo(new ServiceFile.Plain("files/api/app.conf",
+                "listen 8080;\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(api.files().get(1).content()).isEqualTo(new ServiceFile.Plain("",
+                "hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(api.files().get(2).content()).isEqualTo(new ServiceFile.Secret(
+                SecretRef.parse("secrets/app.yaml#db.password")));
+            assertThat(api.files().get(0).content().toString()).isEqualTo("Plain[files/api/app.conf, 13 bytes]");
+        }
+
+        @Test
+        void aFileChangesTheFingerprintByItsContentHashNeverItsText() {
+            String service = "image: api:1\nplacement: {hosts: [app-1]}\nfiles: [{source: files/app.conf, target: /etc/app.conf}]\n";
+            Map<String, String> before = given.file("files/app.conf", "password-ish text")
+                .file("services/api.yaml", service).repo().resolve(SecretFingerprints.unresolved())
+                .instancesOf("api").getFirst().inputs().values();
+            Map<String, String> after = given.file("files/app.conf", "other text").repo()
+                .resolve(SecretFingerprints.unresolved()).instancesOf("api").getFirst().inputs().values();
+
+            assertThat(before.get("file./etc/app.conf")).matches("sha256:[0-9a-f]{16} 0444 0:0")
+                .isNotEqualTo(after.get("file./etc/app.conf"));
+            assertThat(before.toString()).doesNotContain("password-ish");
+        }
+
+        @Test
+        void aFileOverOneMebibyteIsRefusedAndSoIsASymbolicLink() throws Exception {
+            given.file("files/big.bin", "x".repeat(ServiceFile.MAX_BYTES + 1))
+                .file("files/ok.conf", "ok")
+                .file("services/api.yaml", """
+                    image: api:1
+                    placement: {hosts: [app-1]}
+                    files:
+                      - {source: files/big.bin, target: /srv/big.bin}
+                      - {source: files/link.conf, target: /etc/link.conf}
+                    """);
+            java.nio.file.Files.createSymbolicLink(dir.resolve("files/link.conf"), Path.of("ok.conf"));
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/api.yaml:4:14: files[0].source: files/big.bin is 1048577 bytes; a file placed into containers"
+                    + " may be at most 1 MiB (configuration, not data: mount a volume for data)",
+                "services/api.yaml:5:14: files[1].source: files/link.conf is a symbolic link; driftless reads files as"
+                    + " committed and does not follow links");
+        }
+    }
+
+    @Nested
     class Environments {
 
         private TestRepo envRepo;
@@ -624,6 +692,21 @@ class RepoLoaderTest {
                     health: {http: {port: 8080, path: /healthz}}
                     secrets: {DB_PASSWORD: secrets/app.yaml#db.password}
                     """);
+        }
+
+        @Test
+        void anEnvironmentsOwnCopyOfAFileIsUsedBeforeTheRepos() {
+            envRepo.file("files/api.conf", "shared\n").file("environments/prod/files/api.conf", "prod only\n")
+                .file("services/api.yaml", """
+                    image: registry:5000/api:1.0.0
+                    placement: {selector: {role: app}}
+                    files: [{source: files/api.conf, target: /etc/api.conf}]
+                    """);
+
+            assertThat(envRepo.repo("prod").services().get("api").files().getFirst().content()).isEqualTo(
+                new ServiceFile.Plain("environments/prod/files/api.conf", "prod only\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(envRepo.repo("staging").services().get("api").files().getFirst().content()).isEqualTo(
+                new ServiceFile.Plain("files/api.conf", "shared\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
 
         @Test

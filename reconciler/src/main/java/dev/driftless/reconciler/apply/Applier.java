@@ -18,6 +18,7 @@ import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.plan.PlannedChange;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.runtime.docker.DockerCommands;
+import dev.driftless.reconciler.runtime.docker.UnusedImages;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostSession;
@@ -64,9 +65,29 @@ public final class Applier {
     /** Timeouts of the remote operations apply runs. */
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Applier.class);
 
-    public record Settings(Duration commandTimeout, Duration pullTimeout, Duration stopTimeout) {
+    public record Settings(Duration commandTimeout, Duration pullTimeout, Duration stopTimeout, int keepImages) {
+
+        /** How many images of a service's repository each host keeps when nothing says otherwise. */
+        public static final int DEFAULT_KEEP_IMAGES = 3;
+
+        public Settings {
+            if (keepImages < 0) {
+                throw new IllegalArgumentException("keepImages must not be negative");
+            }
+        }
+
+        /** Settings that never remove images. */
+        public Settings(Duration commandTimeout, Duration pullTimeout, Duration stopTimeout) {
+            this(commandTimeout, pullTimeout, stopTimeout, 0);
+        }
+
         public static Settings defaults(Duration commandTimeout) {
-            return new Settings(commandTimeout, Duration.ofMinutes(10), Duration.ofSeconds(10));
+            return new Settings(commandTimeout, Duration.ofMinutes(10), Duration.ofSeconds(10), DEFAULT_KEEP_IMAGES);
+        }
+
+        /** These settings keeping {@code n} images of each service's repository per host; 0: never remove any. */
+        public Settings keepingImages(int n) {
+            return new Settings(commandTimeout, pullTimeout, stopTimeout, n);
         }
     }
 
@@ -430,15 +451,19 @@ public final class Applier {
                 long token = started(step);
                 Instant t0 = clock.instant();
                 Map<String, SecretValue> secrets = ctx.secrets().of(s.name());
+                Map<String, SecretValue> secretFiles = ctx.secrets().filesOf(s.name());
                 InstanceRuntime.JobResult r;
                 try {
                     r = InstanceRuntime.of(instance).runJob(session, instance, new InstanceRuntime.Launch(
-                        ctx.environment(), ctx.commit(), secrets, clock.instant(), settings.commandTimeout()), job);
+                        ctx.environment(), ctx.commit(), secrets, secretFiles, clock.instant(), settings.commandTimeout()),
+                        job);
                 } catch (HostException e) {
                     finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
                     throw e;
                 }
-                String said = JobOutput.tail(r.output(), secrets.values());
+                List<SecretValue> masked = new ArrayList<>(secrets.values());
+                masked.addAll(secretFiles.values());
+                String said = JobOutput.tail(r.output(), masked);
                 String adopted = r.adopted() ? " (the run an interrupted reconcile had started was still going:"
                     + " waited for it, not started again)" : "";
                 if (r.ran() && r.exitCode() == 0) {
@@ -514,8 +539,8 @@ public final class Applier {
                         settings.commandTimeout());
                 }
                 Optional<String> runError = runtime.launch(session, instance, new InstanceRuntime.Launch(
-                    ctx.environment(), ctx.commit(), ctx.secrets().of(s.name()), clock.instant(),
-                    settings.commandTimeout()));
+                    ctx.environment(), ctx.commit(), ctx.secrets().of(s.name()), ctx.secrets().filesOf(s.name()),
+                    clock.instant(), settings.commandTimeout()));
                 Deployed d = new Deployed(host, instance, name, old.filter(o -> !o.name().equals(name)),
                     c.action() == Action.CREATE);
                 deployed.add(d);
@@ -700,6 +725,55 @@ public final class Applier {
             }
             left.forEach((host, networks) -> networks.stream().filter(n -> !plan.wants(host, n))
                 .forEach(n -> removeNetwork(host, n)));
+            if (settings.keepImages() > 0) {
+                Map<String, Set<String>> repositories = new TreeMap<>();
+                for (Deployed d : deployed) {
+                    d.instance().service().imageRepository().ifPresent(r ->
+                        repositories.computeIfAbsent(d.host(), h -> new TreeSet<>()).add(r));
+                }
+                for (Removal r : removals) {
+                    r.change().observed().flatMap(ObservedContainer::imageRef).flatMap(Service::repositoryOf).ifPresent(
+                        repo -> repositories.computeIfAbsent(r.host(), h -> new TreeSet<>()).add(repo));
+                }
+                repositories.forEach((host, repos) -> repos.forEach(repo -> removeUnusedImages(host, repo)));
+            }
+        }
+
+        /**
+         * Removes the images of {@code repository} on {@code host} that no container uses, beyond
+         * the newest {@link Settings#keepImages}, recorded as a REMOVE step naming them. Images
+         * that cannot be removed now stay; that is no failure of the service.
+         */
+        private void removeUnusedImages(String host, String repository) {
+            if (unreached.contains(host)) {
+                return;
+            }
+            Instant t0 = clock.instant();
+            try {
+                HostSession session = sessions.session(ctx.targets().get(host));
+                CommandResult listed = session.run(UnusedImages.list(repository), settings.commandTimeout());
+                CommandResult used = session.run(UnusedImages.inUse(), settings.commandTimeout());
+                if (!listed.succeeded() || !used.succeeded()) {
+                    LOG.debug("images of {} on {} not listed: {}", repository, host,
+                        (listed.succeeded() ? used : listed).firstErrorLine());
+                    return;
+                }
+                List<String> refs = UnusedImages.removable(repository, listed.stdout(), used.stdout(), settings.keepImages());
+                if (refs.isEmpty()) {
+                    return;
+                }
+                StepStart step = new StepStart(service, host, "-", StepAction.REMOVE, "images of " + repository
+                    + " no container uses, beyond the " + settings.keepImages() + " newest", Optional.empty(),
+                    Optional.empty(), Optional.empty(), Optional.empty());
+                long token = started(step);
+                CommandResult res = session.run(UnusedImages.remove(refs), settings.commandTimeout());
+                List<String> removed = refs.stream().filter(ref -> res.stdout().contains("Untagged: " + ref)).toList();
+                finished(token, step, res.succeeded() ? StepOutcome.SUCCEEDED : StepOutcome.FAILED,
+                    (removed.isEmpty() ? "removed none" : "removed " + String.join(", ", removed))
+                        + (res.succeeded() ? "" : " (" + res.firstErrorLine() + ")"), t0);
+            } catch (HostException e) {
+                unreached.add(host);
+            }
         }
 
         /**

@@ -7,6 +7,7 @@ import dev.driftless.model.YamlNode;
 import dev.driftless.model.YamlNode.YamlMap;
 import dev.driftless.model.YamlNode.YamlScalar;
 import dev.driftless.model.YamlReader;
+import dev.driftless.reconciler.apply.Applier;
 import dev.driftless.reconciler.config.DaemonConfig.LogFormat;
 import dev.driftless.reconciler.history.HistorySettings;
 import dev.driftless.reconciler.plan.Departures;
@@ -44,7 +45,8 @@ public final class ConfigLoader {
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
     private static final List<String> TOP = List.of("repo", "ssh", "secrets", "state-dir", "intervals", "history",
-        "cluster", "metrics", "log", "notifications");
+        "cluster", "metrics", "log", "notifications", "images");
+    private static final List<String> IMAGES = List.of("keep");
     private static final List<String> REPO = List.of("url", "branch", "path", "environment", "ssh-key", "known-hosts",
         "token-file", "token-env", "ca-file", "allow-force-push", "timeout", "verify");
     private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers", "ssh-revoked-keys");
@@ -226,8 +228,10 @@ public final class ConfigLoader {
             Path stateDir = named(f, "state-dir").map(this::resolve).orElse(DEFAULT_STATE_DIR);
             List<DaemonConfig.Notification> notifications = f.list("notifications").map(this::notifications)
                 .orElse(List.of());
+            FieldReader images = new FieldReader(f.mapping("images").orElse(empty), "images", IMAGES, problems);
+            int keepImages = (int) (long) images.whole("keep", 0, 1000).orElse((long) Applier.Settings.DEFAULT_KEEP_IMAGES);
             return new DaemonConfig(Path.of(name), repoConfig, sshConfig, secretsConfig, stateDir, intervalsConfig,
-                historyConfig, cluster, listen, reconcileTokenFile, format, notifications);
+                historyConfig, cluster, listen, reconcileTokenFile, format, notifications, keepImages);
         }
 
         /** {@code repo.verify}: the keys whose signatures make a commit trusted. */

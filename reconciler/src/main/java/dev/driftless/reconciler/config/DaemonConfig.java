@@ -14,6 +14,9 @@ import java.util.Optional;
  * The daemon's configuration file ({@code driftless.yaml}), read and checked by
  * {@link ConfigLoader}: which repo to follow, how to reach hosts, where keys and state live. It
  * holds paths of secrets, never secret values. Every key and default is in docs/configuration.md.
+ *
+ * @param keepImages {@code images.keep}: how many images of each service's repository a host
+ *                   keeps after a rollout (those containers use always stay); 0: never remove any
  */
 public record DaemonConfig(
         Path file,
@@ -27,7 +30,8 @@ public record DaemonConfig(
         Optional<InetSocketAddress> metricsListen,
         Optional<Path> reconcileTokenFile,
         LogFormat logFormat,
-        List<Notification> notifications) {
+        List<Notification> notifications,
+        int keepImages) {
 
     public DaemonConfig {
         notifications = List.copyOf(notifications);

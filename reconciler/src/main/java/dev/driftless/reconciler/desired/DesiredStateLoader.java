@@ -9,6 +9,7 @@ import dev.driftless.model.RepoLoader;
 import dev.driftless.model.RepoTree;
 import dev.driftless.model.SecretRef;
 import dev.driftless.model.Service;
+import dev.driftless.model.ServiceFile;
 import dev.driftless.model.SourceLocation;
 import dev.driftless.secrets.DecryptedDocument;
 import dev.driftless.secrets.KeyRing;
@@ -64,6 +65,7 @@ public final class DesiredStateLoader {
         List<Problem> problems = new ArrayList<>();
         Map<String, DecryptedDocument> documents = new TreeMap<>();
         Map<String, SortedMap<String, SecretValue>> values = new TreeMap<>();
+        Map<String, SortedMap<String, SecretValue>> fileValues = new TreeMap<>();
         Map<SecretRef, String> fingerprints = new LinkedHashMap<>();
         for (Service service : repo.services().values()) {
             for (Map.Entry<String, SecretRef> e : service.secrets().entrySet()) {
@@ -73,6 +75,16 @@ public final class DesiredStateLoader {
                 if (value.isPresent()) {
                     values.computeIfAbsent(service.name(), s -> new TreeMap<>()).put(e.getKey(), value.get());
                     fingerprints.put(ref, value.get().fingerprint());
+                }
+            }
+            for (ServiceFile file : service.files()) {
+                if (file.content() instanceof ServiceFile.Secret(SecretRef ref)) {
+                    Optional<SecretValue> value = value(tree, ref, documents, problems, file.location(),
+                        "file " + file.target());
+                    if (value.isPresent()) {
+                        fileValues.computeIfAbsent(service.name(), s -> new TreeMap<>()).put(file.target(), value.get());
+                        fingerprints.put(ref, value.get().fingerprint());
+                    }
                 }
             }
         }
@@ -92,7 +104,7 @@ public final class DesiredStateLoader {
             }
             return fp;
         });
-        return new LoadedState.Ready(repo, state, new ServiceSecrets(values, registries));
+        return new LoadedState.Ready(repo, state, new ServiceSecrets(values, fileValues, registries));
     }
 
     /** The value {@code ref} points at, decrypting its file once per load; a problem when there is none. */

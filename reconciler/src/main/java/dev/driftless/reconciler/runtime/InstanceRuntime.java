@@ -53,8 +53,8 @@ public interface InstanceRuntime {
 
     /**
      * Runs {@code job}, the service's pre-deploy job, once for {@code instance}'s new spec, with
-     * what its instances get (env, secrets, resources, user; for a container also image, volumes
-     * and network), in the foreground, and waits for it up to the job's timeout. Whatever happens,
+     * what its instances get (env, secrets, resources, user; for a container also image, volumes,
+     * files and network), in the foreground, and waits for it up to the job's timeout. Whatever happens,
      * nothing of it (container, unit, env file, output) stays on the host.
      *
      * @throws HostException when the host stops answering
@@ -93,23 +93,32 @@ public interface InstanceRuntime {
      *
      * @param environment    the environment the instance belongs to (recorded on it)
      * @param commit         the commit it is deployed from (recorded on it)
-     * @param secrets        its service's decrypted secrets
+     * @param secrets        its service's decrypted secrets, by environment variable
+     * @param secretFiles    the values of its service's secret files, by target path
      * @param deployedAt     when (recorded on it)
      * @param commandTimeout how long each remote command may take
      */
-    record Launch(String environment, String commit, Map<String, SecretValue> secrets, Instant deployedAt,
-                  Duration commandTimeout) {
+    record Launch(String environment, String commit, Map<String, SecretValue> secrets,
+                  Map<String, SecretValue> secretFiles, Instant deployedAt, Duration commandTimeout) {
         public Launch {
             Objects.requireNonNull(environment, "environment");
             Objects.requireNonNull(commit, "commit");
             secrets = Map.copyOf(secrets);
+            secretFiles = Map.copyOf(secretFiles);
             Objects.requireNonNull(deployedAt, "deployedAt");
             Objects.requireNonNull(commandTimeout, "commandTimeout");
         }
 
+        /** A launch of a service without secret files. */
+        public Launch(String environment, String commit, Map<String, SecretValue> secrets, Instant deployedAt,
+                      Duration commandTimeout) {
+            this(environment, commit, secrets, Map.of(), deployedAt, commandTimeout);
+        }
+
         @Override
         public String toString() {
-            return "Launch[environment=" + environment + ", commit=" + commit + ", secrets=" + secrets.keySet() + "]";
+            return "Launch[environment=" + environment + ", commit=" + commit + ", secrets=" + secrets.keySet()
+                + ", secretFiles=" + secretFiles.keySet() + "]";
         }
     }
 

@@ -27,6 +27,7 @@ import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.plan.PlannedChange;
 import dev.driftless.reconciler.runtime.docker.DockerCommands;
 import dev.driftless.reconciler.runtime.docker.InstanceContainers;
+import dev.driftless.reconciler.runtime.docker.UnusedImages;
 import dev.driftless.reconciler.runtime.systemd.SystemdCommands;
 import dev.driftless.reconciler.runtime.systemd.SystemdUnits;
 import dev.driftless.reconciler.command.RemoteCommand;
@@ -269,6 +270,40 @@ class ApplierTest {
         assertThat(events.lines()).contains("SUCCEEDED REMOVE api app-1 -: removed network shop",
             "SUCCEEDED REMOVE api app-2 -: removed network shop");
         assertThat(events.lines()).noneMatch(l -> l.contains("REMOVE api app-3 -"));
+    }
+
+    @Test
+    void onceTheServiceConvergedItsUnusedImagesGoBeyondTheNewestTheHostKeeps() throws Exception {
+        Applier keeping = new Applier(target -> new Journaled(fleet.session(target), journal),
+            new HealthGate(time, time, Duration.ofSeconds(20)),
+            Applier.Settings.defaults(Duration.ofSeconds(20)).keepingImages(2), time);
+        Scenario s = upgrade(START_FIRST);
+        String repo = "registry:5000/shop/api";
+        String list = UnusedImages.list(repo).render();
+        String inUse = UnusedImages.inUse().render();
+        String remove = UnusedImages.remove(List.of(repo + ":0.9.0")).render();
+        for (String h : List.of("app-1", "app-2", "app-3")) {
+            RecordingHostSession host = fleet.host(h);
+            host.reply(c -> c.render().equals(list), new CommandResult(0,
+                "sha256:c\t2026-11-21 11:00:00 +0000 UTC\t1.1.0\t<none>\n"
+                    + "sha256:b\t2026-11-20 11:00:00 +0000 UTC\t1.0.0\t<none>\n"
+                    + "sha256:a\t2026-11-19 11:00:00 +0000 UTC\t0.9.0\t<none>\n", "", Duration.ofMillis(1)));
+            host.reply(c -> c.render().equals(inUse), new CommandResult(0, "sha256:c\n", "", Duration.ofMillis(1)));
+            host.reply(c -> c.render().equals(remove), new CommandResult(0,
+                "Untagged: " + repo + ":0.9.0\nDeleted: sha256:a\n", "", Duration.ofMillis(1)));
+        }
+
+        Applier.Result result = keeping.apply(plan(s.after().state(), s.observed(), time),
+            context(s.after(), Set.of(), () -> false), events);
+
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        List<String> app1 = transcriptOf("app-1");
+        assertThat(app1.subList(app1.size() - 3, app1.size())).as("after the old container is removed")
+            .containsExactly(list, inUse, remove);
+        assertThat(app1.indexOf("docker rm --force " + s.oldName("app-1"))).isLessThan(app1.size() - 3);
+        assertThat(events.of("app-1")).endsWith(
+            "start REMOVE api app-1 -: images of registry:5000/shop/api no container uses, beyond the 2 newest",
+            "SUCCEEDED REMOVE api app-1 -: removed registry:5000/shop/api:0.9.0");
     }
 
     @Test

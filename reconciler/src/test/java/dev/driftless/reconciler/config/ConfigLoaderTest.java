@@ -193,6 +193,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void hostsKeepThreeImagesOfEachServiceUnlessToldOtherwiseAndZeroKeepsThemAll() throws Exception {
+        assertThat(parse(MINIMAL).keepImages()).isEqualTo(3);
+        assertThat(parse(MINIMAL + "images: {keep: 0}\n").keepImages()).isZero();
+        assertThat(parse(MINIMAL + "images: {keep: 10}\n").keepImages()).isEqualTo(10);
+        assertThat(problems(MINIMAL + "images: {keep: -1}\n")).containsExactly(
+            "driftless.yaml:5:16: images.keep must be from 0 to 1000, got -1");
+        assertThat(problems(MINIMAL + "images: {kept: 2}\n")).singleElement().asString()
+            .startsWith("driftless.yaml:5:10: unknown field \"kept\" in images");
+    }
+
+    @Test
     void aMinimalConfigurationGetsEveryDefault() throws Exception {
         DaemonConfig c = parse(MINIMAL);
 

@@ -96,6 +96,21 @@ class DesiredStateLoaderTest {
     }
 
     @Test
+    void aSecretFileIsDecryptedForApplyAndFingerprintedNeverShown() {
+        LoadedState.Ready r = ready(demoLoader());
+        SecretValue password = r.secrets().of("api").get("DB_PASSWORD");
+        Instance api = r.state().instance("api/app-1/1").orElseThrow();
+
+        assertThat(r.secrets().filesOf("api")).containsOnlyKeys("/run/secrets/db_password");
+        assertThat(r.secrets().filesOf("api").get("/run/secrets/db_password").reveal()).isEqualTo(password.reveal());
+        assertThat(r.secrets().filesOf("worker")).isEmpty();
+        assertThat(api.inputs().values()).containsEntry("file./run/secrets/db_password",
+            "secret " + password.fingerprint() + " 0400 0:0");
+        assertThat(r.secrets().toString()).contains("api files=[/run/secrets/db_password]")
+            .doesNotContain(password.reveal());
+    }
+
+    @Test
     void fingerprintsAreStableAcrossLoadersAndLoads() {
         Map<String, String> first = fingerprints(ready(demoLoader()));
         DesiredStateLoader loader = demoLoader();
@@ -203,7 +218,9 @@ class DesiredStateLoaderTest {
 
         assertThat(s).isInstanceOfSatisfying(LoadedState.Invalid.class, invalid ->
             assertThat(invalid.problems()).extracting(Problem::toString).containsExactly("services/api.yaml:19:16: "
-                + "secrets.DB_PASSWORD: secrets/shop.yaml has no key db.pasword (did you mean \"db.password\"?)"));
+                + "secrets.DB_PASSWORD: secrets/shop.yaml has no key db.pasword (did you mean \"db.password\"?)",
+                "services/api.yaml:26:48: files[1].secret: secrets/shop.yaml has no key db.pasword (did you mean"
+                    + " \"db.password\"?)"));
     }
 
     @Test
@@ -211,7 +228,7 @@ class DesiredStateLoaderTest {
         LoadedState.Ready r = ready(demoLoader());
         String password = r.secrets().of("api").get("DB_PASSWORD").reveal();
 
-        assertThat(r.secrets().toString()).isEqualTo("ServiceSecrets[api=[DB_PASSWORD]]");
+        assertThat(r.secrets().toString()).isEqualTo("ServiceSecrets[api=[DB_PASSWORD] api files=[/run/secrets/db_password]]");
         assertThat(r.secrets().of("api").toString()).doesNotContain(password);
         assertThat(r.toString()).doesNotContain(password);
         assertThat(ServiceSecrets.none().toString()).isEqualTo("ServiceSecrets[]");
@@ -229,7 +246,7 @@ class DesiredStateLoaderTest {
         assertThat(r.secrets().registryLoginFor("registry:5000/shop/worker:1.0.0").map(RegistryCredential::username))
             .contains("ci-bot");
         assertThat(r.secrets().registryLoginFor("ghcr.io/acme/x:1")).isEmpty();
-        assertThat(r.secrets().toString()).isEqualTo("ServiceSecrets[api=[DB_PASSWORD] "
+        assertThat(r.secrets().toString()).isEqualTo("ServiceSecrets[api=[DB_PASSWORD] api files=[/run/secrets/db_password] "
             + "RegistryCredential[ci-bot@registry:5000]]");
         assertThat(r.toString()).doesNotContain(token);
     }
@@ -262,7 +279,8 @@ class DesiredStateLoaderTest {
 
         assertThat(s).isInstanceOfSatisfying(LoadedState.Invalid.class, invalid ->
             assertThat(invalid.problems()).extracting(Problem::toString).containsExactly(
-                "services/api.yaml:19:16: secrets.DB_PASSWORD: secrets/shop.yaml does not exist"));
+                "services/api.yaml:19:16: secrets.DB_PASSWORD: secrets/shop.yaml does not exist",
+                "services/api.yaml:26:48: files[1].secret: secrets/shop.yaml does not exist"));
     }
 
     @Test

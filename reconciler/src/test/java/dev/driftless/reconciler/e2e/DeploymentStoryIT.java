@@ -108,6 +108,14 @@ class DeploymentStoryIT {
             assertThat(env.hosts().exec(host, "stat", "-c", "%a %U", "/home/deploy/.driftless/env").strip())
                 .isEqualTo("700 deploy");
             assertThat(env.hosts().exec(host, "ls", "-A", "/home/deploy/.driftless/env").strip()).isEmpty();
+            // The service's files: a file of the repo, served by the container, and a secret as a
+            // file only root may read, copied into the container and nowhere else on the host.
+            assertThat(api.get(env.hosts(), "/banner.txt")).hasValueSatisfying(page ->
+                assertThat(page).contains("a file of the infra repo"));
+            assertThat(env.hosts().exec(host, "docker", "exec", api.name(), "stat", "-c", "%a %u",
+                "/run/secrets/db_password").strip()).isEqualTo("400 0");
+            assertThat(env.hosts().exec(host, "docker", "exec", api.name(), "cat", "/run/secrets/db_password"))
+                .isNotBlank();
         }
 
         JsonNode status = env.status();

@@ -99,8 +99,29 @@ public final class DockerCommands {
             return containerRun(RemoteCommand.builder("docker").add("run", "--detach", "--name", spec.name()), spec,
                 true);
         }
+        return create(spec).and(RemoteCommand.of("docker", "start", spec.name()).stdoutTo("/dev/null"));
+    }
+
+    /**
+     * Creates a container from a spec without starting it (prints its id), connected to each of
+     * the spec's further networks: for a container that gets files ({@link #copyInto}) before
+     * {@link #start}. A step that fails leaves a created container for the caller to remove.
+     */
+    public static RemoteCommand create(ContainerSpec spec) {
         return connected(containerRun(RemoteCommand.builder("docker").add("create", "--name", spec.name()), spec, true),
-            spec).and(RemoteCommand.of("docker", "start", spec.name()).stdoutTo("/dev/null"));
+            spec);
+    }
+
+    /**
+     * Unpacks the tar archive on stdin into a created container's filesystem at {@code /}, with
+     * the owners and modes the archive gives ({@code --archive}); {@link ContainerFiles} makes it.
+     * A path that is a directory in the image cannot become a file: docker refuses.
+     */
+    public static RemoteCommand copyInto(String container) {
+        if (!ContainerSpec.NAME.matcher(container).matches()) {
+            throw new IllegalArgumentException("container name '" + container + "' is not valid");
+        }
+        return RemoteCommand.of("docker", "cp", "--archive", "-", container + ":/");
     }
 
     /** {@code create}, then {@code docker network connect} to each of the spec's further networks. */
@@ -122,19 +143,42 @@ public final class DockerCommands {
      * container then.
      */
     public static RemoteCommand runJob(ContainerSpec spec, Duration timeout) {
-        List<String> limit = List.of("timeout", "--kill-after=" + InstanceRuntime.JOB_KILL_AFTER.toSeconds() + "s",
-            Math.max(1, (timeout.toMillis() + 999) / 1000) + "s");
+        List<String> limit = limit(timeout);
         if (spec.moreNetworks().isEmpty()) {
             RemoteCommand.Argv.Builder b = RemoteCommand.builder(limit.getFirst()).addAll(limit.subList(1, limit.size()))
                 .add("docker", "run", "--rm", "--name", spec.name());
             return containerRun(b, spec, false).stderrToStdout();
         }
         // Created, connected, then started attached: docker start --attach exits with the job's code.
-        RemoteCommand create = containerRun(RemoteCommand.builder("docker").add("create", "--name", spec.name()), spec,
-            false).stdoutTo("/dev/null");
-        RemoteCommand start = RemoteCommand.builder(limit.getFirst()).addAll(limit.subList(1, limit.size()))
-            .add("docker", "start", "--attach", spec.name()).build();
-        return connected(create, spec).and(start).stderrToStdout();
+        return createJob(spec).and(startAttached(spec.name(), timeout)).stderrToStdout();
+    }
+
+    /**
+     * A one-off container created (quietly) and connected to the spec's further networks, not
+     * started: for a job that gets files ({@link #copyInto}) before {@link #startJob}.
+     */
+    public static RemoteCommand createJob(ContainerSpec spec) {
+        return connected(containerRun(RemoteCommand.builder("docker").add("create", "--name", spec.name()), spec,
+            false).stdoutTo("/dev/null"), spec);
+    }
+
+    /**
+     * Starts a created one-off container attached, as {@link #runJob} does: its exit code and
+     * output are the container's; {@code timeout} stops it the same way. The caller removes it.
+     */
+    public static RemoteCommand startJob(String container, Duration timeout) {
+        return startAttached(container, timeout).stderrToStdout();
+    }
+
+    private static RemoteCommand startAttached(String container, Duration timeout) {
+        return RemoteCommand.builder("timeout").addAll(limit(timeout).subList(1, 3))
+            .add("docker", "start", "--attach", container).build();
+    }
+
+    /** {@code timeout --kill-after=10s <whole seconds>s}: what a job's command starts with. */
+    private static List<String> limit(Duration timeout) {
+        return List.of("timeout", "--kill-after=" + InstanceRuntime.JOB_KILL_AFTER.toSeconds() + "s",
+            Math.max(1, (timeout.toMillis() + 999) / 1000) + "s");
     }
 
     /**
@@ -145,9 +189,8 @@ public final class DockerCommands {
      * attached to, docker says so ({@link #attachMissed}).
      */
     public static RemoteCommand attachJob(String container, Duration timeout) {
-        return RemoteCommand.of("timeout", "--kill-after=" + InstanceRuntime.JOB_KILL_AFTER.toSeconds() + "s",
-            Math.max(1, (timeout.toMillis() + 999) / 1000) + "s", "docker", "attach", "--no-stdin", "--sig-proxy=false",
-            container).stderrToStdout();
+        return RemoteCommand.builder("timeout").addAll(limit(timeout).subList(1, 3))
+            .add("docker", "attach", "--no-stdin", "--sig-proxy=false", container).build().stderrToStdout();
     }
 
     /** Whether {@link #attachJob} found no running container to wait for (it ended, or was removed, just before). */

@@ -48,7 +48,8 @@ public final class DockerRuntime implements InstanceRuntime {
 
     /**
      * Creates the service's network if the host lacks it, writes the secrets env file, runs the
-     * container, removes the file again.
+     * container, removes the file again. A service with files gets its container created, the
+     * files copied in, then started.
      */
     @Override
     public Optional<String> launch(HostSession session, Instance instance, Launch launch) throws HostException {
@@ -60,9 +61,22 @@ public final class DockerRuntime implements InstanceRuntime {
             return unprepared;
         }
         try {
-            CommandResult r = session.run(DockerCommands.run(spec), launch.commandTimeout());
+            if (!ContainerFiles.any(instance.service())) {
+                CommandResult r = session.run(DockerCommands.run(spec), launch.commandTimeout());
+                return r.succeeded() ? Optional.empty()
+                    : Optional.of("docker run failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
+            }
+            CommandResult created = session.run(DockerCommands.create(spec), launch.commandTimeout());
+            if (!created.succeeded()) {
+                return Optional.of("docker create failed (exit " + created.exitCode() + "): " + created.firstErrorLine());
+            }
+            Optional<String> copied = copyFiles(session, instance, spec.name(), launch);
+            if (copied.isPresent()) {
+                return copied;
+            }
+            CommandResult r = session.run(DockerCommands.start(spec.name()), launch.commandTimeout());
             return r.succeeded() ? Optional.empty()
-                : Optional.of("docker run failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
+                : Optional.of("docker start failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
         } finally {
             if (withSecrets) {
                 // docker read the file into the container's config; it need not stay on disk.
@@ -101,9 +115,21 @@ public final class DockerRuntime implements InstanceRuntime {
             return JobResult.notRun(unprepared.get());
         }
         try {
+            RemoteCommand run = DockerCommands.runJob(spec, job.timeout());
+            if (ContainerFiles.any(instance.service())) {
+                CommandResult created = session.run(DockerCommands.createJob(spec), launch.commandTimeout());
+                if (!created.succeeded()) {
+                    return JobResult.notRun("docker create failed (exit " + created.exitCode() + "): "
+                        + created.firstErrorLine());
+                }
+                Optional<String> copied = copyFiles(session, instance, name, launch);
+                if (copied.isPresent()) {
+                    return JobResult.notRun(copied.get());
+                }
+                run = DockerCommands.startJob(name, job.timeout());
+            }
             long t0 = System.nanoTime();
-            CommandResult r = session.run(DockerCommands.runJob(spec, job.timeout()),
-                job.timeout().plus(JOB_KILL_AFTER).plus(launch.commandTimeout()));
+            CommandResult r = session.run(run, job.timeout().plus(JOB_KILL_AFTER).plus(launch.commandTimeout()));
             // timeout(1) exits 124 when its SIGTERM ended the job, 137 when it had to kill it.
             boolean timedOut = (r.exitCode() == 124 || r.exitCode() == 137)
                 && Duration.ofNanos(System.nanoTime() - t0).compareTo(job.timeout()) >= 0;
@@ -139,6 +165,28 @@ public final class DockerRuntime implements InstanceRuntime {
             session.run(DockerCommands.stop(name, JOB_KILL_AFTER), launch.commandTimeout().plus(JOB_KILL_AFTER));
         }
         return Optional.of(new JobResult(true, r.exitCode(), timedOut, "", r.stdout(), true));
+    }
+
+    /**
+     * Copies the service's files into the created container {@code name}: a tar archive on
+     * stdin. Empty when done, else what went wrong (docker's words: never a file's content).
+     */
+    private static Optional<String> copyFiles(HostSession session, Instance instance, String name, Launch launch)
+            throws HostException {
+        byte[] archive;
+        try {
+            archive = ContainerFiles.archive(instance.service(), launch.secretFiles(), launch.deployedAt());
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+        try {
+            CommandResult r = session.run(DockerCommands.copyInto(name), archive,
+                launch.commandTimeout().plusSeconds(archive.length >> 20));
+            return r.succeeded() ? Optional.empty() : Optional.of("placing the service's files in " + name
+                + " failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
+        } finally {
+            Arrays.fill(archive, (byte) 0);
+        }
     }
 
     private static void quietly(HostSession session, RemoteCommand command, Launch launch) {

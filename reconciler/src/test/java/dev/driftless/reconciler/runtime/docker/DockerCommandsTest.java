@@ -223,6 +223,22 @@ class DockerCommandsTest {
     }
 
     @Test
+    void aContainerWithFilesIsCreatedFilledFromStdinAndStartedInThreeCommands() {
+        ContainerSpec spec = ContainerSpec.builder("api-1-3f9a2c1b", "registry:5000/shop/api:1.1.0").network("shop")
+            .alias("api").connect("backend").env("MODE", "http").build();
+        assertThat(DockerCommands.create(spec).render()).isEqualTo("docker create --name api-1-3f9a2c1b"
+            + " --env MODE=http --restart unless-stopped --network shop --network-alias api registry:5000/shop/api:1.1.0"
+            + " && docker network connect --alias api backend api-1-3f9a2c1b");
+        assertThat(DockerCommands.copyInto("api-1-3f9a2c1b").render()).isEqualTo("docker cp --archive - api-1-3f9a2c1b:/");
+        assertThat(DockerCommands.createJob(ContainerSpec.builder("api-pre-deploy-3f9a2c1b", "img:1").build()).render())
+            .isEqualTo("docker create --name api-pre-deploy-3f9a2c1b img:1 > /dev/null");
+        assertThat(DockerCommands.startJob("api-pre-deploy-3f9a2c1b", Duration.ofMillis(1500)).render())
+            .isEqualTo("timeout --kill-after=10s 2s docker start --attach api-pre-deploy-3f9a2c1b 2>&1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DockerCommands.copyInto("x:/etc; id"))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aJobResultNeverPrintsWhatTheJobPrinted() {
         InstanceRuntime.JobResult r = new InstanceRuntime.JobResult(true, 3, false, "", "password=hunter2\n");
 

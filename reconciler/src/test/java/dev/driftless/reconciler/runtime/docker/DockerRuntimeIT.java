@@ -13,6 +13,7 @@ import dev.driftless.model.Repo;
 import dev.driftless.model.Runtime;
 import dev.driftless.model.SecretFingerprints;
 import dev.driftless.model.Service;
+import dev.driftless.model.ServiceFile;
 import dev.driftless.model.SourceLocation;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
@@ -25,6 +26,8 @@ import dev.driftless.reconciler.ssh.RecordingHostSession;
 import dev.driftless.reconciler.ssh.SshHostPool;
 import dev.driftless.reconciler.ssh.SshSettings;
 import dev.driftless.reconciler.testhosts.TestHosts;
+import dev.driftless.secrets.SecretValue;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -283,12 +286,7 @@ class DockerRuntimeIT {
 
     @Test
     void aJobAnInterruptedReconcileLeftRunningIsWaitedForInsteadOfBeingKilledAndStartedAgain() throws Exception {
-        Host host = new Host("app-1", "127.0.0.1", app1.port(), "deploy", new TreeMap<>(), Optional.empty(),
-            Runtime.DOCKER, SourceLocation.of("hosts.yaml"));
-        Service svc = Service.builder("migrate").image(IMAGE).placement(new Placement(List.of("app-1"), new TreeMap<>(), 1))
-            .source(SourceLocation.of("services/migrate.yaml")).build();
-        Instance i = new Repo("prod", new TreeMap<>(Map.of("app-1", host)), new TreeMap<>(Map.of("migrate", svc)))
-            .resolve(SecretFingerprints.unresolved()).instancesOf("migrate").getFirst();
+        Instance i = onApp1(Service.builder("migrate"));
         InstanceRuntime runtime = InstanceRuntime.of(i);
         InstanceRuntime.Launch launch = new InstanceRuntime.Launch("prod", "c0ffee", Map.of(), Instant.now(), TIMEOUT);
         String job = InstanceContainers.preDeployName(i);
@@ -315,6 +313,105 @@ class DockerRuntimeIT {
         InstanceRuntime.JobResult again = runtime.runJob(pool.session(app1), i, launch, new PreDeploy(List.of(
             "/bin/busybox", "sh", "-c", "echo second run; exit 3"), Duration.ofSeconds(60)));
         assertThat(again).isEqualTo(new InstanceRuntime.JobResult(true, 3, false, "", "second run\n"));
+    }
+
+    /** The one instance of a service placed on app-1 alone. */
+    static Instance onApp1(Service.Builder service) {
+        Host host = new Host("app-1", "127.0.0.1", app1.port(), "deploy", new TreeMap<>(), Optional.empty(),
+            Runtime.DOCKER, SourceLocation.of("hosts.yaml"));
+        Service svc = service.image(IMAGE).placement(new Placement(List.of("app-1"), new TreeMap<>(), 1)).build();
+        return new Repo("prod", new TreeMap<>(Map.of("app-1", host)), new TreeMap<>(Map.of(svc.name(), svc)))
+            .resolve(SecretFingerprints.unresolved()).instancesOf(svc.name()).getFirst();
+    }
+
+    static ServiceFile file(String target, String text, int mode, long uid, long gid) {
+        return new ServiceFile(target, new ServiceFile.Plain("files/x", text.getBytes(StandardCharsets.UTF_8)), mode, uid,
+            gid, SourceLocation.of("services/files.yaml"));
+    }
+
+    @Test
+    void filesReachTheContainerBeforeItStartsWithTheirModeAndOwnerAndSecretsNeverOnACommandLine() throws Exception {
+        String secret = "pw-" + UUID.randomUUID() + "\n$(touch /tmp/pwned)\n";
+        String config = "listen: 8080\nname: '$(touch /tmp/pwned)' `id`; rm -rf ~\n";
+        String odd = "/etc/app/we ird;$(touch /tmp/pwned) 'x'.conf";
+        Instance i = onApp1(Service.builder("files")
+            .file(file("/etc/app/config.yaml", config, 0444, 0, 0))
+            .file(file(odd, "odd\n", 0640, 0, 0))
+            .file(file("/www/banner.txt", "hello from the repo\n", 0644, 0, 0))
+            .file(new ServiceFile("/run/secrets/db_password", new ServiceFile.Secret(
+                dev.driftless.model.SecretRef.parse("secrets/db.yaml#db.password")), 0400, 1000, 1000,
+                SourceLocation.of("services/files.yaml"))));
+        InstanceRuntime.Launch launch = new InstanceRuntime.Launch("prod", "c0ffee", Map.of(),
+            Map.of("/run/secrets/db_password", SecretValue.ofText(secret, List.of("db", "password"))), Instant.now(),
+            TIMEOUT);
+        RecordingHostSession s = RecordingHostSession.recording(pool.session(app1));
+        InstanceRuntime runtime = InstanceRuntime.of(i);
+        String name = runtime.nameOf(i);
+
+        assertThat(runtime.launch(s, i, launch)).isEmpty();
+
+        assertThat(hosts.exec("app-1", "docker", "exec", name, "cat", "/etc/app/config.yaml")).isEqualTo(config);
+        assertThat(hosts.exec("app-1", "docker", "exec", name, "cat", "/run/secrets/db_password")).isEqualTo(secret);
+        assertThat(hosts.exec("app-1", "docker", "exec", name, "cat", odd)).isEqualTo("odd\n");
+        assertThat(hosts.exec("app-1", "docker", "exec", name, "stat", "-c", "%a %u:%g", "/etc/app/config.yaml",
+            "/run/secrets/db_password", odd, "/etc/app")).isEqualTo("444 0:0\n400 1000:1000\n640 0:0\n755 0:0\n");
+        // There before the entrypoint ran: the service's own start script left it in place and serves it.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(hosts.execResult("app-1", "docker", "exec",
+            name, "wget", "-q", "-O", "-", "http://localhost:8080/banner.txt").getStdout()).isEqualTo("hello from the repo\n"));
+        assertThat(s.renderedCommands()).isNotEmpty().noneMatch(c -> c.contains("pw-") || c.contains("listen: 8080"));
+        assertThat(hosts.execResult("app-1", "sh", "-c", "grep -rl 'pw-' /home/deploy /tmp 2>/dev/null").getStdout())
+            .as("no copy of the secret on the host's disk outside docker").isEmpty();
+
+        // A restart keeps them (the container's own filesystem), and a pre-deploy job gets them too.
+        ok(s, DockerCommands.restart(name, Duration.ofSeconds(2)));
+        assertThat(hosts.exec("app-1", "docker", "exec", name, "cat", "/etc/app/config.yaml")).isEqualTo(config);
+        InstanceRuntime.JobResult job = runtime.runJob(s, i, launch, new PreDeploy(List.of("/bin/busybox", "sh", "-c",
+            "cat /etc/app/config.yaml; stat -c %a /run/secrets/db_password"), Duration.ofSeconds(30)));
+        assertThat(job).extracting(InstanceRuntime.JobResult::ran, InstanceRuntime.JobResult::exitCode)
+            .containsExactly(true, 0);
+        assertThat(job.output()).isEqualTo(config + "400\n");
+        assertThat(hosts.execResult("app-1", "docker", "inspect", InstanceContainers.preDeployName(i)).getExitCode())
+            .as("the job's container is removed").isNotZero();
+        assertNothingRanOnTheHost();
+        ok(s, DockerCommands.remove(name));
+    }
+
+    @Test
+    void aFileWhereTheImageHasADirectoryFailsTheLaunchWithDockersReason() throws Exception {
+        Instance i = onApp1(Service.builder("dirfile").file(file("/etc", "not a directory\n", 0444, 0, 0)));
+        InstanceRuntime runtime = InstanceRuntime.of(i);
+        Optional<String> failed = runtime.launch(pool.session(app1), i, new InstanceRuntime.Launch("prod", "c0ffee",
+            Map.of(), Instant.now(), TIMEOUT));
+        assertThat(failed).hasValueSatisfying(m -> assertThat(m).startsWith("placing the service's files in "
+            + runtime.nameOf(i) + " failed"));
+        assertThat(hosts.exec("app-1", "docker", "inspect", "--format", "{{.State.Status}}", runtime.nameOf(i)))
+            .as("created, never started; the caller removes it").isEqualTo("created\n");
+        ok(pool.session(app1), DockerCommands.remove(runtime.nameOf(i)));
+    }
+
+    @Test
+    void unusedImagesOfARepositoryGoBeyondTheNewestButNeverOneAContainerUsesOrAnotherRepositoryNames()
+            throws Exception {
+        String repo = "localhost:5000/prune-it";
+        for (String v : List.of("1.0.0", "1.1.0", "1.2.0")) {
+            hosts.loadImage("app-1", "driftless/sample-svc:" + v);
+            hosts.exec("app-1", "docker", "tag", "driftless/sample-svc:" + v, repo + ":" + v);
+        }
+        hosts.exec("app-1", "docker", "tag", "driftless/sample-svc:1.1.0", repo + ":stable");
+        hosts.exec("app-1", "docker", "create", "--name", "prune-old", repo + ":1.0.0");
+        HostSession s = pool.session(app1);
+
+        List<String> refs = UnusedImages.removable(repo, ok(s, UnusedImages.list(repo)).stdout(),
+            ok(s, UnusedImages.inUse()).stdout(), 1);
+        assertThat(refs).containsExactlyInAnyOrder(repo + ":1.1.0", repo + ":stable");
+        CommandResult removed = ok(s, UnusedImages.remove(refs));
+
+        assertThat(removed.stdout()).contains("Untagged: " + repo + ":1.1.0", "Untagged: " + repo + ":stable");
+        assertThat(hosts.exec("app-1", "docker", "image", "ls", "--format", "{{.Tag}}", repo).lines())
+            .as("the newest, and the one a (stopped) container uses").containsExactlyInAnyOrder("1.2.0", "1.0.0");
+        assertThat(hosts.execResult("app-1", "docker", "image", "inspect", "driftless/sample-svc:1.1.0").getExitCode())
+            .as("the image itself stays while another repository's tag names it").isZero();
+        hosts.exec("app-1", "docker", "rm", "prune-old");
     }
 
     @Test

@@ -1,0 +1,75 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import dev.driftless.model.Service;
+import dev.driftless.model.ServiceFile;
+import dev.driftless.secrets.SecretValue;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * The tar archive that carries a service's {@code files} into a created container
+ * ({@code docker cp --archive - NAME:/}, see {@link DockerCommands#copyInto}): one regular-file
+ * entry per file, named by its target without the leading '/', with the file's mode and numeric
+ * owner. Parent directories are not entries (Docker creates missing ones, 0755 and root's, and
+ * leaves existing ones as they are). The archive travels on stdin, never on a command line.
+ */
+public final class ContainerFiles {
+
+    private ContainerFiles() {
+    }
+
+    /** Whether {@code service} places files into its containers. */
+    public static boolean any(Service service) {
+        return !service.files().isEmpty();
+    }
+
+    /**
+     * The archive of {@code service}'s files, secret files filled from {@code secretFiles} (by
+     * target). The array may hold secret values: the caller clears it once sent.
+     *
+     * @param modified the modification time the files get (the deploy's time)
+     * @throws IllegalArgumentException naming the target when a secret file's value is missing
+     */
+    public static byte[] archive(Service service, Map<String, SecretValue> secretFiles, Instant modified) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            for (ServiceFile file : service.files()) {
+                byte[] bytes = switch (file.content()) {
+                    case ServiceFile.Plain p -> p.bytes();
+                    case ServiceFile.Secret s -> {
+                        SecretValue value = secretFiles.get(file.target());
+                        if (value == null) {
+                            throw new IllegalArgumentException("no value was decrypted for the secret file " + file.target());
+                        }
+                        yield value.bytes();
+                    }
+                };
+                try {
+                    TarArchiveEntry entry = new TarArchiveEntry(file.target().substring(1), true);
+                    entry.setMode(TarArchiveEntry.DEFAULT_FILE_MODE & ~07777 | file.mode());
+                    entry.setUserId(file.uid());
+                    entry.setGroupId(file.gid());
+                    entry.setModTime(modified.toEpochMilli());
+                    entry.setSize(bytes.length);
+                    tar.putArchiveEntry(entry);
+                    tar.write(bytes);
+                    tar.closeArchiveEntry();
+                } finally {
+                    Arrays.fill(bytes, (byte) 0);
+                }
+            }
+            tar.finish();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing a tar archive to memory", e);
+        }
+        return out.toByteArray();
+    }
+}

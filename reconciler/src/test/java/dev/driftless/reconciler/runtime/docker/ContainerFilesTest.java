@@ -1,0 +1,73 @@
+package dev.driftless.reconciler.runtime.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.driftless.model.SecretRef;
+import dev.driftless.model.Service;
+import dev.driftless.model.ServiceFile;
+import dev.driftless.model.SourceLocation;
+import dev.driftless.secrets.SecretValue;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.Test;
+
+class ContainerFilesTest {
+
+    private static final SourceLocation AT = SourceLocation.of("services/api.yaml");
+    private static final Instant DEPLOYED = Instant.parse("2026-12-06T12:00:00Z");
+
+    record Entry(String name, int mode, long uid, long gid, String text, long modified, boolean file) {
+    }
+
+    private static List<Entry> read(byte[] archive) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new ByteArrayInputStream(archive))) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                out.add(new Entry(e.getName(), e.getMode(), e.getLongUserId(), e.getLongGroupId(),
+                    new String(tar.readAllBytes(), StandardCharsets.UTF_8), e.getModTime().getTime(), e.isFile()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void eachFileIsARegularEntryAtItsTargetWithItsModeOwnerAndTheDeployTime() throws IOException {
+        String longName = "/srv/" + "deep/".repeat(40) + "file name with spaces;$(id).conf";
+        Service api = Service.builder("api").image("api:1")
+            .file(new ServiceFile("/etc/api/config.yaml", new ServiceFile.Plain("files/api/config.yaml",
+                "listen: 8080\n".getBytes(StandardCharsets.UTF_8)), 0444, 0, 0, AT))
+            .file(new ServiceFile("/run/secrets/db", new ServiceFile.Secret(SecretRef.parse("secrets/db.yaml#db.password")),
+                0400, 101, 102, AT))
+            .file(new ServiceFile(longName, new ServiceFile.Plain("", new byte[0]), 0640, 3_000_000_000L, 0, AT))
+            .build();
+
+        byte[] archive = ContainerFiles.archive(api, Map.of("/run/secrets/db",
+            SecretValue.ofText("hunter2\n", List.of("db", "password"))), DEPLOYED);
+
+        assertThat(read(archive)).containsExactly(
+            new Entry("etc/api/config.yaml", 0100444, 0, 0, "listen: 8080\n", DEPLOYED.toEpochMilli(), true),
+            new Entry("run/secrets/db", 0100400, 101, 102, "hunter2\n", DEPLOYED.toEpochMilli(), true),
+            new Entry(longName.substring(1), 0100640, 3_000_000_000L, 0, "", DEPLOYED.toEpochMilli(), true));
+    }
+
+    @Test
+    void aSecretFileWithoutADecryptedValueIsRefusedNamingTheTarget() {
+        Service api = Service.builder("api").image("api:1").file(new ServiceFile("/run/secrets/db",
+            new ServiceFile.Secret(SecretRef.parse("secrets/db.yaml#db.password")), 0400, 0, 0, AT)).build();
+
+        assertThatThrownBy(() -> ContainerFiles.archive(api, Map.of(), DEPLOYED))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("no value was decrypted for the secret file /run/secrets/db");
+        assertThat(ContainerFiles.any(api)).isTrue();
+        assertThat(ContainerFiles.any(Service.builder("w").image("w:1").build())).isFalse();
+    }
+}
