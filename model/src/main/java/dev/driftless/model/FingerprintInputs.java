@@ -109,10 +109,13 @@ public record FingerprintInputs(SortedMap<String, String> values) {
             String name = dot < 0 ? "" : key.substring(dot + 1);
             String subject = switch (kind) {
                 case "resources" -> name;
+                case "logging" -> name.startsWith("option.") ? "log option " + name.substring("option.".length())
+                    : "log driver";
                 case "env", "secret", "port", "volume", "label", "file" -> kind + " " + name;
                 default -> key;
             };
-            boolean opaque = kind.equals("env") || kind.equals("secret") || kind.equals("file");
+            boolean opaque = kind.equals("env") || kind.equals("secret") || kind.equals("file")
+                || key.startsWith("logging.option.");
             if (before.isEmpty()) {
                 return subject + " added" + (opaque ? "" : " (" + shown(after.orElseThrow()) + ")");
             }

@@ -51,6 +51,11 @@ final class Fingerprinter {
         r.cpus().ifPresent(c -> in.put("resources.cpus", BigDecimal.valueOf(c).stripTrailingZeros().toPlainString()));
         r.nofile().ifPresent(n -> in.put("resources.nofile", Long.toString(n)));
         in.put("restart", service.restart().text());
+        service.logging().ifPresent(l -> {
+            l.driver().ifPresent(d -> in.put("logging.driver", d));
+            // Hashed like env values: an option can carry a credential (splunk-token, a loki URL).
+            l.options().forEach((k, v) -> in.put("logging.option." + k, envHash(v)));
+        });
         // One network is written as it always was, so adding a second changes only this input.
         if (!service.networks().isEmpty()) {
             in.put("network", String.join(",", service.networks()));

@@ -354,6 +354,10 @@ final class RepoLoad {
                         problems.add(spec.files.getFirst().at(), "files: " + why + ", so there is no container to place"
                             + " files in; install the program's files on the host");
                     }
+                    if (spec.loggingAt != null) {
+                        problems.add(spec.loggingAt, "logging sets a container's log driver: " + why
+                            + "; a unit logs to the journal, rotated by journald");
+                    }
                     if (spec.labelsAt != null && !spec.labels.isEmpty()) {
                         problems.add(spec.labelsAt, "labels are container labels: " + why);
                     }

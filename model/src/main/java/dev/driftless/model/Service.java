@@ -18,6 +18,7 @@ import java.util.TreeMap;
  * @param secrets environment variable name to the secret value it receives
  * @param files  files placed into each container before it starts (a file of the repo, inline text
  *               or a secret's value), at most one per target
+ * @param logging the containers' log driver and options; Docker's defaults on the host when empty
  * @param labels extra container labels (keys under {@code dev.driftless.} are reserved)
  * @param networks the user-defined Docker networks its containers join (the first when they are
  *                 created, the others connected after), where the others on them reach them by
@@ -40,6 +41,7 @@ public record Service(
     List<ServiceFile> files,
     Resources resources,
     RestartPolicy restart,
+    Optional<Logging> logging,
     SortedMap<String, String> labels,
     List<String> networks,
     Optional<String> user,
@@ -65,6 +67,7 @@ public record Service(
         files = List.copyOf(files);
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(restart, "restart");
+        Objects.requireNonNull(logging, "logging");
         labels = Immutables.sortedMap(labels);
         networks = List.copyOf(networks);
         Objects.requireNonNull(user, "user");
@@ -112,6 +115,7 @@ public record Service(
         b.files = new ArrayList<>(files);
         b.resources = resources;
         b.restart = restart;
+        b.logging = logging;
         b.labels = new TreeMap<>(labels);
         b.networks = networks;
         b.user = user;
@@ -137,6 +141,7 @@ public record Service(
         private List<ServiceFile> files = new ArrayList<>();
         private Resources resources = Resources.NONE;
         private RestartPolicy restart = DEFAULT_RESTART;
+        private Optional<Logging> logging = Optional.empty();
         private SortedMap<String, String> labels = new TreeMap<>();
         private List<String> networks = List.of();
         private Optional<String> user = Optional.empty();
@@ -216,6 +221,11 @@ public record Service(
             return this;
         }
 
+        public Builder logging(Logging v) {
+            logging = Optional.of(v);
+            return this;
+        }
+
         public Builder label(String key, String value) {
             labels.put(key, value);
             return this;
@@ -263,7 +273,7 @@ public record Service(
 
         public Service build() {
             return new Service(name, runtime, image, command, args, env, secrets, ports, volumes, files, resources,
-                restart, labels, networks, user, placement, health, rollout, after, source);
+                restart, logging, labels, networks, user, placement, health, rollout, after, source);
         }
     }
 }

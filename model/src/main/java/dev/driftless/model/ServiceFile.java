@@ -34,11 +34,6 @@ public record ServiceFile(String target, Content content, int mode, long uid, lo
         }
     }
 
-    /** A file of the repo (or inline text) with everything but the content at its default. */
-    public static ServiceFile of(String target, Content content) {
-        return new ServiceFile(target, content, DEFAULT_MODE, 0, 0, SourceLocation.of("services"));
-    }
-
     /** {@code 0444}: the mode as people write it. */
     public String modeText() {
         return String.format("%04o", mode);

@@ -22,7 +22,7 @@ import java.util.TreeMap;
 final class ServiceReader {
 
     static final List<String> FIELDS = List.of("after", "args", "command", "enabled", "env", "files", "health", "image",
-        "labels", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "user", "volumes");
+        "labels", "logging", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "user", "volumes");
     static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "nofile");
     static final List<String> PLACEMENT_FIELDS = List.of("hosts", "replicas", "selector");
     static final List<String> PROBES = List.of("command", "docker", "http", "tcp");
@@ -34,6 +34,10 @@ final class ServiceReader {
     static final List<String> PRE_DEPLOY_FIELDS = List.of("command", "timeout");
     static final List<String> PORT_FIELDS = List.of("container", "host", "ip", "protocol");
     static final List<String> VOLUME_FIELDS = List.of("read-only", "source", "target");
+    static final List<String> LOGGING_FIELDS = List.of("driver", "options");
+    /** Docker's log drivers and plugins ({@code loki}, {@code grafana/loki-docker-driver:3.3}). */
+    static final java.util.regex.Pattern LOG_DRIVER = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_./:-]{0,127}");
+    static final java.util.regex.Pattern LOG_OPTION = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_.-]{0,127}");
     static final List<String> FILE_FIELDS = List.of("content", "gid", "mode", "secret", "source", "target", "uid");
     /** Where a file's content comes from: exactly one of these. */
     static final List<String> FILE_CONTENTS = List.of("source", "content", "secret");
@@ -85,6 +89,7 @@ final class ServiceReader {
             () -> problems.add(f.node("restart").orElseThrow().location(), "restart must be one of no, always, on-failure, "
                 + "unless-stopped, got \"" + t + "\"" + Suggestions.hint(t, List.of("no", "always", "on-failure", "unless-stopped")))));
         f.mapping("labels").ifPresent(this::labels);
+        f.mapping("logging").ifPresent(this::logging);
         f.node("network").ifPresent(this::networks);
         f.node("user").ifPresent(n -> spec.userAt = n.location());
         f.text("user").ifPresent(this::user);
@@ -350,6 +355,43 @@ final class ServiceReader {
                 + " secrets/<file>#<key> instead";
         }
         return "";
+    }
+
+    private void logging(YamlMap map) {
+        spec.loggingAt = map.location();
+        int before = problems.mark();
+        FieldReader f = new FieldReader(map, "logging", LOGGING_FIELDS, problems);
+        Optional<String> driver = f.text("driver").filter(d -> {
+            if (!LOG_DRIVER.matcher(d).matches()) {
+                problems.add(f.node("driver").orElseThrow().location(), "logging.driver \"" + d + "\" is not a log"
+                    + " driver name, e.g. json-file, local, journald, syslog or a plugin like loki");
+                return false;
+            }
+            return true;
+        });
+        SortedMap<String, String> options = new TreeMap<>();
+        f.mapping("options").ifPresent(m -> {
+            for (YamlMap.Entry e : m.entries()) {
+                String key = e.key().text();
+                if (!LOG_OPTION.matcher(key).matches()) {
+                    problems.add(e.key().location(), "logging.options: \"" + key + "\" is not a log option name,"
+                        + " e.g. max-size");
+                    continue;
+                }
+                FieldReader.text(e.value(), "logging.options." + key, problems).ifPresent(v -> options.put(key, v));
+            }
+        });
+        if (driver.filter("none"::equals).isPresent() && !options.isEmpty()) {
+            problems.add(f.node("options").orElseThrow().location(), "logging.options: the none driver keeps no log,"
+                + " so it takes no options");
+        }
+        if (driver.isEmpty() && options.isEmpty() && !problems.addedSince(before)) {
+            problems.add(map.location(), "logging needs a driver or options, e.g. logging: {options: {max-size: 10m,"
+                + " max-file: \"3\"}}; leave it out for the host's defaults");
+        }
+        if (!problems.addedSince(before)) {
+            spec.logging = Optional.of(new Logging(driver, options));
+        }
     }
 
     private void resources(YamlMap map) {

@@ -44,6 +44,8 @@ final class ServiceSpec {
     final List<FileSpec> files = new ArrayList<>();
     Resources resources = Resources.NONE;
     RestartPolicy restart = Service.DEFAULT_RESTART;
+    Optional<Logging> logging = Optional.empty();
+    SourceLocation loggingAt;
     final SortedMap<String, String> labels = new TreeMap<>();
     SourceLocation labelsAt;
     List<String> networks = List.of();
@@ -80,6 +82,6 @@ final class ServiceSpec {
     Service toService(Runtime effectiveRuntime, SortedMap<String, SecretRef> resolvedSecrets,
                       List<ServiceFile> resolvedFiles) {
         return new Service(name, effectiveRuntime, image, command, args, env, resolvedSecrets, ports, volumes, resolvedFiles,
-            resources, restart, labels, networks, user, placement.orElseThrow(), health, rollout, after, source);
+            resources, restart, logging, labels, networks, user, placement.orElseThrow(), health, rollout, after, source);
     }
 }

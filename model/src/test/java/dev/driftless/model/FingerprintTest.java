@@ -64,6 +64,8 @@ class FingerprintTest {
             change("label", b -> b.label("team", "platform")),
             change("network", b -> b.network("shop")),
             change("user", b -> b.user("app")),
+            change("log driver", b -> b.logging(new Logging(Optional.of("local"), new TreeMap<>()))),
+            change("log option", b -> b.logging(new Logging(Optional.empty(), new TreeMap<>(Map.of("max-size", "10m"))))),
             change("file content", b -> b.files(List.of(conf("b", 0444, 0)))),
             change("file mode", b -> b.files(List.of(conf("a", 0440, 0)))),
             change("file owner", b -> b.files(List.of(conf("a", 0444, 1000)))),
@@ -204,6 +206,7 @@ class FingerprintTest {
             .port(new PortMapping(Optional.of("127.0.0.1"), 9090, 9090, "tcp"))
             .resources(new Resources(Optional.of(1L << 30), Optional.of(1.0), Optional.of(4096L)))
             .files(List.of(conf("b", 0444, 0)))
+            .logging(new Logging(Optional.of("local"), new TreeMap<>(Map.of("max-size", "10m"))))
             .build(), SECRETS);
 
         assertThat(after.changesSince(before)).extracting(FingerprintInputs.Change::describe).containsExactly(
@@ -211,6 +214,8 @@ class FingerprintTest {
             "env NEW added",
             "file /etc/app.conf changed",
             "image 1.0.0 → 1.0.1",
+            "log driver added (local)",
+            "log option max-size added",
             "port 9090/tcp added (127.0.0.1:9090)",
             "memory 512M → 1G",
             "secret DB_PASSWORD changed");

@@ -604,6 +604,22 @@ class RepoLoaderTest {
         }
     }
 
+    @Test
+    void loggingTakesADriverAndItsOptionsAsWritten() {
+        Service api = given.file("services/api.yaml", """
+                image: api:1
+                placement: {hosts: [app-1]}
+                logging:
+                  driver: local
+                  options: {max-size: 10m, max-file: 3}
+                """).repo().services().get("api");
+
+        assertThat(api.logging()).contains(new Logging(Optional.of("local"),
+            new java.util.TreeMap<>(Map.of("max-size", "10m", "max-file", "3"))));
+        assertThat(given.file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\n").repo()
+            .services().get("api").logging()).isEmpty();
+    }
+
     @Nested
     class ServiceFiles {
 

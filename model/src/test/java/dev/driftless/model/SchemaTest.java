@@ -98,6 +98,7 @@ class SchemaTest {
         assertThat(keys(s.at("/$defs/portItem/oneOf/2/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.PORT_FIELDS);
         assertThat(keys(s.at("/$defs/volumeItem/oneOf/1/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.VOLUME_FIELDS);
         assertThat(keys(s.at("/$defs/fileItem/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.FILE_FIELDS);
+        assertThat(keys(p.at("/logging/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.LOGGING_FIELDS);
         assertThat(texts(p.at("/restart/enum"))).containsExactly("no", "always", "on-failure", "unless-stopped");
         assertThat(texts(p.at("/rollout/properties/order/enum"))).containsExactly("start-first", "stop-first");
     }

@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  * @param health    Docker health check
  * @param user      who the container's process runs as ({@code --user NAME[:GROUP]}); the image's user when empty
  * @param moreNetworks networks it is connected to after it is created on {@code network}, with the same aliases
+ * @param logDriver the log driver ({@code --log-driver}); dockerd's default when empty
+ * @param logOptions the log driver's options ({@code --log-opt KEY=VALUE})
  */
 public record ContainerSpec(
         String name,
@@ -50,7 +52,9 @@ public record ContainerSpec(
         List<String> aliases,
         Optional<HealthCheck> health,
         Optional<String> user,
-        List<String> moreNetworks) {
+        List<String> moreNetworks,
+        Optional<String> logDriver,
+        Map<String, String> logOptions) {
 
     /** Docker's rule for container names. */
     public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
@@ -111,6 +115,17 @@ public record ContainerSpec(
             }
         });
         Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(logDriver, "logDriver").ifPresent(d -> {
+            if (d.isEmpty() || d.startsWith("-") || d.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("container " + name + ": log driver '" + d + "' is not valid");
+            }
+        });
+        logOptions = sorted(logOptions);
+        logOptions.keySet().forEach(k -> {
+            if (!ENV_NAME.matcher(k).matches()) {
+                throw new IllegalArgumentException("container " + name + ": log option '" + k + "' is not valid");
+            }
+        });
         Objects.requireNonNull(user, "user").ifPresent(u -> {
             if (u.isEmpty() || u.startsWith("-") || u.chars().anyMatch(Character::isWhitespace)) {
                 throw new IllegalArgumentException("container " + name + ": user '" + u + "' is not valid");
@@ -140,6 +155,8 @@ public record ContainerSpec(
         b.health = health;
         b.user = user;
         b.moreNetworks = new ArrayList<>(moreNetworks);
+        b.logDriver = logDriver;
+        b.logOptions = new LinkedHashMap<>(logOptions);
         return b;
     }
 
@@ -165,6 +182,8 @@ public record ContainerSpec(
         private List<String> moreNetworks = new ArrayList<>();
         private Optional<HealthCheck> health = Optional.empty();
         private Optional<String> user = Optional.empty();
+        private Optional<String> logDriver = Optional.empty();
+        private Map<String, String> logOptions = new LinkedHashMap<>();
 
         private Builder(String name, String image) {
             this.name = name;
@@ -254,9 +273,21 @@ public record ContainerSpec(
             return this;
         }
 
+        /** The log driver ({@code --log-driver}). */
+        public Builder logDriver(String value) {
+            logDriver = Optional.of(value);
+            return this;
+        }
+
+        /** One option of the log driver ({@code --log-opt KEY=VALUE}). */
+        public Builder logOption(String key, String value) {
+            logOptions.put(key, value);
+            return this;
+        }
+
         public ContainerSpec build() {
             return new ContainerSpec(name, image, command, args, plainEnv, envFile, ports, volumes, labels,
-                resources, restart, network, aliases, health, user, moreNetworks);
+                resources, restart, network, aliases, health, user, moreNetworks, logDriver, logOptions);
         }
     }
 }

@@ -212,6 +212,8 @@ public final class DockerCommands {
         if (service) {
             b.add("--restart", spec.restart().render());
         }
+        spec.logDriver().ifPresent(d -> b.add("--log-driver", d));
+        spec.logOptions().forEach((k, v) -> b.add("--log-opt", k + "=" + v));
         spec.user().ifPresent(u -> b.add("--user", u));
         spec.network().ifPresent(n -> b.add("--network", n));
         spec.aliases().forEach(a -> b.add("--network-alias", a));

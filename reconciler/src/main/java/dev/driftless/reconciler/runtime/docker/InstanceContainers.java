@@ -58,6 +58,7 @@ public final class InstanceContainers {
                 p.protocol().equalsIgnoreCase("udp") ? Port.Protocol.UDP : Port.Protocol.TCP, p.hostIp()));
         }
         volumes(s, b);
+        logging(s, b);
         // On the service's network the others reach it as "api" (every instance that runs on
         // this host, old and new alike during a start-first rollout) or as "api-1" (one instance).
         s.network().ifPresent(n -> b.network(n).alias(s.name()).alias(instance.name()));
@@ -93,6 +94,7 @@ public final class InstanceContainers {
             .resources(resources(s));
         envFile.ifPresent(b::envFile);
         volumes(s, b);
+        logging(s, b);
         s.network().ifPresent(b::network);
         s.networks().stream().skip(1).forEach(b::connect);
         s.user().ifPresent(b::user);
@@ -112,6 +114,13 @@ public final class InstanceContainers {
             b.volume(v.named() ? new Mount(Mount.Type.VOLUME, v.source(), v.target(), v.readOnly())
                 : Mount.bind(v.source(), v.target(), v.readOnly()));
         }
+    }
+
+    private static void logging(Service s, ContainerSpec.Builder b) {
+        s.logging().ifPresent(l -> {
+            l.driver().ifPresent(b::logDriver);
+            l.options().forEach(b::logOption);
+        });
     }
 
     private static RestartPolicy restart(Service s) {

@@ -223,6 +223,16 @@ class DockerCommandsTest {
     }
 
     @Test
+    void theLogDriverAndItsOptionsFollowTheRestartPolicy() {
+        ContainerSpec spec = ContainerSpec.builder("api-1", "api:1").logDriver("local").logOption("max-size", "10m")
+            .logOption("max-file", "3").build();
+        assertThat(DockerCommands.run(spec).render()).isEqualTo("docker run --detach --name api-1 --restart unless-stopped"
+            + " --log-driver local --log-opt max-file=3 --log-opt max-size=10m api:1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContainerSpec.builder("x-1", "img").logDriver("--privileged")
+            .build()).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aContainerWithFilesIsCreatedFilledFromStdinAndStartedInThreeCommands() {
         ContainerSpec spec = ContainerSpec.builder("api-1-3f9a2c1b", "registry:5000/shop/api:1.1.0").network("shop")
             .alias("api").connect("backend").env("MODE", "http").build();

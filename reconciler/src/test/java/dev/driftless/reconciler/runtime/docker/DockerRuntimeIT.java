@@ -201,6 +201,7 @@ class DockerRuntimeIT {
             .network("driftless-it")
             .port(Port.tcp(18080, 8080))
             .volume(Mount.volume("life-data", "/data"))
+            .logDriver("json-file").logOption("max-size", "1m").logOption("max-file", "2")
             .resources(new Resources(java.util.OptionalLong.of(64L << 20), Optional.of(new java.math.BigDecimal("0.5")),
                 java.util.OptionalLong.of(1024)))
             .health(new HealthCheck(new HealthCheck.Exec(List.of("wget", "-q", "-O", "/dev/null", "http://localhost:8080/healthz")),
@@ -214,6 +215,9 @@ class DockerRuntimeIT {
         assertThat(c.path("HostConfig").path("Ulimits").get(0).path("Hard").asLong()).isEqualTo(1024);
         assertThat(c.path("HostConfig").path("RestartPolicy").path("Name").asText()).isEqualTo("unless-stopped");
         assertThat(c.path("Mounts").get(0).path("Name").asText()).isEqualTo("life-data");
+        assertThat(c.path("HostConfig").path("LogConfig").path("Type").asText()).isEqualTo("json-file");
+        assertThat(c.path("HostConfig").path("LogConfig").path("Config").path("max-size").asText()).isEqualTo("1m");
+        assertThat(c.path("HostConfig").path("LogConfig").path("Config").path("max-file").asText()).isEqualTo("2");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
             hosts.exec("app-1", "docker", "inspect", "--format", "{{.State.Health.Status}}", "life-1")).isEqualTo("healthy\n"));
         assertThat(hosts.exec("app-1", "curl", "-sf", "http://127.0.0.1:18080/version")).isEqualTo("1.0.0\n");
