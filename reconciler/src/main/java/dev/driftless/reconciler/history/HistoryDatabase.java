@@ -182,8 +182,7 @@ final class HistoryDatabase {
             try {
                 return new HikariDataSource(config);
             } catch (RuntimeException e) {
-                boolean locked = kind == Kind.H2 && rootMessage(e).contains("Locked by another process");
-                if (!locked || System.nanoTime() > deadline) {
+                if (!(kind == Kind.H2 && lockedForAMoment(e)) || System.nanoTime() > deadline) {
                     throw new HistoryException("cannot open the history database " + display(url) + ": "
                         + rootMessage(e), e);
                 }
@@ -195,6 +194,17 @@ final class HistoryDatabase {
                 }
             }
         }
+    }
+
+    /**
+     * Whether opening an embedded H2 file failed only because another process holds, or is just
+     * taking, its auto-server lock: a daemon starting while {@code driftless history} polls (the
+     * demo does) can lose the race to create the lock file ("Another process was faster", seen in
+     * the demo on 2026-12-06). Opening again a moment later connects to the winner.
+     */
+    static boolean lockedForAMoment(Throwable e) {
+        String message = rootMessage(e);
+        return message.contains("Locked by another process") || message.contains("Another process was faster");
     }
 
     /** {@code driftless HOST pid PID}, within PostgreSQL's 63 characters. */

@@ -21,6 +21,20 @@ class HistoryDatabaseTest {
     }
 
     @Test
+    void losingTheRaceForAnH2FilesAutoServerLockIsWaitedOutButOtherFailuresAreNot() {
+        java.util.function.Function<String, RuntimeException> hikari = message -> new RuntimeException(
+            "Failed to initialize pool", org.h2.message.DbException.get(org.h2.api.ErrorCode.ERROR_OPENING_DATABASE_1,
+                message).getSQLException());
+
+        assertThat(HistoryDatabase.lockedForAMoment(hikari.apply("Another process was faster"))).isTrue();
+        assertThat(HistoryDatabase.lockedForAMoment(new RuntimeException(org.h2.message.DbException.get(
+            org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1, "Locked by another process: /x/history.mv.db")
+            .getSQLException()))).isTrue();
+        assertThat(HistoryDatabase.lockedForAMoment(hikari.apply("Wrong user name or password"))).isFalse();
+        assertThat(HistoryDatabase.lockedForAMoment(new RuntimeException("disk full"))).isFalse();
+    }
+
+    @Test
     void explicitUrlWins() {
         HistorySettings s = new HistorySettings(Optional.of("jdbc:postgresql://db:5432/driftless"), dir,
             Optional.of("driftless"), Optional.empty());
