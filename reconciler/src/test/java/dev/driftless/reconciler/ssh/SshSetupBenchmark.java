@@ -2,7 +2,6 @@ package dev.driftless.reconciler.ssh;
 
 import dev.driftless.reconciler.testhosts.TestHosts;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import net.schmizz.sshj.Config;
@@ -139,12 +138,6 @@ class SshSetupBenchmark {
     }
 
     private static void report(String what, long[] nanos) {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        double median = sorted[sorted.length / 2] / 1e6;
-        double p90 = sorted[(int) (sorted.length * 0.9)] / 1e6;
-        double mean = Arrays.stream(sorted).average().orElse(0) / 1e6;
-        System.out.printf("BENCH %-66s n=%4d median %8.3f ms  p90 %8.3f ms  mean %8.3f ms%n",
-            what, sorted.length, median, p90, mean);
+        dev.driftless.reconciler.Bench.report(what, nanos);
     }
 }
