@@ -8,8 +8,9 @@ import java.util.TreeMap;
 /**
  * Computes an instance's {@link FingerprintInputs} from its service: everything that changes
  * what runs (image, command, environment, secret fingerprints, ports, volumes, files (content
- * hashes, secret fingerprints, mode and owner), resources, restart policy, labels, runtime, user) and nothing that only changes where or how it is rolled out
- * (placement, health, rollout, after, source). The key set is part of the format's contract:
+ * hashes or secret fingerprints, mode and owner), resources, restart policy, logging, labels,
+ * runtime, user) and nothing that only changes where or how it is rolled out (placement, health,
+ * rollout, after, source). The key set is part of the format's contract:
  * changing a key redeploys every instance, so keys are only ever added.
  */
 final class Fingerprinter {

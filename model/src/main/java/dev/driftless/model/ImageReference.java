@@ -50,18 +50,13 @@ final class ImageReference {
         return DOCKER_HUB;
     }
 
-    /** Whether {@code image} follows Docker's grammar (with or without a tag). */
-    static boolean isReference(String image) {
-        return REFERENCE.matcher(image).matches();
-    }
-
-    /** The repository of a valid reference: {@code registry:5000/shop/api} of {@code registry:5000/shop/api:1.4.2}. */
-    static String repositoryOf(String image) {
+    /**
+     * The repository of a reference ({@code registry:5000/shop/api} of
+     * {@code registry:5000/shop/api:1.4.2}); empty when {@code image} does not follow Docker's grammar.
+     */
+    static Optional<String> repositoryOf(String image) {
         Matcher m = REFERENCE.matcher(image);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not an image reference: " + image);
-        }
-        return m.group(1);
+        return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /** Why {@code image} is not acceptable, or empty when it is. */

@@ -88,7 +88,7 @@ public record Service(
      * of {@code registry:5000/shop/api:1.4.2}; empty when the text is not a reference.
      */
     public static Optional<String> repositoryOf(String image) {
-        return ImageReference.isReference(image) ? Optional.of(ImageReference.repositoryOf(image)) : Optional.empty();
+        return ImageReference.repositoryOf(image);
     }
 
     /** The network its containers are created on (the first of {@link #networks}), if any. */

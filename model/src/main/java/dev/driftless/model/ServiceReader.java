@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Reads one service mapping (a base file, or a base file with its environment overlay merged
@@ -36,8 +37,8 @@ final class ServiceReader {
     static final List<String> VOLUME_FIELDS = List.of("read-only", "source", "target");
     static final List<String> LOGGING_FIELDS = List.of("driver", "options");
     /** Docker's log drivers and plugins ({@code loki}, {@code grafana/loki-docker-driver:3.3}). */
-    static final java.util.regex.Pattern LOG_DRIVER = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_./:-]{0,127}");
-    static final java.util.regex.Pattern LOG_OPTION = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_.-]{0,127}");
+    static final Pattern LOG_DRIVER = Pattern.compile("[a-z0-9][a-z0-9_./:-]{0,127}");
+    static final Pattern LOG_OPTION = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,127}");
     static final List<String> FILE_FIELDS = List.of("content", "gid", "mode", "secret", "source", "target", "uid");
     /** Where a file's content comes from: exactly one of these. */
     static final List<String> FILE_CONTENTS = List.of("source", "content", "secret");

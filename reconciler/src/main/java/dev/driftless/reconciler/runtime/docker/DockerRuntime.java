@@ -115,8 +115,10 @@ public final class DockerRuntime implements InstanceRuntime {
             return JobResult.notRun(unprepared.get());
         }
         try {
-            RemoteCommand run = DockerCommands.runJob(spec, job.timeout());
-            if (ContainerFiles.any(instance.service())) {
+            RemoteCommand run;
+            if (!ContainerFiles.any(instance.service())) {
+                run = DockerCommands.runJob(spec, job.timeout());
+            } else {
                 CommandResult created = session.run(DockerCommands.createJob(spec), launch.commandTimeout());
                 if (!created.succeeded()) {
                     return JobResult.notRun("docker create failed (exit " + created.exitCode() + "): "
