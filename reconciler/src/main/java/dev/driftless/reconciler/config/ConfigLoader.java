@@ -14,6 +14,8 @@ import dev.driftless.reconciler.plan.Departures;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.source.GitSourceSettings;
 import dev.driftless.reconciler.source.verify.CommitVerifier;
+import dev.driftless.reconciler.ssh.JumpHost;
+import dev.driftless.reconciler.ssh.JumpRules;
 import dev.driftless.reconciler.ssh.SshSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -28,6 +30,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -52,6 +56,10 @@ public final class ConfigLoader {
     private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers", "ssh-revoked-keys");
     private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
         "command-timeout", "parallelism", "keep-alive", "revoked-host-keys", "idle-timeout", "jump");
+    /** The fields of each rule of an {@code ssh.jump} list. */
+    private static final List<String> JUMP_RULE = List.of("via", "labels", "hosts");
+    /** {@code via} of a rule for hosts reached without a jump host. */
+    private static final String DIRECT = "direct";
     private static final List<String> SECRETS = List.of("age-key-file", "pgp-key-file", "passphrase-file");
     private static final List<String> INTERVALS = List.of("poll", "drift", "retry", "departed");
     private static final List<String> HISTORY = List.of("jdbc-url", "user", "password-file", "retention",
@@ -373,16 +381,66 @@ public final class ConfigLoader {
             return p.isAbsolute() ? p.normalize() : base.resolve(p).normalize();
         }
 
-        /** {@code ssh.jump}: {@code user@host[:port]}, one jump host every host is reached through. */
-        private Optional<dev.driftless.reconciler.ssh.JumpHost> jump(FieldReader ssh) {
-            return ssh.text("jump").flatMap(t -> {
-                try {
-                    return Optional.of(dev.driftless.reconciler.ssh.JumpHost.parse(t));
-                } catch (IllegalArgumentException e) {
-                    problems.add(ssh.node("jump").orElseThrow().location(), ssh.path("jump") + ": " + e.getMessage());
-                    return Optional.empty();
+        /**
+         * {@code ssh.jump}: {@code user@host[:port]}, one jump host every host is reached through;
+         * or a list of rules, {@code {via, labels, hosts}}, the first matching a host choosing its jump
+         * host ({@code via: direct} for none).
+         */
+        private JumpRules jump(FieldReader ssh) {
+            Optional<YamlNode> node = ssh.node("jump");
+            if (node.isPresent() && node.get() instanceof YamlNode.YamlList list) {
+                return jumpRules(list);
+            }
+            return ssh.text("jump").flatMap(t -> jumpHost(t, ssh.node("jump").orElseThrow(), ssh.path("jump")))
+                .map(JumpRules::every).orElse(JumpRules.none());
+        }
+
+        private Optional<JumpHost> jumpHost(String text, YamlNode at, String path) {
+            try {
+                return Optional.of(JumpHost.parse(text));
+            } catch (IllegalArgumentException e) {
+                problems.add(at.location(), path + ": " + e.getMessage());
+                return Optional.empty();
+            }
+        }
+
+        private JumpRules jumpRules(YamlNode.YamlList list) {
+            List<JumpRules.Rule> rules = new ArrayList<>();
+            String catchAll = null;
+            for (int i = 0; i < list.items().size(); i++) {
+                String path = "ssh.jump[" + i + "]";
+                YamlNode item = list.items().get(i);
+                if (!(item instanceof YamlMap map)) {
+                    problems.add(item.location(), path + " must be a mapping: {via: user@host, labels: {…}} or"
+                        + " {via: user@host, hosts: [pattern, …]}");
+                    continue;
                 }
-            });
+                int before = problems.mark();
+                FieldReader r = new FieldReader(map, path, JUMP_RULE, problems);
+                r.require("via", ": the jump host (user@host[:port]), or direct");
+                Optional<YamlNode> viaNode = r.node("via");
+                Optional<JumpHost> via = r.text("via").filter(t -> !t.equals(DIRECT))
+                    .flatMap(t -> jumpHost(t, viaNode.orElseThrow(), r.path("via")));
+                SortedMap<String, String> labels = new TreeMap<>();
+                r.mapping("labels").ifPresent(m -> {
+                    FieldReader l = new FieldReader(m, r.path("labels"), m.keys(), problems);
+                    m.keys().forEach(k -> l.text(k).ifPresent(v -> labels.put(k, v)));
+                });
+                List<String> hostPatterns = r.node("hosts").flatMap(h -> h instanceof YamlScalar
+                    ? r.text("hosts").map(List::of) : r.texts("hosts")).orElse(List.of());
+                if (problems.addedSince(before)) {
+                    continue;
+                }
+                if (catchAll != null) {
+                    problems.add(map.location(), path + " is never used: " + catchAll + " already matches every host");
+                }
+                JumpRules.Rule rule = new JumpRules.Rule(via, labels, hostPatterns);
+                if (rule.matchesEveryHost()) {
+                    catchAll = path;
+                }
+                rules.add(rule);
+            }
+            return new JumpRules(rules);
         }
 
         /** {@code ssh.idle-timeout}: 0 (the default) keeps connections open, else at least a second. */

@@ -164,7 +164,7 @@ public record DaemonConfig(
             Duration keepAlive,
             Optional<Path> revokedHostKeys,
             Duration idleTimeout,
-            Optional<dev.driftless.reconciler.ssh.JumpHost> jump) {
+            dev.driftless.reconciler.ssh.JumpRules jump) {
     }
 
     /** Identities that decrypt the repo's SOPS files. */

@@ -96,7 +96,7 @@ public final class Observer {
     public static Map<String, HostTarget> targets(Collection<Host> hosts) {
         Map<String, HostTarget> targets = new LinkedHashMap<>();
         for (Host h : hosts) {
-            targets.put(h.name(), new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey()));
+            targets.put(h.name(), new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey(), h.labels()));
         }
         return targets;
     }

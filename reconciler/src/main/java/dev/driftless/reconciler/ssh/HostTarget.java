@@ -1,7 +1,10 @@
 package dev.driftless.reconciler.ssh;
 
+import java.util.Collections;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * One host as the transport sees it: where to connect, as whom, and optionally the host key the
@@ -12,10 +15,18 @@ import java.util.Optional;
  * @param port    sshd's port
  * @param user    the SSH user (it must be in the docker group)
  * @param hostKey the pinned host key, {@code ssh-ed25519 AAAA…}; when empty, known_hosts decides
+ * @param labels  the inventory's labels, by which {@code ssh.jump} rules choose a jump host
  */
-public record HostTarget(String name, String address, int port, String user, Optional<String> hostKey) {
+public record HostTarget(String name, String address, int port, String user, Optional<String> hostKey,
+                         SortedMap<String, String> labels) {
+
+    /** A host without labels. */
+    public HostTarget(String name, String address, int port, String user, Optional<String> hostKey) {
+        this(name, address, port, user, hostKey, new TreeMap<>());
+    }
 
     public HostTarget {
+        labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(user, "user");
@@ -48,7 +59,7 @@ public record HostTarget(String name, String address, int port, String user, Opt
 
     /** This host with its key pinned. */
     public HostTarget withHostKey(String key) {
-        return new HostTarget(name, address, port, user, Optional.of(key));
+        return new HostTarget(name, address, port, user, Optional.of(key), labels);
     }
 
     /** The pinned key, parsed. */

@@ -13,7 +13,9 @@ import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import net.schmizz.sshj.Config;
@@ -43,42 +45,42 @@ final class SshConnector {
     private final KeepAlives keepAlives;
     private final Deadlines deadlines;
     private final AtomicInteger opened = new AtomicInteger();
-    private final Optional<JumpHost> jump;
-    /** The one connection to the jump host every host's connection is tunnelled through, kept as a host's is. */
-    private final Optional<SshConnection> jumpConnection;
+    private final JumpRules jumps;
+    /** One connection per jump host, carrying the connections of every host reached through it, kept as a host's is. */
+    private final Map<JumpHost, SshConnection> jumpConnections = new ConcurrentHashMap<>();
 
     SshConnector(Config config, ClientKey key, KnownHostsSource knownHosts, Duration connectTimeout,
                  KeepAlives keepAlives, Deadlines deadlines) {
-        this(config, key, knownHosts, connectTimeout, keepAlives, deadlines, Optional.empty());
+        this(config, key, knownHosts, connectTimeout, keepAlives, deadlines, JumpRules.none());
     }
 
     SshConnector(Config config, ClientKey key, KnownHostsSource knownHosts, Duration connectTimeout,
-                 KeepAlives keepAlives, Deadlines deadlines, Optional<JumpHost> jump) {
+                 KeepAlives keepAlives, Deadlines deadlines, JumpRules jumps) {
         this.config = config;
         this.key = key;
         this.knownHosts = knownHosts;
         this.connectTimeout = connectTimeout;
         this.keepAlives = keepAlives;
         this.deadlines = deadlines;
-        this.jump = jump;
-        this.jumpConnection = jump.map(j -> new SshConnection(j.target(), t -> open(t, null)));
+        this.jumps = jumps;
     }
 
-    /** Closes the connection to the jump host, if one is open. */
+    /** Closes the connections to jump hosts. */
     void close() {
-        jumpConnection.ifPresent(SshConnection::disconnect);
+        jumpConnections.values().forEach(SshConnection::disconnect);
     }
 
     /**
-     * The live connection to the jump host, opened (its key checked, logged in) if there is none.
+     * The live connection to {@code jump}, opened (its key checked, logged in) if there is none.
      * Its failure is {@code target}'s, saying it happened at the jump host.
      */
-    private SSHClient jumpClient(HostTarget target) throws HostException {
+    private SSHClient jumpClient(HostTarget target, JumpHost jump) throws HostException {
         try {
-            return jumpConnection.orElseThrow().lease().client();
+            return jumpConnections.computeIfAbsent(jump, j -> new SshConnection(j.target(), t -> open(t, null)))
+                .lease().client();
         } catch (HostException e) {
             throw new HostException(new HostFailure(target.name(), e.failure().kind(), "host " + target.name()
-                + " (" + target.endpoint() + ") not reached through jump host " + jump.orElseThrow() + ": "
+                + " (" + target.endpoint() + ") not reached through jump host " + jump + ": "
                 + e.getMessage()), e);
         }
     }
@@ -89,16 +91,22 @@ final class SshConnector {
     }
 
     SSHClient connect(HostTarget target) throws HostException {
-        SSHClient client = open(target, jump.isPresent() ? jumpClient(target) : null);
+        Optional<JumpHost> jump = jumps.jumpFor(target);
+        SSHClient client = jump.isPresent() ? open(target, new Via(jump.get(), jumpClient(target, jump.get())))
+            : open(target, null);
         opened.incrementAndGet();
         return client;
+    }
+
+    /** The jump host a connection goes through, and the live connection to it. */
+    private record Via(JumpHost jump, SSHClient client) {
     }
 
     /**
      * Connects to {@code target} and logs in: directly, or ({@code via} not null) through a
      * {@code direct-tcpip} channel of the jump host's connection.
      */
-    private SSHClient open(HostTarget target, SSHClient via) throws HostException {
+    private SSHClient open(HostTarget target, Via via) throws HostException {
         long started = System.nanoTime();
         int timeoutMs = Math.toIntExact(connectTimeout.toMillis());
         SSHClient client = new SSHClient(config);
@@ -157,25 +165,25 @@ final class SshConnector {
         }
         keepAlives.watch(client, target.name());
         LOG.info("connected to {} ({}){} in {} ms", target.name(), target.endpoint(),
-            via == null ? "" : " through jump host " + jump.orElseThrow(), (System.nanoTime() - started) / 1_000_000);
+            via == null ? "" : " through jump host " + via.jump(), (System.nanoTime() - started) / 1_000_000);
         return client;
     }
 
     /** A TCP channel from the jump host to {@code target}'s sshd, or why there is none. */
-    private net.schmizz.sshj.connection.channel.direct.DirectConnection tunnel(HostTarget target, SSHClient via)
+    private net.schmizz.sshj.connection.channel.direct.DirectConnection tunnel(HostTarget target, Via via)
             throws HostException {
         try {
-            return via.newDirectConnection(target.address(), target.port());
+            return via.client().newDirectConnection(target.address(), target.port());
         } catch (net.schmizz.sshj.connection.channel.OpenFailException e) {
             // The jump host answered: it could not reach the host (refused, no route, unknown name, or forbidden).
             throw new HostException(new HostFailure(target.name(), HostFailure.Kind.UNREACHABLE, "host " + target.name()
-                + " (" + target.endpoint() + ") is unreachable: jump host " + jump.orElseThrow() + " could not open a"
+                + " (" + target.endpoint() + ") is unreachable: jump host " + via.jump() + " could not open a"
                 + " connection to " + target.address() + ":" + target.port() + " (" + e.getMessage() + ")"), e);
         } catch (IOException e) {
             // The jump host's connection itself failed: the next connect opens a new one.
-            jumpConnection.orElseThrow().discard(via);
+            jumpConnections.get(via.jump()).discard(via.client());
             throw new HostException(new HostFailure(target.name(), HostFailure.Kind.UNREACHABLE, "host " + target.name()
-                + " (" + target.endpoint() + ") is unreachable: the connection to jump host " + jump.orElseThrow()
+                + " (" + target.endpoint() + ") is unreachable: the connection to jump host " + via.jump()
                 + " failed (" + e.getMessage() + ")"), e);
         }
     }

@@ -24,7 +24,7 @@ import java.util.Optional;
  * @param idleTimeout       a connection no command used for this long is closed, and reopened
  *                          by the next command (what each open connection costs: a thread and
  *                          a socket, see docs/performance.md); zero keeps connections open
- * @param jump              a jump host (bastion) every host is reached through, if any
+ * @param jump              which jump host (bastion), if any, each host is reached through
  */
 public record SshSettings(
         Path privateKey,
@@ -36,7 +36,7 @@ public record SshSettings(
         Duration keepAliveInterval,
         Optional<Path> revokedHostKeys,
         Duration idleTimeout,
-        Optional<JumpHost> jump) {
+        JumpRules jump) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(60);
@@ -71,7 +71,7 @@ public record SshSettings(
     public static SshSettings defaults(Path privateKey, Optional<Path> knownHosts) {
         return new SshSettings(privateKey, Optional.empty(), knownHosts, DEFAULT_CONNECT_TIMEOUT,
             DEFAULT_COMMAND_TIMEOUT, DEFAULT_MAX_PARALLEL_HOSTS, DEFAULT_KEEP_ALIVE, Optional.empty(), Duration.ZERO,
-            Optional.empty());
+            JumpRules.none());
     }
 
     public SshSettings withKeyPassphrase(String passphrase) {
@@ -104,8 +104,8 @@ public record SshSettings(
             maxParallelHosts, keepAliveInterval, file, idleTimeout, jump);
     }
 
-    /** Every host is reached through {@code via} ({@code ssh.jump}). */
-    public SshSettings withJump(Optional<JumpHost> via) {
+    /** Hosts are reached through the jump hosts {@code via} names for them ({@code ssh.jump}). */
+    public SshSettings withJump(JumpRules via) {
         return new SshSettings(privateKey, keyPassphrase, knownHosts, connectTimeout, commandTimeout,
             maxParallelHosts, keepAliveInterval, revokedHostKeys, idleTimeout, via);
     }
@@ -124,7 +124,7 @@ public record SshSettings(
             + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
             + ", maxParallelHosts=" + maxParallelHosts + ", keepAliveInterval=" + keepAliveInterval
             + revokedHostKeys.map(f -> ", revokedHostKeys=" + f).orElse("")
-            + (idleTimeout.isZero() ? "" : ", idleTimeout=" + idleTimeout) + jump.map(j -> ", jump=" + j).orElse("")
+            + (idleTimeout.isZero() ? "" : ", idleTimeout=" + idleTimeout) + (jump.rules().isEmpty() ? "" : ", jump=" + jump)
             + "]";
     }
 

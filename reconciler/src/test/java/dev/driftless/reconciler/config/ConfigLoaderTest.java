@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.driftless.model.Problem;
 import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.ssh.HostTarget;
+import dev.driftless.reconciler.ssh.JumpHost;
+import dev.driftless.reconciler.ssh.JumpRules;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,7 +150,8 @@ class ConfigLoaderTest {
         assertThat(withSsh.sshSettings().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(parse(MINIMAL).sshSettings().idleTimeout()).as("connections stay open by default").isZero();
         assertThat(parse(MINIMAL + "  jump: ops@bastion.example.org:2222\n").sshSettings().jump())
-            .contains(new dev.driftless.reconciler.ssh.JumpHost("ops", "bastion.example.org", 2222));
+            .isEqualTo(JumpRules.every(new JumpHost("ops", "bastion.example.org", 2222)));
+        assertThat(parse(MINIMAL).sshSettings().jump()).as("direct by default").isEqualTo(JumpRules.none());
         assertThat(problems(MINIMAL + "  jump: bastion.example.org\n")).containsExactly("driftless.yaml:5:9: ssh.jump:"
             + " expected user@host or user@host:port, got \"bastion.example.org\"");
         assertThat(problems(MINIMAL + "  idle-timeout: 500ms\n")).containsExactly("driftless.yaml:5:17: ssh.idle-timeout"
@@ -159,6 +165,51 @@ class ConfigLoaderTest {
             """)).containsExactly("driftless.yaml:3:55: repo.verify.ssh-revoked-keys revokes SSH keys, and no SSH"
                 + " key is trusted (ssh-allowed-signers is not set)");
         assertThat(parse(MINIMAL).repo().verify()).isEmpty();
+    }
+
+    @Test
+    void jumpRulesChooseAJumpHostPerGroupOfHostsInTheirOrder() throws Exception {
+        JumpRules rules = parse(MINIMAL + """
+              jump:
+                - {via: ops@bastion-eu.example.org, labels: {region: eu}}
+                - {via: direct, hosts: db-*}
+                - {via: "ops@[fd00::1]:2222", hosts: ["us-*", 10.2.*]}
+            """).sshSettings().jump();
+        assertThat(rules.rules()).hasSize(3);
+        HostTarget euWeb = new HostTarget("web-1", "10.1.0.5", 22, "deploy", Optional.empty(),
+            new TreeMap<>(Map.of("region", "eu", "role", "web")));
+        HostTarget euDb = new HostTarget("db-1", "10.1.0.9", 22, "deploy", Optional.empty(),
+            new TreeMap<>(Map.of("region", "eu")));
+        assertThat(rules.jumpFor(euWeb)).contains(new JumpHost("ops", "bastion-eu.example.org", 22));
+        assertThat(rules.jumpFor(euDb)).as("the first matching rule decides").contains(
+            new JumpHost("ops", "bastion-eu.example.org", 22));
+        assertThat(rules.jumpFor(HostTarget.of("db-2", "10.3.0.2", "deploy"))).as("via: direct").isEmpty();
+        assertThat(rules.jumpFor(HostTarget.of("us-7", "10.9.0.7", "deploy"))).as("by name")
+            .contains(new JumpHost("ops", "fd00::1", 2222));
+        assertThat(rules.jumpFor(HostTarget.of("cache", "10.2.0.4", "deploy"))).as("by address")
+            .contains(new JumpHost("ops", "fd00::1", 2222));
+        assertThat(rules.jumpFor(HostTarget.of("cache", "10.4.0.4", "deploy"))).as("no rule: direct").isEmpty();
+        assertThat(rules).hasToString("[labels region=eu via ops@bastion-eu.example.org; hosts db-* via direct;"
+            + " hosts us-*,10.2.* via ops@[fd00::1]:2222]");
+    }
+
+    @Test
+    void badJumpRulesAreReportedWhereTheyAre() {
+        assertThat(problems(MINIMAL + """
+              jump:
+                - {labels: {zone: a}}
+                - {via: bastion, labels: {zone: [a]}, host: x}
+                - ops@bastion
+                - {via: ops@bastion-1}
+                - {via: ops@bastion-2, hosts: "app-*"}
+            """)).containsExactly(
+                "driftless.yaml:6:7: missing required field \"via\" in ssh.jump[0]: the jump host (user@host[:port]), or direct",
+                "driftless.yaml:7:13: ssh.jump[1].via: expected user@host or user@host:port, got \"bastion\"",
+                "driftless.yaml:7:37: ssh.jump[1].labels.zone must be a single value, not a list",
+                "driftless.yaml:7:43: unknown field \"host\" in ssh.jump[1] (did you mean \"hosts\"?)",
+                "driftless.yaml:8:7: ssh.jump[2] must be a mapping: {via: user@host, labels: {…}} or"
+                    + " {via: user@host, hosts: [pattern, …]}",
+                "driftless.yaml:10:7: ssh.jump[4] is never used: ssh.jump[3] already matches every host");
     }
 
     @Test

@@ -99,11 +99,22 @@ class ConfigurationDocTest {
     @Test
     void everyExampleLoads() throws Exception {
         Map<String, String> examples = examples();
-        assertThat(examples.keySet()).containsExactly("minimal", "complete", "https");
+        assertThat(examples.keySet()).containsExactly("minimal", "complete", "bastions", "https");
         for (var e : examples.entrySet()) {
             DaemonConfig c = load(e.getKey(), e.getValue());
             assertThat(c.gitSource()).as("git source settings of example %s", e.getKey()).isNotNull();
         }
+    }
+
+    @Test
+    void theBastionsExampleChoosesAJumpHostByLabelOrName() throws Exception {
+        var rules = load("bastions", examples().get("bastions")).sshSettings().jump();
+        var eu = new dev.driftless.reconciler.ssh.HostTarget("app-1", "10.1.0.11", 22, "deploy", Optional.empty(),
+            new java.util.TreeMap<>(Map.of("region", "eu")));
+        assertThat(rules.jumpFor(eu)).map(Object::toString).contains("deploy@bastion-eu.example.org");
+        assertThat(rules.jumpFor(dev.driftless.reconciler.ssh.HostTarget.of("monitor-1", "10.9.0.1", "deploy")))
+            .isEmpty();
+        assertThat(rules.rules()).hasSize(3);
     }
 
     @Test

@@ -75,6 +75,8 @@ class BaseInventoryTest {
         assertThat(departed.keySet()).as("app-3 is web-3 now, at the same address and port")
             .containsExactly("app-2", "edge-1");
         assertThat(departed.get("app-2").endpoint()).isEqualTo("deploy@10.0.0.2:22");
+        assertThat(departed.get("app-2").labels()).as("ssh.jump rules choose its jump host by them")
+            .containsExactly(java.util.Map.entry("role", "web"));
         assertThat(base.commit()).isEqualTo("c1");
     }
 

@@ -107,7 +107,7 @@ class SshHostPoolIT {
         Path knownHosts = java.nio.file.Files.writeString(dir.resolve("known_hosts"),
             hosts.host("alpha").knownHostsLine() + "\nbeta " + betaKey + "\n");
         JumpHost jump = new JumpHost("deploy", "127.0.0.1", hosts.host("alpha").sshPort());
-        SshSettings via = settings.withKnownHosts(Optional.of(knownHosts)).withJump(Optional.of(jump));
+        SshSettings via = settings.withKnownHosts(Optional.of(knownHosts)).withJump(JumpRules.every(jump));
         try (SshHostPool pool = SshHostPool.open(via)) {
             HostSession beta = pool.session(betaInside);
             assertThat(out(beta, "hostname")).isEqualTo("beta\n");
@@ -137,6 +137,38 @@ class SshHostPoolIT {
                     assertThat(e.getMessage()).startsWith("host beta (deploy@beta:22) not reached through jump host "
                         + jump + ": host 127.0.0.1 (127.0.0.1:" + hosts.host("alpha").sshPort() + ") offered host key");
                 });
+        }
+    }
+
+    @Test
+    void jumpRulesSendEachHostThroughItsOwnJumpHostOrDirectly(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        // Two private networks in miniature: alpha by its network name only through beta, beta only through alpha.
+        String alphaKey = hosts.exec("alpha", "cat", "/etc/ssh/ssh_host_ed25519_key.pub").strip();
+        String betaKey = hosts.exec("beta", "cat", "/etc/ssh/ssh_host_ed25519_key.pub").strip();
+        Path knownHosts = Files.writeString(dir.resolve("known_hosts"), hosts.host("alpha").knownHostsLine() + "\n"
+            + hosts.host("beta").knownHostsLine() + "\nalpha " + alphaKey + "\nbeta " + betaKey + "\n");
+        JumpHost viaAlpha = new JumpHost("deploy", "127.0.0.1", hosts.host("alpha").sshPort());
+        JumpHost viaBeta = new JumpHost("deploy", "127.0.0.1", hosts.host("beta").sshPort());
+        JumpRules rules = new JumpRules(List.of(
+            new JumpRules.Rule(Optional.of(viaAlpha), new java.util.TreeMap<>(java.util.Map.of("zone", "a")), List.of()),
+            new JumpRules.Rule(Optional.empty(), new java.util.TreeMap<>(), List.of("*-direct")),
+            new JumpRules.Rule(Optional.of(viaBeta), new java.util.TreeMap<>(), List.of("alpha"))));
+        HostTarget betaInZoneA = new HostTarget("beta-a", "beta", 22, "deploy", Optional.empty(),
+            new java.util.TreeMap<>(java.util.Map.of("zone", "a")));
+        HostTarget alphaByName = new HostTarget("alpha-inside", "alpha", 22, "deploy", Optional.empty());
+        HostTarget alphaDirect = new HostTarget("alpha-direct", "127.0.0.1", hosts.host("alpha").sshPort(), "deploy",
+            Optional.empty());
+        String alphaIp = hosts.exec("alpha", "hostname", "-i").strip();
+        String betaIp = hosts.exec("beta", "hostname", "-i").strip();
+        try (SshHostPool pool = SshHostPool.open(settings.withKnownHosts(Optional.of(knownHosts)).withJump(rules))) {
+            assertThat(out(pool.session(betaInZoneA), "sh", "-c", "hostname; echo $SSH_CONNECTION"))
+                .as("beta by its label, through alpha").startsWith("beta\n" + alphaIp + " ");
+            assertThat(out(pool.session(alphaByName), "sh", "-c", "hostname; echo $SSH_CONNECTION"))
+                .as("alpha by its name, through beta").startsWith("alpha\n" + betaIp + " ");
+            assertThat(out(pool.session(alphaDirect), "sh", "-c", "echo $SSH_CONNECTION"))
+                .as("a host the direct rule matches first").doesNotStartWith(betaIp).doesNotStartWith(alphaIp);
+            assertThat(pool.connectionsOpened()).as("jump hosts' connections are not hosts'").isEqualTo(3);
         }
     }
 

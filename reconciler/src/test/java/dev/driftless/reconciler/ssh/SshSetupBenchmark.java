@@ -86,7 +86,7 @@ class SshSetupBenchmark {
             java.nio.file.Path knownHosts = java.nio.file.Files.writeString(hosts.workDir().resolve("bench_known_hosts"),
                 hosts.host("bastion").knownHostsLine() + "\nbench " + hosts.host("bench").hostKey() + "\n");
             SshSettings viaBastion = SshSettings.defaults(hosts.deployKeyFile(), Optional.of(knownHosts))
-                .withJump(Optional.of(new JumpHost("deploy", "127.0.0.1", hosts.host("bastion").sshPort())));
+                .withJump(JumpRules.every(new JumpHost("deploy", "127.0.0.1", hosts.host("bastion").sshPort())));
             try (SshHostPool pool = SshHostPool.open(viaBastion)) {
                 pool.session(new HostTarget("warm-up", "bench", 22, "deploy", Optional.empty()))
                     .run(dev.driftless.reconciler.command.RemoteCommand.of("true"), Duration.ofSeconds(10));
