@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -500,9 +501,15 @@ final class RepoLoad {
         /** Two instances on one host may not publish the same host port (on overlapping addresses). */
         private void ports() {
             Set<String> reported = new HashSet<>();
+            // The services on each host, in service order: one pass over the placements, not one per host.
+            Map<String, Set<ServiceSpec>> onHost = new HashMap<>();
+            for (ServiceSpec s : services.enabled().values()) {
+                for (Host h : placed.getOrDefault(s.name, List.of())) {
+                    onHost.computeIfAbsent(h.name(), n -> new LinkedHashSet<>()).add(s);
+                }
+            }
             for (Host host : hosts.hosts().values()) {
-                List<ServiceSpec> on = services.enabled().values().stream()
-                    .filter(s -> placed.getOrDefault(s.name, List.of()).contains(host)).toList();
+                Set<ServiceSpec> on = onHost.getOrDefault(host.name(), Set.of());
                 List<ServiceSpec> earlier = new ArrayList<>();
                 for (ServiceSpec spec : on) {
                     for (int i = 0; i < spec.ports.size(); i++) {

@@ -44,7 +44,11 @@ import org.yaml.snakeyaml.resolver.Resolver;
 public final class YamlReader {
 
     private static final int MAX_CODE_POINTS = 4 * 1024 * 1024;
-    /** Nodes after expanding aliases: a real repo file has hundreds; an alias bomb has billions. */
+    /**
+     * Nodes that aliases add (each node of an aliased part counts once per time it is reached again):
+     * a real repo file adds hundreds; an alias bomb, billions. Nodes written out in the file are not
+     * counted: the code point limit bounds them, so an inventory of thousands of hosts reads.
+     */
     static final int MAX_NODES = 50_000;
 
     private YamlReader() {
@@ -105,7 +109,7 @@ public final class YamlReader {
             YamlNode converted = new Converter(file, problems).convert(root);
             return problems.addedSince(before) ? Optional.empty() : Optional.of(converted);
         } catch (TooLarge e) {
-            problems.addFile(file, "too many aliases in one file: it expands to more than " + MAX_NODES + " values");
+            problems.addFile(file, "too many aliases in one file: they expand to more than " + MAX_NODES + " values");
             return Optional.empty();
         }
     }
@@ -160,7 +164,9 @@ public final class YamlReader {
     private static final class Converter {
         private final String file;
         private final ProblemList problems;
-        private int nodes;
+        /** Nodes an alias reached again, with everything inside them. */
+        private int expanded;
+        private final Set<Node> converted = Collections.newSetFromMap(new IdentityHashMap<>());
         private final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Converter(String file, ProblemList problems) {
@@ -169,7 +175,7 @@ public final class YamlReader {
         }
 
         YamlNode convert(Node node) {
-            if (++nodes > MAX_NODES) {
+            if (!converted.add(node) && ++expanded > MAX_NODES) {
                 throw new TooLarge();
             }
             SourceLocation where = at(file, node.getStartMark());

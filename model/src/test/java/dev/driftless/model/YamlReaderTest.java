@@ -153,6 +153,19 @@ class YamlReaderTest {
     }
 
     @Test
+    void aLargeFileWithoutAliasesIsNoBomb() {
+        // An inventory of 20,000 hosts: 200,000 nodes, all written out.
+        StringBuilder hosts = new StringBuilder("hosts:\n");
+        for (int i = 0; i < 20_000; i++) {
+            hosts.append("  h").append(i).append(": {address: 10.0.").append(i / 256 % 256).append('.').append(i % 256)
+                .append(", labels: {role: app, zone: a}}\n");
+        }
+        YamlMap root = (YamlMap) read(hosts.toString()).orElseThrow();
+        assertThat(((YamlMap) root.get("hosts").orElseThrow()).keys()).hasSize(20_000);
+        assertThat(problemLines()).isEmpty();
+    }
+
+    @Test
     void jsonFilesWithTabsReadWithPositions() {
         byte[] json = "{\n\t\"db\": {\n\t\t\"password\": \"ENC[x]\"\n\t},\n\t\"n\": 3\n}\n".getBytes(StandardCharsets.UTF_8);
         YamlMap root = (YamlMap) JsonTreeReader.read("s.json", json, problems).orElseThrow();
