@@ -12,9 +12,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/common.sh
 driftless_find_jdk
-cp_file=$(mktemp)
-trap 'rm -f "$cp_file"' EXIT
-driftless_mvn -B -q -pl reconciler org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$cp_file" >/dev/null
-"$JAVA_HOME/bin/java" -Xmx2g -cp "reconciler/target/test-classes:reconciler/target/classes:$(cat "$cp_file")" \
-  dev.driftless.reconciler.plan.ScaleBenchmark "${1:-20}" "${2:-100,1000,5000}"
+driftless_run_test_main dev.driftless.reconciler.plan.ScaleBenchmark -Xmx2g -- "${1:-20}" "${2:-100,1000,5000}"

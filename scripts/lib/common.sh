@@ -75,3 +75,21 @@ driftless_mvn() {
   fi
   MAVEN_OPTS="$opts" mvn "$@"
 }
+
+# Runs a class of the reconciler's tests (a benchmark's main) with its test classpath:
+#   driftless_run_test_main CLASS [JVM-OPTION...] -- [ARG...]
+# Needs a build first (scripts/test.sh, or mvn -DskipTests install) and driftless_find_jdk.
+driftless_run_test_main() {
+  local main=$1; shift
+  local jvm=()
+  while [[ $# -gt 0 && $1 != -- ]]; do jvm+=("$1"); shift; done
+  [[ ${1:-} == -- ]] && shift
+  local cp_file
+  cp_file=$(mktemp)
+  driftless_mvn -B -q -pl reconciler org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
+  local cp
+  cp="reconciler/target/test-classes:reconciler/target/classes:$(cat "$cp_file")"
+  rm -f "$cp_file"
+  "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" "$main" "$@"
+}

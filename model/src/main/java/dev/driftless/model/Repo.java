@@ -31,9 +31,10 @@ public record Repo(String environment, SortedMap<String, Host> hosts, SortedMap<
     }
 
     /**
-     * Places every service on its hosts, {@code replicas} instances per host, and fingerprints
-     * each instance. Deterministic: the same repo and secret fingerprints always give the same
-     * instances, ids, names and fingerprints.
+     * Places every service on its hosts (all those its placement selects, or {@code count} of
+     * them), {@code replicas} instances per host, and fingerprints each instance. Deterministic:
+     * the same repo and secret fingerprints always give the same instances, ids, names and
+     * fingerprints.
      */
     public DesiredState resolve(SecretFingerprints fingerprints) {
         Objects.requireNonNull(fingerprints, "fingerprints");
@@ -53,6 +54,7 @@ public record Repo(String environment, SortedMap<String, Host> hosts, SortedMap<
 
     /** The hosts {@code service} is placed on, by name. */
     public List<Host> placedOn(Service service) {
-        return hosts.values().stream().filter(service.placement()::selects).toList();
+        return service.placement().choose(service.name(),
+            hosts.values().stream().filter(service.placement()::selects).toList());
     }
 }

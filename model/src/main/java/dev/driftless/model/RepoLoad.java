@@ -311,7 +311,23 @@ final class RepoLoad {
             if (!p.selector().isEmpty() && on.isEmpty() && hosts.complete()) {
                 problems.add(spec.selectorAt, "placement.selector " + render(p.selector()) + " matches no host in " + hostsFile);
             }
-            return on;
+            String from = p.selector().isEmpty() ? "placement.hosts names" : "placement.selector "
+                + render(p.selector()) + " matches";
+            if (p.count() > on.size() && !on.isEmpty() && hosts.complete()) {
+                problems.add(spec.countAt, "placement.count is " + p.count() + ", but " + from + " only " + on.size()
+                    + (on.size() == 1 ? " host" : " hosts") + " (" + someNames(on) + "), and count places one"
+                    + " instance per host: lower count, or add hosts");
+            }
+            p.spread().filter(label -> !on.isEmpty() && on.stream().noneMatch(h -> h.labels().containsKey(label)))
+                .ifPresent(label -> problems.add(spec.spreadAt, "placement.spread: none of the hosts the service may"
+                    + " run on (" + someNames(on) + ") has label \"" + label + "\""));
+            return p.choose(spec.name, on);
+        }
+
+        /** The names of the first ten hosts, and how many there are when there are more. */
+        private static String someNames(List<Host> hosts) {
+            String first = hosts.stream().limit(10).map(Host::name).collect(Collectors.joining(", "));
+            return hosts.size() <= 10 ? first : first + ", … (" + hosts.size() + " in all)";
         }
 
         private Runtime runtime(ServiceSpec spec, List<Host> on) {

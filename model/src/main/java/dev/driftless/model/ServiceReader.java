@@ -25,7 +25,7 @@ final class ServiceReader {
     static final List<String> FIELDS = List.of("after", "args", "command", "enabled", "env", "files", "health", "image",
         "labels", "logging", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "user", "volumes");
     static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "nofile");
-    static final List<String> PLACEMENT_FIELDS = List.of("hosts", "replicas", "selector");
+    static final List<String> PLACEMENT_FIELDS = List.of("count", "hosts", "replicas", "selector", "spread");
     static final List<String> PROBES = List.of("command", "docker", "http", "tcp");
     static final List<String> HEALTH_FIELDS = List.of("command", "docker", "failure-threshold", "http", "interval",
         "probe-timeout", "success-threshold", "tcp", "timeout");
@@ -48,6 +48,8 @@ final class ServiceReader {
     static final long MIN_MEMORY = 6L * 1024 * 1024;
     static final long MAX_NOFILE = 1L << 20;
     static final int MAX_REPLICAS = 1000;
+    /** The most instances a {@code count} places (one per host). */
+    static final int MAX_COUNT = 100_000;
 
     private final ServiceSpec spec;
     private final ProblemList problems;
@@ -501,8 +503,23 @@ final class ServiceReader {
         } else if (!f.has("hosts") && !f.has("selector")) {
             problems.add(map.location(), "placement needs hosts (e.g. hosts: [app-1]) or selector (e.g. selector: {role: app})");
         }
+        int count = f.whole("count", 1, MAX_COUNT).orElse(0L).intValue();
+        f.node("count").ifPresent(n -> spec.countAt = n.location());
+        if (f.has("count") && f.has("replicas")) {
+            problems.add(map.location(), "placement takes count (instances in all, one per host) or replicas"
+                + " (instances on every host), not both");
+        }
+        Optional<String> spread = f.text("spread");
+        spread.filter(label -> !Names.isLabelKey(label)).ifPresent(label -> problems.add(
+            f.node("spread").orElseThrow().location(), "placement.spread: \"" + label + "\" is not a label key: "
+                + Names.LABEL_KEY_RULE));
+        if (f.has("spread") && !f.has("count")) {
+            problems.add(f.node("spread").orElseThrow().location(), "placement.spread needs count: it spreads that"
+                + " many instances across the values of a label, e.g. {selector: {role: app}, count: 3, spread: zone}");
+        }
+        f.node("spread").ifPresent(n -> spec.spreadAt = n.location());
         if (!problems.addedSince(before)) {
-            spec.placement = Optional.of(new Placement(hosts, selector, replicas));
+            spec.placement = Optional.of(new Placement(hosts, selector, replicas, count, spread));
         }
     }
 

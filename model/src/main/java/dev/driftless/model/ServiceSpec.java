@@ -58,6 +58,8 @@ final class ServiceSpec {
     SourceLocation placementAt;
     final List<SourceLocation> placementHostAt = new ArrayList<>();
     SourceLocation selectorAt;
+    SourceLocation countAt;
+    SourceLocation spreadAt;
     Optional<HealthCheck> health = Optional.empty();
     SourceLocation probeAt;
     Rollout rollout = Rollout.DEFAULT;

@@ -11,14 +11,15 @@ import java.util.Set;
  * Deep-merges an environment overlay over a base service: mappings merge key by key, lists and
  * single values replace, and a null value ({@code ~} or nothing) deletes the key. Keys that are
  * alternatives to each other replace each other too: an overlay that sets {@code placement.hosts}
- * drops the base's {@code placement.selector} (and the other way round), and an overlay that sets
+ * drops the base's {@code placement.selector} (and the other way round), one that sets
+ * {@code placement.count} the base's {@code placement.replicas} (and the other way round), and an overlay that sets
  * a health probe drops the base's probe. Every node keeps its own file and line, so a problem in
  * the result points into whichever file wrote the offending value.
  */
 final class YamlMerge {
 
     private static final Map<String, List<Set<String>>> ALTERNATIVES = Map.of(
-        "placement", List.of(Set.of("hosts", "selector")),
+        "placement", List.of(Set.of("hosts", "selector"), Set.of("count", "replicas")),
         "health", List.of(Set.copyOf(ServiceReader.PROBES)));
 
     private YamlMerge() {

@@ -65,6 +65,8 @@ class SchemaTest {
         "image-without-tag,services/api.yaml",
         "unsafe-env-var-name,services/api.yaml",
         "placement-hosts-and-selector,services/api.yaml",
+        "placement-count-and-replicas,services/api.yaml",
+        "placement-spread-without-count,services/api.yaml",
         "missing-placement,services/store.yaml",
         "health-with-two-probes,services/api.yaml",
         "secret-reference-outside-secrets,services/api.yaml",
@@ -127,16 +129,25 @@ class SchemaTest {
         assertThat(Schemas.validate("service-overlay", "o.yaml", "placement: {replicas: 2}\nresources: {memory: ~}\nenv: {A: ~}\n"))
             .isEmpty();
         assertThat(Schemas.validate("service-overlay", "o.yaml", "placement: {replica: 2}\n")).isNotEmpty();
+        assertThat(Schemas.validate("service-overlay", "o.yaml", "placement: {count: 3, replicas: ~}\n")).isEmpty();
+        assertThat(Schemas.validate("service-overlay", "o.yaml", "placement: {spread: zone}\n")).isEmpty();
+        assertThat(Schemas.validate("service", "s.yaml", "image: a:1\nplacement: {selector: {a: b}, spread: zone}\n"))
+            .as("spread without count").isNotEmpty();
     }
 
     /**
      * The overlay transformation (also how docs/schema/service-overlay.schema.json was made):
-     * no required fields or required-alternatives, and null allowed wherever a value may be set.
+     * no required fields, required-alternatives or dependent requirements, and null allowed wherever a
+     * value may be set.
      * List items stay complete, because a list in an overlay replaces the base list whole.
      */
     static JsonNode partial(JsonNode schema) {
         ObjectNode node = (ObjectNode) schema.deepCopy();
         node.remove("required");
+        // placement.spread needs a count, but an overlay may set the one while the base sets the other;
+        // and it may set count while deleting the base's replicas (replicas: ~).
+        node.remove("dependentRequired");
+        node.remove("not");
         JsonNode oneOf = node.get("oneOf");
         if (oneOf != null && allRequiredOnly(oneOf)) {
             node.remove("oneOf");

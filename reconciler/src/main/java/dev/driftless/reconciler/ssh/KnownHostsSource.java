@@ -124,8 +124,4 @@ final class KnownHostsSource {
         }
         return revoked;
     }
-
-    String describe() {
-        return file.map(Path::toString).orElse("(no known_hosts file)");
-    }
 }

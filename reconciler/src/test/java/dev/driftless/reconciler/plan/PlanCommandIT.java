@@ -101,6 +101,22 @@ class PlanCommandIT {
             """.formatted(hosts.host("app-1").sshPort(), key1, hosts.host("app-2").sshPort(), key2));
     }
 
+    /** A copy of the repo under {@code name} in the test's directory, to change without touching the original. */
+    static Path copyOfRepo(String name) throws IOException {
+        Path copy = dir.resolve(name);
+        try (var files = Files.walk(repo)) {
+            for (Path f : files.toList()) {
+                Path to = copy.resolve(repo.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        return copy;
+    }
+
     record Run(int exit, String out, String err) {
     }
 
@@ -158,17 +174,7 @@ class PlanCommandIT {
     @Test
     @Order(3)
     void aPullRequestThatRetiresAHostPlansTheRemovalOfWhatRunsThere() throws Exception {
-        Path checkout = dir.resolve("checkout");
-        try (var files = Files.walk(repo)) {
-            for (Path f : files.toList()) {
-                Path to = checkout.resolve(repo.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(f, to);
-                }
-            }
-        }
+        Path checkout = copyOfRepo("checkout");
         try (Git git = Git.init().setDirectory(checkout.toFile()).setInitialBranch("main").call()) {
             git.add().addFilepattern(".").call();
             git.commit().setMessage("As deployed").setSign(false).setAuthor("t", "t@example.org")
@@ -191,6 +197,28 @@ class PlanCommandIT {
         assertThat(withoutBase.exit()).as("the repo alone does not know app-2 ran anything").isEqualTo(Main.EXIT_OK);
         assertThat(hosts.exec("app-2", "docker", "ps", "-q", "--filter", "label=dev.driftless.service=web"))
             .as("planning changed nothing").isNotBlank();
+    }
+
+    @Test
+    @Order(3)
+    void aCountOfOneOfTwoHostsKeepsOneInstanceAndPlansTheRemovalOfTheOther() throws Exception {
+        Path counted = copyOfRepo("counted");
+        Path web = counted.resolve("services/web.yaml");
+        Files.writeString(web, Files.readString(web).replace("placement: {selector: {role: web}}",
+            "placement: {selector: {role: web}, count: 1}"));
+        dev.driftless.model.Repo loaded = dev.driftless.model.RepoLoader.load(new DirectoryTree(counted),
+            Optional.empty()).repo().orElseThrow();
+        String kept = loaded.placedOn(loaded.services().get("web")).getFirst().name();
+        String dropped = kept.equals("app-1") ? "app-2" : "app-1";
+
+        Run run = planRepo(counted);
+
+        assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(Main.EXIT_CHANGES);
+        assertThat(run.out()).contains("0 to create, 0 to replace, 0 to start, 1 to remove, 1 unchanged")
+            .containsPattern(dropped + " +web-1 +remove +1\\.0\\.0 +not in desired state \\(web is no longer placed on "
+                + dropped + "\\)")
+            .doesNotContainPattern(kept + " +web-1 +remove")
+            .contains("1 instance unchanged");
     }
 
     @Test
