@@ -29,7 +29,7 @@ final class ServiceReader {
     static final List<String> PROBES = List.of("command", "docker", "http", "tcp");
     static final List<String> HEALTH_FIELDS = List.of("command", "docker", "failure-threshold", "http", "interval",
         "probe-timeout", "success-threshold", "tcp", "timeout");
-    static final List<String> HTTP_FIELDS = List.of("path", "port");
+    static final List<String> HTTP_FIELDS = List.of("headers", "path", "port", "scheme");
     static final List<String> TCP_FIELDS = List.of("port");
     static final List<String> ROLLOUT_FIELDS = List.of("auto-rollback", "batch", "order", "pre-deploy");
     static final List<String> PRE_DEPLOY_FIELDS = List.of("command", "timeout");
@@ -549,7 +549,37 @@ final class ServiceReader {
                     problems.add(h.node("path").orElseThrow().location(), "health.http.path must start with /, got \"" + path + "\"");
                     return Optional.empty();
                 }
-                return port.map(p -> new HttpProbe(p.intValue(), path));
+                int httpMark = problems.mark();
+                String scheme = h.text("scheme").orElse("http");
+                if (!scheme.equals("http") && !scheme.equals("https")) {
+                    problems.add(h.node("scheme").orElseThrow().location(), "health.http.scheme must be http or https,"
+                        + " got \"" + scheme + "\"");
+                }
+                SortedMap<String, String> headers = new TreeMap<>();
+                h.mapping("headers").ifPresent(hm -> {
+                    FieldReader hr = new FieldReader(hm, "health.http.headers", hm.keys(), problems);
+                    for (String name : hm.keys()) {
+                        SourceLocation at = hm.entry(name).orElseThrow().key().location();
+                        if (!HttpProbe.HEADER_NAME.matcher(name).matches()) {
+                            problems.add(at, "health.http.headers: \"" + name + "\" is not a header name (letters,"
+                                + " digits and !#$%&'*+.^_`|~- only)");
+                        } else if (headers.keySet().stream().anyMatch(name::equalsIgnoreCase)) {
+                            problems.add(at, "health.http.headers names " + name + " twice (header names ignore case)");
+                        }
+                        hr.text(name).ifPresent(value -> {
+                            if (HttpProbe.validValue(value)) {
+                                headers.put(name, value);
+                            } else {
+                                problems.add(hm.get(name).orElseThrow().location(), "health.http.headers." + name
+                                    + " must be one line of at most 4096 characters, without control characters");
+                            }
+                        });
+                    }
+                });
+                if (problems.addedSince(httpMark)) {
+                    return Optional.empty();
+                }
+                return port.map(p -> new HttpProbe(p.intValue(), path, scheme, headers));
             });
             case "tcp" -> FieldReader.mapping(node, "health.tcp", problems).flatMap(m -> {
                 FieldReader t = new FieldReader(m, "health.tcp", TCP_FIELDS, problems);

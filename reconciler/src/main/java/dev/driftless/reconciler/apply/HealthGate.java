@@ -183,7 +183,7 @@ public final class HealthGate {
         Probe probe = check.probe();
         String address = containerAddress.orElse("127.0.0.1");
         RemoteCommand command = switch (probe) {
-            case HttpProbe http -> ProbeCommands.http(address, http.port(), http.path(), check.probeTimeout());
+            case HttpProbe http -> ProbeCommands.http(address, http, check.probeTimeout());
             case TcpProbe tcp -> ProbeCommands.tcp(address, tcp.port(), check.probeTimeout());
             case CommandProbe cmd -> runtime.exec(container, cmd.argv());
             case DockerProbe d -> null;

@@ -1,6 +1,9 @@
 package dev.driftless.reconciler.command;
 
+import dev.driftless.model.HttpProbe;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Health probes run on a host against a container's address: the HTTP probe needs curl on the
@@ -18,9 +21,28 @@ public final class ProbeCommands {
      * for the container's own address.
      */
     public static RemoteCommand http(String address, int port, String path, Duration timeout) {
+        return http(address, new HttpProbe(port, path), timeout);
+    }
+
+    /**
+     * {@link #http(String, int, String, Duration)} for a probe of any scheme, with its headers. An
+     * https server's certificate is not verified ({@code --insecure}): the probe reaches the
+     * instance by an address no certificate names. Each header is one argument, never parsed by a
+     * shell.
+     */
+    public static RemoteCommand http(String address, HttpProbe probe, Duration timeout) {
         String host = address.indexOf(':') >= 0 ? "[" + address + "]" : address;
-        return RemoteCommand.of("curl", "--silent", "--show-error", "--fail", "--noproxy", "*", "--output", "/dev/null",
-            "--max-time", seconds(timeout), "http://" + host + ":" + port + path);
+        List<String> args = new ArrayList<>(List.of("--silent", "--show-error", "--fail", "--noproxy", "*",
+            "--output", "/dev/null", "--max-time", seconds(timeout)));
+        if (probe.scheme().equals("https")) {
+            args.add("--insecure");
+        }
+        probe.headers().forEach((name, value) -> {
+            args.add("--header");
+            args.add(name + ": " + value);
+        });
+        args.add(probe.scheme() + "://" + host + ":" + probe.port() + probe.path());
+        return RemoteCommand.of("curl", args.toArray(String[]::new));
     }
 
     /** Succeeds when a TCP connection to {@code address:port} opens within {@code timeout}. */

@@ -4,13 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.driftless.model.HttpProbe;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Health probe commands, each as the exact string sent to the host's shell. */
 class ProbeCommandsTest {
@@ -52,6 +63,16 @@ class ProbeCommandsTest {
         assertThat(ProbeCommands.http("10.0.0.7", 8080, "/health?x=$(reboot)&y='1'", Duration.ofSeconds(2)).render())
             .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 "
                 + "'http://10.0.0.7:8080/health?x=$(reboot)&y='\\''1'\\'''");
+    }
+
+    @Test
+    void httpsProbeWithHeadersSkipsCertificateChecksAndSendsEachHeaderAsOneWord() {
+        HttpProbe probe = new HttpProbe(8443, "/healthz", "https",
+            new TreeMap<>(Map.of("Host", "api.example.org", "X-Probe", "a'b $(reboot)")));
+        assertThat(ProbeCommands.http("172.17.0.5", probe, Duration.ofSeconds(2)).render())
+            .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 --insecure"
+                + " --header 'Host: api.example.org' --header 'X-Probe: a'\\''b $(reboot)'"
+                + " https://172.17.0.5:8443/healthz");
     }
 
     @Test
@@ -101,6 +122,64 @@ class ProbeCommandsTest {
             assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/broken", Duration.ofSeconds(5)).render())).isNotZero();
             assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/nothing-here", Duration.ofSeconds(5)).render()))
                 .isNotZero();
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** The exact rendering, run by a real sh with curl: the headers arrive as written, metacharacters and all. */
+    @Test
+    void httpProbeRunByShSendsItsHeaders() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/healthz", exchange -> {
+            boolean routed = "api.example.org".equals(exchange.getRequestHeaders().getFirst("Host"))
+                && "a'b $(touch /tmp/pwned-probe)".equals(exchange.getRequestHeaders().getFirst("X-Probe"));
+            exchange.sendResponseHeaders(routed ? 200 : 421, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            int port = server.getAddress().getPort();
+            HttpProbe withHeaders = new HttpProbe(port, "/healthz", "http",
+                new TreeMap<>(Map.of("Host", "api.example.org", "X-Probe", "a'b $(touch /tmp/pwned-probe)")));
+            assertThat(sh(ProbeCommands.http("127.0.0.1", withHeaders, Duration.ofSeconds(5)).render())).isZero();
+            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/healthz", Duration.ofSeconds(5)).render()))
+                .as("without them the server refuses").isNotZero();
+            assertThat(Path.of("/tmp/pwned-probe")).doesNotExist();
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** The exact rendering, run by a real sh with curl, against a real TLS server with a self-signed certificate. */
+    @Test
+    void httpsProbeRunByShPassesAgainstASelfSignedServer(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("server.p12");
+        char[] password = "changeit".toCharArray();
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+            "-genkeypair", "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
+            "-alias", "server", "-keyalg", "EC", "-dname", "CN=api.example.org", "-validity", "2")
+            .redirectErrorStream(true).start();
+        assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(store)) {
+            keys.load(in, password);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, password);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        server.createContext("/healthz", answer(200));
+        server.start();
+        try {
+            int port = server.getAddress().getPort();
+            HttpProbe https = new HttpProbe(port, "/healthz", "https", new TreeMap<>());
+            assertThat(sh(ProbeCommands.http("127.0.0.1", https, Duration.ofSeconds(5)).render())).isZero();
+            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/healthz", Duration.ofSeconds(5)).render()))
+                .as("plain http to a TLS port").isNotZero();
         } finally {
             server.stop(0);
         }
