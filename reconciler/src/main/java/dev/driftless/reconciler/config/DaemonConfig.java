@@ -196,7 +196,7 @@ public record DaemonConfig(
     public GitSourceSettings gitSource() {
         return new GitSourceSettings(repo.url(), repo.branch(), repo.path(), stateDir.resolve("git"),
             repo.sshKey(), repo.knownHosts(), repo.tokenFile(), repo.tokenEnv(), repo.caFile(),
-            repo.allowForcePush(), repo.timeout());
+            repo.allowForcePush(), repo.timeout(), ssh.revokedHostKeys());
     }
 
     /** The SSH transport's settings, with the key's passphrase read from its file if one is given. */

@@ -93,7 +93,8 @@ public final class GitSource implements AutoCloseable {
         Optional<HttpsAccess> https = Optional.empty();
         switch (url.kind()) {
             case SSH -> ssh = Optional.of(SshAccess.create(settings.sshKey().orElseThrow(),
-                settings.knownHosts().orElseThrow(), cachePath.resolveSibling(".ssh-home-unused")));
+                settings.knownHosts().orElseThrow(), settings.revokedHostKeys(),
+                cachePath.resolveSibling(".ssh-home-unused")));
             case HTTPS, HTTP -> https = Optional.of(HttpsAccess.create(settings.caFile(), token));
             case LOCAL -> { }
         }

@@ -26,6 +26,8 @@ import org.eclipse.jgit.lib.Repository;
  * @param caFile         PEM file of the CA certificates trusted for HTTPS instead of the JDK's
  * @param allowForcePush accept a branch that moved to a commit not descending from the last one
  * @param timeout        connect and read timeout of each network operation; default 60 s
+ * @param revokedHostKeys host keys and certificates refused for SSH URLs whatever known_hosts says
+ *                       ({@code ssh.revoked-host-keys}: a KRL or a list of public keys)
  */
 public record GitSourceSettings(
         String url,
@@ -38,7 +40,8 @@ public record GitSourceSettings(
         Optional<String> tokenEnv,
         Optional<Path> caFile,
         boolean allowForcePush,
-        Duration timeout) {
+        Duration timeout,
+        Optional<Path> revokedHostKeys) {
 
     public static final String DEFAULT_BRANCH = "main";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -54,6 +57,7 @@ public record GitSourceSettings(
         Objects.requireNonNull(tokenEnv, "tokenEnv");
         Objects.requireNonNull(caFile, "caFile");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(revokedHostKeys, "revokedHostKeys");
         if (url.isBlank()) {
             throw new IllegalArgumentException("repository URL is empty");
         }
@@ -73,6 +77,14 @@ public record GitSourceSettings(
         }
     }
 
+    /** Without a revocation list. */
+    public GitSourceSettings(String url, String branch, Optional<String> subdirectory, Path cacheDir,
+                             Optional<Path> sshKey, Optional<Path> knownHosts, Optional<Path> tokenFile,
+                             Optional<String> tokenEnv, Optional<Path> caFile, boolean allowForcePush, Duration timeout) {
+        this(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv, caFile, allowForcePush,
+            timeout, Optional.empty());
+    }
+
     /** Settings for {@code url} with every default: branch main, repository root, no credentials, 60 s. */
     public static GitSourceSettings of(String url, Path cacheDir) {
         return new GitSourceSettings(url, DEFAULT_BRANCH, Optional.empty(), cacheDir, Optional.empty(),
@@ -86,47 +98,53 @@ public record GitSourceSettings(
 
     public GitSourceSettings withBranch(String value) {
         return new GitSourceSettings(url, value, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
-            caFile, allowForcePush, timeout);
+            caFile, allowForcePush, timeout, revokedHostKeys);
     }
 
     public GitSourceSettings withSubdirectory(String value) {
         return new GitSourceSettings(url, branch, Optional.of(value), cacheDir, sshKey, knownHosts, tokenFile,
-            tokenEnv, caFile, allowForcePush, timeout);
+            tokenEnv, caFile, allowForcePush, timeout, revokedHostKeys);
     }
 
     public GitSourceSettings withSshKey(Path value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, Optional.of(value), knownHosts, tokenFile,
-            tokenEnv, caFile, allowForcePush, timeout);
+            tokenEnv, caFile, allowForcePush, timeout, revokedHostKeys);
     }
 
     public GitSourceSettings withKnownHosts(Path value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, Optional.of(value), tokenFile,
-            tokenEnv, caFile, allowForcePush, timeout);
+            tokenEnv, caFile, allowForcePush, timeout, revokedHostKeys);
     }
 
     public GitSourceSettings withTokenFile(Path value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, Optional.of(value),
-            Optional.empty(), caFile, allowForcePush, timeout);
+            Optional.empty(), caFile, allowForcePush, timeout, revokedHostKeys);
     }
 
     public GitSourceSettings withTokenEnv(String value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, Optional.empty(),
-            Optional.of(value), caFile, allowForcePush, timeout);
+            Optional.of(value), caFile, allowForcePush, timeout, revokedHostKeys);
     }
 
     public GitSourceSettings withCaFile(Path value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
-            Optional.of(value), allowForcePush, timeout);
+            Optional.of(value), allowForcePush, timeout, revokedHostKeys);
     }
 
     public GitSourceSettings withAllowForcePush(boolean value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
-            caFile, value, timeout);
+            caFile, value, timeout, revokedHostKeys);
     }
 
     public GitSourceSettings withTimeout(Duration value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
-            caFile, allowForcePush, value);
+            caFile, allowForcePush, value, revokedHostKeys);
+    }
+
+    /** Also refuse the git server's host keys and certificates that this list revokes ({@code ssh.revoked-host-keys}). */
+    public GitSourceSettings withRevokedHostKeys(Optional<Path> value) {
+        return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
+            caFile, allowForcePush, timeout, value);
     }
 
     /**

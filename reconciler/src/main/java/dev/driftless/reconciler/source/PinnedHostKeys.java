@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import dev.driftless.reconciler.sshkeys.RevokedKeys;
 import dev.driftless.reconciler.sshkeys.SshCertificate;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * and {@code !}, {@code @revoked}, and {@code @cert-authority}: a host certificate is accepted when
  * a CA listed for the host signed it, it is a host certificate naming the host, and it is valid
  * now. A host with a pinned key must present that key (a certificate of it counts), whoever
- * vouches for another.
+ * vouches for another. Keys and certificates that {@code ssh.revoked-host-keys} revokes are refused
+ * whatever the file says.
  */
 final class PinnedHostKeys implements ServerKeyDatabase {
 
@@ -65,17 +67,54 @@ final class PinnedHostKeys implements ServerKeyDatabase {
     }
 
     private final Path file;
+    private final Optional<Path> revokedFile;
     private volatile Refusal lastRefusal;
 
-    private PinnedHostKeys(Path file) {
+    private PinnedHostKeys(Path file, Optional<Path> revokedFile) {
         this.file = file;
+        this.revokedFile = revokedFile;
     }
 
     /** Reads the file once to report a missing or malformed one before the first connection. */
     static PinnedHostKeys load(Path file) throws GitSourceException {
-        PinnedHostKeys keys = new PinnedHostKeys(file);
+        return load(file, Optional.empty());
+    }
+
+    /**
+     * {@link #load(Path)}, also refusing the host keys and certificates {@code revokedFile} revokes
+     * ({@code ssh.revoked-host-keys}: a KRL or a list of public keys), read at every connection.
+     * A list that cannot be read refuses every key, as OpenSSH's {@code RevokedHostKeys} does.
+     */
+    static PinnedHostKeys load(Path file, Optional<Path> revokedFile) throws GitSourceException {
+        PinnedHostKeys keys = new PinnedHostKeys(file, revokedFile);
         keys.read();
         return keys;
+    }
+
+    /** The revocation list as of now, or why it cannot be used. */
+    private RevokedKeys revoked() throws IllegalArgumentException {
+        return revokedFile.map(RevokedKeys::read).orElse(RevokedKeys.none());
+    }
+
+    /**
+     * Why {@code key} (a plain key, or a certificate parsed as {@code cert}) must be refused by the
+     * revocation list, or empty.
+     */
+    private Optional<String> revocation(PublicKey key, SshCertificate cert) {
+        RevokedKeys revoked;
+        try {
+            revoked = revoked();
+        } catch (IllegalArgumentException e) {
+            return Optional.of("ssh.revoked-host-keys " + e.getMessage() + "; no host key is trusted while it cannot"
+                + " be read");
+        }
+        Optional<String> why = cert != null ? revoked.check(cert) : revoked.check(blob(key));
+        return why.map(w -> "it is revoked: " + w + " (ssh.revoked-host-keys)");
+    }
+
+    /** The key in SSH wire format, as the revocation list names keys. */
+    private static byte[] blob(PublicKey key) {
+        return Base64.getDecoder().decode(PublicKeyEntry.toString(key).split(" ")[1]);
     }
 
     Path file() {
@@ -169,6 +208,11 @@ final class PinnedHostKeys implements ServerKeyDatabase {
             return acceptCertificate(connectAddress, target, cert, matching);
         }
         String offered = describe(serverKey);
+        Optional<String> listed = revocation(serverKey, null);
+        if (listed.isPresent()) {
+            return refuse(connectAddress, SourceFailure.HostKeyProblem.REVOKED_BY_LIST, offered, List.of(),
+                listed.get());
+        }
         if (matching.stream().anyMatch(p -> p.revoked() && KeyUtils.compareKeys(p.key(), serverKey))) {
             return refuse(connectAddress, SourceFailure.HostKeyProblem.REVOKED, offered, List.of(), "");
         }
@@ -202,6 +246,18 @@ final class PinnedHostKeys implements ServerKeyDatabase {
                     k == ca ? "its CA key is marked @revoked" : "");
             }
         }
+        SshCertificate parsed;
+        try {
+            parsed = SshCertificate.parse(blob(cert));
+        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+            return refuse(connectAddress, SourceFailure.HostKeyProblem.INVALID_CERTIFICATE, offered, List.of(),
+                "it cannot be read (" + e.getMessage() + ")");
+        }
+        Optional<String> listed = revocation(cert, parsed);
+        if (listed.isPresent()) {
+            return refuse(connectAddress, SourceFailure.HostKeyProblem.REVOKED_BY_LIST, offered, List.of(),
+                listed.get());
+        }
         List<Pin> pinned = matching.stream().filter(Pin::pin).toList();
         if (!pinned.isEmpty()) {
             return pinned.stream().anyMatch(p -> KeyUtils.compareKeys(p.key(), hostKey))
@@ -213,13 +269,6 @@ final class PinnedHostKeys implements ServerKeyDatabase {
             return refuse(connectAddress, SourceFailure.HostKeyProblem.UNKNOWN, offered, List.of(),
                 authorities.isEmpty() ? "" : "no @cert-authority line names that CA for it; it trusts "
                     + authorities.stream().map(p -> describe(p.key())).distinct().collect(Collectors.joining(", ")));
-        }
-        SshCertificate parsed;
-        try {
-            parsed = SshCertificate.parse(Base64.getDecoder().decode(PublicKeyEntry.toString(cert).split(" ")[1]));
-        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
-            return refuse(connectAddress, SourceFailure.HostKeyProblem.INVALID_CERTIFICATE, offered, List.of(),
-                "it cannot be read (" + e.getMessage() + ")");
         }
         String why = parsed.hostProblem(List.of(target.host()), Instant.now());
         if (why == null) {

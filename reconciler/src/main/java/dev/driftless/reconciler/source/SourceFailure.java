@@ -54,7 +54,9 @@ public sealed interface SourceFailure {
         /** the key, or the CA key of its certificate, is listed as {@code @revoked}. */
         REVOKED,
         /** a host certificate that is not valid for the host: expired, other names, bad CA signature. */
-        INVALID_CERTIFICATE
+        INVALID_CERTIFICATE,
+        /** the key or certificate is in {@code ssh.revoked-host-keys}, or that list cannot be read. */
+        REVOKED_BY_LIST
     }
 
     /**
@@ -91,6 +93,8 @@ public sealed interface SourceFailure {
                 case REVOKED -> "host key of " + host + " refused for git source " + url + ": the server offered "
                     + offered + ", which " + knownHosts + " marks @revoked" + (detail.isEmpty() ? "" : " ("
                     + detail + ")");
+                case REVOKED_BY_LIST -> "host key of " + host + " refused for git source " + url + ": the server"
+                    + " offered " + offered + "; " + detail;
                 case INVALID_CERTIFICATE -> "host certificate of " + host + " refused for git source " + url
                     + ": the server offered " + offered + ", which is not valid for " + host + ": " + detail
                     + ". Refused; have the host's certificate renewed by its CA (ssh-keygen -s CA -h -n NAME)";

@@ -9,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.eclipse.jgit.transport.SshTransport;
@@ -30,9 +31,10 @@ final class SshAccess implements AutoCloseable {
         this.sessions = sessions;
     }
 
-    static SshAccess create(Path keyFile, Path knownHostsFile, Path placeholderHome) throws GitSourceException {
+    static SshAccess create(Path keyFile, Path knownHostsFile, Optional<Path> revokedHostKeys, Path placeholderHome)
+            throws GitSourceException {
         List<KeyPair> keys = loadKeys(keyFile);
-        PinnedHostKeys hostKeys = PinnedHostKeys.load(knownHostsFile);
+        PinnedHostKeys hostKeys = PinnedHostKeys.load(knownHostsFile, revokedHostKeys);
         // Never created: it only has to be a path that holds nothing JGit could pick up.
         Path sshDir = placeholderHome.resolve(".ssh");
         SshdSessionFactory sessions = new SshdSessionFactoryBuilder()

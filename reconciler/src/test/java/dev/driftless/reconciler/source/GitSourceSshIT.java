@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.eclipse.jgit.util.FS;
 import org.junit.jupiter.api.AfterAll;
@@ -142,6 +143,26 @@ class GitSourceSshIT {
         }
         assertThat(Files.readString(knownHosts)).as("known_hosts is never written")
             .isEqualTo("[127.0.0.1]:1 " + git.hostKey() + "\n");
+    }
+
+    @Test
+    void aPinnedKeyThatSshRevokedHostKeysListsIsRefusedAndAnotherListLetsItThrough() throws Exception {
+        Path revoked = Files.writeString(tmp.resolve("revoked_keys"), "# revoked host keys\n" + git.hostKey() + "\n");
+        try (GitSource source = GitSource.open(settings().withRevokedHostKeys(Optional.of(revoked)))) {
+            assertThatThrownBy(source::poll).isInstanceOfSatisfying(GitSourceException.class, e -> {
+                SourceFailure.HostKeyRefused refused = (SourceFailure.HostKeyRefused) e.failure();
+                assertThat(refused.problem()).isEqualTo(SourceFailure.HostKeyProblem.REVOKED_BY_LIST);
+                assertThat(e).hasMessageContaining("the server offered " + refused.offered() + "; it is revoked: "
+                    + revoked + " revokes key ").hasMessageEndingWith(" (ssh.revoked-host-keys)");
+                assertThat(e.isTransient()).isFalse();
+            });
+            assertThat(source.current()).isEmpty();
+        }
+        String otherKey = SshKeyPair.generate(tmp.resolve("retired"), "retired").publicKeyLine();
+        Files.writeString(revoked, otherKey + "\n");
+        try (GitSource source = GitSource.open(settings().withRevokedHostKeys(Optional.of(revoked)))) {
+            assertThat(source.poll().revision().sha()).as("a list without its key").isEqualTo(hostHead());
+        }
     }
 
     @Test

@@ -201,6 +201,55 @@ class PinnedHostKeysTest {
         assertThat(revoked.lastRefusal().orElseThrow().detail()).isEqualTo("its CA key is marked @revoked");
     }
 
+    /** {@code ssh-keygen -k} over {@code spec} lines, signed for {@code ca} when given. */
+    Path krl(String name, Path ca, String... spec) throws Exception {
+        Path specFile = Files.writeString(tmp.resolve(name + ".spec"), String.join("\n", spec) + "\n");
+        Path krl = tmp.resolve(name + ".krl");
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("ssh-keygen", "-q", "-k", "-f",
+            krl.toString()));
+        if (ca != null) {
+            cmd.addAll(java.util.List.of("-s", ca + ".pub"));
+        }
+        cmd.add(specFile.toString());
+        SshKeygen.run(cmd);
+        return krl;
+    }
+
+    @Test
+    void aKeyOrCertificateTheRevocationListRevokesIsRefusedWhateverKnownHostsSays() throws Exception {
+        Path ca = sshKey("ca");
+        Path host = sshKey("host");
+        Path list = krl("plain", null, "key: " + SshKeygen.publicKey(host));
+        Files.writeString(tmp.resolve("known_hosts"), "git.example.org " + SshKeygen.publicKey(host) + "\n");
+        PinnedHostKeys pins = PinnedHostKeys.load(tmp.resolve("known_hosts"), java.util.Optional.of(list));
+
+        PinnedHostKeys.Refusal refusal = refused(pins, "git.example.org", mina(SshKeygen.publicKey(host)));
+        assertThat(refusal.problem()).isEqualTo(SourceFailure.HostKeyProblem.REVOKED_BY_LIST);
+        assertThat(refusal.detail()).isEqualTo("it is revoked: " + list + " revokes key " + fingerprint(host)
+            + " (ssh.revoked-host-keys)");
+        assertThat(new SourceFailure.HostKeyRefused("ssh://git@git.example.org/infra.git", "git.example.org",
+            refusal.problem(), refusal.offered(), refusal.pinned(), pins.file(), refusal.detail()).message())
+            .isEqualTo("host key of git.example.org refused for git source ssh://git@git.example.org/infra.git: the"
+                + " server offered " + refusal.offered() + "; " + refusal.detail());
+
+        // A certificate by its serial, for its CA: refused although the CA vouches for the host.
+        Path serials = krl("serials", ca, "serial: 7");
+        Files.writeString(tmp.resolve("known_hosts"), "@cert-authority * " + SshKeygen.publicKey(ca) + "\n");
+        PinnedHostKeys byCa = PinnedHostKeys.load(tmp.resolve("known_hosts"), java.util.Optional.of(serials));
+        assertThat(refused(byCa, "git.example.org", hostCertificate(ca, host, "git.example.org", "-5m:+1h")).detail())
+            .startsWith("it is revoked: " + serials + " revokes certificate serial 7 of CA key");
+        PinnedHostKeys notListed = PinnedHostKeys.load(tmp.resolve("known_hosts"),
+            java.util.Optional.of(krl("other", ca, "serial: 8")));
+        assertThat(notListed.accept("git.example.org", REMOTE, hostCertificate(ca, host, "git.example.org", "-5m:+1h"),
+            NO_CONFIG, null)).as("another serial").isTrue();
+
+        // A list that cannot be read refuses every key: what is revoked is unknown.
+        Files.delete(serials);
+        assertThat(refused(byCa, "git.example.org", hostCertificate(ca, host, "git.example.org", "-5m:+1h")).detail())
+            .isEqualTo("ssh.revoked-host-keys " + serials + ": no such file; no host key is trusted while it cannot be"
+                + " read");
+    }
+
     @Test
     void aPinnedHostMustPresentItsPinnedKeyWhoeverCertifiesAnother() throws Exception {
         Path ca = sshKey("ca");
