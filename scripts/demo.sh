@@ -214,5 +214,11 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
   echo "Now with a second line." >> files/api/banner.txt && git commit -qam "api banner" && \$DL plan --config \$CFG
   docker exec driftless-demo-app-1 sh -c 'docker exec \$(docker ps -q --filter label=dev.driftless.service=api) cat /www/banner.txt'
 
+  # 12. Placement by count: one worker in all instead of one per app host; driftless picks the
+  #     host (rendezvous hashing, stable across commits) and removes the other worker
+  #     ("not in desired state (worker is no longer placed on app-…)")
+  sed -i 's/^  selector: {role: app}\$/&\n  count: 1/' services/worker.yaml && git commit -qam "worker: one in all"
+  \$DL reconcile --config \$CFG --wait; \$DL history --config \$CFG -v --limit 2
+
 Remove everything with: scripts/demo.sh down
 EOF
