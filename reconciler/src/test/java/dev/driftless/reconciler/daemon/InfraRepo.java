@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.PersonIdent;
@@ -34,16 +32,7 @@ final class InfraRepo implements AutoCloseable {
     static InfraRepo ofExample(Path dir) {
         try {
             InfraRepo repo = new InfraRepo(Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call(), dir);
-            try (Stream<Path> files = Files.walk(EXAMPLE)) {
-                for (Path p : files.sorted(Comparator.naturalOrder()).toList()) {
-                    Path to = dir.resolve(EXAMPLE.relativize(p).toString());
-                    if (Files.isDirectory(p)) {
-                        Files.createDirectories(to);
-                    } else {
-                        Files.copy(p, to);
-                    }
-                }
-            }
+            dev.driftless.reconciler.TestFiles.copyTree(EXAMPLE, dir);
             return repo;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -14,12 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,17 +36,7 @@ class DesiredStateLoaderTest {
 
     @BeforeEach
     void copyTheExample() throws IOException {
-        repo = tmp.resolve("infra");
-        try (Stream<Path> files = Files.walk(EXAMPLE)) {
-            for (Path p : files.sorted(Comparator.naturalOrder()).toList()) {
-                Path to = repo.resolve(EXAMPLE.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+        repo = dev.driftless.reconciler.TestFiles.copyTree(EXAMPLE, tmp.resolve("infra"));
     }
 
     private static DesiredStateLoader demoLoader() {

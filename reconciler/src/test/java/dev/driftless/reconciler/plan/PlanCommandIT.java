@@ -103,18 +103,7 @@ class PlanCommandIT {
 
     /** A copy of the repo under {@code name} in the test's directory, to change without touching the original. */
     static Path copyOfRepo(String name) throws IOException {
-        Path copy = dir.resolve(name);
-        try (var files = Files.walk(repo)) {
-            for (Path f : files.toList()) {
-                Path to = copy.resolve(repo.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(f, to);
-                }
-            }
-        }
-        return copy;
+        return dev.driftless.reconciler.TestFiles.copyTree(repo, dir.resolve(name));
     }
 
     record Run(int exit, String out, String err) {
