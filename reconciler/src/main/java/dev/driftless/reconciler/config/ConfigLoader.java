@@ -14,7 +14,7 @@ import dev.driftless.reconciler.plan.Departures;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.source.GitSourceSettings;
 import dev.driftless.reconciler.source.verify.CommitVerifier;
-import dev.driftless.reconciler.ssh.JumpHost;
+import dev.driftless.reconciler.ssh.JumpRoute;
 import dev.driftless.reconciler.ssh.JumpRules;
 import dev.driftless.reconciler.ssh.SshSettings;
 import java.io.IOException;
@@ -382,7 +382,7 @@ public final class ConfigLoader {
         }
 
         /**
-         * {@code ssh.jump}: {@code user@host[:port]}, one jump host every host is reached through;
+         * {@code ssh.jump}: {@code user@host[:port]} (or a chain, {@code user@a,user@b}) every host is reached through;
          * or a list of rules, {@code {via, labels, hosts}}, the first matching a host choosing its jump
          * host ({@code via: direct} for none).
          */
@@ -391,13 +391,13 @@ public final class ConfigLoader {
             if (node.isPresent() && node.get() instanceof YamlNode.YamlList list) {
                 return jumpRules(list);
             }
-            return ssh.text("jump").flatMap(t -> jumpHost(t, ssh.node("jump").orElseThrow(), ssh.path("jump")))
+            return ssh.text("jump").flatMap(t -> jumpRoute(t, ssh.node("jump").orElseThrow(), ssh.path("jump")))
                 .map(JumpRules::every).orElse(JumpRules.none());
         }
 
-        private Optional<JumpHost> jumpHost(String text, YamlNode at, String path) {
+        private Optional<JumpRoute> jumpRoute(String text, YamlNode at, String path) {
             try {
-                return Optional.of(JumpHost.parse(text));
+                return Optional.of(JumpRoute.parse(text));
             } catch (IllegalArgumentException e) {
                 problems.add(at.location(), path + ": " + e.getMessage());
                 return Optional.empty();
@@ -419,8 +419,8 @@ public final class ConfigLoader {
                 FieldReader r = new FieldReader(map, path, JUMP_RULE, problems);
                 r.require("via", ": the jump host (user@host[:port]), or direct");
                 Optional<YamlNode> viaNode = r.node("via");
-                Optional<JumpHost> via = r.text("via").filter(t -> !t.equals(DIRECT))
-                    .flatMap(t -> jumpHost(t, viaNode.orElseThrow(), r.path("via")));
+                Optional<JumpRoute> via = r.text("via").filter(t -> !t.equals(DIRECT))
+                    .flatMap(t -> jumpRoute(t, viaNode.orElseThrow(), r.path("via")));
                 SortedMap<String, String> labels = new TreeMap<>();
                 r.mapping("labels").ifPresent(m -> {
                     FieldReader l = new FieldReader(m, r.path("labels"), m.keys(), problems);

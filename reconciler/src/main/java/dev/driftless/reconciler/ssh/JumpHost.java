@@ -25,8 +25,7 @@ public record JumpHost(String user, String address, int port) {
      */
     public static JumpHost parse(String text) {
         if (text.contains(",")) {
-            throw new IllegalArgumentException("one jump host only, got \"" + text + "\" (chains of jump hosts are not"
-                + " supported)");
+            throw new IllegalArgumentException("one jump host, got \"" + text + "\" (a chain is a JumpRoute)");
         }
         Matcher m = FORM.matcher(text.strip());
         if (!m.matches()) {

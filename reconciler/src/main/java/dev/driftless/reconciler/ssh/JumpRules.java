@@ -22,10 +22,10 @@ public record JumpRules(List<Rule> rules) {
     /**
      * One rule: hosts that carry every label of {@code labels} and whose inventory name or address
      * matches one of {@code hosts} (OpenSSH wildcards {@code *} and {@code ?}) are reached through
-     * {@code via}, or directly when it is empty. An empty {@code labels} or {@code hosts} does not
+     * the jump hosts of {@code via}, or directly when it is empty. An empty {@code labels} or {@code hosts} does not
      * narrow the rule: a rule with neither matches every host.
      */
-    public record Rule(Optional<JumpHost> via, SortedMap<String, String> labels, List<String> hosts) {
+    public record Rule(Optional<JumpRoute> via, SortedMap<String, String> labels, List<String> hosts) {
         public Rule {
             Objects.requireNonNull(via, "via");
             labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
@@ -33,7 +33,7 @@ public record JumpRules(List<Rule> rules) {
         }
 
         /** A rule for every host. */
-        public static Rule every(JumpHost via) {
+        public static Rule every(JumpRoute via) {
             return new Rule(Optional.of(via), new TreeMap<>(), List.of());
         }
 
@@ -58,7 +58,7 @@ public record JumpRules(List<Rule> rules) {
                 where.add("hosts " + String.join(",", hosts));
             }
             return (where.isEmpty() ? "every host" : String.join(" and ", where)) + " via "
-                + via.map(JumpHost::toString).orElse("direct");
+                + via.map(JumpRoute::toString).orElse("direct");
         }
     }
 
@@ -73,11 +73,16 @@ public record JumpRules(List<Rule> rules) {
 
     /** Every host through {@code via} (a plain {@code ssh.jump: user@host}). */
     public static JumpRules every(JumpHost via) {
+        return every(JumpRoute.of(via));
+    }
+
+    /** Every host through the jump hosts of {@code via} ({@code ssh.jump: user@a,user@b}). */
+    public static JumpRules every(JumpRoute via) {
         return new JumpRules(List.of(Rule.every(via)));
     }
 
-    /** The jump host {@code target} is reached through, or empty to connect directly. */
-    public Optional<JumpHost> jumpFor(HostTarget target) {
+    /** The jump hosts {@code target} is reached through, or empty to connect directly. */
+    public Optional<JumpRoute> jumpFor(HostTarget target) {
         return rules.stream().filter(r -> r.matches(target)).findFirst().flatMap(Rule::via);
     }
 
@@ -89,7 +94,7 @@ public record JumpRules(List<Rule> rules) {
     @Override
     public String toString() {
         return rules.size() == 1 && rules.getFirst().matchesEveryHost()
-            ? rules.getFirst().via().map(JumpHost::toString).orElse("direct")
+            ? rules.getFirst().via().map(JumpRoute::toString).orElse("direct")
             : rules.stream().map(Rule::toString).collect(Collectors.joining("; ", "[", "]"));
     }
 }

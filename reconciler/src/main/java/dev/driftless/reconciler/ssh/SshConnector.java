@@ -46,8 +46,11 @@ final class SshConnector {
     private final Deadlines deadlines;
     private final AtomicInteger opened = new AtomicInteger();
     private final JumpRules jumps;
-    /** One connection per jump host, carrying the connections of every host reached through it, kept as a host's is. */
-    private final Map<JumpHost, SshConnection> jumpConnections = new ConcurrentHashMap<>();
+    /**
+     * One connection per jump route (a jump host, and the jump hosts before it), carrying the
+     * connections of every host and further jump host reached through it, kept as a host's is.
+     */
+    private final Map<JumpRoute, SshConnection> jumpConnections = new ConcurrentHashMap<>();
 
     SshConnector(Config config, ClientKey key, KnownHostsSource knownHosts, Duration connectTimeout,
                  KeepAlives keepAlives, Deadlines deadlines) {
@@ -71,18 +74,25 @@ final class SshConnector {
     }
 
     /**
-     * The live connection to {@code jump}, opened (its key checked, logged in) if there is none.
-     * Its failure is {@code target}'s, saying it happened at the jump host.
+     * The live connection to the last jump host of {@code route}, opened (through the ones before
+     * it; its key checked, logged in) if there is none. Its failure is {@code target}'s, saying it
+     * happened on the way.
      */
-    private SSHClient jumpClient(HostTarget target, JumpHost jump) throws HostException {
+    private SSHClient jumpClient(HostTarget target, JumpRoute route) throws HostException {
         try {
-            return jumpConnections.computeIfAbsent(jump, j -> new SshConnection(j.target(), t -> open(t, null)))
-                .lease().client();
+            return routeClient(route);
         } catch (HostException e) {
             throw new HostException(new HostFailure(target.name(), e.failure().kind(), "host " + target.name()
-                + " (" + target.endpoint() + ") not reached through jump host " + jump + ": "
+                + " (" + target.endpoint() + ") not reached through jump host " + route + ": "
                 + e.getMessage()), e);
         }
+    }
+
+    private SSHClient routeClient(JumpRoute route) throws HostException {
+        return jumpConnections.computeIfAbsent(route, r -> new SshConnection(r.last().target(), t -> {
+            Optional<JumpRoute> before = r.before();
+            return open(t, before.isPresent() ? new Via(before.get(), routeClient(before.get())) : null);
+        })).lease().client();
     }
 
     /** Connections opened so far (for the benchmark and the reuse tests). */
@@ -91,15 +101,15 @@ final class SshConnector {
     }
 
     SSHClient connect(HostTarget target) throws HostException {
-        Optional<JumpHost> jump = jumps.jumpFor(target);
-        SSHClient client = jump.isPresent() ? open(target, new Via(jump.get(), jumpClient(target, jump.get())))
+        Optional<JumpRoute> route = jumps.jumpFor(target);
+        SSHClient client = route.isPresent() ? open(target, new Via(route.get(), jumpClient(target, route.get())))
             : open(target, null);
         opened.incrementAndGet();
         return client;
     }
 
-    /** The jump host a connection goes through, and the live connection to it. */
-    private record Via(JumpHost jump, SSHClient client) {
+    /** The jump hosts a connection goes through, and the live connection to the last of them. */
+    private record Via(JumpRoute route, SSHClient client) {
     }
 
     /**
@@ -165,7 +175,7 @@ final class SshConnector {
         }
         keepAlives.watch(client, target.name());
         LOG.info("connected to {} ({}){} in {} ms", target.name(), target.endpoint(),
-            via == null ? "" : " through jump host " + via.jump(), (System.nanoTime() - started) / 1_000_000);
+            via == null ? "" : " through jump host " + via.route(), (System.nanoTime() - started) / 1_000_000);
         return client;
     }
 
@@ -177,13 +187,13 @@ final class SshConnector {
         } catch (net.schmizz.sshj.connection.channel.OpenFailException e) {
             // The jump host answered: it could not reach the host (refused, no route, unknown name, or forbidden).
             throw new HostException(new HostFailure(target.name(), HostFailure.Kind.UNREACHABLE, "host " + target.name()
-                + " (" + target.endpoint() + ") is unreachable: jump host " + via.jump() + " could not open a"
+                + " (" + target.endpoint() + ") is unreachable: jump host " + via.route().last() + " could not open a"
                 + " connection to " + target.address() + ":" + target.port() + " (" + e.getMessage() + ")"), e);
         } catch (IOException e) {
             // The jump host's connection itself failed: the next connect opens a new one.
-            jumpConnections.get(via.jump()).discard(via.client());
+            jumpConnections.get(via.route()).discard(via.client());
             throw new HostException(new HostFailure(target.name(), HostFailure.Kind.UNREACHABLE, "host " + target.name()
-                + " (" + target.endpoint() + ") is unreachable: the connection to jump host " + via.jump()
+                + " (" + target.endpoint() + ") is unreachable: the connection to jump host " + via.route().last()
                 + " failed (" + e.getMessage() + ")"), e);
         }
     }

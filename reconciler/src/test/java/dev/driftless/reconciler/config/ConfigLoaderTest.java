@@ -7,6 +7,7 @@ import dev.driftless.model.Problem;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.ssh.HostTarget;
 import dev.driftless.reconciler.ssh.JumpHost;
+import dev.driftless.reconciler.ssh.JumpRoute;
 import dev.driftless.reconciler.ssh.JumpRules;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -174,23 +175,30 @@ class ConfigLoaderTest {
                 - {via: ops@bastion-eu.example.org, labels: {region: eu}}
                 - {via: direct, hosts: db-*}
                 - {via: "ops@[fd00::1]:2222", hosts: ["us-*", 10.2.*]}
+                - {via: "ops@bastion.example.org,ops@inner.example.org:2222", labels: {zone: deep}}
             """).sshSettings().jump();
-        assertThat(rules.rules()).hasSize(3);
+        assertThat(rules.rules()).hasSize(4);
         HostTarget euWeb = new HostTarget("web-1", "10.1.0.5", 22, "deploy", Optional.empty(),
             new TreeMap<>(Map.of("region", "eu", "role", "web")));
         HostTarget euDb = new HostTarget("db-1", "10.1.0.9", 22, "deploy", Optional.empty(),
             new TreeMap<>(Map.of("region", "eu")));
-        assertThat(rules.jumpFor(euWeb)).contains(new JumpHost("ops", "bastion-eu.example.org", 22));
+        assertThat(rules.jumpFor(euWeb)).contains(JumpRoute.of(new JumpHost("ops", "bastion-eu.example.org", 22)));
         assertThat(rules.jumpFor(euDb)).as("the first matching rule decides").contains(
-            new JumpHost("ops", "bastion-eu.example.org", 22));
+            JumpRoute.of(new JumpHost("ops", "bastion-eu.example.org", 22)));
         assertThat(rules.jumpFor(HostTarget.of("db-2", "10.3.0.2", "deploy"))).as("via: direct").isEmpty();
         assertThat(rules.jumpFor(HostTarget.of("us-7", "10.9.0.7", "deploy"))).as("by name")
-            .contains(new JumpHost("ops", "fd00::1", 2222));
+            .contains(JumpRoute.of(new JumpHost("ops", "fd00::1", 2222)));
         assertThat(rules.jumpFor(HostTarget.of("cache", "10.2.0.4", "deploy"))).as("by address")
-            .contains(new JumpHost("ops", "fd00::1", 2222));
+            .contains(JumpRoute.of(new JumpHost("ops", "fd00::1", 2222)));
         assertThat(rules.jumpFor(HostTarget.of("cache", "10.4.0.4", "deploy"))).as("no rule: direct").isEmpty();
+        assertThat(rules.jumpFor(new HostTarget("vault", "10.7.0.1", 22, "deploy", Optional.empty(),
+            new TreeMap<>(Map.of("zone", "deep"))))).as("a chain, as ProxyJump a,b").contains(new JumpRoute(List.of(
+                new JumpHost("ops", "bastion.example.org", 22), new JumpHost("ops", "inner.example.org", 2222))));
         assertThat(rules).hasToString("[labels region=eu via ops@bastion-eu.example.org; hosts db-* via direct;"
-            + " hosts us-*,10.2.* via ops@[fd00::1]:2222]");
+            + " hosts us-*,10.2.* via ops@[fd00::1]:2222; labels zone=deep via"
+            + " ops@bastion.example.org,ops@inner.example.org:2222]");
+        assertThat(parse(MINIMAL + "  jump: ops@a.example.org,ops@b.example.org\n").sshSettings().jump())
+            .isEqualTo(JumpRules.every(JumpRoute.parse("ops@a.example.org,ops@b.example.org")));
     }
 
     @Test

@@ -150,10 +150,13 @@ class SshHostPoolIT {
             + hosts.host("beta").knownHostsLine() + "\nalpha " + alphaKey + "\nbeta " + betaKey + "\n");
         JumpHost viaAlpha = new JumpHost("deploy", "127.0.0.1", hosts.host("alpha").sshPort());
         JumpHost viaBeta = new JumpHost("deploy", "127.0.0.1", hosts.host("beta").sshPort());
+        // A chain, as ProxyJump alpha,beta: into alpha, from there into beta by its name, from beta to the host.
+        JumpRoute chain = new JumpRoute(List.of(viaAlpha, new JumpHost("deploy", "beta", 22)));
         JumpRules rules = new JumpRules(List.of(
-            new JumpRules.Rule(Optional.of(viaAlpha), new java.util.TreeMap<>(java.util.Map.of("zone", "a")), List.of()),
+            new JumpRules.Rule(Optional.of(chain), new java.util.TreeMap<>(java.util.Map.of("zone", "deep")), List.of()),
+            new JumpRules.Rule(Optional.of(JumpRoute.of(viaAlpha)), new java.util.TreeMap<>(java.util.Map.of("zone", "a")), List.of()),
             new JumpRules.Rule(Optional.empty(), new java.util.TreeMap<>(), List.of("*-direct")),
-            new JumpRules.Rule(Optional.of(viaBeta), new java.util.TreeMap<>(), List.of("alpha"))));
+            new JumpRules.Rule(Optional.of(JumpRoute.of(viaBeta)), new java.util.TreeMap<>(), List.of("alpha"))));
         HostTarget betaInZoneA = new HostTarget("beta-a", "beta", 22, "deploy", Optional.empty(),
             new java.util.TreeMap<>(java.util.Map.of("zone", "a")));
         HostTarget alphaByName = new HostTarget("alpha-inside", "alpha", 22, "deploy", Optional.empty());
@@ -168,7 +171,11 @@ class SshHostPoolIT {
                 .as("alpha by its name, through beta").startsWith("alpha\n" + betaIp + " ");
             assertThat(out(pool.session(alphaDirect), "sh", "-c", "echo $SSH_CONNECTION"))
                 .as("a host the direct rule matches first").doesNotStartWith(betaIp).doesNotStartWith(alphaIp);
-            assertThat(pool.connectionsOpened()).as("jump hosts' connections are not hosts'").isEqualTo(3);
+            HostTarget alphaTwoHopsAway = new HostTarget("alpha-deep", "alpha", 22, "deploy", Optional.empty(),
+                new java.util.TreeMap<>(java.util.Map.of("zone", "deep")));
+            assertThat(out(pool.session(alphaTwoHopsAway), "sh", "-c", "hostname; echo $SSH_CONNECTION"))
+                .as("alpha through alpha and then beta: the last hop connects").startsWith("alpha\n" + betaIp + " ");
+            assertThat(pool.connectionsOpened()).as("jump hosts' connections are not hosts'").isEqualTo(4);
         }
     }
 
