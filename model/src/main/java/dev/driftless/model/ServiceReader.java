@@ -397,6 +397,47 @@ final class ServiceReader {
         }
     }
 
+    private Optional<Probe> httpProbe(YamlMap m) {
+        int before = problems.mark();
+        FieldReader h = new FieldReader(m, "health.http", HTTP_FIELDS, problems);
+        h.require("port", "");
+        Optional<Long> port = h.whole("port", 1, 65535);
+        String path = h.text("path").orElse("/");
+        if (!path.startsWith("/")) {
+            problems.add(h.node("path").orElseThrow().location(), "health.http.path must start with /, got \"" + path + "\"");
+        }
+        String scheme = h.text("scheme").orElse("http");
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            problems.add(h.node("scheme").orElseThrow().location(), "health.http.scheme must be http or https,"
+                + " got \"" + scheme + "\"");
+        }
+        SortedMap<String, String> headers = new TreeMap<>();
+        h.mapping("headers").ifPresent(hm -> {
+            for (YamlMap.Entry e : hm.entries()) {
+                String name = e.key().text();
+                if (!HttpProbe.HEADER_NAME.matcher(name).matches()) {
+                    problems.add(e.key().location(), "health.http.headers: \"" + name + "\" is not a header name"
+                        + " (letters, digits and !#$%&'*+.^_`|~- only)");
+                } else if (headers.keySet().stream().anyMatch(name::equalsIgnoreCase)) {
+                    problems.add(e.key().location(), "health.http.headers names " + name + " twice (header names"
+                        + " ignore case)");
+                }
+                FieldReader.text(e.value(), "health.http.headers." + name, problems).ifPresent(value -> {
+                    if (HttpProbe.validValue(value)) {
+                        headers.put(name, value);
+                    } else {
+                        problems.add(e.value().location(), "health.http.headers." + name
+                            + " must be one line of at most 4096 characters, without control characters");
+                    }
+                });
+            }
+        });
+        if (problems.addedSince(before)) {
+            return Optional.empty();
+        }
+        return port.map(p -> new HttpProbe(p.intValue(), path, scheme, headers));
+    }
+
     private void resources(YamlMap map) {
         FieldReader f = new FieldReader(map, "resources", RESOURCE_FIELDS, problems);
         Optional<Long> memory = f.size("memory").filter(m -> {
@@ -540,47 +581,7 @@ final class ServiceReader {
         YamlNode node = f.node(kind).orElseThrow();
         spec.probeAt = map.entry(kind).orElseThrow().key().location();
         Optional<Probe> probe = switch (kind) {
-            case "http" -> FieldReader.mapping(node, "health.http", problems).flatMap(m -> {
-                FieldReader h = new FieldReader(m, "health.http", HTTP_FIELDS, problems);
-                h.require("port", "");
-                Optional<Long> port = h.whole("port", 1, 65535);
-                String path = h.text("path").orElse("/");
-                if (!path.startsWith("/")) {
-                    problems.add(h.node("path").orElseThrow().location(), "health.http.path must start with /, got \"" + path + "\"");
-                    return Optional.empty();
-                }
-                int httpMark = problems.mark();
-                String scheme = h.text("scheme").orElse("http");
-                if (!scheme.equals("http") && !scheme.equals("https")) {
-                    problems.add(h.node("scheme").orElseThrow().location(), "health.http.scheme must be http or https,"
-                        + " got \"" + scheme + "\"");
-                }
-                SortedMap<String, String> headers = new TreeMap<>();
-                h.mapping("headers").ifPresent(hm -> {
-                    FieldReader hr = new FieldReader(hm, "health.http.headers", hm.keys(), problems);
-                    for (String name : hm.keys()) {
-                        SourceLocation at = hm.entry(name).orElseThrow().key().location();
-                        if (!HttpProbe.HEADER_NAME.matcher(name).matches()) {
-                            problems.add(at, "health.http.headers: \"" + name + "\" is not a header name (letters,"
-                                + " digits and !#$%&'*+.^_`|~- only)");
-                        } else if (headers.keySet().stream().anyMatch(name::equalsIgnoreCase)) {
-                            problems.add(at, "health.http.headers names " + name + " twice (header names ignore case)");
-                        }
-                        hr.text(name).ifPresent(value -> {
-                            if (HttpProbe.validValue(value)) {
-                                headers.put(name, value);
-                            } else {
-                                problems.add(hm.get(name).orElseThrow().location(), "health.http.headers." + name
-                                    + " must be one line of at most 4096 characters, without control characters");
-                            }
-                        });
-                    }
-                });
-                if (problems.addedSince(httpMark)) {
-                    return Optional.empty();
-                }
-                return port.map(p -> new HttpProbe(p.intValue(), path, scheme, headers));
-            });
+            case "http" -> FieldReader.mapping(node, "health.http", problems).flatMap(this::httpProbe);
             case "tcp" -> FieldReader.mapping(node, "health.tcp", problems).flatMap(m -> {
                 FieldReader t = new FieldReader(m, "health.tcp", TCP_FIELDS, problems);
                 t.require("port", "");

@@ -16,19 +16,11 @@ public final class ProbeCommands {
     }
 
     /**
-     * Succeeds on a 2xx or 3xx answer to {@code GET http://address:port/path} within {@code timeout}.
-     * A proxy the SSH session may export (pam_env reads /etc/environment) is bypassed: the probe is
-     * for the container's own address.
-     */
-    public static RemoteCommand http(String address, int port, String path, Duration timeout) {
-        return http(address, new HttpProbe(port, path), timeout);
-    }
-
-    /**
-     * {@link #http(String, int, String, Duration)} for a probe of any scheme, with its headers. An
-     * https server's certificate is not verified ({@code --insecure}): the probe reaches the
-     * instance by an address no certificate names. Each header is one argument, never parsed by a
-     * shell.
+     * Succeeds on a 2xx or 3xx answer to {@code GET <scheme>://address:port/path} within {@code
+     * timeout}. A proxy the SSH session may export (pam_env reads /etc/environment) is bypassed: the
+     * probe is for the container's own address. An https server's certificate is not verified
+     * ({@code --insecure}): the probe reaches the instance by an address no certificate names. Each
+     * header is one argument, never parsed by a shell.
      */
     public static RemoteCommand http(String address, HttpProbe probe, Duration timeout) {
         String host = address.indexOf(':') >= 0 ? "[" + address + "]" : address;

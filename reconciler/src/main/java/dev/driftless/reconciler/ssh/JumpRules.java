@@ -86,11 +86,6 @@ public record JumpRules(List<Rule> rules) {
         return rules.stream().filter(r -> r.matches(target)).findFirst().flatMap(Rule::via);
     }
 
-    /** True when no host goes through a jump host. */
-    public boolean isEmpty() {
-        return rules.stream().allMatch(r -> r.via().isEmpty());
-    }
-
     @Override
     public String toString() {
         return rules.size() == 1 && rules.getFirst().matchesEveryHost()

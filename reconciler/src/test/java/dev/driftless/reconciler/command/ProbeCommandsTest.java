@@ -28,39 +28,39 @@ class ProbeCommandsTest {
 
     @Test
     void httpProbeFetchesThePathWithCurlAndFailsOnAnErrorStatus() {
-        assertThat(ProbeCommands.http("172.17.0.5", 8080, "/healthz", Duration.ofSeconds(2)).render())
+        assertThat(http("172.17.0.5", 8080, "/healthz", Duration.ofSeconds(2)).render())
             .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 http://172.17.0.5:8080/healthz");
     }
 
     @Test
     void httpProbeOfTheRootPath() {
-        assertThat(ProbeCommands.http("10.0.0.7", 80, "/", Duration.ofSeconds(5)).render())
+        assertThat(http("10.0.0.7", 80, "/", Duration.ofSeconds(5)).render())
             .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 5 http://10.0.0.7:80/");
     }
 
     @Test
     void httpProbeOfAnIpv6AddressPutsItInBracketsAndQuotesTheUrl() {
-        assertThat(ProbeCommands.http("fd00::5", 8080, "/healthz", Duration.ofSeconds(2)).render())
+        assertThat(http("fd00::5", 8080, "/healthz", Duration.ofSeconds(2)).render())
             .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 'http://[fd00::5]:8080/healthz'");
     }
 
     @Test
     void httpProbeTimeoutKeepsMilliseconds() {
-        assertThat(ProbeCommands.http("10.0.0.7", 80, "/", Duration.ofMillis(1500)).render())
+        assertThat(http("10.0.0.7", 80, "/", Duration.ofMillis(1500)).render())
             .contains(" --max-time 1.500 ");
-        assertThat(ProbeCommands.http("10.0.0.7", 80, "/", Duration.ofMillis(250)).render())
+        assertThat(http("10.0.0.7", 80, "/", Duration.ofMillis(250)).render())
             .contains(" --max-time 0.250 ");
     }
 
     @Test
     void httpProbeTimeoutIsNeverZeroWhichCurlWouldReadAsNoLimit() {
-        assertThat(ProbeCommands.http("10.0.0.7", 80, "/", Duration.ZERO).render())
+        assertThat(http("10.0.0.7", 80, "/", Duration.ZERO).render())
             .contains(" --max-time 0.001 ");
     }
 
     @Test
     void httpProbePathFromTheRepoIsOneQuotedWord() {
-        assertThat(ProbeCommands.http("10.0.0.7", 8080, "/health?x=$(reboot)&y='1'", Duration.ofSeconds(2)).render())
+        assertThat(http("10.0.0.7", 8080, "/health?x=$(reboot)&y='1'", Duration.ofSeconds(2)).render())
             .isEqualTo("curl --silent --show-error --fail --noproxy '*' --output /dev/null --max-time 2 "
                 + "'http://10.0.0.7:8080/health?x=$(reboot)&y='\\''1'\\'''");
     }
@@ -117,10 +117,10 @@ class ProbeCommandsTest {
         server.start();
         try {
             int port = server.getAddress().getPort();
-            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/healthz", Duration.ofSeconds(5)).render())).isZero();
-            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/moved", Duration.ofSeconds(5)).render())).isZero();
-            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/broken", Duration.ofSeconds(5)).render())).isNotZero();
-            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/nothing-here", Duration.ofSeconds(5)).render()))
+            assertThat(sh(http("127.0.0.1", port, "/healthz", Duration.ofSeconds(5)).render())).isZero();
+            assertThat(sh(http("127.0.0.1", port, "/moved", Duration.ofSeconds(5)).render())).isZero();
+            assertThat(sh(http("127.0.0.1", port, "/broken", Duration.ofSeconds(5)).render())).isNotZero();
+            assertThat(sh(http("127.0.0.1", port, "/nothing-here", Duration.ofSeconds(5)).render()))
                 .isNotZero();
         } finally {
             server.stop(0);
@@ -143,7 +143,7 @@ class ProbeCommandsTest {
             HttpProbe withHeaders = new HttpProbe(port, "/healthz", "http",
                 new TreeMap<>(Map.of("Host", "api.example.org", "X-Probe", "a'b $(touch /tmp/pwned-probe)")));
             assertThat(sh(ProbeCommands.http("127.0.0.1", withHeaders, Duration.ofSeconds(5)).render())).isZero();
-            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/healthz", Duration.ofSeconds(5)).render()))
+            assertThat(sh(http("127.0.0.1", port, "/healthz", Duration.ofSeconds(5)).render()))
                 .as("without them the server refuses").isNotZero();
             assertThat(Path.of("/tmp/pwned-probe")).doesNotExist();
         } finally {
@@ -178,7 +178,7 @@ class ProbeCommandsTest {
             int port = server.getAddress().getPort();
             HttpProbe https = new HttpProbe(port, "/healthz", "https", new TreeMap<>());
             assertThat(sh(ProbeCommands.http("127.0.0.1", https, Duration.ofSeconds(5)).render())).isZero();
-            assertThat(sh(ProbeCommands.http("127.0.0.1", port, "/healthz", Duration.ofSeconds(5)).render()))
+            assertThat(sh(http("127.0.0.1", port, "/healthz", Duration.ofSeconds(5)).render()))
                 .as("plain http to a TLS port").isNotZero();
         } finally {
             server.stop(0);
@@ -200,7 +200,7 @@ class ProbeCommandsTest {
         }
         try {
             String proxy = "http://127.0.0.1:" + deadProxy;
-            String probe = ProbeCommands.http("127.0.0.1", server.getAddress().getPort(), "/healthz",
+            String probe = http("127.0.0.1", server.getAddress().getPort(), "/healthz",
                 Duration.ofSeconds(5)).render();
             assertThat(sh("export http_proxy=" + proxy + " HTTP_PROXY=" + proxy + " all_proxy=" + proxy
                 + " ALL_PROXY=" + proxy + " no_proxy= NO_PROXY=; " + probe)).isZero();
@@ -215,6 +215,11 @@ class ProbeCommandsTest {
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
         };
+    }
+
+    /** A plain {@code http} probe of {@code path} without headers. */
+    private static RemoteCommand http(String address, int port, String path, Duration timeout) {
+        return ProbeCommands.http(address, new HttpProbe(port, path), timeout);
     }
 
     private static int sh(String command) throws IOException, InterruptedException {
