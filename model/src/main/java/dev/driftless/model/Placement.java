@@ -1,15 +1,15 @@
 package dev.driftless.model;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -64,7 +64,7 @@ public record Placement(List<String> hosts, SortedMap<String, String> selector, 
         if (count == 0 || count >= candidates.size()) {
             return candidates;
         }
-        Map<String, String> scores = new java.util.HashMap<>();
+        Map<String, String> scores = new HashMap<>();
         candidates.forEach(h -> scores.put(h.name(), score(service, h.name())));
         Comparator<Host> byScore = Comparator.comparing((Host h) -> scores.get(h.name())).reversed()
             .thenComparing(Host::name);
@@ -73,7 +73,7 @@ public record Placement(List<String> hosts, SortedMap<String, String> selector, 
         candidates.stream().sorted(byScore).forEach(h -> groups.computeIfAbsent(
             spread.map(label -> h.labels().getOrDefault(label, "")).orElse(""), g -> new ArrayDeque<>()).add(h));
         Map<String, Integer> taken = new TreeMap<>();
-        java.util.Set<String> chosen = new java.util.HashSet<>();
+        Set<String> chosen = new HashSet<>();
         while (chosen.size() < count) {
             // The group with the fewest chosen so far that has hosts left; ties by the label's value.
             String next = null;
@@ -89,15 +89,9 @@ public record Placement(List<String> hosts, SortedMap<String, String> selector, 
         return candidates.stream().filter(h -> chosen.contains(h.name())).toList();
     }
 
-    /** The rendezvous weight of {@code host} for {@code service}: the first 8 bytes of SHA-256, unsigned. */
+    /** The rendezvous weight of {@code host} for {@code service}: the first 8 bytes of SHA-256, in hex. */
     private static String score(String service, String host) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                .digest((service + "\n" + host).getBytes(StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return FingerprintInputs.sha256Hex(service + "\n" + host).substring(0, 16);
     }
 
     static Placement nowhere() {
