@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
 
 /**
  * Reads the fields of one YAML mapping: reports unknown fields (with a suggestion) as soon as it
@@ -108,6 +109,11 @@ public final class FieldReader {
 
     public Optional<YamlList> list(String key) {
         return node(key).flatMap(n -> list(n, path(key), problems));
+    }
+
+    /** A map of labels, read as host labels and selectors are: safe keys, one-line values. */
+    public Optional<SortedMap<String, String>> labels(String key) {
+        return mapping(key).map(m -> HostsReader.labels(m, path(key), problems));
     }
 
     public Optional<List<String>> texts(String key) {

@@ -421,11 +421,7 @@ public final class ConfigLoader {
                 Optional<YamlNode> viaNode = r.node("via");
                 Optional<JumpRoute> via = r.text("via").filter(t -> !t.equals(DIRECT))
                     .flatMap(t -> jumpRoute(t, viaNode.orElseThrow(), r.path("via")));
-                SortedMap<String, String> labels = new TreeMap<>();
-                r.mapping("labels").ifPresent(m -> {
-                    FieldReader l = new FieldReader(m, r.path("labels"), m.keys(), problems);
-                    m.keys().forEach(k -> l.text(k).ifPresent(v -> labels.put(k, v)));
-                });
+                SortedMap<String, String> labels = r.labels("labels").orElse(new TreeMap<>());
                 List<String> hostPatterns = r.node("hosts").flatMap(h -> h instanceof YamlScalar
                     ? r.text("hosts").map(List::of) : r.texts("hosts")).orElse(List.of());
                 if (problems.addedSince(before)) {
