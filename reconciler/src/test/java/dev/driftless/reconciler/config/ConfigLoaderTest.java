@@ -221,6 +221,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aJumpRuleLabelNoHostCanCarryIsReported() {
+        assertThat(problems(MINIMAL + """
+              jump:
+                - {via: ops@bastion, labels: {"zone a": x}}
+            """)).singleElement().asString()
+            .startsWith("driftless.yaml:6:35: ssh.jump[0].labels: label key \"zone a\" is not safe");
+    }
+
+    @Test
     void repoVerifyWithoutKeysOrWithAnUnknownFieldIsRefused() {
         assertThat(problems("""
             repo:
