@@ -111,7 +111,7 @@ public record FingerprintInputs(SortedMap<String, String> values) {
                 case "resources" -> name;
                 case "logging" -> name.startsWith("option.") ? "log option " + name.substring("option.".length())
                     : "log driver";
-                case "env", "secret", "port", "volume", "label", "file" -> kind + " " + name;
+                case "env", "secret", "port", "volume", "label", "file", "stop" -> kind + " " + name;
                 default -> key;
             };
             boolean opaque = kind.equals("env") || kind.equals("secret") || kind.equals("file")

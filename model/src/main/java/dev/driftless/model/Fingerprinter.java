@@ -8,7 +8,8 @@ import java.util.TreeMap;
 /**
  * Computes an instance's {@link FingerprintInputs} from its service: everything that changes
  * what runs (image, command, environment, secret fingerprints, ports, volumes, files (content
- * hashes or secret fingerprints, mode and owner), resources, restart policy, logging, labels,
+ * hashes or secret fingerprints, mode and owner), resources, restart policy, logging, stop signal
+ * and grace period, labels,
  * runtime, user) and nothing that only changes where or how it is rolled out (placement, health,
  * rollout, after, source). The key set is part of the format's contract:
  * changing a key redeploys every instance, so keys are only ever added.
@@ -57,6 +58,9 @@ final class Fingerprinter {
             // Hashed like env values: an option can carry a credential (splunk-token, a loki URL).
             l.options().forEach((k, v) -> in.put("logging.option." + k, envHash(v)));
         });
+        // Only when set, so that services which leave them out keep the fingerprints they had.
+        service.stop().signal().ifPresent(sig -> in.put(Stop.SIGNAL_INPUT, sig));
+        service.stop().gracePeriod().ifPresent(g -> in.put(Stop.GRACE_PERIOD_INPUT, DurationText.format(g)));
         // One network is written as it always was, so adding a second changes only this input.
         if (!service.networks().isEmpty()) {
             in.put("network", String.join(",", service.networks()));

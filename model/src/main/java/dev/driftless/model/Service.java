@@ -19,6 +19,7 @@ import java.util.TreeMap;
  * @param files  files placed into each container before it starts (a file of the repo, inline text
  *               or a secret's value), at most one per target
  * @param logging the containers' log driver and options; Docker's defaults on the host when empty
+ * @param stop    how its instances are stopped: signal and grace period
  * @param labels extra container labels (keys under {@code dev.driftless.} are reserved)
  * @param networks the user-defined Docker networks its containers join (the first when they are
  *                 created, the others connected after), where the others on them reach them by
@@ -42,6 +43,7 @@ public record Service(
     Resources resources,
     RestartPolicy restart,
     Optional<Logging> logging,
+    Stop stop,
     SortedMap<String, String> labels,
     List<String> networks,
     Optional<String> user,
@@ -68,6 +70,7 @@ public record Service(
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(restart, "restart");
         Objects.requireNonNull(logging, "logging");
+        Objects.requireNonNull(stop, "stop");
         labels = Immutables.sortedMap(labels);
         networks = List.copyOf(networks);
         Objects.requireNonNull(user, "user");
@@ -116,6 +119,7 @@ public record Service(
         b.resources = resources;
         b.restart = restart;
         b.logging = logging;
+        b.stop = stop;
         b.labels = new TreeMap<>(labels);
         b.networks = networks;
         b.user = user;
@@ -142,6 +146,7 @@ public record Service(
         private Resources resources = Resources.NONE;
         private RestartPolicy restart = DEFAULT_RESTART;
         private Optional<Logging> logging = Optional.empty();
+        private Stop stop = Stop.DEFAULT;
         private SortedMap<String, String> labels = new TreeMap<>();
         private List<String> networks = List.of();
         private Optional<String> user = Optional.empty();
@@ -226,6 +231,11 @@ public record Service(
             return this;
         }
 
+        public Builder stop(Stop v) {
+            stop = v;
+            return this;
+        }
+
         public Builder label(String key, String value) {
             labels.put(key, value);
             return this;
@@ -273,7 +283,7 @@ public record Service(
 
         public Service build() {
             return new Service(name, runtime, image, command, args, env, secrets, ports, volumes, files, resources,
-                restart, logging, labels, networks, user, placement, health, rollout, after, source);
+                restart, logging, stop, labels, networks, user, placement, health, rollout, after, source);
         }
     }
 }

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 final class ServiceReader {
 
     static final List<String> FIELDS = List.of("after", "args", "command", "enabled", "env", "files", "health", "image",
-        "labels", "logging", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "user", "volumes");
+        "labels", "logging", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "stop", "user", "volumes");
     static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "nofile");
     static final List<String> PLACEMENT_FIELDS = List.of("count", "hosts", "replicas", "selector", "spread");
     static final List<String> PROBES = List.of("command", "docker", "http", "tcp");
@@ -36,6 +36,7 @@ final class ServiceReader {
     static final List<String> PORT_FIELDS = List.of("container", "host", "ip", "protocol");
     static final List<String> VOLUME_FIELDS = List.of("read-only", "source", "target");
     static final List<String> LOGGING_FIELDS = List.of("driver", "options");
+    static final List<String> STOP_FIELDS = List.of("grace-period", "signal");
     /** Docker's log drivers and plugins ({@code loki}, {@code grafana/loki-docker-driver:3.3}). */
     static final Pattern LOG_DRIVER = Pattern.compile("[a-z0-9][a-z0-9_./:-]{0,127}");
     static final Pattern LOG_OPTION = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,127}");
@@ -93,6 +94,7 @@ final class ServiceReader {
                 + "unless-stopped, got \"" + t + "\"" + Suggestions.hint(t, List.of("no", "always", "on-failure", "unless-stopped")))));
         f.mapping("labels").ifPresent(this::labels);
         f.mapping("logging").ifPresent(this::logging);
+        f.mapping("stop").ifPresent(this::stop);
         f.node("network").ifPresent(this::networks);
         f.node("user").ifPresent(n -> spec.userAt = n.location());
         f.text("user").ifPresent(this::user);
@@ -394,6 +396,36 @@ final class ServiceReader {
         }
         if (!problems.addedSince(before)) {
             spec.logging = Optional.of(new Logging(driver, options));
+        }
+    }
+
+    private void stop(YamlMap map) {
+        int before = problems.mark();
+        FieldReader f = new FieldReader(map, "stop", STOP_FIELDS, problems);
+        Optional<String> signal = f.text("signal").flatMap(t -> {
+            Optional<String> s = Stop.signal(t);
+            if (s.isEmpty()) {
+                problems.add(f.node("signal").orElseThrow().location(), "stop.signal \"" + t + "\" is not a signal to"
+                    + " stop a program with" + Suggestions.hint(t, Stop.SIGNALS)
+                    + "; write one of " + String.join(", ", Stop.SIGNALS) + " or SIGRTMIN+0 to SIGRTMIN+15, by name (numbers differ between"
+                    + " machines)");
+            }
+            return s;
+        });
+        Optional<Duration> grace = f.duration("grace-period").filter(d -> {
+            if (!Stop.validGracePeriod(d)) {
+                problems.add(f.node("grace-period").orElseThrow().location(), "stop.grace-period must be whole seconds"
+                    + " from 1s to 1h, got " + DurationText.format(d));
+                return false;
+            }
+            return true;
+        });
+        if (signal.isEmpty() && grace.isEmpty() && !problems.addedSince(before)) {
+            problems.add(map.location(), "stop needs a signal or a grace-period, e.g. stop: {grace-period: 30s};"
+                + " leave it out for the runtime's defaults");
+        }
+        if (!problems.addedSince(before)) {
+            spec.stop = new Stop(signal, grace);
         }
     }
 

@@ -46,6 +46,7 @@ final class ServiceSpec {
     RestartPolicy restart = Service.DEFAULT_RESTART;
     Optional<Logging> logging = Optional.empty();
     SourceLocation loggingAt;
+    Stop stop = Stop.DEFAULT;
     final SortedMap<String, String> labels = new TreeMap<>();
     SourceLocation labelsAt;
     List<String> networks = List.of();
@@ -84,6 +85,6 @@ final class ServiceSpec {
     Service toService(Runtime effectiveRuntime, SortedMap<String, SecretRef> resolvedSecrets,
                       List<ServiceFile> resolvedFiles) {
         return new Service(name, effectiveRuntime, image, command, args, env, resolvedSecrets, ports, volumes, resolvedFiles,
-            resources, restart, logging, labels, networks, user, placement.orElseThrow(), health, rollout, after, source);
+            resources, restart, logging, stop, labels, networks, user, placement.orElseThrow(), health, rollout, after, source);
     }
 }

@@ -66,6 +66,8 @@ class FingerprintTest {
             change("user", b -> b.user("app")),
             change("log driver", b -> b.logging(new Logging(Optional.of("local"), new TreeMap<>()))),
             change("log option", b -> b.logging(new Logging(Optional.empty(), new TreeMap<>(Map.of("max-size", "10m"))))),
+            change("stop signal", b -> b.stop(new Stop(Optional.of("SIGINT"), Optional.empty()))),
+            change("stop grace period", b -> b.stop(new Stop(Optional.empty(), Optional.of(Duration.ofSeconds(30))))),
             change("file content", b -> b.files(List.of(conf("b", 0444, 0)))),
             change("file mode", b -> b.files(List.of(conf("a", 0440, 0)))),
             change("file owner", b -> b.files(List.of(conf("a", 0444, 1000)))),
@@ -82,6 +84,16 @@ class FingerprintTest {
     @MethodSource("runtimeRelevantChanges")
     void changesWithEveryRuntimeRelevantField(String what, UnaryOperator<Service.Builder> edit) {
         assertThat(fingerprint(edit.apply(BASE.toBuilder()).build())).isNotEqualTo(fingerprint(BASE));
+    }
+
+    @Test
+    void stopSettingsLeftOutKeepTheFingerprintsServicesHadBeforeTheyExisted() {
+        assertThat(Fingerprinter.inputs(BASE, SECRETS).values()).doesNotContainKeys(Stop.SIGNAL_INPUT, Stop.GRACE_PERIOD_INPUT);
+        FingerprintInputs set = Fingerprinter.inputs(BASE.toBuilder()
+            .stop(new Stop(Optional.of("SIGRTMIN+3"), Optional.of(Duration.ofMinutes(2)))).build(), SECRETS);
+        assertThat(set.values()).containsEntry(Stop.SIGNAL_INPUT, "SIGRTMIN+3").containsEntry(Stop.GRACE_PERIOD_INPUT, "2m");
+        assertThat(Stop.graceOf(set.values())).isEqualTo(Duration.ofMinutes(2));
+        assertThat(Stop.graceOf(Fingerprinter.inputs(BASE, SECRETS).values())).isEqualTo(Stop.DEFAULT_GRACE_PERIOD);
     }
 
     @Test
@@ -207,6 +219,7 @@ class FingerprintTest {
             .resources(new Resources(Optional.of(1L << 30), Optional.of(1.0), Optional.of(4096L)))
             .files(List.of(conf("b", 0444, 0)))
             .logging(new Logging(Optional.of("local"), new TreeMap<>(Map.of("max-size", "10m"))))
+            .stop(new Stop(Optional.of("SIGINT"), Optional.of(Duration.ofSeconds(30))))
             .build(), SECRETS);
 
         assertThat(after.changesSince(before)).extracting(FingerprintInputs.Change::describe).containsExactly(
@@ -218,7 +231,9 @@ class FingerprintTest {
             "log option max-size added",
             "port 9090/tcp added (127.0.0.1:9090)",
             "memory 512M → 1G",
-            "secret DB_PASSWORD changed");
+            "secret DB_PASSWORD changed",
+            "stop grace-period added (30s)",
+            "stop signal added (SIGINT)");
         assertThat(before.changesSince(before)).isEmpty();
     }
 

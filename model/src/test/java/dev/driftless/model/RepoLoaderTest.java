@@ -620,6 +620,46 @@ class RepoLoaderTest {
             .services().get("api").logging()).isEmpty();
     }
 
+    @Test
+    void stopTakesASignalByNameAndAGracePeriodInWholeSeconds() {
+        Service worker = given.file("services/worker.yaml", """
+                image: worker:1
+                placement: {hosts: [app-1]}
+                stop: {signal: INT, grace-period: 2m}
+                """).repo().services().get("worker");
+
+        assertThat(worker.stop()).isEqualTo(new Stop(Optional.of("SIGINT"), Optional.of(java.time.Duration.ofMinutes(2))));
+        assertThat(worker.stop().grace()).isEqualTo(java.time.Duration.ofMinutes(2));
+        Service plain = given.file("services/worker.yaml", "image: worker:1\nplacement: {hosts: [app-1]}\n").repo()
+            .services().get("worker");
+        assertThat(plain.stop()).isEqualTo(Stop.DEFAULT);
+        assertThat(plain.stop().grace()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(given.file("services/worker.yaml", """
+                runtime: systemd
+                command: [/bin/worker]
+                placement: {hosts: [app-1]}
+                stop: {signal: SIGRTMIN+3, grace-period: 1s}
+                """).repo().services().get("worker").stop().signal()).contains("SIGRTMIN+3");
+    }
+
+    @Test
+    void stopSettingsOutsideTheirRangeAreRefusedWhereTheyAreWritten() {
+        given.file("services/worker.yaml", """
+            image: worker:1
+            placement: {hosts: [app-1]}
+            stop: {signal: "15", grace-period: 1500ms}
+            """);
+
+        assertThat(TestRepo.lines(given.load())).containsExactly(
+            "services/worker.yaml:3:16: stop.signal \"15\" is not a signal to stop a program with; write one of SIGHUP,"
+                + " SIGINT, SIGQUIT, SIGABRT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGWINCH, SIGPWR or SIGRTMIN+0 to"
+                + " SIGRTMIN+15, by name (numbers differ between machines)",
+            "services/worker.yaml:3:36: stop.grace-period must be whole seconds from 1s to 1h, got 1s500ms");
+        given.file("services/worker.yaml", "image: worker:1\nplacement: {hosts: [app-1]}\nstop: {}\n");
+        assertThat(TestRepo.lines(given.load())).containsExactly("services/worker.yaml:3:7: stop needs a signal or a"
+            + " grace-period, e.g. stop: {grace-period: 30s}; leave it out for the runtime's defaults");
+    }
+
     @Nested
     class ServiceFiles {
 

@@ -62,10 +62,13 @@ import java.util.function.BooleanSupplier;
  */
 public final class Applier {
 
-    /** Timeouts of the remote operations apply runs. */
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Applier.class);
 
-    public record Settings(Duration commandTimeout, Duration pullTimeout, Duration stopTimeout, int keepImages) {
+    /**
+     * Timeouts of the remote operations apply runs, and how many images a host keeps. A stop or
+     * removal may take each instance's own stop grace period on top of {@code commandTimeout}.
+     */
+    public record Settings(Duration commandTimeout, Duration pullTimeout, int keepImages) {
 
         /** How many images of a service's repository each host keeps when nothing says otherwise. */
         public static final int DEFAULT_KEEP_IMAGES = 3;
@@ -77,17 +80,17 @@ public final class Applier {
         }
 
         /** Settings that never remove images. */
-        public Settings(Duration commandTimeout, Duration pullTimeout, Duration stopTimeout) {
-            this(commandTimeout, pullTimeout, stopTimeout, 0);
+        public Settings(Duration commandTimeout, Duration pullTimeout) {
+            this(commandTimeout, pullTimeout, 0);
         }
 
         public static Settings defaults(Duration commandTimeout) {
-            return new Settings(commandTimeout, Duration.ofMinutes(10), Duration.ofSeconds(10), DEFAULT_KEEP_IMAGES);
+            return new Settings(commandTimeout, Duration.ofMinutes(10), DEFAULT_KEEP_IMAGES);
         }
 
         /** These settings keeping {@code n} images of each service's repository per host; 0: never remove any. */
         public Settings keepingImages(int n) {
-            return new Settings(commandTimeout, pullTimeout, stopTimeout, n);
+            return new Settings(commandTimeout, pullTimeout, n);
         }
     }
 
@@ -532,11 +535,11 @@ public final class Applier {
             try {
                 // A leftover of the same spec that is not running would block the name.
                 if (sameName || !oldRunning) {
-                    session.run(runtime.remove(name), settings.commandTimeout());
+                    Duration grace = old.map(ObservedContainer::stopGrace).orElse(s.stop().grace());
+                    session.run(runtime.remove(name, grace), settings.commandTimeout().plus(grace));
                 }
                 if (old.isPresent() && (!startFirst || !oldRunning) && !sameName) {
-                    session.run(oldRuntime.orElseThrow().stop(old.get().name(), settings.stopTimeout()),
-                        settings.commandTimeout());
+                    stop(session, oldRuntime.orElseThrow(), old.get());
                 }
                 Optional<String> runError = runtime.launch(session, instance, new InstanceRuntime.Launch(
                     ctx.environment(), ctx.commit(), ctx.secrets().of(s.name()), ctx.secrets().filesOf(s.name()),
@@ -554,8 +557,7 @@ public final class Applier {
                     return Optional.of(new Failure.Gate(service + " on " + host + ": " + u.reason()));
                 }
                 if (old.isPresent() && startFirst && oldRunning && !sameName) {
-                    session.run(oldRuntime.orElseThrow().stop(old.get().name(), settings.stopTimeout()),
-                        settings.commandTimeout());
+                    stop(session, oldRuntime.orElseThrow(), old.get());
                 }
                 finished(token, step, StepOutcome.SUCCEEDED, "healthy", t0);
                 return Optional.empty();
@@ -563,6 +565,11 @@ public final class Applier {
                 finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
                 throw e;
             }
+        }
+
+        /** Stops an old instance, giving it its own grace period to exit. */
+        private void stop(HostSession session, InstanceRuntime runtime, ObservedContainer old) throws HostException {
+            session.run(runtime.stop(old.name(), old.stopGrace()), settings.commandTimeout().plus(old.stopGrace()));
         }
 
         /** Starts a stopped container, or restarts an unhealthy one, and gates it. */
@@ -577,8 +584,8 @@ public final class Applier {
             long token = started(step);
             Instant t0 = clock.instant();
             InstanceRuntime runtime = InstanceRuntime.of(have);
-            CommandResult r = session.run(restart ? runtime.restart(have.name(), settings.stopTimeout())
-                : runtime.start(have.name()), settings.commandTimeout().plus(settings.stopTimeout()));
+            CommandResult r = session.run(restart ? runtime.restart(have.name(), have.stopGrace())
+                : runtime.start(have.name()), settings.commandTimeout().plus(have.stopGrace()));
             if (!r.succeeded() && r.firstErrorLine().contains("No such container")) {
                 // Observed while being removed (docker rm -f by hand, say), or removed since the
                 // drift check observed it: the instance is missing now, so it is created anew in
@@ -659,7 +666,8 @@ public final class Applier {
             Instant t0 = clock.instant();
             try {
                 HostSession session = sessions.session(ctx.targets().get(d.host()));
-                session.run(d.runtime().remove(d.container()), settings.commandTimeout());
+                Duration grace = d.instance().service().stop().grace();
+                session.run(d.runtime().remove(d.container(), grace), settings.commandTimeout().plus(grace));
                 if (d.retired().isEmpty()) {
                     finished(token, step, StepOutcome.SUCCEEDED, "removed " + d.container(), t0);
                     return;
@@ -691,8 +699,8 @@ public final class Applier {
                 if (d.retired().isPresent()) {
                     try {
                         ObservedContainer retired = d.retired().get();
-                        CommandResult res = sessions.session(ctx.targets().get(d.host()))
-                            .run(InstanceRuntime.of(retired).remove(retired.name()), settings.commandTimeout());
+                        CommandResult res = sessions.session(ctx.targets().get(d.host())).run(InstanceRuntime.of(retired)
+                            .remove(retired.name(), retired.stopGrace()), settings.commandTimeout().plus(retired.stopGrace()));
                         if (res.succeeded()) {
                             left.computeIfAbsent(d.host(), h -> new TreeSet<>()).addAll(retired.networks());
                         }
@@ -701,26 +709,24 @@ public final class Applier {
                     }
                 }
             }
-            for (Removal r : removals) {
-                if (unreached.contains(r.host())) {
-                    continue;
-                }
-                ObservedContainer c = r.change().observed().orElseThrow();
-                StepStart step = new StepStart(service, r.host(), r.change().instance(), StepAction.REMOVE,
-                    r.change().reason(), c.fingerprint(), Optional.empty(), c.imageRef(), Optional.empty());
-                long token = started(step);
-                Instant t0 = clock.instant();
-                try {
-                    CommandResult res = sessions.session(ctx.targets().get(r.host()))
-                        .run(InstanceRuntime.of(c).remove(c.name()), settings.commandTimeout());
-                    finished(token, step, res.succeeded() ? StepOutcome.SUCCEEDED : StepOutcome.FAILED,
-                        res.succeeded() ? "removed " + c.name() : res.firstErrorLine(), t0);
-                    if (res.succeeded()) {
-                        left.computeIfAbsent(r.host(), h -> new TreeSet<>()).addAll(c.networks());
+            // Every removal at once: each instance gets its own grace period to exit, not the sum of them.
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                Map<Removal, Future<Boolean>> removed = new LinkedHashMap<>();
+                for (Removal r : removals) {
+                    if (!unreached.contains(r.host())) {
+                        removed.put(r, pool.submit(() -> remove(r)));
                     }
-                } catch (HostException e) {
-                    finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
-                    unreached.add(r.host());
+                }
+                for (var e : removed.entrySet()) {
+                    try {
+                        if (e.getValue().get()) {
+                            left.computeIfAbsent(e.getKey().host(), h -> new TreeSet<>())
+                                .addAll(e.getKey().change().observed().orElseThrow().networks());
+                        }
+                    } catch (ExecutionException ex) {
+                        LOG.warn("removal of {} on {} failed: {}", e.getKey().change().instance(), e.getKey().host(),
+                            ex.getCause().toString());
+                    }
                 }
             }
             left.forEach((host, networks) -> networks.stream().filter(n -> !plan.wants(host, n))
@@ -736,6 +742,26 @@ public final class Applier {
                         repo -> repositories.computeIfAbsent(r.host(), h -> new TreeSet<>()).add(repo));
                 }
                 repositories.forEach((host, repos) -> repos.forEach(repo -> removeUnusedImages(host, repo)));
+            }
+        }
+
+        /** A planned removal, recorded as a REMOVE step: true when the instance is gone. */
+        private boolean remove(Removal r) {
+            ObservedContainer c = r.change().observed().orElseThrow();
+            StepStart step = new StepStart(service, r.host(), r.change().instance(), StepAction.REMOVE,
+                r.change().reason(), c.fingerprint(), Optional.empty(), c.imageRef(), Optional.empty());
+            long token = started(step);
+            Instant t0 = clock.instant();
+            try {
+                CommandResult res = sessions.session(ctx.targets().get(r.host()))
+                    .run(InstanceRuntime.of(c).remove(c.name(), c.stopGrace()), settings.commandTimeout().plus(c.stopGrace()));
+                finished(token, step, res.succeeded() ? StepOutcome.SUCCEEDED : StepOutcome.FAILED,
+                    res.succeeded() ? "removed " + c.name() : res.firstErrorLine(), t0);
+                return res.succeeded();
+            } catch (HostException e) {
+                finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
+                unreached.add(r.host());
+                return false;
             }
         }
 

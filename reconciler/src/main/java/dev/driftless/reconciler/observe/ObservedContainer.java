@@ -102,6 +102,14 @@ public record ObservedContainer(
         return Optional.ofNullable(labels.get(DRIFT));
     }
 
+    /**
+     * How long it gets to exit when it is stopped: the {@code stop.grace-period} its service had
+     * when it was deployed (from its recorded spec), else the default 10 s, as it was created with.
+     */
+    public java.time.Duration stopGrace() {
+        return dev.driftless.model.Stop.graceOf(spec);
+    }
+
     /** The user-defined Docker networks a container was deployed on, from its recorded spec (none for a unit). */
     public List<String> networks() {
         return runtime == dev.driftless.model.Runtime.DOCKER ? networksIn(spec) : List.of();

@@ -64,14 +64,20 @@ public interface InstanceRuntime {
     /** Starts a stopped instance again. */
     RemoteCommand start(String name);
 
-    /** Stops an instance, keeping it (and what it needs to start again) for a rollback. */
-    RemoteCommand stop(String name, Duration timeout);
+    /**
+     * Stops an instance, keeping it (and what it needs to start again) for a rollback: its stop
+     * signal, then, if it has not exited within {@code grace} (its service's {@code stop.grace-period}), a kill.
+     */
+    RemoteCommand stop(String name, Duration grace);
 
-    /** Stops and starts a running instance in place. */
-    RemoteCommand restart(String name, Duration timeout);
+    /** Stops (as {@link #stop}) and starts a running instance in place. */
+    RemoteCommand restart(String name, Duration grace);
 
-    /** Removes an instance and everything apply left on the host for it; succeeds when it is already gone. */
-    RemoteCommand remove(String name);
+    /**
+     * Stops a running instance as {@link #stop} does, never harder, then removes it and everything
+     * apply left on the host for it; succeeds when it is already gone.
+     */
+    RemoteCommand remove(String name, Duration grace);
 
     /** What the health gate reads; {@link #readState} interprets it. */
     RemoteCommand state(String name);

@@ -76,7 +76,7 @@ class ApplierTest {
     private final List<String> journal = Collections.synchronizedList(new ArrayList<>());
     private final Applier applier = new Applier(target -> new Journaled(fleet.session(target), journal),
         new HealthGate(time, time, Duration.ofSeconds(20)),
-        new Applier.Settings(Duration.ofSeconds(20), Duration.ofMinutes(10), Duration.ofSeconds(10)), time);
+        new Applier.Settings(Duration.ofSeconds(20), Duration.ofMinutes(10)), time);
     private final ApplyFixture.Events events = new ApplyFixture.Events();
 
     @BeforeEach
@@ -167,7 +167,7 @@ class ApplierTest {
         Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
 
         assertThat(transcriptOf("app-1")).containsExactlyElementsOf(concat(
-            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker rm --force " + c1),
+            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, removed(c1)),
             runAndGate(c1)));
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
         assertThat(result.messages()).containsExactly(Map.entry("api", "converged"));
@@ -220,7 +220,7 @@ class ApplierTest {
         Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
 
         assertThat(transcriptOf("app-1")).containsExactlyElementsOf(concat(
-            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker rm --force " + c1,
+            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, removed(c1),
                 DockerCommands.createNetwork("shop", "default").render()),
             runAndGate(c1)));
         assertThat(fleet.host("app-1").renderedCommands()).anyMatch(c -> c.startsWith("docker run ")
@@ -264,7 +264,7 @@ class ApplierTest {
         List<String> app1 = transcriptOf("app-1");
         assertThat(app1).contains(DockerCommands.createNetwork("backend", "default").render());
         assertThat(app1.getLast()).as("after the old container is removed").isEqualTo(removeShop);
-        assertThat(app1.indexOf("docker rm --force " + ApplyFixture.name(before, "api/app-1/1")))
+        assertThat(app1.indexOf(removed(ApplyFixture.name(before, "api/app-1/1"))))
             .isLessThan(app1.size() - 1);
         // Recorded where it happened; where something still used it (app-3 here) it stays, unrecorded.
         assertThat(events.lines()).contains("SUCCEEDED REMOVE api app-1 -: removed network shop",
@@ -300,7 +300,7 @@ class ApplierTest {
         List<String> app1 = transcriptOf("app-1");
         assertThat(app1.subList(app1.size() - 3, app1.size())).as("after the old container is removed")
             .containsExactly(list, inUse, remove);
-        assertThat(app1.indexOf("docker rm --force " + s.oldName("app-1"))).isLessThan(app1.size() - 3);
+        assertThat(app1.indexOf(removed(s.oldName("app-1")))).isLessThan(app1.size() - 3);
         assertThat(events.of("app-1")).endsWith(
             "start REMOVE api app-1 -: images of registry:5000/shop/api no container uses, beyond the 2 newest",
             "SUCCEEDED REMOVE api app-1 -: removed registry:5000/shop/api:0.9.0");
@@ -495,6 +495,11 @@ class ApplierTest {
         noHostRan(c -> c.contains("pre-deploy"));
     }
 
+    /** How apply removes an instance: its stop signal, its grace period (default 10 s), then gone. */
+    private static String removed(String container) {
+        return "docker stop --time 10 " + container + " > /dev/null 2> /dev/null; docker rm --force " + container;
+    }
+
     private void noHostRan(java.util.function.Predicate<String> command) {
         for (String host : List.of("app-1", "app-2", "app-3")) {
             assertThat(transcriptOf(host)).as(host).noneMatch(command);
@@ -526,7 +531,7 @@ class ApplierTest {
             runAndGate(fresh),
             List.of("docker stop --time 10 " + old,
                 // the service converged everywhere: the retired container goes
-                "docker rm --force " + old)));
+                removed(old))));
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
         assertThat(events.of("app-1")).containsExactly(
             "start REPLACE api app-1 api-1: image 1.0.0 → 1.1.0",
@@ -544,7 +549,7 @@ class ApplierTest {
         assertThat(transcriptOf("app-2")).containsExactlyElementsOf(concat(
             List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker stop --time 10 " + old),
             runAndGate(fresh),
-            List.of("docker rm --force " + old)));
+            List.of(removed(old))));
     }
 
     @Test
@@ -555,9 +560,9 @@ class ApplierTest {
 
         List<String> removals = journal.stream().filter(l -> l.contains("docker rm --force ")).toList();
         assertThat(removals).containsExactly(
-            "app-1: docker rm --force " + s.oldName("app-1"),
-            "app-2: docker rm --force " + s.oldName("app-2"),
-            "app-3: docker rm --force " + s.oldName("app-3"));
+            "app-1: " + removed(s.oldName("app-1")),
+            "app-2: " + removed(s.oldName("app-2")),
+            "app-3: " + removed(s.oldName("app-3")));
         assertThat(journal.indexOf(removals.get(0))).as("after the last host's gate")
             .isGreaterThan(journal.indexOf("app-3: probe http://172.17.0.5:8080/healthz"));
     }
@@ -604,7 +609,7 @@ class ApplierTest {
             SystemdCommands.enableNow(SystemdUnits.Scope.USER, unit).render(),
             SystemdCommands.state(SystemdUnits.Scope.USER, unit).render(),
             "probe http://127.0.0.1:8080/healthz",
-            "docker rm --force " + old);
+            removed(old));
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
         assertThat(events.of("app-1")).containsExactly(
             "start REPLACE api app-1 api-1: command added ([\"/opt/api/bin/api\",\"--port\",\"8080\"]); image removed"
@@ -681,7 +686,7 @@ class ApplierTest {
         Applier.Result result = apply(ready, plan(ready.state(), observed, time));
 
         assertThat(transcriptOf("app-2")).containsExactlyElementsOf(concat(
-            List.of("docker start " + name, "docker rm --force " + name), runAndGate(name)));
+            List.of("docker start " + name, removed(name)), runAndGate(name)));
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
         assertThat(result.unreached()).isEmpty();
         assertThat(events.of("app-2")).containsExactly(
@@ -708,7 +713,7 @@ class ApplierTest {
             live.held(), live.jobsRan()));
 
         assertThat(transcriptOf("app-2")).containsExactlyElementsOf(concat(
-            List.of(restart, "docker rm --force " + name), runAndGate(name)));
+            List.of(restart, removed(name)), runAndGate(name)));
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
         assertThat(result.unreached()).isEmpty();
         assertThat(events.of("app-2")).containsExactly(
@@ -730,7 +735,7 @@ class ApplierTest {
 
         Applier.Result result = apply(ready, plan(ready.state(), observed, time));
 
-        assertThat(transcriptOf("app-3")).containsExactly("docker rm --force " + extra);
+        assertThat(transcriptOf("app-3")).containsExactly(removed(extra));
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
         assertThat(events.of("app-3")).containsExactly(
             "start REMOVE api app-3 api-2: not in desired state (fewer replicas of api on app-3)",
@@ -752,10 +757,70 @@ class ApplierTest {
         assertThat(result.services()).containsEntry("api", ServiceOutcome.SUCCEEDED);
         for (ObservedContainer c : observed) {
             String host = c.id().split("-")[1] + "-" + c.id().split("-")[2];
-            assertThat(transcriptOf(host)).contains("docker rm --force " + c.name());
+            assertThat(transcriptOf(host)).contains(removed(c.name()));
         }
         assertThat(events.lines()).filteredOn(l -> l.startsWith("start REMOVE")).hasSize(3)
             .allMatch(l -> l.endsWith("not in desired state (service api is not in the repo)"));
+    }
+
+    @Test
+    void everyStopAndRemovalGivesTheInstanceTheGracePeriodItWasDeployedWithAndRemovalsWaitOutTheirsAtOnce()
+            throws Exception {
+        fixture.write("services/api.yaml", api("1.0.0", STOP_FIRST) + "stop: {signal: SIGINT, grace-period: 45s}\n");
+        List<ObservedContainer> observed = running(fixture.load().state(), ContainerState.RUNNING);
+        fixture.delete("services/api.yaml").write("services/web.yaml", "image: nginx:1.27\nplacement: {hosts: [app-1]}\n");
+        LoadedState.Ready ready = fixture.load();
+        // Each removal waits here until all three are under way: one after the other, they would
+        // take the sum of their grace periods.
+        java.util.concurrent.CountDownLatch together = new java.util.concurrent.CountDownLatch(3);
+        java.util.concurrent.atomic.AtomicBoolean atOnce = new java.util.concurrent.atomic.AtomicBoolean(true);
+        for (String h : List.of("app-1", "app-2", "app-3")) {
+            fleet.host(h).reply(c -> {
+                if (!c.render().startsWith("docker stop --time 45 ")) {
+                    return false;
+                }
+                together.countDown();
+                try {
+                    atOnce.compareAndSet(true, together.await(10, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return true;
+            }, new CommandResult(0, "", "", Duration.ofMillis(1)));
+        }
+
+        Applier.Result result = apply(ready, plan(ready.state(), observed, time));
+
+        assertThat(result.services()).containsEntry("api", ServiceOutcome.SUCCEEDED);
+        assertThat(atOnce).as("the three removals ran at once").isTrue();
+        for (ObservedContainer c : observed) {
+            String host = c.id().split("-")[1] + "-" + c.id().split("-")[2];
+            List<RecordingHostSession.Ran> ran = fleet.host(host).calls().stream()
+                .filter(RecordingHostSession.Ran.class::isInstance).map(RecordingHostSession.Ran.class::cast)
+                .filter(r -> r.rendered().contains(c.name())).toList();
+            assertThat(ran).extracting(RecordingHostSession.Ran::rendered).containsExactly("docker stop --time 45 "
+                + c.name() + " > /dev/null 2> /dev/null; docker rm --force " + c.name());
+            assertThat(ran.getFirst().timeout()).as("the command timeout plus the grace period")
+                .isEqualTo(Duration.ofSeconds(20 + 45));
+        }
+    }
+
+    @Test
+    void aReplacedInstanceIsStoppedWithTheGracePeriodOfTheSpecItRunsNotTheNewOne() throws Exception {
+        fixture.write("services/api.yaml", api("1.0.0", STOP_FIRST) + "stop: {grace-period: 2m}\n");
+        DesiredState before = fixture.load().state();
+        fixture.write("services/api.yaml", api("1.1.0", STOP_FIRST) + "stop: {grace-period: 5s}\n");
+        LoadedState.Ready after = fixture.load();
+        String old = ApplyFixture.name(before, "api/app-1/1");
+
+        apply(after, plan(after.state(), running(before, ContainerState.RUNNING), time));
+
+        assertThat(transcriptOf("app-1")).contains("docker stop --time 120 " + old);
+        assertThat(transcriptOf("app-1")).filteredOn(l -> l.startsWith("docker run ")).hasSize(1);
+        assertThat(fleet.host("app-1").calls()).filteredOn(RecordingHostSession.Ran.class::isInstance)
+            .map(RecordingHostSession.Ran.class::cast)
+            .filteredOn(r -> r.rendered().equals("docker stop --time 120 " + old))
+            .extracting(RecordingHostSession.Ran::timeout).containsExactly(Duration.ofSeconds(140));
     }
 
     // ---- batches ----
@@ -776,7 +841,7 @@ class ApplierTest {
             expected.add(h + ": probe http://172.17.0.5:8080/healthz");
         }
         for (String h : List.of("app-1", "app-2", "app-3")) {
-            expected.add(h + ": docker rm --force " + s.oldName(h));
+            expected.add(h + ": " + removed(s.oldName(h)));
         }
         assertThat(journal).containsExactlyElementsOf(expected);
     }
@@ -857,7 +922,7 @@ class ApplierTest {
         assertThat(transcriptOf("app-2")).containsExactly("docker image inspect --format '{{.Id}}' " + IMAGE_V2,
             "docker pull --quiet " + IMAGE_V2);
         assertThat(transcriptOf("app-3")).as("the rollout goes on on the other hosts")
-            .contains("docker run " + s.newName("app-3") + " …", "docker rm --force " + s.oldName("app-3"));
+            .contains("docker run " + s.newName("app-3") + " …", removed(s.oldName("app-3")));
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SKIPPED));
         assertThat(result.messages()).containsExactly(
             Map.entry("api", "not converged on app-2 (pull of " + IMAGE_V2 + " failed: Error response from daemon: "
@@ -937,7 +1002,7 @@ class ApplierTest {
         assertThat(transcriptOf("app-1")).containsExactlyElementsOf(concat(
             List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker stop --time 10 " + old1),
             runAndGate(new1),
-            List.of("docker rm --force " + new1, "docker start " + old1, "state " + old1,
+            List.of(removed(new1), "docker start " + old1, "state " + old1,
                 "probe http://172.17.0.5:8080/healthz")));
         String old2 = s.oldName("app-2");
         String new2 = s.newName("app-2");
@@ -945,7 +1010,7 @@ class ApplierTest {
             "docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker stop --time 10 " + old2,
             "write " + envFile(new2) + " mode 600", "docker run " + new2 + " …", cleanup(new2),
             "state " + new2,
-            "docker rm --force " + new2, "docker start " + old2, "state " + old2, "probe http://172.17.0.5:8080/healthz");
+            removed(new2), "docker start " + old2, "state " + old2, "probe http://172.17.0.5:8080/healthz");
         assertThat(transcriptOf("app-3")).isEmpty();
 
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.ROLLED_BACK));
@@ -972,7 +1037,7 @@ class ApplierTest {
             + "rolled back to what ran before"));
         assertThat(transcriptOf("app-1")).as("start-first: the old container never stopped; the new one goes")
             .doesNotContain("docker stop --time 10 " + s.oldName("app-1"))
-            .contains("docker rm --force " + s.newName("app-1"));
+            .contains(removed(s.newName("app-1")));
         assertThat(transcriptOf("app-2")).isEmpty();
     }
 
@@ -1005,10 +1070,10 @@ class ApplierTest {
         Applier.Result result = apply(ready, plan(ready.state(), List.of(), time));
 
         assertThat(transcriptOf("app-1")).containsExactly(
-            "docker image inspect --format '{{.Id}}' " + IMAGE_V2, "docker rm --force " + c1,
+            "docker image inspect --format '{{.Id}}' " + IMAGE_V2, removed(c1),
             "write " + envFile(c1) + " mode 600", "docker run " + c1 + " …",
             cleanup(c1),
-            "docker rm --force " + c1);
+            removed(c1));
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.ROLLED_BACK));
         assertThat(result.messages().get("api")).isEqualTo("api on app-1: docker run failed (exit 125): "
             + "docker: Error response from daemon: invalid mount config.; rolled back to what ran before");
@@ -1151,7 +1216,7 @@ class ApplierTest {
         assertThat(result.messages()).containsExactly(Map.entry("api", "stopped (shutdown, or the reconcile lease lost) before every batch ran"));
         assertThat(transcriptOf("app-1")).as("the batch in flight finishes its host step")
             .contains("docker stop --time 10 " + s.oldName("app-1"))
-            .doesNotContain("docker rm --force " + s.oldName("app-1"));
+            .doesNotContain(removed(s.oldName("app-1")));
         assertThat(transcriptOf("app-2")).isEmpty();
         assertThat(transcriptOf("app-3")).isEmpty();
     }
@@ -1202,7 +1267,7 @@ class ApplierTest {
         Applier.Result result = apply(s.after(), plan, Set.of(Applier.verifyKey("api", "app-1", "api-1")), () -> false);
 
         assertThat(transcriptOf("app-1")).containsExactly("state " + s.newName("app-1"),
-            "docker rm --force " + s.newName("app-1"), "docker start " + s.oldName("app-1"),
+            removed(s.newName("app-1")), "docker start " + s.oldName("app-1"),
             "state " + s.oldName("app-1"), "probe http://172.17.0.5:8080/healthz");
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.ROLLED_BACK));
         assertThat(events.lines()).containsExactly(

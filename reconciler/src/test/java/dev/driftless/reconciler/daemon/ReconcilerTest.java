@@ -1076,7 +1076,10 @@ class ReconcilerTest {
         Reconciler.Outcome outcome = reconciler.reconcile(Trigger.POLL);
 
         assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.APPLIED);
-        assertThat(commandsSince(mark)).contains("app-2: docker rm --force " + api, "app-2: docker rm --force " + worker);
+        // Each with its service's grace period (the example's worker drains for up to 30 s).
+        assertThat(commandsSince(mark)).contains(
+            "app-2: docker stop --time 10 " + api + " > /dev/null 2> /dev/null; docker rm --force " + api,
+            "app-2: docker stop --time 30 " + worker + " > /dev/null 2> /dev/null; docker rm --force " + worker);
         ReconcileRecord r = records().get(0);
         assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
         assertThat(r.steps()).extracting(s -> s.action() + " " + s.service() + " " + s.host() + ": " + s.reason())
@@ -1138,7 +1141,7 @@ class ReconcilerTest {
         CannedDocker.observes(fleet.host("app-2"), before.instancesOn("app-2"), v1.name(), "running");
         Map<String, Integer> mark = mark();
         assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
-        assertThat(commandsSince(mark)).contains("app-2: docker rm --force " + api);
+        assertThat(commandsSince(mark)).contains("app-2: docker stop --time 10 " + api + " > /dev/null 2> /dev/null; docker rm --force " + api);
         assertThat(records().get(0).steps()).extracting(s -> s.action() + " " + s.host() + ": " + s.reason())
             .containsOnly("REMOVE app-2: not in desired state (host app-2 left the inventory)");
         assertThat(history.departedHosts()).as("until a check finds nothing left").containsOnlyKeys("app-2");

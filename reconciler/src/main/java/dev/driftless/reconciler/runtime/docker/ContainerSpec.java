@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.runtime.docker;
 
 import dev.driftless.reconciler.command.RemoteFiles;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -35,6 +36,9 @@ import java.util.regex.Pattern;
  * @param moreNetworks networks it is connected to after it is created on {@code network}, with the same aliases
  * @param logDriver the log driver ({@code --log-driver}); dockerd's default when empty
  * @param logOptions the log driver's options ({@code --log-opt KEY=VALUE})
+ * @param stopSignal the signal {@code docker stop} sends ({@code --stop-signal}); the image's when empty
+ * @param stopTimeout how long {@code docker stop} waits before it kills, whole seconds
+ *                   ({@code --stop-timeout}); Docker's default (10 s) when empty
  */
 public record ContainerSpec(
         String name,
@@ -54,7 +58,9 @@ public record ContainerSpec(
         Optional<String> user,
         List<String> moreNetworks,
         Optional<String> logDriver,
-        Map<String, String> logOptions) {
+        Map<String, String> logOptions,
+        Optional<String> stopSignal,
+        Optional<Duration> stopTimeout) {
 
     /** Docker's rule for container names. */
     public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
@@ -126,6 +132,16 @@ public record ContainerSpec(
                 throw new IllegalArgumentException("container " + name + ": log option '" + k + "' is not valid");
             }
         });
+        Objects.requireNonNull(stopSignal, "stopSignal").ifPresent(sig -> {
+            if (!sig.matches("SIG[A-Z0-9+]+")) {
+                throw new IllegalArgumentException("container " + name + ": stop signal '" + sig + "' is not valid");
+            }
+        });
+        Objects.requireNonNull(stopTimeout, "stopTimeout").ifPresent(t -> {
+            if (t.isNegative() || t.getNano() != 0) {
+                throw new IllegalArgumentException("container " + name + ": stop timeout " + t + " is not whole seconds");
+            }
+        });
         Objects.requireNonNull(user, "user").ifPresent(u -> {
             if (u.isEmpty() || u.startsWith("-") || u.chars().anyMatch(Character::isWhitespace)) {
                 throw new IllegalArgumentException("container " + name + ": user '" + u + "' is not valid");
@@ -157,6 +173,8 @@ public record ContainerSpec(
         b.moreNetworks = new ArrayList<>(moreNetworks);
         b.logDriver = logDriver;
         b.logOptions = new LinkedHashMap<>(logOptions);
+        b.stopSignal = stopSignal;
+        b.stopTimeout = stopTimeout;
         return b;
     }
 
@@ -184,6 +202,8 @@ public record ContainerSpec(
         private Optional<String> user = Optional.empty();
         private Optional<String> logDriver = Optional.empty();
         private Map<String, String> logOptions = new LinkedHashMap<>();
+        private Optional<String> stopSignal = Optional.empty();
+        private Optional<Duration> stopTimeout = Optional.empty();
 
         private Builder(String name, String image) {
             this.name = name;
@@ -285,9 +305,22 @@ public record ContainerSpec(
             return this;
         }
 
+        /** The signal {@code docker stop} sends ({@code --stop-signal SIGINT}). */
+        public Builder stopSignal(String value) {
+            stopSignal = Optional.of(value);
+            return this;
+        }
+
+        /** How long {@code docker stop} waits before it kills ({@code --stop-timeout}). */
+        public Builder stopTimeout(Duration value) {
+            stopTimeout = Optional.of(value);
+            return this;
+        }
+
         public ContainerSpec build() {
             return new ContainerSpec(name, image, command, args, plainEnv, envFile, ports, volumes, labels,
-                resources, restart, network, aliases, health, user, moreNetworks, logDriver, logOptions);
+                resources, restart, network, aliases, health, user, moreNetworks, logDriver, logOptions, stopSignal,
+                stopTimeout);
         }
     }
 }

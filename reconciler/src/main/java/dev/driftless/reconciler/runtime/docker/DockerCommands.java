@@ -212,6 +212,8 @@ public final class DockerCommands {
         if (service) {
             b.add("--restart", spec.restart().render());
         }
+        spec.stopSignal().ifPresent(sig -> b.add("--stop-signal", sig));
+        spec.stopTimeout().ifPresent(t -> b.add("--stop-timeout", Long.toString(t.toSeconds())));
         spec.logDriver().ifPresent(d -> b.add("--log-driver", d));
         spec.logOptions().forEach((k, v) -> b.add("--log-opt", k + "=" + v));
         spec.user().ifPresent(u -> b.add("--user", u));
@@ -257,9 +259,18 @@ public final class DockerCommands {
         return (d.toMillis() + 999) / 1000;
     }
 
-    /** Removes a container, stopping it first if it runs. */
+    /** Removes a container, killing it (SIGKILL, no grace period) if it runs: for what never served; see {@link #stopAndRemove}. */
     public static RemoteCommand remove(String container) {
         return RemoteCommand.of("docker", "rm", "--force", container);
+    }
+
+    /**
+     * Stops a container as {@link #stop} does (its stop signal, SIGKILL after {@code grace}),
+     * then removes it: {@code docker rm --force} alone would kill it at once. Succeeds when the
+     * container is already gone.
+     */
+    public static RemoteCommand stopAndRemove(String container, Duration grace) {
+        return stop(container, grace).stdoutTo("/dev/null").stderrTo("/dev/null").then(remove(container));
     }
 
     /** Renames a container (start-first rollouts keep the old one aside until the new one is healthy). */

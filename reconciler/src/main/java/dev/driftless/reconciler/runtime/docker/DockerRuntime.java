@@ -240,18 +240,18 @@ public final class DockerRuntime implements InstanceRuntime {
     }
 
     @Override
-    public RemoteCommand stop(String name, Duration timeout) {
-        return DockerCommands.stop(name, timeout);
+    public RemoteCommand stop(String name, Duration grace) {
+        return DockerCommands.stop(name, grace);
     }
 
     @Override
-    public RemoteCommand restart(String name, Duration timeout) {
-        return DockerCommands.restart(name, timeout);
+    public RemoteCommand restart(String name, Duration grace) {
+        return DockerCommands.restart(name, grace);
     }
 
     @Override
-    public RemoteCommand remove(String name) {
-        return DockerCommands.remove(name);
+    public RemoteCommand remove(String name, Duration grace) {
+        return DockerCommands.stopAndRemove(name, grace);
     }
 
     @Override

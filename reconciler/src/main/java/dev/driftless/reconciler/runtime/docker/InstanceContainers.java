@@ -59,6 +59,8 @@ public final class InstanceContainers {
         }
         volumes(s, b);
         logging(s, b);
+        s.stop().signal().ifPresent(b::stopSignal);
+        s.stop().gracePeriod().ifPresent(b::stopTimeout);
         // On the service's network the others reach it as "api" (every instance that runs on
         // this host, old and new alike during a start-first rollout) or as "api-1" (one instance).
         s.network().ifPresent(n -> b.network(n).alias(s.name()).alias(instance.name()));

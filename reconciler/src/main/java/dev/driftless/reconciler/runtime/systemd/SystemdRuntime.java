@@ -256,17 +256,18 @@ public final class SystemdRuntime implements InstanceRuntime {
     }
 
     @Override
-    public RemoteCommand stop(String name, Duration timeout) {
+    public RemoteCommand stop(String name, Duration grace) {
+        // The unit's own KillSignal= and TimeoutStopSec= (its service's stop settings) apply.
         return SystemdCommands.stop(scope, name);
     }
 
     @Override
-    public RemoteCommand restart(String name, Duration timeout) {
+    public RemoteCommand restart(String name, Duration grace) {
         return SystemdCommands.restart(scope, name);
     }
 
     @Override
-    public RemoteCommand remove(String name) {
+    public RemoteCommand remove(String name, Duration grace) {
         return SystemdCommands.remove(scope, name);
     }
 

@@ -159,7 +159,8 @@ public final class SystemdUnits {
             case ALWAYS, UNLESS_STOPPED -> "always";
         }).append('\n');
         b.append("RestartSec=1s\n");
-        b.append("TimeoutStopSec=10s\n");
+        s.stop().signal().ifPresent(sig -> b.append("KillSignal=").append(sig).append('\n'));
+        b.append("TimeoutStopSec=").append(s.stop().grace().toSeconds()).append("s\n");
         limits(s).forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
         b.append('\n').append("[Install]\n");
         // A user manager reaches default.target at boot (with lingering); the system's is multi-user.

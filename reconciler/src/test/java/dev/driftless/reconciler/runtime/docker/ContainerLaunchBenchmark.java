@@ -12,6 +12,7 @@ import dev.driftless.model.SecretRef;
 import dev.driftless.model.Service;
 import dev.driftless.model.ServiceFile;
 import dev.driftless.model.SourceLocation;
+import dev.driftless.model.Stop;
 import dev.driftless.reconciler.Bench;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.ssh.HostSession;
@@ -110,7 +111,7 @@ class ContainerLaunchBenchmark {
         long t = System.nanoTime();
         assertThat(runtime.launch(s, instance, launch)).isEmpty();
         long took = System.nanoTime() - t;
-        s.run(runtime.remove(runtime.nameOf(instance)), TIMEOUT);
+        s.run(runtime.remove(runtime.nameOf(instance), Stop.DEFAULT_GRACE_PERIOD), TIMEOUT);
         return took;
     }
 }

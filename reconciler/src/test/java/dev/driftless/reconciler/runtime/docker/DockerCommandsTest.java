@@ -223,6 +223,24 @@ class DockerCommandsTest {
     }
 
     @Test
+    void theStopSignalAndGracePeriodAreTheContainersOwnSoEveryStopHonoursThem() {
+        ContainerSpec spec = ContainerSpec.builder("worker-1", "worker:1").stopSignal("SIGRTMIN+3")
+            .stopTimeout(Duration.ofMinutes(2)).build();
+        assertThat(DockerCommands.run(spec).render()).isEqualTo("docker run --detach --name worker-1 --restart"
+            + " unless-stopped --stop-signal SIGRTMIN+3 --stop-timeout 120 worker:1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContainerSpec.builder("x-1", "img").stopSignal("-s")
+            .build()).isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContainerSpec.builder("x-1", "img")
+            .stopTimeout(Duration.ofMillis(1500)).build()).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aRemovalStopsGracefullyBeforeItForcesTheRemoval() {
+        assertThat(DockerCommands.stopAndRemove("worker-1", Duration.ofSeconds(45)).render())
+            .isEqualTo("docker stop --time 45 worker-1 > /dev/null 2> /dev/null; docker rm --force worker-1");
+    }
+
+    @Test
     void theLogDriverAndItsOptionsFollowTheRestartPolicy() {
         ContainerSpec spec = ContainerSpec.builder("api-1", "api:1").logDriver("local").logOption("max-size", "10m")
             .logOption("max-file", "3").build();

@@ -15,6 +15,7 @@ import dev.driftless.model.SecretFingerprints;
 import dev.driftless.model.Service;
 import dev.driftless.model.ServiceFile;
 import dev.driftless.model.SourceLocation;
+import dev.driftless.model.Stop;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.runtime.InterruptedRun;
@@ -378,6 +379,35 @@ class DockerRuntimeIT {
             .as("the job's container is removed").isNotZero();
         assertNothingRanOnTheHost();
         ok(s, DockerCommands.remove(name));
+    }
+
+    @Test
+    void aRemovalSendsTheServicesStopSignalAndWaitsOutItsGracePeriodBeforeTheContainerGoes() throws Exception {
+        // The program drains for 12 s on SIGINT, longer than Docker's default 10 s, and ignores
+        // SIGTERM (PID 1 without a handler): only the service's own signal and grace period let it
+        // finish; docker rm --force, or the defaults, kill it before it writes its note.
+        hosts.exec("app-1", "sh", "-c", "mkdir -p /srv/drain && rm -f /srv/drain/stopped");
+        Instance i = onApp1(Service.builder("drain")
+            .command(List.of("/bin/busybox"))
+            .args(List.of("sh", "-c", "trap '/bin/busybox sleep 12; echo drained > /out/stopped; exit 0' INT;"
+                + " while :; do /bin/busybox sleep 1; done"))
+            .volume(new dev.driftless.model.VolumeMount("/srv/drain", "/out", false))
+            .stop(new Stop(Optional.of("SIGINT"), Optional.of(Duration.ofSeconds(30)))));
+        InstanceRuntime runtime = InstanceRuntime.of(i);
+        String name = runtime.nameOf(i);
+        assertThat(runtime.launch(pool.session(app1), i, new InstanceRuntime.Launch("prod", "c0ffee", Map.of(),
+            Instant.now(), TIMEOUT))).isEmpty();
+        JsonNode c = inspectAsRoot(name);
+        assertThat(c.path("Config").path("StopSignal").asText()).isEqualTo("SIGINT");
+        assertThat(c.path("Config").path("StopTimeout").asInt()).isEqualTo(30);
+
+        CommandResult removed = ok(pool.session(app1), runtime.remove(name, i.service().stop().grace()));
+
+        assertThat(removed.duration()).as("it waited for the drain").isGreaterThanOrEqualTo(Duration.ofSeconds(11));
+        assertThat(hosts.exec("app-1", "cat", "/srv/drain/stopped")).isEqualTo("drained\n");
+        assertThat(hosts.execResult("app-1", "docker", "inspect", name).getExitCode()).as("gone").isNotZero();
+        assertThat(run(pool.session(app1), runtime.remove(name, i.service().stop().grace())).exitCode())
+            .as("removing what is gone succeeds").isZero();
     }
 
     @Test

@@ -14,6 +14,7 @@ import dev.driftless.model.RestartPolicy;
 import dev.driftless.model.Runtime;
 import dev.driftless.model.SecretRef;
 import dev.driftless.model.Service;
+import dev.driftless.model.Stop;
 import dev.driftless.reconciler.apply.HealthGate;
 import dev.driftless.reconciler.observe.ContainerState;
 import dev.driftless.reconciler.observe.HostObservation;
@@ -92,7 +93,7 @@ class SystemdRuntimeIT {
     void removeUnits() throws Exception {
         HostSession s = pool.session(target);
         for (ObservedContainer c : observe().containers()) {
-            s.run(InstanceRuntime.of(c).remove(c.name()), TIMEOUT);
+            s.run(InstanceRuntime.of(c).remove(c.name(), c.stopGrace()), TIMEOUT);
         }
     }
 
@@ -193,21 +194,25 @@ class SystemdRuntimeIT {
         assertThat(observe().runtimeVersion()).startsWith("systemd 252");
 
         // Remove: stopped, disabled, and every file of it gone.
-        assertThat(s.run(runtime.remove(unit), TIMEOUT).succeeded()).isTrue();
+        assertThat(s.run(runtime.remove(unit, Stop.DEFAULT_GRACE_PERIOD), TIMEOUT).succeeded()).isTrue();
         assertThat(observe().containers()).isEmpty();
         assertThat(hosts.execResult("edge-1", "test", "-e", envFile).getExitCode()).isEqualTo(1);
         assertThat(hosts.execResult("edge-1", "curl", "-sf", "http://127.0.0.1:9101/healthz").getExitCode())
             .isNotZero();
-        assertThat(s.run(runtime.remove(unit), TIMEOUT).succeeded()).as("removing twice").isTrue();
+        assertThat(s.run(runtime.remove(unit, Stop.DEFAULT_GRACE_PERIOD), TIMEOUT).succeeded()).as("removing twice").isTrue();
     }
 
     @Test
     void stopKeepsTheUnitForARollbackAndStartBringsItBack() throws Exception {
-        Instance i = SystemdFixture.instance(host, server("keep", 9102, List.of(), Map.of()));
+        Instance i = SystemdFixture.instance(host, server("keep", 9102, List.of(), Map.of()).toBuilder()
+            .stop(new Stop(Optional.of("SIGINT"), Optional.of(Duration.ofSeconds(45)))).build());
         HostSession s = pool.session(target);
         assertThat(runtime.launch(s, i, launch("pw"))).isEmpty();
         String unit = runtime.nameOf(i);
-        assertThat(s.run(runtime.stop(unit, Duration.ofSeconds(5)), TIMEOUT).succeeded()).isTrue();
+        assertThat(systemctlAsDeploy("show", "-p", "KillSignal", "-p", "TimeoutStopUSec", unit + ".service"))
+            .as("the service's stop settings are the unit's").isEqualTo("TimeoutStopUSec=45s\nKillSignal=2");
+        assertThat(observe().containers().getFirst().stopGrace()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(s.run(runtime.stop(unit, Duration.ofSeconds(45)), TIMEOUT).succeeded()).isTrue();
         ObservedContainer stopped = observe().containers().getFirst();
         assertThat(stopped.state()).isEqualTo(ContainerState.EXITED);
         assertThat(systemctlAsDeploy("show", "-p", "UnitFileState", "--value", unit + ".service"))
@@ -295,11 +300,11 @@ class SystemdRuntimeIT {
         assertThat(systemctlAsRoot("show", "-p", "UnitFileState", "--value", unit + ".service")).isEqualTo("disabled");
         assertThat(s.run(system.start(unit), TIMEOUT).succeeded()).isTrue();
         assertThat(gate.await(s, system, unit, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
-        assertThat(s.run(system.remove(unit), TIMEOUT).succeeded()).isTrue();
+        assertThat(s.run(system.remove(unit, Stop.DEFAULT_GRACE_PERIOD), TIMEOUT).succeeded()).isTrue();
         assertThat(observe().containers()).isEmpty();
         assertThat(hosts.execResult("edge-1", "test", "-e", envFile).getExitCode()).isEqualTo(1);
         assertThat(hosts.execResult("edge-1", "test", "-e", unitFile).getExitCode()).isEqualTo(1);
-        assertThat(s.run(system.remove(unit), TIMEOUT).succeeded()).as("removing twice").isTrue();
+        assertThat(s.run(system.remove(unit, Stop.DEFAULT_GRACE_PERIOD), TIMEOUT).succeeded()).as("removing twice").isTrue();
     }
 
     @Test

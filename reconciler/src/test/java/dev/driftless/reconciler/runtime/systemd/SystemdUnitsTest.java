@@ -9,8 +9,10 @@ import dev.driftless.model.Resources;
 import dev.driftless.model.RestartPolicy;
 import dev.driftless.model.SecretRef;
 import dev.driftless.model.Service;
+import dev.driftless.model.Stop;
 import dev.driftless.reconciler.runtime.docker.ContainerLabels;
 import dev.driftless.reconciler.runtime.docker.SpecLabel;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +103,15 @@ class SystemdUnitsTest {
             dev.driftless.unit-digest=DIGEST
             """.replace("DIGEST", SystemdUnits.labels(file).get(SystemdUnits.DIGEST)).replace("UNIT", unit).replace("FP", i.fingerprint())
             .replace("SPEC", SpecLabel.encode(i.inputs().values())));
+    }
+
+    @Test
+    void theServicesStopSignalAndGracePeriodAreTheUnitsKillSignalAndStopTimeout() {
+        String unit = SystemdUnits.render(exporterWith(b -> b.stop(new Stop(Optional.of("SIGINT"),
+            Optional.of(Duration.ofMinutes(2))))), "prod", "c0ffee", AT);
+        assertThat(unit).contains("RestartSec=1s\nKillSignal=SIGINT\nTimeoutStopSec=120s\n");
+        assertThat(SystemdUnits.render(exporter(), "prod", "c0ffee", AT)).as("unchanged for services without stop")
+            .contains("RestartSec=1s\nTimeoutStopSec=10s\n").doesNotContain("KillSignal");
     }
 
     @Test
