@@ -741,7 +741,10 @@ public final class Applier {
                     r.change().observed().flatMap(ObservedContainer::imageRef).flatMap(Service::repositoryOf).ifPresent(
                         repo -> repositories.computeIfAbsent(r.host(), h -> new TreeSet<>()).add(repo));
                 }
-                repositories.forEach((host, repos) -> repos.forEach(repo -> removeUnusedImages(host, repo)));
+                // A repository no instance on the host needs any more (its service left the host
+                // or the repo) keeps none: the host is not its place now, and a revert pulls again.
+                repositories.forEach((host, repos) -> repos.forEach(repo -> removeUnusedImages(host, repo,
+                    plan.wantsImagesOf(host, repo) ? settings.keepImages() : 0)));
             }
         }
 
@@ -767,10 +770,10 @@ public final class Applier {
 
         /**
          * Removes the images of {@code repository} on {@code host} that no container uses, beyond
-         * the newest {@link Settings#keepImages}, recorded as a REMOVE step naming them. Images
-         * that cannot be removed now stay; that is no failure of the service.
+         * the newest {@code keep}, recorded as a REMOVE step naming them. Images that cannot be
+         * removed now stay; that is no failure of the service.
          */
-        private void removeUnusedImages(String host, String repository) {
+        private void removeUnusedImages(String host, String repository, int keep) {
             if (unreached.contains(host)) {
                 return;
             }
@@ -784,12 +787,13 @@ public final class Applier {
                         (listed.succeeded() ? used : listed).firstErrorLine());
                     return;
                 }
-                List<String> refs = UnusedImages.removable(repository, listed.stdout(), used.stdout(), settings.keepImages());
+                List<String> refs = UnusedImages.removable(repository, listed.stdout(), used.stdout(), keep);
                 if (refs.isEmpty()) {
                     return;
                 }
                 StepStart step = new StepStart(service, host, "-", StepAction.REMOVE, "images of " + repository
-                    + " no container uses, beyond the " + settings.keepImages() + " newest", Optional.empty(),
+                    + " no container uses, " + (keep > 0 ? "beyond the " + keep + " newest"
+                    : "and no instance on " + host + " needs any more"), Optional.empty(),
                     Optional.empty(), Optional.empty(), Optional.empty());
                 long token = started(step);
                 CommandResult res = session.run(UnusedImages.remove(refs), settings.commandTimeout());

@@ -87,6 +87,15 @@ public record Plan(
             .anyMatch(i -> i.service().networks().contains(network));
     }
 
+    /**
+     * Whether an instance this plan wants on {@code host}, of any service, runs an image of
+     * {@code repository} ({@code registry:5000/shop/api}).
+     */
+    public boolean wantsImagesOf(String host, String repository) {
+        return changes.stream().filter(c -> c.host().equals(host)).flatMap(c -> c.desired().stream())
+            .anyMatch(i -> i.service().imageRepository().filter(repository::equals).isPresent());
+    }
+
     /** How {@link #jobsRan} names the pre-deploy job of one spec of a service. */
     public static String jobKey(String service, String fingerprint) {
         return service + "@" + fingerprint;

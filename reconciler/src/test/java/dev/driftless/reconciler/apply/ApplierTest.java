@@ -307,6 +307,43 @@ class ApplierTest {
     }
 
     @Test
+    void aServiceThatLeftTheHostLeavesNoImageBehindOnceItsContainersAreGone() throws Exception {
+        Applier keeping = new Applier(target -> new Journaled(fleet.session(target), journal),
+            new HealthGate(time, time, Duration.ofSeconds(20)),
+            Applier.Settings.defaults(Duration.ofSeconds(20)).keepingImages(2), time);
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        List<ObservedContainer> observed = running(fixture.load().state(), ContainerState.RUNNING);
+        // api leaves the repo; web stays on app-1 with an image of its own repository.
+        fixture.delete("services/api.yaml").write("services/web.yaml", "image: nginx:1.27\nplacement: {hosts: [app-1]}\n");
+        LoadedState.Ready ready = fixture.load();
+        String repo = "registry:5000/shop/api";
+        String list = UnusedImages.list(repo).render();
+        String inUse = UnusedImages.inUse().render();
+        String remove = UnusedImages.remove(List.of(repo + ":1.1.0", repo + ":1.0.0")).render();
+        for (String h : List.of("app-1", "app-2", "app-3")) {
+            RecordingHostSession host = fleet.host(h);
+            host.reply(c -> c.render().equals(list), new CommandResult(0,
+                "sha256:c\t2026-11-21 11:00:00 +0000 UTC\t1.1.0\t<none>\n"
+                    + "sha256:b\t2026-11-20 11:00:00 +0000 UTC\t1.0.0\t<none>\n", "", Duration.ofMillis(1)));
+            host.reply(c -> c.render().equals(inUse), new CommandResult(0, "sha256:f\n", "", Duration.ofMillis(1)));
+            host.reply(c -> c.render().equals(remove), new CommandResult(0, "Untagged: " + repo + ":1.1.0\nUntagged: "
+                + repo + ":1.0.0\nDeleted: sha256:c\nDeleted: sha256:b\n", "", Duration.ofMillis(1)));
+        }
+
+        Applier.Result result = keeping.apply(plan(ready.state(), observed, time), context(ready, Set.of(), () -> false),
+            events);
+
+        assertThat(result.services()).containsEntry("api", ServiceOutcome.SUCCEEDED);
+        for (String h : List.of("app-1", "app-2", "app-3")) {
+            assertThat(transcriptOf(h)).as(h).endsWith(list, inUse, remove);
+            assertThat(events.of(h)).as(h).endsWith(
+                "start REMOVE api " + h + " -: images of " + repo + " no container uses, and no instance on " + h
+                    + " needs any more",
+                "SUCCEEDED REMOVE api " + h + " -: removed " + repo + ":1.1.0, " + repo + ":1.0.0");
+        }
+    }
+
+    @Test
     void aNetworkAnotherInstanceOnTheHostNeedsIsNotEvenTriedToRemove() throws Exception {
         fixture.write("services/api.yaml", api("1.0.0", STOP_FIRST) + "network: shop\n");
         DesiredState before = fixture.load().state();
