@@ -7,6 +7,8 @@ import java.util.Optional;
 final class RepoLayout {
 
     static final String HOSTS = "hosts.yaml";
+    /** Fields every service inherits unless it sets its own (at the root, and per environment). */
+    static final String SERVICE_DEFAULTS = "service-defaults.yaml";
     static final String SERVICES = "services/";
     static final String SECRETS = "secrets/";
     static final String ENVIRONMENTS = "environments/";

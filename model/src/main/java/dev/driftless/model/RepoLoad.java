@@ -151,6 +151,7 @@ final class RepoLoad {
     }
 
     private Services readServices(String envRoot) {
+        Optional<YamlMap> defaults = serviceDefaults(envRoot);
         Map<String, String> base = serviceFiles(RepoLayout.SERVICES);
         Map<String, String> overlays = envRoot.isEmpty() ? Map.of() : serviceFiles(envRoot + RepoLayout.SERVICES);
         TreeSet<String> names = new TreeSet<>(base.keySet());
@@ -197,9 +198,89 @@ final class RepoLoad {
                 disabled.add(name);
                 continue;
             }
-            enabled.put(name, ServiceReader.read(name, merged, merged.location(), problems));
+            YamlMap own = merged;
+            ServiceSpec spec = ServiceReader.read(name, defaults.map(d -> YamlMerge.underDefaults(forService(d, own), own))
+                .orElseGet(() -> withoutNulls(own)), own.location(), problems);
+            spec.inherited = defaults.map(d -> d.keys().stream().filter(k -> !own.keys().contains(k))
+                .collect(Collectors.toUnmodifiableSet())).orElse(Set.of());
+            enabled.put(name, spec);
         }
         return new Services(enabled, names, disabled);
+    }
+
+    /**
+     * A service with nothing to inherit: {@code logging: ~} and the like (not even the defaults)
+     * say what leaving the field out says.
+     */
+    private static YamlMap withoutNulls(YamlMap service) {
+        return new YamlMap(service.entries().stream().filter(e -> !(ServiceReader.DEFAULT_FIELDS.contains(e.key().text())
+            && e.value() instanceof YamlScalar s && s.isNull())).toList(), service.location());
+    }
+
+    /** The defaults without the env variables the service sets as secrets: its own value wins. */
+    private static YamlMap forService(YamlMap defaults, YamlMap service) {
+        Optional<YamlMap> env = defaults.get("env").filter(YamlMap.class::isInstance).map(YamlMap.class::cast);
+        Optional<YamlMap> secrets = service.get("secrets").filter(YamlMap.class::isInstance).map(YamlMap.class::cast);
+        if (env.isEmpty() || secrets.isEmpty()) {
+            return defaults;
+        }
+        List<YamlMap.Entry> vars = env.get().entries().stream()
+            .filter(v -> !secrets.get().keys().contains(v.key().text())).toList();
+        return new YamlMap(defaults.entries().stream().map(e -> e.key().text().equals("env")
+            ? new YamlMap.Entry(e.key(), new YamlMap(vars, env.get().location())) : e).toList(), defaults.location());
+    }
+
+    /**
+     * The fields every service inherits: {@code service-defaults.yaml}, with the environment's
+     * own over it (merged as an overlay is). Fields it may not set are reported and left out.
+     */
+    private Optional<YamlMap> serviceDefaults(String envRoot) {
+        Optional<YamlMap> shared = defaultsFile(RepoLayout.SERVICE_DEFAULTS);
+        Optional<YamlMap> own = envRoot.isEmpty() ? Optional.empty() : defaultsFile(envRoot + RepoLayout.SERVICE_DEFAULTS);
+        if (shared.isPresent() && own.isPresent()) {
+            return Optional.of(YamlMerge.merge(shared.get(), own.get()));
+        }
+        return shared.isPresent() ? shared : own;
+    }
+
+    private Optional<YamlMap> defaultsFile(String path) {
+        if (!fileSet.contains(path)) {
+            return Optional.empty();
+        }
+        Optional<YamlNode> root = read(path).flatMap(bytes -> YamlReader.read(path, bytes, problems));
+        if (root.isEmpty() || root.get() instanceof YamlScalar s && s.isNull()) {
+            return Optional.empty();
+        }
+        Optional<YamlMap> map = FieldReader.mapping(root.get(), RepoLayout.SERVICE_DEFAULTS, problems);
+        if (map.isEmpty()) {
+            return map;
+        }
+        List<YamlMap.Entry> kept = new ArrayList<>();
+        for (YamlMap.Entry e : map.get().entries()) {
+            String key = e.key().text();
+            if (!ServiceReader.DEFAULT_FIELDS.contains(key)) {
+                problems.add(e.key().location(), (ServiceReader.FIELDS.contains(key) ? key + " is not a default: it"
+                    + " belongs in each service's own file" : "unknown field \"" + key + "\""
+                    + Suggestions.hint(key, ServiceReader.DEFAULT_FIELDS)) + "; " + RepoLayout.SERVICE_DEFAULTS
+                    + " sets " + String.join(", ", ServiceReader.DEFAULT_FIELDS));
+                continue;
+            }
+            if (key.equals("rollout") && e.value() instanceof YamlMap rollout && rollout.get("pre-deploy").isPresent()) {
+                List<YamlMap.Entry> rest = new ArrayList<>();
+                for (YamlMap.Entry r : rollout.entries()) {
+                    if (r.key().text().equals("pre-deploy")) {
+                        problems.add(r.key().location(), "rollout.pre-deploy is not a default: a pre-deploy job runs"
+                            + " one service's image; write it in that service's own file");
+                    } else {
+                        rest.add(r);
+                    }
+                }
+                kept.add(new YamlMap.Entry(e.key(), new YamlMap(rest, rollout.location())));
+                continue;
+            }
+            kept.add(e);
+        }
+        return Optional.of(new YamlMap(kept, map.get().location()));
     }
 
     /** Service name to file for the service files directly in {@code dir}, reporting stray files. */
@@ -371,11 +452,16 @@ final class RepoLoad {
                         problems.add(spec.files.getFirst().at(), "files: " + why + ", so there is no container to place"
                             + " files in; install the program's files on the host");
                     }
-                    if (spec.loggingAt != null) {
+                    // Container settings of service-defaults.yaml are for the Docker services.
+                    if (spec.inherited.contains("logging")) {
+                        spec.logging = Optional.empty();
+                    } else if (spec.loggingAt != null) {
                         problems.add(spec.loggingAt, "logging sets a container's log driver: " + why
                             + "; a unit logs to the journal, rotated by journald");
                     }
-                    if (spec.labelsAt != null && !spec.labels.isEmpty()) {
+                    if (spec.inherited.contains("labels")) {
+                        spec.labels.clear();
+                    } else if (spec.labelsAt != null && !spec.labels.isEmpty()) {
                         problems.add(spec.labelsAt, "labels are container labels: " + why);
                     }
                     if (!spec.networks.isEmpty()) {

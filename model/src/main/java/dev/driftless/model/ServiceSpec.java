@@ -20,6 +20,8 @@ final class ServiceSpec {
 
     /** True when reading the file reported a problem; cross-checks then only use what is here. */
     boolean broken;
+    /** Fields it inherits from service-defaults.yaml and does not write itself. */
+    java.util.Set<String> inherited = java.util.Set.of();
     /** Fields an unknown field probably meant (see {@link FieldReader#misspelled()}). */
     java.util.Set<String> misspelled = java.util.Set.of();
 

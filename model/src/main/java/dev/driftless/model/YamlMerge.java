@@ -26,10 +26,19 @@ final class YamlMerge {
     }
 
     static YamlMap merge(YamlMap base, YamlMap overlay) {
-        return merge(base, overlay, "");
+        return merge(base, overlay, "", false);
     }
 
-    private static YamlMap merge(YamlMap base, YamlMap overlay, String path) {
+    /**
+     * A service over the {@code defaults} it inherits: merged as {@link #merge} does, but a
+     * mapping both write is where the service wrote it, so that a problem with the service's own
+     * part points into the service's file, and the result is where the service is.
+     */
+    static YamlMap underDefaults(YamlMap defaults, YamlMap service) {
+        return merge(defaults, service, "", true);
+    }
+
+    private static YamlMap merge(YamlMap base, YamlMap overlay, String path, boolean overlayLocation) {
         Map<String, YamlMap.Entry> out = new LinkedHashMap<>();
         for (YamlMap.Entry e : base.entries()) {
             if (!replacedAlternative(path, e.key().text(), overlay)) {
@@ -42,12 +51,13 @@ final class YamlMerge {
             if (e.value() instanceof YamlScalar s && s.isNull()) {
                 out.remove(key);
             } else if (existing != null && existing.value() instanceof YamlMap b && e.value() instanceof YamlMap o) {
-                out.put(key, new YamlMap.Entry(e.key(), merge(b, o, path.isEmpty() ? key : path + "." + key)));
+                out.put(key, new YamlMap.Entry(e.key(), merge(b, o, path.isEmpty() ? key : path + "." + key,
+                    overlayLocation)));
             } else {
                 out.put(key, e);
             }
         }
-        return new YamlMap(List.copyOf(out.values()), base.location());
+        return new YamlMap(List.copyOf(out.values()), overlayLocation ? overlay.location() : base.location());
     }
 
     /** True when {@code key} of the base is one of a set of alternatives of which the overlay sets another. */

@@ -59,7 +59,7 @@ class DocsExamplesTest {
 
     @Test
     void theDocumentHasCompleteExamples() {
-        assertThat(examples).containsOnlyKeys("basic", "environments", "files", "systemd");
+        assertThat(examples).containsOnlyKeys("basic", "defaults", "environments", "files", "systemd");
     }
 
     @Test
@@ -69,6 +69,17 @@ class DocsExamplesTest {
         assertThat(repo.services().get("api").files()).extracting(ServiceFile::target)
             .containsExactly("/etc/api/config.yaml", "/etc/api/motd", "/run/secrets/tls.key");
         assertThat(repo.services().get("api").files().getFirst().content()).isInstanceOf(ServiceFile.Plain.class);
+    }
+
+    @Test
+    void theDefaultsExampleLoads() {
+        Service api = TestRepo.ok(RepoLoader.load(new DirectoryTree(write("defaults")), Optional.empty())).services()
+            .get("api");
+
+        assertThat(api.env()).containsOnlyKeys("LOG_FORMAT", "LOG_LEVEL");
+        assertThat(api.stop()).isEqualTo(new Stop(Optional.of("SIGINT"), Optional.of(java.time.Duration.ofSeconds(30))));
+        assertThat(api.logging()).isEmpty();
+        assertThat(api.labels()).containsOnlyKeys("team");
     }
 
     @Test

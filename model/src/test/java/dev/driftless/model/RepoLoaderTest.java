@@ -729,6 +729,153 @@ class RepoLoaderTest {
     }
 
     @Nested
+    class ServiceDefaults {
+
+        private static final String DEFAULTS = """
+            logging: {driver: local, options: {max-size: 10m, max-file: "3"}}
+            stop: {grace-period: 30s}
+            env: {LOG_FORMAT: json, LOG_LEVEL: info}
+            labels: {team: shop}
+            resources: {memory: 256M}
+            restart: always
+            rollout: {batch: 25%}
+            """;
+
+        @Test
+        void everyServiceInheritsWhatItDoesNotSetItselfAndWinsWhereItDoes() {
+            Repo repo = given.file("service-defaults.yaml", DEFAULTS)
+                .file("services/api.yaml", """
+                    image: api:1
+                    placement: {hosts: [app-1]}
+                    env: {LOG_LEVEL: debug}
+                    resources: {cpus: 0.5}
+                    stop: {signal: SIGINT}
+                    """)
+                .file("services/quiet.yaml", """
+                    image: quiet:1
+                    placement: {hosts: [app-2]}
+                    logging: ~
+                    labels: {team: ~, tier: batch}
+                    """).repo();
+
+            Service api = repo.services().get("api");
+            assertThat(api.logging()).contains(new Logging(Optional.of("local"),
+                new java.util.TreeMap<>(Map.of("max-size", "10m", "max-file", "3"))));
+            assertThat(api.stop()).as("mappings merge key by key")
+                .isEqualTo(new Stop(Optional.of("SIGINT"), Optional.of(java.time.Duration.ofSeconds(30))));
+            assertThat(api.env()).containsExactly(Map.entry("LOG_FORMAT", "json"), Map.entry("LOG_LEVEL", "debug"));
+            assertThat(api.labels()).containsExactly(Map.entry("team", "shop"));
+            assertThat(api.resources()).isEqualTo(new Resources(Optional.of(256L << 20), Optional.of(0.5), Optional.empty()));
+            assertThat(api.restart()).isEqualTo(RestartPolicy.ALWAYS);
+            assertThat(api.rollout().batchSize(8)).as("25%% of 8 hosts").isEqualTo(2);
+            assertThat(api.source().file()).isEqualTo("services/api.yaml");
+            Service quiet = repo.services().get("quiet");
+            assertThat(quiet.logging()).as("~ deletes an inherited field").isEmpty();
+            assertThat(quiet.labels()).containsExactly(Map.entry("tier", "batch"));
+        }
+
+        @Test
+        void withoutADefaultsFileANullFieldIsOneLeftOut() {
+            Service api = given.file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\nlogging: ~\nstop:\n")
+                .repo().services().get("api");
+
+            assertThat(api.logging()).isEmpty();
+            assertThat(api.stop()).isEqualTo(Stop.DEFAULT);
+        }
+
+        @Test
+        void aSystemdServiceInheritsNoContainerSettings() {
+            Service unit = given.file("service-defaults.yaml", DEFAULTS).file("services/exporter.yaml", """
+                runtime: systemd
+                command: [/usr/bin/exporter]
+                placement: {hosts: [app-1]}
+                """).repo().services().get("exporter");
+
+            assertThat(unit.logging()).isEmpty();
+            assertThat(unit.labels()).isEmpty();
+            assertThat(unit.stop().gracePeriod()).hasValue(java.time.Duration.ofSeconds(30));
+            assertThat(unit.env()).containsEntry("LOG_FORMAT", "json");
+        }
+
+        @Test
+        void aSecretOfTheServiceTakesThePlaceOfADefaultVariableOfTheSameName() {
+            Service api = given.file("service-defaults.yaml", "env: {DB_PASSWORD: none, LOG_FORMAT: json}\n")
+                .file("services/api.yaml", """
+                    image: api:1
+                    placement: {hosts: [app-1]}
+                    secrets: {DB_PASSWORD: secrets/app.yaml#db.password}
+                    """).repo().services().get("api");
+
+            assertThat(api.env()).containsOnlyKeys("LOG_FORMAT");
+            assertThat(api.secrets()).containsOnlyKeys("DB_PASSWORD");
+        }
+
+        @Test
+        void changingADefaultChangesTheFingerprintOfEveryServiceThatInheritsIt() {
+            given.file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\n")
+                .file("services/own.yaml", "image: own:1\nplacement: {hosts: [app-1]}\nstop: {grace-period: 5s}\n");
+            DesiredState before = given.file("service-defaults.yaml", "stop: {grace-period: 30s}\n").repo()
+                .resolve(SecretFingerprints.unresolved());
+            DesiredState after = given.file("service-defaults.yaml", "stop: {grace-period: 60s}\n").repo()
+                .resolve(SecretFingerprints.unresolved());
+
+            assertThat(after.instance("api/app-1/1").orElseThrow().fingerprint())
+                .isNotEqualTo(before.instance("api/app-1/1").orElseThrow().fingerprint());
+            assertThat(after.instance("own/app-1/1").orElseThrow().fingerprint())
+                .isEqualTo(before.instance("own/app-1/1").orElseThrow().fingerprint());
+        }
+
+        @Test
+        void anEnvironmentsDefaultsGoOverTheReposOwn() {
+            Repo prod = new TestRepo(dir).delete("hosts.yaml")
+                .file("environments/prod/hosts.yaml", TestRepo.HOSTS)
+                .file("service-defaults.yaml", DEFAULTS)
+                .file("environments/prod/service-defaults.yaml", "stop: {grace-period: 2m}\nenv: {LOG_LEVEL: warn}\n"
+                    + "labels: ~\n")
+                .file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\n")
+                .repo("prod");
+
+            Service api = prod.services().get("api");
+            assertThat(api.stop().gracePeriod()).hasValue(java.time.Duration.ofMinutes(2));
+            assertThat(api.env()).containsExactly(Map.entry("LOG_FORMAT", "json"), Map.entry("LOG_LEVEL", "warn"));
+            assertThat(api.labels()).isEmpty();
+            assertThat(api.logging()).isPresent();
+        }
+
+        @Test
+        void whatADefaultsFileMayNotSetIsRefusedWhereItIsWrittenAndABadValueOnce() {
+            given.file("service-defaults.yaml", """
+                image: api:1
+                loging: {driver: local}
+                rollout: {order: start-first, pre-deploy: {command: [/migrate]}}
+                stop: {signal: SIGFOO}
+                """)
+                .file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\n")
+                .file("services/web.yaml", "image: web:1\nplacement: {hosts: [app-2]}\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "service-defaults.yaml:1:1: image is not a default: it belongs in each service's own file;"
+                    + " service-defaults.yaml sets env, labels, logging, resources, restart, rollout, stop",
+                "service-defaults.yaml:2:1: unknown field \"loging\" (did you mean \"logging\"?);"
+                    + " service-defaults.yaml sets env, labels, logging, resources, restart, rollout, stop",
+                "service-defaults.yaml:3:31: rollout.pre-deploy is not a default: a pre-deploy job runs one service's"
+                    + " image; write it in that service's own file",
+                "service-defaults.yaml:4:16: stop.signal \"SIGFOO\" is not a signal to stop a program with; write one"
+                    + " of SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGWINCH, SIGPWR or"
+                    + " SIGRTMIN+0 to SIGRTMIN+15, by name (numbers differ between machines)");
+        }
+
+        @Test
+        void aProblemWithWhatTheServiceWritesItselfPointsIntoItsOwnFile() {
+            given.file("service-defaults.yaml", "logging: {driver: local}\n")
+                .file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\nlogging: {options: {\"bad key\": x}}\n");
+
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/api.yaml:3:21: logging.options: \"bad key\" is not a log option name, e.g. max-size");
+        }
+    }
+
+    @Nested
     class Environments {
 
         private TestRepo envRepo;

@@ -33,7 +33,8 @@ class SchemaTest {
     @Test
     void theExampleRepoPassesTheSchemas() throws IOException {
         List<String> files = yamlFiles(TestRepo.EXAMPLE);
-        assertThat(files).contains("hosts.yaml", "services/api.yaml", "services/store.yaml", "services/worker.yaml");
+        assertThat(files).contains("hosts.yaml", "service-defaults.yaml", "services/api.yaml", "services/store.yaml",
+            "services/worker.yaml");
         for (String file : files) {
             assertThat(Schemas.validateFile(TestRepo.EXAMPLE, file)).as(file).isEmpty();
         }
@@ -92,20 +93,21 @@ class SchemaTest {
         JsonNode s = Schemas.tree("service");
         JsonNode p = s.get("properties");
         assertThat(keys(p)).containsExactlyInAnyOrderElementsOf(ServiceReader.FIELDS);
-        assertThat(keys(p.at("/resources/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.RESOURCE_FIELDS);
+        assertThat(keys(p.at("/resources/anyOf/0/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.RESOURCE_FIELDS);
         assertThat(keys(p.at("/placement/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.PLACEMENT_FIELDS);
         assertThat(keys(p.at("/health/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.HEALTH_FIELDS);
         assertThat(keys(p.at("/health/properties/http/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.HTTP_FIELDS);
         assertThat(keys(p.at("/health/properties/tcp/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.TCP_FIELDS);
-        assertThat(keys(p.at("/rollout/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.ROLLOUT_FIELDS);
-        assertThat(keys(p.at("/rollout/properties/pre-deploy/properties")))
+        assertThat(keys(p.at("/rollout/anyOf/0/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.ROLLOUT_FIELDS);
+        assertThat(keys(p.at("/rollout/anyOf/0/properties/pre-deploy/properties")))
             .containsExactlyInAnyOrderElementsOf(ServiceReader.PRE_DEPLOY_FIELDS);
         assertThat(keys(s.at("/$defs/portItem/oneOf/2/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.PORT_FIELDS);
         assertThat(keys(s.at("/$defs/volumeItem/oneOf/1/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.VOLUME_FIELDS);
         assertThat(keys(s.at("/$defs/fileItem/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.FILE_FIELDS);
-        assertThat(keys(p.at("/logging/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.LOGGING_FIELDS);
-        assertThat(texts(p.at("/restart/enum"))).containsExactly("no", "always", "on-failure", "unless-stopped");
-        assertThat(texts(p.at("/rollout/properties/order/enum"))).containsExactly("start-first", "stop-first");
+        assertThat(keys(p.at("/logging/anyOf/0/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.LOGGING_FIELDS);
+        assertThat(keys(p.at("/stop/anyOf/0/properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.STOP_FIELDS);
+        assertThat(texts(p.at("/restart/anyOf/0/enum"))).containsExactly("no", "always", "on-failure", "unless-stopped");
+        assertThat(texts(p.at("/rollout/anyOf/0/properties/order/enum"))).containsExactly("start-first", "stop-first");
     }
 
     @Test
@@ -128,6 +130,28 @@ class SchemaTest {
     }
 
     @Test
+    void theDefaultsSchemaIsTheOverlaySchemaOfTheFieldsADefaultsFileMaySet() {
+        ObjectNode derived = (ObjectNode) Schemas.tree("service-overlay").deepCopy();
+        ObjectNode props = Schemas.JSON.createObjectNode();
+        derived.get("properties").properties().stream().filter(e -> ServiceReader.DEFAULT_FIELDS.contains(e.getKey()))
+            .forEach(e -> props.set(e.getKey(), e.getValue()));
+        ((ObjectNode) props.at("/rollout/anyOf/0/properties")).remove("pre-deploy");
+        derived.set("properties", props);
+        ObjectNode defaults = (ObjectNode) Schemas.tree("service-defaults").deepCopy();
+        for (ObjectNode o : List.of(derived, defaults)) {
+            o.remove("title");
+            o.remove("description");
+        }
+        assertThat(defaults).isEqualTo(derived);
+        assertThat(keys(defaults.get("properties"))).containsExactlyInAnyOrderElementsOf(ServiceReader.DEFAULT_FIELDS);
+        assertThat(Schemas.validate("service-defaults", "service-defaults.yaml",
+            "logging: {driver: local}\nstop: {grace-period: 30s}\nenv: {A: b}\n")).isEmpty();
+        assertThat(Schemas.validate("service-defaults", "service-defaults.yaml", "image: api:1\n")).isNotEmpty();
+        assertThat(Schemas.validate("service-defaults", "service-defaults.yaml",
+            "rollout: {pre-deploy: {command: [/x]}}\n")).isNotEmpty();
+    }
+
+    @Test
     void anOverlayMayDeleteWithNullAndOmitRequiredFields() {
         assertThat(Schemas.validate("service-overlay", "o.yaml", "placement: {replicas: 2}\nresources: {memory: ~}\nenv: {A: ~}\n"))
             .isEmpty();
@@ -141,7 +165,8 @@ class SchemaTest {
     /**
      * The overlay transformation (also how docs/schema/service-overlay.schema.json was made):
      * no required fields, required-alternatives or dependent requirements, and null allowed wherever a
-     * value may be set.
+     * value may be set (once: a field the service schema already lets be null, as those that
+     * service-defaults.yaml may set, stays as it is).
      * List items stay complete, because a list in an overlay replaces the base list whole.
      */
     static JsonNode partial(JsonNode schema) {
@@ -154,6 +179,11 @@ class SchemaTest {
         JsonNode oneOf = node.get("oneOf");
         if (oneOf != null && allRequiredOnly(oneOf)) {
             node.remove("oneOf");
+        }
+        if (node.has("anyOf")) {
+            ArrayNode branches = Schemas.JSON.createArrayNode();
+            node.get("anyOf").forEach(b -> branches.add(b.isObject() ? partial(b) : b));
+            node.set("anyOf", branches);
         }
         if (node.has("properties")) {
             ObjectNode props = Schemas.JSON.createObjectNode();
@@ -176,6 +206,13 @@ class SchemaTest {
     }
 
     private static JsonNode nullable(JsonNode schema) {
+        if (schema.has("anyOf")) {
+            for (JsonNode branch : schema.get("anyOf")) {
+                if (branch.path("type").asText().equals("null")) {
+                    return schema;
+                }
+            }
+        }
         ObjectNode n = Schemas.JSON.createObjectNode();
         ArrayNode anyOf = n.putArray("anyOf");
         anyOf.add(schema);

@@ -45,6 +45,9 @@ final class Schemas {
         if (path.equals("hosts.yaml") || path.matches("environments/[^/]+/hosts\\.yaml")) {
             return java.util.Optional.of("hosts");
         }
+        if (path.equals(RepoLayout.SERVICE_DEFAULTS) || path.matches("environments/[^/]+/service-defaults\\.yaml")) {
+            return java.util.Optional.of("service-defaults");
+        }
         if (path.matches("services/[^/]+\\.ya?ml")) {
             return java.util.Optional.of("service");
         }
