@@ -8,6 +8,7 @@ import dev.driftless.model.RepoTree;
 import dev.driftless.model.Runtime;
 import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.daemon.Assembly;
+import dev.driftless.reconciler.daemon.DeployWindows;
 import dev.driftless.reconciler.daemon.Keys;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
@@ -257,12 +258,15 @@ final class PlanCommand implements Callable<Integer> {
                             .filter(fp -> history.preDeployRan(service, fp))
                             .forEach(fp -> jobsRan.add(Plan.jobKey(service, fp)));
                     }
-                    for (Suspension s : history.suspensions()) {
+                    List<Suspension> holds = new java.util.ArrayList<>(history.suspensions());
+                    holds.addAll(new DeployWindows(cfg.get().deployWindows()).closures(java.time.Instant.now(), false));
+                    for (Suspension s : holds) {
                         if (s.service().isPresent()) {
-                            held.put(s.service().get(), s.describe());
+                            held.putIfAbsent(s.service().get(), s.describe());
                         } else {
                             err.println("driftless plan: environment " + desired.environment() + " is " + s.describe()
-                                + "; the daemon applies nothing of this plan until driftless resume");
+                                + "; the daemon applies nothing of this plan until " + (s.isScheduled() ? "then"
+                                : "driftless resume"));
                         }
                     }
                 }

@@ -10,6 +10,7 @@ import dev.driftless.model.Repo;
 import dev.driftless.model.RepoLoader;
 import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.daemon.Assembly;
+import dev.driftless.reconciler.daemon.DeployWindows;
 import dev.driftless.reconciler.history.ClusterMember;
 import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.FailedCommit;
@@ -79,7 +80,8 @@ final class StatusCommand implements Callable<Integer> {
             Optional<EnvironmentCommit> applied = history.lastApplied();
             Optional<EnvironmentCommit> attempted = history.lastAttempted();
             List<FailedCommit> failed = history.failedCommits();
-            List<Suspension> suspensions = history.suspensions();
+            List<Suspension> suspensions = new java.util.ArrayList<>(history.suspensions());
+            suspensions.addAll(new DeployWindows(cfg.deployWindows()).closures(java.time.Instant.now(), false));
             Map<String, DepartedHost> departed = history.departedHosts();
             Optional<String> leaseHolder = history.leaseHolder();
             // The problems of the head while it is the refused commit: drift repairs against the

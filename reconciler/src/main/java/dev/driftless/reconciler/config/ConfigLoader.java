@@ -9,9 +9,10 @@ import dev.driftless.model.YamlNode.YamlScalar;
 import dev.driftless.model.YamlReader;
 import dev.driftless.reconciler.apply.Applier;
 import dev.driftless.reconciler.config.DaemonConfig.LogFormat;
+import dev.driftless.reconciler.daemon.DeployWindows;
 import dev.driftless.reconciler.history.HistorySettings;
-import dev.driftless.reconciler.plan.Departures;
 import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.plan.Departures;
 import dev.driftless.reconciler.source.GitSourceSettings;
 import dev.driftless.reconciler.source.verify.CommitVerifier;
 import dev.driftless.reconciler.ssh.JumpRoute;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -49,8 +51,11 @@ public final class ConfigLoader {
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
     private static final List<String> TOP = List.of("repo", "ssh", "secrets", "state-dir", "intervals", "history",
-        "cluster", "metrics", "log", "notifications", "images");
+        "cluster", "metrics", "log", "notifications", "images", "deploy-windows");
     private static final List<String> IMAGES = List.of("keep");
+    /** The fields of each item of the {@code deploy-windows} list. */
+    private static final List<String> WINDOW_FIELDS = List.of("kind", "schedule", "duration", "timezone", "services",
+        "manual");
     private static final List<String> REPO = List.of("url", "branch", "path", "environment", "ssh-key", "known-hosts",
         "token-file", "token-env", "ca-file", "allow-force-push", "timeout", "verify");
     private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers", "ssh-revoked-keys");
@@ -238,8 +243,9 @@ public final class ConfigLoader {
                 .orElse(List.of());
             FieldReader images = new FieldReader(f.mapping("images").orElse(empty), "images", IMAGES, problems);
             int keepImages = (int) (long) images.whole("keep", 0, 1000).orElse((long) Applier.Settings.DEFAULT_KEEP_IMAGES);
+            List<DeployWindows.Window> windows = f.list("deploy-windows").map(this::deployWindows).orElse(List.of());
             return new DaemonConfig(Path.of(name), repoConfig, sshConfig, secretsConfig, stateDir, intervalsConfig,
-                historyConfig, cluster, listen, reconcileTokenFile, format, notifications, keepImages);
+                historyConfig, cluster, listen, reconcileTokenFile, format, notifications, keepImages, windows);
         }
 
         /** {@code repo.verify}: the keys whose signatures make a commit trusted. */
@@ -258,6 +264,60 @@ public final class ConfigLoader {
                     + " revokes SSH keys, and no SSH key is trusted (ssh-allowed-signers is not set)");
             }
             return Optional.of(new CommitVerifier.Policy(pgp, signers, revoked));
+        }
+
+        private List<DeployWindows.Window> deployWindows(YamlNode.YamlList list) {
+            List<DeployWindows.Window> out = new ArrayList<>();
+            for (int i = 0; i < list.items().size(); i++) {
+                String path = "deploy-windows[" + i + "]";
+                YamlNode item = list.items().get(i);
+                if (!(item instanceof YamlMap map)) {
+                    problems.add(item.location(), path + " must be a mapping, e.g. {kind: deny, schedule: \"0 16 * * FRI\","
+                        + " duration: 64h}");
+                    continue;
+                }
+                int before = problems.mark();
+                FieldReader w = new FieldReader(map, path, WINDOW_FIELDS, problems);
+                w.require("kind", ": allow or deny");
+                w.require("schedule", ": when it opens, as a cron line, e.g. \"0 16 * * FRI\"");
+                w.require("duration", ": how long it stays open, e.g. 64h");
+                Optional<DeployWindows.Kind> kind = w.text("kind").flatMap(t -> switch (t) {
+                    case "allow" -> Optional.of(DeployWindows.Kind.ALLOW);
+                    case "deny" -> Optional.of(DeployWindows.Kind.DENY);
+                    default -> {
+                        problems.add(w.node("kind").orElseThrow().location(), path + ".kind must be allow or deny, got \""
+                            + t + "\"");
+                        yield Optional.empty();
+                    }
+                });
+                Optional<String> schedule = w.text("schedule").filter(c -> {
+                    if (DeployWindows.quartz(c).isPresent()) {
+                        return true;
+                    }
+                    problems.add(w.node("schedule").orElseThrow().location(), path + ".schedule \"" + c + "\" is not a"
+                        + " cron line this reads: five fields (minute hour day-of-month month day-of-week, e.g."
+                        + " \"0 16 * * FRI\" or \"30 8 * * 1-5\"), days of the week 0-7 or SUN-SAT, and not both day"
+                        + " fields restricted");
+                    return false;
+                });
+                Optional<Duration> duration = positive(w, "duration");
+                ZoneId zone = w.text("timezone").flatMap(z -> {
+                    try {
+                        return Optional.of(ZoneId.of(z));
+                    } catch (java.time.DateTimeException e) {
+                        problems.add(w.node("timezone").orElseThrow().location(), path + ".timezone \"" + z + "\" is"
+                            + " not a time zone; write a region such as Europe/Berlin, or UTC");
+                        return Optional.empty();
+                    }
+                }).orElse(ZoneId.of("UTC"));
+                List<String> services = w.texts("services").orElse(List.of());
+                boolean manual = w.bool("manual").orElse(false);
+                if (!problems.addedSince(before)) {
+                    out.add(new DeployWindows.Window(path, kind.orElseThrow(), schedule.orElseThrow(), duration.orElseThrow(),
+                        zone, services, manual));
+                }
+            }
+            return out;
         }
 
         private List<DaemonConfig.Notification> notifications(YamlNode.YamlList list) {

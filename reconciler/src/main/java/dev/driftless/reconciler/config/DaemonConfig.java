@@ -31,10 +31,12 @@ public record DaemonConfig(
         Optional<Path> reconcileTokenFile,
         LogFormat logFormat,
         List<Notification> notifications,
-        int keepImages) {
+        int keepImages,
+        List<dev.driftless.reconciler.daemon.DeployWindows.Window> deployWindows) {
 
     public DaemonConfig {
         notifications = List.copyOf(notifications);
+        deployWindows = List.copyOf(deployWindows);
     }
 
     /**

@@ -55,6 +55,7 @@ public final class Assembly implements AutoCloseable {
             Reconciler reconciler = new Reconciler(config.repo().environment(), source, verifier(config), loader,
                 pool, observer, applier, history, metrics, clock, RepairBackoff.after(config.intervals().retry()),
                 config.intervals().departed());
+            reconciler.deployWindows(new DeployWindows(config.deployWindows()));
             return new Assembly(history, source, pool, reconciler, environment);
         } catch (GitSourceException | RuntimeException e) {
             if (pool != null) {

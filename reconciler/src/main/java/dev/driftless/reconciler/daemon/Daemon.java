@@ -2,6 +2,7 @@ package dev.driftless.reconciler.daemon;
 
 import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.history.Trigger;
 import dev.driftless.reconciler.lock.ProcessLock;
 import dev.driftless.reconciler.metrics.MetricsServer;
@@ -134,10 +135,12 @@ public final class Daemon implements AutoCloseable {
                 server = Optional.of(MetricsServer.start(config.metricsListen().get(), metrics,
                     () -> assembly.reconciler().status(), () -> {
                         // A suspended environment does nothing, asked or not: say so rather than accept.
-                        assembly.history().environmentSuspension().ifPresent(x -> {
-                            throw new IllegalStateException("environment " + environment + " is " + x.describe()
-                                + "; nothing is applied until driftless resume");
-                        });
+                        assembly.reconciler().suspensions(true).stream().filter(Suspension::isEnvironmentWide)
+                            .findFirst().ifPresent(x -> {
+                                throw new IllegalStateException("environment " + environment + " is " + x.describe()
+                                    + (x.isScheduled() ? "; nothing is applied until then"
+                                    : "; nothing is applied until driftless resume"));
+                            });
                         return requestManual(running.get());
                     },
                     config.reconcileToken().map(checked -> config::requireReconcileToken)));

@@ -53,6 +53,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -127,6 +128,8 @@ public final class Reconciler {
     private boolean busy;
     /** The other daemon's still running reconcile last logged as the reason to wait. */
     private long finishingWarned = -1;
+    /** When the configuration's deploy windows hold the environment or services. */
+    private volatile DeployWindows windows = DeployWindows.NONE;
     /** The environment's suspension this daemon last saw and logged; null while not suspended. */
     private Suspension suspension;
     /** The suspensions of services the last reconcile saw, by id: one that ends is a resume. */
@@ -393,14 +396,15 @@ public final class Reconciler {
             revision = lastValid.revision();
             moved = false;
         }
-        List<Suspension> suspensions = history.suspensions();
+        List<Suspension> suspensions = suspensions(trigger == Trigger.MANUAL);
         Optional<Suspension> whole = suspensions.stream().filter(Suspension::isEnvironmentWide).findFirst();
         metrics.suspended(whole.isPresent(), (int) suspensions.stream().filter(x -> !x.isEnvironmentWide()).count());
         if (whole.isPresent()) {
             // Hands off: no observation, no apply. The head stays unseen, so it deploys once resumed.
             String text = "environment " + history.environment() + " is " + whole.get().describe();
             if (!whole.get().equals(suspension)) {
-                ReconcileLog.info(revision.sha(), text + "; nothing is applied until driftless resume");
+                ReconcileLog.info(revision.sha(), text + (whole.get().isScheduled() ? "; nothing is applied until then"
+                    : "; nothing is applied until driftless resume"));
                 suspension = whole.get();
             }
             String head = revision.sha();
@@ -481,6 +485,21 @@ public final class Reconciler {
         }
         laps.lap("load");
         return reconcile(effective, loaded, started, suspensions);
+    }
+
+    /** The deploy windows of the configuration; none unless set. */
+    public void deployWindows(DeployWindows w) {
+        windows = Objects.requireNonNull(w, "windows");
+    }
+
+    /**
+     * What holds the environment or services now: the operators' suspensions from history, then
+     * the closed deploy windows (for a {@code manual} request, not those that let one through).
+     */
+    public List<Suspension> suspensions(boolean manual) {
+        List<Suspension> all = new ArrayList<>(history.suspensions());
+        all.addAll(windows.closures(clock.instant(), manual));
+        return all;
     }
 
     private Outcome refuse(SourceRevision revision, Trigger trigger, List<Problem> problems) {

@@ -180,17 +180,26 @@ public final class HistoryFormatter {
      * </pre>
      */
     public String suspensions(List<Suspension> active, String environment) {
-        if (active.isEmpty()) {
-            return "";
+        StringBuilder out = new StringBuilder();
+        List<Suspension> operators = active.stream().filter(s -> !s.isScheduled()).toList();
+        if (!operators.isEmpty()) {
+            out.append("suspended (nothing is applied there until driftless resume):\n");
         }
-        StringBuilder out = new StringBuilder("suspended (nothing is applied there until driftless resume):\n");
-        for (Suspension s : active) {
+        for (Suspension s : operators) {
             out.append("  ").append(s.scope(environment)).append(": by ").append(s.by()).append(" since ")
                 .append(time.format(s.since()));
             if (!s.reason().isBlank()) {
                 out.append(": ").append(s.reason());
             }
             out.append('\n');
+        }
+        List<Suspension> windows = active.stream().filter(Suspension::isScheduled).toList();
+        if (!windows.isEmpty()) {
+            out.append("held by deploy windows (nothing is applied there until they allow it):\n");
+        }
+        for (Suspension s : windows) {
+            out.append("  ").append(s.scope(environment)).append(": ").append(s.by()).append(" since ")
+                .append(time.format(s.since())).append(": ").append(s.reason()).append('\n');
         }
         return out.toString();
     }
@@ -202,6 +211,9 @@ public final class HistoryFormatter {
             ObjectNode n = array.addObject().put("scope", s.isEnvironmentWide() ? "environment" : "service");
             s.service().ifPresent(x -> n.put("service", x));
             n.put("by", s.by()).put("since", s.since().toString()).put("reason", s.reason());
+            if (s.isScheduled()) {
+                n.put("window", true);
+            }
             s.resumedBy().ifPresent(x -> n.put("resumedBy", x));
             s.resumedAt().ifPresent(x -> n.put("resumedAt", x.toString()));
         }

@@ -6,7 +6,9 @@ import java.util.Optional;
 
 /**
  * An operator's "hands off" ({@code driftless suspend}): while active, the daemon applies nothing
- * to the whole environment, or nothing to one service, until {@code driftless resume}.
+ * to the whole environment, or nothing to one service, until {@code driftless resume}. A deploy
+ * window that is closed holds a scope the same way, as a {@linkplain #isScheduled() scheduled}
+ * suspension that ends by itself and is never stored.
  *
  * @param id          its row, for the record
  * @param service     the service suspended; empty for the whole environment
@@ -28,6 +30,22 @@ public record Suspension(long id, Optional<String> service, String reason, Strin
         Objects.requireNonNull(resumedAt, "resumedAt");
     }
 
+    /**
+     * A hold of a closed deploy window: {@code reason} says until when, {@code by} which window;
+     * its id is below zero and stable while it lasts.
+     */
+    public static Suspension scheduled(long id, Optional<String> service, String reason, String by, Instant since) {
+        if (id >= 0) {
+            throw new IllegalArgumentException("a scheduled suspension's id is negative");
+        }
+        return new Suspension(id, service, reason, by, since, Optional.empty(), Optional.empty());
+    }
+
+    /** Whether a deploy window holds the scope, rather than an operator. */
+    public boolean isScheduled() {
+        return id < 0;
+    }
+
     public boolean isActive() {
         return resumedAt.isEmpty();
     }
@@ -42,9 +60,13 @@ public record Suspension(long id, Optional<String> service, String reason, Strin
         return service.map(s -> "service " + s).orElse("environment " + environment);
     }
 
-    /** {@code suspended by alice@ops-1 since 2026-11-22T10:14:00Z: debugging the api}. */
+    /**
+     * {@code suspended by alice@ops-1 since 2026-11-22T10:14:00Z: debugging the api}, or {@code
+     * held by deploy window deploy-windows[0] (deny "0 16 * * FRI" for 64h (UTC)) since …: deploys
+     * resume at …}.
+     */
     public String describe() {
-        return "suspended by " + by + " since " + since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        return (isScheduled() ? "held by " : "suspended by ") + by + " since " + since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
             + (reason.isBlank() ? "" : ": " + reason);
     }
 }

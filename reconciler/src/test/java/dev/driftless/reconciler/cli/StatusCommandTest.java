@@ -209,6 +209,20 @@ class StatusCommandTest {
     }
 
     @Test
+    void aServiceADeployWindowHoldsNowIsShownWithTheWindowAndUntilWhen() throws Exception {
+        commit("inventory");
+        // Open every minute for a day: it holds whenever the test runs.
+        Cli.write(config, Cli.read(config) + "deploy-windows:\n  - {kind: deny, schedule: \"* * * * *\", duration: 24h,"
+            + " services: [api]}\n");
+
+        Cli.Run text = Cli.run("status", "--config", config.toString());
+
+        assertThat(text.out()).containsPattern("held by deploy windows \\(nothing is applied there until they allow"
+            + " it\\):\n  service api: deploy window deploy-windows\\[0\\] \\(deny \"\\* \\* \\* \\* \\*\" for 24h, UTC\\)"
+            + " since [0-9-]+ [0-9:]+\\S*: deploys resume at \\S+Z\n");
+    }
+
+    @Test
     void statusShowsAppliedAttemptedAndFailedCommitsAndEveryHostEvenUnreachableOnes() throws Exception {
         RevCommit v1 = commit("web 1.27");
         daemonFetched();

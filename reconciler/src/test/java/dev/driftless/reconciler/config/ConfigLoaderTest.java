@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.driftless.model.Problem;
+import dev.driftless.reconciler.daemon.DeployWindows;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.ssh.HostTarget;
 import dev.driftless.reconciler.ssh.JumpHost;
@@ -109,6 +110,52 @@ class ConfigLoaderTest {
         Files.writeString(token, "");
         assertThatThrownBy(c::reconcileToken).hasMessageContaining("metrics.reconcile-token-file");
         assertThat(parse(MINIMAL).reconcileToken()).isEmpty();
+    }
+
+    @Test
+    void deployWindowsReadWithTheirDefaults() throws Exception {
+        DaemonConfig c = parse(MINIMAL + """
+            deploy-windows:
+              - {kind: deny, schedule: "0 16 * * FRI", duration: 64h, timezone: Europe/Berlin}
+              - kind: allow
+                schedule: "0 9 * * MON-FRI"
+                duration: 8h
+                services: [api]
+                manual: true
+            """);
+
+        assertThat(c.deployWindows()).containsExactly(
+            new DeployWindows.Window("deploy-windows[0]", DeployWindows.Kind.DENY, "0 16 * * FRI", Duration.ofHours(64),
+                java.time.ZoneId.of("Europe/Berlin"), List.of(), false),
+            new DeployWindows.Window("deploy-windows[1]", DeployWindows.Kind.ALLOW, "0 9 * * MON-FRI",
+                Duration.ofHours(8), java.time.ZoneId.of("UTC"), List.of("api"), true));
+        assertThat(parse(MINIMAL).deployWindows()).isEmpty();
+    }
+
+    @Test
+    void badDeployWindowsAreReportedWhereTheyAreWritten() {
+        assertThat(problems(MINIMAL + """
+            deploy-windows:
+              - {kind: never, schedule: "0 16 * * FRI", duration: 0s, timezone: Mars/Olympus}
+              - {kind: deny, schedule: "0 0 1 * MON", duration: 1h}
+              - {kind: deny, schedule: "every friday", duration: 1h, service: [api]}
+              - {kind: allow}
+            """)).containsExactly(
+                "driftless.yaml:6:12: deploy-windows[0].kind must be allow or deny, got \"never\"",
+                "driftless.yaml:6:55: deploy-windows[0].duration must be longer than zero",
+                "driftless.yaml:6:69: deploy-windows[0].timezone \"Mars/Olympus\" is not a time zone; write a region"
+                    + " such as Europe/Berlin, or UTC",
+                "driftless.yaml:7:28: deploy-windows[1].schedule \"0 0 1 * MON\" is not a cron line this reads: five"
+                    + " fields (minute hour day-of-month month day-of-week, e.g. \"0 16 * * FRI\" or \"30 8 * * 1-5\"),"
+                    + " days of the week 0-7 or SUN-SAT, and not both day fields restricted",
+                "driftless.yaml:8:28: deploy-windows[2].schedule \"every friday\" is not a cron line this reads: five"
+                    + " fields (minute hour day-of-month month day-of-week, e.g. \"0 16 * * FRI\" or \"30 8 * * 1-5\"),"
+                    + " days of the week 0-7 or SUN-SAT, and not both day fields restricted",
+                "driftless.yaml:8:58: unknown field \"service\" in deploy-windows[2] (did you mean \"services\"?)",
+                "driftless.yaml:9:5: missing required field \"duration\" in deploy-windows[3]: how long it stays open,"
+                    + " e.g. 64h",
+                "driftless.yaml:9:5: missing required field \"schedule\" in deploy-windows[3]: when it opens, as a cron"
+                    + " line, e.g. \"0 16 * * FRI\"");
     }
 
     @Test

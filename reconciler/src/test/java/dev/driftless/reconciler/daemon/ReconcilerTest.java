@@ -200,6 +200,52 @@ class ReconcilerTest {
     }
 
     @Test
+    void aClosedDeployWindowHoldsTheEnvironmentAndItsHeadDeploysWhenItOpens() throws Exception {
+        reconciler.reconcile(Trigger.STARTUP);
+        hostsRun(v1);
+        // 2026-11-21 is a Saturday; it is noon: the window holds from 10:00 to 14:00.
+        reconciler.deployWindows(new DeployWindows(List.of(new DeployWindows.Window("deploy-windows[0]",
+            DeployWindows.Kind.DENY, "0 10 * * SAT", Duration.ofHours(4), java.time.ZoneId.of("UTC"), List.of(), false))));
+        RevCommit v2 = bumpApi("1.1.0", "api 1.1.0");
+        int calls = hostCalls();
+
+        for (Trigger t : List.of(Trigger.POLL, Trigger.DRIFT, Trigger.MANUAL)) {
+            assertThat(reconciler.reconcile(t).kind()).as(t.name()).isEqualTo(Reconciler.Kind.SUSPENDED);
+        }
+        assertThat(hostCalls()).as("no host is even observed").isEqualTo(calls);
+        assertThat(reconciler.status()).isEqualTo("environment default is held by deploy window deploy-windows[0]"
+            + " (deny \"0 10 * * SAT\" for 4h, UTC) since 2026-11-21T10:00:00Z: deploys resume at 2026-11-21T14:00:00Z;"
+            + " commit " + v2.name().substring(0, 7) + " waits");
+        assertThat(reconciler.suspensions(true)).as("what POST /reconcile is refused with").hasSize(1);
+
+        time.sleep(Duration.ofHours(2));
+        Reconciler.Outcome opened = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(opened.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(records().get(0).commit()).isEqualTo(v2.name());
+        assertThat(records().get(0).trigger()).isEqualTo(Trigger.POLL);
+    }
+
+    @Test
+    void aDeployWindowOfOneServiceHoldsItWhileTheOthersDeploy() throws Exception {
+        reconciler.reconcile(Trigger.STARTUP);
+        hostsRun(v1);
+        reconciler.deployWindows(new DeployWindows(List.of(new DeployWindows.Window("deploy-windows[0]",
+            DeployWindows.Kind.ALLOW, "0 9 * * MON-FRI", Duration.ofHours(8), java.time.ZoneId.of("UTC"), List.of("api"),
+            false))));
+        bumpApi("1.1.0", "api 1.1.0");
+        infra.edit("services/worker.yaml", "INTERVAL: \"5\"", "INTERVAL: \"10\"").commit("worker every 10 s");
+
+        Reconciler.Outcome o = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(o.kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        ReconcileRecord r = records().get(0);
+        assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.steps()).extracting(StepRecord::service).containsOnly("worker");
+        assertThat(r.summary()).endsWith("; suspended: api");
+    }
+
+    @Test
     void aResumeIsNoticedByTheNextPollEvenWithoutANewCommit() throws Exception {
         reconciler.reconcile(Trigger.STARTUP);
         hostsRun(v1);

@@ -46,6 +46,25 @@ class HistoryFormatterTest {
         Optional.empty(), Optional.empty(), Optional.empty(), List.of(), List.of());
 
     @Test
+    void operatorsSuspensionsAndClosedDeployWindowsAreListedApart() {
+        Suspension alice = new Suspension(7, java.util.Optional.empty(), "incident 42", "alice@ops-1",
+            java.time.Instant.parse("2026-12-04T15:00:00Z"), java.util.Optional.empty(), java.util.Optional.empty());
+        Suspension window = Suspension.scheduled(-5, java.util.Optional.of("store"), "deploys resume at"
+            + " 2026-12-07T07:00:00Z", "deploy window deploy-windows[0] (deny \"0 16 * * FRI\" for 64h, Europe/Berlin)",
+            java.time.Instant.parse("2026-12-04T15:00:00Z"));
+
+        assertThat(formatter.suspensions(List.of(alice, window), "prod")).isEqualTo("""
+            suspended (nothing is applied there until driftless resume):
+              environment prod: by alice@ops-1 since 2026-12-04 15:00:00Z: incident 42
+            held by deploy windows (nothing is applied there until they allow it):
+              service store: deploy window deploy-windows[0] (deny "0 16 * * FRI" for 64h, Europe/Berlin) since \
+            2026-12-04 15:00:00Z: deploys resume at 2026-12-07T07:00:00Z
+            """);
+        assertThat(formatter.suspensionsJson(List.of(window)).get(0).path("window").asBoolean()).isTrue();
+        assertThat(formatter.suspensions(List.of(), "prod")).isEmpty();
+    }
+
+    @Test
     void tableHasOneAlignedLinePerReconcile() {
         assertThat(formatter.table(List.of(RUNNING, REVERT, BROKEN), false)).isEqualTo("""
             ID  COMMIT   STARTED               DURATION  TRIGGER  RESULT       RETURNS TO  AUTHOR                    MESSAGE
