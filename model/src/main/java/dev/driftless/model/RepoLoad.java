@@ -217,17 +217,26 @@ final class RepoLoad {
             && e.value() instanceof YamlScalar s && s.isNull())).toList(), service.location());
     }
 
-    /** The defaults without the env variables the service sets as secrets: its own value wins. */
+    /**
+     * The defaults without the variables the service sets itself the other way (an env variable
+     * of the defaults the service sets as a secret, a secret it sets in env): its own wins.
+     */
     private static YamlMap forService(YamlMap defaults, YamlMap service) {
-        Optional<YamlMap> env = defaults.get("env").filter(YamlMap.class::isInstance).map(YamlMap.class::cast);
-        Optional<YamlMap> secrets = service.get("secrets").filter(YamlMap.class::isInstance).map(YamlMap.class::cast);
-        if (env.isEmpty() || secrets.isEmpty()) {
+        return without(without(defaults, "env", namesIn(service, "secrets")), "secrets", namesIn(service, "env"));
+    }
+
+    private static Set<String> namesIn(YamlMap map, String key) {
+        return map.get(key).filter(YamlMap.class::isInstance).map(m -> Set.copyOf(((YamlMap) m).keys())).orElse(Set.of());
+    }
+
+    /** {@code defaults} with the entries named {@code names} left out of its mapping {@code key}. */
+    private static YamlMap without(YamlMap defaults, String key, Set<String> names) {
+        if (names.isEmpty()) {
             return defaults;
         }
-        List<YamlMap.Entry> vars = env.get().entries().stream()
-            .filter(v -> !secrets.get().keys().contains(v.key().text())).toList();
-        return new YamlMap(defaults.entries().stream().map(e -> e.key().text().equals("env")
-            ? new YamlMap.Entry(e.key(), new YamlMap(vars, env.get().location())) : e).toList(), defaults.location());
+        return new YamlMap(defaults.entries().stream().map(e -> e.key().text().equals(key) && e.value() instanceof YamlMap m
+            ? new YamlMap.Entry(e.key(), new YamlMap(m.entries().stream().filter(v -> !names.contains(v.key().text()))
+                .toList(), m.location())) : e).toList(), defaults.location());
     }
 
     /**

@@ -26,7 +26,7 @@ final class ServiceReader {
         "labels", "logging", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "stop", "user", "volumes");
     /** The fields {@code service-defaults.yaml} may set: those that make sense for every service. */
     static final List<String> DEFAULT_FIELDS = List.of("env", "labels", "logging", "resources", "restart", "rollout",
-        "stop");
+        "secrets", "stop");
     static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "nofile");
     static final List<String> PLACEMENT_FIELDS = List.of("count", "hosts", "replicas", "selector", "spread");
     static final List<String> PROBES = List.of("command", "docker", "http", "tcp");

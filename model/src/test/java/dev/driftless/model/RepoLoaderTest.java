@@ -811,6 +811,21 @@ class RepoLoaderTest {
         }
 
         @Test
+        void aSecretOfTheDefaultsReachesEveryServiceUnlessItSetsTheVariableItself() {
+            Repo repo = given.file("service-defaults.yaml", "secrets: {DB_PASSWORD: secrets/app.yaml#db.password}\n")
+                .file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\n")
+                .file("services/local.yaml", "image: local:1\nplacement: {hosts: [app-2]}\nenv: {DB_PASSWORD: dev}\n")
+                .repo();
+
+            assertThat(repo.services().get("api").secrets()).containsOnlyKeys("DB_PASSWORD");
+            assertThat(repo.services().get("local").secrets()).isEmpty();
+            assertThat(repo.services().get("local").env()).containsEntry("DB_PASSWORD", "dev");
+            given.file("service-defaults.yaml", "secrets: {DB_PASSWORD: secrets/app.yaml#db.nothing}\n");
+            assertThat(TestRepo.lines(given.load())).as("reported once, in the defaults")
+                .singleElement().asString().startsWith("service-defaults.yaml:1:24: ");
+        }
+
+        @Test
         void changingADefaultChangesTheFingerprintOfEveryServiceThatInheritsIt() {
             given.file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\n")
                 .file("services/own.yaml", "image: own:1\nplacement: {hosts: [app-1]}\nstop: {grace-period: 5s}\n");
@@ -855,9 +870,9 @@ class RepoLoaderTest {
 
             assertThat(TestRepo.lines(given.load())).containsExactly(
                 "service-defaults.yaml:1:1: image is not a default: it belongs in each service's own file;"
-                    + " service-defaults.yaml sets env, labels, logging, resources, restart, rollout, stop",
+                    + " service-defaults.yaml sets env, labels, logging, resources, restart, rollout, secrets, stop",
                 "service-defaults.yaml:2:1: unknown field \"loging\" (did you mean \"logging\"?);"
-                    + " service-defaults.yaml sets env, labels, logging, resources, restart, rollout, stop",
+                    + " service-defaults.yaml sets env, labels, logging, resources, restart, rollout, secrets, stop",
                 "service-defaults.yaml:3:31: rollout.pre-deploy is not a default: a pre-deploy job runs one service's"
                     + " image; write it in that service's own file",
                 "service-defaults.yaml:4:16: stop.signal \"SIGFOO\" is not a signal to stop a program with; write one"
