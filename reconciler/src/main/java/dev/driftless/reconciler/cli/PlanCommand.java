@@ -258,15 +258,13 @@ final class PlanCommand implements Callable<Integer> {
                             .filter(fp -> history.preDeployRan(service, fp))
                             .forEach(fp -> jobsRan.add(Plan.jobKey(service, fp)));
                     }
-                    List<Suspension> holds = new java.util.ArrayList<>(history.suspensions());
-                    holds.addAll(new DeployWindows(cfg.get().deployWindows()).closures(java.time.Instant.now(), false));
-                    for (Suspension s : holds) {
+                    for (Suspension s : new DeployWindows(cfg.get().deployWindows())
+                            .withClosures(history.suspensions(), java.time.Instant.now(), false)) {
                         if (s.service().isPresent()) {
                             held.putIfAbsent(s.service().get(), s.describe());
                         } else {
                             err.println("driftless plan: environment " + desired.environment() + " is " + s.describe()
-                                + "; the daemon applies nothing of this plan until " + (s.isScheduled() ? "then"
-                                : "driftless resume"));
+                                + "; the daemon applies nothing of this plan " + s.until());
                         }
                     }
                 }

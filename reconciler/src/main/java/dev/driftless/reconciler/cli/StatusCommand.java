@@ -80,8 +80,8 @@ final class StatusCommand implements Callable<Integer> {
             Optional<EnvironmentCommit> applied = history.lastApplied();
             Optional<EnvironmentCommit> attempted = history.lastAttempted();
             List<FailedCommit> failed = history.failedCommits();
-            List<Suspension> suspensions = new java.util.ArrayList<>(history.suspensions());
-            suspensions.addAll(new DeployWindows(cfg.deployWindows()).closures(java.time.Instant.now(), false));
+            List<Suspension> suspensions = new DeployWindows(cfg.deployWindows())
+                .withClosures(history.suspensions(), java.time.Instant.now(), false);
             Map<String, DepartedHost> departed = history.departedHosts();
             Optional<String> leaseHolder = history.leaseHolder();
             // The problems of the head while it is the refused commit: drift repairs against the

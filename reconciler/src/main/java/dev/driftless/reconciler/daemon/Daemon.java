@@ -138,8 +138,7 @@ public final class Daemon implements AutoCloseable {
                         assembly.reconciler().suspensions(true).stream().filter(Suspension::isEnvironmentWide)
                             .findFirst().ifPresent(x -> {
                                 throw new IllegalStateException("environment " + environment + " is " + x.describe()
-                                    + (x.isScheduled() ? "; nothing is applied until then"
-                                    : "; nothing is applied until driftless resume"));
+                                    + "; nothing is applied " + x.until());
                             });
                         return requestManual(running.get());
                     },

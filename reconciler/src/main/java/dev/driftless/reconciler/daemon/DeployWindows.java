@@ -152,6 +152,16 @@ public final class DeployWindows {
     }
 
     /**
+     * What holds the environment or services at {@code now}: {@code suspensions}, the operators'
+     * from history, first, then what the windows hold ({@link #closures}).
+     */
+    public List<Suspension> withClosures(List<Suspension> suspensions, Instant now, boolean manual) {
+        List<Suspension> all = new ArrayList<>(suspensions);
+        all.addAll(closures(now, manual));
+        return all;
+    }
+
+    /**
      * What the windows hold at {@code now} for a reconcile started by {@code manual} request or
      * not: one suspension of the whole environment, or one per service, each saying which window
      * and until when. They are scheduled ({@link Suspension#isScheduled()}), never in history.

@@ -403,8 +403,7 @@ public final class Reconciler {
             // Hands off: no observation, no apply. The head stays unseen, so it deploys once resumed.
             String text = "environment " + history.environment() + " is " + whole.get().describe();
             if (!whole.get().equals(suspension)) {
-                ReconcileLog.info(revision.sha(), text + (whole.get().isScheduled() ? "; nothing is applied until then"
-                    : "; nothing is applied until driftless resume"));
+                ReconcileLog.info(revision.sha(), text + "; nothing is applied " + whole.get().until());
                 suspension = whole.get();
             }
             String head = revision.sha();
@@ -497,9 +496,7 @@ public final class Reconciler {
      * the closed deploy windows (for a {@code manual} request, not those that let one through).
      */
     public List<Suspension> suspensions(boolean manual) {
-        List<Suspension> all = new ArrayList<>(history.suspensions());
-        all.addAll(windows.closures(clock.instant(), manual));
-        return all;
+        return windows.withClosures(history.suspensions(), clock.instant(), manual);
     }
 
     private Outcome refuse(SourceRevision revision, Trigger trigger, List<Problem> problems) {

@@ -46,6 +46,11 @@ public record Suspension(long id, Optional<String> service, String reason, Strin
         return id < 0;
     }
 
+    /** How long nothing is applied, for messages: {@code until driftless resume}, or until the window allows it. */
+    public String until() {
+        return isScheduled() ? "until then" : "until driftless resume";
+    }
+
     public boolean isActive() {
         return resumedAt.isEmpty();
     }
