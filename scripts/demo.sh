@@ -220,5 +220,10 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
   sed -i 's/^  selector: {role: app}\$/&\n  count: 1/' services/worker.yaml && git commit -qam "worker: one in all"
   \$DL reconcile --config \$CFG --wait; \$DL history --config \$CFG -v --limit 2
 
+  # 13. A rolling restart without a commit (a certificate renewed on the hosts, say): each api
+  #     instance is restarted in place, one host at a time behind its health gate; --wait prints
+  #     how it ended and the MANUAL reconcile that did it (RESTART steps naming who asked and why)
+  \$DL restart api --config \$CFG --reason "renewed TLS certificate" --wait
+
 Remove everything with: scripts/demo.sh down
 EOF

@@ -105,12 +105,23 @@ public final class Applier {
      *                       plan leaves it unchanged (it was started by a rollout that was interrupted)
      * @param stopRequested  polled between host steps: when it turns true apply finishes the steps in
      *                       flight and returns
+     * @param restarts       instances ({@link #verifyKey}) whose {@link Action#RESTART} an operator asked
+     *                       for: when one fails, the service's later batches are not run (a restart that
+     *                       breaks the first hosts is not taken to the rest)
      */
     public record Context(String environment, String commit, Map<String, HostTarget> targets,
-                         ServiceSecrets secrets, Set<String> verify, BooleanSupplier stopRequested) {
+                         ServiceSecrets secrets, Set<String> verify, BooleanSupplier stopRequested,
+                         Set<String> restarts) {
         public Context {
             targets = Map.copyOf(targets);
             verify = Set.copyOf(verify);
+            restarts = Set.copyOf(restarts);
+        }
+
+        /** A context without requested restarts. */
+        public Context(String environment, String commit, Map<String, HostTarget> targets, ServiceSecrets secrets,
+                       Set<String> verify, BooleanSupplier stopRequested) {
+            this(environment, commit, targets, secrets, verify, stopRequested, Set.of());
         }
     }
 
@@ -300,7 +311,8 @@ public final class Applier {
 
             List<String> hosts = new ArrayList<>(byHost.keySet());
             Optional<Failure.Gate> gateFailure = Optional.empty();
-            for (int from = 0; from < hosts.size() && gateFailure.isEmpty(); from += batchSize) {
+            Optional<String> halted = Optional.empty();
+            for (int from = 0; from < hosts.size() && gateFailure.isEmpty() && halted.isEmpty(); from += batchSize) {
                 if (from > 0 && ctx.stopRequested().getAsBoolean()) {
                     stopped = true;
                     break;
@@ -314,7 +326,17 @@ public final class Applier {
                     } else if (failure.isPresent() && failure.get() instanceof Failure.Unreached u) {
                         unreached.add(e.getKey());
                         why.putIfAbsent(e.getKey(), u.message());
+                        if (halted.isEmpty() && byHost.get(e.getKey()).stream().anyMatch(this::requestedRestart)) {
+                            halted = Optional.of(e.getKey() + ": " + u.message());
+                        }
                     }
+                }
+                if (halted.isPresent() && from + batchSize < hosts.size()) {
+                    List<String> left = hosts.subList(from + batchSize, hosts.size());
+                    outcome = ServiceOutcome.SKIPPED;
+                    message = "restart halted after " + halted.get() + "; not restarted: " + String.join(", ", left);
+                    finish();
+                    return;
                 }
             }
             if (gateFailure.isPresent()) {
@@ -361,6 +383,10 @@ public final class Applier {
                 }
             }
             return results;
+        }
+
+        private boolean requestedRestart(PlannedChange c) {
+            return c.action() == Action.RESTART && ctx.restarts().contains(verifyKey(c.service(), c.host(), c.instance()));
         }
 
         /** The steps of this service on one host; empty when they all went well. */

@@ -1,6 +1,9 @@
 package dev.driftless.reconciler.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,5 +38,31 @@ final class DaemonEndpoint {
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Asks the daemon to reconcile now ({@code POST /reconcile}, with the reconcile token when
+     * the configuration has one) and returns its JSON answer.
+     *
+     * @throws IllegalStateException when no daemon answers, or it refuses (with its reason)
+     */
+    static JsonNode requestReconcile(InetSocketAddress listen, Optional<String> token)
+            throws IOException, InterruptedException {
+        URI uri = uri(listen, "/reconcile");
+        HttpResponse<String> response;
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.noBody());
+            token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new IllegalStateException("no daemon answers on " + uri.getAuthority()
+                + " (metrics.listen): is driftless run running with this configuration?");
+        }
+        if (response.statusCode() != 202) {
+            throw new IllegalStateException("the daemon on " + uri.getAuthority() + " refused the request ("
+                + response.statusCode() + "): " + response.body().strip());
+        }
+        return new ObjectMapper().readTree(response.body());
     }
 }

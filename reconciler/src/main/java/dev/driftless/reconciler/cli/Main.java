@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         ReconcileCommand.class,
         SuspendCommand.class,
         ResumeCommand.class,
+        RestartCommand.class,
         StatusCommand.class,
         LogsCommand.class,
         ForgetHostCommand.class,

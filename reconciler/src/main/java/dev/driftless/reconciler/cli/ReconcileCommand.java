@@ -64,7 +64,7 @@ final class ReconcileCommand implements Callable<Integer> {
             "the daemon of this configuration serves no HTTP endpoint (metrics.listen is off), so it cannot be asked "
                 + "to reconcile; it still polls every " + DurationText.format(cfg.intervals().poll())));
         URI uri = DaemonEndpoint.uri(listen, "/reconcile");
-        JsonNode answer = post(uri, cfg.reconcileToken());
+        JsonNode answer = DaemonEndpoint.requestReconcile(listen, cfg.reconcileToken());
         Instant requestedAt = Instant.parse(answer.path("requestedAt").asText());
         spec.commandLine().getOut().println(answer.path("message").asText("reconcile requested") + " (daemon at "
             + uri.getAuthority() + ")");
@@ -90,23 +90,5 @@ final class ReconcileCommand implements Callable<Integer> {
         }
         throw new IllegalStateException("the requested reconcile did not end within " + DurationText.format(limit)
             + " (a long rollout may still be running: see driftless status and driftless history)");
-    }
-
-    private static JsonNode post(URI uri, Optional<String> token) throws IOException, InterruptedException {
-        HttpResponse<String> response;
-        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.noBody());
-            token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new IllegalStateException("no daemon answers on " + uri.getAuthority()
-                + " (metrics.listen): is driftless run running with this configuration?");
-        }
-        if (response.statusCode() != 202) {
-            throw new IllegalStateException("the daemon on " + uri.getAuthority() + " refused the request ("
-                + response.statusCode() + "): " + response.body().strip());
-        }
-        return new ObjectMapper().readTree(response.body());
     }
 }

@@ -18,6 +18,7 @@ import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.HistoryQuery;
 import dev.driftless.reconciler.history.DepartedHost;
 import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.RestartRequest;
 import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.observe.HealthStatus;
@@ -82,6 +83,7 @@ final class StatusCommand implements Callable<Integer> {
             List<FailedCommit> failed = history.failedCommits();
             List<Suspension> suspensions = new DeployWindows(cfg.deployWindows())
                 .withClosures(history.suspensions(), java.time.Instant.now(), false);
+            List<RestartRequest> restarts = history.pendingRestarts();
             Map<String, DepartedHost> departed = history.departedHosts();
             Optional<String> leaseHolder = history.leaseHolder();
             // The problems of the head while it is the refused commit: drift repairs against the
@@ -110,6 +112,7 @@ final class StatusCommand implements Callable<Integer> {
             if (format == Format.json) {
                 ObjectNode deployment = formatter.deploymentStatusJson(applied, attempted, failed);
                 deployment.set("suspensions", formatter.suspensionsJson(suspensions));
+                deployment.set("restartRequests", formatter.restartRequestsJson(restarts));
                 leaseHolder.ifPresent(h -> deployment.put("reconcilingNow", h));
                 ArrayNode gone = deployment.putArray("departedHosts");
                 departed.forEach((host, d) -> {
@@ -125,6 +128,7 @@ final class StatusCommand implements Callable<Integer> {
                     + DaemonEndpoint.uri(cfg.metricsListen().get(), "").getAuthority() + " (metrics.listen)")));
                 out.print(formatter.deploymentStatus(applied, attempted, failed));
                 out.print(formatter.suspensions(suspensions, environment));
+                out.print(formatter.restartRequests(restarts));
                 out.print(departedText(departed, zone));
                 cluster.ifPresent(members -> out.println(clusterLine(members, Instant.now())));
                 leaseHolder.ifPresent(h -> out.println("Reconciling now: " + h + " (it holds the reconcile lease)"));

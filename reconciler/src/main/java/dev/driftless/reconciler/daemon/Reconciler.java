@@ -17,6 +17,7 @@ import dev.driftless.reconciler.history.ReconcileLease;
 import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
+import dev.driftless.reconciler.history.RestartRequest;
 import dev.driftless.reconciler.history.ReconcileStart;
 import dev.driftless.reconciler.history.RunningReconcile;
 import dev.driftless.reconciler.history.ServiceOutcome;
@@ -423,8 +424,12 @@ public final class Reconciler {
             resumed = true;
         }
         serviceSuspensions = services;
+        // Restarts operators asked for; those of a held service wait for it.
+        Set<String> heldServices = suspensions.stream().flatMap(x -> x.service().stream()).collect(Collectors.toSet());
+        List<RestartRequest> restartsAsked = history.pendingRestarts().stream()
+            .filter(r -> !heldServices.contains(r.service())).toList();
         laps.lap("suspensions");
-        if (trigger == Trigger.POLL && !moved && verify.isEmpty() && !resumed) {
+        if (trigger == Trigger.POLL && !moved && verify.isEmpty() && !resumed && restartsAsked.isEmpty()) {
             return new Outcome(Kind.NOTHING_NEW, false, "no new commit", Optional.empty());
         }
         // Holding the lease, a RUNNING record found now is an orphan of a daemon that died, unless
@@ -452,7 +457,9 @@ public final class Reconciler {
         lastSeenCommit = revision.sha();
         // Whichever job noticed it, a new commit is a deploy: record it as such.
         // A poll that only noticed a resume repairs what drifted meanwhile: that is a drift check.
+        // A poll that found nothing new but a restart to do does what an operator asked: manual.
         Trigger effective = moved && trigger == Trigger.DRIFT ? Trigger.POLL
+            : !moved && trigger == Trigger.POLL && !restartsAsked.isEmpty() ? Trigger.MANUAL
             : !moved && resumed && trigger == Trigger.POLL ? Trigger.DRIFT : trigger;
 
         Loaded loaded;
@@ -483,7 +490,7 @@ public final class Reconciler {
             }
         }
         laps.lap("load");
-        return reconcile(effective, loaded, started, suspensions);
+        return reconcile(effective, loaded, started, suspensions, restartsAsked);
     }
 
     /** The deploy windows of the configuration; none unless set. */
@@ -538,8 +545,8 @@ public final class Reconciler {
         return new Outcome(Kind.INVALID, false, status, Optional.of(record.id()));
     }
 
-    private Outcome reconcile(Trigger trigger, Loaded loaded, Instant started, List<Suspension> suspensions)
-            throws InterruptedException {
+    private Outcome reconcile(Trigger trigger, Loaded loaded, Instant started, List<Suspension> suspensions,
+                              List<RestartRequest> restartsAsked) throws InterruptedException {
         SourceRevision revision = loaded.revision();
         DesiredState desired = loaded.state().state();
         Map<String, HostTarget> targets = Observer.targets(desired.hosts().values());
@@ -607,7 +614,10 @@ public final class Reconciler {
         laps.lap("probe");
         long outOfLine = planned.changes().stream().filter(c -> c.action().changes()).count();
         metrics.drift((int) outOfLine);
-        Plan plan = deferRetries(planned, revision.sha()).withJobsRan(history::preDeployRan);
+        RestartRequests.Applied asked = RestartRequests.apply(deferRetries(planned, revision.sha()), restartsAsked,
+            held, revision.shortSha());
+        asked.ended().forEach(e -> endRestart(revision.sha(), e, Optional.empty()));
+        Plan plan = asked.plan().withJobsRan(history::preDeployRan);
         // An instance the plan knows nothing of any more (neither desired nor found on a host that
         // answered) needs no verifying; left here, it would make every idle poll observe the hosts.
         verify.retainAll(plan.changes().stream().map(c -> Applier.verifyKey(c.service(), c.host(), c.instance()))
@@ -638,11 +648,16 @@ public final class Reconciler {
         try (Heartbeat beating = Heartbeat.start("reconcile #" + beatingFor, history.heartbeatEvery(),
                 () -> history.heartbeat(beatingFor))) {
             result = applier.apply(plan, new Applier.Context(desired.environment(), revision.sha(),
-                reach, loaded.state().secrets(), verifyNow, this::stopNow), recorder);
+                reach, loaded.state().secrets(), verifyNow, this::stopNow, asked.restarts()), recorder);
         } finally {
             keepBackoffs();
         }
         laps.lap("apply");
+        for (RestartRequests.Taken t : asked.taken()) {
+            String service = t.request().service();
+            endRestart(revision.sha(), t.after(Optional.ofNullable(result.services().get(service)),
+                Optional.ofNullable(result.messages().get(service))), Optional.of(record.id()));
+        }
 
         verify.removeAll(verifyNow);
         // Its own step of this reconcile made it healthy: verified as well.
@@ -693,6 +708,21 @@ public final class Reconciler {
         laps.log(revision.sha());
         boolean retry = !result.unreached().isEmpty() || plan.isIncomplete() || result.stopped();
         return new Outcome(Kind.APPLIED, retry, summary, Optional.of(record.id()));
+    }
+
+    /** Records how an operator's restart request ended, and logs it. */
+    private void endRestart(String commit, RestartRequests.Ended e, Optional<Long> reconcileId) {
+        RestartRequest r = e.request();
+        if (!history.finishRestart(r.id(), e.outcome(), reconcileId, e.message())) {
+            return;
+        }
+        String text = "restart #" + r.id() + " of " + r.scope() + " (" + r.stepReason() + ") "
+            + e.outcome().label() + ": " + e.message();
+        if (e.outcome() == RestartRequest.Outcome.RESTARTED) {
+            ReconcileLog.info(commit, text);
+        } else {
+            ReconcileLog.warn(commit, text);
+        }
     }
 
     /** The start of a record of {@code revision}, with its signer when repo.verify checked it. */

@@ -204,6 +204,45 @@ public final class HistoryFormatter {
         return out.toString();
     }
 
+    /**
+     * The pending restart requests, one line each, under a heading; empty when none is pending:
+     * <pre>
+     * restarts requested (the daemon restarts them at its next reconcile):
+     *   #7 api on every host: by alice@ops-1 at 2026-11-22 10:14:00Z: new TLS certificate
+     * </pre>
+     */
+    public String restartRequests(List<RestartRequest> pending) {
+        StringBuilder out = new StringBuilder();
+        if (!pending.isEmpty()) {
+            out.append("restarts requested (the daemon restarts them at its next reconcile):\n");
+        }
+        for (RestartRequest r : pending) {
+            out.append("  #").append(r.id()).append(' ').append(r.scope()).append(": by ").append(r.by())
+                .append(" at ").append(time.format(r.requestedAt()));
+            if (!r.reason().isBlank()) {
+                out.append(": ").append(r.reason());
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    /** Restart requests as a JSON array, for {@code --format json}. */
+    public ArrayNode restartRequestsJson(List<RestartRequest> requests) {
+        ArrayNode array = NODES.arrayNode();
+        for (RestartRequest r : requests) {
+            ObjectNode n = array.addObject().put("id", r.id()).put("service", r.service());
+            ArrayNode hosts = n.putArray("hosts");
+            r.hosts().forEach(hosts::add);
+            n.put("by", r.by()).put("requestedAt", r.requestedAt().toString()).put("reason", r.reason());
+            r.finished().ifPresent(f -> {
+                n.put("outcome", f.outcome().name()).put("finishedAt", f.at().toString()).put("message", f.message());
+                f.reconcileId().ifPresent(id -> n.put("reconcileId", id));
+            });
+        }
+        return array;
+    }
+
     /** Suspensions as a JSON array (resumed ones with who and when), for {@code --format json}. */
     public ArrayNode suspensionsJson(List<Suspension> suspensions) {
         ArrayNode array = NODES.arrayNode();

@@ -150,8 +150,9 @@ public interface HistoryStore extends AutoCloseable {
     List<RunningReconcile> runningReconciles();
 
     /**
-     * Deletes ended reconciles (with their steps and service results) that started before
-     * {@code cutoff}; per-service and environment state is kept. Returns how many went.
+     * Deletes ended reconciles (with their steps and service results) that started before {@code
+     * cutoff}, and restart requests that ended before it; per-service and environment state is
+     * kept. Returns how many reconciles went.
      */
     int prune(Instant cutoff);
 
@@ -170,6 +171,30 @@ public interface HistoryStore extends AutoCloseable {
      * Returns it, ended; empty when that scope was not suspended.
      */
     Optional<Suspension> resume(Optional<String> service, String by);
+
+    /**
+     * Asks the daemon to restart {@code service} in place, on {@code hosts} (empty: every host that
+     * runs it). When the same restart (same service and hosts) is pending already, that one is
+     * returned unchanged.
+     *
+     * @param reason why (display text; may be empty)
+     * @param by     who (display text)
+     * @throws IllegalArgumentException when the host names do not fit the column
+     */
+    RestartRequest requestRestart(String service, List<String> hosts, String reason, String by);
+
+    /**
+     * Ends a pending restart request; false when it was not pending (another daemon, or an
+     * operator's cancel, ended it first).
+     */
+    boolean finishRestart(long id, RestartRequest.Outcome outcome, Optional<Long> reconcileId, String message);
+
+    /**
+     * Cancels the pending restart requests of {@code service}; returns them, ended.
+     *
+     * @param by who cancels (display text)
+     */
+    List<RestartRequest> cancelRestarts(String service, String by);
 
     /**
      * Replaces the backoffs of one kind of repair ({@code restart}, {@code pull}) with {@code
@@ -216,6 +241,12 @@ public interface HistoryStore extends AutoCloseable {
     default Optional<Suspension> environmentSuspension() {
         return suspensions().stream().filter(Suspension::isEnvironmentWide).findFirst();
     }
+
+    /** The pending restart requests, oldest first. */
+    List<RestartRequest> pendingRestarts();
+
+    /** One restart request, pending or ended. */
+    Optional<RestartRequest> restartRequest(long id);
 
     /** Newest first, with service results and steps (narrowed to the query's service/host). */
     List<ReconcileRecord> list(HistoryQuery query);

@@ -455,6 +455,126 @@ final class JdbcHistoryStore implements HistoryStore {
         }
     }
 
+    /** The width of restart_request.hosts. */
+    private static final int HOSTS_MAX = 4000;
+    private static final String RESTART_COLUMNS = "id, service, hosts, reason, requested_by, requested_at, finished_at,"
+        + " outcome, reconcile_id, message";
+
+    @Override
+    public RestartRequest requestRestart(String service, List<String> hosts, String reason, String by) {
+        Objects.requireNonNull(service, "service");
+        List<String> named = hosts.stream().distinct().sorted().toList();
+        String joined = String.join(",", named);
+        if (joined.length() > HOSTS_MAX) {
+            throw new IllegalArgumentException("too many hosts named (" + named.size() + "): name fewer, or none for"
+                + " every host that runs " + service);
+        }
+        String fittedReason = BoundedText.fit(reason.strip(), REASON_MAX);
+        String fittedBy = BoundedText.fit(by.strip(), AUTHOR_MAX);
+        Instant now = now();
+        return write("request a restart of " + service, c -> {
+            Optional<RestartRequest> same = restartRequests(c, " AND finished_at IS NULL AND service = ?", service)
+                .stream().filter(r -> r.hosts().equals(named)).findFirst();
+            if (same.isPresent()) {
+                return same.get();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO restart_request (environment, service, hosts,"
+                + " reason, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                ps.setString(1, environment);
+                ps.setString(2, BoundedText.fit(service, NAME_MAX));
+                ps.setString(3, named.isEmpty() ? null : joined);
+                ps.setString(4, fittedReason);
+                ps.setString(5, fittedBy);
+                setTime(ps, 6, now);
+                ps.executeUpdate();
+                return new RestartRequest(generatedId(ps), service, named, fittedReason, fittedBy, now,
+                    Optional.empty());
+            }
+        });
+    }
+
+    @Override
+    public boolean finishRestart(long id, RestartRequest.Outcome outcome, Optional<Long> reconcileId, String message) {
+        Objects.requireNonNull(outcome, "outcome");
+        Objects.requireNonNull(reconcileId, "reconcileId");
+        Instant now = now();
+        return write("finish restart request #" + id, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE restart_request SET finished_at = ?, outcome = ?,"
+                + " reconcile_id = ?, message = ? WHERE id = ? AND environment = ? AND finished_at IS NULL")) {
+                setTime(ps, 1, now);
+                ps.setString(2, outcome.name());
+                if (reconcileId.isPresent()) {
+                    ps.setLong(3, reconcileId.get());
+                } else {
+                    ps.setNull(3, java.sql.Types.BIGINT);
+                }
+                ps.setString(4, BoundedText.fit(message, MESSAGE_MAX));
+                ps.setLong(5, id);
+                ps.setString(6, environment);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public List<RestartRequest> cancelRestarts(String service, String by) {
+        Objects.requireNonNull(service, "service");
+        String note = "cancelled by " + BoundedText.fit(by.strip(), AUTHOR_MAX);
+        Instant now = now();
+        return write("cancel the restarts of " + service, c -> {
+            List<RestartRequest> pending = restartRequests(c, " AND finished_at IS NULL AND service = ?", service);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE restart_request SET finished_at = ?, outcome = ?,"
+                + " message = ? WHERE environment = ? AND finished_at IS NULL AND service = ?")) {
+                setTime(ps, 1, now);
+                ps.setString(2, RestartRequest.Outcome.CANCELLED.name());
+                ps.setString(3, note);
+                ps.setString(4, environment);
+                ps.setString(5, service);
+                ps.executeUpdate();
+            }
+            return pending.stream().map(r -> new RestartRequest(r.id(), r.service(), r.hosts(), r.reason(), r.by(),
+                r.requestedAt(), Optional.of(new RestartRequest.Finished(now, RestartRequest.Outcome.CANCELLED,
+                    Optional.empty(), note)))).toList();
+        });
+    }
+
+    @Override
+    public List<RestartRequest> pendingRestarts() {
+        return read("read the pending restart requests", c -> restartRequests(c, " AND finished_at IS NULL"));
+    }
+
+    @Override
+    public Optional<RestartRequest> restartRequest(long id) {
+        return read("read restart request #" + id, c -> restartRequests(c, " AND id = ?", id).stream().findFirst());
+    }
+
+    /** The environment's restart requests that match {@code where} (with its parameters), oldest first. */
+    private List<RestartRequest> restartRequests(Connection c, String where, Object... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + RESTART_COLUMNS + " FROM restart_request"
+            + " WHERE environment = ?" + where + " ORDER BY id")) {
+            ps.setString(1, environment);
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 2, params[i]);
+            }
+            List<RestartRequest> found = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String hosts = rs.getString(3);
+                    Instant finishedAt = time(rs, 7);
+                    long reconcileId = rs.getLong(9);
+                    Optional<Long> reconcile = rs.wasNull() ? Optional.empty() : Optional.of(reconcileId);
+                    Optional<RestartRequest.Finished> finished = finishedAt == null ? Optional.empty()
+                        : Optional.of(new RestartRequest.Finished(finishedAt, RestartRequest.Outcome.valueOf(
+                            rs.getString(8)), reconcile, Objects.requireNonNullElse(rs.getString(10), "")));
+                    found.add(new RestartRequest(rs.getLong(1), rs.getString(2),
+                        hosts == null ? List.of() : List.of(hosts.split(",")), rs.getString(4), rs.getString(5),
+                        time(rs, 6), finished));
+                }
+            }
+            return List.copyOf(found);
+        }
+    }
+
     @Override
     public void replaceBackoffs(String kind, Map<String, Backoff> backoffs) {
         Objects.requireNonNull(kind, "kind");
@@ -746,7 +866,15 @@ final class JdbcHistoryStore implements HistoryStore {
                 ps.setString(1, environment);
                 ps.setString(2, ReconcileResult.RUNNING.name());
                 setTime(ps, 3, cutoff);
-                return ps.executeUpdate();
+                int reconciles = ps.executeUpdate();
+                // Ended restart requests go with the reconciles that did them.
+                try (PreparedStatement requests = c.prepareStatement("DELETE FROM restart_request WHERE"
+                    + " environment = ? AND finished_at IS NOT NULL AND finished_at < ?")) {
+                    requests.setString(1, environment);
+                    setTime(requests, 2, cutoff);
+                    requests.executeUpdate();
+                }
+                return reconciles;
             }
         });
         log.debug("history: pruned {} reconcile(s)", deleted);

@@ -183,6 +183,7 @@ class StatusCommandTest {
         assertThat(json.get("environment").asText()).isEqualTo("default");
         assertThat(json.get("deployment").toString())
             .isEqualTo("{\"lastApplied\":null,\"lastAttempted\":null,\"failedCommits\":[],\"suspensions\":[],"
+                + "\"restartRequests\":[],"
                 + "\"departedHosts\":[]}");
         assertThat(json.get("hosts")).isEmpty();
         assertThat(json.has("problems")).isFalse();

@@ -18,6 +18,7 @@ import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.history.ReconcileStart;
+import dev.driftless.reconciler.history.RestartRequest;
 import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.history.ServiceResult;
 import dev.driftless.reconciler.history.StepAction;
@@ -559,6 +560,121 @@ class ReconcilerTest {
                 + "requested URL returned error: 404 (3 probes in a row, 2s apart)");
             assertThat(s.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
         });
+    }
+
+    // ---- restarts operators ask for ----
+
+    @Test
+    void aRequestedRestartRestartsEveryInstanceOfTheServiceInPlaceHostByHostAndEndsTheRequest() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        RestartRequest asked = history.requestRestart("api", List.of(), "new TLS certificate", "alice@ops-1");
+        Map<String, Integer> mark = mark();
+
+        Reconciler.Outcome outcome = reconciler.reconcile(Trigger.POLL);
+
+        assertThat(outcome.kind()).as("a poll with nothing new still does what was asked")
+            .isEqualTo(Reconciler.Kind.APPLIED);
+        List<String> commands = commandsSince(mark);
+        assertThat(commands).filteredOn(c -> c.contains(": docker restart ")).containsExactly(
+            "app-1: docker restart --time 10 " + apiContainer(v1, "app-1"),
+            "app-2: docker restart --time 10 " + apiContainer(v1, "app-2"));
+        assertThat(commands).noneMatch(c -> c.contains("docker run") || c.contains("docker rm"));
+        ReconcileRecord r = records().get(0);
+        assertThat(r.trigger()).isEqualTo(Trigger.MANUAL);
+        assertThat(r.commit()).isEqualTo(v1.name());
+        assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.steps()).extracting(StepRecord::service, StepRecord::host, StepRecord::action, StepRecord::reason,
+            StepRecord::outcome).containsExactlyInAnyOrder(
+            tuple("api", "app-1", StepAction.RESTART, "restart requested by alice@ops-1: new TLS certificate",
+                StepOutcome.SUCCEEDED),
+            tuple("api", "app-2", StepAction.RESTART, "restart requested by alice@ops-1: new TLS certificate",
+                StepOutcome.SUCCEEDED));
+        StepRecord first = r.steps().stream().filter(s -> s.host().equals("app-1")).findFirst().orElseThrow();
+        StepRecord second = r.steps().stream().filter(s -> s.host().equals("app-2")).findFirst().orElseThrow();
+        assertThat(second.startedAt()).as("one host at a time (batch 50%)").isAfterOrEqualTo(first.endedAt().orElseThrow());
+        assertThat(history.restartRequest(asked.id()).orElseThrow().finished()).hasValueSatisfying(f -> {
+            assertThat(f.outcome()).isEqualTo(RestartRequest.Outcome.RESTARTED);
+            assertThat(f.reconcileId()).contains(r.id());
+            assertThat(f.message()).isEqualTo("restarted api-1 on app-1, api-1 on app-2");
+        });
+        assertThat(history.pendingRestarts()).isEmpty();
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(v1.name()));
+
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).as("done once").isEqualTo(Reconciler.Kind.NOTHING_NEW);
+    }
+
+    @Test
+    void aRequestedRestartThatLeavesAnInstanceUnhealthyIsNotTakenToTheNextHosts() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        // Healthy until restarted: the restart breaks it (a bad certificate on disk, say).
+        AtomicBoolean restarted = new AtomicBoolean();
+        RecordingHostSession app1 = fleet.host("app-1");
+        app1.reply(c -> c.render().startsWith("curl ") && restarted.get(),
+            new CommandResult(7, "", "curl: (7) Failed to connect\n", Duration.ofMillis(1)));
+        app1.reply(c -> {
+            if (c.render().startsWith("docker restart ")) {
+                restarted.set(true);
+            }
+            return false;
+        }, new CommandResult(0, "", "", Duration.ZERO));
+        RestartRequest asked = history.requestRestart("api", List.of(), "", "alice@ops-1");
+        Map<String, Integer> mark = mark();
+
+        reconciler.reconcile(Trigger.MANUAL);
+
+        assertThat(commandsSince(mark)).filteredOn(c -> c.contains(": docker restart "))
+            .containsExactly("app-1: docker restart --time 10 " + apiContainer(v1, "app-1"));
+        ReconcileRecord r = records().get(0);
+        assertThat(r.result()).isEqualTo(ReconcileResult.PARTIALLY_FAILED);
+        assertThat(r.steps()).singleElement().satisfies(s -> {
+            assertThat(s.action()).isEqualTo(StepAction.RESTART);
+            assertThat(s.outcome()).isEqualTo(StepOutcome.FAILED);
+        });
+        assertThat(r.services()).filteredOn(x -> x.service().equals("api")).singleElement().satisfies(x -> {
+            assertThat(x.result()).as("no verdict on the release").isEqualTo(ServiceOutcome.SKIPPED);
+            assertThat(x.message()).startsWith("restart halted after app-1: not healthy within 30 s: ")
+                .endsWith("; not restarted: app-2");
+        });
+        assertThat(history.failedCommit("api")).as("nothing held: the drift check goes on repairing").isEmpty();
+        assertThat(history.restartRequest(asked.id()).orElseThrow().finished()).hasValueSatisfying(f -> {
+            assertThat(f.outcome()).isEqualTo(RestartRequest.Outcome.INCOMPLETE);
+            assertThat(f.message()).startsWith("asked: api-1 on app-1, api-1 on app-2; skipped: restart halted after"
+                + " app-1: ");
+        });
+    }
+
+    @Test
+    void aRestartOfASuspendedServiceWaitsForItsResumeAndOneOfAnUnknownServiceIsRefused() throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        history.suspend(Optional.of("api"), "schema change", "bob@ops-2");
+        RestartRequest waits = history.requestRestart("api", List.of(), "", "alice@ops-1");
+        RestartRequest unknown = history.requestRestart("billing", List.of(), "", "alice@ops-1");
+        RestartRequest nowhere = history.requestRestart("store", List.of("app-1"), "", "alice@ops-1");
+        Map<String, Integer> mark = mark();
+
+        reconciler.reconcile(Trigger.POLL);
+
+        assertThat(commandsSince(mark)).noneMatch(c -> c.contains("docker restart"));
+        assertThat(history.pendingRestarts()).containsExactly(waits);
+        assertThat(history.restartRequest(unknown.id()).orElseThrow().finished()).hasValueSatisfying(f -> {
+            assertThat(f.outcome()).isEqualTo(RestartRequest.Outcome.REFUSED);
+            assertThat(f.message()).isEqualTo("service billing is not in the desired state of commit "
+                + v1.name().substring(0, 7));
+        });
+        assertThat(history.restartRequest(nowhere.id()).orElseThrow().finished()).hasValueSatisfying(f ->
+            assertThat(f.message()).isEqualTo("store has no instance on app-1 (it runs on db-1)"));
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).as("a waiting restart does not make polls observe")
+            .isEqualTo(Reconciler.Kind.NOTHING_NEW);
+
+        history.resume(Optional.of("api"), "bob@ops-2");
+        reconciler.reconcile(Trigger.POLL);
+
+        assertThat(commandsSince(mark)).filteredOn(c -> c.contains(": docker restart ")).hasSize(2);
+        assertThat(history.restartRequest(waits.id()).orElseThrow().finished())
+            .hasValueSatisfying(f -> assertThat(f.outcome()).isEqualTo(RestartRequest.Outcome.RESTARTED));
     }
 
     @Test

@@ -625,6 +625,42 @@ class DeploymentStoryIT {
 
     @Test
     @Order(15)
+    void driftlessRestartRestartsTheServiceInPlaceBehindItsHealthGateAndRecordsWhoAskedAndWhy() {
+        HostContainer api = only("app-1", "api");
+        HostContainer store = only("db-1", "store");
+        long since = env.lastRecordId();
+
+        DriftlessJar.Result run = env.cli("restart", "api", "--reason", "rotate certificates", "--by", "e2e@ops",
+            "--wait", "--timeout", "2m");
+
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        assertThat(run.stdout()).contains(" was asked to reconcile now.\n", "restarted: restarted api-1 on app-1\n",
+            "MANUAL", "SUCCEEDED");
+        ReconcileRecord record = env.history().stream().filter(r -> r.id() > since).filter(r -> r.steps().stream()
+            .anyMatch(s -> s.action() == StepAction.RESTART)).findFirst().orElseThrow();
+        assertThat(record.trigger()).isEqualTo(Trigger.MANUAL);
+        assertThat(record.commit()).as("no commit was made").isEqualTo(env.repo().head());
+        assertThat(record.steps()).singleElement().satisfies(s -> {
+            assertThat(s.action()).isEqualTo(StepAction.RESTART);
+            assertThat(s.host()).isEqualTo("app-1");
+            assertThat(s.reason()).isEqualTo("restart requested by e2e@ops: rotate certificates");
+            assertThat(s.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        });
+        HostContainer restarted = only("app-1", "api");
+        assertThat(restarted.id()).as("restarted in place, not replaced").isEqualTo(api.id());
+        assertThat(restarted.startedAt()).isNotEqualTo(api.startedAt());
+        assertThat(restarted.get(env.hosts(), "/healthz")).contains("ok");
+        assertThat(only("db-1", "store").identity()).as("other services untouched").isEqualTo(store.identity());
+
+        DriftlessJar.Result nowhere = env.cli("restart", "store", "--host", "app-1", "--wait", "--timeout", "2m");
+        assertThat(nowhere.exitCode()).isEqualTo(1);
+        assertThat(nowhere.stdout()).contains("refused: store has no instance on app-1 (it runs on db-1)\n");
+        assertThat(only("db-1", "store").identity()).isEqualTo(store.identity());
+        assertThat(env.status().path("deployment").path("restartRequests")).as("none left pending").isEmpty();
+    }
+
+    @Test
+    @Order(16)
     void servicesOnOneNetworkReachEachOtherByServiceAndInstanceName() {
         HostContainer apiBefore = only("app-1", "api");
         env.repo().write(API, env.repo().read(API) + "network: shop\n");
@@ -672,7 +708,7 @@ class DeploymentStoryIT {
     }
 
     @Test
-    @Order(16)
+    @Order(17)
     void aPreDeployJobRunsOnceInTheNewImageBeforeTheRolloutAndAJobThatHangsDeploysNothing() {
         HostContainer apiBefore = only("app-1", "api");
         // (api comes from the private registry since chapter 10)

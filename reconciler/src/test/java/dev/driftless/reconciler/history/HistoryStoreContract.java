@@ -673,6 +673,80 @@ abstract class HistoryStoreContract {
         assertThat(s.by()).hasSizeLessThanOrEqualTo(500);
     }
 
+    // ---------------------------------------------------------------- restart requests
+
+    @Test
+    void aRestartRequestIsPendingUntilADaemonFinishesItAndStaysOnRecord() {
+        HistoryStore store = open();
+        assertThat(store.pendingRestarts()).isEmpty();
+
+        RestartRequest all = store.requestRestart("api", List.of(), "  new TLS certificate ", "alice@ops-1");
+        assertThat(all.isPending()).isTrue();
+        assertThat(all.scope()).isEqualTo("api on every host");
+        assertThat(all.stepReason()).isEqualTo("restart requested by alice@ops-1: new TLS certificate");
+        clock.advance(Duration.ofMinutes(1));
+        RestartRequest some = store.requestRestart("worker", List.of("app-2", "app-1", "app-2"), "", "bob@ops-2");
+        assertThat(some.hosts()).as("sorted, each once").containsExactly("app-1", "app-2");
+        assertThat(some.scope()).isEqualTo("worker on app-1, app-2");
+        assertThat(some.stepReason()).isEqualTo("restart requested by bob@ops-2");
+        assertThat(store.requestRestart("api", List.of(), "again", "carol@ops-3"))
+            .as("the same restart pending already is not asked twice").isEqualTo(all);
+        RestartRequest one = store.requestRestart("api", List.of("app-1"), "", "carol@ops-3");
+        assertThat(one.id()).isNotEqualTo(all.id());
+
+        assertThat(open().pendingRestarts()).as("read by another daemon, oldest first").containsExactly(all, some, one);
+        assertThat(open("staging").pendingRestarts()).as("other environments have none").isEmpty();
+
+        ReconcileRecord record = store.begin(start(A, "dA"));
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(store.finishRestart(all.id(), RestartRequest.Outcome.RESTARTED, Optional.of(record.id()),
+            "restarted api-1 on app-1, app-2, app-3")).isTrue();
+        assertThat(open().finishRestart(all.id(), RestartRequest.Outcome.INCOMPLETE, Optional.empty(), "late"))
+            .as("another daemon cannot finish it again").isFalse();
+        assertThat(store.pendingRestarts()).containsExactly(some, one);
+        RestartRequest done = store.restartRequest(all.id()).orElseThrow();
+        assertThat(done.isPending()).isFalse();
+        assertThat(done.finished()).contains(new RestartRequest.Finished(Instant.parse("2025-03-01T10:02:00Z"),
+            RestartRequest.Outcome.RESTARTED, Optional.of(record.id()), "restarted api-1 on app-1, app-2, app-3"));
+
+        List<RestartRequest> cancelled = store.cancelRestarts("api", "dave@ops-4");
+        assertThat(cancelled).extracting(RestartRequest::id).containsExactly(one.id());
+        assertThat(store.restartRequest(one.id()).orElseThrow().finished()).hasValueSatisfying(f -> {
+            assertThat(f.outcome()).isEqualTo(RestartRequest.Outcome.CANCELLED);
+            assertThat(f.reconcileId()).isEmpty();
+            assertThat(f.message()).isEqualTo("cancelled by dave@ops-4");
+        });
+        assertThat(store.cancelRestarts("api", "dave@ops-4")).isEmpty();
+        assertThat(store.pendingRestarts()).containsExactly(some);
+        assertThat(store.restartRequest(9999)).isEmpty();
+        assertThat(open("staging").restartRequest(some.id())).as("another environment's request").isEmpty();
+    }
+
+    @Test
+    void endedRestartRequestsArePrunedWithOldReconcilesPendingOnesStay() {
+        HistoryStore store = open();
+        RestartRequest ended = store.requestRestart("api", List.of(), "", "alice@ops-1");
+        store.finishRestart(ended.id(), RestartRequest.Outcome.REFUSED, Optional.empty(), "no service api");
+        RestartRequest pending = store.requestRestart("worker", List.of(), "", "alice@ops-1");
+        clock.advance(Duration.ofDays(100));
+
+        store.prune(clock.instant());
+
+        assertThat(store.restartRequest(ended.id())).isEmpty();
+        assertThat(store.pendingRestarts()).containsExactly(pending);
+    }
+
+    @Test
+    void tooManyHostsForTheColumnAreRefusedWithAMessage() {
+        HistoryStore store = open();
+        List<String> hosts = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "host-" + i + "-" + "x".repeat(50))
+            .toList();
+        assertThatThrownBy(() -> store.requestRestart("api", hosts, "", "alice@ops-1"))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("too many hosts named (100): name fewer, or none for every host that runs api");
+        assertThat(store.pendingRestarts()).isEmpty();
+    }
+
     // ---------------------------------------------------------------- backoffs
 
     @Test
