@@ -65,4 +65,36 @@ final class DaemonEndpoint {
         }
         return new ObjectMapper().readTree(response.body());
     }
+
+    /** How often the waiting verbs look at the history for what they wait for. */
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    /** A look at the history: what was waited for, or empty while it has not happened. */
+    @FunctionalInterface
+    interface Check<T> {
+        Optional<T> now();
+    }
+
+    /**
+     * {@code --timeout}: a duration like 90s or 10m.
+     *
+     * @throws IllegalArgumentException naming the option, for anything else
+     */
+    static Duration timeout(String text) {
+        return dev.driftless.model.DurationText.parse(text).orElseThrow(() -> new IllegalArgumentException(
+            "--timeout: \"" + text + "\" is not a duration like 90s or 10m"));
+    }
+
+    /** Looks every half second until {@code check} yields what {@code --wait} waits for, or {@code limit} passed. */
+    static <T> Optional<T> await(Duration limit, Check<T> check) throws InterruptedException {
+        java.time.Instant deadline = java.time.Instant.now().plus(limit);
+        while (java.time.Instant.now().isBefore(deadline)) {
+            Optional<T> done = check.now();
+            if (done.isPresent()) {
+                return done;
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+        return Optional.empty();
+    }
 }

@@ -39,8 +39,6 @@ import picocli.CommandLine.Option;
     description = "Ask the running daemon to reconcile now, without waiting for the next poll or drift check.")
 final class ReconcileCommand implements Callable<Integer> {
 
-    private static final Duration POLL = Duration.ofMillis(500);
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -58,8 +56,7 @@ final class ReconcileCommand implements Callable<Integer> {
     @Override
     public Integer call() throws ConfigException, IOException, InterruptedException {
         DaemonConfig cfg = config.require("reconcile");
-        Duration limit = DurationText.parse(timeout).orElseThrow(() -> new IllegalArgumentException(
-            "--timeout: \"" + timeout + "\" is not a duration like 90s or 10m"));
+        Duration limit = DaemonEndpoint.timeout(timeout);
         InetSocketAddress listen = cfg.metricsListen().orElseThrow(() -> new IllegalArgumentException(
             "the daemon of this configuration serves no HTTP endpoint (metrics.listen is off), so it cannot be asked "
                 + "to reconcile; it still polls every " + DurationText.format(cfg.intervals().poll())));
@@ -73,19 +70,15 @@ final class ReconcileCommand implements Callable<Integer> {
             return Main.EXIT_OK;
         }
         try (HistoryStore store = HistoryStore.open(cfg.historySettings(), Assembly.environmentName(cfg))) {
-            Instant deadline = Instant.now().plus(limit);
-            while (Instant.now().isBefore(deadline)) {
-                Optional<ReconcileRecord> done = store.list(HistoryQuery.latest(20)).stream()
-                    .filter(r -> r.trigger() == Trigger.MANUAL && !r.startedAt().isBefore(requestedAt.minusSeconds(1))
-                        && r.result().isFinal())
-                    .reduce((newer, older) -> older);
-                if (done.isPresent()) {
-                    spec.commandLine().getOut().print(new HistoryFormatter(ZoneId.systemDefault())
-                        .table(List.of(done.get()), true));
-                    spec.commandLine().getOut().flush();
-                    return done.get().result() == ReconcileResult.SUCCEEDED ? Main.EXIT_OK : Main.EXIT_ERROR;
-                }
-                Thread.sleep(POLL.toMillis());
+            Optional<ReconcileRecord> done = DaemonEndpoint.await(limit, () -> store.list(HistoryQuery.latest(20))
+                .stream().filter(r -> r.trigger() == Trigger.MANUAL
+                    && !r.startedAt().isBefore(requestedAt.minusSeconds(1)) && r.result().isFinal())
+                .reduce((newer, older) -> older));
+            if (done.isPresent()) {
+                spec.commandLine().getOut().print(new HistoryFormatter(ZoneId.systemDefault())
+                    .table(List.of(done.get()), true));
+                spec.commandLine().getOut().flush();
+                return done.get().result() == ReconcileResult.SUCCEEDED ? Main.EXIT_OK : Main.EXIT_ERROR;
             }
         }
         throw new IllegalStateException("the requested reconcile did not end within " + DurationText.format(limit)

@@ -36,8 +36,6 @@ import picocli.CommandLine.Parameters;
     description = "Restart a service's instances in place, host by host behind their health gates, without a commit.")
 final class RestartCommand implements Callable<Integer> {
 
-    private static final Duration POLL = Duration.ofMillis(500);
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -78,8 +76,7 @@ final class RestartCommand implements Callable<Integer> {
                     + " digits and '-', as in hosts.yaml)");
             }
         }
-        Duration limit = DurationText.parse(timeout).orElseThrow(() -> new IllegalArgumentException(
-            "--timeout: \"" + timeout + "\" is not a duration like 90s or 10m"));
+        Duration limit = DaemonEndpoint.timeout(timeout);
         String environment = Assembly.environmentName(cfg);
         PrintWriter out = spec.commandLine().getOut();
         String who = SuspendCommand.who(by);
@@ -144,18 +141,15 @@ final class RestartCommand implements Callable<Integer> {
     private int await(DaemonConfig cfg, String environment, long id, Duration limit, PrintWriter out)
             throws InterruptedException {
         try (HistoryStore history = HistoryStore.open(cfg.historySettings(), environment)) {
-            Instant deadline = Instant.now().plus(limit);
-            while (Instant.now().isBefore(deadline)) {
-                Optional<RestartRequest.Finished> done = history.restartRequest(id).flatMap(RestartRequest::finished);
-                if (done.isPresent()) {
-                    RestartRequest.Finished f = done.get();
-                    out.println("Restart #" + id + " " + f.outcome().label() + ": " + f.message());
-                    f.reconcileId().flatMap(history::get).ifPresent(record -> out.print(
-                        new HistoryFormatter(ZoneId.systemDefault()).table(List.of(record), true)));
-                    out.flush();
-                    return f.outcome() == RestartRequest.Outcome.RESTARTED ? Main.EXIT_OK : Main.EXIT_ERROR;
-                }
-                Thread.sleep(POLL.toMillis());
+            Optional<RestartRequest.Finished> done = DaemonEndpoint.await(limit,
+                () -> history.restartRequest(id).flatMap(RestartRequest::finished));
+            if (done.isPresent()) {
+                RestartRequest.Finished f = done.get();
+                out.println("Restart #" + id + " " + f.outcome().label() + ": " + f.message());
+                f.reconcileId().flatMap(history::get).ifPresent(record -> out.print(
+                    new HistoryFormatter(ZoneId.systemDefault()).table(List.of(record), true)));
+                out.flush();
+                return f.outcome() == RestartRequest.Outcome.RESTARTED ? Main.EXIT_OK : Main.EXIT_ERROR;
             }
         }
         throw new IllegalStateException("restart #" + id + " did not end within " + DurationText.format(limit)

@@ -610,15 +610,9 @@ class ReconcilerTest {
         reconciler.reconcile(Trigger.POLL);
         // Healthy until restarted: the restart breaks it (a bad certificate on disk, say).
         AtomicBoolean restarted = new AtomicBoolean();
-        RecordingHostSession app1 = fleet.host("app-1");
-        app1.reply(c -> c.render().startsWith("curl ") && restarted.get(),
+        fleet.host("app-1").reply(c -> c.render().startsWith("curl ") && restarted.get(),
             new CommandResult(7, "", "curl: (7) Failed to connect\n", Duration.ofMillis(1)));
-        app1.reply(c -> {
-            if (c.render().startsWith("docker restart ")) {
-                restarted.set(true);
-            }
-            return false;
-        }, new CommandResult(0, "", "", Duration.ZERO));
+        noticeRestarts("app-1", restarted);
         RestartRequest asked = history.requestRestart("api", List.of(), "", "alice@ops-1");
         Map<String, Integer> mark = mark();
 
@@ -753,8 +747,15 @@ class ReconcilerTest {
         RecordingHostSession session = fleet.host(host);
         session.reply(c -> c.render().startsWith("curl ") && (restarted == null || !restarted.get()),
             new CommandResult(22, "", "curl: (22) The requested URL returned error: 404\n", Duration.ofMillis(1)));
-        session.reply(c -> {
-            if (restarted != null && c.render().startsWith("docker restart ")) {
+        if (restarted != null) {
+            noticeRestarts(host, restarted);
+        }
+    }
+
+    /** Sets {@code restarted} when {@code host} gets a {@code docker restart}. */
+    private void noticeRestarts(String host, AtomicBoolean restarted) {
+        fleet.host(host).reply(c -> {
+            if (c.render().startsWith("docker restart ")) {
                 restarted.set(true);
             }
             return false;
