@@ -26,9 +26,6 @@ import java.util.Optional;
  */
 public interface InstanceRuntime {
 
-    /** How long a job gets after its timeout's SIGTERM before it is killed. */
-    Duration JOB_KILL_AFTER = Duration.ofSeconds(10);
-
     /** The runtime this acts for. */
     Runtime kind();
 

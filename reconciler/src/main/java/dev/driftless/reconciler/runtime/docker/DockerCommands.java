@@ -1,5 +1,6 @@
 package dev.driftless.reconciler.runtime.docker;
 
+import dev.driftless.model.Stop;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.ssh.CommandResult;
@@ -138,19 +139,20 @@ public final class DockerCommands {
     /**
      * Runs a one-off container in the foreground and removes it when it exits; the command's exit
      * code is the container's (125 to 127: docker could not run it), its output the container's
-     * (stderr joined to stdout). {@code timeout} stops it: SIGTERM, which docker passes on to the
-     * container, then SIGKILL 10 s later to the client (exit 124 or 137); the caller removes the
-     * container then.
+     * (stderr joined to stdout). {@code timeout} stops it: the spec's stop signal (SIGTERM when it
+     * has none), which docker passes on to the container, then SIGKILL to the client when the
+     * spec's stop timeout (10 s when it has none) has passed too (exit 124 or 137); the caller
+     * removes the container then.
      */
     public static RemoteCommand runJob(ContainerSpec spec, Duration timeout) {
-        List<String> limit = limit(timeout);
+        Stop stop = new Stop(spec.stopSignal(), spec.stopTimeout());
         if (spec.moreNetworks().isEmpty()) {
-            RemoteCommand.Argv.Builder b = RemoteCommand.builder(limit.getFirst()).addAll(limit.subList(1, limit.size()))
+            RemoteCommand.Argv.Builder b = RemoteCommand.builder("timeout").addAll(limit(timeout, stop))
                 .add("docker", "run", "--rm", "--name", spec.name());
             return containerRun(b, spec, false).stderrToStdout();
         }
         // Created, connected, then started attached: docker start --attach exits with the job's code.
-        return createJob(spec).and(startAttached(spec.name(), timeout)).stderrToStdout();
+        return createJob(spec).and(startAttached(spec.name(), timeout, stop)).stderrToStdout();
     }
 
     /**
@@ -166,19 +168,25 @@ public final class DockerCommands {
      * Starts a created one-off container attached, as {@link #runJob} does: its exit code and
      * output are the container's; {@code timeout} stops it the same way. The caller removes it.
      */
-    public static RemoteCommand startJob(String container, Duration timeout) {
-        return startAttached(container, timeout).stderrToStdout();
+    public static RemoteCommand startJob(String container, Duration timeout, Stop stop) {
+        return startAttached(container, timeout, stop).stderrToStdout();
     }
 
-    private static RemoteCommand startAttached(String container, Duration timeout) {
-        return RemoteCommand.builder("timeout").addAll(limit(timeout).subList(1, 3))
+    private static RemoteCommand startAttached(String container, Duration timeout, Stop stop) {
+        return RemoteCommand.builder("timeout").addAll(limit(timeout, stop))
             .add("docker", "start", "--attach", container).build();
     }
 
-    /** {@code timeout --kill-after=10s <whole seconds>s}: what a job's command starts with. */
-    private static List<String> limit(Duration timeout) {
-        return List.of("timeout", "--kill-after=" + InstanceRuntime.JOB_KILL_AFTER.toSeconds() + "s",
-            Math.max(1, (timeout.toMillis() + 999) / 1000) + "s");
+    /**
+     * The arguments of {@code timeout(1)} that start a job's command: {@code [--signal=SIGINT]
+     * --kill-after=<grace>s <whole seconds>s}, the service's stop signal and grace period.
+     */
+    private static List<String> limit(Duration timeout, Stop stop) {
+        List<String> args = new java.util.ArrayList<>();
+        stop.signal().ifPresent(sig -> args.add("--signal=" + sig));
+        args.add("--kill-after=" + stop.grace().toSeconds() + "s");
+        args.add(Math.max(1, (timeout.toMillis() + 999) / 1000) + "s");
+        return args;
     }
 
     /**
@@ -189,7 +197,7 @@ public final class DockerCommands {
      * attached to, docker says so ({@link #attachMissed}).
      */
     public static RemoteCommand attachJob(String container, Duration timeout) {
-        return RemoteCommand.builder("timeout").addAll(limit(timeout).subList(1, 3))
+        return RemoteCommand.builder("timeout").addAll(limit(timeout, Stop.DEFAULT))
             .add("docker", "attach", "--no-stdin", "--sig-proxy=false", container).build().stderrToStdout();
     }
 

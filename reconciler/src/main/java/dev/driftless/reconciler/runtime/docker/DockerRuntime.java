@@ -3,6 +3,7 @@ package dev.driftless.reconciler.runtime.docker;
 import dev.driftless.model.Instance;
 import dev.driftless.model.PreDeploy;
 import dev.driftless.model.Runtime;
+import dev.driftless.model.Stop;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.command.RemoteFiles;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
@@ -102,7 +103,7 @@ public final class DockerRuntime implements InstanceRuntime {
             : Optional.empty();
         ContainerSpec spec = InstanceContainers.jobSpec(instance, launch.environment(), launch.commit(), job.command(),
             envFile);
-        Optional<JobResult> adopted = adopt(session, name, job, launch);
+        Optional<JobResult> adopted = adopt(session, name, job, instance.service().stop().grace(), launch);
         if (adopted.isPresent()) {
             session.run(DockerCommands.remove(name), launch.commandTimeout());
             envFile.ifPresent(f -> quietly(session, RemoteFiles.remove(f), launch));
@@ -128,10 +129,11 @@ public final class DockerRuntime implements InstanceRuntime {
                 if (copied.isPresent()) {
                     return JobResult.notRun(copied.get());
                 }
-                run = DockerCommands.startJob(name, job.timeout());
+                run = DockerCommands.startJob(name, job.timeout(), instance.service().stop());
             }
             long t0 = System.nanoTime();
-            CommandResult r = session.run(run, job.timeout().plus(JOB_KILL_AFTER).plus(launch.commandTimeout()));
+            CommandResult r = session.run(run, job.timeout().plus(instance.service().stop().grace())
+                .plus(launch.commandTimeout()));
             // timeout(1) exits 124 when its SIGTERM ended the job, 137 when it had to kill it.
             boolean timedOut = (r.exitCode() == 124 || r.exitCode() == 137)
                 && Duration.ofNanos(System.nanoTime() - t0).compareTo(job.timeout()) >= 0;
@@ -148,23 +150,24 @@ public final class DockerRuntime implements InstanceRuntime {
      * killed and started again: a half-done migration is worse than a late one. Empty when there
      * is none, or it ended before it could be attached to (the job then runs again).
      */
-    private static Optional<JobResult> adopt(HostSession session, String name, PreDeploy job, Launch launch)
-            throws HostException {
+    private static Optional<JobResult> adopt(HostSession session, String name, PreDeploy job, Duration grace,
+                                             Launch launch) throws HostException {
         CommandResult state = session.run(DockerCommands.state(name), launch.commandTimeout());
         if (!state.succeeded() || !state.stdout().strip().startsWith("running ")) {
             return Optional.empty();
         }
         long t0 = System.nanoTime();
         CommandResult r = session.run(DockerCommands.attachJob(name, job.timeout()),
-            job.timeout().plus(JOB_KILL_AFTER).plus(launch.commandTimeout()));
+            job.timeout().plus(Stop.DEFAULT.grace()).plus(launch.commandTimeout()));
         if (DockerCommands.attachMissed(r)) {
             return Optional.empty();
         }
         boolean timedOut = (r.exitCode() == 124 || r.exitCode() == 137)
             && Duration.ofNanos(System.nanoTime() - t0).compareTo(job.timeout()) >= 0;
         if (timedOut) {
-            // Waiting ended, not the job: SIGTERM it now, SIGKILL after the same grace as a job of our own.
-            session.run(DockerCommands.stop(name, JOB_KILL_AFTER), launch.commandTimeout().plus(JOB_KILL_AFTER));
+            // Waiting ended, not the job: stop it now as a job of our own is stopped (the container's
+            // stop signal, then SIGKILL after the service's grace period).
+            session.run(DockerCommands.stop(name, grace), launch.commandTimeout().plus(grace));
         }
         return Optional.of(new JobResult(true, r.exitCode(), timedOut, "", r.stdout(), true));
     }

@@ -100,6 +100,9 @@ public final class InstanceContainers {
         s.network().ifPresent(b::network);
         s.networks().stream().skip(1).forEach(b::connect);
         s.user().ifPresent(b::user);
+        // A job stopped at its timeout gets the service's signal and grace period, as its instances do.
+        s.stop().signal().ifPresent(b::stopSignal);
+        s.stop().gracePeriod().ifPresent(b::stopTimeout);
         b.labels(ContainerLabels.forJob(environment, s.name(), "pre-deploy", instance.fingerprint(), commit));
         return b.build();
     }

@@ -131,7 +131,8 @@ public final class SystemdRuntime implements InstanceRuntime {
     /**
      * Runs the job as a transient unit of the same manager as the service's instances ({@link
      * SystemdCommands#runJob}), with their env, secrets (an env file, mode 0600, removed after),
-     * user and limits, stopped at the job's timeout (SIGTERM, then SIGKILL 10 s later).
+     * user and limits, stopped at the job's timeout as its instances are stopped (the service's stop
+     * signal, SIGTERM by default, then SIGKILL when its grace period has passed).
      */
     @Override
     public JobResult runJob(HostSession session, Instance instance, Launch launch, PreDeploy job)
@@ -140,7 +141,8 @@ public final class SystemdRuntime implements InstanceRuntime {
         String unit = SystemdUnits.jobName(instance);
         List<String> properties = new ArrayList<>(List.of("--description=driftless " + launch.environment()
             + " pre-deploy job of " + s.name(), "-p", "RuntimeMaxSec=" + Math.max(1, (job.timeout().toMillis() + 999)
-            / 1000), "-p", "TimeoutStopSec=" + JOB_KILL_AFTER.toSeconds()));
+            / 1000), "-p", "TimeoutStopSec=" + s.stop().grace().toSeconds()));
+        s.stop().signal().ifPresent(sig -> properties.addAll(List.of("-p", "KillSignal=" + sig)));
         Optional<String> envFile = Optional.empty();
         try {
             SystemdUnits.runAs(s).forEach((k, v) -> properties.addAll(List.of("-p", k + "=" + v)));
@@ -162,7 +164,7 @@ public final class SystemdRuntime implements InstanceRuntime {
         }
         try {
             CommandResult r = session.run(SystemdCommands.runJob(scope, unit, envFile, properties),
-                job.timeout().plus(JOB_KILL_AFTER).plus(launch.commandTimeout()));
+                job.timeout().plus(s.stop().grace()).plus(launch.commandTimeout()));
             return jobResult(session.host(), s, job, r);
         } finally {
             try {

@@ -223,6 +223,17 @@ class DockerCommandsTest {
     }
 
     @Test
+    void aJobStoppedAtItsTimeoutGetsTheServicesStopSignalAndGracePeriod() {
+        ContainerSpec spec = ContainerSpec.builder("worker-pre-deploy-3f9a2c1b", "worker:1")
+            .command(List.of("/app/migrate")).restart(new RestartPolicy(RestartPolicy.Mode.NO, 0))
+            .stopSignal("SIGINT").stopTimeout(Duration.ofMinutes(2)).build();
+
+        assertThat(DockerCommands.runJob(spec, Duration.ofMinutes(10)).render()).isEqualTo(
+            "timeout --signal=SIGINT --kill-after=120s 600s docker run --rm --name worker-pre-deploy-3f9a2c1b"
+                + " --stop-signal SIGINT --stop-timeout 120 --entrypoint /app/migrate worker:1 2>&1");
+    }
+
+    @Test
     void theStopSignalAndGracePeriodAreTheContainersOwnSoEveryStopHonoursThem() {
         ContainerSpec spec = ContainerSpec.builder("worker-1", "worker:1").stopSignal("SIGRTMIN+3")
             .stopTimeout(Duration.ofMinutes(2)).build();
@@ -260,8 +271,12 @@ class DockerCommandsTest {
         assertThat(DockerCommands.copyInto("api-1-3f9a2c1b").render()).isEqualTo("docker cp --archive - api-1-3f9a2c1b:/");
         assertThat(DockerCommands.createJob(ContainerSpec.builder("api-pre-deploy-3f9a2c1b", "img:1").build()).render())
             .isEqualTo("docker create --name api-pre-deploy-3f9a2c1b img:1 > /dev/null");
-        assertThat(DockerCommands.startJob("api-pre-deploy-3f9a2c1b", Duration.ofMillis(1500)).render())
+        assertThat(DockerCommands.startJob("api-pre-deploy-3f9a2c1b", Duration.ofMillis(1500),
+            dev.driftless.model.Stop.DEFAULT).render())
             .isEqualTo("timeout --kill-after=10s 2s docker start --attach api-pre-deploy-3f9a2c1b 2>&1");
+        assertThat(DockerCommands.startJob("api-pre-deploy-3f9a2c1b", Duration.ofMinutes(1), new dev.driftless.model.Stop(
+            Optional.of("SIGINT"), Optional.of(Duration.ofSeconds(45)))).render())
+            .isEqualTo("timeout --signal=SIGINT --kill-after=45s 60s docker start --attach api-pre-deploy-3f9a2c1b 2>&1");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> DockerCommands.copyInto("x:/etc; id"))
             .isInstanceOf(IllegalArgumentException.class);
     }

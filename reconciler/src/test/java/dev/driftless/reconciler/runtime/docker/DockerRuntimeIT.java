@@ -320,6 +320,26 @@ class DockerRuntimeIT {
         assertThat(again).isEqualTo(new InstanceRuntime.JobResult(true, 3, false, "", "second run\n"));
     }
 
+    @Test
+    void aJobStoppedAtItsTimeoutGetsTheServicesStopSignalAndItsGracePeriodToFinish() throws Exception {
+        Instance i = onApp1(Service.builder("drain").stop(new dev.driftless.model.Stop(Optional.of("SIGINT"),
+            Optional.of(Duration.ofSeconds(20)))));
+        InstanceRuntime.Launch launch = new InstanceRuntime.Launch("prod", "c0ffee", Map.of(), Instant.now(), TIMEOUT);
+
+        // Finishes what it does on SIGINT, taking 3 s; SIGTERM (ignored by a shell as PID 1) would
+        // leave it to be killed.
+        InstanceRuntime.JobResult r = InstanceRuntime.of(i).runJob(pool.session(app1), i, launch, new PreDeploy(List.of(
+            "/bin/busybox", "sh", "-c", "trap 'echo got INT; sleep 3; echo finished cleanly; exit 0' INT;"
+                + " echo migrating; while true; do sleep 1; done"), Duration.ofSeconds(3)));
+
+        assertThat(r.ran()).isTrue();
+        assertThat(r.timedOut()).isTrue();
+        assertThat(r.exitCode()).as("timeout(1) ended it with its signal, not a kill").isEqualTo(124);
+        assertThat(r.output()).contains("migrating", "got INT", "finished cleanly");
+        assertThat(hosts.execResult("app-1", "docker", "inspect", InstanceContainers.preDeployName(i)).getExitCode())
+            .as("removed after").isNotZero();
+    }
+
     /** The one instance of a service placed on app-1 alone. */
     static Instance onApp1(Service.Builder service) {
         Host host = new Host("app-1", "127.0.0.1", app1.port(), "deploy", new TreeMap<>(), Optional.empty(),

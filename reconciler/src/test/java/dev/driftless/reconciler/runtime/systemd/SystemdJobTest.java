@@ -79,6 +79,19 @@ class SystemdJobTest {
     }
 
     @Test
+    void aJobStoppedAtItsTimeoutGetsTheServicesStopSignalAndGracePeriod() throws Exception {
+        Service s = SystemdFixture.service("worker", "app-1", b -> b.command(List.of("/opt/app/worker"))
+            .stop(new dev.driftless.model.Stop(Optional.of("SIGINT"), Optional.of(Duration.ofSeconds(45))))
+            .rollout(new Rollout(1, RolloutOrder.STOP_FIRST, true, Optional.of(JOB))));
+        RecordingHostSession host = RecordingHostSession.fake("app-1");
+
+        SystemdRuntime.USER.runJob(host, SystemdFixture.instance(HOST, s), launch(), JOB);
+
+        assertThat(host.renderedCommands().getFirst()).contains(" -p RuntimeMaxSec=90 -p TimeoutStopSec=45"
+            + " -p KillSignal=SIGINT -- /opt/app/migrate ");
+    }
+
+    @Test
     void aSystemServicesJobRunsAsItsUserAndGroup() throws Exception {
         Instance i = instance(Optional.of("app:www"));
         RecordingHostSession host = RecordingHostSession.fake("app-1");
