@@ -14,6 +14,7 @@ import dev.driftless.reconciler.history.HistorySettings;
 import dev.driftless.reconciler.history.ReconcileResult;
 import dev.driftless.reconciler.plan.Departures;
 import dev.driftless.reconciler.source.GitSourceSettings;
+import dev.driftless.reconciler.source.RepoUrl;
 import dev.driftless.reconciler.source.verify.CommitVerifier;
 import dev.driftless.reconciler.ssh.JumpRoute;
 import dev.driftless.reconciler.ssh.JumpRules;
@@ -57,7 +58,7 @@ public final class ConfigLoader {
     private static final List<String> WINDOW_FIELDS = List.of("kind", "schedule", "duration", "timezone", "services",
         "manual");
     private static final List<String> REPO = List.of("url", "branch", "path", "environment", "ssh-key", "known-hosts",
-        "token-file", "token-env", "ca-file", "allow-force-push", "timeout", "verify");
+        "token-file", "token-env", "ca-file", "allow-force-push", "timeout", "verify", "jump");
     private static final List<String> VERIFY = List.of("pgp-keys", "ssh-allowed-signers", "ssh-revoked-keys");
     private static final List<String> SSH = List.of("key", "key-passphrase-file", "known-hosts", "connect-timeout",
         "command-timeout", "parallelism", "keep-alive", "revoked-host-keys", "idle-timeout", "jump");
@@ -175,7 +176,8 @@ public final class ConfigLoader {
                 path(repo, "ca-file"),
                 repo.bool("allow-force-push").orElse(false),
                 positive(repo, "timeout").orElse(Duration.ofSeconds(60)),
-                repo.mapping("verify").flatMap(v -> verify(v, repo)));
+                repo.mapping("verify").flatMap(v -> verify(v, repo)),
+                repo.text("jump").flatMap(t -> jumpRoute(t, repo.node("jump").orElseThrow(), repo.path("jump"))));
             checkGitSource(repo, repoConfig);
 
             FieldReader ssh = new FieldReader(f.mapping("ssh").orElse(empty), "ssh", SSH, problems);
@@ -381,9 +383,21 @@ public final class ConfigLoader {
             GitSourceSettings probe = GitSourceSettings.of("-", base);
             gitRule(repo, "branch", () -> probe.withBranch(r.branch()));
             r.path().ifPresent(p -> gitRule(repo, "path", () -> probe.withSubdirectory(p)));
+            if (r.jump().isPresent() && !r.url().isEmpty() && !isSshUrl(r.url())) {
+                problems.add(repo.node("jump").orElseThrow().location(), "repo.jump: only an SSH URL (ssh://… or"
+                    + " user@host:path) is reached through jump hosts; " + r.url() + " is not one");
+            }
             if (r.tokenFile().isPresent() && r.tokenEnv().filter(t -> !t.isBlank()).isPresent()) {
                 problems.add(repo.node("token-env").orElseThrow().location(),
                     "repo.token-file and repo.token-env are both set; choose one");
+            }
+        }
+
+        private static boolean isSshUrl(String url) {
+            try {
+                return RepoUrl.parse(url).kind() == RepoUrl.Kind.SSH;
+            } catch (dev.driftless.reconciler.source.GitSourceException e) {
+                return false;
             }
         }
 

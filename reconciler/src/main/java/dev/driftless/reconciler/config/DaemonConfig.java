@@ -2,6 +2,7 @@ package dev.driftless.reconciler.config;
 
 import dev.driftless.reconciler.history.HistorySettings;
 import dev.driftless.reconciler.source.GitSourceSettings;
+import dev.driftless.reconciler.ssh.JumpRoute;
 import dev.driftless.reconciler.ssh.SshSettings;
 import java.net.InetSocketAddress;
 import dev.driftless.reconciler.source.verify.CommitVerifier;
@@ -152,7 +153,8 @@ public record DaemonConfig(
             Optional<Path> caFile,
             boolean allowForcePush,
             Duration timeout,
-            Optional<CommitVerifier.Policy> verify) {
+            Optional<CommitVerifier.Policy> verify,
+            Optional<JumpRoute> jump) {
     }
 
     /** How the daemon reaches the hosts of the inventory. */
@@ -198,7 +200,7 @@ public record DaemonConfig(
     public GitSourceSettings gitSource() {
         return new GitSourceSettings(repo.url(), repo.branch(), repo.path(), stateDir.resolve("git"),
             repo.sshKey(), repo.knownHosts(), repo.tokenFile(), repo.tokenEnv(), repo.caFile(),
-            repo.allowForcePush(), repo.timeout(), ssh.revokedHostKeys());
+            repo.allowForcePush(), repo.timeout(), ssh.revokedHostKeys(), repo.jump());
     }
 
     /** The SSH transport's settings, with the key's passphrase read from its file if one is given. */

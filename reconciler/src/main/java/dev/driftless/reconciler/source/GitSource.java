@@ -94,7 +94,7 @@ public final class GitSource implements AutoCloseable {
         switch (url.kind()) {
             case SSH -> ssh = Optional.of(SshAccess.create(settings.sshKey().orElseThrow(),
                 settings.knownHosts().orElseThrow(), settings.revokedHostKeys(),
-                cachePath.resolveSibling(".ssh-home-unused")));
+                cachePath.resolveSibling(".ssh-home-unused"), settings.jump()));
             case HTTPS, HTTP -> https = Optional.of(HttpsAccess.create(settings.caFile(), token));
             case LOCAL -> { }
         }

@@ -1,5 +1,6 @@
 package dev.driftless.reconciler.source;
 
+import dev.driftless.reconciler.ssh.JumpRoute;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ import org.eclipse.jgit.lib.Repository;
  * @param timeout        connect and read timeout of each network operation; default 60 s
  * @param revokedHostKeys host keys and certificates refused for SSH URLs whatever known_hosts says
  *                       ({@code ssh.revoked-host-keys}: a KRL or a list of public keys)
+ * @param jump           for SSH URLs, the jump hosts (bastions) the git server is reached through, as
+ *                       OpenSSH's ProxyJump; each pinned in {@code knownHosts} like the server
  */
 public record GitSourceSettings(
         String url,
@@ -41,7 +44,8 @@ public record GitSourceSettings(
         Optional<Path> caFile,
         boolean allowForcePush,
         Duration timeout,
-        Optional<Path> revokedHostKeys) {
+        Optional<Path> revokedHostKeys,
+        Optional<JumpRoute> jump) {
 
     public static final String DEFAULT_BRANCH = "main";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -58,6 +62,7 @@ public record GitSourceSettings(
         Objects.requireNonNull(caFile, "caFile");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(revokedHostKeys, "revokedHostKeys");
+        Objects.requireNonNull(jump, "jump");
         if (url.isBlank()) {
             throw new IllegalArgumentException("repository URL is empty");
         }
@@ -82,7 +87,7 @@ public record GitSourceSettings(
                              Optional<Path> sshKey, Optional<Path> knownHosts, Optional<Path> tokenFile,
                              Optional<String> tokenEnv, Optional<Path> caFile, boolean allowForcePush, Duration timeout) {
         this(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv, caFile, allowForcePush,
-            timeout, Optional.empty());
+            timeout, Optional.empty(), Optional.empty());
     }
 
     /** Settings for {@code url} with every default: branch main, repository root, no credentials, 60 s. */
@@ -98,53 +103,59 @@ public record GitSourceSettings(
 
     public GitSourceSettings withBranch(String value) {
         return new GitSourceSettings(url, value, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
-            caFile, allowForcePush, timeout, revokedHostKeys);
+            caFile, allowForcePush, timeout, revokedHostKeys, jump);
     }
 
     public GitSourceSettings withSubdirectory(String value) {
         return new GitSourceSettings(url, branch, Optional.of(value), cacheDir, sshKey, knownHosts, tokenFile,
-            tokenEnv, caFile, allowForcePush, timeout, revokedHostKeys);
+            tokenEnv, caFile, allowForcePush, timeout, revokedHostKeys, jump);
     }
 
     public GitSourceSettings withSshKey(Path value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, Optional.of(value), knownHosts, tokenFile,
-            tokenEnv, caFile, allowForcePush, timeout, revokedHostKeys);
+            tokenEnv, caFile, allowForcePush, timeout, revokedHostKeys, jump);
     }
 
     public GitSourceSettings withKnownHosts(Path value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, Optional.of(value), tokenFile,
-            tokenEnv, caFile, allowForcePush, timeout, revokedHostKeys);
+            tokenEnv, caFile, allowForcePush, timeout, revokedHostKeys, jump);
     }
 
     public GitSourceSettings withTokenFile(Path value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, Optional.of(value),
-            Optional.empty(), caFile, allowForcePush, timeout, revokedHostKeys);
+            Optional.empty(), caFile, allowForcePush, timeout, revokedHostKeys, jump);
     }
 
     public GitSourceSettings withTokenEnv(String value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, Optional.empty(),
-            Optional.of(value), caFile, allowForcePush, timeout, revokedHostKeys);
+            Optional.of(value), caFile, allowForcePush, timeout, revokedHostKeys, jump);
     }
 
     public GitSourceSettings withCaFile(Path value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
-            Optional.of(value), allowForcePush, timeout, revokedHostKeys);
+            Optional.of(value), allowForcePush, timeout, revokedHostKeys, jump);
     }
 
     public GitSourceSettings withAllowForcePush(boolean value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
-            caFile, value, timeout, revokedHostKeys);
+            caFile, value, timeout, revokedHostKeys, jump);
     }
 
     public GitSourceSettings withTimeout(Duration value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
-            caFile, allowForcePush, value, revokedHostKeys);
+            caFile, allowForcePush, value, revokedHostKeys, jump);
     }
 
     /** Also refuse the git server's host keys and certificates that this list revokes ({@code ssh.revoked-host-keys}). */
     public GitSourceSettings withRevokedHostKeys(Optional<Path> value) {
         return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
-            caFile, allowForcePush, timeout, value);
+            caFile, allowForcePush, timeout, value, jump);
+    }
+
+    /** Reach the git server through these jump hosts ({@code repo.jump}). */
+    public GitSourceSettings withJump(Optional<JumpRoute> value) {
+        return new GitSourceSettings(url, branch, subdirectory, cacheDir, sshKey, knownHosts, tokenFile, tokenEnv,
+            caFile, allowForcePush, timeout, revokedHostKeys, value);
     }
 
     /**

@@ -182,7 +182,10 @@ final class PinnedHostKeys implements ServerKeyDatabase {
 
     @Override
     public List<PublicKey> lookup(String connectAddress, InetSocketAddress remoteAddress, Configuration config) {
-        HostPort target = HostPort.parse(connectAddress);
+        // Through a jump host JGit connects to a local port forward, and names that in
+        // connectAddress; the server it leads to is the unresolved remote address.
+        HostPort target = remoteAddress != null && remoteAddress.isUnresolved()
+            ? new HostPort(remoteAddress.getHostString(), remoteAddress.getPort()) : HostPort.parse(connectAddress);
         try {
             // Only pinned keys: with none (a host vouched for by a CA) the default order, which
             // puts certificate algorithms first, makes the server present its certificate.

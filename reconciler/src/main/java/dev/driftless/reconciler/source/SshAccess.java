@@ -9,9 +9,13 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
+import dev.driftless.reconciler.ssh.JumpRoute;
+import org.eclipse.jgit.transport.SshConfigStore;
+import org.eclipse.jgit.transport.SshConstants;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
@@ -33,6 +37,16 @@ final class SshAccess implements AutoCloseable {
 
     static SshAccess create(Path keyFile, Path knownHostsFile, Optional<Path> revokedHostKeys, Path placeholderHome)
             throws GitSourceException {
+        return create(keyFile, knownHostsFile, revokedHostKeys, placeholderHome, Optional.empty());
+    }
+
+    /**
+     * @param jump the jump hosts the server is reached through ({@code repo.jump}): JGit's
+     *             ProxyJump, each hop logged in to with the same key and its host key pinned in
+     *             the same known_hosts file as the server's
+     */
+    static SshAccess create(Path keyFile, Path knownHostsFile, Optional<Path> revokedHostKeys, Path placeholderHome,
+                            Optional<JumpRoute> jump) throws GitSourceException {
         List<KeyPair> keys = loadKeys(keyFile);
         PinnedHostKeys hostKeys = PinnedHostKeys.load(knownHostsFile, revokedHostKeys);
         // Never created: it only has to be a path that holds nothing JGit could pick up.
@@ -41,7 +55,7 @@ final class SshAccess implements AutoCloseable {
             .setHomeDirectory(placeholderHome.toFile())
             .setSshDirectory(sshDir.toFile())
             .setConfigFile(dir -> null)
-            .setConfigStoreFactory((home, file, user) -> null)
+            .setConfigStoreFactory((home, file, user) -> jump.map(ProxyJumpConfig::new).orElse(null))
             .setDefaultKnownHostsFiles(dir -> List.of())
             .setDefaultIdentities(dir -> List.of())
             .setDefaultKeysProvider(dir -> keys)
@@ -50,6 +64,45 @@ final class SshAccess implements AutoCloseable {
             .setConnectorFactory(null)
             .build(null);
         return new SshAccess(hostKeys, sessions);
+    }
+
+    /**
+     * The only ssh configuration the git source has: every host but the jump hosts themselves is
+     * reached through the route ({@code ProxyJump}); nothing else is set.
+     */
+    private record ProxyJumpConfig(JumpRoute route) implements SshConfigStore {
+        @Override
+        public HostConfig lookup(String hostName, int port, String userName) {
+            boolean hop = route.hops().stream().anyMatch(h -> h.address().equalsIgnoreCase(hostName)
+                && (port <= 0 ? 22 : port) == h.port());
+            return hop ? SshConfigStore.EMPTY_CONFIG : new HostConfig() {
+                @Override
+                public String getValue(String key) {
+                    return key.equalsIgnoreCase(SshConstants.PROXY_JUMP) ? route.toString() : null;
+                }
+
+                @Override
+                public List<String> getValues(String key) {
+                    String v = getValue(key);
+                    return v == null ? List.of() : List.of(v);
+                }
+
+                @Override
+                public Map<String, String> getOptions() {
+                    return Map.of(SshConstants.PROXY_JUMP, route.toString());
+                }
+
+                @Override
+                public Map<String, List<String>> getMultiValuedOptions() {
+                    return Map.of();
+                }
+            };
+        }
+
+        @Override
+        public HostConfig lookupDefault(String hostName, int port, String userName) {
+            return lookup(hostName, port, userName);
+        }
     }
 
     PinnedHostKeys hostKeys() {

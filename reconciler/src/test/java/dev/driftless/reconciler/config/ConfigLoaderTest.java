@@ -53,6 +53,34 @@ class ConfigLoaderTest {
         throw new AssertionError("the configuration loaded:\n" + yaml);
     }
 
+    // ---- repo ----
+
+    @Test
+    void theGitServerIsReachedThroughItsOwnJumpHostsForAnSshUrlOnly() throws Exception {
+        String viaBastion = """
+            repo:
+              url: ssh://git@git.internal/infra.git
+              jump: ops@bastion.example.org:2222,ops@[fd00::7]
+            ssh:
+              key: keys/deploy_ed25519
+            """;
+        DaemonConfig c = parse(viaBastion);
+        assertThat(c.gitSource().jump()).contains(new JumpRoute(List.of(new JumpHost("ops", "bastion.example.org", 2222),
+            new JumpHost("ops", "fd00::7", 22))));
+        assertThat(c.sshSettings().jump()).as("the inventory's hosts are reached directly").isEqualTo(JumpRules.none());
+        assertThat(parse(MINIMAL).gitSource().jump()).as("direct by default").isEmpty();
+        assertThat(problems(viaBastion.replace("ops@bastion.example.org:2222,ops@[fd00::7]", "bastion")))
+            .containsExactly("driftless.yaml:3:9: repo.jump: expected user@host or user@host:port, got \"bastion\"");
+        assertThat(problems("""
+            repo:
+              url: https://git.example.org/infra.git
+              jump: ops@bastion.example.org
+            ssh:
+              key: keys/deploy_ed25519
+            """)).containsExactly("driftless.yaml:3:9: repo.jump: only an SSH URL (ssh://… or user@host:path) is"
+                + " reached through jump hosts; https://git.example.org/infra.git is not one");
+    }
+
     // ---- notifications ----
 
     @Test

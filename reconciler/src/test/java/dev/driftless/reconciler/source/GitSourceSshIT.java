@@ -41,7 +41,7 @@ class GitSourceSshIT {
 
     @BeforeAll
     static void startGitHost() {
-        hosts = TestHosts.builder().host("git").start();
+        hosts = TestHosts.builder().host("git").host("bastion").start();
         git = hosts.host("git");
         asDeploy("git", "init", "-q", "--bare", "-b", "main", REPO);
         asDeploy("git", "clone", "-q", REPO, WORK);
@@ -122,6 +122,41 @@ class GitSourceSshIT {
             PollResult poll = allowing.poll();
             assertThat(poll.forcePushed()).isTrue();
             assertThat(poll.revision().sha()).isEqualTo(hostHead());
+        }
+    }
+
+    @Test
+    void throughAJumpHostAServerOnlyItCanReachIsFetchedWithBothKeysPinned() throws Exception {
+        // git by its name on the hosts' network: only the bastion can resolve and reach it.
+        String inside = "ssh://deploy@git" + REPO;
+        TestHost bastion = hosts.host("bastion");
+        Path knownHosts = writeKnownHosts(bastion.knownHostsLine() + "\ngit " + git.hostKey());
+        Optional<dev.driftless.reconciler.ssh.JumpRoute> jump = Optional.of(dev.driftless.reconciler.ssh.JumpRoute.of(
+            new dev.driftless.reconciler.ssh.JumpHost("deploy", "127.0.0.1", bastion.sshPort())));
+        GitSourceSettings via = new GitSourceSettings(inside, "main", Optional.of("environments/prod"),
+            tmp.resolve("cache"), Optional.of(hosts.deployKeyFile()), Optional.of(knownHosts), Optional.empty(),
+            Optional.empty(), Optional.empty(), false, Duration.ofSeconds(20)).withJump(jump);
+
+        try (GitSource source = GitSource.open(via)) {
+            assertThat(source.poll().revision().sha()).isEqualTo(hostHead());
+            String next = commitOnHost("environments/prod/hosts.yaml", "hosts: [app-1]\n# fetched through the bastion "
+                + System.nanoTime() + "\n", "Pushed while the bastion is the way in");
+            PollResult moved = source.poll();
+            assertThat(moved.fetched()).isTrue();
+            assertThat(moved.revision().sha()).isEqualTo(next);
+        }
+        try (GitSource direct = GitSource.open(via.withJump(Optional.empty()))) {
+            assertThatThrownBy(direct::poll).as("not reachable without the jump host")
+                .isInstanceOf(GitSourceException.class);
+        }
+        // The jump host's key is pinned like the server's: unknown, it is refused.
+        Path onlyGit = writeKnownHosts("git " + git.hostKey());
+        try (GitSource source = GitSource.open(via.withKnownHosts(onlyGit))) {
+            assertThatThrownBy(source::poll).isInstanceOfSatisfying(GitSourceException.class, e -> {
+                SourceFailure.HostKeyRefused refused = (SourceFailure.HostKeyRefused) e.failure();
+                assertThat(refused.problem()).isEqualTo(SourceFailure.HostKeyProblem.UNKNOWN);
+                assertThat(refused.host()).isEqualTo("[127.0.0.1]:" + bastion.sshPort());
+            });
         }
     }
 
