@@ -44,8 +44,9 @@ import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 
 /**
- * Executes a {@link Plan} on the hosts: service by service in start order; within a service, hosts
- * in batches of {@code rollout.batch}, the hosts of a batch in parallel. For each instance the
+ * Executes a {@link Plan} on the hosts: services in start order, those that do not wait for one
+ * another several at once; within a service, hosts in batches of {@code rollout.batch}, the hosts
+ * of a batch in parallel. For each instance the
  * image is made present first (a failed pull changes nothing on that host), then the new
  * container starts beside the old one (start-first) or after it is stopped (stop-first) and must
  * pass the health gate. Replaced containers are only stopped, not removed, until the whole
@@ -68,15 +69,25 @@ public final class Applier {
      * Timeouts of the remote operations apply runs, and how many images a host keeps. A stop or
      * removal may take each instance's own stop grace period on top of {@code commandTimeout}.
      */
-    public record Settings(Duration commandTimeout, Duration pullTimeout, int keepImages) {
+    public record Settings(Duration commandTimeout, Duration pullTimeout, int keepImages, int parallelServices) {
 
         /** How many images of a service's repository each host keeps when nothing says otherwise. */
         public static final int DEFAULT_KEEP_IMAGES = 3;
+        /** How many services roll out at once when nothing says otherwise. */
+        public static final int DEFAULT_PARALLEL_SERVICES = 4;
 
         public Settings {
             if (keepImages < 0) {
                 throw new IllegalArgumentException("keepImages must not be negative");
             }
+            if (parallelServices < 1) {
+                throw new IllegalArgumentException("parallelServices must be at least 1");
+            }
+        }
+
+        /** Settings that keep {@code keepImages} images and roll out {@value #DEFAULT_PARALLEL_SERVICES} services at once. */
+        public Settings(Duration commandTimeout, Duration pullTimeout, int keepImages) {
+            this(commandTimeout, pullTimeout, keepImages, DEFAULT_PARALLEL_SERVICES);
         }
 
         /** Settings that never remove images. */
@@ -90,7 +101,12 @@ public final class Applier {
 
         /** These settings keeping {@code n} images of each service's repository per host; 0: never remove any. */
         public Settings keepingImages(int n) {
-            return new Settings(commandTimeout, pullTimeout, n);
+            return new Settings(commandTimeout, pullTimeout, n, parallelServices);
+        }
+
+        /** These settings rolling out up to {@code n} services at once (1: one after the other). */
+        public Settings withParallelServices(int n) {
+            return new Settings(commandTimeout, pullTimeout, keepImages, n);
         }
     }
 
@@ -168,44 +184,105 @@ public final class Applier {
         return new LivenessCheck(sessions, gate);
     }
 
-    /** Applies {@code plan}; never throws for host trouble, which ends up in the result. */
+    /**
+     * Applies {@code plan}; never throws for host trouble, which ends up in the result. Services go
+     * in start order, up to {@link Settings#parallelServices} at once: a service starts once every
+     * service it comes {@code after} that has work in this plan has finished, and is skipped when
+     * one of them failed or was rolled back.
+     */
     public Result apply(Plan plan, Context ctx, ApplyListener listener) throws InterruptedException {
-        Map<String, ServiceOutcome> outcomes = new LinkedHashMap<>();
-        Map<String, String> messages = new LinkedHashMap<>();
-        Set<String> unreached = new java.util.TreeSet<>();
-        int[] steps = {0};
-        boolean stopped = false;
+        Map<String, List<PlannedChange>> workOf = new LinkedHashMap<>();
         for (String service : plan.serviceOrder()) {
             List<PlannedChange> work = plan.changesOf(service).stream()
                 .filter(c -> c.action().changes() || isVerify(c, ctx))
                 .toList();
-            if (work.isEmpty()) {
-                continue;
-            }
-            if (ctx.stopRequested().getAsBoolean()) {
-                stopped = true;
-                break;
-            }
-            Optional<String> blocked = blockingDependency(work, outcomes);
-            if (blocked.isPresent()) {
-                String msg = "waits for " + blocked.get() + ", which did not converge";
-                outcomes.put(service, ServiceOutcome.SKIPPED);
-                messages.put(service, msg);
-                listener.serviceFinished(service, ServiceOutcome.SKIPPED, msg);
-                continue;
-            }
-            ServiceRun run = new ServiceRun(service, work, plan, ctx, listener, steps);
-            run.execute();
-            outcomes.put(service, run.outcome);
-            messages.put(service, run.message);
-            unreached.addAll(run.unreached);
-            listener.serviceFinished(service, run.outcome, run.message);
-            if (run.stopped) {
-                stopped = true;
-                break;
+            if (!work.isEmpty()) {
+                workOf.put(service, work);
             }
         }
-        return new Result(outcomes, messages, unreached, stopped, steps[0]);
+        Map<String, ServiceOutcome> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, String> messages = new java.util.concurrent.ConcurrentHashMap<>();
+        Set<String> unreached = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        int[] steps = {0};
+        boolean stopped = false;
+        List<String> pending = new ArrayList<>(workOf.keySet());
+        Set<String> running = new java.util.HashSet<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.concurrent.CompletionService<ServiceRun> done = new java.util.concurrent.ExecutorCompletionService<>(pool);
+            while (!pending.isEmpty() || !running.isEmpty()) {
+                for (java.util.Iterator<String> it = pending.iterator();
+                     it.hasNext() && !stopped && running.size() < settings.parallelServices(); ) {
+                    String service = it.next();
+                    List<PlannedChange> work = workOf.get(service);
+                    if (waitsFor(work, pending, running)) {
+                        continue;
+                    }
+                    if (ctx.stopRequested().getAsBoolean()) {
+                        stopped = true;
+                        break;
+                    }
+                    it.remove();
+                    Optional<String> blocked = blockingDependency(work, outcomes);
+                    if (blocked.isPresent()) {
+                        String msg = "waits for " + blocked.get() + ", which did not converge";
+                        outcomes.put(service, ServiceOutcome.SKIPPED);
+                        messages.put(service, msg);
+                        listener.serviceFinished(service, ServiceOutcome.SKIPPED, msg);
+                        continue;
+                    }
+                    ServiceRun run = new ServiceRun(service, work, plan, ctx, listener, steps);
+                    running.add(service);
+                    done.submit(() -> {
+                        run.execute();
+                        return run;
+                    });
+                }
+                if (running.isEmpty()) {
+                    // Stopped, or every service left waits for one that never ran.
+                    break;
+                }
+                ServiceRun run = finished(done.take());
+                running.remove(run.service);
+                outcomes.put(run.service, run.outcome);
+                messages.put(run.service, run.message);
+                unreached.addAll(run.unreached);
+                listener.serviceFinished(run.service, run.outcome, run.message);
+                stopped |= run.stopped;
+            }
+        }
+        // In start order, whichever finished first.
+        Map<String, ServiceOutcome> inOrder = new LinkedHashMap<>();
+        Map<String, String> messagesInOrder = new LinkedHashMap<>();
+        workOf.keySet().stream().filter(outcomes::containsKey).forEach(s -> {
+            inOrder.put(s, outcomes.get(s));
+            messagesInOrder.put(s, messages.get(s));
+        });
+        return new Result(inOrder, messagesInOrder, unreached, stopped, steps[0]);
+    }
+
+    /** Whether a service it comes {@code after} has work in this plan and has not finished. */
+    private static boolean waitsFor(List<PlannedChange> work, List<String> pending, Set<String> running) {
+        return work.stream().flatMap(c -> c.desired().stream()).findFirst()
+            .map(i -> i.service().after().stream().anyMatch(dep -> pending.contains(dep) || running.contains(dep)))
+            .orElse(false);
+    }
+
+    /** A finished service's run, or what its rollout threw. */
+    private static ServiceRun finished(java.util.concurrent.Future<ServiceRun> f) throws InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof InterruptedException ie) {
+                throw ie;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private static boolean isVerify(PlannedChange c, Context ctx) {
@@ -813,7 +890,9 @@ public final class Applier {
                         (listed.succeeded() ? used : listed).firstErrorLine());
                     return;
                 }
-                List<String> refs = UnusedImages.removable(repository, listed.stdout(), used.stdout(), keep);
+                // Nor an image another service of this plan is about to run here (rolling out beside this one).
+                List<String> refs = UnusedImages.removable(repository, listed.stdout(), used.stdout(), keep).stream()
+                    .filter(ref -> !plan.wantsImage(host, ref)).toList();
                 if (refs.isEmpty()) {
                     return;
                 }

@@ -52,8 +52,9 @@ public final class ConfigLoader {
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
     private static final List<String> TOP = List.of("repo", "ssh", "secrets", "state-dir", "intervals", "history",
-        "cluster", "metrics", "log", "notifications", "images", "deploy-windows");
+        "cluster", "metrics", "log", "notifications", "images", "deploy-windows", "apply");
     private static final List<String> IMAGES = List.of("keep");
+    private static final List<String> APPLY = List.of("parallel-services");
     /** The fields of each item of the {@code deploy-windows} list. */
     private static final List<String> WINDOW_FIELDS = List.of("kind", "schedule", "duration", "timezone", "services",
         "manual");
@@ -245,9 +246,13 @@ public final class ConfigLoader {
                 .orElse(List.of());
             FieldReader images = new FieldReader(f.mapping("images").orElse(empty), "images", IMAGES, problems);
             int keepImages = (int) (long) images.whole("keep", 0, 1000).orElse((long) Applier.Settings.DEFAULT_KEEP_IMAGES);
+            FieldReader apply = new FieldReader(f.mapping("apply").orElse(empty), "apply", APPLY, problems);
+            int parallelServices = (int) (long) apply.whole("parallel-services", 1, 64)
+                .orElse((long) Applier.Settings.DEFAULT_PARALLEL_SERVICES);
             List<DeployWindows.Window> windows = f.list("deploy-windows").map(this::deployWindows).orElse(List.of());
             return new DaemonConfig(Path.of(name), repoConfig, sshConfig, secretsConfig, stateDir, intervalsConfig,
-                historyConfig, cluster, listen, reconcileTokenFile, format, notifications, keepImages, windows);
+                historyConfig, cluster, listen, reconcileTokenFile, format, notifications, keepImages, windows,
+                parallelServices);
         }
 
         /** {@code repo.verify}: the keys whose signatures make a commit trusted. */

@@ -18,6 +18,7 @@ import java.util.Optional;
  *
  * @param keepImages {@code images.keep}: how many images of each service's repository a host
  *                   keeps after a rollout (those containers use always stay); 0: never remove any
+ * @param parallelServices {@code apply.parallel-services}: how many services roll out at once
  */
 public record DaemonConfig(
         Path file,
@@ -33,7 +34,8 @@ public record DaemonConfig(
         LogFormat logFormat,
         List<Notification> notifications,
         int keepImages,
-        List<dev.driftless.reconciler.daemon.DeployWindows.Window> deployWindows) {
+        List<dev.driftless.reconciler.daemon.DeployWindows.Window> deployWindows,
+        int parallelServices) {
 
     public DaemonConfig {
         notifications = List.copyOf(notifications);

@@ -51,7 +51,8 @@ public final class Assembly implements AutoCloseable {
             DesiredStateLoader loader = new DesiredStateLoader(Keys.ring(config.secrets(), List.of(), List.of(), env));
             Observer observer = Observer.standard(pool, pool.commandTimeout());
             Applier applier = new Applier(pool, HealthGate.system(pool.commandTimeout()),
-                Applier.Settings.defaults(pool.commandTimeout()).keepingImages(config.keepImages()), clock);
+                Applier.Settings.defaults(pool.commandTimeout()).keepingImages(config.keepImages())
+                    .withParallelServices(config.parallelServices()), clock);
             Reconciler reconciler = new Reconciler(config.repo().environment(), source, verifier(config), loader,
                 pool, observer, applier, history, metrics, clock, RepairBackoff.after(config.intervals().retry()),
                 config.intervals().departed());

@@ -96,6 +96,16 @@ public record Plan(
             .anyMatch(i -> i.service().imageRepository().filter(repository::equals).isPresent());
     }
 
+    /**
+     * Whether an instance this plan wants on {@code host}, of any service, runs the image {@code
+     * ref} ({@code registry:5000/shop/api:1.4.2}): one that a service rolling out beside another
+     * may not have started yet.
+     */
+    public boolean wantsImage(String host, String ref) {
+        return changes.stream().filter(c -> c.host().equals(host)).flatMap(c -> c.desired().stream())
+            .anyMatch(i -> i.service().image().filter(ref::equals).isPresent());
+    }
+
     /** How {@link #jobsRan} names the pre-deploy job of one spec of a service. */
     public static String jobKey(String service, String fingerprint) {
         return service + "@" + fingerprint;

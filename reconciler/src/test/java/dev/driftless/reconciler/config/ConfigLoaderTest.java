@@ -347,6 +347,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void fourServicesRollOutAtOnceUnlessToldOtherwise() throws Exception {
+        assertThat(parse(MINIMAL).parallelServices()).isEqualTo(4);
+        assertThat(parse(MINIMAL + "apply: {parallel-services: 1}\n").parallelServices()).isEqualTo(1);
+        assertThat(problems(MINIMAL + "apply: {parallel-services: 0}\n")).containsExactly(
+            "driftless.yaml:5:28: apply.parallel-services must be from 1 to 64, got 0");
+    }
+
+    @Test
     void aMinimalConfigurationGetsEveryDefault() throws Exception {
         DaemonConfig c = parse(MINIMAL);
 
