@@ -19,9 +19,11 @@
 # The figures are printed as markdown (median, min–max over the runs).
 #
 #   scripts/bench-plan.sh [--runs N] [--quiet-wait S] [--out FILE] [--keep] [--no-daemon] [--systemd]
-#                         [--daemon-java-opts OPTS]
+#                         [--daemon-java-opts OPTS] [--parallel-services N]
 #
 #   --runs N      timed repetitions of every measurement (default 5)
+#   --parallel-services N  the daemon's apply.parallel-services for the rollout (default: the
+#                 daemon's default, 4); 1 rolls the services out one after the other
 #   --quiet-wait S  before each measurement, wait up to S seconds (default 60; 0: don't) for the
 #                 machine to be quiet (CPU under 30 % busy over half a second), so that builds
 #                 running beside the benchmark do not land in its figures; the report says how
@@ -55,6 +57,7 @@ keep=false
 daemon_bench=true
 with_systemd=false
 daemon_java_opts=""
+parallel_services=""
 quiet_wait=60
 quiet_max_busy=30
 sizes=(1 5 10)
@@ -67,11 +70,14 @@ while [[ $# -gt 0 ]]; do
     --no-daemon) daemon_bench=false; shift ;;
     --systemd) with_systemd=true; shift ;;
     --daemon-java-opts) daemon_java_opts="${2?--daemon-java-opts needs options}"; shift 2 ;;
+    --parallel-services) parallel_services="${2:?--parallel-services needs a number}"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-plan.sh: unknown argument $1 (see --help)" >&2; exit 1 ;;
   esac
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench-plan.sh: --runs must be a positive number" >&2; exit 1; }
+[[ -z $parallel_services || $parallel_services =~ ^[1-9][0-9]*$ ]] ||
+  { echo "bench-plan.sh: --parallel-services must be a positive number" >&2; exit 1; }
 [[ $quiet_wait =~ ^[0-9]+$ ]] || { echo "bench-plan.sh: --quiet-wait must be a number of seconds" >&2; exit 1; }
 if [[ -n $out ]]; then
   out="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
@@ -249,6 +255,9 @@ intervals:
 metrics:
   listen: 127.0.0.1:$3
 EOF
+  if [[ -n $parallel_services ]]; then
+    printf 'apply:\n  parallel-services: %s\n' "$parallel_services" >>"$1"
+  fi
 }
 metrics_port="$(free_port)"
 daemon_config "$work/daemon.yaml" "$max_hosts" "$metrics_port"
@@ -574,7 +583,7 @@ host_c="$(container h01)"
     echo
     echo "| what | figure |"
     echo "|---|---:|"
-    echo "| first rollout: 2 services × $max_hosts hosts = $(( 2 * max_hosts )) containers created (web batch 2 start-first with HTTP gate, worker batch 5)$($with_systemd && echo ", and $max_hosts units (agent batch 5, HTTP gate)"), history duration | $rollout_ms ms |"
+    echo "| first rollout: 2 services × $max_hosts hosts = $(( 2 * max_hosts )) containers created (web batch 2 start-first with HTTP gate, worker batch 5)$($with_systemd && echo ", and $max_hosts units (agent batch 5, HTTP gate)"), history duration, apply.parallel-services ${parallel_services:-4 (default)} | $rollout_ms ms |"
     awk -v c="$drift_count" -v s="$drift_sum" -v m="$drift_max" 'BEGIN {
       printf "| no-op drift reconcile over %d hosts (warm JVM, connections reused): mean of %d (driftless_reconcile_seconds) | %d ms (max %d ms) |\n", '"$max_hosts"', c, s * 1000 / c, m * 1000 }'
     echo "| sshd logins from the daemon over the rollout and $drift_count drift reconciles (journal) | $daemon_logins |"
