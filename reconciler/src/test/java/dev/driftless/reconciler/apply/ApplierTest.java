@@ -1234,8 +1234,8 @@ class ApplierTest {
         assertThat(journal.subList(0, storeGate + 1)).noneMatch(l -> l.contains("shop/api"));
     }
 
-    @Test
-    void servicesThatDoNotWaitForOneAnotherRollOutAtOnceAndOneThatComesAfterWaits() throws Exception {
+    /** Two services that do not wait for each other: store (tcp gate) on app-3, worker (no check) on app-1. */
+    private void storeOnApp3AndWorkerOnApp1() {
         fixture.write("services/store.yaml", """
             image: registry:5000/shop/store:2.0.0
             placement: {hosts: [app-3]}
@@ -1245,6 +1245,11 @@ class ApplierTest {
             image: registry:5000/shop/worker:2.0.0
             placement: {hosts: [app-1]}
             """);
+    }
+
+    @Test
+    void servicesThatDoNotWaitForOneAnotherRollOutAtOnceAndOneThatComesAfterWaits() throws Exception {
+        storeOnApp3AndWorkerOnApp1();
         fixture.write("services/api.yaml", api("1.1.0", START_FIRST) + "after: [store]\n");
         LoadedState.Ready ready = fixture.load();
         java.util.concurrent.CountDownLatch workerRuns = new java.util.concurrent.CountDownLatch(1);
@@ -1281,15 +1286,7 @@ class ApplierTest {
 
     @Test
     void withOneServiceAtATimeEachServiceFinishesBeforeTheNextStarts() throws Exception {
-        fixture.write("services/store.yaml", """
-            image: registry:5000/shop/store:2.0.0
-            placement: {hosts: [app-3]}
-            health: {tcp: {port: 5432}}
-            """);
-        fixture.write("services/worker.yaml", """
-            image: registry:5000/shop/worker:2.0.0
-            placement: {hosts: [app-1]}
-            """);
+        storeOnApp3AndWorkerOnApp1();
         LoadedState.Ready ready = fixture.load();
         Applier oneAtATime = new Applier(target -> new Journaled(fleet.session(target), journal),
             new HealthGate(time, time, Duration.ofSeconds(20)),
