@@ -35,11 +35,6 @@ final class SshAccess implements AutoCloseable {
         this.sessions = sessions;
     }
 
-    static SshAccess create(Path keyFile, Path knownHostsFile, Optional<Path> revokedHostKeys, Path placeholderHome)
-            throws GitSourceException {
-        return create(keyFile, knownHostsFile, revokedHostKeys, placeholderHome, Optional.empty());
-    }
-
     /**
      * @param jump the jump hosts the server is reached through ({@code repo.jump}): JGit's
      *             ProxyJump, each hop logged in to with the same key and its host key pinned in

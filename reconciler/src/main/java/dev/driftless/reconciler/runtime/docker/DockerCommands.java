@@ -2,7 +2,6 @@ package dev.driftless.reconciler.runtime.docker;
 
 import dev.driftless.model.Stop;
 import dev.driftless.reconciler.command.RemoteCommand;
-import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.ssh.CommandResult;
 import java.time.Duration;
 import java.util.List;
