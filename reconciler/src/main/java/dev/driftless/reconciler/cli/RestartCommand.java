@@ -85,11 +85,11 @@ final class RestartCommand implements Callable<Integer> {
             if (cancel) {
                 return cancel(history, who, out);
             }
-            Optional<RestartRequest> before = history.pendingRestarts().stream()
-                .filter(r -> r.service().equals(service) && r.hosts().equals(hosts.stream().distinct().sorted().toList()))
-                .findFirst();
+            List<RestartRequest> pendingBefore = history.pendingRestarts();
+            // The store hands back the same restart when it is pending already.
             request = history.requestRestart(service, hosts, reason, who);
-            if (before.isPresent()) {
+            long id = request.id();
+            if (pendingBefore.stream().anyMatch(r -> r.id() == id)) {
                 out.println("Restart #" + request.id() + " of " + request.scope() + " was already requested by "
                     + request.by() + " at " + request.requestedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
                     + "; it is still pending.");
