@@ -441,6 +441,14 @@ final class RepoLoad {
                         problems.add(spec.source, "missing required field \"image\": a docker service runs an image,"
                             + " e.g. image: registry:5000/shop/api:1.0.0");
                     }
+                    spec.files.removeIf(file -> {
+                        boolean relative = !file.target().startsWith("/");
+                        if (relative) {
+                            problems.add(file.targetAt(), file.field() + ".target " + ServiceReader.containerPathProblem(
+                                file.target()));
+                        }
+                        return relative;
+                    });
                 }
                 case SYSTEMD -> {
                     String why = "the systemd runtime runs a command as a unit, without containers";
@@ -457,9 +465,16 @@ final class RepoLoad {
                     if (!spec.volumeAt.isEmpty()) {
                         problems.add(spec.volumeAt.getFirst(), "volumes: " + why + ", so there is nothing to mount into");
                     }
-                    if (!spec.files.isEmpty()) {
-                        problems.add(spec.files.getFirst().at(), "files: " + why + ", so there is no container to place"
-                            + " files in; install the program's files on the host");
+                    for (ServiceSpec.FileSpec file : spec.files) {
+                        if (file.target().startsWith("/")) {
+                            problems.add(file.targetAt(), file.field() + ".target: a systemd service's files go into"
+                                + " a directory of each instance, its program's working directory, so the target is a"
+                                + " path in it, e.g. " + file.target().substring(file.target().lastIndexOf('/') + 1)
+                                + ", got \"" + file.target() + "\"");
+                        }
+                        file.ownerAt().ifPresent(at -> problems.add(at, file.field() + ": a systemd service's files"
+                            + " belong to the user its program runs as (the service's user, else the SSH user), so"
+                            + " uid and gid do not apply; remove them"));
                     }
                     // Container settings of service-defaults.yaml are for the Docker services.
                     if (spec.inherited.contains("logging")) {

@@ -6,9 +6,12 @@ import java.util.Objects;
 /**
  * A file placed into each of a service's containers before it starts: a file of the repo, text
  * written in the service file, or the value of a secret. The container gets it at
- * {@code target}, owned by {@code uid}:{@code gid} with permission bits {@code mode}.
+ * {@code target}, owned by {@code uid}:{@code gid} with permission bits {@code mode}. A systemd
+ * service's instance gets it in a directory of its own on the host (its program's working
+ * directory), owned by the user the program runs as.
  *
- * @param target   an absolute path inside the container
+ * @param target   an absolute path inside the container; for a systemd service a relative path in
+ *                 the instance's directory
  * @param content  where the content comes from
  * @param mode     permission bits, at most {@code 0777}
  * @param uid      the owner's numeric user id inside the container

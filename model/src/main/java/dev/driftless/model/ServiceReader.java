@@ -271,7 +271,9 @@ final class ServiceReader {
             FieldReader f = new FieldReader(map.get(), path, FILE_FIELDS, problems);
             f.require("target", ": where the file goes in the container, e.g. target: /etc/app/config.yaml");
             Optional<String> target = f.text("target").filter(t -> {
-                String bad = containerPathProblem(t);
+                // Whether it must be absolute (a container's) or relative (a unit's) is the loader's
+                // check, once the runtime is settled.
+                String bad = t.startsWith("/") ? containerPathProblem(t) : relativeFilePathProblem(t);
                 if (!bad.isEmpty()) {
                     problems.add(f.node("target").orElseThrow().location(), path + ".target " + bad);
                 }
@@ -313,8 +315,9 @@ final class ServiceReader {
                 continue;
             }
             SourceLocation contentAt = f.node(given.getFirst()).orElseThrow().location();
+            Optional<SourceLocation> ownerAt = f.node("uid").or(() -> f.node("gid")).map(YamlNode::location);
             spec.files.add(new ServiceSpec.FileSpec(path, target.get(), source, inline, secret, mode, uid, gid,
-                item.location(), contentAt));
+                item.location(), contentAt, f.node("target").orElseThrow().location(), ownerAt));
         }
         for (ServiceSpec.FileSpec file : spec.files) {
             for (ServiceSpec.FileSpec other : spec.files) {
@@ -338,6 +341,25 @@ final class ServiceReader {
             return "must be an absolute path of a file inside the container, e.g. /etc/app/config.yaml, got \"" + path + "\"";
         }
         for (String segment : path.substring(1).split("/", -1)) {
+            if (segment.isEmpty() || segment.equals("..") || segment.equals(".")) {
+                return "\"" + path + "\" must be a plain path: no \".\", \"..\", \"//\" or trailing \"/\"";
+            }
+        }
+        if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            return "\"" + path + "\" must not contain control characters";
+        }
+        return "";
+    }
+
+    /**
+     * Why {@code path} is not a plain relative path of a file in a systemd instance's own directory
+     * (e.g. {@code config.yaml}, {@code tls/server.key}); empty when it is one.
+     */
+    static String relativeFilePathProblem(String path) {
+        if (path.isEmpty()) {
+            return "must name the file, e.g. /etc/app/config.yaml (or config.yaml for a systemd service)";
+        }
+        for (String segment : path.split("/", -1)) {
             if (segment.isEmpty() || segment.equals("..") || segment.equals(".")) {
                 return "\"" + path + "\" must be a plain path: no \".\", \"..\", \"//\" or trailing \"/\"";
             }

@@ -59,7 +59,8 @@ class DocsExamplesTest {
 
     @Test
     void theDocumentHasCompleteExamples() {
-        assertThat(examples).containsOnlyKeys("basic", "defaults", "environments", "files", "systemd");
+        assertThat(examples).containsOnlyKeys("basic", "defaults", "environments", "files", "systemd",
+            "systemd-files");
     }
 
     @Test
@@ -69,6 +70,15 @@ class DocsExamplesTest {
         assertThat(repo.services().get("api").files()).extracting(ServiceFile::target)
             .containsExactly("/etc/api/config.yaml", "/etc/api/motd", "/run/secrets/tls.key");
         assertThat(repo.services().get("api").files().getFirst().content()).isInstanceOf(ServiceFile.Plain.class);
+    }
+
+    @Test
+    void theSystemdFilesExampleLoads() {
+        Repo repo = TestRepo.ok(RepoLoader.load(new DirectoryTree(write("systemd-files")), Optional.empty()));
+
+        assertThat(repo.services().get("node-exporter").files()).extracting(ServiceFile::target, ServiceFile::modeText)
+            .containsExactly(org.assertj.core.groups.Tuple.tuple("web.yml", "0444"),
+                org.assertj.core.groups.Tuple.tuple("tls/server.key", "0400"));
     }
 
     @Test

@@ -708,6 +708,40 @@ class RepoLoaderTest {
         }
 
         @Test
+        void aSystemdServicesFilesArePathsInItsInstancesDirectoryAndCountInItsFingerprint() {
+            given.file("files/exporter/web.yml", "tls_server_config: {}\n")
+                .file("services/exporter.yaml", """
+                    runtime: systemd
+                    command: [/usr/local/bin/node_exporter]
+                    args: [--web.config.file=web.yml]
+                    user: prometheus
+                    placement: {hosts: [app-1]}
+                    files:
+                      - {source: files/exporter/web.yml, target: web.yml}
+                      - {target: tls/server.key, secret: secrets/app.yaml#db.password, mode: "0400"}
+                    """);
+            Repo repo = given.repo();
+
+            assertThat(repo.services().get("exporter").files()).extracting(ServiceFile::target, ServiceFile::modeText)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("web.yml", "0444"),
+                    org.assertj.core.groups.Tuple.tuple("tls/server.key", "0400"));
+            assertThat(repo.resolve(SecretFingerprints.unresolved()).instancesOf("exporter").getFirst().inputs().values())
+                .containsKeys("file.web.yml", "file.tls/server.key");
+
+            given.file("services/exporter.yaml", """
+                runtime: systemd
+                command: [/usr/local/bin/node_exporter]
+                placement: {hosts: [app-1]}
+                files: [{target: ../web.yml, content: x}, {target: tls//key, content: x}]
+                """);
+            assertThat(TestRepo.lines(given.load())).containsExactly(
+                "services/exporter.yaml:4:18: files[0].target \"../web.yml\" must be a plain path: no \".\", \"..\","
+                    + " \"//\" or trailing \"/\"",
+                "services/exporter.yaml:4:52: files[1].target \"tls//key\" must be a plain path: no \".\", \"..\","
+                    + " \"//\" or trailing \"/\"");
+        }
+
+        @Test
         void aFileOverOneMebibyteIsRefusedAndSoIsASymbolicLink() throws Exception {
             given.file("files/big.bin", "x".repeat(ServiceFile.MAX_BYTES + 1))
                 .file("files/ok.conf", "ok")

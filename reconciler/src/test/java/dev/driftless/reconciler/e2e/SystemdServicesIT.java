@@ -50,7 +50,8 @@ class SystemdServicesIT {
             class H(http.server.BaseHTTPRequestHandler):
                 def do_GET(self):
                     body = json.dumps({"argv": sys.argv[2:], "env": {k: os.environ.get(k)
-                        for k in ["GREETING", "DB_PASSWORD"]}}).encode()
+                        for k in ["GREETING", "DB_PASSWORD"]}, "cwd": os.getcwd(),
+                        "files": {p: open(p).read() for p in ["exporter.yaml", "tls/key.pem"]}}).encode()
                     self.send_response(200)
                     self.end_headers()
                     self.wfile.write(body)
@@ -64,6 +65,9 @@ class SystemdServicesIT {
         ports: ["9100"]
         env: {GREETING: "hello \\"$USER\\" 100%"}
         secrets: {DB_PASSWORD: secrets/shop.yaml#db.password}
+        files:
+          - {source: files/exporter.yaml, target: exporter.yaml}
+          - {target: tls/key.pem, secret: secrets/shop.yaml#db.password, mode: "0400"}
         resources: {memory: 64M, cpus: 0.5}
         restart: always
         health:
@@ -92,6 +96,7 @@ class SystemdServicesIT {
             && r.result() == ReconcileResult.SUCCEEDED);
         Map<String, List<String>> containers = env.managedSnapshot();
         env.repo().write(EXPORTER, SERVICE.replace("VERSION", "v1"));
+        env.repo().write("files/exporter.yaml", "collectors: [cpu]\n");
         first = env.repo().commit("exporter v1 as a systemd service");
 
         ReconcileRecord record = env.awaitRecord("the deploy of exporter", r -> r.commit().equals(first));
@@ -108,6 +113,14 @@ class SystemdServicesIT {
             assertThat(echo.path("argv").toString()).isEqualTo("[\"v1\",\"$(touch /tmp/pwned)\",\";\",\"100% $HOME\"]");
             assertThat(echo.path("env").path("GREETING").asText()).isEqualTo("hello \"$USER\" 100%");
             assertThat(echo.path("env").path("DB_PASSWORD").asText()).isNotBlank();
+            // The files, a repo file and a decrypted secret, are in the unit's own directory, its
+            // working directory.
+            assertThat(echo.path("cwd").asText()).matches("/home/deploy/\\.driftless/files/driftless-exporter-1-[0-9a-f]{8}");
+            assertThat(echo.path("files").path("exporter.yaml").asText()).isEqualTo("collectors: [cpu]\n");
+            assertThat(echo.path("files").path("tls/key.pem").asText())
+                .isEqualTo(echo.path("env").path("DB_PASSWORD").asText());
+            assertThat(env.hosts().exec(host, "stat", "-c", "%a %U", echo.path("cwd").asText() + "/tls/key.pem").strip())
+                .isEqualTo("400 deploy");
             assertThat(env.hosts().execResult(host, "test", "-e", "/tmp/pwned").getExitCode()).isEqualTo(1);
             assertThat(units(host)).singleElement().satisfies(u -> assertThat(u).matches(
                 "driftless-exporter-1-[0-9a-f]{8}\\.service"));
@@ -265,6 +278,8 @@ class SystemdServicesIT {
             String host = APP_HOSTS.get(i);
             assertThat(units(host)).as("the user unit is gone from %s", host).isEmpty();
             assertThat(env.hosts().exec(host, "ls", "-A", "/home/deploy/.driftless/units").strip()).isEmpty();
+            assertThat(env.hosts().exec(host, "ls", "-A", "/home/deploy/.driftless/files").strip())
+                .as("the user units' files went with them").isEmpty();
             List<String> system = systemUnits(host);
             assertThat(system).singleElement().satisfies(u -> assertThat(u)
                 .matches("driftless-exporter-1-[0-9a-f]{8}\\.service").isNotEqualTo(userUnits.get(0)));
@@ -275,6 +290,12 @@ class SystemdServicesIT {
                 + system.getFirst().replace(".service", ".env")).strip()).isEqualTo("600 root");
             assertThat(echo(host).path("argv").get(0).asText()).isEqualTo("v2");
             assertThat(echo(host).path("env").path("DB_PASSWORD").asText()).isNotBlank();
+            // The files now belong to nobody, in root's directory for system units' files.
+            String files = "/etc/driftless-files/" + system.getFirst().replace(".service", "");
+            assertThat(echo(host).path("cwd").asText()).isEqualTo(files);
+            assertThat(echo(host).path("files").path("tls/key.pem").asText()).isNotBlank();
+            assertThat(env.hosts().exec(host, "stat", "-c", "%a %U", files, files + "/tls/key.pem").strip())
+                .isEqualTo("700 nobody\n400 nobody");
         }
         assertThat(env.status().path("hosts").findValues("instances").stream().flatMap(n -> {
             List<JsonNode> l = new ArrayList<>();
@@ -314,6 +335,7 @@ class SystemdServicesIT {
             assertThat(units(host)).isEmpty();
             assertThat(systemUnits(host)).isEmpty();
             assertThat(env.hosts().exec(host, "ls", "-A", "/etc/driftless/units").strip()).isEmpty();
+            assertThat(env.hosts().exec(host, "ls", "-A", "/etc/driftless-files").strip()).isEmpty();
             assertThat(env.hosts().execResult(host, "curl", "-sf", "http://127.0.0.1:9100/").getExitCode())
                 .isNotZero();
         }

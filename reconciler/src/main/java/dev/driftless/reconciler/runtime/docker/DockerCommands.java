@@ -114,7 +114,7 @@ public final class DockerCommands {
 
     /**
      * Unpacks the tar archive on stdin into a created container's filesystem at {@code /}, with
-     * the owners and modes the archive gives ({@code --archive}); {@link ContainerFiles} makes it.
+     * the owners and modes the archive gives ({@code --archive}); {@link dev.driftless.reconciler.runtime.FileArchive} makes it.
      * A path that is a directory in the image cannot become a file: docker refuses.
      */
     public static RemoteCommand copyInto(String container) {

@@ -6,6 +6,7 @@ import dev.driftless.model.Runtime;
 import dev.driftless.model.Stop;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.command.RemoteFiles;
+import dev.driftless.reconciler.runtime.FileArchive;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
@@ -62,7 +63,7 @@ public final class DockerRuntime implements InstanceRuntime {
             return unprepared;
         }
         try {
-            if (!ContainerFiles.any(instance.service())) {
+            if (!FileArchive.any(instance.service())) {
                 CommandResult r = session.run(DockerCommands.run(spec), launch.commandTimeout());
                 return r.succeeded() ? Optional.empty()
                     : Optional.of("docker run failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
@@ -117,7 +118,7 @@ public final class DockerRuntime implements InstanceRuntime {
         }
         try {
             RemoteCommand run;
-            if (!ContainerFiles.any(instance.service())) {
+            if (!FileArchive.any(instance.service())) {
                 run = DockerCommands.runJob(spec, job.timeout());
             } else {
                 CommandResult created = session.run(DockerCommands.createJob(spec), launch.commandTimeout());
@@ -180,7 +181,7 @@ public final class DockerRuntime implements InstanceRuntime {
             throws HostException {
         byte[] archive;
         try {
-            archive = ContainerFiles.archive(instance.service(), launch.secretFiles(), launch.deployedAt());
+            archive = FileArchive.archive(instance.service(), launch.secretFiles(), launch.deployedAt());
         } catch (IllegalArgumentException e) {
             return Optional.of(e.getMessage());
         }

@@ -77,8 +77,9 @@ public final class SystemdCommands {
         String root = user ? "" : "sudo -n ";
         String home = user ? "$HOME/" : "";
         return (user ? ENV : LOCALE)
-            + "u=$1; out=" + home + "$2; env=$3; shift 3; "
+            + "u=$1; out=" + home + "$2; env=$3; files=$4; shift 4; "
             + "[ -z \"$env\" ] || set -- -p \"EnvironmentFile=" + home + "$env\" \"$@\"; "
+            + "[ -z \"$files\" ] || set -- -p \"WorkingDirectory=" + home + "$files\" \"$@\"; "
             + "umask 077; " + root + "mkdir -p -m 700 -- \"${out%/*}\" || exit " + JOB_NOT_STARTED + "; "
             + "case $(" + show + " show --property=ActiveState,SubState -- \"$u\" 2>/dev/null) in"
             + " *ActiveState=activating*|*ActiveState=deactivating*|*SubState=running*) echo " + ADOPTED + "=yes >&2;;"
@@ -99,20 +100,22 @@ public final class SystemdCommands {
      * when the unit could not be started. {@link #forgetJob} removes what it leaves.
      *
      * @param envFile    the job's secrets ({@code EnvironmentFile=}), written before, if any
+     * @param filesDir   the directory holding the job's files ({@code WorkingDirectory=}), written before, if any
      * @param properties {@code -p NAME=VALUE} settings of the unit, then {@code --} and the command
      */
-    public static RemoteCommand runJob(Scope scope, String unit, Optional<String> envFile, List<String> properties) {
+    public static RemoteCommand runJob(Scope scope, String unit, Optional<String> envFile, Optional<String> filesDir,
+                                       List<String> properties) {
         List<String> args = new ArrayList<>(List.of(SystemdUnits.unitFile(unit), SystemdUnits.jobOutputPath(scope, unit),
-            envFile.orElse("")));
+            envFile.orElse(""), filesDir.orElse("")));
         args.addAll(properties);
         return script(scope == Scope.USER ? USER_JOB : SYSTEM_JOB, "driftless-job", args);
     }
 
-    /** Stops and unloads a job's unit and deletes its output and env files; never fails. */
+    /** Stops and unloads a job's unit and deletes its output, env file and files; never fails. */
     public static RemoteCommand forgetJob(Scope scope, String unit) {
         String file = SystemdUnits.unitFile(unit);
-        RemoteCommand rm = RemoteCommand.of("rm", "-f", "--", SystemdUnits.jobOutputPath(scope, unit),
-            SystemdUnits.envFilePath(scope, unit));
+        RemoteCommand rm = RemoteCommand.of("rm", "-rf", "--", SystemdUnits.jobOutputPath(scope, unit),
+            SystemdUnits.envFilePath(scope, unit), SystemdUnits.filesDir(scope, unit));
         return systemctl(scope, "stop", "--", file).stdoutTo("/dev/null").stderrTo("/dev/null")
             .then(resetFailed(scope, file))
             .then(scope == Scope.USER ? rm : RemoteFiles.asRoot(rm)).or(RemoteCommand.of("true"));
@@ -133,6 +136,33 @@ public final class SystemdCommands {
         }
         return script(scope == Scope.USER ? USER_JOURNALCTL : SYSTEM_JOURNALCTL, "journalctl", List.of(
             "--unit=" + SystemdUnits.unitFile(unit), "--lines=" + lines, "--no-pager", "--output=short-iso", "--quiet"));
+    }
+
+    /**
+     * The script of {@link #writeFiles}: a fresh directory beside the target gets the archive on
+     * stdin (modes as archived, owned by whoever extracts), is given to {@code $2} when set, made
+     * 0700 and renamed over the instance's directory; on failure it is removed and the old one kept.
+     * The parent is created under umask 022, so the program's user can reach its own directory.
+     */
+    static final String WRITE_FILES = LOCALE
+        + "d=$1; o=$2; t=$d.new; umask 022; mkdir -p -- \"${d%/*}\" || exit 1; umask 077; "
+        + "{ rm -rf -- \"$t\" && mkdir -- \"$t\" && tar -x -p --no-same-owner -f - -C \"$t\" "
+        + "&& { [ -z \"$o\" ] || chown -R -- \"$o\" \"$t\"; } && chmod 700 -- \"$t\" "
+        + "&& rm -rf -- \"$d\" && mv -- \"$t\" \"$d\"; } || { s=$?; rm -rf -- \"$t\"; exit $s; }";
+
+    /**
+     * Writes the tar archive on stdin ({@link dev.driftless.reconciler.runtime.FileArchive}) as the
+     * files directory of {@code unit} ({@link SystemdUnits#filesDir}), replacing the one there: as
+     * the SSH user for a user unit; as root for a system unit, owned then by {@code owner} (the
+     * service's {@code user}, with its login group unless it names a group).
+     */
+    public static RemoteCommand writeFiles(Scope scope, String unit, Optional<String> owner) {
+        String dir = SystemdUnits.filesDir(scope, unit);
+        if (scope == Scope.USER) {
+            return script(WRITE_FILES, "driftless-files", List.of(dir, ""));
+        }
+        String chown = owner.map(o -> o.contains(":") || o.chars().allMatch(Character::isDigit) ? o : o + ":").orElse("");
+        return RemoteCommand.of("sudo", "-n", "sh", "-c", WRITE_FILES, "driftless-files", dir, chown);
     }
 
     /** {@code sh -c SCRIPT NAME ARGS…}: the fixed script gets every value as an argument. */
@@ -172,13 +202,13 @@ public final class SystemdCommands {
     }
 
     /**
-     * Stops and disables a unit, deletes its files (with sudo for a system unit), and has the
-     * manager forget it; succeeds when it is gone already.
+     * Stops and disables a unit, deletes its unit file, env file and files directory (with sudo for
+     * a system unit), and has the manager forget it; succeeds when it is gone already.
      */
     public static RemoteCommand remove(Scope scope, String unit) {
         String file = SystemdUnits.unitFile(unit);
-        RemoteCommand rm = RemoteCommand.of("rm", "-f", "--", SystemdUnits.unitPath(scope, unit),
-            SystemdUnits.envFilePath(scope, unit));
+        RemoteCommand rm = RemoteCommand.of("rm", "-rf", "--", SystemdUnits.unitPath(scope, unit),
+            SystemdUnits.envFilePath(scope, unit), SystemdUnits.filesDir(scope, unit));
         return systemctl(scope, "disable", "--quiet", "--now", "--", file).stdoutTo("/dev/null").stderrTo("/dev/null")
             .then(scope == Scope.USER ? rm : RemoteFiles.asRoot(rm))
             .and(systemctl(scope, "daemon-reload"))

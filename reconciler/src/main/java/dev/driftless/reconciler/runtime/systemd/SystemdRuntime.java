@@ -6,6 +6,7 @@ import dev.driftless.model.Runtime;
 import dev.driftless.model.Service;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.command.RemoteFiles;
+import dev.driftless.reconciler.runtime.FileArchive;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import dev.driftless.reconciler.ssh.CommandResult;
@@ -90,6 +91,9 @@ public final class SystemdRuntime implements InstanceRuntime {
         }
         Optional<String> failed = env == null ? Optional.empty()
             : write(session, SystemdUnits.envFilePath(scope, unit), env, 0600, launch);
+        if (failed.isEmpty() && SystemdUnits.needsFiles(instance)) {
+            failed = writeFiles(session, instance, unit, launch);
+        }
         if (failed.isEmpty()) {
             failed = write(session, SystemdUnits.unitPath(scope, unit), file.getBytes(StandardCharsets.UTF_8), 0644,
                 launch);
@@ -144,6 +148,7 @@ public final class SystemdRuntime implements InstanceRuntime {
             / 1000), "-p", "TimeoutStopSec=" + s.stop().grace().toSeconds()));
         s.stop().signal().ifPresent(sig -> properties.addAll(List.of("-p", "KillSignal=" + sig)));
         Optional<String> envFile = Optional.empty();
+        Optional<String> filesDir = Optional.empty();
         try {
             SystemdUnits.runAs(s).forEach((k, v) -> properties.addAll(List.of("-p", k + "=" + v)));
             SystemdUnits.limits(s).forEach((k, v) -> properties.addAll(List.of("-p", k + "=" + v)));
@@ -158,12 +163,19 @@ public final class SystemdRuntime implements InstanceRuntime {
                 }
                 envFile = Optional.of(SystemdUnits.envFilePath(scope, unit));
             }
+            if (SystemdUnits.needsFiles(instance)) {
+                Optional<String> failed = writeFiles(session, instance, unit, launch);
+                if (failed.isPresent()) {
+                    return JobResult.notRun(failed.get());
+                }
+                filesDir = Optional.of(SystemdUnits.filesDir(scope, unit));
+            }
         } catch (IllegalArgumentException e) {
             // A value a unit cannot carry; the message names the variable, never the value.
             return JobResult.notRun(e.getMessage());
         }
         try {
-            CommandResult r = session.run(SystemdCommands.runJob(scope, unit, envFile, properties),
+            CommandResult r = session.run(SystemdCommands.runJob(scope, unit, envFile, filesDir, properties),
                 job.timeout().plus(s.stop().grace()).plus(launch.commandTimeout()));
             return jobResult(session.host(), s, job, r);
         } finally {
@@ -205,6 +217,32 @@ public final class SystemdRuntime implements InstanceRuntime {
             b.append(UnitFileSyntax.envFileLine(e.getKey(), e.getValue().reveal())).append('\n');
         }
         return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes the service's {@code files} as the files directory of {@code unit} (its program's
+     * working directory), replacing what an earlier launch of the same unit left there; for a
+     * system unit as root, then given to the service's user. The archive may hold secret values:
+     * it is cleared once sent.
+     *
+     * @return what went wrong, or empty
+     */
+    private Optional<String> writeFiles(HostSession session, Instance instance, String unit, Launch launch)
+            throws HostException {
+        byte[] archive;
+        try {
+            archive = FileArchive.archive(instance.service(), launch.secretFiles(), launch.deployedAt());
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+        try {
+            CommandResult r = session.run(SystemdCommands.writeFiles(scope, unit, instance.service().user()), archive,
+                HostSession.FILE_TIMEOUT.plus(launch.commandTimeout()));
+            return r.succeeded() ? Optional.empty()
+                : Optional.of(describe(session.host(), "writing the files of " + unit, r));
+        } finally {
+            java.util.Arrays.fill(archive, (byte) 0);
+        }
     }
 
     /**

@@ -32,6 +32,14 @@ public final class SystemdUnits {
     public static final String SYSTEM_UNIT_DIR = "/etc/systemd/system";
     /** Where the secrets of system units live (a root-only 0700 directory). */
     public static final String SYSTEM_ENV_DIR = "/etc/driftless/units";
+    /** Where the files of user units' instances live, relative to the SSH user's home (0700 directories). */
+    public static final String FILES_DIR = ".driftless/files";
+    /**
+     * Where the files of system units' instances live: a directory of root's, each instance's own
+     * directory in it owned by the user its program runs as. Not under {@code /etc/driftless}, which
+     * holds the secrets of system units and, on the daemon's own host, its configuration.
+     */
+    public static final String SYSTEM_FILES_DIR = "/etc/driftless-files";
     /**
      * The label observation puts on a system unit (from where it found the file, never from the
      * file itself), so acting on it goes to the system manager.
@@ -111,6 +119,19 @@ public final class SystemdUnits {
         return (scope == Scope.SYSTEM ? SYSTEM_ENV_DIR : ENV_DIR) + "/" + withoutSuffix(unitFile(unit)) + ".env";
     }
 
+    /**
+     * The directory holding the {@code files} of a unit's instance (or job), which is its program's
+     * working directory: relative to the SSH user's home for a user unit.
+     */
+    public static String filesDir(Scope scope, String unit) {
+        return (scope == Scope.SYSTEM ? SYSTEM_FILES_DIR : FILES_DIR) + "/" + withoutSuffix(unitFile(unit));
+    }
+
+    /** Whether the instance's service places files, and so has a files directory. */
+    public static boolean needsFiles(Instance instance) {
+        return !instance.service().files().isEmpty();
+    }
+
     /** Whether {@code name} is a name this class gives (so it is safe on a command line and as a file name). */
     public static boolean isUnitName(String name) {
         return name.startsWith(PREFIX) && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*") && !name.contains("..");
@@ -149,6 +170,10 @@ public final class SystemdUnits {
         b.append("ExecStart=").append(String.join(" ", words.stream().map(UnitFileSyntax::execWord).toList()))
             .append('\n');
         s.env().forEach((k, v) -> b.append("Environment=").append(UnitFileSyntax.environment(k, v)).append('\n'));
+        if (needsFiles(instance)) {
+            b.append("WorkingDirectory=").append(scope == Scope.USER ? "%h/" : "").append(filesDir(scope, unit))
+                .append('\n');
+        }
         if (needsEnvFile(instance)) {
             b.append("EnvironmentFile=").append(scope == Scope.USER ? "%h/" : "").append(envFilePath(scope, unit))
                 .append('\n');

@@ -2,6 +2,7 @@ package dev.driftless.reconciler.runtime.systemd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.driftless.reconciler.command.ShellQuote;
 import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import java.util.List;
 import java.util.Optional;
@@ -44,8 +45,9 @@ class SystemdCommandsTest {
     @Test
     void removingDeletesTheUnitAndItsSecretsFileAndSucceedsWhenTheyAreGone() {
         assertThat(SystemdCommands.remove(Scope.USER, UNIT + ".service").render()).isEqualTo("{ " + SYSTEMCTL
-            + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; rm -f --"
-            + " .config/systemd/user/" + UNIT + ".service .driftless/units/" + UNIT + ".env; } && " + SYSTEMCTL
+            + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; rm -rf --"
+            + " .config/systemd/user/" + UNIT + ".service .driftless/units/" + UNIT + ".env .driftless/files/" + UNIT
+            + "; } && " + SYSTEMCTL
             + " daemon-reload && { " + SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }");
     }
 
@@ -81,8 +83,9 @@ class SystemdCommandsTest {
     @Test
     void removingASystemUnitDeletesItsRootOwnedFilesWithSudo() {
         assertThat(SystemdCommands.remove(Scope.SYSTEM, UNIT).render()).isEqualTo("{ " + SUDO_SYSTEMCTL
-            + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; sudo -n sh -c 'rm -f --"
-            + " /etc/systemd/system/" + UNIT + ".service /etc/driftless/units/" + UNIT + ".env'; } && " + SUDO_SYSTEMCTL
+            + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; sudo -n sh -c 'rm -rf --"
+            + " /etc/systemd/system/" + UNIT + ".service /etc/driftless/units/" + UNIT + ".env /etc/driftless-files/"
+            + UNIT + "'; } && " + SUDO_SYSTEMCTL
             + " daemon-reload && { " + SUDO_SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }");
     }
 
@@ -91,14 +94,15 @@ class SystemdCommandsTest {
     @Test
     void aJobRunsAsATransientUnitThroughAFixedScriptThatGetsEveryValueAsAnArgument() {
         String user = SystemdCommands.runJob(Scope.USER, JOB, Optional.of(".driftless/units/" + JOB + ".env"),
-            List.of("-p", "RuntimeMaxSec=300", "--", "/app/migrate", "it's; $$(x)")).render();
+            Optional.of(".driftless/files/" + JOB), List.of("-p", "RuntimeMaxSec=300", "--", "/app/migrate", "it's; $$(x)")).render();
         assertThat(user).startsWith("sh -c 'export LC_ALL=C TZ=UTC; export XDG_RUNTIME_DIR=")
             .endsWith("' driftless-job " + JOB + ".service .driftless/units/" + JOB + ".out .driftless/units/" + JOB
-                + ".env -p RuntimeMaxSec=300 -- /app/migrate 'it'\\''s; $$(x)'");
+                + ".env .driftless/files/" + JOB + " -p RuntimeMaxSec=300 -- /app/migrate 'it'\\''s; $$(x)'");
         // Output and secrets stay in the deploy user's 0700 directory; the unit stays loaded
         // after its program ended, so how it ended can be read without a session bus.
-        assertThat(SystemdCommands.jobScript(Scope.USER)).contains("u=$1; out=$HOME/$2; env=$3; shift 3; ")
+        assertThat(SystemdCommands.jobScript(Scope.USER)).contains("u=$1; out=$HOME/$2; env=$3; files=$4; shift 4; ")
             .contains("set -- -p \"EnvironmentFile=$HOME/$env\" \"$@\"")
+            .contains("[ -z \"$files\" ] || set -- -p \"WorkingDirectory=$HOME/$files\" \"$@\"")
             .contains("umask 077; mkdir -p -m 700 -- \"${out%/*}\" || exit 125; ")
             .contains("systemd-run --user --quiet --unit=\"$u\" -p RemainAfterExit=yes -p \"StandardOutput=truncate:$out\""
                 + " -p StandardError=inherit -p StandardInput=null \"$@\" || exit 125;; esac; ")
@@ -109,19 +113,35 @@ class SystemdCommandsTest {
             .contains("tail -c 65536 -- \"$out\"")
             .endsWith("systemctl --user show --property=LoadState,Result,ExecMainCode,ExecMainStatus -- \"$u\" >&2");
         // A system unit's job: started, read and cleaned up with sudo, its state read without.
-        assertThat(SystemdCommands.jobScript(Scope.SYSTEM)).contains("u=$1; out=$2; env=$3; shift 3; ")
+        assertThat(SystemdCommands.jobScript(Scope.SYSTEM)).contains("u=$1; out=$2; env=$3; files=$4; shift 4; ")
             .contains("sudo -n mkdir -p -m 700 -- ").contains("sudo -n systemctl stop -- \"$u\"")
             .contains("sudo -n systemd-run --quiet --unit=").contains("sudo -n tail -c 65536")
             .endsWith("; systemctl show --property=LoadState,Result,ExecMainCode,ExecMainStatus -- \"$u\" >&2");
-        assertThat(SystemdCommands.runJob(Scope.SYSTEM, JOB, Optional.empty(), List.of("--", "/bin/true")).render())
-            .endsWith("' driftless-job " + JOB + ".service /etc/driftless/units/" + JOB + ".out '' -- /bin/true");
+        assertThat(SystemdCommands.runJob(Scope.SYSTEM, JOB, Optional.empty(), Optional.empty(),
+            List.of("--", "/bin/true")).render())
+            .endsWith("' driftless-job " + JOB + ".service /etc/driftless/units/" + JOB + ".out '' '' -- /bin/true");
     }
 
     @Test
     void forgettingAJobUnloadsItsUnitAndDeletesItsFilesAndNeverFails() {
         assertThat(SystemdCommands.forgetJob(Scope.SYSTEM, JOB).render()).isEqualTo("{ " + SUDO_SYSTEMCTL + " stop -- "
             + JOB + ".service > /dev/null 2> /dev/null; " + SUDO_SYSTEMCTL + " reset-failed -- " + JOB
-            + ".service 2> /dev/null || true; sudo -n sh -c 'rm -f -- /etc/driftless/units/" + JOB
-            + ".out /etc/driftless/units/" + JOB + ".env'; } || true");
+            + ".service 2> /dev/null || true; sudo -n sh -c 'rm -rf -- /etc/driftless/units/" + JOB
+            + ".out /etc/driftless/units/" + JOB + ".env /etc/driftless-files/" + JOB + "'; } || true");
+    }
+
+    @Test
+    void filesAreExtractedFromStdinIntoAFreshDirectoryRenamedOverTheUnitsOneAndASystemUnitsGoToItsUser() {
+        assertThat(SystemdCommands.writeFiles(Scope.USER, UNIT, Optional.empty()).render()).isEqualTo("sh -c "
+            + ShellQuote.quote(SystemdCommands.WRITE_FILES) + " driftless-files .driftless/files/" + UNIT + " ''");
+        assertThat(SystemdCommands.writeFiles(Scope.SYSTEM, UNIT, Optional.of("app")).render()).isEqualTo("sudo -n sh -c "
+            + ShellQuote.quote(SystemdCommands.WRITE_FILES) + " driftless-files /etc/driftless-files/" + UNIT + " app:");
+        assertThat(SystemdCommands.writeFiles(Scope.SYSTEM, UNIT, Optional.of("app:www-data")).render())
+            .endsWith(" app:www-data");
+        assertThat(SystemdCommands.writeFiles(Scope.SYSTEM, UNIT, Optional.of("1000")).render()).endsWith(" 1000");
+        // Values are arguments; the script extracts into $d.new, owns it to $o, and renames it over $d.
+        assertThat(SystemdCommands.WRITE_FILES).contains("d=$1; o=$2; t=$d.new; umask 022; mkdir -p -- \"${d%/*}\"")
+            .contains("tar -x -p --no-same-owner -f - -C \"$t\"").contains("chown -R -- \"$o\" \"$t\"")
+            .contains("chmod 700 -- \"$t\"").contains("mv -- \"$t\" \"$d\"").endsWith("rm -rf -- \"$t\"; exit $s; }");
     }
 }

@@ -71,11 +71,33 @@ class SystemdJobTest {
         });
         List<String> sent = host.renderedCommands();
         assertThat(sent.getFirst()).contains("' driftless-job " + unit + ".service .driftless/units/" + unit + ".out"
-            + " .driftless/units/" + unit + ".env '--description=driftless prod pre-deploy job of api' -p"
+            + " .driftless/units/" + unit + ".env '' '--description=driftless prod pre-deploy job of api' -p"
             + " RuntimeMaxSec=90 -p TimeoutStopSec=10 -p MemoryMax=67108864 -p CPUQuota=50% -p"
             + " 'Environment=\"MODE=a $HOME 100%\"' -- /opt/app/migrate --to 'it'\\''s $$(latest)'");
         assertThat(sent).allSatisfy(c -> assertThat(c).doesNotContain(SECRET));
         assertThat(sent.getLast()).isEqualTo(SystemdCommands.forgetJob(SystemdUnits.Scope.USER, unit).render());
+    }
+
+    @Test
+    void aJobOfAServiceWithFilesGetsThemInItsOwnDirectoryAsItsWorkingDirectoryAndTheyGoWithIt() throws Exception {
+        Service s = SystemdFixture.service("api", "app-1", b -> b.command(List.of("/opt/app/api"))
+            .file(new dev.driftless.model.ServiceFile("conf/app.yaml", new dev.driftless.model.ServiceFile.Plain("",
+                "port: 1\n".getBytes(StandardCharsets.UTF_8)), 0444, 0, 0, dev.driftless.model.SourceLocation.of("x")))
+            .rollout(new Rollout(1, RolloutOrder.STOP_FIRST, true, Optional.of(JOB))));
+        Instance i = SystemdFixture.instance(HOST, s);
+        String unit = SystemdUnits.jobName(i);
+        RecordingHostSession host = RecordingHostSession.fake("app-1");
+
+        SystemdRuntime.USER.runJob(host, i, launch(), JOB);
+
+        List<RecordingHostSession.Ran> ran = host.calls().stream().filter(RecordingHostSession.Ran.class::isInstance)
+            .map(RecordingHostSession.Ran.class::cast).toList();
+        assertThat(ran.getFirst().rendered()).isEqualTo(SystemdCommands.writeFiles(SystemdUnits.Scope.USER, unit,
+            Optional.empty()).render());
+        assertThat(ran.getFirst().stdin()).isNotEmpty();
+        assertThat(ran.get(1).rendered()).contains(" .driftless/files/" + unit + " '--description=");
+        assertThat(ran.getLast().rendered()).isEqualTo(SystemdCommands.forgetJob(SystemdUnits.Scope.USER, unit).render())
+            .contains(".driftless/files/" + unit);
     }
 
     @Test

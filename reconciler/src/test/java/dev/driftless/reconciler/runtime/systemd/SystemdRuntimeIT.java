@@ -14,6 +14,8 @@ import dev.driftless.model.RestartPolicy;
 import dev.driftless.model.Runtime;
 import dev.driftless.model.SecretRef;
 import dev.driftless.model.Service;
+import dev.driftless.model.ServiceFile;
+import dev.driftless.model.SourceLocation;
 import dev.driftless.model.Stop;
 import dev.driftless.reconciler.apply.HealthGate;
 import dev.driftless.reconciler.observe.ContainerState;
@@ -52,10 +54,16 @@ class SystemdRuntimeIT {
     static final String SERVER = """
         import http.server, json, os, sys
         port = int(sys.argv[1])
+        def read(p):
+            try:
+                return open(p).read()
+            except OSError as e:
+                return "error: " + e.strerror
         class H(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 body = json.dumps({"argv": sys.argv[2:], "env": {k: os.environ.get(k) for k in
-                    ["GREETING", "TRICKY", "DB_PASSWORD"]}}).encode()
+                    ["GREETING", "TRICKY", "DB_PASSWORD"]}, "cwd": os.getcwd(),
+                    "files": {p: read(p) for p in ["app.yaml", "tls/key.pem"]}}).encode()
                 self.send_response(200 if self.path in ("/healthz", "/echo") else 404)
                 self.end_headers()
                 self.wfile.write(body)
@@ -200,6 +208,70 @@ class SystemdRuntimeIT {
         assertThat(hosts.execResult("edge-1", "curl", "-sf", "http://127.0.0.1:9101/healthz").getExitCode())
             .isNotZero();
         assertThat(s.run(runtime.remove(unit, Stop.DEFAULT_GRACE_PERIOD), TIMEOUT).succeeded()).as("removing twice").isTrue();
+    }
+
+    /** {@link #server} with a file of the repo and a secret file, in its instances' own directory. */
+    static Service withFiles(Service s) {
+        return s.toBuilder()
+            .file(new ServiceFile("app.yaml", new ServiceFile.Plain("files/app.yaml",
+                "greeting: hi\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)), ServiceFile.DEFAULT_MODE, 0, 0, AT))
+            .file(new ServiceFile("tls/key.pem", new ServiceFile.Secret(SecretRef.parse("secrets/edge.yaml#tls.key")),
+                0400, 0, 0, AT))
+            .build();
+    }
+
+    static final SourceLocation AT = SourceLocation.of("services/files.yaml");
+
+    static InstanceRuntime.Launch launchWithKey(String key) {
+        InstanceRuntime.Launch l = launch("pw");
+        return new InstanceRuntime.Launch(l.environment(), l.commit(), l.secrets(),
+            Map.of("tls/key.pem", SecretValue.ofText(key, List.of("tls", "key"))), l.deployedAt(), l.commandTimeout());
+    }
+
+    @Test
+    void aServicesFilesAreItsInstancesWorkingDirectoryReadableByTheUserItRunsAsAndGoWithTheUnit() throws Exception {
+        HostSession s = pool.session(target);
+        String key = "-----BEGIN KEY----- $(touch /tmp/pwned) 'q'\n";
+        for (String user : List.of("", "nobody:nogroup")) {
+            int port = user.isEmpty() ? 9106 : 9107;
+            Service svc = withFiles(server(user.isEmpty() ? "files" : "sysfiles", port, List.of(), Map.of()));
+            Instance i = SystemdFixture.instance(host, user.isEmpty() ? svc : svc.toBuilder().user(user).build());
+            InstanceRuntime rt = InstanceRuntime.of(i);
+            assertThat(rt.launch(s, i, launchWithKey(key))).isEmpty();
+            String unit = rt.nameOf(i);
+            assertThat(gate.await(s, rt, unit, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+
+            SystemdUnits.Scope scope = SystemdUnits.scopeOf(i);
+            String dir = (user.isEmpty() ? "/home/deploy/" : "") + SystemdUnits.filesDir(scope, unit);
+            String owner = user.isEmpty() ? "deploy deploy" : "nobody nogroup";
+            com.fasterxml.jackson.databind.JsonNode echo = echo(port);
+            assertThat(echo.path("cwd").asText()).as(user).isEqualTo(dir);
+            assertThat(echo.path("files").path("app.yaml").asText()).isEqualTo("greeting: hi\n");
+            assertThat(echo.path("files").path("tls/key.pem").asText()).isEqualTo(key);
+            // The instance's own 0700 directory and what is in it belong to the user the program
+            // runs as; the secret file has its 0400; no other user of the host gets in.
+            assertThat(asRoot("stat", "-c", "%a %U %G", dir).strip()).isEqualTo("700 " + owner);
+            assertThat(asRoot("stat", "-c", "%a %U %G", dir + "/tls/key.pem").strip()).isEqualTo("400 " + owner);
+            assertThat(asRoot("stat", "-c", "%a %U %G", dir + "/app.yaml").strip()).isEqualTo("444 " + owner);
+            String outsider = user.isEmpty() ? "nobody" : "deploy";
+            assertThat(hosts.execResult("edge-1", "runuser", "-u", outsider, "--", "cat", dir + "/app.yaml")
+                .getExitCode()).as(outsider + " reads nothing there").isNotZero();
+            if (!user.isEmpty()) {
+                assertThat(asRoot("stat", "-c", "%a %U", SystemdUnits.SYSTEM_FILES_DIR).strip()).isEqualTo("755 root");
+            }
+            assertThat(asRoot("cat", (user.isEmpty() ? "/home/deploy/" : "") + SystemdUnits.unitPath(scope, unit)))
+                .doesNotContain("BEGIN KEY");
+            assertThat(hosts.execResult("edge-1", "test", "-e", "/tmp/pwned").getExitCode()).isEqualTo(1);
+
+            // Launched again (a deleted unit file repaired), the directory is written anew.
+            asRoot("rm", dir + "/app.yaml");
+            assertThat(rt.launch(s, i, launchWithKey(key))).isEmpty();
+            assertThat(asRoot("cat", dir + "/app.yaml")).isEqualTo("greeting: hi\n");
+            assertThat(asRoot("ls", "-a", dir.substring(0, dir.lastIndexOf('/')))).doesNotContain(".new");
+
+            assertThat(s.run(rt.remove(unit, Stop.DEFAULT_GRACE_PERIOD), TIMEOUT).succeeded()).isTrue();
+            assertThat(hosts.execResult("edge-1", "test", "-e", dir).getExitCode()).as("removed with the unit").isEqualTo(1);
+        }
     }
 
     @Test
@@ -354,6 +426,26 @@ class SystemdRuntimeIT {
             : systemctlAsRoot("show", "-p", "LoadState", "--value", unit)).isEqualTo("not-found");
         String dir = scope == SystemdUnits.Scope.USER ? "/home/deploy/" + SystemdUnits.ENV_DIR : SystemdUnits.SYSTEM_ENV_DIR;
         assertThat(asRoot("find", dir, "-name", SystemdUnits.jobName(i) + "*")).isEmpty();
+        String files = (scope == SystemdUnits.Scope.USER ? "/home/deploy/" : "")
+            + SystemdUnits.filesDir(scope, SystemdUnits.jobName(i));
+        assertThat(hosts.execResult("edge-1", "test", "-e", files).getExitCode()).as(files).isEqualTo(1);
+    }
+
+    @Test
+    void aJobOfAServiceWithFilesRunsInADirectoryOfThemThatGoesWithIt() throws Exception {
+        HostSession s = pool.session(target);
+        PreDeploy reading = new PreDeploy(List.of("/bin/sh", "-c", "pwd; id -un; cat app.yaml tls/key.pem"),
+            Duration.ofSeconds(30));
+        for (Optional<String> user : List.of(Optional.<String>empty(), Optional.of("nobody"))) {
+            Instance i = SystemdFixture.instance(host, withFiles(jobService(user.isEmpty() ? "jobfiles" : "sysjobfiles",
+                user)));
+            SystemdUnits.Scope scope = SystemdUnits.scopeOf(i);
+            InstanceRuntime.JobResult r = InstanceRuntime.of(i).runJob(s, i, launchWithKey("key\n"), reading);
+            assertThat(r.exitCode()).as(r.output()).isZero();
+            assertThat(r.output().lines()).containsExactly((scope == SystemdUnits.Scope.USER ? "/home/deploy/" : "")
+                + SystemdUnits.filesDir(scope, SystemdUnits.jobName(i)), user.orElse("deploy"), "greeting: hi", "key");
+            assertNothingOfTheJobIsLeft(scope, i);
+        }
     }
 
     @Test

@@ -187,4 +187,31 @@ class SystemdUnitsTest {
         assertThat(SystemdUnits.render(exporterAs("1000"), "prod", "c0ffee", AT)).contains("\nUser=1000\nExecStart=")
             .doesNotContain("Group=");
     }
+
+    @Test
+    void aServiceWithFilesRunsInItsInstancesOwnFilesDirectory() {
+        java.util.function.Function<String, Instance> withFiles = user -> SystemdFixture.instance(HOST,
+            SystemdFixture.service("exporter", "edge-1", b -> {
+                b.command(List.of("/usr/bin/exporter")).file(new dev.driftless.model.ServiceFile("web.yml",
+                    new dev.driftless.model.ServiceFile.Plain("", new byte[] {'x'}), 0444, 0, 0,
+                    dev.driftless.model.SourceLocation.of("services/exporter.yaml")));
+                if (!user.isEmpty()) {
+                    b.user(user);
+                }
+                return b;
+            }));
+        Instance user = withFiles.apply("");
+        Instance system = withFiles.apply("prometheus");
+        String userUnit = SystemdUnits.unitName(user);
+        String systemUnit = SystemdUnits.unitName(system);
+
+        assertThat(SystemdUnits.filesDir(SystemdUnits.Scope.USER, userUnit)).isEqualTo(".driftless/files/" + userUnit);
+        assertThat(SystemdUnits.filesDir(SystemdUnits.Scope.SYSTEM, systemUnit + ".service"))
+            .isEqualTo("/etc/driftless-files/" + systemUnit);
+        assertThat(SystemdUnits.render(user, "prod", "c", AT))
+            .contains("\nWorkingDirectory=%h/.driftless/files/" + userUnit + "\n");
+        assertThat(SystemdUnits.render(system, "prod", "c", AT))
+            .contains("\nWorkingDirectory=/etc/driftless-files/" + systemUnit + "\n");
+        assertThat(SystemdUnits.render(exporter(), "prod", "c", AT)).doesNotContain("WorkingDirectory");
+    }
 }

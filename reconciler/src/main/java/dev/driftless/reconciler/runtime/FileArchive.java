@@ -1,4 +1,4 @@
-package dev.driftless.reconciler.runtime.docker;
+package dev.driftless.reconciler.runtime;
 
 import dev.driftless.model.Service;
 import dev.driftless.model.ServiceFile;
@@ -13,18 +13,21 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * The tar archive that carries a service's {@code files} into a created container
- * ({@code docker cp --archive - NAME:/}, see {@link DockerCommands#copyInto}): one regular-file
- * entry per file, named by its target without the leading '/', with the file's mode and numeric
+ * The tar archive that carries a service's {@code files} to where an instance reads them: into a
+ * created container ({@code docker cp --archive - NAME:/}, see {@code DockerCommands.copyInto}),
+ * or into a systemd instance's own directory on the host ({@code tar -x}, see {@code
+ * SystemdCommands.writeFiles}). One regular-file entry per file, named by its target without the
+ * leading '/' (a systemd service's targets are relative already), with the file's mode and numeric
  * owner. Parent directories are not entries (Docker creates missing ones, 0755 and root's, and
- * leaves existing ones as they are). The archive travels on stdin, never on a command line.
+ * leaves existing ones as they are; tar creates them under the extracting user's umask). The
+ * archive travels on stdin, never on a command line.
  */
-public final class ContainerFiles {
+public final class FileArchive {
 
-    private ContainerFiles() {
+    private FileArchive() {
     }
 
-    /** Whether {@code service} places files into its containers. */
+    /** Whether {@code service} places files where its instances read them. */
     public static boolean any(Service service) {
         return !service.files().isEmpty();
     }
@@ -53,7 +56,8 @@ public final class ContainerFiles {
                     }
                 };
                 try {
-                    TarArchiveEntry entry = new TarArchiveEntry(file.target().substring(1), true);
+                    TarArchiveEntry entry = new TarArchiveEntry(file.target().startsWith("/")
+                        ? file.target().substring(1) : file.target(), true);
                     entry.setMode(TarArchiveEntry.DEFAULT_FILE_MODE & ~07777 | file.mode());
                     entry.setUserId(file.uid());
                     entry.setGroupId(file.gid());

@@ -1,4 +1,4 @@
-package dev.driftless.reconciler.runtime.docker;
+package dev.driftless.reconciler.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,7 +19,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 
-class ContainerFilesTest {
+class FileArchiveTest {
 
     private static final SourceLocation AT = SourceLocation.of("services/api.yaml");
     private static final Instant DEPLOYED = Instant.parse("2026-12-06T12:00:00Z");
@@ -50,7 +50,7 @@ class ContainerFilesTest {
             .file(new ServiceFile(longName, new ServiceFile.Plain("", new byte[0]), 0640, 3_000_000_000L, 0, AT))
             .build();
 
-        byte[] archive = ContainerFiles.archive(api, Map.of("/run/secrets/db",
+        byte[] archive = FileArchive.archive(api, Map.of("/run/secrets/db",
             SecretValue.ofText("hunter2\n", List.of("db", "password"))), DEPLOYED);
 
         assertThat(read(archive)).containsExactly(
@@ -60,14 +60,29 @@ class ContainerFilesTest {
     }
 
     @Test
+    void aSystemdServicesRelativeTargetsAreEntriesInTheDirectoryItIsExtractedInto() throws IOException {
+        Service exporter = Service.builder("exporter").runtime(dev.driftless.model.Runtime.SYSTEMD)
+            .command(List.of("/usr/bin/exporter"))
+            .file(new ServiceFile("web.yml", new ServiceFile.Plain("", "tls: {}\n".getBytes(StandardCharsets.UTF_8)),
+                0444, 0, 0, AT))
+            .file(new ServiceFile("tls/server.key", new ServiceFile.Plain("", "k".getBytes(StandardCharsets.UTF_8)),
+                0400, 0, 0, AT))
+            .build();
+
+        assertThat(read(FileArchive.archive(exporter, Map.of(), DEPLOYED))).extracting(Entry::name, Entry::mode)
+            .containsExactly(org.assertj.core.groups.Tuple.tuple("web.yml", 0100444),
+                org.assertj.core.groups.Tuple.tuple("tls/server.key", 0100400));
+    }
+
+    @Test
     void aSecretFileWithoutADecryptedValueIsRefusedNamingTheTarget() {
         Service api = Service.builder("api").image("api:1").file(new ServiceFile("/run/secrets/db",
             new ServiceFile.Secret(SecretRef.parse("secrets/db.yaml#db.password")), 0400, 0, 0, AT)).build();
 
-        assertThatThrownBy(() -> ContainerFiles.archive(api, Map.of(), DEPLOYED))
+        assertThatThrownBy(() -> FileArchive.archive(api, Map.of(), DEPLOYED))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessage("no value was decrypted for the secret file /run/secrets/db");
-        assertThat(ContainerFiles.any(api)).isTrue();
-        assertThat(ContainerFiles.any(Service.builder("w").image("w:1").build())).isFalse();
+        assertThat(FileArchive.any(api)).isTrue();
+        assertThat(FileArchive.any(Service.builder("w").image("w:1").build())).isFalse();
     }
 }
