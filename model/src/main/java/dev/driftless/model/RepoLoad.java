@@ -222,7 +222,18 @@ final class RepoLoad {
      * of the defaults the service sets as a secret, a secret it sets in env): its own wins.
      */
     private static YamlMap forService(YamlMap defaults, YamlMap service) {
-        return without(without(defaults, "env", namesIn(service, "secrets")), "secrets", namesIn(service, "env"));
+        YamlMap d = without(without(defaults, "env", namesIn(service, "secrets")), "secrets", namesIn(service, "env"));
+        // A service's own probe replaces the defaults' (one probe per check); the defaults' timings
+        // alone make no check for a service without one.
+        Set<String> ownHealth = namesIn(service, "health");
+        if (ownHealth.stream().anyMatch(ServiceReader.PROBES::contains)) {
+            d = without(d, "health", Set.copyOf(ServiceReader.PROBES));
+        }
+        boolean defaultProbe = namesIn(d, "health").stream().anyMatch(ServiceReader.PROBES::contains);
+        if (!defaultProbe && !service.keys().contains("health")) {
+            d = new YamlMap(d.entries().stream().filter(e -> !e.key().text().equals("health")).toList(), d.location());
+        }
+        return d;
     }
 
     private static Set<String> namesIn(YamlMap map, String key) {
@@ -488,9 +499,16 @@ final class RepoLoad {
                     } else if (spec.labelsAt != null && !spec.labels.isEmpty()) {
                         problems.add(spec.labelsAt, "labels are container labels: " + why);
                     }
-                    if (!spec.networks.isEmpty()) {
+                    if (spec.inherited.contains("network")) {
+                        spec.networks = List.of();
+                    } else if (!spec.networks.isEmpty()) {
                         problems.add(spec.networkAt, "network is a Docker network to attach containers to: " + why
                             + "; a unit uses the host's network");
+                    }
+                    if (spec.inherited.contains("health") && spec.health.filter(h -> h.probe() instanceof DockerProbe)
+                            .isPresent()) {
+                        // A default that asks Docker is for the Docker services.
+                        spec.health = Optional.empty();
                     }
                     spec.rollout.preDeploy().map(j -> j.command().getFirst()).filter(p -> !p.startsWith("/"))
                         .ifPresent(p -> problems.add(spec.preDeployAt, "rollout.pre-deploy.command[0]: a systemd"

@@ -25,8 +25,8 @@ final class ServiceReader {
     static final List<String> FIELDS = List.of("after", "args", "command", "enabled", "env", "files", "health", "image",
         "labels", "logging", "name", "network", "placement", "ports", "resources", "restart", "rollout", "runtime", "secrets", "stop", "user", "volumes");
     /** The fields {@code service-defaults.yaml} may set: those that make sense for every service. */
-    static final List<String> DEFAULT_FIELDS = List.of("env", "labels", "logging", "resources", "restart", "rollout",
-        "secrets", "stop");
+    static final List<String> DEFAULT_FIELDS = List.of("env", "health", "labels", "logging", "network", "resources",
+        "restart", "rollout", "secrets", "stop");
     static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "nofile");
     static final List<String> PLACEMENT_FIELDS = List.of("count", "hosts", "replicas", "selector", "spread");
     static final List<String> PROBES = List.of("command", "docker", "http", "tcp");

@@ -832,6 +832,49 @@ class RepoLoaderTest {
         }
 
         @Test
+        void aDefaultProbeChecksEveryServiceWithoutOneAndItsTimingsTuneTheServicesOwnProbe() {
+            Repo repo = given.file("service-defaults.yaml", """
+                    health: {http: {port: 8080, path: /healthz}, timeout: 60s}
+                    network: shop
+                    """)
+                .file("services/api.yaml", "image: api:1\nplacement: {hosts: [app-1]}\n")
+                .file("services/db.yaml", "image: db:1\nplacement: {hosts: [app-1]}\nhealth: {tcp: {port: 5432}}\n")
+                .file("services/batch.yaml", "image: b:1\nplacement: {hosts: [app-1]}\nhealth: ~\nnetwork: ~\n")
+                .file("services/exporter.yaml", "runtime: systemd\ncommand: [/usr/bin/exporter]\n"
+                    + "placement: {hosts: [app-1]}\n")
+                .repo();
+
+            Service api = repo.services().get("api");
+            assertThat(api.health()).hasValueSatisfying(h -> {
+                assertThat(h.probe()).isInstanceOf(HttpProbe.class).extracting(p -> ((HttpProbe) p).port()).isEqualTo(8080);
+                assertThat(h.timeout()).isEqualTo(java.time.Duration.ofSeconds(60));
+            });
+            assertThat(api.networks()).containsExactly("shop");
+            assertThat(repo.services().get("db").health()).as("its own probe replaces the default's")
+                .hasValueSatisfying(h -> {
+                    assertThat(h.probe()).isEqualTo(new TcpProbe(5432));
+                    assertThat(h.timeout()).isEqualTo(java.time.Duration.ofSeconds(60));
+                });
+            assertThat(repo.services().get("batch").health()).as("~ takes the inherited check away").isEmpty();
+            assertThat(repo.services().get("batch").networks()).isEmpty();
+            Service unit = repo.services().get("exporter");
+            assertThat(unit.health()).as("an HTTP probe reaches a unit on the host's loopback").isPresent();
+            assertThat(unit.networks()).as("a unit joins no Docker network").isEmpty();
+
+            given.file("service-defaults.yaml", "health: {docker: true, timeout: 90s}\n");
+            repo = given.repo();
+            assertThat(repo.services().get("exporter").health()).as("Docker's own check is for containers").isEmpty();
+            assertThat(repo.services().get("api").health()).hasValueSatisfying(h ->
+                assertThat(h.probe()).isInstanceOf(DockerProbe.class));
+
+            given.file("service-defaults.yaml", "health: {timeout: 90s}\n");
+            repo = given.repo();
+            assertThat(repo.services().get("api").health()).as("timings alone make no check").isEmpty();
+            assertThat(repo.services().get("db").health()).hasValueSatisfying(h ->
+                assertThat(h.timeout()).isEqualTo(java.time.Duration.ofSeconds(90)));
+        }
+
+        @Test
         void aSecretOfTheServiceTakesThePlaceOfADefaultVariableOfTheSameName() {
             Service api = given.file("service-defaults.yaml", "env: {DB_PASSWORD: none, LOG_FORMAT: json}\n")
                 .file("services/api.yaml", """
@@ -904,9 +947,11 @@ class RepoLoaderTest {
 
             assertThat(TestRepo.lines(given.load())).containsExactly(
                 "service-defaults.yaml:1:1: image is not a default: it belongs in each service's own file;"
-                    + " service-defaults.yaml sets env, labels, logging, resources, restart, rollout, secrets, stop",
+                    + " service-defaults.yaml sets env, health, labels, logging, network, resources, restart, rollout, secrets,"
+                    + " stop",
                 "service-defaults.yaml:2:1: unknown field \"loging\" (did you mean \"logging\"?);"
-                    + " service-defaults.yaml sets env, labels, logging, resources, restart, rollout, secrets, stop",
+                    + " service-defaults.yaml sets env, health, labels, logging, network, resources, restart, rollout, secrets,"
+                    + " stop",
                 "service-defaults.yaml:3:31: rollout.pre-deploy is not a default: a pre-deploy job runs one service's"
                     + " image; write it in that service's own file",
                 "service-defaults.yaml:4:16: stop.signal \"SIGFOO\" is not a signal to stop a program with; write one"
