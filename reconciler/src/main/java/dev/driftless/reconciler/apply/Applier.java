@@ -169,7 +169,7 @@ public final class Applier {
 
     private final HostSessions sessions;
     private final HealthGate gate;
-    private final Settings settings;
+    private volatile Settings settings;
     private final Clock clock;
 
     public Applier(HostSessions sessions, HealthGate gate, Settings settings, Clock clock) {
@@ -177,6 +177,19 @@ public final class Applier {
         this.gate = gate;
         this.settings = settings;
         this.clock = clock;
+    }
+
+    /** The settings rollouts use. */
+    public Settings settings() {
+        return settings;
+    }
+
+    /**
+     * Settings for the rollouts from now on (a reloaded configuration); one under way goes on with
+     * what it read.
+     */
+    public void settings(Settings next) {
+        settings = java.util.Objects.requireNonNull(next, "settings");
     }
 
     /** Probes running instances over the same hosts and with the same health gate as apply. */

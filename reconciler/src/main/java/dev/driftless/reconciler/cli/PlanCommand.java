@@ -13,11 +13,13 @@ import dev.driftless.reconciler.daemon.Keys;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
 import dev.driftless.reconciler.daemon.Deferrals;
+import dev.driftless.reconciler.daemon.RestartRequests;
 import dev.driftless.reconciler.history.Backoff;
 import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.FailedCommit;
 import dev.driftless.reconciler.history.HistoryException;
 import dev.driftless.reconciler.history.HistoryStore;
+import dev.driftless.reconciler.history.RestartRequest;
 import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.plan.BaseInventory;
 import dev.driftless.reconciler.plan.Departures;
@@ -176,6 +178,12 @@ final class PlanCommand implements Callable<Integer> {
                 // Repairs the daemon holds back after failures wait here too.
                 plan = Deferrals.apply(plan, deployed.restarts(), deployed.pulls(),
                     revision.commit().map(SourceRevision::sha).orElse(""), Instant.now()).plan();
+                // Restarts operators asked for (driftless restart) that the daemon would serve now.
+                RestartRequests.Applied asked = RestartRequests.apply(plan, deployed.restartsAsked(),
+                    deployed.failed(), revision.commit().map(SourceRevision::shortSha).orElse("of the work tree"));
+                plan = asked.plan();
+                asked.ended().forEach(e -> err.println("driftless plan: the daemon would end restart request #"
+                    + e.request().id() + " of " + e.request().service() + " without restarting: " + e.message()));
                 // Where a plan's time goes, for scripts/bench-plan.sh (DRIFTLESS_LOG_LEVEL=DEBUG);
                 // a plan should open one connection per host, no more.
                 LOG.debug("plan: source {} ms, load {} ms, SSH set-up {} ms, observed {} host(s) in {} ms"
@@ -215,9 +223,13 @@ final class PlanCommand implements Callable<Integer> {
      *                   the daemon would not run them again
      * @param restarts   the daemon's restart backoffs ({@link Deferrals#RESTARTS})
      * @param pulls      the daemon's pull backoffs ({@link Deferrals#PULLS})
+     * @param failed     the services of {@code held} held because the planned commit failed their rollout
+     * @param restartsAsked pending {@code driftless restart} requests of services no suspension or
+     *                   deploy window holds
      */
     private record Deployed(Optional<BaseInventory> base, Map<String, String> held, Map<String, String> remembered,
-                            Set<String> jobsRan, Map<String, Backoff> restarts, Map<String, Backoff> pulls) {
+                            Set<String> jobsRan, Map<String, Backoff> restarts, Map<String, Backoff> pulls,
+                            Map<String, String> failed, List<RestartRequest> restartsAsked) {
     }
 
     private Deployed deployed(Optional<DaemonConfig> cfg, Revision revision, DesiredState desired,
@@ -230,8 +242,10 @@ final class PlanCommand implements Callable<Integer> {
         Map<String, Backoff> pulls = new java.util.HashMap<>();
         if (cfg.isEmpty() && base.isEmpty()) {
             // No daemon in sight: the repo against the hosts, as documented.
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, Map.of(), List.of());
         }
+        Map<String, String> failed = new TreeMap<>();
+        List<RestartRequest> restartsAsked = new ArrayList<>();
         String historyNote = "";
         if (cfg.isPresent()) {
             try (HistoryStore history = HistoryStore.openExisting(cfg.get().historySettings(), desired.environment())
@@ -246,8 +260,9 @@ final class PlanCommand implements Callable<Integer> {
                     Optional<String> sha = revision.commit().map(SourceRevision::sha);
                     for (String service : desired.services().keySet()) {
                         history.failedCommit(service).filter(f -> sha.isPresent() && f.equals(sha.get()))
-                            .ifPresent(f -> held.put(service, FailedCommit.heldReason(f)));
+                            .ifPresent(f -> failed.put(service, FailedCommit.heldReason(f)));
                     }
+                    held.putAll(failed);
                     history.departedHosts().forEach((host, d) -> remembered.put(host, d.inventoryCommit()));
                     restarts.putAll(history.backoffs(Deferrals.RESTARTS));
                     pulls.putAll(history.backoffs(Deferrals.PULLS));
@@ -258,8 +273,9 @@ final class PlanCommand implements Callable<Integer> {
                             .filter(fp -> history.preDeployRan(service, fp))
                             .forEach(fp -> jobsRan.add(Plan.jobKey(service, fp)));
                     }
-                    for (Suspension s : new DeployWindows(cfg.get().deployWindows())
-                            .withClosures(history.suspensions(), java.time.Instant.now(), false)) {
+                    List<Suspension> holds = new DeployWindows(cfg.get().deployWindows())
+                        .withClosures(history.suspensions(), java.time.Instant.now(), false);
+                    for (Suspension s : holds) {
                         if (s.service().isPresent()) {
                             held.putIfAbsent(s.service().get(), s.describe());
                         } else {
@@ -267,6 +283,10 @@ final class PlanCommand implements Callable<Integer> {
                                 + "; the daemon applies nothing of this plan " + s.until());
                         }
                     }
+                    // As the daemon does: a held service's requests wait for it.
+                    Set<String> waiting = holds.stream().flatMap(x -> x.service().stream()).collect(Collectors.toSet());
+                    history.pendingRestarts().stream().filter(r -> !waiting.contains(r.service()))
+                        .forEach(restartsAsked::add);
                 }
             } catch (HistoryException e) {
                 historyNote = "the deployment history cannot be read (" + e.getMessage() + ")";
@@ -275,7 +295,7 @@ final class PlanCommand implements Callable<Integer> {
         if (baseRev.isEmpty()) {
             err.println("driftless plan: " + historyNote + ", so hosts that left the inventory are not planned;"
                 + " pass --base REV to name the commit the hosts run");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked);
         }
         Optional<RepoTree> tree;
         try {
@@ -287,7 +307,7 @@ final class PlanCommand implements Callable<Integer> {
             err.println("driftless plan: the last applied commit " + baseRev.get() + " is not in " + revision.describe()
                 + " (" + e.getMessage() + "), so hosts that left the inventory are not planned;"
                 + " fetch it or pass --base REV");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked);
         }
         if (tree.isEmpty()) {
             if (base.isPresent()) {
@@ -296,10 +316,10 @@ final class PlanCommand implements Callable<Integer> {
             }
             err.println("driftless plan: " + revision.describe() + " is not a git repository, so hosts that left"
                 + " the inventory since the last applied commit are not planned");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked);
         }
         return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held, remembered, jobsRan,
-            restarts, pulls);
+            restarts, pulls, failed, restartsAsked);
     }
 
     /** The inventory of a remembered departed host's commit; unknown when the repo cannot show it. */

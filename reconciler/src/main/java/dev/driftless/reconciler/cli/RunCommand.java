@@ -1,8 +1,10 @@
 package dev.driftless.reconciler.cli;
 
+import dev.driftless.reconciler.config.ConfigException;
 import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.daemon.Assembly;
 import dev.driftless.reconciler.daemon.Daemon;
+import dev.driftless.reconciler.daemon.ReloadSignal;
 import dev.driftless.reconciler.ssh.SshHostPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,10 +59,27 @@ final class RunCommand implements Callable<Integer> {
             Logging.useJson();
         }
         Daemon daemon = Daemon.start(cfg, System.getenv());
+        ReloadSignal.install(() -> reload(daemon));
         Thread hook = new Thread(daemon::close, "driftless-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         daemon.awaitStop();
         return Main.EXIT_OK;
+    }
+
+    /** Reads the configuration file again (with this command's options) and hands it to the daemon. */
+    private void reload(Daemon daemon) {
+        DaemonConfig read;
+        try {
+            read = config.require("run");
+        } catch (ConfigException | RuntimeException e) {
+            daemon.reloadFailed(e.getMessage());
+            return;
+        }
+        try {
+            daemon.reload(read);
+        } catch (org.quartz.SchedulerException | RuntimeException e) {
+            daemon.reloadFailed(e.getMessage());
+        }
     }
 
     /**

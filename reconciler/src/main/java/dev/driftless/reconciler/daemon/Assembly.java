@@ -27,14 +27,16 @@ public final class Assembly implements AutoCloseable {
     private final GitSource source;
     private final SshHostPool pool;
     private final Reconciler reconciler;
+    private final Applier applier;
     private final String environment;
 
-    private Assembly(HistoryStore history, GitSource source, SshHostPool pool, Reconciler reconciler,
+    private Assembly(HistoryStore history, GitSource source, SshHostPool pool, Reconciler reconciler, Applier applier,
                      String environment) {
         this.history = history;
         this.source = source;
         this.pool = pool;
         this.reconciler = reconciler;
+        this.applier = applier;
         this.environment = environment;
     }
 
@@ -48,16 +50,15 @@ public final class Assembly implements AutoCloseable {
         try {
             source = GitSource.open(config.gitSource());
             pool = SshHostPool.open(config.sshSettings());
-            DesiredStateLoader loader = new DesiredStateLoader(Keys.ring(config.secrets(), List.of(), List.of(), env));
+            DesiredStateLoader loader = loader(config, env);
             Observer observer = Observer.standard(pool, pool.commandTimeout());
             Applier applier = new Applier(pool, HealthGate.system(pool.commandTimeout()),
-                Applier.Settings.defaults(pool.commandTimeout()).keepingImages(config.keepImages())
-                    .withParallelServices(config.parallelServices()), clock);
+                applySettings(Applier.Settings.defaults(pool.commandTimeout()), config), clock);
             Reconciler reconciler = new Reconciler(config.repo().environment(), source, verifier(config), loader,
                 pool, observer, applier, history, metrics, clock, RepairBackoff.after(config.intervals().retry()),
                 config.intervals().departed());
             reconciler.deployWindows(new DeployWindows(config.deployWindows()));
-            return new Assembly(history, source, pool, reconciler, environment);
+            return new Assembly(history, source, pool, reconciler, applier, environment);
         } catch (GitSourceException | RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -68,6 +69,16 @@ public final class Assembly implements AutoCloseable {
             history.close();
             throw e;
         }
+    }
+
+    /** The commits' reader, with the key files of {@code secrets} (and the environment's) read now. */
+    static DesiredStateLoader loader(DaemonConfig config, Map<String, String> env) {
+        return new DesiredStateLoader(Keys.ring(config.secrets(), List.of(), List.of(), env));
+    }
+
+    /** {@code base} with the rollout settings of {@code config}: {@code images.keep}, {@code apply.parallel-services}. */
+    static Applier.Settings applySettings(Applier.Settings base, DaemonConfig config) {
+        return base.keepingImages(config.keepImages()).withParallelServices(config.parallelServices());
     }
 
     /** The signature policy of {@code repo.verify}, its key files read once: one that is broken stops the start. */
@@ -89,6 +100,10 @@ public final class Assembly implements AutoCloseable {
 
     public Reconciler reconciler() {
         return reconciler;
+    }
+
+    public Applier applier() {
+        return applier;
     }
 
     public HistoryStore history() {

@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  * several daemons exactly one runs each firing, and never two at once.
  *
  * <p>SIGTERM: the reconcile in progress finishes the host steps it is running, records where it
- * stopped (its history record becomes INTERRUPTED) and the process exits.
+ * stopped (its history record becomes INTERRUPTED) and the process exits. {@link #reload}
+ * (SIGHUP) takes a configuration read again: what can change while the daemon runs changes,
+ * the rest waits for a restart, and a file with problems changes nothing.
  */
 public final class Daemon implements AutoCloseable {
 
@@ -60,7 +62,11 @@ public final class Daemon implements AutoCloseable {
     /** In the state directory: held by the one daemon that uses it. */
     static final String STATE_LOCK = "daemon.lock";
 
+    /** The configuration the daemon started with: what only a restart changes is compared with it. */
     private final DaemonConfig config;
+    /** The configuration of the last successful reload (or the start). */
+    private final java.util.concurrent.atomic.AtomicReference<DaemonConfig> current;
+    private final Map<String, String> env;
     private final ProcessLock stateLock;
     private final MicrometerMetrics metrics;
     private final Assembly assembly;
@@ -70,9 +76,12 @@ public final class Daemon implements AutoCloseable {
 
     private final Notifier notifier;
 
-    private Daemon(DaemonConfig config, ProcessLock stateLock, MicrometerMetrics metrics, Assembly assembly,
+    private Daemon(DaemonConfig config, java.util.concurrent.atomic.AtomicReference<DaemonConfig> current,
+                   Map<String, String> env, ProcessLock stateLock, MicrometerMetrics metrics, Assembly assembly,
                    Scheduler scheduler, Optional<MetricsServer> metricsServer, Notifier notifier) {
         this.config = config;
+        this.current = current;
+        this.env = Map.copyOf(env);
         this.metrics = metrics;
         this.stateLock = stateLock;
         this.assembly = assembly;
@@ -129,6 +138,8 @@ public final class Daemon implements AutoCloseable {
         assembly.reconciler().onCompleted(notifier);
         assembly.reconciler().onHostAbandoned(notifier::abandoned);
         assembly.reconciler().onHostKeyRefused(notifier::hostKeyRefused);
+        java.util.concurrent.atomic.AtomicReference<DaemonConfig> current =
+            new java.util.concurrent.atomic.AtomicReference<>(config);
         try {
             java.util.concurrent.atomic.AtomicReference<Scheduler> running = new java.util.concurrent.atomic.AtomicReference<>();
             if (config.metricsListen().isPresent()) {
@@ -142,12 +153,13 @@ public final class Daemon implements AutoCloseable {
                             });
                         return requestManual(running.get());
                     },
-                    config.reconcileToken().map(checked -> config::requireReconcileToken)));
+                    // Read at each request from the configuration in force: a reload may add, move or drop it.
+                    () -> current.get().reconcileToken()));
             }
             scheduler = new StdSchedulerFactory(quartzProperties(config, environment)).getScheduler();
             scheduler.getContext().put(CONTEXT_KEY, new Runner(assembly.reconciler(), config.intervals().retry(),
                 config.history().retention()));
-            Daemon daemon = new Daemon(config, stateLock, metrics, assembly, scheduler, server, notifier);
+            Daemon daemon = new Daemon(config, current, env, stateLock, metrics, assembly, scheduler, server, notifier);
             daemon.schedule();
             scheduler.start();
             running.set(scheduler);
@@ -255,6 +267,53 @@ public final class Daemon implements AutoCloseable {
             .createObjectNode().put("scheduled", scheduled).put("requestedAt", at.toString())
             .put("message", scheduled ? "reconcile scheduled" : "a requested reconcile is pending already");
         return answer.toString();
+    }
+
+    /**
+     * Takes a configuration read again from its file (SIGHUP, {@code systemctl reload}). Everything
+     * that can fail is done first — the key files of {@code secrets} and {@code repo.verify} read,
+     * the reconcile token checked — so a reload either takes effect entirely or not at all. Then
+     * the deploy windows, webhooks, intervals, rollout settings, history retention, token file and
+     * keys change at once; a reconcile under way finishes with what it read. Keys only a restart
+     * can change ({@link ConfigReload#needRestart}) keep the values the daemon started with, and
+     * the log says so.
+     *
+     * @return what changed
+     * @throws RuntimeException (nothing changed) naming the file or key that is wrong
+     */
+    public synchronized ConfigReload reload(DaemonConfig read) throws SchedulerException {
+        DaemonConfig before = current.get();
+        ConfigReload live = ConfigReload.between(before, read);
+        ConfigReload reload = new ConfigReload(live.applied(), ConfigReload.between(config, read).needRestart());
+        dev.driftless.reconciler.desired.DesiredStateLoader loader = Assembly.loader(read, env);
+        dev.driftless.reconciler.source.verify.CommitVerifier verifier = Assembly.verifier(read);
+        read.reconcileToken();
+        DeployWindows windows = new DeployWindows(read.deployWindows());
+
+        Reconciler reconciler = assembly.reconciler();
+        reconciler.keys(loader, verifier);
+        reconciler.deployWindows(windows);
+        notifier.retarget(read.notifications());
+        assembly.applier().settings(Assembly.applySettings(assembly.applier().settings(), read));
+        current.set(read);
+        scheduler.getContext().put(CONTEXT_KEY, new Runner(reconciler, read.intervals().retry(),
+            read.history().retention()));
+        if (!before.intervals().poll().equals(read.intervals().poll())) {
+            schedule(repeating("poll", Trigger.POLL, read.intervals().poll()));
+        }
+        if (!before.intervals().drift().equals(read.intervals().drift())) {
+            schedule(repeating("drift", Trigger.DRIFT, read.intervals().drift()));
+        }
+        metrics.configReload(true);
+        LOG.info(reload.describe(read.file().toString()));
+        reload.restartWarning().ifPresent(LOG::warn);
+        return reload;
+    }
+
+    /** Counts and logs a reload that failed (the file did not load, or {@link #reload} refused it). */
+    public void reloadFailed(String why) {
+        metrics.configReload(false);
+        LOG.error("configuration reload failed, the daemon goes on with the configuration it had: {}", why);
     }
 
     /** The trigger of requested reconciles. */

@@ -99,8 +99,8 @@ public final class Reconciler {
 
     private final Optional<String> environment;
     private final GitSource source;
-    private final CommitVerifier verifier;
-    private final DesiredStateLoader loader;
+    private volatile CommitVerifier verifier;
+    private volatile DesiredStateLoader loader;
     private final HostSessions hosts;
     private final Observer observer;
     private final Applier applier;
@@ -491,6 +491,16 @@ public final class Reconciler {
         }
         laps.lap("load");
         return reconcile(effective, loaded, started, suspensions, restartsAsked);
+    }
+
+    /**
+     * The key files and signature policy from a reloaded configuration: commits read from now on
+     * are decrypted and verified with these (a commit refused for want of a key is read again at
+     * the next drift check).
+     */
+    public void keys(DesiredStateLoader nextLoader, CommitVerifier nextVerifier) {
+        loader = Objects.requireNonNull(nextLoader, "loader");
+        verifier = Objects.requireNonNull(nextVerifier, "verifier");
     }
 
     /** The deploy windows of the configuration; none unless set. */

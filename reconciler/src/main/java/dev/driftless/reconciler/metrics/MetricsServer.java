@@ -61,6 +61,16 @@ public final class MetricsServer implements AutoCloseable {
     public static MetricsServer start(InetSocketAddress listen, MicrometerMetrics metrics, Supplier<String> status,
                                       ReconcileRequests reconcile, Optional<Supplier<String>> token)
             throws IOException {
+        return start(listen, metrics, status, reconcile, () -> token.map(Supplier::get));
+    }
+
+    /**
+     * Starts serving, asking {@code token} at every {@code POST /reconcile} whether one is needed
+     * and which: a reloaded configuration can add, move or drop the token file.
+     */
+    public static MetricsServer start(InetSocketAddress listen, MicrometerMetrics metrics, Supplier<String> status,
+                                      ReconcileRequests reconcile, Supplier<Optional<String>> token)
+            throws IOException {
         InetSocketAddress bind = listen.isUnresolved()
             ? new InetSocketAddress(listen.getHostString(), listen.getPort()) : listen;
         HttpServer server;
@@ -84,16 +94,14 @@ public final class MetricsServer implements AutoCloseable {
             try (var in = ex.getRequestBody()) {
                 body = in.readNBytes(MAX_BODY);
             }
-            String expected = null;
-            if (token.isPresent()) {
-                try {
-                    expected = token.get().get();
-                } catch (RuntimeException e) {
-                    // The reason names the file, never its content.
-                    respond(ex, 500, "text/plain; charset=utf-8", "cannot check the reconcile token: "
-                        + e.getMessage() + "\n");
-                    return;
-                }
+            String expected;
+            try {
+                expected = token.get().orElse(null);
+            } catch (RuntimeException e) {
+                // The reason names the file, never its content.
+                respond(ex, 500, "text/plain; charset=utf-8", "cannot check the reconcile token: "
+                    + e.getMessage() + "\n");
+                return;
             }
             if (expected != null && !authorized(ex, body, expected)) {
                 ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"driftless\"");

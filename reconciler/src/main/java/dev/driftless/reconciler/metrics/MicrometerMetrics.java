@@ -31,6 +31,7 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
     private final AtomicLong lastApplied = new AtomicLong();
     private final AtomicLong suspendedEnvironment = new AtomicLong();
     private final AtomicLong suspendedServices = new AtomicLong();
+    private final AtomicLong lastReloadSucceeded = new AtomicLong(1);
     private final Counter invalid;
     private final Counter sourceErrors;
     private final Counter abandonedHosts;
@@ -48,6 +49,9 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
             .description("When the environment last converged to a commit (Unix time)").register(registry);
         Gauge.builder("driftless_suspended", suspendedEnvironment, AtomicLong::get).tag("scope", "environment")
             .description("1 while the environment is suspended (driftless suspend)").register(registry);
+        Gauge.builder("driftless_config_last_reload_successful", lastReloadSucceeded, AtomicLong::get)
+            .description("1 when the last reload of the configuration succeeded (or none was asked for), 0 when it"
+                + " failed and the daemon runs with the configuration it had").register(registry);
         Gauge.builder("driftless_suspended", suspendedServices, AtomicLong::get).tag("scope", "service")
             .description("Services suspended (driftless suspend --service)").register(registry);
         invalid = Counter.builder("driftless_invalid_revisions").description("Revisions refused: invalid, or not signed by a key of repo.verify")
@@ -108,6 +112,17 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
     @Override
     public void sourceError() {
         sourceErrors.increment();
+    }
+
+    /**
+     * A reload of the configuration ({@code SIGHUP}): {@code driftless_config_reloads_total{result}}
+     * and {@code driftless_config_last_reload_successful} (1 until a reload fails, as Prometheus's
+     * own gauge of that name).
+     */
+    public void configReload(boolean succeeded) {
+        lastReloadSucceeded.set(succeeded ? 1 : 0);
+        Counter.builder("driftless_config_reloads").description("Reloads of the configuration file (SIGHUP)")
+            .tag("result", succeeded ? "success" : "failure").register(registry).increment();
     }
 
     @Override

@@ -56,7 +56,7 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
         void sleep(Duration d) throws InterruptedException;
     }
 
-    private final List<DaemonConfig.Notification> targets;
+    private volatile List<DaemonConfig.Notification> targets;
     private final String environment;
     private final Metrics metrics;
     private final Sleeper sleeper;
@@ -78,6 +78,14 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
         this.metrics = metrics;
         this.sleeper = sleeper;
         this.backoff = List.copyOf(backoff);
+    }
+
+    /**
+     * The webhooks told from now on (a reloaded configuration); messages queued already go to the
+     * webhooks they were queued for.
+     */
+    public void retarget(List<DaemonConfig.Notification> next) {
+        targets = List.copyOf(next);
     }
 
     /** Queues the messages about {@code record}; returns at once. */

@@ -43,6 +43,22 @@ final class DaemonProcess {
         process.destroy(); // SIGTERM on Linux
     }
 
+    /** SIGHUP: the daemon reads its configuration again; does not wait. */
+    void hangUp() {
+        try {
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid())).redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -HUP " + pid() + " failed: "
+                    + new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     boolean awaitExit(Duration timeout) {
         try {
             return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);

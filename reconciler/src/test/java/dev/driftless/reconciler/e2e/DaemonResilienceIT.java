@@ -347,6 +347,61 @@ class DaemonResilienceIT {
             .isEqualTo("driftless forget-host: environment default remembers no departed host app-2 (it remembers none)\n");
     }
 
+    /**
+     * SIGHUP reads the configuration again without a restart: a broken file changes nothing (the
+     * daemon goes on, says why, and counts the failure); a deny window holds a merge until a
+     * later reload lifts it, and a webhook that now asks for successes hears of the deploy.
+     */
+    @Test
+    @Order(8)
+    void aReloadedConfigurationTakesEffectWithoutARestartAndABrokenOneChangesNothing() {
+        DaemonProcess daemon = env.daemon();
+        String original = env.config();
+        String successes = original.replace("events: [failed, rolled_back, interrupted]",
+            "events: [succeeded, failed, rolled_back, interrupted]");
+        assertThat(successes).isNotEqualTo(original);
+        try {
+            env.config(original + "pol: 1s\n");
+            daemon.hangUp();
+            E2eEnvironment.await("the broken configuration refused").atMost(Duration.ofSeconds(30))
+                .until(() -> DaemonProcess.tail(daemon.log(), 50).contains("configuration reload failed, the daemon"
+                    + " goes on with the configuration it had: "));
+            assertThat(DaemonProcess.tail(daemon.log(), 50)).contains("unknown field \"pol\"");
+            assertThat(daemon.isAlive()).isTrue();
+            assertThat(env.metrics()).contains("driftless_config_last_reload_successful{environment=\"default\"} 0.0")
+                .contains("driftless_config_reloads_total{environment=\"default\",result=\"failure\"} 1.0");
+
+            env.config(successes + """
+                deploy-windows:
+                  - {kind: deny, schedule: "0 0 * * *", duration: 24h}
+                """);
+            daemon.hangUp();
+            E2eEnvironment.await("the window and webhook taken").atMost(Duration.ofSeconds(30))
+                .until(() -> DaemonProcess.tail(daemon.log(), 50).contains(": deploy-windows, notifications changed;"
+                    + " key files read again"));
+            env.repo().replace(API, "LOG_LEVEL: info", "LOG_LEVEL: error");
+            String held = env.repo().commit("api logs errors only");
+            long last = env.lastRecordId();
+            env.awaitDriftChecks(2, "nothing is deployed while the reloaded deny window holds",
+                () -> env.lastRecordId() == last && only("app-1").env().contains("LOG_LEVEL=info"));
+
+            env.config(successes);
+            daemon.hangUp();
+            env.awaitRecord("the deploy once a reload lifted the window",
+                r -> r.commit().equals(held) && r.result() == ReconcileResult.SUCCEEDED);
+            assertThat(only("app-1").env()).contains("LOG_LEVEL=error");
+            E2eEnvironment.await("the webhook told of the success").atMost(Duration.ofSeconds(30))
+                .until(() -> env.notifications().stream().anyMatch(n -> n.path("commit").asText().equals(held)
+                    && n.path("result").asText().equals("SUCCEEDED")));
+            assertThat(daemon.pid()).as("never restarted").isEqualTo(env.daemon().pid());
+            assertThat(daemon.isAlive()).isTrue();
+            assertThat(env.metrics()).contains("driftless_config_last_reload_successful{environment=\"default\"} 1.0");
+        } finally {
+            env.config(original);
+            daemon.hangUp();
+        }
+    }
+
     private static HostContainer only(String host) {
         List<HostContainer> api = env.managed(host, "api");
         assertThat(api).as("api containers on %s", host).hasSize(1);

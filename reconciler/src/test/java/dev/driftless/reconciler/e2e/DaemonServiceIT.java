@@ -134,6 +134,21 @@ class DaemonServiceIT {
         String pid = hosts.exec(HOST, "systemctl", "show", "driftless", "-p", "MainPID", "--value").strip();
         assertThat(hosts.exec(HOST, "ps", "-o", "user=", "-p", pid).strip()).isEqualTo("driftless");
 
+        // systemctl reload: the unit sends SIGHUP, the daemon reads its file again and stays up.
+        hosts.exec(HOST, "sed", "-i", "-e", "s/poll: 2s/poll: 3s/", "-e", "s/127.0.0.1:9464/127.0.0.1:9465/",
+            "/etc/driftless/driftless.yaml");
+        ExecResult reload = hosts.execResult(HOST, "systemctl", "reload", "driftless");
+        assertThat(reload.getExitCode()).as(reload.getStderr()).isZero();
+        E2eEnvironment.await("the daemon to read its configuration again").atMost(Duration.ofSeconds(30))
+            .until(() -> hosts.exec(HOST, "journalctl", "-u", "driftless", "--no-pager", "-o", "cat")
+                .contains("configuration reloaded from /etc/driftless/driftless.yaml: intervals.poll changed;"
+                    + " key files read again"));
+        assertThat(hosts.exec(HOST, "journalctl", "-u", "driftless", "--no-pager", "-o", "cat"))
+            .contains("changed in the configuration but kept until the daemon restarts: metrics.listen");
+        assertThat(hosts.exec(HOST, "systemctl", "show", "driftless", "-p", "MainPID", "--value").strip())
+            .as("reloaded in place").isEqualTo(pid);
+        assertThat(hosts.execResult(HOST, "systemctl", "is-active", "driftless").getStdout().strip()).isEqualTo("active");
+
         ExecResult stop = hosts.execResult(HOST, "systemctl", "stop", "driftless");
         assertThat(stop.getExitCode()).as(stop.getStderr()).isZero();
         assertThat(hosts.execResult(HOST, "systemctl", "is-active", "driftless").getStdout().strip())

@@ -597,6 +597,37 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
      * suspended) since they started
      * (their Prometheus endpoints, summed: in a cluster any of them may take a firing).
      */
+    /** The daemon's configuration file as it is now. */
+    String config() {
+        try {
+            return Files.readString(config);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes the daemon's configuration file (read again at its next start or SIGHUP). */
+    void config(String text) {
+        try {
+            Files.writeString(config, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The daemon's /metrics page. */
+    String metrics() {
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     long reconciles(Trigger trigger) {
         long sum = 0;
         if (daemon != null && daemon.isAlive()) {

@@ -94,6 +94,21 @@ class MetricsServerTest {
     }
 
     @Test
+    void aTokenAddedOrDroppedByAReloadedConfigurationCountsFromTheNextRequest() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<java.util.Optional<String>> token =
+            new java.util.concurrent.atomic.AtomicReference<>(java.util.Optional.empty());
+        try (MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0),
+                new MicrometerMetrics("default"), () -> "ok", () -> "{\"scheduled\":true}", token::get)) {
+            assertThat(post(server, "").statusCode()).as("open without a token").isEqualTo(202);
+            token.set(java.util.Optional.of("new-s3cret"));
+            assertThat(post(server, "").statusCode()).isEqualTo(401);
+            assertThat(post(server, "", "Authorization", "Bearer new-s3cret").statusCode()).isEqualTo(202);
+            token.set(java.util.Optional.empty());
+            assertThat(post(server, "").statusCode()).isEqualTo(202);
+        }
+    }
+
+    @Test
     void aTokenWrittenAnewToItsFileIsTakenAtOnceAndABlankFileRefusesEveryRequest(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
         java.nio.file.Path tokenFile = tmp.resolve("reconcile-token");

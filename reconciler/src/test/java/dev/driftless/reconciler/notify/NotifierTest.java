@@ -127,6 +127,23 @@ class NotifierTest {
     }
 
     @Test
+    void retargetedByAReloadTheNextRecordGoesToTheNewWebhooksForTheirEvents() throws Exception {
+        try (Notifier n = notifier(hook(url("/old"), NotificationFormat.JSON, EnumSet.of(ReconcileResult.FAILED),
+                Optional.empty()))) {
+            n.accept(record(ReconcileResult.FAILED));
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+
+            n.retarget(List.of(hook(url("/new"), NotificationFormat.JSON, EnumSet.of(ReconcileResult.SUCCEEDED),
+                Optional.empty())));
+            n.accept(record(ReconcileResult.FAILED));
+            n.accept(record(ReconcileResult.SUCCEEDED));
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+        }
+        assertThat(received).extracting(Received::path).containsExactly("/old", "/new");
+        assertThat(new ObjectMapper().readTree(received.get(1).body()).path("result").asText()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
     void withASigningSecretEachBodyCarriesItsHmacAndWithoutOneNoSignature() throws Exception {
         Path secret = tmp.resolve("signing-secret");
         Files.writeString(secret, "wh-s1gning\n");

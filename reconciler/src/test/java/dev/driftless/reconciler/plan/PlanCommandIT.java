@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -157,6 +158,29 @@ class PlanCommandIT {
                 "/tmp/pwned-tick").getExitCode()).as("no injected command ran").isNotZero();
             assertThat(hosts.exec(h.name(), "sh", "-c", "ls -A /home/deploy/.driftless/env || true"))
                 .as("the secret env file is gone once the container runs").isBlank();
+        }
+
+        // Restarts operators asked for (driftless restart) show as the daemon would serve them;
+        // one the daemon would refuse is named on stderr.
+        Path config = dir.resolve("driftless.yaml");
+        Files.writeString(config, "repo: {url: %s}\nssh: {key: %s}\nstate-dir: %s\n".formatted(repo,
+            hosts.deployKeyFile(), dir.resolve("state")));
+        try (HistoryStore history = HistoryStore.open(HistorySettings.embedded(dir.resolve("state")), "default")) {
+            history.requestRestart("web", List.of("app-1"), "config reload", "alice");
+            history.requestRestart("nosuch", List.of(), "typo", "bob");
+        }
+        try {
+            Run asked = plan("--config", config.toString());
+            assertThat(asked.exit()).as(asked.out() + asked.err()).isEqualTo(Main.EXIT_CHANGES);
+            assertThat(asked.out()).containsPattern("app-1 +web-1 +restart +1\\.0\\.0 +restart requested by alice:"
+                + " config reload").contains("1 to restart").contains("1 instance unchanged");
+            assertThat(asked.err()).containsPattern("the daemon would end restart request #\\d+ of nosuch without"
+                + " restarting: service nosuch is not in the desired state");
+        } finally {
+            try (HistoryStore history = HistoryStore.open(HistorySettings.embedded(dir.resolve("state")), "default")) {
+                history.cancelRestarts("web", "test");
+                history.cancelRestarts("nosuch", "test");
+            }
         }
     }
 
