@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -30,6 +31,32 @@ public final class FileArchive {
     /** Whether {@code service} places files where its instances read them. */
     public static boolean any(Service service) {
         return !service.files().isEmpty();
+    }
+
+    /** Sends an archive to a host; what went wrong, or empty. */
+    @FunctionalInterface
+    public interface Sender {
+        Optional<String> send(byte[] archive) throws dev.driftless.reconciler.ssh.HostException;
+    }
+
+    /**
+     * Makes the archive of {@code service}'s files for {@code launch} and hands it to {@code send},
+     * clearing it afterwards (it may hold secret values). An archive that cannot be made (a secret
+     * file without its value) is what went wrong, as is what {@code send} says.
+     */
+    public static Optional<String> send(Service service, InstanceRuntime.Launch launch, Sender send)
+            throws dev.driftless.reconciler.ssh.HostException {
+        byte[] archive;
+        try {
+            archive = archive(service, launch.secretFiles(), launch.deployedAt());
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+        try {
+            return send.send(archive);
+        } finally {
+            Arrays.fill(archive, (byte) 0);
+        }
     }
 
     /**

@@ -617,8 +617,12 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
 
     /** The daemon's /metrics page. */
     String metrics() {
+        return metrics(metricsPort);
+    }
+
+    private static String metrics(int port) {
         try (HttpClient client = HttpClient.newHttpClient()) {
-            return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+            return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -640,16 +644,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     }
 
     private static long reconciles(Trigger trigger, int port) {
-        String text;
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            text = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        String text = metrics(port);
         String tag = "trigger=\"" + trigger.name().toLowerCase(Locale.ROOT) + "\"";
         // Those skipped while the environment is suspended count too: the trigger fired and was handled.
         return text.lines().filter(l -> (l.startsWith("driftless_reconcile_seconds_count{")

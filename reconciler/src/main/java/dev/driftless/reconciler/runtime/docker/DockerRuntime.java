@@ -179,20 +179,12 @@ public final class DockerRuntime implements InstanceRuntime {
      */
     private static Optional<String> copyFiles(HostSession session, Instance instance, String name, Launch launch)
             throws HostException {
-        byte[] archive;
-        try {
-            archive = FileArchive.archive(instance.service(), launch.secretFiles(), launch.deployedAt());
-        } catch (IllegalArgumentException e) {
-            return Optional.of(e.getMessage());
-        }
-        try {
+        return FileArchive.send(instance.service(), launch, archive -> {
             CommandResult r = session.run(DockerCommands.copyInto(name), archive,
                 launch.commandTimeout().plusSeconds(archive.length >> 20));
             return r.succeeded() ? Optional.empty() : Optional.of("placing the service's files in " + name
                 + " failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
-        } finally {
-            Arrays.fill(archive, (byte) 0);
-        }
+        });
     }
 
     private static void quietly(HostSession session, RemoteCommand command, Launch launch) {

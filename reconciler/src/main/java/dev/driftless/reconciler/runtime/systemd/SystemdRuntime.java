@@ -229,20 +229,12 @@ public final class SystemdRuntime implements InstanceRuntime {
      */
     private Optional<String> writeFiles(HostSession session, Instance instance, String unit, Launch launch)
             throws HostException {
-        byte[] archive;
-        try {
-            archive = FileArchive.archive(instance.service(), launch.secretFiles(), launch.deployedAt());
-        } catch (IllegalArgumentException e) {
-            return Optional.of(e.getMessage());
-        }
-        try {
+        return FileArchive.send(instance.service(), launch, archive -> {
             CommandResult r = session.run(SystemdCommands.writeFiles(scope, unit, instance.service().user()), archive,
                 HostSession.FILE_TIMEOUT.plus(launch.commandTimeout()));
             return r.succeeded() ? Optional.empty()
                 : Optional.of(describe(session.host(), "writing the files of " + unit, r));
-        } finally {
-            java.util.Arrays.fill(archive, (byte) 0);
-        }
+        });
     }
 
     /**
