@@ -20,16 +20,22 @@ import java.util.TreeMap;
  * hashing of the service's and the hosts' names (so a host joining or leaving moves few
  * instances) and, with {@code spread}, as evenly as possible across the values of that label.
  *
- * @param count  0 for every matching host; else how many of them run one instance each
- * @param spread the label whose values the chosen hosts are spread across, with a count
+ * @param count    0 for every matching host; else how many of them run one instance each
+ * @param spread   the label whose values the chosen hosts are spread across, with a count
+ * @param failover with a count: how long a chosen host may not answer before its instance is placed
+ *                 on the next host in line (until it answers again); empty: never
  */
 public record Placement(List<String> hosts, SortedMap<String, String> selector, int replicas, int count,
-                        Optional<String> spread) {
+                        Optional<String> spread, Optional<java.time.Duration> failover) {
 
     public Placement {
         hosts = List.copyOf(hosts);
         selector = Immutables.sortedMap(selector);
         Objects.requireNonNull(spread, "spread");
+        Objects.requireNonNull(failover, "failover");
+        if (failover.isPresent() && count == 0) {
+            throw new IllegalArgumentException("failover needs a count");
+        }
         if (replicas < 1) {
             throw new IllegalArgumentException("replicas must be at least 1");
         }
@@ -46,7 +52,13 @@ public record Placement(List<String> hosts, SortedMap<String, String> selector, 
 
     /** Every matching host, {@code replicas} instances on each. */
     public Placement(List<String> hosts, SortedMap<String, String> selector, int replicas) {
-        this(hosts, selector, replicas, 0, Optional.empty());
+        this(hosts, selector, replicas, 0, Optional.empty(), Optional.empty());
+    }
+
+    /** A placement without failover. */
+    public Placement(List<String> hosts, SortedMap<String, String> selector, int replicas, int count,
+                     Optional<String> spread) {
+        this(hosts, selector, replicas, count, spread, Optional.empty());
     }
 
     /** True when {@code host} is one this placement may choose: named, or matching the selector. */

@@ -28,7 +28,7 @@ final class ServiceReader {
     static final List<String> DEFAULT_FIELDS = List.of("env", "health", "labels", "logging", "network", "resources",
         "restart", "rollout", "secrets", "stop");
     static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "nofile");
-    static final List<String> PLACEMENT_FIELDS = List.of("count", "hosts", "replicas", "selector", "spread");
+    static final List<String> PLACEMENT_FIELDS = List.of("count", "failover", "hosts", "replicas", "selector", "spread");
     static final List<String> PROBES = List.of("command", "docker", "http", "tcp");
     static final List<String> HEALTH_FIELDS = List.of("command", "docker", "failure-threshold", "http", "interval",
         "probe-timeout", "success-threshold", "tcp", "timeout");
@@ -616,8 +616,21 @@ final class ServiceReader {
                 + " many instances across the values of a label, e.g. {selector: {role: app}, count: 3, spread: zone}");
         }
         f.node("spread").ifPresent(n -> spec.spreadAt = n.location());
+        Optional<Duration> failover = f.duration("failover").filter(d -> {
+            if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+                problems.add(f.node("failover").orElseThrow().location(), "placement.failover must be at least 1s,"
+                    + " e.g. failover: 5m");
+                return false;
+            }
+            return true;
+        });
+        if (f.has("failover") && !f.has("count")) {
+            problems.add(f.node("failover").orElseThrow().location(), "placement.failover needs count: it moves one of"
+                + " count instances off a host that stopped answering, e.g. {selector: {role: app}, count: 2,"
+                + " failover: 5m}; without count a service runs on every host its placement names");
+        }
         if (!problems.addedSince(before)) {
-            spec.placement = Optional.of(new Placement(hosts, selector, replicas, count, spread));
+            spec.placement = Optional.of(new Placement(hosts, selector, replicas, count, spread, failover));
         }
     }
 

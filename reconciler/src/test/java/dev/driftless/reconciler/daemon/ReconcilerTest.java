@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.driftless.model.DesiredState;
 import dev.driftless.model.GitTree;
+import dev.driftless.model.Instance;
 import dev.driftless.reconciler.apply.Applier;
 import dev.driftless.reconciler.apply.FakeTime;
 import dev.driftless.reconciler.apply.HealthGate;
@@ -1189,6 +1190,45 @@ class ReconcilerTest {
         assertThat(r.result()).isEqualTo(ReconcileResult.PARTIALLY_FAILED);
         assertThat(r.summary()).isEqualTo("succeeded: api, worker; unreachable: db-1");
         assertThat(history.lastApplied()).isEmpty();
+    }
+
+    @Test
+    void withPlacementFailoverAnInstanceOfASilentHostIsPlacedOnTheNextInLineUntilItAnswersAgain() throws Exception {
+        RevCommit one = infra.edit("services/worker.yaml", "  selector: {role: app}\n",
+            "  selector: {role: app}\n  count: 1\n  failover: 2m\n").commit("One worker in all, failing over after 2m");
+        DesiredState desired = desiredAt(one);
+        hostsRun(one);
+        assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        Instance worker = desired.instancesOf("worker").getFirst();
+        String chosen = worker.host().name();
+        String next = chosen.equals("app-1") ? "app-2" : "app-1";
+        java.time.Instant silentSince = time.instant();
+        fleet.host(chosen).failEverything(HostFailure.Kind.UNREACHABLE, "host " + chosen + " is unreachable: no route");
+
+        reconciler.reconcile(Trigger.DRIFT);
+        time.sleep(Duration.ofSeconds(119));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(records()).flatExtracting(ReconcileRecord::steps).as("not yet: 1m59s of 2m").isEmpty();
+
+        time.sleep(Duration.ofSeconds(1));
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        ReconcileRecord moved = records().get(0);
+        assertThat(moved.steps()).extracting(st -> st.action() + " " + st.service() + " " + st.host() + ": " + st.reason())
+            .containsExactly("CREATE worker " + next + ": placed on " + next + " while " + chosen + " does not answer"
+                + " (since " + silentSince + "; placement.failover 2m)");
+        assertThat(moved.steps().getFirst().outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+
+        // The stand-in runs; the host answers again, still running its own: the stand-in goes.
+        Instance standIn = new Instance("worker/" + next + "/1", worker.name(), worker.service(),
+            desired.hosts().get(next), 1, worker.inputs(), worker.fingerprint());
+        List<Instance> both = new java.util.ArrayList<>(desired.instances());
+        both.add(standIn);
+        CannedDocker.running(fleet, new DesiredState(desired.environment(), desired.hosts(), desired.services(), both),
+            one.name());
+        fleet.host(chosen).answersAgain();
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(records().get(0).steps()).extracting(st -> st.action() + " " + st.service() + " " + st.host())
+            .containsExactly("REMOVE worker " + next);
     }
 
     @Test

@@ -250,12 +250,61 @@ class DaemonResilienceIT {
     }
 
     /**
+     * One worker in all, failing over after 3 s: its host frozen, the worker is placed on the
+     * other app host until the frozen one answers again, then the stand-in goes. The revert puts a
+     * worker back on every app host.
+     */
+    @Test
+    @Order(6)
+    void withPlacementFailoverAnInstanceOfAFrozenHostRunsOnTheNextInLineUntilItAnswers() {
+        env.repo().replace(WORKER, "  selector: {role: app}\n", "  selector: {role: app}\n  count: 1\n  failover: 3s\n");
+        String one = env.repo().commit("one worker in all, failing over after 3 s");
+        env.awaitRecord("one worker left", r -> r.commit().equals(one) && r.result() == ReconcileResult.SUCCEEDED);
+        List<String> chosen = APP_HOSTS.stream().filter(h -> !env.managed(h, "worker").isEmpty()).toList();
+        assertThat(chosen).hasSize(1);
+        String frozen = chosen.getFirst();
+        String next = APP_HOSTS.stream().filter(h -> !h.equals(frozen)).findFirst().orElseThrow();
+        long before = env.lastRecordId();
+
+        env.hosts().pause(frozen);
+        try {
+            ReconcileRecord moved = env.awaitRecord("the worker placed on " + next, r -> r.id() > before
+                && r.steps().stream().anyMatch(st -> st.service().equals("worker") && st.host().equals(next)
+                    && st.action() == StepAction.CREATE));
+            // (a PULL first: the image went from that host with the worker the commit took away)
+            assertThat(moved.steps()).filteredOn(st -> st.service().equals("worker") && st.action() == StepAction.CREATE)
+                .singleElement().satisfies(st -> {
+                    assertThat(st.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+                    assertThat(st.reason()).startsWith("placed on " + next + " while " + frozen
+                        + " does not answer (since ").endsWith("; placement.failover 3s)");
+                });
+            assertThat(env.managed(next, "worker")).singleElement().satisfies(w -> assertThat(w.isRunning()).isTrue());
+            assertThat(DaemonProcess.tail(env.daemon().log(), 300)).contains("placement.failover: worker/" + next
+                + "/1 placed on " + next);
+        } finally {
+            env.hosts().unpause(frozen);
+        }
+        env.awaitRecord("the stand-in removed once " + frozen + " answers", r -> r.id() > before
+            && r.steps().stream().anyMatch(st -> st.service().equals("worker") && st.host().equals(next)
+                && st.action() == StepAction.REMOVE && st.outcome() == StepOutcome.SUCCEEDED));
+        assertThat(env.managed(next, "worker")).isEmpty();
+        assertThat(env.managed(frozen, "worker")).singleElement().satisfies(w -> assertThat(w.isRunning()).isTrue());
+
+        String revert = env.repo().revert(one);
+        env.awaitRecord("a worker on every app host again", r -> r.commit().equals(revert)
+            && r.result() == ReconcileResult.SUCCEEDED);
+        for (String host : APP_HOSTS) {
+            assertThat(env.managed(host, "worker")).hasSize(1);
+        }
+    }
+
+    /**
      * app-2 is taken out of the inventory while it is down (paused): nothing can be removed from
      * it then, so the daemon remembers it, and removes api and worker there at the first drift
      * check after it answers again — two commits later, without anyone asking.
      */
     @Test
-    @Order(6)
+    @Order(7)
     void aHostRemovedWhileItIsDownIsCleanedUpWhenItAnswersAgain() {
         env.hosts().pause("app-2");
         String commit;
@@ -311,7 +360,7 @@ class DaemonResilienceIT {
     private static String app2Block;
 
     @Test
-    @Order(7)
+    @Order(8)
     void aDepartedHostForgottenByHandIsNeitherTriedNorCleanedUp() {
         env.repo().write("hosts.yaml", env.repo().read("hosts.yaml").replaceFirst("(?m)^hosts:\n",
             "hosts:\n" + java.util.regex.Matcher.quoteReplacement(app2Block)));
@@ -353,7 +402,7 @@ class DaemonResilienceIT {
      * later reload lifts it, and a webhook that now asks for successes hears of the deploy.
      */
     @Test
-    @Order(8)
+    @Order(9)
     void aReloadedConfigurationTakesEffectWithoutARestartAndABrokenOneChangesNothing() {
         DaemonProcess daemon = env.daemon();
         String original = env.config();
