@@ -536,6 +536,7 @@ public final class Reconciler {
             "placement.failover: " + id + " is no longer needed: the hosts it stood in for answer again (or left the"
                 + " placement)"));
         standIns = Set.copyOf(now);
+        metrics.standIns(now.size());
     }
 
     /** The deploy windows of the configuration; none unless set. */

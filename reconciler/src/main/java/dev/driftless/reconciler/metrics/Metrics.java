@@ -26,6 +26,10 @@ public interface Metrics {
     /** Instances the last plan found out of line (create, replace, start, remove). */
     void drift(int outOfLine);
 
+    /** Instances placed away from their silent hosts now ({@code placement.failover}). */
+    default void standIns(int instances) {
+    }
+
     /** The environment converged to a commit at a time. */
     void applied(Instant at);
 

@@ -32,6 +32,7 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
     private final AtomicLong suspendedEnvironment = new AtomicLong();
     private final AtomicLong suspendedServices = new AtomicLong();
     private final AtomicLong lastReloadSucceeded = new AtomicLong(1);
+    private final AtomicLong standIns = new AtomicLong();
     private final Counter invalid;
     private final Counter sourceErrors;
     private final Counter abandonedHosts;
@@ -49,6 +50,9 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
             .description("When the environment last converged to a commit (Unix time)").register(registry);
         Gauge.builder("driftless_suspended", suspendedEnvironment, AtomicLong::get).tag("scope", "environment")
             .description("1 while the environment is suspended (driftless suspend)").register(registry);
+        Gauge.builder("driftless_failover_instances", standIns, AtomicLong::get)
+            .description("Instances placed on the next host in line because their own host has been silent for"
+                + " placement.failover").register(registry);
         Gauge.builder("driftless_config_last_reload_successful", lastReloadSucceeded, AtomicLong::get)
             .description("1 when the last reload of the configuration succeeded (or none was asked for), 0 when it"
                 + " failed and the daemon runs with the configuration it had").register(registry);
@@ -84,6 +88,11 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
     @Override
     public void drift(int instances) {
         outOfLine.set(instances);
+    }
+
+    @Override
+    public void standIns(int instances) {
+        standIns.set(instances);
     }
 
     @Override

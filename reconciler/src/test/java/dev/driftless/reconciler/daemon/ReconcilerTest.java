@@ -110,12 +110,16 @@ class ReconcilerTest {
     }
 
     private Reconciler reconciler(CommitVerifier verifier, Duration departedRetry) {
+        return reconciler(verifier, departedRetry, Metrics.NONE);
+    }
+
+    private Reconciler reconciler(CommitVerifier verifier, Duration departedRetry, Metrics metrics) {
         DesiredStateLoader loader = new DesiredStateLoader(KeyRing.builder().ageIdentityFile(DEMO_KEY).build());
         Observer observer = new Observer(fleet, new DockerObserver(), Duration.ofSeconds(20));
         Applier applier = new Applier(fleet, new HealthGate(time, time, Duration.ofSeconds(20)),
             Applier.Settings.defaults(Duration.ofSeconds(20)), time);
         return new Reconciler(Optional.empty(), source, verifier, loader, fleet, observer, applier, history,
-            Metrics.NONE, time, RepairBackoff.after(Duration.ofSeconds(30)), departedRetry);
+            metrics, time, RepairBackoff.after(Duration.ofSeconds(30)), departedRetry);
     }
 
     private DesiredState desiredAt(RevCommit commit) {
@@ -1196,6 +1200,9 @@ class ReconcilerTest {
     void withPlacementFailoverAnInstanceOfASilentHostIsPlacedOnTheNextInLineUntilItAnswersAgain() throws Exception {
         RevCommit one = infra.edit("services/worker.yaml", "  selector: {role: app}\n",
             "  selector: {role: app}\n  count: 1\n  failover: 2m\n").commit("One worker in all, failing over after 2m");
+        dev.driftless.reconciler.metrics.MicrometerMetrics metrics = new dev.driftless.reconciler.metrics.MicrometerMetrics(
+            "default");
+        reconciler = reconciler(CommitVerifier.NONE, Departures.GIVE_UP, metrics);
         DesiredState desired = desiredAt(one);
         hostsRun(one);
         assertThat(reconciler.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
@@ -1217,6 +1224,7 @@ class ReconcilerTest {
             .containsExactly("CREATE worker " + next + ": placed on " + next + " while " + chosen + " does not answer"
                 + " (since " + silentSince + "; placement.failover 2m)");
         assertThat(moved.steps().getFirst().outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        assertThat(metrics.scrape()).contains("driftless_failover_instances{environment=\"default\"} 1.0");
 
         // The stand-in runs; the host answers again, still running its own: the stand-in goes.
         Instance standIn = new Instance("worker/" + next + "/1", worker.name(), worker.service(),
@@ -1229,6 +1237,7 @@ class ReconcilerTest {
         assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
         assertThat(records().get(0).steps()).extracting(st -> st.action() + " " + st.service() + " " + st.host())
             .containsExactly("REMOVE worker " + next);
+        assertThat(metrics.scrape()).contains("driftless_failover_instances{environment=\"default\"} 0.0");
     }
 
     @Test
