@@ -340,7 +340,12 @@ final class ServiceReader {
         if (!path.startsWith("/") || path.equals("/")) {
             return "must be an absolute path of a file inside the container, e.g. /etc/app/config.yaml, got \"" + path + "\"";
         }
-        for (String segment : path.substring(1).split("/", -1)) {
+        return plainPathProblem(path, path.substring(1));
+    }
+
+    /** Why {@code path} ({@code segments} being it without a leading '/') is not plain; empty when it is. */
+    private static String plainPathProblem(String path, String segments) {
+        for (String segment : segments.split("/", -1)) {
             if (segment.isEmpty() || segment.equals("..") || segment.equals(".")) {
                 return "\"" + path + "\" must be a plain path: no \".\", \"..\", \"//\" or trailing \"/\"";
             }
@@ -359,15 +364,7 @@ final class ServiceReader {
         if (path.isEmpty()) {
             return "must name the file, e.g. /etc/app/config.yaml (or config.yaml for a systemd service)";
         }
-        for (String segment : path.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals("..") || segment.equals(".")) {
-                return "\"" + path + "\" must be a plain path: no \".\", \"..\", \"//\" or trailing \"/\"";
-            }
-        }
-        if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            return "\"" + path + "\" must not contain control characters";
-        }
-        return "";
+        return plainPathProblem(path, path);
     }
 
     /** Why {@code path} is not a plain path relative to the repo root; empty when it is one. */
