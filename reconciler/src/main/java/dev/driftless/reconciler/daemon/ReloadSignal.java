@@ -20,7 +20,6 @@ public final class ReloadSignal {
      * once). Where the JVM does not let the signal be handled, the daemon runs on without it and
      * says so.
      */
-    @SuppressWarnings("removal")
     public static void install(Runnable reload) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> Thread.ofVirtual()

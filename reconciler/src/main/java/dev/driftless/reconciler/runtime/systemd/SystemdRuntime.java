@@ -91,7 +91,7 @@ public final class SystemdRuntime implements InstanceRuntime {
         }
         Optional<String> failed = env == null ? Optional.empty()
             : write(session, SystemdUnits.envFilePath(scope, unit), env, 0600, launch);
-        if (failed.isEmpty() && SystemdUnits.needsFiles(instance)) {
+        if (failed.isEmpty() && FileArchive.any(instance.service())) {
             failed = writeFiles(session, instance, unit, launch);
         }
         if (failed.isEmpty()) {
@@ -163,7 +163,7 @@ public final class SystemdRuntime implements InstanceRuntime {
                 }
                 envFile = Optional.of(SystemdUnits.envFilePath(scope, unit));
             }
-            if (SystemdUnits.needsFiles(instance)) {
+            if (FileArchive.any(s)) {
                 Optional<String> failed = writeFiles(session, instance, unit, launch);
                 if (failed.isPresent()) {
                     return JobResult.notRun(failed.get());

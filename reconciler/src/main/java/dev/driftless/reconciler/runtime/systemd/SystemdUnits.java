@@ -2,6 +2,7 @@ package dev.driftless.reconciler.runtime.systemd;
 
 import dev.driftless.model.Instance;
 import dev.driftless.model.Service;
+import dev.driftless.reconciler.runtime.FileArchive;
 import dev.driftless.reconciler.runtime.docker.ContainerLabels;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -127,11 +128,6 @@ public final class SystemdUnits {
         return (scope == Scope.SYSTEM ? SYSTEM_FILES_DIR : FILES_DIR) + "/" + withoutSuffix(unitFile(unit));
     }
 
-    /** Whether the instance's service places files, and so has a files directory. */
-    public static boolean needsFiles(Instance instance) {
-        return !instance.service().files().isEmpty();
-    }
-
     /** Whether {@code name} is a name this class gives (so it is safe on a command line and as a file name). */
     public static boolean isUnitName(String name) {
         return name.startsWith(PREFIX) && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*") && !name.contains("..");
@@ -170,7 +166,7 @@ public final class SystemdUnits {
         b.append("ExecStart=").append(String.join(" ", words.stream().map(UnitFileSyntax::execWord).toList()))
             .append('\n');
         s.env().forEach((k, v) -> b.append("Environment=").append(UnitFileSyntax.environment(k, v)).append('\n'));
-        if (needsFiles(instance)) {
+        if (FileArchive.any(s)) {
             b.append("WorkingDirectory=").append(scope == Scope.USER ? "%h/" : "").append(filesDir(scope, unit))
                 .append('\n');
         }
