@@ -3,6 +3,7 @@ package dev.driftless.model;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,6 +40,21 @@ public final class Failover {
             Objects.requireNonNull(state, "state");
             reasons = Immutables.sortedMap(reasons);
         }
+    }
+
+    /**
+     * The silence after an observation: each host that did not answer keeps when it stopped
+     * answering ({@code before}), or stops now; a host that answered, or was not asked, is no
+     * longer silent.
+     *
+     * @param before     the silence before the observation, host → since when
+     * @param unanswered the hosts that did not answer it
+     */
+    public static SortedMap<String, Instant> silence(Map<String, Instant> before, Collection<String> unanswered,
+                                                     Instant now) {
+        SortedMap<String, Instant> silent = new TreeMap<>();
+        unanswered.forEach(host -> silent.put(host, before.getOrDefault(host, now)));
+        return silent;
     }
 
     /**

@@ -74,6 +74,17 @@ class FailoverTest {
     }
 
     @Test
+    void aHostStaysSilentSinceItFirstMissedAnObservationAndStopsBeingSoWhenItAnswers() {
+        Instant earlier = NOW.minus(Duration.ofMinutes(7));
+        Map<String, Instant> before = Map.of("app-2", earlier, "app-3", earlier);
+
+        assertThat(Failover.silence(before, java.util.List.of("app-2", "app-4"), NOW))
+            .as("app-2 still silent since then, app-4 silent from now, app-3 answered")
+            .containsExactly(Map.entry("app-2", earlier), Map.entry("app-4", NOW));
+        assertThat(Failover.silence(before, java.util.List.of(), NOW)).isEmpty();
+    }
+
+    @Test
     void failoverNeedsACountAndAtLeastASecond() {
         TestRepo repo = new TestRepo(dir)
             .file("hosts.yaml", "hosts:\n  app-1: {address: 10.0.0.1, user: deploy, labels: {role: app}}\n")

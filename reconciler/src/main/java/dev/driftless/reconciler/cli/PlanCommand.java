@@ -2,6 +2,7 @@ package dev.driftless.reconciler.cli;
 
 import dev.driftless.model.DesiredState;
 import dev.driftless.model.DirectoryTree;
+import dev.driftless.model.Failover;
 import dev.driftless.model.GitTree;
 import dev.driftless.model.Problem;
 import dev.driftless.model.RepoTree;
@@ -23,6 +24,7 @@ import dev.driftless.reconciler.history.RestartRequest;
 import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.plan.BaseInventory;
 import dev.driftless.reconciler.plan.Departures;
+import dev.driftless.reconciler.observe.HostObservation;
 import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.plan.Plan;
@@ -167,13 +169,20 @@ final class PlanCommand implements Callable<Integer> {
             Plan plan;
             try (SshHostPool pool = SshHostPool.open(ssh)) {
                 long poolOpened = System.nanoTime();
-                Function<String, Set<Runtime>> runtimes = Observer.runtimesFor(desired);
+                // As the daemon does: instances of hosts silent for their placement.failover have stand-ins.
+                DesiredState failingOver = Failover.apply(desired, deployed.silent(), Instant.now()).state();
+                Function<String, Set<Runtime>> runtimes = Observer.runtimesFor(desired, failingOver);
                 Observation observed = BaseInventory.withoutSilentDeparted(Observer.standard(pool, pool.commandTimeout())
                     .observe(List.copyOf(reach.values()), departures.runtimes(runtimes)), departed.keySet(),
                     u -> err.println("driftless plan: "
                     + BaseInventory.droppedNote(u, cfg.map(c -> c.intervals().departed()).orElse(Departures.GIVE_UP))));
-                plan = new Planner(Clock.systemUTC()).plan(desired, observed, deployed.held(),
+                Instant observedAt = Instant.now();
+                Failover.Result failover = Failover.apply(desired, Failover.silence(deployed.silent(),
+                    observed.unreachable().stream().map(HostObservation::host)
+                        .filter(desired.hosts()::containsKey).toList(), observedAt), observedAt);
+                plan = new Planner(Clock.systemUTC()).plan(failover.state(), observed, deployed.held(),
                     observed.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet()))
+                    .withStandIns(failover.reasons())
                     .withJobsRan(deployed.jobsRan());
                 // Repairs the daemon holds back after failures wait here too.
                 plan = Deferrals.apply(plan, deployed.restarts(), deployed.pulls(),
@@ -226,10 +235,13 @@ final class PlanCommand implements Callable<Integer> {
      * @param failed     the services of {@code held} held because the planned commit failed their rollout
      * @param restartsAsked pending {@code driftless restart} requests of services no suspension or
      *                   deploy window holds
+     * @param silent     the hosts that did not answer the daemon, each with since when ({@link
+     *                   HistoryStore#silentHosts}): placement.failover counts from there
      */
     private record Deployed(Optional<BaseInventory> base, Map<String, String> held, Map<String, String> remembered,
                             Set<String> jobsRan, Map<String, Backoff> restarts, Map<String, Backoff> pulls,
-                            Map<String, String> failed, List<RestartRequest> restartsAsked) {
+                            Map<String, String> failed, List<RestartRequest> restartsAsked,
+                            Map<String, Instant> silent) {
     }
 
     private Deployed deployed(Optional<DaemonConfig> cfg, Revision revision, DesiredState desired,
@@ -242,10 +254,12 @@ final class PlanCommand implements Callable<Integer> {
         Map<String, Backoff> pulls = new java.util.HashMap<>();
         if (cfg.isEmpty() && base.isEmpty()) {
             // No daemon in sight: the repo against the hosts, as documented.
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, Map.of(), List.of());
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, Map.of(), List.of(),
+                Map.of());
         }
         Map<String, String> failed = new TreeMap<>();
         List<RestartRequest> restartsAsked = new ArrayList<>();
+        Map<String, Instant> silent = new TreeMap<>();
         String historyNote = "";
         if (cfg.isPresent()) {
             try (HistoryStore history = HistoryStore.openExisting(cfg.get().historySettings(), desired.environment())
@@ -264,6 +278,7 @@ final class PlanCommand implements Callable<Integer> {
                     }
                     held.putAll(failed);
                     history.departedHosts().forEach((host, d) -> remembered.put(host, d.inventoryCommit()));
+                    silent.putAll(history.silentHosts());
                     restarts.putAll(history.backoffs(Deferrals.RESTARTS));
                     pulls.putAll(history.backoffs(Deferrals.PULLS));
                     for (String service : desired.services().keySet()) {
@@ -295,7 +310,8 @@ final class PlanCommand implements Callable<Integer> {
         if (baseRev.isEmpty()) {
             err.println("driftless plan: " + historyNote + ", so hosts that left the inventory are not planned;"
                 + " pass --base REV to name the commit the hosts run");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked,
+                silent);
         }
         Optional<RepoTree> tree;
         try {
@@ -307,7 +323,8 @@ final class PlanCommand implements Callable<Integer> {
             err.println("driftless plan: the last applied commit " + baseRev.get() + " is not in " + revision.describe()
                 + " (" + e.getMessage() + "), so hosts that left the inventory are not planned;"
                 + " fetch it or pass --base REV");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked,
+                silent);
         }
         if (tree.isEmpty()) {
             if (base.isPresent()) {
@@ -316,10 +333,11 @@ final class PlanCommand implements Callable<Integer> {
             }
             err.println("driftless plan: " + revision.describe() + " is not a git repository, so hosts that left"
                 + " the inventory since the last applied commit are not planned");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked,
+                silent);
         }
         return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held, remembered, jobsRan,
-            restarts, pulls, failed, restartsAsked);
+            restarts, pulls, failed, restartsAsked, silent);
     }
 
     /** The inventory of a remembered departed host's commit; unknown when the repo cannot show it. */

@@ -85,6 +85,7 @@ final class StatusCommand implements Callable<Integer> {
                 .withClosures(history.suspensions(), java.time.Instant.now(), false);
             List<RestartRequest> restarts = history.pendingRestarts();
             Map<String, DepartedHost> departed = history.departedHosts();
+            Map<String, Instant> silent = history.silentHosts();
             Optional<String> leaseHolder = history.leaseHolder();
             // The problems of the head while it is the refused commit: drift repairs against the
             // last valid commit may have been recorded since, and an apply failure is no refusal.
@@ -120,8 +121,7 @@ final class StatusCommand implements Callable<Integer> {
                         .put("since", d.since().toString());
                     d.lastError().ifPresent(e -> n.put("lastError", e));
                 });
-                out.print(json(environment, deployment, problems,
-                    cluster, daemon, observed));
+                out.print(json(environment, deployment, problems, silent, cluster, daemon, observed));
             } else {
                 out.println("Environment " + environment + ": " + source.url().display() + " (" + cfg.repo().branch() + ")");
                 daemon.ifPresent(d -> out.println("Daemon: " + d.orElse("not answering on "
@@ -144,7 +144,7 @@ final class StatusCommand implements Callable<Integer> {
                 } else if (observed == null) {
                     out.println("No revision of the repo has been fetched yet: run the daemon (driftless run) first.");
                 } else {
-                    out.print(table(observed, environment, zone));
+                    out.print(table(observed, environment, silent, zone));
                 }
             }
             out.flush();
@@ -175,14 +175,15 @@ final class StatusCommand implements Callable<Integer> {
         return Optional.empty();
     }
 
-    private static String table(Observation observed, String environment, ZoneId zone) {
+    private static String table(Observation observed, String environment, Map<String, Instant> silent, ZoneId zone) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"HOST", "SERVICE", "INSTANCE", "VERSION", "STATE", "DOCKER HEALTH", "COMMIT", "SINCE"});
         Instant now = Instant.now();
         for (HostObservation h : observed.hosts().values()) {
             switch (h) {
-                case HostObservation.Unreachable u -> rows.add(new String[] {h.host(), "(unreachable: " + u.reason() + ")",
-                    "", "", "", "", "", ""});
+                case HostObservation.Unreachable u -> rows.add(new String[] {h.host(), "(unreachable: " + u.reason()
+                    + Optional.ofNullable(silent.get(h.host())).map(t -> "; the daemon has had no answer since "
+                        + TIME.format(t.atZone(zone))).orElse("") + ")", "", "", "", "", "", ""});
                 case HostObservation.Reachable r -> {
                     List<ObservedContainer> ours = r.containers().stream()
                         .filter(c -> c.environment().orElse("").equals(environment)).toList();
@@ -255,9 +256,11 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /**
+     * @param silent the hosts the daemon had no answer from, since when ({@link HistoryStore#silentHosts})
      * @param daemon the daemon's status line: absent without metrics.listen, empty when it did not answer
      */
     private static String json(String environment, ObjectNode deployment, Optional<String> problems,
+                               Map<String, Instant> silent,
                                Optional<List<ClusterMember>> cluster, Optional<Optional<String>> daemon,
                                Observation observed) throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -283,7 +286,10 @@ final class StatusCommand implements Callable<Integer> {
             for (HostObservation h : observed.hosts().values()) {
                 ObjectNode n = hosts.addObject().put("host", h.host());
                 switch (h) {
-                    case HostObservation.Unreachable u -> n.put("reachable", false).put("problem", u.reason());
+                    case HostObservation.Unreachable u -> {
+                        n.put("reachable", false).put("problem", u.reason());
+                        Optional.ofNullable(silent.get(h.host())).ifPresent(t -> n.put("silentSince", t.toString()));
+                    }
                     case HostObservation.Reachable r -> {
                         n.put("reachable", true);
                         ArrayNode cs = n.putArray("instances");

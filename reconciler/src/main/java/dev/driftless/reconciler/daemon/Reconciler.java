@@ -164,7 +164,6 @@ public final class Reconciler {
      * (this daemon's memory: a restart starts counting again). {@code placement.failover} moves
      * instances off those silent for long enough ({@link Failover}).
      */
-    private final Map<String, Instant> unreachableSince = new java.util.concurrent.ConcurrentHashMap<>();
     /** The stand-ins of the last reconcile ({@link Failover.Result#reasons}), to log when they change. */
     private Set<String> standIns = Set.of();
 
@@ -512,18 +511,6 @@ public final class Reconciler {
         verifier = Objects.requireNonNull(nextVerifier, "verifier");
     }
 
-    /** The plan with each stand-in's creation saying why it is there (its host is silent). */
-    static Plan standIns(Plan plan, Failover.Result failover) {
-        if (failover.reasons().isEmpty()) {
-            return plan;
-        }
-        List<PlannedChange> changes = plan.changes().stream().map(c -> c.action() == Action.CREATE
-            && c.desired().map(i -> failover.reasons().containsKey(i.id())).orElse(false)
-            ? new PlannedChange(c.service(), c.host(), c.instance(), c.action(),
-                List.of(failover.reasons().get(c.desired().get().id())), c.desired(), c.observed()) : c).toList();
-        return new Plan(plan.environment(), changes, plan.hosts(), plan.serviceOrder(), plan.held(), plan.jobsRan());
-    }
-
     /** Logs the stand-ins that begin and end with this reconcile. */
     private void tellStandIns(Failover.Result failover, String sha) {
         Set<String> now = failover.reasons().keySet();
@@ -597,7 +584,9 @@ public final class Reconciler {
         DesiredState desired = loaded.state().state();
         // With placement.failover, the hosts silent for long enough hand their instances on: the
         // stand-ins' hosts are observed for their runtimes too.
-        DesiredState failingOver = Failover.apply(desired, unreachableSince, clock.instant()).state();
+        // The silence is counted in the history, so a restart or a new lease holder goes on counting.
+        Map<String, Instant> silentBefore = history.silentHosts();
+        DesiredState failingOver = Failover.apply(desired, silentBefore, clock.instant()).state();
         Map<String, HostTarget> targets = Observer.targets(desired.hosts().values());
         BaseInventory base = baseInventory();
         Map<String, DepartedHost> remembered = history.departedHosts();
@@ -611,16 +600,8 @@ public final class Reconciler {
         reach.putAll(departed);
         hosts.retainOnly(reach.values());
         laps.lap("departed hosts");
-        java.util.function.Function<String, Set<dev.driftless.model.Runtime>> repoRuntimes =
-            Observer.runtimesFor(desired);
-        java.util.function.Function<String, Set<dev.driftless.model.Runtime>> standInRuntimes =
-            Observer.runtimesFor(failingOver);
-        java.util.function.Function<String, Set<dev.driftless.model.Runtime>> wanted = departures.runtimes(host -> {
-            Set<dev.driftless.model.Runtime> both = java.util.EnumSet.noneOf(dev.driftless.model.Runtime.class);
-            both.addAll(repoRuntimes.apply(host));
-            both.addAll(standInRuntimes.apply(host));
-            return both;
-        });
+        java.util.function.Function<String, Set<dev.driftless.model.Runtime>> wanted =
+            departures.runtimes(Observer.runtimesFor(desired, failingOver));
         Observation seen = observer.observe(List.copyOf(reach.values()), host -> {
             Set<dev.driftless.model.Runtime> on = wanted.apply(host);
             on.addAll(seenRuntimes.getOrDefault(host, Set.of()));
@@ -643,10 +624,12 @@ public final class Reconciler {
         metrics.hosts((int) observation.reachable().stream().filter(h -> targets.containsKey(h.host())).count(),
             observation.unreachable().size());
         Instant observedAt = clock.instant();
-        unreachableSince.keySet().retainAll(observation.unreachable().stream().map(HostObservation::host)
-            .collect(Collectors.toSet()));
-        observation.unreachable().forEach(u -> unreachableSince.putIfAbsent(u.host(), observedAt));
-        Failover.Result failover = Failover.apply(desired, unreachableSince, observedAt);
+        Map<String, Instant> silent = Failover.silence(silentBefore, observation.unreachable().stream()
+            .map(HostObservation::host).filter(targets::containsKey).toList(), observedAt);
+        if (!silent.equals(silentBefore)) {
+            history.replaceSilentHosts(silent);
+        }
+        Failover.Result failover = Failover.apply(desired, silent, observedAt);
         tellStandIns(failover, revision.sha());
 
         // A suspended service is left as it is, even when the commit removes it; that is no failure.
@@ -670,8 +653,9 @@ public final class Reconciler {
         // Docker says which containers run; their probes say which of those still work.
         Map<String, String> holds = new TreeMap<>(held);
         holds.putAll(suspended);
-        Plan drafted = standIns(planner.plan(failover.state(), observation, holds,
-            observation.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet())), failover);
+        Plan drafted = planner.plan(failover.state(), observation, holds,
+            observation.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet()))
+            .withStandIns(failover.reasons());
         laps.lap("plan");
         Plan planned = applier.liveness().check(drafted, targets, verify);
         laps.lap("probe");

@@ -231,6 +231,19 @@ public interface HistoryStore extends AutoCloseable {
     /** The departed hosts awaiting cleanup, by host name, as the daemon last left them. */
     Map<String, DepartedHost> departedHosts();
 
+    /**
+     * Replaces the environment's silent hosts (hosts of the inventory that did not answer the
+     * last observation) with {@code silent}, host name → when it stopped answering, in one
+     * transaction.
+     */
+    void replaceSilentHosts(Map<String, java.time.Instant> silent);
+
+    /**
+     * The hosts that did not answer the daemon's last observation, by host name, each with when it
+     * stopped answering, as {@link #replaceSilentHosts} last left them.
+     */
+    Map<String, java.time.Instant> silentHosts();
+
     /** The active suspensions: the environment's first, then services by name. */
     List<Suspension> suspensions();
 

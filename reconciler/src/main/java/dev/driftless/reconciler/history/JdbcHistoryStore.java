@@ -663,17 +663,17 @@ final class JdbcHistoryStore implements HistoryStore {
                     DepartedHost was = before.get(e.getKey());
                     if (was == null) {
                         // A host departed twice over (by another daemon meanwhile) keeps one row.
-                        departed(delete, 1, e.getKey()).executeUpdate();
-                        departed(insert, 4, e.getKey());
+                        environmentAndHost(delete, 1, e.getKey()).executeUpdate();
+                        environmentAndHost(insert, 4, e.getKey());
                         departedValues(insert, e.getValue()).executeUpdate();
                     } else if (!was.equals(e.getValue())) {
-                        departed(update, 4, e.getKey());
+                        environmentAndHost(update, 4, e.getKey());
                         departedValues(update, e.getValue()).executeUpdate();
                     }
                 }
                 for (String host : new java.util.TreeSet<>(before.keySet())) {
                     if (!after.containsKey(host)) {
-                        departed(delete, 1, host).executeUpdate();
+                        environmentAndHost(delete, 1, host).executeUpdate();
                     }
                 }
             }
@@ -682,7 +682,7 @@ final class JdbcHistoryStore implements HistoryStore {
     }
 
     /** Sets environment and host at {@code at} and {@code at + 1}. */
-    private PreparedStatement departed(PreparedStatement ps, int at, String host) throws SQLException {
+    private PreparedStatement environmentAndHost(PreparedStatement ps, int at, String host) throws SQLException {
         ps.setString(at, environment);
         ps.setString(at + 1, BoundedText.fit(host, HOST_MAX));
         return ps;
@@ -702,7 +702,7 @@ final class JdbcHistoryStore implements HistoryStore {
         return write("forget a departed host", c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM departed_host WHERE environment = ?"
                 + " AND host = ?")) {
-                return departed(ps, 1, host).executeUpdate() > 0;
+                return environmentAndHost(ps, 1, host).executeUpdate() > 0;
             }
         });
     }
@@ -718,6 +718,44 @@ final class JdbcHistoryStore implements HistoryStore {
                     while (rs.next()) {
                         out.put(rs.getString(1), new DepartedHost(rs.getString(2), time(rs, 3),
                             Optional.ofNullable(rs.getString(4))));
+                    }
+                }
+                return Collections.unmodifiableMap(out);
+            }
+        });
+    }
+
+    @Override
+    public void replaceSilentHosts(Map<String, Instant> silent) {
+        Objects.requireNonNull(silent, "silent");
+        write("keep the silent hosts", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM silent_host WHERE environment = ?")) {
+                ps.setString(1, environment);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO silent_host (environment, host, since)"
+                + " VALUES (?, ?, ?)")) {
+                for (Map.Entry<String, Instant> e : new java.util.TreeMap<>(silent).entrySet()) {
+                    environmentAndHost(ps, 1, e.getKey());
+                    setTime(ps, 3, e.getValue().truncatedTo(ChronoUnit.MICROS));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Map<String, Instant> silentHosts() {
+        return read("read the silent hosts", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT host, since FROM silent_host WHERE environment = ?"
+                + " ORDER BY host")) {
+                ps.setString(1, environment);
+                Map<String, Instant> out = new LinkedHashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), time(rs, 2));
                     }
                 }
                 return Collections.unmodifiableMap(out);

@@ -75,12 +75,15 @@ public final class Observer {
      * Which runtimes to list on each host of {@code desired}: the host's own runtime, the runtime
      * of every instance placed there, and systemd everywhere once any service of the environment
      * runs under it (a host without unit files answers that listing at no cost, and a unit left
-     * behind by a service that moved is found and pruned).
+     * behind by a service that moved is found and pruned). Instances of {@code alternatives} (the
+     * state with failover stand-ins) count as placed too.
      */
-    public static Function<String, Set<Runtime>> runtimesFor(DesiredState desired) {
+    public static Function<String, Set<Runtime>> runtimesFor(DesiredState desired, DesiredState... alternatives) {
         Map<String, Set<Runtime>> placed = new HashMap<>();
-        desired.instances().forEach(i -> placed.computeIfAbsent(i.host().name(), h -> EnumSet.noneOf(Runtime.class))
-            .add(i.service().runtime()));
+        java.util.stream.Stream.concat(java.util.stream.Stream.of(desired), java.util.Arrays.stream(alternatives))
+            .flatMap(state -> state.instances().stream())
+            .forEach(i -> placed.computeIfAbsent(i.host().name(), h -> EnumSet.noneOf(Runtime.class))
+                .add(i.service().runtime()));
         return runtimesFor(desired.hosts(), desired.services().values(), placed);
     }
 

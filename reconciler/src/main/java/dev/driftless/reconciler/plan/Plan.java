@@ -51,6 +51,21 @@ public record Plan(
     }
 
     /**
+     * This plan with each creation of a failover stand-in saying why it is there: {@code reasons}
+     * by instance id ({@link dev.driftless.model.Failover.Result#reasons}).
+     */
+    public Plan withStandIns(Map<String, String> reasons) {
+        if (reasons.isEmpty()) {
+            return this;
+        }
+        List<PlannedChange> explained = changes.stream().map(c -> c.action() == Action.CREATE
+            && c.desired().map(i -> reasons.containsKey(i.id())).orElse(false)
+            ? new PlannedChange(c.service(), c.host(), c.instance(), c.action(),
+                List.of(reasons.get(c.desired().get().id())), c.desired(), c.observed()) : c).toList();
+        return new Plan(environment, explained, hosts, serviceOrder, held, jobsRan);
+    }
+
+    /**
      * This plan, knowing which of the pre-deploy jobs it would run already succeeded for their
      * spec: {@code ran} answers for a service and a fingerprint (the deployment history does). A
      * heal that recreates the only instance of a deployed spec then runs no job again.

@@ -20,7 +20,9 @@ import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.history.Trigger;
 import dev.driftless.reconciler.source.GitSource;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.revwalk.RevCommit;
@@ -331,6 +333,26 @@ class StatusCommandTest {
         assertThat(hosts.get(0).get("reachable").asBoolean()).isFalse();
         assertThat(hosts.get(0).get("problem").asText()).isEqualTo("host app-1 (deploy@127.0.0.1:" + port1
             + ") is unreachable: connection refused (is sshd listening on port " + port1 + "?)");
+    }
+
+    @Test
+    void aHostTheDaemonHasHadNoAnswerFromSaysSinceWhenTextAndJson() throws Exception {
+        commit("web 1.27");
+        daemonFetched();
+        Instant since = Instant.parse("2026-12-07T09:15:00Z");
+        try (HistoryStore h = history()) {
+            h.replaceSilentHosts(Map.of("app-2", since));
+        }
+
+        Cli.Run text = Cli.run("status", "--config", config.toString());
+        JsonNode hosts = new ObjectMapper().readTree(Cli.run("status", "--config", config.toString(), "--format",
+            "json").out()).get("hosts");
+
+        assertThat(text.out()).contains("app-1  " + unreachable("app-1", port1) + "\n")
+            .contains("app-2  (unreachable: host app-2 (deploy@127.0.0.1:" + port2 + ") is unreachable: connection"
+                + " refused (is sshd listening on port " + port2 + "?); the daemon has had no answer since ");
+        assertThat(hosts.get(0).has("silentSince")).as("app-1: the daemon never missed it").isFalse();
+        assertThat(hosts.get(1).get("silentSince").asText()).isEqualTo("2026-12-07T09:15:00Z");
     }
 
     @Test

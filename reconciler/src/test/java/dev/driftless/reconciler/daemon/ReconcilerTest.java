@@ -1216,7 +1216,10 @@ class ReconcilerTest {
         time.sleep(Duration.ofSeconds(119));
         reconciler.reconcile(Trigger.DRIFT);
         assertThat(records()).flatExtracting(ReconcileRecord::steps).as("not yet: 1m59s of 2m").isEmpty();
+        assertThat(history.silentHosts()).containsExactly(java.util.Map.entry(chosen, silentSince));
 
+        // The silence is kept in the history: a restarted daemon (or the next lease holder) goes on counting.
+        reconciler = reconciler(CommitVerifier.NONE, Departures.GIVE_UP, metrics);
         time.sleep(Duration.ofSeconds(1));
         assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
         ReconcileRecord moved = records().get(0);
@@ -1238,6 +1241,7 @@ class ReconcilerTest {
         assertThat(records().get(0).steps()).extracting(st -> st.action() + " " + st.service() + " " + st.host())
             .containsExactly("REMOVE worker " + next);
         assertThat(metrics.scrape()).contains("driftless_failover_instances{environment=\"default\"} 0.0");
+        assertThat(history.silentHosts()).isEmpty();
     }
 
     @Test

@@ -281,6 +281,9 @@ class DaemonResilienceIT {
             assertThat(env.managed(next, "worker")).singleElement().satisfies(w -> assertThat(w.isRunning()).isTrue());
             assertThat(DaemonProcess.tail(env.daemon().log(), 300)).contains("placement.failover: worker/" + next
                 + "/1 placed on " + next);
+            // The silence is the daemon's record, not its memory: status shows since when.
+            assertThat(env.cli("status").stdout()).containsPattern(frozen + " +\\(unreachable: .*; the daemon has had"
+                + " no answer since \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}");
         } finally {
             env.hosts().unpause(frozen);
         }

@@ -825,6 +825,26 @@ abstract class HistoryStoreContract {
         assertThat(open("staging").departedHosts()).isEmpty();
     }
 
+    // ---------------------------------------------------------------- silent hosts
+
+    @Test
+    void silentHostsAreKeptPerEnvironmentAndReplacedAsAWhole() {
+        HistoryStore store = open();
+        java.time.Instant t = java.time.Instant.parse("2025-03-01T10:05:00.123456Z");
+        assertThat(store.silentHosts()).isEmpty();
+
+        store.replaceSilentHosts(Map.of("app-2", t, "app-1", t.plusSeconds(30)));
+
+        assertThat(open().silentHosts()).as("read by a restarted daemon or the next lease holder")
+            .containsExactly(Map.entry("app-1", t.plusSeconds(30)), Map.entry("app-2", t));
+        assertThat(open("staging").silentHosts()).isEmpty();
+
+        store.replaceSilentHosts(Map.of("app-2", t));
+        assertThat(open().silentHosts()).as("app-1 answered again").containsExactly(Map.entry("app-2", t));
+        store.replaceSilentHosts(Map.of());
+        assertThat(store.silentHosts()).isEmpty();
+    }
+
     // ---------------------------------------------------------------- schema
 
     @Test
