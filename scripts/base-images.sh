@@ -7,7 +7,10 @@
 # Each is rebuilt only when its recipe (this script, the JDK, the Maven version) changed.
 #
 #   scripts/base-images.sh            build what is missing, print the build args for Dockerfile
+#   scripts/base-images.sh --debian   build only the Debian base if missing, print its tag
 set -euo pipefail
+debian_only=no
+[[ "${1:-}" == "--debian" ]] && debian_only=yes
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib/common.sh
@@ -47,6 +50,10 @@ if ! have "$debian"; then
   chroot "$work/rootfs" /bin/sh -c 'apt-get clean; rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/*'
   tar -C "$work/rootfs" --numeric-owner -c . | docker import -c 'CMD ["/bin/bash"]' - "$debian" >/dev/null
   rm -rf "$work/rootfs"
+fi
+if [[ $debian_only == yes ]]; then
+  echo "$debian"
+  exit 0
 fi
 
 if ! have "$jre"; then

@@ -6,6 +6,7 @@
 #   MODE=http (default)  busybox httpd on $PORT (8080): /healthz answers "ok", /version the version
 #   MODE=worker          a loop that logs a heartbeat every $INTERVAL seconds (5)
 #   MODE=store           httpd serving /data (mount a volume there) plus /healthz
+#   START_DELAY=N        start listening only after N seconds, as a slow application would
 # An image built with --unhealthy has no /healthz, so every health gate on it fails: that is the
 # "broken release" of the rollback tests and the demo.
 #
@@ -46,6 +47,8 @@ if [ "$SVC_HEALTHY" = "yes" ]; then echo ok >/www/healthz; fi
 echo "sample-svc $SVC_VERSION starting, mode ${MODE:-http}"
 # PID 1 gets no default signal handling: stop on SIGTERM like a real service would.
 trap 'kill $child 2>/dev/null; exit 0' TERM INT
+# A slow start, like a real application's: nothing listens for START_DELAY seconds.
+if [ -n "$START_DELAY" ]; then sleep "$START_DELAY" & child=$!; wait $child; fi
 case "${MODE:-http}" in
   worker)
     while true; do echo "worker $SVC_VERSION heartbeat"; sleep "${INTERVAL:-5}" & child=$!; wait $child; done ;;

@@ -20,6 +20,7 @@ trap remove_test_leftovers EXIT
 
 "$here/test-host-image.sh"
 "$here/sample-service-image.sh"
+"$here/proxy-image.sh"
 echo "JDK: $JAVA_HOME"
 driftless_mvn -B -ntp verify "$@"
 "$here/docker-image.sh"

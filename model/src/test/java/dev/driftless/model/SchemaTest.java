@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,6 +38,19 @@ class SchemaTest {
             "services/worker.yaml");
         for (String file : files) {
             assertThat(Schemas.validateFile(TestRepo.EXAMPLE, file)).as(file).isEmpty();
+        }
+    }
+
+    @Test
+    void theZeroDowntimeRecipeLoadsCleanAndPassesTheSchemas() throws IOException {
+        Path recipe = Path.of("../examples/zero-downtime");
+        Repo repo = TestRepo.ok(RepoLoader.load(new DirectoryTree(recipe), Optional.empty()));
+        assertThat(repo.services()).containsOnlyKeys("proxy", "web");
+        assertThat(repo.services().get("web").rollout().order()).isEqualTo(RolloutOrder.START_FIRST);
+        List<String> files = yamlFiles(recipe);
+        assertThat(files).containsExactlyInAnyOrder("hosts.yaml", "services/proxy.yaml", "services/web.yaml");
+        for (String file : files) {
+            assertThat(Schemas.validateFile(recipe, file)).as(file).isEmpty();
         }
     }
 

@@ -3,38 +3,25 @@ package dev.driftless.reconciler.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.model.DirectoryTree;
-import dev.driftless.model.Host;
 import dev.driftless.reconciler.apply.Applier;
-import dev.driftless.reconciler.apply.ApplyListener;
-import dev.driftless.reconciler.apply.HealthGate;
 import dev.driftless.reconciler.cli.Main;
-import dev.driftless.reconciler.desired.DesiredStateLoader;
-import dev.driftless.reconciler.desired.LoadedState;
 import dev.driftless.reconciler.daemon.Deferrals;
 import dev.driftless.reconciler.history.Backoff;
 import dev.driftless.reconciler.history.HistorySettings;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ServiceOutcome;
-import dev.driftless.reconciler.observe.Observer;
-import dev.driftless.reconciler.runtime.docker.DockerObserver;
-import dev.driftless.reconciler.ssh.HostTarget;
-import dev.driftless.reconciler.ssh.SshHostPool;
-import dev.driftless.reconciler.ssh.SshSettings;
+import dev.driftless.reconciler.testhosts.RepoApply;
 import dev.driftless.reconciler.testhosts.TestHost;
 import dev.driftless.reconciler.testhosts.TestHosts;
-import dev.driftless.secrets.KeyRing;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,7 +130,8 @@ class PlanCommandIT {
     @Test
     @Order(2)
     void appliedPlanLeavesNothingToDoAndMetacharactersReachTheContainerVerbatim() throws Exception {
-        Applier.Result result = applyRepo();
+        Applier.Result result = RepoApply.apply(repo, hosts.deployKeyFile(),
+            Optional.of(EXAMPLES.resolve("keys/demo-age.txt")), "0123456789abcdef0123").result();
         assertThat(result.services()).containsEntry("web", ServiceOutcome.SUCCEEDED);
 
         Run run = plan();
@@ -307,23 +295,48 @@ class PlanCommandIT {
         }
     }
 
-    /** Applies the repo once, in process, as the daemon would (without history). */
-    static Applier.Result applyRepo() throws Exception {
-        DesiredStateLoader loader = new DesiredStateLoader(KeyRing.builder()
-            .ageIdentityFile(EXAMPLES.resolve("keys/demo-age.txt")).build());
-        LoadedState.Ready ready = (LoadedState.Ready) loader.load(new DirectoryTree(repo), Optional.empty());
-        Map<String, HostTarget> targets = new LinkedHashMap<>();
-        for (Host h : ready.state().hosts().values()) {
-            targets.put(h.name(), new HostTarget(h.name(), h.address(), h.port(), h.user(), h.hostKey()));
+    @Test
+    @Order(7)
+    void aHostSilentForItsFailoverShowsTheStandInTheDaemonWouldCreateWithItsReason() throws Exception {
+        Path failover = copyOfRepo("failover");
+        Path web = failover.resolve("services/web.yaml");
+        Files.writeString(web, Files.readString(web).replace("placement: {selector: {role: web}}",
+            "placement: {selector: {role: web}, count: 1, failover: 5m}"));
+        dev.driftless.model.Repo loaded = dev.driftless.model.RepoLoader.load(new DirectoryTree(failover),
+            Optional.empty()).repo().orElseThrow();
+        String chosen = loaded.placedOn(loaded.services().get("web")).getFirst().name();
+        String next = chosen.equals("app-1") ? "app-2" : "app-1";
+        Path config = dir.resolve("failover.yaml");
+        Files.writeString(config, "repo: {url: %s}\nssh: {key: %s}\nstate-dir: %s\n".formatted(failover,
+            hosts.deployKeyFile(), dir.resolve("state")));
+        hosts.exec(next, "sh", "-c", "docker ps -aq --filter label=dev.driftless.service=web | xargs -r docker rm -f");
+        java.time.Instant since = java.time.Instant.now().minus(Duration.ofHours(1))
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        try (HistoryStore history = HistoryStore.open(HistorySettings.embedded(dir.resolve("state")), "default")) {
+            history.replaceBackoffs(Deferrals.RESTARTS, Map.of());
+            history.replaceBackoffs(Deferrals.PULLS, Map.of());
+            history.replaceSilentHosts(Map.of(chosen, since));
         }
-        try (SshHostPool pool = SshHostPool.open(SshSettings.defaults(hosts.deployKeyFile(), Optional.empty()))) {
-            var observed = new Observer(pool, new DockerObserver(), pool.commandTimeout())
-                .observe(java.util.List.copyOf(targets.values()));
-            Plan plan = new Planner(Clock.systemUTC()).plan(ready.state(), observed);
-            Applier applier = new Applier(pool, HealthGate.system(Duration.ofSeconds(30)),
-                Applier.Settings.defaults(Duration.ofSeconds(30)), Clock.systemUTC());
-            return applier.apply(plan, new Applier.Context(ready.state().environment(), "0123456789abcdef0123",
-                targets, ready.secrets(), Set.of(), () -> false), ApplyListener.NONE);
+        hosts.pause(chosen);
+        try {
+            Run daemonView = planRepo(failover, "--config", config.toString());
+            Run repoOnly = planRepo(failover);
+
+            assertThat(daemonView.exit()).as(daemonView.err()).isEqualTo(Main.EXIT_ERROR);
+            assertThat(daemonView.out()).containsPattern(next + " +web-1 +create +→ 1\\.0\\.0 +placed on " + next
+                    + " while " + chosen + " does not answer \\(since " + since + "; placement.failover 5m\\)")
+                .containsPattern(chosen + " +unreachable");
+            assertThat(repoOnly.out()).as("without the history the silence counts from now: no stand-in yet")
+                .doesNotContainPattern(next + " +web-1 +create")
+                .containsPattern(chosen + " +web-1 +unknown +1\\.0\\.0 +host unreachable");
+        } finally {
+            hosts.unpause(chosen);
         }
+
+        Run answered = planRepo(failover, "--config", config.toString());
+
+        assertThat(answered.out()).as("the host answers the plan: its own instance, no stand-in")
+            .doesNotContainPattern(next + " +web-1 +create")
+            .doesNotContain("placed on");
     }
 }
