@@ -134,10 +134,11 @@ public record DaemonConfig(
     /**
      * What a webhook may be told about besides reconciles: an operator's {@code driftless suspend}
      * and {@code resume}, a host that left the inventory given up on after
-     * {@code intervals.departed} without an answer, and a host whose SSH host key was refused
-     * (unknown, changed or revoked: an impostor, or a re-keyed host to pin again).
+     * {@code intervals.departed} without an answer, a host whose SSH host key was refused
+     * (unknown, changed or revoked: an impostor, or a re-keyed host to pin again), and a host of
+     * the inventory that stops answering or answers again.
      */
-    public enum NoticeEvent { SUSPENDED, RESUMED, HOST_ABANDONED, HOST_KEY_REFUSED }
+    public enum NoticeEvent { SUSPENDED, RESUMED, HOST_ABANDONED, HOST_KEY_REFUSED, HOST_UNREACHABLE, HOST_REACHABLE }
 
     /** What a notification's body looks like. */
     public enum NotificationFormat { JSON, SLACK, TEAMS, DISCORD }

@@ -138,6 +138,7 @@ public final class Daemon implements AutoCloseable {
         assembly.reconciler().onCompleted(notifier);
         assembly.reconciler().onHostAbandoned(notifier::abandoned);
         assembly.reconciler().onHostKeyRefused(notifier::hostKeyRefused);
+        assembly.reconciler().onHostSilence(notifier::silence);
         java.util.concurrent.atomic.AtomicReference<DaemonConfig> current =
             new java.util.concurrent.atomic.AtomicReference<>(config);
         try {

@@ -29,6 +29,7 @@ import dev.driftless.reconciler.history.StepStart;
 import dev.driftless.reconciler.history.Trigger;
 import dev.driftless.reconciler.metrics.Metrics;
 import dev.driftless.reconciler.observe.HostObservation;
+import dev.driftless.reconciler.observe.HostSilence;
 import dev.driftless.reconciler.observe.Observation;
 import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.Observer;
@@ -144,6 +145,7 @@ public final class Reconciler {
     private final Set<String> verify = new HashSet<>();
     private volatile java.util.function.Consumer<ReconcileRecord> completed = r -> { };
     private volatile java.util.function.BiConsumer<String, DepartedHost> abandoned = (h, d) -> { };
+    private volatile java.util.function.Consumer<HostSilence> silence = s -> { };
     private volatile java.util.function.Consumer<HostObservation.Unreachable> keyRefused = u -> { };
     /** The host key refusals told, by host: a refusal is told once, until it changes or the host is trusted again. */
     private final Map<String, String> toldKeyRefusals = new java.util.concurrent.ConcurrentHashMap<>();
@@ -250,6 +252,37 @@ public final class Reconciler {
      */
     public void onHostKeyRefused(java.util.function.Consumer<HostObservation.Unreachable> listener) {
         this.keyRefused = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Who hears of a host of the inventory that stops answering (not for a refused host key, which
+     * {@link #onHostKeyRefused} tells) and of one that answers again: once per change, as the
+     * history records it, so a cluster tells it once. On the reconcile's thread; must return at once.
+     */
+    public void onHostSilence(java.util.function.Consumer<HostSilence> listener) {
+        this.silence = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    private void tellSilence(Map<String, Instant> before, Map<String, Instant> after, Observation observation,
+                             Set<String> inventory, Instant now, String sha) {
+        after.forEach((host, since) -> {
+            if (!before.containsKey(host) && observation.hosts().get(host) instanceof HostObservation.Unreachable u
+                    && !u.kind().isHostKeyRefusal()) {
+                ReconcileLog.warn(sha, "host " + host + " does not answer: " + u.reason());
+                tellSafely(sha, "the silence of " + host, () -> silence.accept(HostSilence.began(host, since,
+                    u.reason())));
+            }
+        });
+        before.forEach((host, since) -> {
+            if (!after.containsKey(host) && inventory.contains(host)
+                    && observation.hosts().get(host) instanceof HostObservation.Reachable) {
+                ReconcileLog.info(sha, "host " + host + " answers again after "
+                    + DurationText.format(Duration.between(since, now).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                    + " (silent since " + since + ")");
+                tellSafely(sha, "host " + host + " answering again", () -> silence.accept(HostSilence.ended(host,
+                    since, now)));
+            }
+        });
     }
 
     private void tellHostKeyRefusals(Observation observation, String sha) {
@@ -628,6 +661,7 @@ public final class Reconciler {
             .map(HostObservation::host).filter(targets::containsKey).toList(), observedAt);
         if (!silent.equals(silentBefore)) {
             history.replaceSilentHosts(silent);
+            tellSilence(silentBefore, silent, observation, targets.keySet(), observedAt, revision.sha());
         }
         Failover.Result failover = Failover.apply(desired, silent, observedAt);
         tellStandIns(failover, revision.sha());

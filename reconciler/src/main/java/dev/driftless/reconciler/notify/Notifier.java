@@ -11,6 +11,7 @@ import dev.driftless.reconciler.history.ServiceResult;
 import dev.driftless.reconciler.history.Suspension;
 import dev.driftless.reconciler.metrics.Metrics;
 import dev.driftless.reconciler.observe.HostObservation;
+import dev.driftless.reconciler.observe.HostSilence;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -123,6 +124,18 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
     public void hostKeyRefused(HostObservation.Unreachable refused) {
         queue(target -> target.noticeEvents().contains(DaemonConfig.NoticeEvent.HOST_KEY_REFUSED),
             "the host key of " + refused.host(), format -> body(format, refused));
+    }
+
+    /**
+     * Queues the messages about a host of the inventory that stopped answering, or answers again,
+     * to the webhooks that asked for {@code host_unreachable} or {@code host_reachable}; returns
+     * at once.
+     */
+    public void silence(HostSilence silence) {
+        DaemonConfig.NoticeEvent event = silence.isOver() ? DaemonConfig.NoticeEvent.HOST_REACHABLE
+            : DaemonConfig.NoticeEvent.HOST_UNREACHABLE;
+        queue(target -> target.noticeEvents().contains(event), "host " + silence.host()
+            + (silence.isOver() ? " answering again" : " not answering"), format -> body(format, silence));
     }
 
     private void queue(java.util.function.Predicate<DaemonConfig.Notification> wants, String what,
@@ -263,6 +276,30 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
         };
         return chat(format, List.of("driftless " + environment + ": host " + refused.host() + " " + what
             + "; nothing is done there until it is resolved", refused.reason()));
+    }
+
+    /**
+     * The body about a host's silence: as JSON {@code {"event": "host_unreachable", "environment",
+     * "host", "since", "message"}} or {@code {"event": "host_reachable", "environment", "host",
+     * "since", "answeredAt", "silentSeconds"}}, or a chat message.
+     */
+    String body(DaemonConfig.NotificationFormat format, HostSilence s) {
+        long seconds = s.answeredAt().map(a -> Duration.between(s.since(), a).toSeconds()).orElse(0L);
+        if (format == DaemonConfig.NotificationFormat.JSON) {
+            ObjectNode out = JSON.createObjectNode().put("event", s.isOver() ? "host_reachable" : "host_unreachable")
+                .put("environment", environment).put("host", s.host()).put("since", s.since().toString());
+            s.reason().ifPresent(r -> out.put("message", r));
+            s.answeredAt().ifPresent(a -> out.put("answeredAt", a.toString()).put("silentSeconds", seconds));
+            return out.toString();
+        }
+        if (s.isOver()) {
+            return chat(format, List.of("driftless " + environment + ": host " + s.host() + " answers again after "
+                + dev.driftless.model.DurationText.format(Duration.ofSeconds(seconds)) + " (silent since " + s.since()
+                + ")"));
+        }
+        return chat(format, List.of("driftless " + environment + ": host " + s.host() + " does not answer (since "
+            + s.since() + "); nothing is changed there until it does, and services with placement.failover move"
+            + " their instances after their delay", s.reason().orElse("")));
     }
 
     private static String chat(DaemonConfig.NotificationFormat format, List<String> lines) {

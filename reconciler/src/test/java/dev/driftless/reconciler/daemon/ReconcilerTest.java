@@ -1210,6 +1210,8 @@ class ReconcilerTest {
         String chosen = worker.host().name();
         String next = chosen.equals("app-1") ? "app-2" : "app-1";
         java.time.Instant silentSince = time.instant();
+        List<dev.driftless.reconciler.observe.HostSilence> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        reconciler.onHostSilence(told::add);
         fleet.host(chosen).failEverything(HostFailure.Kind.UNREACHABLE, "host " + chosen + " is unreachable: no route");
 
         reconciler.reconcile(Trigger.DRIFT);
@@ -1217,9 +1219,14 @@ class ReconcilerTest {
         reconciler.reconcile(Trigger.DRIFT);
         assertThat(records()).flatExtracting(ReconcileRecord::steps).as("not yet: 1m59s of 2m").isEmpty();
         assertThat(history.silentHosts()).containsExactly(java.util.Map.entry(chosen, silentSince));
+        assertThat(told).as("told once, not at every reconcile it stays silent").containsExactly(
+            dev.driftless.reconciler.observe.HostSilence.began(chosen, silentSince, "host " + chosen
+                + " is unreachable: no route"));
 
-        // The silence is kept in the history: a restarted daemon (or the next lease holder) goes on counting.
+        // The silence is kept in the history: a restarted daemon (or the next lease holder) goes on
+        // counting, and does not tell it again.
         reconciler = reconciler(CommitVerifier.NONE, Departures.GIVE_UP, metrics);
+        reconciler.onHostSilence(told::add);
         time.sleep(Duration.ofSeconds(1));
         assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
         ReconcileRecord moved = records().get(0);
@@ -1242,6 +1249,11 @@ class ReconcilerTest {
             .containsExactly("REMOVE worker " + next);
         assertThat(metrics.scrape()).contains("driftless_failover_instances{environment=\"default\"} 0.0");
         assertThat(history.silentHosts()).isEmpty();
+        assertThat(told).hasSize(2).last().satisfies(back -> {
+            assertThat(back.host()).isEqualTo(chosen);
+            assertThat(back.since()).isEqualTo(silentSince);
+            assertThat(back.answeredAt()).hasValueSatisfying(at -> assertThat(at).isAfter(silentSince.plusSeconds(119)));
+        });
     }
 
     @Test

@@ -265,6 +265,7 @@ class DaemonResilienceIT {
         String frozen = chosen.getFirst();
         String next = APP_HOSTS.stream().filter(h -> !h.equals(frozen)).findFirst().orElseThrow();
         long before = env.lastRecordId();
+        int noticed = env.hostNotices().size();
 
         env.hosts().pause(frozen);
         try {
@@ -284,6 +285,14 @@ class DaemonResilienceIT {
             // The silence is the daemon's record, not its memory: status shows since when.
             assertThat(env.cli("status").stdout()).containsPattern(frozen + " +\\(unreachable: .*; the daemon has had"
                 + " no answer since \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}");
+            // The webhook that asked for it heard once that the host went silent.
+            E2eEnvironment.await("the webhook told that " + frozen + " does not answer").atMost(Duration.ofSeconds(30))
+                .until(() -> env.hostNotices().size() > noticed);
+            assertThat(env.hostNotices().subList(noticed, env.hostNotices().size()))
+                .filteredOn(n -> n.path("host").asText().equals(frozen)).singleElement().satisfies(n -> {
+                    assertThat(n.path("event").asText()).isEqualTo("host_unreachable");
+                    assertThat(n.path("message").asText()).contains(frozen);
+                });
         } finally {
             env.hosts().unpause(frozen);
         }
@@ -292,6 +301,10 @@ class DaemonResilienceIT {
                 && st.action() == StepAction.REMOVE && st.outcome() == StepOutcome.SUCCEEDED));
         assertThat(env.managed(next, "worker")).isEmpty();
         assertThat(env.managed(frozen, "worker")).singleElement().satisfies(w -> assertThat(w.isRunning()).isTrue());
+        E2eEnvironment.await("the webhook told that " + frozen + " answers again").atMost(E2eEnvironment.DEPLOY_TIMEOUT)
+            .until(() -> env.hostNotices().subList(noticed, env.hostNotices().size()).stream()
+                .anyMatch(n -> n.path("host").asText().equals(frozen) && n.path("event").asText().equals("host_reachable")
+                    && n.path("silentSeconds").asLong() >= 3));
 
         String revert = env.repo().revert(one);
         env.awaitRecord("a worker on every app host again", r -> r.commit().equals(revert)

@@ -98,6 +98,8 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     /** Receives the daemon's notifications (a webhook in the test JVM, on loopback). */
     private com.sun.net.httpserver.HttpServer webhook;
     private final List<JsonNode> notifications = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** What a second webhook, told only of hosts that stop answering and answer again, received. */
+    private final List<JsonNode> hostNotices = java.util.Collections.synchronizedList(new ArrayList<>());
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
         new com.fasterxml.jackson.databind.ObjectMapper();
     private DaemonProcess daemon;
@@ -154,25 +156,30 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
             historySettings = HistorySettings.embedded(stateDir);
         }
         webhook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
-        webhook.createContext("/hooks/driftless", ex -> {
-            byte[] body = ex.getRequestBody().readAllBytes();
-            // Only what the daemon signed counts: an unsigned or altered message is refused.
-            if (!dev.driftless.reconciler.notify.WebhookSignature.verify(SIGNING_SECRET, body,
-                    ex.getRequestHeaders().getFirst("X-Driftless-Signature-256"))) {
-                ex.sendResponseHeaders(401, -1);
-                ex.close();
-                return;
-            }
-            notifications.add(JSON.readTree(body));
-            ex.sendResponseHeaders(204, -1);
-            ex.close();
-        });
+        webhook.createContext("/hooks/driftless", receiver(notifications));
+        webhook.createContext("/hooks/hosts", receiver(hostNotices));
         webhook.start();
         config = workDir.resolve("driftless.yaml");
         // Port 0: the daemon binds a free port itself; a port picked here could be taken before it binds.
         writeConfig(config, stateDir, 0, clustered);
         beforeDaemon.accept(this);
         startDaemon();
+    }
+
+    /** A webhook that keeps what the daemon signed in {@code into}; an unsigned or altered message is refused. */
+    private static com.sun.net.httpserver.HttpHandler receiver(List<JsonNode> into) {
+        return ex -> {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            if (!dev.driftless.reconciler.notify.WebhookSignature.verify(SIGNING_SECRET, body,
+                    ex.getRequestHeaders().getFirst("X-Driftless-Signature-256"))) {
+                ex.sendResponseHeaders(401, -1);
+                ex.close();
+                return;
+            }
+            into.add(JSON.readTree(body));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        };
     }
 
     /** A daemon's configuration: follows the infra repo by local path, with short intervals. */
@@ -210,9 +217,13 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
               - url: http://127.0.0.1:%d/hooks/driftless
                 events: [failed, rolled_back, interrupted]
                 signing-secret-file: %s
+              - url: http://127.0.0.1:%d/hooks/hosts
+                events: [host_unreachable, host_reachable]
+                signing-secret-file: %s
             """.formatted(repo.dir(), repo.allowedSigners(), hosts.deployKeyFile(), root.resolve("examples/keys/demo-age.txt"), state,
             POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metrics, secretFile("reconcile-token", RECONCILE_TOKEN),
-            webhook.getAddress().getPort(), secretFile("signing-secret", SIGNING_SECRET)) + history);
+            webhook.getAddress().getPort(), secretFile("signing-secret", SIGNING_SECRET), webhook.getAddress().getPort(),
+            secretFile("signing-secret", SIGNING_SECRET)) + history);
     }
 
     /** A 0600 file in the work directory holding {@code value}. */
@@ -462,6 +473,11 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** What the daemon told the webhook for host_unreachable and host_reachable so far, as JSON. */
+    List<JsonNode> hostNotices() {
+        return List.copyOf(hostNotices);
     }
 
     /** The notifications the daemon's webhook received so far (failed, rolled back, interrupted), as JSON. */

@@ -363,6 +363,45 @@ class NotifierTest {
     }
 
     @Test
+    void aHostThatStopsAnsweringAndAnswersAgainIsToldToTheWebhooksThatAskedForEach() throws Exception {
+        java.time.Instant since = java.time.Instant.parse("2026-12-07T10:00:00Z");
+        var silent = dev.driftless.reconciler.observe.HostSilence.began("app-2", since,
+            "host app-2 (10.0.1.12:22) is unreachable: connection timed out");
+        var back = dev.driftless.reconciler.observe.HostSilence.ended("app-2", since, since.plusSeconds(252));
+        try (Notifier n = notifier(
+                new DaemonConfig.Notification(Optional.of(url("/down")), Optional.empty(), NotificationFormat.JSON,
+                    EnumSet.noneOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
+                    EnumSet.of(DaemonConfig.NoticeEvent.HOST_UNREACHABLE)),
+                new DaemonConfig.Notification(Optional.of(url("/both")), Optional.empty(), NotificationFormat.JSON,
+                    EnumSet.noneOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
+                    EnumSet.of(DaemonConfig.NoticeEvent.HOST_UNREACHABLE, DaemonConfig.NoticeEvent.HOST_REACHABLE)),
+                hook(url("/reconciles-only"), NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class),
+                    Optional.empty()))) {
+            n.silence(silent);
+            n.silence(back);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
+            assertThat(new ObjectMapper().readTree(n.body(NotificationFormat.SLACK, silent)).path("text").asText())
+                .isEqualTo("driftless prod: host app-2 does not answer (since 2026-12-07T10:00:00Z); nothing is changed"
+                    + " there until it does, and services with placement.failover move their instances after their"
+                    + " delay\nhost app-2 (10.0.1.12:22) is unreachable: connection timed out");
+            assertThat(new ObjectMapper().readTree(n.body(NotificationFormat.SLACK, back)).path("text").asText())
+                .isEqualTo("driftless prod: host app-2 answers again after 4m12s (silent since 2026-12-07T10:00:00Z)");
+        }
+        assertThat(received).extracting(Received::path).containsExactlyInAnyOrder("/down", "/both", "/both");
+        List<JsonNode> both = new ArrayList<>();
+        for (Received r : received) {
+            if (r.path().equals("/both")) {
+                both.add(new ObjectMapper().readTree(r.body()));
+            }
+        }
+        assertThat(both).extracting(j -> j.path("event").asText()).containsExactly("host_unreachable", "host_reachable");
+        assertThat(both.get(0).path("message").asText()).endsWith("connection timed out");
+        assertThat(both.get(1).path("since").asText()).isEqualTo("2026-12-07T10:00:00Z");
+        assertThat(both.get(1).path("answeredAt").asText()).isEqualTo("2026-12-07T10:04:12Z");
+        assertThat(both.get(1).path("silentSeconds").asLong()).isEqualTo(252);
+    }
+
+    @Test
     void onlyTheResultsAskedForAreSentToEachWebhook() throws Exception {
         try (Notifier n = notifier(
                 hook(url("/failures"), NotificationFormat.JSON, EnumSet.of(ReconcileResult.FAILED,
