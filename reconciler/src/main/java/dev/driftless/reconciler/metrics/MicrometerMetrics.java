@@ -152,7 +152,6 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
             .tag("outcome", delivered ? "delivered" : "dropped").register(registry).increment();
     }
 
-    /** The Prometheus text exposition of every meter. */
     /**
      * Adds the process's own meters, as every JVM service exposes them: heap and non-heap memory
      * ({@code jvm_memory_used_bytes}), garbage collection, threads, loaded classes, CPU, open file
@@ -179,6 +178,7 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
         }
     }
 
+    /** The Prometheus text exposition of every meter. */
     public String scrape() {
         return registry.scrape();
     }

@@ -281,6 +281,7 @@ class ApplierTest {
         String repo = "registry:5000/shop/api";
         String list = UnusedImages.list(repo).render();
         String inUse = UnusedImages.inUse().render();
+        String created = UnusedImages.created(repo).render();
         String remove = UnusedImages.remove(List.of(repo + ":0.9.0")).render();
         for (String h : List.of("app-1", "app-2", "app-3")) {
             RecordingHostSession host = fleet.host(h);
@@ -298,9 +299,9 @@ class ApplierTest {
 
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
         List<String> app1 = transcriptOf("app-1");
-        assertThat(app1.subList(app1.size() - 3, app1.size())).as("after the old container is removed")
-            .containsExactly(list, inUse, remove);
-        assertThat(app1.indexOf(removed(s.oldName("app-1")))).isLessThan(app1.size() - 3);
+        assertThat(app1.subList(app1.size() - 4, app1.size())).as("after the old container is removed")
+            .containsExactly(list, inUse, created, remove);
+        assertThat(app1.indexOf(removed(s.oldName("app-1")))).isLessThan(app1.size() - 4);
         assertThat(events.of("app-1")).endsWith(
             "start REMOVE api app-1 -: images of registry:5000/shop/api no container uses, beyond the 2 newest",
             "SUCCEEDED REMOVE api app-1 -: removed registry:5000/shop/api:0.9.0");

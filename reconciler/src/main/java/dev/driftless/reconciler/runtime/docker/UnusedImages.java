@@ -35,6 +35,16 @@ public final class UnusedImages {
         return RemoteCommand.of("docker", "image", "ls", "--no-trunc", "--format", LIST_FORMAT, repository);
     }
 
+    /**
+     * The exact creation time of every image of {@code repository}, one {@code id<TAB>time} line
+     * each: {@link #list} gives it to the second only, and images built in one second (a CI job
+     * building several tags) would tie.
+     */
+    public static RemoteCommand created(String repository) {
+        return RemoteCommand.of("docker", "image", "ls", "--quiet", "--no-trunc", repository)
+            .pipe(RemoteCommand.of("xargs", "-r", "docker", "image", "inspect", "--format", "{{.Id}}\t{{.Created}}"));
+    }
+
     /** The image id of every container on the host, running or not. */
     public static RemoteCommand inUse() {
         return RemoteCommand.of("docker", "ps", "--all", "--quiet", "--no-trunc")
@@ -59,6 +69,26 @@ public final class UnusedImages {
      * is kept.
      */
     public static List<String> removable(String repository, String listing, String inUseOutput, int keep) {
+        return removable(repository, listing, "", inUseOutput, keep);
+    }
+
+    /**
+     * As {@link #removable(String, String, String, int)}, ordered by the exact creation times
+     * {@link #created} printed where it printed one for an image.
+     */
+    public static List<String> removable(String repository, String listing, String createdOutput, String inUseOutput,
+                                         int keep) {
+        Map<String, Instant> exact = new java.util.HashMap<>();
+        for (String line : createdOutput.lines().toList()) {
+            String[] f = line.split("\t", -1);
+            if (f.length == 2 && !f[0].isBlank()) {
+                try {
+                    exact.put(f[0].strip(), Instant.parse(f[1].strip()));
+                } catch (DateTimeParseException e) {
+                    // the listing's time, to the second, will do
+                }
+            }
+        }
         Set<String> used = Set.copyOf(inUseOutput.lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
         Map<String, Image> images = new LinkedHashMap<>();
         for (String line : listing.lines().toList()) {
@@ -66,7 +96,8 @@ public final class UnusedImages {
             if (f.length < 4 || f[0].isBlank()) {
                 continue;
             }
-            Image image = images.computeIfAbsent(f[0].strip(), id -> new Image(id, created(f[1]), new ArrayList<>()));
+            Image image = images.computeIfAbsent(f[0].strip(), id -> new Image(id,
+                listedTime(f[1]) == null ? null : exact.getOrDefault(id, listedTime(f[1])), new ArrayList<>()));
             String tag = f[2].strip();
             String digest = f[3].strip();
             if (!tag.equals(NONE) && !tag.isEmpty()) {
@@ -89,7 +120,7 @@ public final class UnusedImages {
     }
 
     /** Docker's {@code 2026-12-06 10:11:12 +0000 UTC}; null when it reads otherwise. */
-    private static Instant created(String text) {
+    private static Instant listedTime(String text) {
         String[] parts = text.strip().split(" ");
         if (parts.length < 3) {
             return null;

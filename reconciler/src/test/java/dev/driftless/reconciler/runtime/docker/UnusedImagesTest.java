@@ -60,6 +60,21 @@ class UnusedImagesTest {
     }
 
     @Test
+    void theExactCreationTimesBreakTiesOfTheSameSecond() {
+        String images = listing(
+            line("c", "2026-12-05 10:00:05", "1.2.0", "<none>"),
+            line("b", "2026-12-05 10:00:05", "1.1.0", "<none>"),
+            line("a", "2026-12-05 10:00:04", "1.0.0", "<none>"));
+        String created = "sha256:b\t2026-12-05T10:00:05.9Z\nsha256:c\t2026-12-05T10:00:05.1Z\n"
+            + "sha256:a\tgarbage\n";
+
+        assertThat(UnusedImages.removable(REPO, images, created, "", 1))
+            .as("1.1.0 was built last within that second").containsExactly(REPO + ":1.2.0", REPO + ":1.0.0");
+        assertThat(UnusedImages.created(REPO).render()).isEqualTo("docker image ls --quiet --no-trunc " + REPO
+            + " | xargs -r docker image inspect --format '{{.Id}}\t{{.Created}}'");
+    }
+
+    @Test
     void anImageGoesByEveryReferenceOfItsRepositoryAndByDigestWhenUntagged() {
         String images = listing(
             line("n", "2026-12-05 10:00:09", "2.0.0", "<none>"),
