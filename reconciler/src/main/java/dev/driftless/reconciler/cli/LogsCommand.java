@@ -57,6 +57,10 @@ final class LogsCommand implements Callable<Integer> {
         description = "The last N lines of each instance (default: ${DEFAULT-VALUE}).")
     int lines;
 
+    @Option(names = {"-f", "--follow"}, description = "Then keep printing what the instances write, each line"
+        + " prefixed with its instance and host, until interrupted (Ctrl-C) or every instance stopped.")
+    boolean follow;
+
     @Override
     public Integer call() throws Exception {
         DaemonConfig cfg = config.require("logs");
@@ -87,6 +91,9 @@ final class LogsCommand implements Callable<Integer> {
         try (SshHostPool pool = SshHostPool.open(cfg.sshSettings())) {
             Observation observed = Observer.standard(pool, pool.commandTimeout())
                 .observe(List.copyOf(targets.values()), Observer.runtimesFor(inventory));
+            if (follow) {
+                return follow(pool, targets, observed, environment, out, err);
+            }
             for (HostObservation h : observed.hosts().values()) {
                 if (h instanceof HostObservation.Unreachable u) {
                     err.println("driftless logs: " + u.reason());
@@ -121,6 +128,109 @@ final class LogsCommand implements Callable<Integer> {
             return Main.EXIT_ERROR;
         }
         return failures == 0 ? Main.EXIT_OK : Main.EXIT_ERROR;
+    }
+
+    /** One instance followed: where it runs and what runs it. */
+    private record Followed(String host, ObservedContainer container) {
+        String label() {
+            return container.instance().orElseThrow() + " on " + host;
+        }
+    }
+
+    /**
+     * Follows every instance found, one SSH channel each, printing {@code api-1 app-2 | line} as
+     * lines come, until each stopped writing or this thread is interrupted (the JVM stopping on
+     * Ctrl-C interrupts it too); then every remote reader is stopped with its channel.
+     */
+    private int follow(SshHostPool pool, Map<String, HostTarget> targets, Observation observed, String environment,
+                       PrintWriter out, PrintWriter err) throws InterruptedException {
+        int failures = 0;
+        List<Followed> followed = new ArrayList<>();
+        for (HostObservation h : observed.hosts().values()) {
+            if (h instanceof HostObservation.Unreachable u) {
+                err.println("driftless logs: " + u.reason());
+                failures++;
+                continue;
+            }
+            mine((HostObservation.Reachable) h, environment).forEach(c -> followed.add(new Followed(h.host(), c)));
+        }
+        if (followed.isEmpty()) {
+            if (failures == 0) {
+                err.println("driftless logs: no instance of " + service + instance.map(i -> " named " + i).orElse("")
+                    + " runs on " + host.orElse("any host of environment " + environment));
+            }
+            return Main.EXIT_ERROR;
+        }
+        int width = followed.stream().mapToInt(f -> f.container().instance().orElseThrow().length() + 1
+            + f.host().length()).max().orElse(0);
+        err.println("driftless logs: following " + String.join(", ", followed.stream().map(Followed::label).toList())
+            + "; Ctrl-C to stop");
+        err.flush();
+        Thread caller = Thread.currentThread();
+        Thread onExit = new Thread(() -> {
+            caller.interrupt();
+            try {
+                // A moment for the readers to stop their remote commands and close their channels.
+                caller.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "driftless-logs-stop");
+        Runtime.getRuntime().addShutdownHook(onExit);
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger(failures);
+        try (java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            for (Followed f : followed) {
+                String prefix = String.format("%-" + width + "s | ", f.container().instance().orElseThrow() + " "
+                    + f.host());
+                running.add(readers.submit(() -> {
+                    InstanceRuntime runtime = InstanceRuntime.of(f.container());
+                    try {
+                        int exit = pool.session(targets.get(f.host())).follow(
+                            runtime.followLogs(f.container().name(), lines), line -> {
+                                synchronized (out) {
+                                    out.println(prefix + line);
+                                    out.flush();
+                                }
+                            });
+                        synchronized (out) {
+                            err.println("driftless logs: " + f.label() + " stopped writing (" + runtime.noun() + " "
+                                + f.container().name() + (exit == 0 ? "" : ", exit " + exit) + ")");
+                            err.flush();
+                        }
+                        if (exit != 0) {
+                            failed.incrementAndGet();
+                        }
+                    } catch (HostException e) {
+                        synchronized (out) {
+                            err.println("driftless logs: " + e.getMessage());
+                            err.flush();
+                        }
+                        failed.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            try {
+                for (java.util.concurrent.Future<?> r : running) {
+                    r.get();
+                }
+            } catch (InterruptedException stopped) {
+                // Ctrl-C (or the caller): every reader stops its remote command with its channel.
+                readers.shutdownNow();
+                return failed.get() == 0 ? Main.EXIT_OK : Main.EXIT_ERROR;
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("following " + service + " failed: " + e.getCause().getMessage(),
+                    e.getCause());
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is stopping: the hook has run
+            }
+        }
+        return failed.get() == 0 ? Main.EXIT_OK : Main.EXIT_ERROR;
     }
 
     /** The instances of the service (and instance) asked for, of this environment, on one host. */

@@ -73,6 +73,27 @@ public sealed interface RemoteCommand permits RemoteCommand.Argv, RemoteCommand.
         return Redirected.of(this, new Redirect(Redirect.Kind.STDERR_TO_STDOUT, ""));
     }
 
+    /**
+     * This command, for one that runs until stopped ({@code docker logs --follow}), stopped with
+     * whatever it started once the SSH channel's stdin closes: when the client closes the channel
+     * or its connection drops. A watcher reads a copy of stdin and, at its end, signals the
+     * session's process group; when the command ends by itself the watcher goes and the exit
+     * status is the command's. The caller must keep stdin open while it wants the output.
+     */
+    default RemoteCommand untilDisconnected() {
+        return RemoteCommand.of("sh", "-c", UNTIL_DISCONNECTED, "driftless-follow", render());
+    }
+
+    /** The script of {@link #untilDisconnected}: {@code $1} is the rendered command. */
+    String UNTIL_DISCONNECTED = String.join("\n",
+        "exec 3<&0",
+        "sh -c \"$1\" </dev/null & pid=$!",
+        "( cat <&3 >/dev/null 2>&1; kill -TERM 0 ) & watcher=$!",
+        "exec 3<&-",
+        "wait \"$pid\"; status=$?",
+        "kill \"$watcher\" 2>/dev/null",
+        "exit \"$status\"");
+
     /** Shell operators that join two commands; a higher binding binds tighter, as in sh. */
     enum Operator {
         SEQUENCE(";", 1),

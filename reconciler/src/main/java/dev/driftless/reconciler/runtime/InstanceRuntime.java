@@ -88,6 +88,12 @@ public interface InstanceRuntime {
      */
     RemoteCommand logs(String name, int lines);
 
+    /**
+     * {@link #logs}, then what the instance writes from now on, until the instance stops or the
+     * SSH channel closes ({@link RemoteCommand#untilDisconnected}): {@code driftless logs -f}.
+     */
+    RemoteCommand followLogs(String name, int lines);
+
     /** Runs a command health probe for the instance. */
     RemoteCommand exec(String name, List<String> argv);
 

@@ -35,6 +35,23 @@ public interface HostSession {
     CommandResult run(RemoteCommand command, byte[] stdin, Duration timeout) throws HostException;
 
     /**
+     * Runs {@code command} and hands every line it prints, stdout and stderr, to {@code lines} as
+     * it comes (one call at a time), until the command exits; for commands that run until
+     * stopped ({@code docker logs --follow}). Interrupting the calling thread stops the command
+     * (SIGTERM, its channel closed) and throws {@link InterruptedException}. This default, for
+     * sessions that cannot stream, runs it to its end and then hands over its lines.
+     *
+     * @return the command's exit code
+     */
+    default int follow(RemoteCommand command, java.util.function.Consumer<String> lines)
+            throws HostException, InterruptedException {
+        CommandResult r = run(command, Duration.ofMinutes(1));
+        r.stdout().lines().forEach(lines);
+        r.stderr().lines().forEach(lines);
+        return r.exitCode();
+    }
+
+    /**
      * Drops this host's connection; the next call logs in anew (e.g. to pick up a changed group
      * membership of the SSH user). Never throws.
      */

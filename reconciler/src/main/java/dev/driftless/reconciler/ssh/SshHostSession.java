@@ -104,7 +104,15 @@ final class SshHostSession implements HostSession {
             "interrupted while waiting to run a command on host " + target.name());
     }
 
-    private Raw attempt(String rendered, byte[] stdin, Duration timeout, boolean mayRetry) throws HostException {
+    /** A command started on its own channel of {@code client}'s connection. */
+    private record Started(Session.Command command, SSHClient client, long nanos) {
+    }
+
+    /**
+     * Opens a channel and starts {@code rendered} on it. Opening is retried once on a new
+     * connection when a pooled one had died, since nothing was sent yet; the command itself never.
+     */
+    private Started start(String rendered, boolean mayRetry) throws HostException {
         SshConnection.Lease lease = connection.lease();
         SSHClient client = lease.client();
         Session session;
@@ -125,14 +133,13 @@ final class SshHostSession implements HostSession {
             if (!lease.fresh() && mayRetry) {
                 // Nothing was sent yet, so retrying on a new connection cannot run anything twice.
                 LOG.info("connection to {} had died ({}); reconnecting", target.name(), describe(e));
-                return attempt(rendered, stdin, timeout, false);
+                return start(rendered, false);
             }
             throw lost(e);
         }
         long started = System.nanoTime();
-        Session.Command command;
         try {
-            command = session.exec(rendered);
+            return new Started(session.exec(rendered), client, started);
         } catch (Exception e) {
             // The request may have reached the host: never retried.
             connection.discard(client);
@@ -142,6 +149,13 @@ final class SshHostSession implements HostSession {
                         + SshConnector.seconds(connectTimeout)), e)
                 : lost(e);
         }
+    }
+
+    private Raw attempt(String rendered, byte[] stdin, Duration timeout, boolean mayRetry) throws HostException {
+        Started begun = start(rendered, mayRetry);
+        Session.Command command = begun.command();
+        SSHClient client = begun.client();
+        long started = begun.nanos();
         Future<Raw> outcome = io.submit(() -> collect(command, stdin, started));
         try {
             Raw r = outcome.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -169,6 +183,69 @@ final class SshHostSession implements HostSession {
             throw new HostException(target.name(), HostFailure.Kind.CONNECTION_LOST,
                 "interrupted while running a command on host " + target.name());
         }
+    }
+
+    @Override
+    public int follow(RemoteCommand command, java.util.function.Consumer<String> lines)
+            throws HostException, InterruptedException {
+        checkOpen.run();
+        String rendered = command.render();
+        permits.acquire();
+        try {
+            connection.channels().acquire();
+        } catch (InterruptedException e) {
+            permits.release();
+            throw e;
+        }
+        connection.begin();
+        try {
+            Started begun = start(rendered, true);
+            Session.Command running = begun.command();
+            // stdin stays open: a command made untilDisconnected() ends when it closes.
+            Future<?> err = io.submit(() -> forward(running.getErrorStream(), lines));
+            Future<?> out = io.submit(() -> forward(running.getInputStream(), lines));
+            try {
+                out.get();
+                err.get();
+                running.join();
+            } catch (InterruptedException e) {
+                abandon(running, begun.client());
+                out.cancel(true);
+                err.cancel(true);
+                throw e;
+            } catch (ExecutionException e) {
+                abandon(running, begun.client());
+                throw lost(e.getCause());
+            }
+            Integer status = running.getExitStatus();
+            try {
+                running.close();
+            } catch (IOException ignored) {
+                // already closed by the server after the exit status
+            }
+            return status != null ? status : running.getExitSignal() != null
+                ? 128 + signalNumber(running.getExitSignal()) : -1;
+        } catch (IOException e) {
+            throw lost(e);
+        } finally {
+            connection.end();
+            connection.channels().release();
+            permits.release();
+        }
+    }
+
+    /** Hands each line of {@code in} to {@code lines}, one call at a time across streams. */
+    private static Void forward(InputStream in, java.util.function.Consumer<String> lines) throws IOException {
+        try (java.io.BufferedReader reader = new java.io.BufferedReader(
+                new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                synchronized (lines) {
+                    lines.accept(line);
+                }
+            }
+        }
+        return null;
     }
 
     /** Runs on an I/O thread: feeds stdin, drains both streams, waits for the exit status. */

@@ -2,12 +2,15 @@ package dev.driftless.reconciler.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +80,56 @@ final class DriftlessJar {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** A CLI run that goes on until stopped ({@code logs --follow}): its output as it comes. */
+    static final class Streaming {
+        private final Process process;
+        private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        private final CompletableFuture<String> err;
+        private final Thread reader;
+
+        private Streaming(Process process) {
+            this.process = process;
+            this.err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+            this.reader = Thread.ofVirtual().start(() -> {
+                try (BufferedReader r = process.inputReader(StandardCharsets.UTF_8)) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        lines.add(line);
+                    }
+                } catch (IOException e) {
+                    // the process ended
+                }
+            });
+        }
+
+        /** The lines printed on stdout so far. */
+        List<String> lines() {
+            synchronized (lines) {
+                return List.copyOf(lines);
+            }
+        }
+
+        /** Stops it as Ctrl-C would (SIGTERM: the JVM runs its shutdown hooks); what it printed and how it exited. */
+        Result stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("driftless did not stop within 30 s of SIGTERM");
+            }
+            reader.join(Duration.ofSeconds(10));
+            return new Result(process.exitValue(), String.join("\n", lines()), err.join());
+        }
+    }
+
+    /** Starts one CLI verb that runs until stopped. */
+    Streaming start(String... args) {
+        try {
+            return new Streaming(new ProcessBuilder(command(List.of("-XX:TieredStopAtLevel=1"), args)).start());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -458,6 +458,13 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         return jar.run(argv.toArray(String[]::new));
     }
 
+    /** A CLI verb against the daemon's configuration that runs until stopped, e.g. {@code logs -f}. */
+    DriftlessJar.Streaming cliStreaming(String verb, String... args) {
+        List<String> argv = new ArrayList<>(List.of(verb, "--config", config.toString()));
+        argv.addAll(List.of(args));
+        return jar.start(argv.toArray(String[]::new));
+    }
+
     /** POST /reconcile on the (first) daemon's endpoint with {@code headers}; the status code. */
     int postReconcile(String... headers) {
         try (HttpClient client = HttpClient.newHttpClient()) {

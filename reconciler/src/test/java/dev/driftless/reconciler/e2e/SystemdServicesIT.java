@@ -87,6 +87,38 @@ class SystemdServicesIT {
     }, e -> { });
 
     private static String first;
+
+    /**
+     * {@code logs -f}: the worker containers' heartbeats (every 5 s) from both app hosts as they
+     * come, and the exporter unit's journal, each line prefixed; stopped as Ctrl-C stops it, no
+     * {@code docker logs} or {@code journalctl} is left running on a host.
+     */
+    private static void followingLogsPrintsNewLinesOfEveryHostAndLeavesNoReaderBehind() throws Exception {
+        DriftlessJar.Streaming worker = env.cliStreaming("logs", "worker", "-f", "-n", "1");
+        DriftlessJar.Streaming exporter = env.cliStreaming("logs", "exporter", "--host", "app-1", "--follow");
+        try {
+            E2eEnvironment.await("three heartbeats of each worker, as they come").atMost(Duration.ofSeconds(60))
+                .until(() -> APP_HOSTS.stream().allMatch(h -> worker.lines().stream()
+                    .filter(l -> l.matches("worker-1 " + h + " \\| \\S+ worker \\S+ heartbeat")).count() >= 3));
+            E2eEnvironment.await("the exporter's journal").atMost(Duration.ofSeconds(30))
+                .until(() -> exporter.lines().stream().anyMatch(l -> l.startsWith("exporter-1 app-1 | ")
+                    && l.contains("exporter v1 listening on 9100")));
+            for (String h : APP_HOSTS) {
+                assertThat(env.hosts().exec(h, "pgrep", "-f", "docker logs").strip()).as("running on " + h)
+                    .isNotEmpty();
+            }
+        } finally {
+            DriftlessJar.Result w = worker.stop();
+            DriftlessJar.Result x = exporter.stop();
+            assertThat(w.stderr()).contains("driftless logs: following worker-1 on app-1, worker-1 on app-2;"
+                + " Ctrl-C to stop");
+            assertThat(x.stdout()).doesNotContain("app-2");
+        }
+        for (String h : APP_HOSTS) {
+            E2eEnvironment.await("no log reader left on " + h).atMost(Duration.ofSeconds(20))
+                .until(() -> env.hosts().execResult(h, "pgrep", "-f", "docker logs|journalctl").getExitCode() == 1);
+        }
+    }
     private static String bump;
 
     @Test
@@ -139,6 +171,7 @@ class SystemdServicesIT {
         DriftlessJar.Result worker = env.cli("logs", "worker", "--host", "app-2");
         assertThat(worker.exitCode()).as(worker.stderr()).isZero();
         assertThat(worker.stdout()).startsWith("==> worker-1 on app-2 (container worker-1-").doesNotContain("app-1");
+        followingLogsPrintsNewLinesOfEveryHostAndLeavesNoReaderBehind();
         DriftlessJar.Result none = env.cli("logs", "nosuch");
         assertThat(none.exitCode()).isEqualTo(1);
         assertThat(none.stderr()).contains("no instance of nosuch runs on any host of environment default");

@@ -290,12 +290,20 @@ public final class DockerCommands {
         return RemoteCommand.of("docker", "inspect", "--type", "container", container);
     }
 
-    /** The last {@code lines} lines of a container's output, with timestamps; the container's stderr stays on stderr. */
-    public static RemoteCommand logs(String container, int lines) {
+    /**
+     * The last {@code lines} lines of a container's output, with timestamps, and with {@code
+     * follow} what it writes from then on until it stops; the container's stderr stays on stderr.
+     */
+    public static RemoteCommand logs(String container, int lines, boolean follow) {
         if (lines < 1) {
             throw new IllegalArgumentException("lines must be positive");
         }
-        return RemoteCommand.of("docker", "logs", "--timestamps", "--tail", Integer.toString(lines), container);
+        RemoteCommand.Argv.Builder b = RemoteCommand.builder("docker").add("logs", "--timestamps", "--tail",
+            Integer.toString(lines));
+        if (follow) {
+            b.add("--follow");
+        }
+        return b.add(container).build();
     }
 
     /** Runs {@code argv} inside a running container (command health probes). */

@@ -39,7 +39,12 @@ public final class DockerRuntime implements InstanceRuntime {
 
     @Override
     public RemoteCommand logs(String name, int lines) {
-        return DockerCommands.logs(name, lines).stderrToStdout();
+        return DockerCommands.logs(name, lines, false).stderrToStdout();
+    }
+
+    @Override
+    public RemoteCommand followLogs(String name, int lines) {
+        return DockerCommands.logs(name, lines, true).stderrToStdout().untilDisconnected();
     }
 
 

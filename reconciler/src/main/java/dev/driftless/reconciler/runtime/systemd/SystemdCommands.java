@@ -128,14 +128,19 @@ public final class SystemdCommands {
 
     /**
      * The last {@code lines} lines of a unit's output, oldest first, with ISO times in UTC: from
-     * the user's journal, or from the system's with sudo (reading it needs root or the adm group).
+     * the user's journal, or from the system's with sudo (reading it needs root or the adm group);
+     * with {@code follow}, and what it writes from then on.
      */
-    public static RemoteCommand logs(Scope scope, String unit, int lines) {
+    public static RemoteCommand logs(Scope scope, String unit, int lines, boolean follow) {
         if (lines < 1) {
             throw new IllegalArgumentException("lines must be positive");
         }
-        return script(scope == Scope.USER ? USER_JOURNALCTL : SYSTEM_JOURNALCTL, "journalctl", List.of(
-            "--unit=" + SystemdUnits.unitFile(unit), "--lines=" + lines, "--no-pager", "--output=short-iso", "--quiet"));
+        List<String> args = new ArrayList<>(List.of("--unit=" + SystemdUnits.unitFile(unit), "--lines=" + lines,
+            "--no-pager", "--output=short-iso", "--quiet"));
+        if (follow) {
+            args.add("--follow");
+        }
+        return script(scope == Scope.USER ? USER_JOURNALCTL : SYSTEM_JOURNALCTL, "journalctl", args);
     }
 
     /**

@@ -65,7 +65,12 @@ public final class SystemdRuntime implements InstanceRuntime {
 
     @Override
     public RemoteCommand logs(String name, int lines) {
-        return SystemdCommands.logs(scope, name, lines).stderrToStdout();
+        return SystemdCommands.logs(scope, name, lines, false).stderrToStdout();
+    }
+
+    @Override
+    public RemoteCommand followLogs(String name, int lines) {
+        return SystemdCommands.logs(scope, name, lines, true).stderrToStdout().untilDisconnected();
     }
 
 

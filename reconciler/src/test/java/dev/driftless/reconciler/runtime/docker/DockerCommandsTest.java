@@ -170,11 +170,17 @@ class DockerCommandsTest {
 
     @Test
     void logs() {
-        assertThat(DockerCommands.logs("api-1", 100).render()).isEqualTo("docker logs --timestamps --tail 100 api-1");
+        assertThat(DockerCommands.logs("api-1", 100, false).render())
+            .isEqualTo("docker logs --timestamps --tail 100 api-1");
         assertThat(DockerRuntime.INSTANCE.logs("api-1", 100).render())
             .as("driftless logs: the container's stderr joins its stdout").isEqualTo(
                 "docker logs --timestamps --tail 100 api-1 2>&1");
-        assertThatThrownBy(() -> DockerCommands.logs("api-1", 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(DockerRuntime.INSTANCE.followLogs("api-1", 10).render())
+            .as("driftless logs -f: followed until the SSH channel closes").isEqualTo(
+                "sh -c " + dev.driftless.reconciler.command.ShellQuote.quote(
+                    dev.driftless.reconciler.command.RemoteCommand.UNTIL_DISCONNECTED)
+                    + " driftless-follow 'docker logs --timestamps --tail 10 --follow api-1 2>&1'");
+        assertThatThrownBy(() -> DockerCommands.logs("api-1", 0, false)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -223,7 +223,7 @@ class DockerRuntimeIT {
             hosts.exec("app-1", "docker", "inspect", "--format", "{{.State.Health.Status}}", "life-1")).isEqualTo("healthy\n"));
         assertThat(hosts.exec("app-1", "curl", "-sf", "http://127.0.0.1:18080/version")).isEqualTo("1.0.0\n");
 
-        assertThat(ok(s, DockerCommands.logs("life-1", 20)).stdout() + run(s, DockerCommands.logs("life-1", 20)).stderr())
+        assertThat(ok(s, DockerCommands.logs("life-1", 20, false)).stdout() + run(s, DockerCommands.logs("life-1", 20, false)).stderr())
             .contains("sample-svc 1.0.0 starting");
         JsonNode viaPool = JSON.readTree(ok(s, DockerCommands.inspect("life-1")).stdout()).get(0);
         assertThat(viaPool.path("Id").asText()).isEqualTo(id);

@@ -27,9 +27,10 @@ class SystemdCommandsTest {
         String journal = "sh -c 'export LC_ALL=C TZ=UTC; export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/"
             + "$(id -u)}\"; exec journalctl --user \"$@\"' journalctl --unit=" + UNIT + ".service --lines=50 --no-pager"
             + " --output=short-iso --quiet";
-        assertThat(SystemdCommands.logs(Scope.USER, UNIT, 50).render()).isEqualTo(journal);
+        assertThat(SystemdCommands.logs(Scope.USER, UNIT, 50, false).render()).isEqualTo(journal);
         assertThat(SystemdRuntime.USER.logs(UNIT, 50).render()).isEqualTo(journal + " 2>&1");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SystemdCommands.logs(Scope.USER, UNIT, 0))
+        assertThat(SystemdCommands.logs(Scope.USER, UNIT, 50, true).render()).isEqualTo(journal + " --follow");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SystemdCommands.logs(Scope.USER, UNIT, 0, false))
             .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -75,7 +76,7 @@ class SystemdCommandsTest {
         assertThat(SystemdCommands.state(Scope.SYSTEM, UNIT).render()).isEqualTo("sh -c 'export LC_ALL=C TZ=UTC;"
             + " exec systemctl \"$@\"' systemctl show --property=" + String.join(",", SystemdCommands.PROPERTIES)
             + " -- " + UNIT + ".service");
-        assertThat(SystemdCommands.logs(Scope.SYSTEM, UNIT, 5).render()).isEqualTo("sh -c 'export LC_ALL=C TZ=UTC;"
+        assertThat(SystemdCommands.logs(Scope.SYSTEM, UNIT, 5, false).render()).isEqualTo("sh -c 'export LC_ALL=C TZ=UTC;"
             + " exec sudo -n journalctl \"$@\"' journalctl --unit=" + UNIT + ".service --lines=5 --no-pager"
             + " --output=short-iso --quiet");
     }
