@@ -87,4 +87,16 @@ class LogsCommandTest {
         assertThat(run.err()).isEqualTo("driftless logs: host app-1 (deploy@127.0.0.1:" + port + ") is unreachable:"
             + " connection refused (is sshd listening on port " + port + "?)\n");
     }
+
+    @Test
+    void followingWithNothingToFollowEndsAtOnceNamingTheHost() throws Exception {
+        daemonFetched();
+
+        Cli.Run run = Cli.run("logs", "web", "-f", "-c", config.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).isEqualTo("driftless logs: host app-1 (deploy@127.0.0.1:" + port + ") is unreachable:"
+            + " connection refused (is sshd listening on port " + port + "?)\n");
+    }
 }
