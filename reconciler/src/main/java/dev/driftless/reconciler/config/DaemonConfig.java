@@ -135,10 +135,12 @@ public record DaemonConfig(
      * What a webhook may be told about besides reconciles: an operator's {@code driftless suspend}
      * and {@code resume}, a host that left the inventory given up on after
      * {@code intervals.departed} without an answer, a host whose SSH host key was refused
-     * (unknown, changed or revoked: an impostor, or a re-keyed host to pin again), and a host of
-     * the inventory that stops answering or answers again.
+     * (unknown, changed or revoked: an impostor, or a re-keyed host to pin again), a host of the
+     * inventory that stops answering or answers again, and a new commit that waits because the
+     * whole environment is held (suspended, or outside its deploy windows).
      */
-    public enum NoticeEvent { SUSPENDED, RESUMED, HOST_ABANDONED, HOST_KEY_REFUSED, HOST_UNREACHABLE, HOST_REACHABLE }
+    public enum NoticeEvent { SUSPENDED, RESUMED, HOST_ABANDONED, HOST_KEY_REFUSED, HOST_UNREACHABLE, HOST_REACHABLE,
+        DEPLOY_HELD }
 
     /** What a notification's body looks like. */
     public enum NotificationFormat { JSON, SLACK, TEAMS, DISCORD }

@@ -139,6 +139,7 @@ public final class Daemon implements AutoCloseable {
         assembly.reconciler().onHostAbandoned(notifier::abandoned);
         assembly.reconciler().onHostKeyRefused(notifier::hostKeyRefused);
         assembly.reconciler().onHostSilence(notifier::silence);
+        assembly.reconciler().onDeployHeld(notifier::held);
         java.util.concurrent.atomic.AtomicReference<DaemonConfig> current =
             new java.util.concurrent.atomic.AtomicReference<>(config);
         try {

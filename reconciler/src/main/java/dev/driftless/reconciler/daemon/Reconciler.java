@@ -12,6 +12,7 @@ import dev.driftless.reconciler.desired.LoadedState;
 import dev.driftless.reconciler.history.EnvironmentCommit;
 import dev.driftless.reconciler.history.Backoff;
 import dev.driftless.reconciler.history.FailedCommit;
+import dev.driftless.reconciler.history.HeldCommit;
 import dev.driftless.reconciler.history.DepartedHost;
 import dev.driftless.reconciler.history.HistoryStore;
 import dev.driftless.reconciler.history.ReconcileLease;
@@ -146,6 +147,9 @@ public final class Reconciler {
     private volatile java.util.function.Consumer<ReconcileRecord> completed = r -> { };
     private volatile java.util.function.BiConsumer<String, DepartedHost> abandoned = (h, d) -> { };
     private volatile java.util.function.Consumer<HostSilence> silence = s -> { };
+    private volatile java.util.function.Consumer<HeldCommit> deployHeld = h -> { };
+    /** The commit and hold last told as waiting: each is told once, not at every trigger. */
+    private String heldTold = "";
     private volatile java.util.function.Consumer<HostObservation.Unreachable> keyRefused = u -> { };
     /** The host key refusals told, by host: a refusal is told once, until it changes or the host is trusted again. */
     private final Map<String, String> toldKeyRefusals = new java.util.concurrent.ConcurrentHashMap<>();
@@ -261,6 +265,15 @@ public final class Reconciler {
      */
     public void onHostSilence(java.util.function.Consumer<HostSilence> listener) {
         this.silence = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Who hears of a new commit that waits because the whole environment is held (suspended, or
+     * outside its deploy windows): once per commit and hold, by this daemon. On the reconcile's
+     * thread; must return at once.
+     */
+    public void onDeployHeld(java.util.function.Consumer<HeldCommit> listener) {
+        this.deployHeld = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     private void tellSilence(Map<String, Instant> before, Map<String, Instant> after, Observation observation,
@@ -449,8 +462,16 @@ public final class Reconciler {
                 suspension = whole.get();
             }
             String head = revision.sha();
-            status = text + (history.lastApplied().filter(a -> a.commit().equals(head)).isPresent()
-                ? "" : "; commit " + revision.shortSha() + " waits");
+            boolean waits = history.lastApplied().filter(a -> a.commit().equals(head)).isEmpty();
+            status = text + (waits ? "; commit " + revision.shortSha() + " waits" : "");
+            String heldKey = head + " " + whole.get().describe();
+            if (waits && !heldKey.equals(heldTold)) {
+                heldTold = heldKey;
+                ReconcileLog.info(head, "commit " + revision.shortSha() + " waits: " + text);
+                HeldCommit waiting = new HeldCommit(history.environment(), head, author(revision), revision.message(),
+                    whole.get());
+                tellSafely(head, "commit " + revision.shortSha() + " waiting", () -> deployHeld.accept(waiting));
+            }
             metrics.skipped(trigger, "suspended");
             return new Outcome(Kind.SUSPENDED, false, status, Optional.empty());
         }

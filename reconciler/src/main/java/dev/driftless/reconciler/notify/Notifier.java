@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.driftless.reconciler.config.DaemonConfig;
 import dev.driftless.reconciler.history.DepartedHost;
+import dev.driftless.reconciler.history.HeldCommit;
 import dev.driftless.reconciler.history.HistoryFormatter;
 import dev.driftless.reconciler.history.ReconcileRecord;
 import dev.driftless.reconciler.history.ServiceOutcome;
@@ -136,6 +137,15 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
             : DaemonConfig.NoticeEvent.HOST_UNREACHABLE;
         queue(target -> target.noticeEvents().contains(event), "host " + silence.host()
             + (silence.isOver() ? " answering again" : " not answering"), format -> body(format, silence));
+    }
+
+    /**
+     * Queues the messages about a new commit that waits because the whole environment is held to
+     * the webhooks that asked for {@code deploy_held}; returns at once.
+     */
+    public void held(HeldCommit held) {
+        queue(target -> target.noticeEvents().contains(DaemonConfig.NoticeEvent.DEPLOY_HELD),
+            "commit " + shortSha(held.commit()) + " waiting", format -> body(format, held));
     }
 
     private void queue(java.util.function.Predicate<DaemonConfig.Notification> wants, String what,
@@ -300,6 +310,24 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
         return chat(format, List.of("driftless " + environment + ": host " + s.host() + " does not answer (since "
             + s.since() + "); nothing is changed there until it does, and services with placement.failover move"
             + " their instances after their delay", s.reason().orElse("")));
+    }
+
+    /**
+     * The body about a commit that waits: as JSON {@code {"event": "deploy_held", "environment",
+     * "commit", "author", "message", "heldBy", "since", "reason", "scheduled"}}, or a chat message.
+     */
+    String body(DaemonConfig.NotificationFormat format, HeldCommit h) {
+        Suspension hold = h.hold();
+        if (format == DaemonConfig.NotificationFormat.JSON) {
+            return JSON.createObjectNode().put("event", "deploy_held").put("environment", environment)
+                .put("commit", h.commit()).put("author", h.author()).put("message", h.message())
+                .put("heldBy", hold.by()).put("since", hold.since().toString()).put("reason", hold.reason())
+                .put("scheduled", hold.isScheduled()).toString();
+        }
+        return chat(format, List.of("driftless " + environment + ": commit " + shortSha(h.commit()) + " \""
+                + h.subject() + "\" by " + h.author() + " waits",
+            "environment " + environment + " is " + hold.describe() + (hold.isScheduled() ? ""
+                : "; it deploys after driftless resume")));
     }
 
     private static String chat(DaemonConfig.NotificationFormat format, List<String> lines) {

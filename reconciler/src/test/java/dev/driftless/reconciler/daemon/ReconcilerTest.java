@@ -182,6 +182,10 @@ class ReconcilerTest {
     void aSuspendedEnvironmentIsNeitherObservedNorChangedAndItsHeadDeploysOnceResumed() throws Exception {
         reconciler.reconcile(Trigger.STARTUP);
         hostsRun(v1);
+        List<dev.driftless.reconciler.history.HeldCommit> waiting = new java.util.concurrent.CopyOnWriteArrayList<>();
+        reconciler.onDeployHeld(waiting::add);
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(waiting).as("the applied commit does not wait").isEmpty();
         history.suspend(Optional.empty(), "incident 42", "alice@ops-1");
         RevCommit v2 = bumpApi("1.1.0", "api 1.1.0");
         int calls = hostCalls();
@@ -191,6 +195,12 @@ class ReconcilerTest {
             assertThat(o.kind()).as(t.name()).isEqualTo(Reconciler.Kind.SUSPENDED);
             assertThat(o.recordId()).isEmpty();
         }
+        assertThat(waiting).as("told once, not at every trigger").singleElement().satisfies(h -> {
+            assertThat(h.commit()).isEqualTo(v2.name());
+            assertThat(h.subject()).isEqualTo("api 1.1.0");
+            assertThat(h.hold().by()).isEqualTo("alice@ops-1");
+            assertThat(h.hold().reason()).isEqualTo("incident 42");
+        });
         assertThat(hostCalls()).as("no host is even observed").isEqualTo(calls);
         assertThat(records()).hasSize(1);
         assertThat(reconciler.status()).startsWith("environment default is suspended by alice@ops-1 since ")

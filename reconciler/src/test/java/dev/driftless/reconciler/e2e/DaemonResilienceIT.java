@@ -287,7 +287,8 @@ class DaemonResilienceIT {
                 + " no answer since \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}");
             // The webhook that asked for it heard once that the host went silent.
             E2eEnvironment.await("the webhook told that " + frozen + " does not answer").atMost(Duration.ofSeconds(30))
-                .until(() -> env.hostNotices().size() > noticed);
+                .until(() -> env.hostNotices().subList(noticed, env.hostNotices().size()).stream()
+                    .anyMatch(n -> n.path("host").asText().equals(frozen)));
             assertThat(env.hostNotices().subList(noticed, env.hostNotices().size()))
                 .filteredOn(n -> n.path("host").asText().equals(frozen)).singleElement().satisfies(n -> {
                     assertThat(n.path("event").asText()).isEqualTo("host_unreachable");
@@ -449,6 +450,12 @@ class DaemonResilienceIT {
             long last = env.lastRecordId();
             env.awaitDriftChecks(2, "nothing is deployed while the reloaded deny window holds",
                 () -> env.lastRecordId() == last && only("app-1").env().contains("LOG_LEVEL=info"));
+            assertThat(env.hostNotices()).as("the merge's author hears why it waits, once")
+                .filteredOn(n -> n.path("event").asText().equals("deploy_held")
+                    && n.path("commit").asText().equals(held)).singleElement().satisfies(n -> {
+                    assertThat(n.path("scheduled").asBoolean()).isTrue();
+                    assertThat(n.path("heldBy").asText()).startsWith("deploy window deploy-windows[0]");
+                });
 
             env.config(successes);
             daemon.hangUp();

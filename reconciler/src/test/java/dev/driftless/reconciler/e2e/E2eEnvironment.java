@@ -98,7 +98,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
     /** Receives the daemon's notifications (a webhook in the test JVM, on loopback). */
     private com.sun.net.httpserver.HttpServer webhook;
     private final List<JsonNode> notifications = java.util.Collections.synchronizedList(new ArrayList<>());
-    /** What a second webhook, told only of hosts that stop answering and answer again, received. */
+    /** What a second webhook, told only of hosts that stop answering or answer again and of held deploys, received. */
     private final List<JsonNode> hostNotices = java.util.Collections.synchronizedList(new ArrayList<>());
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
         new com.fasterxml.jackson.databind.ObjectMapper();
@@ -218,7 +218,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
                 events: [failed, rolled_back, interrupted]
                 signing-secret-file: %s
               - url: http://127.0.0.1:%d/hooks/hosts
-                events: [host_unreachable, host_reachable]
+                events: [host_unreachable, host_reachable, deploy_held]
                 signing-secret-file: %s
             """.formatted(repo.dir(), repo.allowedSigners(), hosts.deployKeyFile(), root.resolve("examples/keys/demo-age.txt"), state,
             POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metrics, secretFile("reconcile-token", RECONCILE_TOKEN),
@@ -482,7 +482,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
         }
     }
 
-    /** What the daemon told the webhook for host_unreachable and host_reachable so far, as JSON. */
+    /** What the daemon told the webhook for host_unreachable, host_reachable and deploy_held so far, as JSON. */
     List<JsonNode> hostNotices() {
         return List.copyOf(hostNotices);
     }

@@ -402,6 +402,35 @@ class NotifierTest {
     }
 
     @Test
+    void aCommitThatWaitsForAClosedWindowIsToldWithWhenDeploysResume() throws Exception {
+        java.time.Instant since = java.time.Instant.parse("2026-12-04T15:00:00Z");
+        var window = dev.driftless.reconciler.history.Suspension.scheduled(-1, Optional.empty(),
+            "deploys resume at 2026-12-07T07:00:00Z", "deploy window deploy-windows[0] (deny \"0 16 * * FRI\" for 64h,"
+                + " Europe/Berlin)", since);
+        var held = new dev.driftless.reconciler.history.HeldCommit("prod", "3f9a2c1b0000000000000000000000000000beef",
+            "Grace Hopper <grace@example.org>", "api 1.2.0\n\nwith the new cache", window);
+        try (Notifier n = notifier(
+                new DaemonConfig.Notification(Optional.of(url("/held")), Optional.empty(), NotificationFormat.JSON,
+                    EnumSet.noneOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
+                    EnumSet.of(DaemonConfig.NoticeEvent.DEPLOY_HELD)),
+                hook(url("/reconciles-only"), NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class),
+                    Optional.empty()))) {
+            n.held(held);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+            assertThat(new ObjectMapper().readTree(n.body(NotificationFormat.SLACK, held)).path("text").asText())
+                .isEqualTo("driftless prod: commit 3f9a2c1 \"api 1.2.0\" by Grace Hopper <grace@example.org> waits\n"
+                    + "environment prod is held by deploy window deploy-windows[0] (deny \"0 16 * * FRI\" for 64h,"
+                    + " Europe/Berlin) since 2026-12-04T15:00:00Z: deploys resume at 2026-12-07T07:00:00Z");
+        }
+        assertThat(received).extracting(Received::path).containsExactly("/held");
+        JsonNode json = new ObjectMapper().readTree(received.get(0).body());
+        assertThat(json.path("event").asText()).isEqualTo("deploy_held");
+        assertThat(json.path("commit").asText()).startsWith("3f9a2c1b");
+        assertThat(json.path("scheduled").asBoolean()).isTrue();
+        assertThat(json.path("reason").asText()).isEqualTo("deploys resume at 2026-12-07T07:00:00Z");
+    }
+
+    @Test
     void onlyTheResultsAskedForAreSentToEachWebhook() throws Exception {
         try (Notifier n = notifier(
                 hook(url("/failures"), NotificationFormat.JSON, EnumSet.of(ReconcileResult.FAILED,

@@ -1,0 +1,27 @@
+package dev.driftless.reconciler.history;
+
+import java.util.Objects;
+
+/**
+ * A new commit the daemon does not deploy (yet) because the whole environment is held: suspended
+ * by an operator or outside its deploy windows. What a merge's author wants to hear, told once
+ * per commit and hold.
+ *
+ * @param hold why, as {@link Suspension#describe()} says it ("held by deploy window … since …:
+ *             deploys resume at …")
+ */
+public record HeldCommit(String environment, String commit, String author, String message, Suspension hold) {
+
+    public HeldCommit {
+        Objects.requireNonNull(environment, "environment");
+        Objects.requireNonNull(commit, "commit");
+        Objects.requireNonNull(author, "author");
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(hold, "hold");
+    }
+
+    /** The message's first line. */
+    public String subject() {
+        return message.lines().findFirst().orElse("");
+    }
+}
