@@ -167,11 +167,12 @@ final class LogsCommand implements Callable<Integer> {
             + "; Ctrl-C to stop");
         err.flush();
         Thread caller = Thread.currentThread();
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
         Thread onExit = new Thread(() -> {
             caller.interrupt();
             try {
                 // A moment for the readers to stop their remote commands and close their channels.
-                caller.join(2000);
+                stopped.await(2, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -215,7 +216,7 @@ final class LogsCommand implements Callable<Integer> {
                 for (java.util.concurrent.Future<?> r : running) {
                     r.get();
                 }
-            } catch (InterruptedException stopped) {
+            } catch (InterruptedException interrupted) {
                 // Ctrl-C (or the caller): every reader stops its remote command with its channel.
                 readers.shutdownNow();
                 return failed.get() == 0 ? Main.EXIT_OK : Main.EXIT_ERROR;
@@ -224,6 +225,7 @@ final class LogsCommand implements Callable<Integer> {
                     e.getCause());
             }
         } finally {
+            stopped.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(onExit);
             } catch (IllegalStateException shuttingDown) {

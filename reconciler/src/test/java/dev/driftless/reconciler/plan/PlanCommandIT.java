@@ -94,6 +94,22 @@ class PlanCommandIT {
         return dev.driftless.reconciler.TestFiles.copyTree(repo, dir.resolve(name));
     }
 
+    /** A copy of the repo under {@code name} whose web service has {@code placement}. */
+    static Path withWebPlacement(String name, String placement) throws IOException {
+        Path copy = copyOfRepo(name);
+        Path web = copy.resolve("services/web.yaml");
+        Files.writeString(web, Files.readString(web).replace("placement: {selector: {role: web}}",
+            "placement: " + placement));
+        return copy;
+    }
+
+    /** The first host the repo at {@code dir} places web on. */
+    static String firstHostOfWeb(Path dir) {
+        dev.driftless.model.Repo loaded = dev.driftless.model.RepoLoader.load(new DirectoryTree(dir), Optional.empty())
+            .repo().orElseThrow();
+        return loaded.placedOn(loaded.services().get("web")).getFirst().name();
+    }
+
     record Run(int exit, String out, String err) {
     }
 
@@ -203,13 +219,8 @@ class PlanCommandIT {
     @Test
     @Order(3)
     void aCountOfOneOfTwoHostsKeepsOneInstanceAndPlansTheRemovalOfTheOther() throws Exception {
-        Path counted = copyOfRepo("counted");
-        Path web = counted.resolve("services/web.yaml");
-        Files.writeString(web, Files.readString(web).replace("placement: {selector: {role: web}}",
-            "placement: {selector: {role: web}, count: 1}"));
-        dev.driftless.model.Repo loaded = dev.driftless.model.RepoLoader.load(new DirectoryTree(counted),
-            Optional.empty()).repo().orElseThrow();
-        String kept = loaded.placedOn(loaded.services().get("web")).getFirst().name();
+        Path counted = withWebPlacement("counted", "{selector: {role: web}, count: 1}");
+        String kept = firstHostOfWeb(counted);
         String dropped = kept.equals("app-1") ? "app-2" : "app-1";
 
         Run run = planRepo(counted);
@@ -298,13 +309,8 @@ class PlanCommandIT {
     @Test
     @Order(7)
     void aHostSilentForItsFailoverShowsTheStandInTheDaemonWouldCreateWithItsReason() throws Exception {
-        Path failover = copyOfRepo("failover");
-        Path web = failover.resolve("services/web.yaml");
-        Files.writeString(web, Files.readString(web).replace("placement: {selector: {role: web}}",
-            "placement: {selector: {role: web}, count: 1, failover: 5m}"));
-        dev.driftless.model.Repo loaded = dev.driftless.model.RepoLoader.load(new DirectoryTree(failover),
-            Optional.empty()).repo().orElseThrow();
-        String chosen = loaded.placedOn(loaded.services().get("web")).getFirst().name();
+        Path failover = withWebPlacement("failover", "{selector: {role: web}, count: 1, failover: 5m}");
+        String chosen = firstHostOfWeb(failover);
         String next = chosen.equals("app-1") ? "app-2" : "app-1";
         Path config = dir.resolve("failover.yaml");
         Files.writeString(config, "repo: {url: %s}\nssh: {key: %s}\nstate-dir: %s\n".formatted(failover,
