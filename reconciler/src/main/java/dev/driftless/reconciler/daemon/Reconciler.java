@@ -165,11 +165,6 @@ public final class Reconciler {
      * even when the desired state no longer places anything of theirs there, so they are pruned.
      */
     private final Map<String, Set<dev.driftless.model.Runtime>> seenRuntimes = new java.util.concurrent.ConcurrentHashMap<>();
-    /**
-     * Hosts that did not answer the last observation, each with when it first stopped answering
-     * (this daemon's memory: a restart starts counting again). {@code placement.failover} moves
-     * instances off those silent for long enough ({@link Failover}).
-     */
     /** The stand-ins of the last reconcile ({@link Failover.Result#reasons}), to log when they change. */
     private Set<String> standIns = Set.of();
 
