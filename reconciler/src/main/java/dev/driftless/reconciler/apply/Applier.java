@@ -898,12 +898,12 @@ public final class Applier {
                 HostSession session = sessions.session(ctx.targets().get(host));
                 CommandResult listed = session.run(UnusedImages.list(repository), settings.commandTimeout());
                 CommandResult used = session.run(UnusedImages.inUse(), settings.commandTimeout());
-                CommandResult created = session.run(UnusedImages.created(repository), settings.commandTimeout());
                 if (!listed.succeeded() || !used.succeeded()) {
                     LOG.debug("images of {} on {} not listed: {}", repository, host,
                         (listed.succeeded() ? used : listed).firstErrorLine());
                     return;
                 }
+                CommandResult created = session.run(UnusedImages.created(repository), settings.commandTimeout());
                 // Nor an image another service of this plan is about to run here (rolling out beside this one).
                 List<String> refs = UnusedImages.removable(repository, listed.stdout(),
                         created.succeeded() ? created.stdout() : "", used.stdout(), keep).stream()

@@ -96,8 +96,10 @@ public final class UnusedImages {
             if (f.length < 4 || f[0].isBlank()) {
                 continue;
             }
+            Instant listed = listedTime(f[1]);
+            // An image whose listed age cannot be read is kept, whatever inspect said.
             Image image = images.computeIfAbsent(f[0].strip(), id -> new Image(id,
-                listedTime(f[1]) == null ? null : exact.getOrDefault(id, listedTime(f[1])), new ArrayList<>()));
+                listed == null ? null : exact.getOrDefault(id, listed), new ArrayList<>()));
             String tag = f[2].strip();
             String digest = f[3].strip();
             if (!tag.equals(NONE) && !tag.isEmpty()) {
