@@ -123,11 +123,15 @@ final class LogsCommand implements Callable<Integer> {
             }
         }
         if (shown == 0 && failures == 0) {
-            err.println("driftless logs: no instance of " + service + instance.map(i -> " named " + i).orElse("")
-                + " runs on " + host.orElse("any host of environment " + environment));
+            err.println(noInstance(environment));
             return Main.EXIT_ERROR;
         }
         return failures == 0 ? Main.EXIT_OK : Main.EXIT_ERROR;
+    }
+
+    private String noInstance(String environment) {
+        return "driftless logs: no instance of " + service + instance.map(i -> " named " + i).orElse("")
+            + " runs on " + host.orElse("any host of environment " + environment);
     }
 
     /** One instance followed: where it runs and what runs it. */
@@ -156,8 +160,7 @@ final class LogsCommand implements Callable<Integer> {
         }
         if (followed.isEmpty()) {
             if (failures == 0) {
-                err.println("driftless logs: no instance of " + service + instance.map(i -> " named " + i).orElse("")
-                    + " runs on " + host.orElse("any host of environment " + environment));
+                err.println(noInstance(environment));
             }
             return Main.EXIT_ERROR;
         }
