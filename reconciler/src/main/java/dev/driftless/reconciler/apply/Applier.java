@@ -498,7 +498,8 @@ public final class Applier {
                 for (PlannedChange c : changes) {
                     Optional<Failure> failure = switch (c.action()) {
                         case CREATE, REPLACE -> deploy(session, c);
-                        case START, RESTART -> start(session, c);
+                        case START, RESTART -> requestedRestart(c) && startsFirst(c) ? renew(session, c)
+                            : start(session, c);
                         case UNCHANGED -> verify(session, c, duplicates);
                         case REMOVE -> {
                             removals.add(new Removal(host, c));
@@ -569,19 +570,16 @@ public final class Applier {
                     Optional.empty(), Optional.of(instance.fingerprint()), Optional.empty(), s.image());
                 long token = started(step);
                 Instant t0 = clock.instant();
-                Map<String, SecretValue> secrets = ctx.secrets().of(s.name());
-                Map<String, SecretValue> secretFiles = ctx.secrets().filesOf(s.name());
+                InstanceRuntime.Launch launch = launchOf(s);
                 InstanceRuntime.JobResult r;
                 try {
-                    r = InstanceRuntime.of(instance).runJob(session, instance, new InstanceRuntime.Launch(
-                        ctx.environment(), ctx.commit(), secrets, secretFiles, clock.instant(), settings.commandTimeout()),
-                        job);
+                    r = InstanceRuntime.of(instance).runJob(session, instance, launch, job);
                 } catch (HostException e) {
                     finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
                     throw e;
                 }
-                List<SecretValue> masked = new ArrayList<>(secrets.values());
-                masked.addAll(secretFiles.values());
+                List<SecretValue> masked = new ArrayList<>(launch.secrets().values());
+                masked.addAll(launch.secretFiles().values());
                 String said = JobOutput.tail(r.output(), masked);
                 String adopted = r.adopted() ? " (the run an interrupted reconcile had started was still going:"
                     + " waited for it, not started again)" : "";
@@ -657,9 +655,7 @@ public final class Applier {
                 if (old.isPresent() && (!startFirst || !oldRunning) && !sameName) {
                     stop(session, oldRuntime.orElseThrow(), old.get());
                 }
-                Optional<String> runError = runtime.launch(session, instance, new InstanceRuntime.Launch(
-                    ctx.environment(), ctx.commit(), ctx.secrets().of(s.name()), ctx.secrets().filesOf(s.name()),
-                    clock.instant(), settings.commandTimeout()));
+                Optional<String> runError = runtime.launch(session, instance, launchOf(s));
                 Deployed d = new Deployed(host, instance, name, old.filter(o -> !o.name().equals(name)),
                     c.action() == Action.CREATE);
                 deployed.add(d);
@@ -676,6 +672,63 @@ public final class Applier {
                     stop(session, oldRuntime.orElseThrow(), old.get());
                 }
                 finished(token, step, StepOutcome.SUCCEEDED, "healthy", t0);
+                return Optional.empty();
+            } catch (HostException e) {
+                finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);
+                throw e;
+            }
+        }
+
+        /** What launching an instance of {@code s} needs: its secrets, this commit, now. */
+        private InstanceRuntime.Launch launchOf(Service s) {
+            return new InstanceRuntime.Launch(ctx.environment(), ctx.commit(), ctx.secrets().of(s.name()),
+                ctx.secrets().filesOf(s.name()), clock.instant(), settings.commandTimeout());
+        }
+
+        private static boolean startsFirst(PlannedChange c) {
+            return c.desired().map(i -> i.service().rollout().order() == RolloutOrder.START_FIRST).orElse(false);
+        }
+
+        /**
+         * A restart an operator asked for of a start-first service's instance, without a moment
+         * where it does not serve: a new container (unit) of the same spec starts beside the running
+         * one under the spec's other name ({@link InstanceRuntime#nameBeside}) and must pass the
+         * health gate; then the old one is stopped, and removed with the retired ones once the
+         * service converged (a failed gate elsewhere in the service brings it back). When the new
+         * one does not start or stay healthy it is removed again and the old one serves on, never
+         * stopped.
+         */
+        private Optional<Failure> renew(HostSession session, PlannedChange c)
+                throws HostException, InterruptedException {
+            ObservedContainer have = c.observed().orElseThrow();
+            Instance instance = c.desired().orElseThrow();
+            Service s = instance.service();
+            InstanceRuntime runtime = InstanceRuntime.of(instance);
+            String name = runtime.nameBeside(instance, have.name());
+            StepStart step = new StepStart(service, c.host(), c.instance(), StepAction.RESTART, c.reason(),
+                have.fingerprint(), have.fingerprint(), have.imageRef(), have.imageRef());
+            long token = started(step);
+            Instant t0 = clock.instant();
+            Duration grace = s.stop().grace();
+            try {
+                // What an interrupted restart left under that name would block it.
+                session.run(runtime.remove(name, grace), settings.commandTimeout().plus(grace));
+                Optional<String> failed = runtime.launch(session, instance, name, launchOf(s));
+                if (failed.isEmpty() && gate.await(session, runtime, name, s.health())
+                        instanceof HealthGate.Verdict.Unhealthy u) {
+                    failed = Optional.of(u.reason());
+                }
+                if (failed.isPresent()) {
+                    session.run(runtime.remove(name, grace), settings.commandTimeout().plus(grace));
+                    // The spec ran before: no verdict on the release, and the old one never stopped.
+                    finished(token, step, StepOutcome.FAILED, failed.get() + "; " + name + " removed, " + have.name()
+                        + " serves on", t0);
+                    return Optional.of(new Failure.Unreached(failed.get()));
+                }
+                stop(session, InstanceRuntime.of(have), have);
+                deployed.add(new Deployed(c.host(), instance, name, Optional.of(have), false));
+                finished(token, step, StepOutcome.SUCCEEDED, "healthy: " + name + " took over from " + have.name()
+                    + " (start-first)", t0);
                 return Optional.empty();
             } catch (HostException e) {
                 finished(token, step, StepOutcome.FAILED, e.getMessage(), t0);

@@ -15,11 +15,13 @@ import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostTarget;
 import dev.driftless.reconciler.ssh.SshHostPool;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,6 +39,8 @@ import picocli.CommandLine.Parameters;
 final class LogsCommand implements Callable<Integer> {
 
     static final int MAX_LINES = 10_000;
+    /** How often {@code --follow} looks at the hosts again for instances that started meanwhile. */
+    static final Duration LOOK_AGAIN = Duration.ofSeconds(5);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -58,7 +62,8 @@ final class LogsCommand implements Callable<Integer> {
     int lines;
 
     @Option(names = {"-f", "--follow"}, description = "Then keep printing what the instances write, each line"
-        + " prefixed with its instance and host, until interrupted (Ctrl-C) or every instance stopped.")
+        + " prefixed with its instance and host, also of instances that start meanwhile (a rollout, a restart),"
+        + " until interrupted (Ctrl-C) or none is left running.")
     boolean follow;
 
     @Override
@@ -89,10 +94,12 @@ final class LogsCommand implements Callable<Integer> {
         int shown = 0;
         int failures = 0;
         try (SshHostPool pool = SshHostPool.open(cfg.sshSettings())) {
-            Observation observed = Observer.standard(pool, pool.commandTimeout())
-                .observe(List.copyOf(targets.values()), Observer.runtimesFor(inventory));
+            Observer observer = Observer.standard(pool, pool.commandTimeout());
+            Supplier<Observation> look = () -> observer.observe(List.copyOf(targets.values()),
+                Observer.runtimesFor(inventory));
+            Observation observed = look.get();
             if (follow) {
-                return follow(pool, targets, observed, environment, out, err);
+                return follow(pool, targets, observed, environment, look, out, err);
             }
             for (HostObservation h : observed.hosts().values()) {
                 if (h instanceof HostObservation.Unreachable u) {
@@ -134,41 +141,13 @@ final class LogsCommand implements Callable<Integer> {
             + " runs on " + host.orElse("any host of environment " + environment);
     }
 
-    /** One instance followed: where it runs and what runs it. */
-    private record Followed(String host, ObservedContainer container) {
-        String label() {
-            return container.instance().orElseThrow() + " on " + host;
-        }
-    }
-
     /**
-     * Follows every instance found, one SSH channel each, printing {@code api-1 app-2 | line} as
-     * lines come, until each stopped writing or this thread is interrupted (the JVM stopping on
-     * Ctrl-C interrupts it too); then every remote reader is stopped with its channel.
+     * Follows the instances found, and those that start while it runs (see {@link LogFollower}),
+     * until Ctrl-C or nothing is left to follow; the shutdown hook of Ctrl-C waits a moment for
+     * every remote reader to stop with its channel.
      */
     private int follow(SshHostPool pool, Map<String, HostTarget> targets, Observation observed, String environment,
-                       PrintWriter out, PrintWriter err) throws InterruptedException {
-        int failures = 0;
-        List<Followed> followed = new ArrayList<>();
-        for (HostObservation h : observed.hosts().values()) {
-            if (h instanceof HostObservation.Unreachable u) {
-                err.println("driftless logs: " + u.reason());
-                failures++;
-                continue;
-            }
-            mine((HostObservation.Reachable) h, environment).forEach(c -> followed.add(new Followed(h.host(), c)));
-        }
-        if (followed.isEmpty()) {
-            if (failures == 0) {
-                err.println(noInstance(environment));
-            }
-            return Main.EXIT_ERROR;
-        }
-        int width = followed.stream().mapToInt(f -> f.container().instance().orElseThrow().length() + 1
-            + f.host().length()).max().orElse(0);
-        err.println("driftless logs: following " + String.join(", ", followed.stream().map(Followed::label).toList())
-            + "; Ctrl-C to stop");
-        err.flush();
+                       Supplier<Observation> look, PrintWriter out, PrintWriter err) throws InterruptedException {
         Thread caller = Thread.currentThread();
         java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
         Thread onExit = new Thread(() -> {
@@ -181,52 +160,16 @@ final class LogsCommand implements Callable<Integer> {
             }
         }, "driftless-logs-stop");
         Runtime.getRuntime().addShutdownHook(onExit);
-        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger(failures);
-        try (java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
-            for (Followed f : followed) {
-                String prefix = String.format("%-" + width + "s | ", f.container().instance().orElseThrow() + " "
-                    + f.host());
-                running.add(readers.submit(() -> {
-                    InstanceRuntime runtime = InstanceRuntime.of(f.container());
-                    try {
-                        int exit = pool.session(targets.get(f.host())).follow(
-                            runtime.followLogs(f.container().name(), lines), line -> {
-                                synchronized (out) {
-                                    out.println(prefix + line);
-                                    out.flush();
-                                }
-                            });
-                        synchronized (out) {
-                            err.println("driftless logs: " + f.label() + " stopped writing (" + runtime.noun() + " "
-                                + f.container().name() + (exit == 0 ? "" : ", exit " + exit) + ")");
-                            err.flush();
-                        }
-                        if (exit != 0) {
-                            failed.incrementAndGet();
-                        }
-                    } catch (HostException e) {
-                        synchronized (out) {
-                            err.println("driftless logs: " + e.getMessage());
-                            err.flush();
-                        }
-                        failed.incrementAndGet();
-                    }
-                    return null;
-                }));
+        try {
+            LogFollower follower = new LogFollower(pool, targets, look, h -> mine(h, environment), lines,
+                LOOK_AGAIN, out, err);
+            boolean anything = observed.hosts().values().stream().anyMatch(h -> h instanceof HostObservation.Reachable r
+                && !mine(r, environment).isEmpty());
+            boolean ok = follower.follow(observed);
+            if (!anything && observed.unreachable().isEmpty()) {
+                err.println(noInstance(environment));
             }
-            try {
-                for (java.util.concurrent.Future<?> r : running) {
-                    r.get();
-                }
-            } catch (InterruptedException interrupted) {
-                // Ctrl-C (or the caller): every reader stops its remote command with its channel.
-                readers.shutdownNow();
-                return failed.get() == 0 ? Main.EXIT_OK : Main.EXIT_ERROR;
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException("following " + service + " failed: " + e.getCause().getMessage(),
-                    e.getCause());
-            }
+            return ok ? Main.EXIT_OK : Main.EXIT_ERROR;
         } finally {
             stopped.countDown();
             try {
@@ -235,7 +178,6 @@ final class LogsCommand implements Callable<Integer> {
                 // the JVM is stopping: the hook has run
             }
         }
-        return failed.get() == 0 ? Main.EXIT_OK : Main.EXIT_ERROR;
     }
 
     /** The instances of the service (and instance) asked for, of this environment, on one host. */

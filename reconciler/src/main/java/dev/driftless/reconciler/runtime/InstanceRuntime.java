@@ -41,12 +41,37 @@ public interface InstanceRuntime {
     String nameOf(Instance instance);
 
     /**
+     * The name of a new container or unit of {@code instance}'s spec that runs beside {@code
+     * current}, one of that same spec (a start-first restart): {@link #nameOf}, or, when {@code
+     * current} has that name, the same with {@link #SECOND_NAME}. Restart after restart, an
+     * instance alternates between the two.
+     */
+    default String nameBeside(Instance instance, String current) {
+        String name = nameOf(instance);
+        return current.equals(name) ? name + SECOND_NAME : name;
+    }
+
+    /** What {@link #nameBeside} appends to the name of a spec for its second name. */
+    String SECOND_NAME = "-b";
+
+    /**
      * Creates and starts the instance under {@link #nameOf}: with its secrets, never on a command line.
      *
      * @return empty when it started, else what went wrong (a failed release, never a secret)
      * @throws HostException when the host stops answering
      */
-    Optional<String> launch(HostSession session, Instance instance, Launch launch) throws HostException;
+    default Optional<String> launch(HostSession session, Instance instance, Launch launch) throws HostException {
+        return launch(session, instance, nameOf(instance), launch);
+    }
+
+    /**
+     * Creates and starts the instance under {@code name}, {@link #nameOf} or {@link #nameBeside}:
+     * with its secrets, never on a command line.
+     *
+     * @return empty when it started, else what went wrong (a failed release, never a secret)
+     * @throws HostException when the host stops answering
+     */
+    Optional<String> launch(HostSession session, Instance instance, String name, Launch launch) throws HostException;
 
     /**
      * Runs {@code job}, the service's pre-deploy job, once for {@code instance}'s new spec, with
@@ -93,6 +118,12 @@ public interface InstanceRuntime {
      * SSH channel closes ({@link RemoteCommand#untilDisconnected}): {@code driftless logs -f}.
      */
     RemoteCommand followLogs(String name, int lines);
+
+    /**
+     * What the instance wrote since {@code since} (its last start), then what it writes from now
+     * on, as {@link #followLogs}: for an instance followed before that started again in place.
+     */
+    RemoteCommand followLogsSince(String name, Instant since);
 
     /** Runs a command health probe for the instance. */
     RemoteCommand exec(String name, List<String> argv);

@@ -14,7 +14,9 @@ import static dev.driftless.reconciler.apply.Replies.inOrder;
 import static dev.driftless.reconciler.apply.Replies.startsWith;
 import static dev.driftless.reconciler.apply.Replies.state;
 import static dev.driftless.reconciler.apply.Replies.stateOf;
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import dev.driftless.model.DesiredState;
 import dev.driftless.model.Instance;
@@ -760,6 +762,110 @@ class ApplierTest {
             "SKIPPED RESTART api app-2 api-1: the docker container was removed meanwhile; creating the instance anew",
             "start CREATE api app-2 api-1: no container for this instance (" + name + " was removed meanwhile)",
             "SUCCEEDED CREATE api app-2 api-1: healthy");
+    }
+
+    /** {@code live} with app-2's instance restarted because an operator asked, and the context that says so. */
+    private Applier.Result applyRequestedRestartOnApp2(LoadedState.Ready ready, Plan live) throws InterruptedException {
+        List<PlannedChange> changes = new ArrayList<>(live.changes());
+        changes.replaceAll(c -> c.host().equals("app-2") ? new PlannedChange(c.service(), c.host(), c.instance(),
+            Action.RESTART, List.of("restart requested by alice@ops-1: new certificate"), c.desired(), c.observed()) : c);
+        return applier.apply(new Plan(live.environment(), changes, live.hosts(), live.serviceOrder(), live.held(),
+            live.jobsRan()), new Applier.Context(ready.state().environment(), COMMIT, ApplyFixture.targets(ready.state()),
+            ready.secrets(), Set.of(), () -> false, Set.of(Applier.verifyKey("api", "app-2", "api-1"))), events);
+    }
+
+    @Test
+    void aRequestedRestartOfAStartFirstContainerRunsAFreshOneUnderTheSpecsOtherNameBeforeTheOldOneGoes()
+            throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        String name = ApplyFixture.name(ready.state(), "api/app-2/1");
+        // The instance runs under the second name already (an earlier restart): the fresh one takes the first.
+        List<ObservedContainer> observed = running(ready.state(), ContainerState.RUNNING).stream()
+            .map(c -> c.name().equals(name) ? renamed(c, name + "-b") : c).toList();
+
+        Applier.Result result = applyRequestedRestartOnApp2(ready, plan(ready.state(), observed, time));
+
+        assertThat(transcriptOf("app-2")).containsExactlyElementsOf(concat(
+            List.of(removed(name)),
+            runAndGate(name),
+            List.of("docker stop --time 10 " + name + "-b", removed(name + "-b"))));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        assertThat(events.of("app-2")).containsExactly(
+            "start RESTART api app-2 api-1: restart requested by alice@ops-1: new certificate",
+            "SUCCEEDED RESTART api app-2 api-1: healthy: " + name + " took over from " + name + "-b (start-first)");
+        assertThat(transcriptOf("app-1")).as("the others untouched").isEmpty();
+    }
+
+    @Test
+    void aFreshContainerThatFailsItsGateIsRemovedAndTheOldOneServesOnNeverStopped() throws Exception {
+        fixture.write("services/api.yaml", api("1.1.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        String name = ApplyFixture.name(ready.state(), "api/app-2/1");
+        fleet.host("app-2").reply(stateOf(name + "-b"), state("exited 3 0 -"));
+
+        Applier.Result result = applyRequestedRestartOnApp2(ready, plan(ready.state(),
+            running(ready.state(), ContainerState.RUNNING), time));
+
+        assertThat(transcriptOf("app-2")).containsExactly(
+            removed(name + "-b"),
+            "write " + envFile(name + "-b") + " mode 600",
+            "docker run " + name + "-b …",
+            cleanup(name),
+            "state " + name + "-b",
+            removed(name + "-b"));
+        assertThat(result.services()).as("a restart is no verdict on the release")
+            .containsExactly(Map.entry("api", ServiceOutcome.SKIPPED));
+        assertThat(events.of("app-2")).last(as(STRING)).isEqualTo("FAILED RESTART api app-2 api-1: container " + name
+            + "-b exited with code 3; " + name + "-b removed, " + name + " serves on");
+    }
+
+    @Test
+    void aRequestedRestartOfAStartFirstUnitStartsItsSecondUnitWithItsOwnFilesBesideIt() throws Exception {
+        fixture.write("services/api.yaml", API_AS_UNIT.replace("ports: [\"8080\"]\n", "")
+            .replace("order: stop-first", "order: start-first"));
+        LoadedState.Ready ready = fixture.load();
+        fleet.host("app-2").reply(c -> c.render().contains(" show --property="), unitState("active", 0));
+        Instance instance = ready.state().instance("api/app-2/1").orElseThrow();
+        String unit = SystemdUnits.unitName(instance);
+        List<ObservedContainer> observed = ready.state().instances().stream().map(ApplierTest::unit).toList();
+
+        Applier.Result result = applyRequestedRestartOnApp2(ready, plan(ready.state(), observed, time));
+
+        String fresh = unit + "-b";
+        assertThat(transcriptOf("app-2")).containsExactly(
+            SystemdCommands.remove(SystemdUnits.Scope.USER, fresh).render(),
+            "write .driftless/units/" + fresh + ".env mode 600",
+            "write .config/systemd/user/" + fresh + ".service mode 644",
+            SystemdCommands.enableNow(SystemdUnits.Scope.USER, fresh).render(),
+            SystemdCommands.state(SystemdUnits.Scope.USER, fresh).render(),
+            "probe http://127.0.0.1:8080/healthz",
+            SystemdCommands.stop(SystemdUnits.Scope.USER, unit).render(),
+            SystemdCommands.remove(SystemdUnits.Scope.USER, unit).render());
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        String file = fleet.host("app-2").calls().stream().filter(RecordingHostSession.Wrote.class::isInstance)
+            .map(RecordingHostSession.Wrote.class::cast).filter(w -> w.path().endsWith(".service"))
+            .map(w -> new String(w.content(), StandardCharsets.UTF_8)).findFirst().orElseThrow();
+        assertThat(file).contains("EnvironmentFile=%h/.driftless/units/" + fresh + ".env",
+            "dev.driftless.fingerprint=" + instance.fingerprint());
+    }
+
+    /** {@code c} under another name. */
+    private static ObservedContainer renamed(ObservedContainer c, String name) {
+        return new ObservedContainer(c.id(), name, c.image(), c.imageId(), c.labels(), c.environment(), c.service(),
+            c.instance(), c.fingerprint(), c.commit(), c.spec(), c.deployedAt(), c.state(), c.exitCode(), c.startedAt(),
+            c.finishedAt(), c.health(), c.healthOutput(), c.restartCount(), c.ipAddress(), c.runtime());
+    }
+
+    /** The running user unit of {@code i}, as the systemd observer reports one (no image, no address). */
+    private static ObservedContainer unit(Instance i) {
+        String name = SystemdUnits.unitName(i);
+        return new ObservedContainer("id-" + i.host().name() + "-" + name, name, "", "", Map.of(),
+            Optional.of("default"), Optional.of(i.service().name()), Optional.of(i.name()),
+            Optional.of(i.fingerprint()), Optional.of("0ld0ld0"), i.inputs().values(), Optional.empty(),
+            ContainerState.RUNNING, 0, Optional.of(java.time.Instant.parse("2026-11-20T10:00:00Z")), Optional.empty(),
+            dev.driftless.reconciler.observe.HealthStatus.NONE, Optional.empty(), 0, Optional.empty(),
+            dev.driftless.model.Runtime.SYSTEMD);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.driftless.reconciler.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.reconciler.TestFiles;
+import dev.driftless.reconciler.history.RestartRequest;
 import dev.driftless.reconciler.history.ServiceOutcome;
 import dev.driftless.reconciler.testhosts.RepoApply;
 import dev.driftless.reconciler.testhosts.TestHost;
@@ -15,11 +16,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
@@ -78,6 +81,19 @@ class ZeroDowntimeIT {
     private static RepoApply.Outcome apply() throws Exception {
         commits++;
         return RepoApply.apply(repo, hosts.deployKeyFile(), Optional.empty(), "%040d".formatted(commits));
+    }
+
+    /** The repo as it is, with web restarted as {@code driftless restart web} asks the daemon to. */
+    private static RepoApply.Outcome restartWeb() throws Exception {
+        return RepoApply.apply(repo, hosts.deployKeyFile(), Optional.empty(), "%040d".formatted(commits),
+            List.of(new RestartRequest(1, "web", List.of(), "new certificate", "ops@test", Instant.now(),
+                Optional.empty())));
+    }
+
+    /** The names of web's containers on the host. */
+    private static List<String> webContainers() throws Exception {
+        return hosts.exec("edge-1", "docker", "ps", "--all", "--filter", "label=dev.driftless.service=web",
+            "--format", "{{.Names}}").lines().toList();
     }
 
     private static void web(String image, String order) throws IOException {
@@ -139,10 +155,15 @@ class ZeroDowntimeIT {
 
     /** Runs the load while applying the repo, and on until {@code until} answered for a second. */
     private static List<Answer> rollOutUnderLoad(String until) throws Exception {
+        return underLoad(ZeroDowntimeIT::apply, until);
+    }
+
+    /** Runs the load while {@code action} applies, and on until {@code until} answered for a second. */
+    private static List<Answer> underLoad(Callable<RepoApply.Outcome> action, String until) throws Exception {
         try (Load load = new Load()) {
             Awaitility.await("the first answers through the proxy").atMost(Duration.ofSeconds(30))
                 .until(() -> load.answers().size() >= 20);
-            RepoApply.Outcome outcome = apply();
+            RepoApply.Outcome outcome = action.call();
             assertThat(outcome.result().services()).containsEntry("web", ServiceOutcome.SUCCEEDED);
             Awaitility.await("only " + until + " answers").atMost(Duration.ofSeconds(30)).until(() -> {
                 List<Answer> all = load.answers();
@@ -219,5 +240,28 @@ class ZeroDowntimeIT {
         System.out.println("zero-downtime control, stop-first 1.1.0 → 1.0.0: " + summary(answers));
         assertThat(answers).as(summary(answers)).anyMatch(a -> !a.ok());
         assertThat(answers.getFirst().body()).isEqualTo("1.1.0");
+    }
+
+    @Test
+    @Order(4)
+    void aRequestedRestartOfTheStartFirstServiceAnswersEveryRequestWhileARestartInPlaceDoesNot() throws Exception {
+        web("1.0.0", "start-first");
+        List<String> before = webContainers();
+        assertThat(before).hasSize(1);
+
+        List<Answer> answers = underLoad(ZeroDowntimeIT::restartWeb, "1.0.0");
+
+        System.out.println("zero-downtime, driftless restart web (start-first): " + summary(answers));
+        assertThat(answers).as(summary(answers)).allMatch(Answer::ok);
+        assertThat(answers.size()).as("requests kept coming during the restart").isGreaterThan(50);
+        assertThat(webContainers()).as("a fresh container under the spec's second name took over")
+            .containsExactly(before.getFirst() + "-b");
+
+        web("1.0.0", "stop-first");
+        List<Answer> inPlace = underLoad(ZeroDowntimeIT::restartWeb, "1.0.0");
+
+        System.out.println("zero-downtime control, driftless restart web (stop-first, in place): " + summary(inPlace));
+        assertThat(inPlace).as(summary(inPlace)).anyMatch(a -> !a.ok());
+        assertThat(webContainers()).as("restarted in place").containsExactly(before.getFirst() + "-b");
     }
 }

@@ -2,6 +2,8 @@ package dev.driftless.reconciler.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.as;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import dev.driftless.model.DesiredState;
 import dev.driftless.model.GitTree;
@@ -31,6 +33,7 @@ import dev.driftless.reconciler.history.Trigger;
 import dev.driftless.reconciler.metrics.Metrics;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.runtime.docker.DockerObserver;
+import dev.driftless.reconciler.runtime.docker.DockerCommands;
 import dev.driftless.reconciler.runtime.docker.InstanceContainers;
 import dev.driftless.reconciler.source.GitSource;
 import dev.driftless.reconciler.source.GitSourceSettings;
@@ -580,8 +583,10 @@ class ReconcilerTest {
     // ---- restarts operators ask for ----
 
     @Test
-    void aRequestedRestartRestartsEveryInstanceOfTheServiceInPlaceHostByHostAndEndsTheRequest() throws Exception {
-        hostsRun(v1);
+    void aRequestedRestartOfAStopFirstServiceRestartsEveryInstanceInPlaceHostByHostAndEndsTheRequest() throws Exception {
+        infra.edit("services/api.yaml", "order: start-first", "order: stop-first");
+        RevCommit stopFirst = infra.commit("api stop-first");
+        hostsRun(stopFirst);
         reconciler.reconcile(Trigger.POLL);
         RestartRequest asked = history.requestRestart("api", List.of(), "new TLS certificate", "alice@ops-1");
         Map<String, Integer> mark = mark();
@@ -592,12 +597,12 @@ class ReconcilerTest {
             .isEqualTo(Reconciler.Kind.APPLIED);
         List<String> commands = commandsSince(mark);
         assertThat(commands).filteredOn(c -> c.contains(": docker restart ")).containsExactly(
-            "app-1: docker restart --time 10 " + apiContainer(v1, "app-1"),
-            "app-2: docker restart --time 10 " + apiContainer(v1, "app-2"));
+            "app-1: docker restart --time 10 " + apiContainer(stopFirst, "app-1"),
+            "app-2: docker restart --time 10 " + apiContainer(stopFirst, "app-2"));
         assertThat(commands).noneMatch(c -> c.contains("docker run") || c.contains("docker rm"));
         ReconcileRecord r = records().get(0);
         assertThat(r.trigger()).isEqualTo(Trigger.MANUAL);
-        assertThat(r.commit()).isEqualTo(v1.name());
+        assertThat(r.commit()).isEqualTo(stopFirst.name());
         assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
         assertThat(r.steps()).extracting(StepRecord::service, StepRecord::host, StepRecord::action, StepRecord::reason,
             StepRecord::outcome).containsExactlyInAnyOrder(
@@ -614,39 +619,104 @@ class ReconcilerTest {
             assertThat(f.message()).isEqualTo("restarted api-1 on app-1, api-1 on app-2");
         });
         assertThat(history.pendingRestarts()).isEmpty();
-        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(v1.name()));
+        assertThat(history.lastApplied()).hasValueSatisfying(a -> assertThat(a.commit()).isEqualTo(stopFirst.name()));
 
         assertThat(reconciler.reconcile(Trigger.POLL).kind()).as("done once").isEqualTo(Reconciler.Kind.NOTHING_NEW);
     }
 
     @Test
-    void aRequestedRestartThatLeavesAnInstanceUnhealthyIsNotTakenToTheNextHosts() throws Exception {
+    void aRequestedRestartOfAStartFirstServiceStartsAFreshInstanceBesideEachOldOneBeforeStoppingIt() throws Exception {
         hostsRun(v1);
         reconciler.reconcile(Trigger.POLL);
-        // Healthy until restarted: the restart breaks it (a bad certificate on disk, say).
-        AtomicBoolean restarted = new AtomicBoolean();
-        fleet.host("app-1").reply(c -> c.render().startsWith("curl ") && restarted.get(),
+        RestartRequest asked = history.requestRestart("api", List.of(), "new TLS certificate", "alice@ops-1");
+        Map<String, Integer> mark = mark();
+
+        reconciler.reconcile(Trigger.POLL);
+
+        List<String> commands = commandsSince(mark);
+        assertThat(commands).noneMatch(c -> c.contains("docker restart"));
+        for (String host : List.of("app-1", "app-2")) {
+            String old = apiContainer(v1, host);
+            List<String> on = commands.stream().filter(c -> c.startsWith(host + ": docker ")).toList();
+            // api has files: its container is created, the files copied in, then started.
+            int run = indexOf(on, host + ": docker create --name " + old + "-b ");
+            int stop = on.indexOf(host + ": " + DockerCommands.stop(old, Duration.ofSeconds(10)).render());
+            int remove = on.indexOf(host + ": " + DockerCommands.stopAndRemove(old, Duration.ofSeconds(10)).render());
+            assertThat(run).as("the fresh container under the spec's second name, on %s", host).isNotNegative();
+            assertThat(stop).as("the old one stopped only after the new one was up").isGreaterThan(run);
+            assertThat(remove).as("and removed once the service converged").isGreaterThan(stop);
+        }
+        ReconcileRecord r = records().get(0);
+        assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(r.steps()).extracting(StepRecord::host, StepRecord::action, StepRecord::outcome, s -> s.message()
+            .orElse("")).containsExactlyInAnyOrder(
+            tuple("app-1", StepAction.RESTART, StepOutcome.SUCCEEDED, "healthy: " + apiContainer(v1, "app-1")
+                + "-b took over from " + apiContainer(v1, "app-1") + " (start-first)"),
+            tuple("app-2", StepAction.RESTART, StepOutcome.SUCCEEDED, "healthy: " + apiContainer(v1, "app-2")
+                + "-b took over from " + apiContainer(v1, "app-2") + " (start-first)"));
+        StepRecord first = r.steps().stream().filter(s -> s.host().equals("app-1")).findFirst().orElseThrow();
+        StepRecord second = r.steps().stream().filter(s -> s.host().equals("app-2")).findFirst().orElseThrow();
+        assertThat(second.startedAt()).as("one host at a time (batch 50%)").isAfterOrEqualTo(first.endedAt().orElseThrow());
+        assertThat(history.restartRequest(asked.id()).orElseThrow().finished()).hasValueSatisfying(f -> {
+            assertThat(f.outcome()).isEqualTo(RestartRequest.Outcome.RESTARTED);
+            assertThat(f.message()).isEqualTo("restarted api-1 on app-1, api-1 on app-2");
+        });
+    }
+
+    /** The index of the first command starting with {@code prefix}, -1 when none does. */
+    private static int indexOf(List<String> commands, String prefix) {
+        for (int i = 0; i < commands.size(); i++) {
+            if (commands.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void aRequestedRestartWhoseFreshInstanceIsUnhealthyKeepsTheOldOneServingAndIsNotTakenToTheNextHosts()
+            throws Exception {
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        // The old instance is healthy; the fresh one is not (a bad certificate on disk, say).
+        AtomicBoolean started = new AtomicBoolean();
+        fleet.host("app-1").reply(c -> c.render().startsWith("curl ") && started.get(),
             new CommandResult(7, "", "curl: (7) Failed to connect\n", Duration.ofMillis(1)));
-        noticeRestarts("app-1", restarted);
+        fleet.host("app-1").reply(c -> {
+            if (c.render().startsWith("docker start ")) {
+                started.set(true);
+            }
+            return false;
+        }, new CommandResult(0, "", "", Duration.ZERO));
         RestartRequest asked = history.requestRestart("api", List.of(), "", "alice@ops-1");
         Map<String, Integer> mark = mark();
 
         reconciler.reconcile(Trigger.MANUAL);
 
-        assertThat(commandsSince(mark)).filteredOn(c -> c.contains(": docker restart "))
-            .containsExactly("app-1: docker restart --time 10 " + apiContainer(v1, "app-1"));
+        String old = apiContainer(v1, "app-1");
+        List<String> commands = commandsSince(mark);
+        assertThat(commands).filteredOn(c -> c.contains(": docker create ")).singleElement(as(STRING))
+            .startsWith("app-1: docker create --name " + old + "-b ");
+        String stopOld = "app-1: " + DockerCommands.stop(old, Duration.ofSeconds(10)).render();
+        assertThat(commands).as("the old one is never stopped").noneMatch(c -> c.equals(stopOld)
+            || c.startsWith(stopOld + " "));
+        assertThat(commands).as("the fresh one removed again").containsSubsequence(
+            "app-1: " + DockerCommands.stopAndRemove(old + "-b", Duration.ofSeconds(10)).render(),
+            "app-1: " + DockerCommands.stopAndRemove(old + "-b", Duration.ofSeconds(10)).render());
         ReconcileRecord r = records().get(0);
         assertThat(r.result()).isEqualTo(ReconcileResult.PARTIALLY_FAILED);
         assertThat(r.steps()).singleElement().satisfies(s -> {
             assertThat(s.action()).isEqualTo(StepAction.RESTART);
             assertThat(s.outcome()).isEqualTo(StepOutcome.FAILED);
+            assertThat(s.message()).hasValueSatisfying(m -> assertThat(m).startsWith("not healthy within 30 s: ")
+                .endsWith("; " + old + "-b removed, " + old + " serves on"));
         });
         assertThat(r.services()).filteredOn(x -> x.service().equals("api")).singleElement().satisfies(x -> {
             assertThat(x.result()).as("no verdict on the release").isEqualTo(ServiceOutcome.SKIPPED);
             assertThat(x.message()).startsWith("restart halted after app-1: not healthy within 30 s: ")
                 .endsWith("; not restarted: app-2");
         });
-        assertThat(history.failedCommit("api")).as("nothing held: the drift check goes on repairing").isEmpty();
+        assertThat(history.failedCommit("api")).as("nothing held").isEmpty();
         assertThat(history.restartRequest(asked.id()).orElseThrow().finished()).hasValueSatisfying(f -> {
             assertThat(f.outcome()).isEqualTo(RestartRequest.Outcome.INCOMPLETE);
             assertThat(f.message()).startsWith("asked: api-1 on app-1, api-1 on app-2; skipped: restart halted after"
@@ -681,7 +751,8 @@ class ReconcilerTest {
         history.resume(Optional.of("api"), "bob@ops-2");
         reconciler.reconcile(Trigger.POLL);
 
-        assertThat(commandsSince(mark)).filteredOn(c -> c.contains(": docker restart ")).hasSize(2);
+        assertThat(commandsSince(mark)).as("a fresh container beside each of api's (start-first)")
+            .filteredOn(c -> c.contains(": docker create --name api-1-")).hasSize(2);
         assertThat(history.restartRequest(waits.id()).orElseThrow().finished())
             .hasValueSatisfying(f -> assertThat(f.outcome()).isEqualTo(RestartRequest.Outcome.RESTARTED));
     }

@@ -625,7 +625,7 @@ class DeploymentStoryIT {
 
     @Test
     @Order(15)
-    void driftlessRestartRestartsTheServiceInPlaceBehindItsHealthGateAndRecordsWhoAskedAndWhy() {
+    void driftlessRestartRenewsTheStartFirstServiceBehindItsHealthGateAndRecordsWhoAskedAndWhy() {
         HostContainer api = only("app-1", "api");
         HostContainer store = only("db-1", "store");
         long since = env.lastRecordId();
@@ -645,10 +645,14 @@ class DeploymentStoryIT {
             assertThat(s.host()).isEqualTo("app-1");
             assertThat(s.reason()).isEqualTo("restart requested by e2e@ops: rotate certificates");
             assertThat(s.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+            assertThat(s.message()).contains("healthy: " + api.name() + "-b took over from " + api.name()
+                + " (start-first)");
         });
+        // api is start-first: a fresh container of the same spec took over, the old one is gone.
         HostContainer restarted = only("app-1", "api");
-        assertThat(restarted.id()).as("restarted in place, not replaced").isEqualTo(api.id());
-        assertThat(restarted.startedAt()).isNotEqualTo(api.startedAt());
+        assertThat(restarted.name()).isEqualTo(api.name() + "-b");
+        assertThat(restarted.id()).isNotEqualTo(api.id());
+        assertThat(restarted.labels().get("dev.driftless.fingerprint")).isEqualTo(api.labels().get("dev.driftless.fingerprint"));
         assertThat(restarted.get(env.hosts(), "/healthz")).contains("ok");
         assertThat(only("db-1", "store").identity()).as("other services untouched").isEqualTo(store.identity());
 

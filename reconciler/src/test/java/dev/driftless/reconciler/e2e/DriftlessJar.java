@@ -92,7 +92,16 @@ final class DriftlessJar {
 
         private Streaming(Process process) {
             this.process = process;
-            this.err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+            // A thread of its own, reading from the start: a task of the common pool may only start
+            // once the process was stopped, whose streams are closed by then.
+            this.err = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    err.complete(readAll(process.getErrorStream()));
+                } catch (RuntimeException e) {
+                    err.completeExceptionally(e);
+                }
+            });
             this.reader = Thread.ofVirtual().start(() -> {
                 try (BufferedReader r = process.inputReader(StandardCharsets.UTF_8)) {
                     String line;
@@ -114,7 +123,9 @@ final class DriftlessJar {
 
         /** Stops it as Ctrl-C would (SIGTERM: the JVM runs its shutdown hooks); what it printed and how it exited. */
         Result stop() throws InterruptedException {
-            process.destroy();
+            // SIGTERM through the handle: Process.destroy() would also close our ends of its
+            // stdout and stderr at once, losing what it prints as it stops.
+            process.toHandle().destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new IllegalStateException("driftless did not stop within 30 s of SIGTERM");

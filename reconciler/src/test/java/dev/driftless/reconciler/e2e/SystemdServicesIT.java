@@ -90,16 +90,23 @@ class SystemdServicesIT {
 
     /**
      * {@code logs -f}: the worker containers' heartbeats (every 5 s) from both app hosts as they
-     * come, and the exporter unit's journal, each line prefixed; stopped as Ctrl-C stops it, no
+     * come, and the exporter unit's journal, each line prefixed; a worker restarted in place by
+     * hand is followed again from its new start; stopped as Ctrl-C stops it, no
      * {@code docker logs} or {@code journalctl} is left running on a host.
      */
+    private static String restartedWorker;
+
+    private static long heartbeats(DriftlessJar.Streaming worker, String host) {
+        return worker.lines().stream().filter(l -> l.matches("worker-1 " + host + " \\| \\S+ worker \\S+ heartbeat"))
+            .count();
+    }
+
     private static void followingLogsPrintsNewLinesOfEveryHostAndLeavesNoReaderBehind() throws Exception {
         DriftlessJar.Streaming worker = env.cliStreaming("logs", "worker", "-f", "-n", "1");
         DriftlessJar.Streaming exporter = env.cliStreaming("logs", "exporter", "--host", "app-1", "--follow");
         try {
             E2eEnvironment.await("three heartbeats of each worker, as they come").atMost(Duration.ofSeconds(60))
-                .until(() -> APP_HOSTS.stream().allMatch(h -> worker.lines().stream()
-                    .filter(l -> l.matches("worker-1 " + h + " \\| \\S+ worker \\S+ heartbeat")).count() >= 3));
+                .until(() -> APP_HOSTS.stream().allMatch(h -> heartbeats(worker, h) >= 3));
             E2eEnvironment.await("the exporter's journal").atMost(Duration.ofSeconds(30))
                 .until(() -> exporter.lines().stream().anyMatch(l -> l.startsWith("exporter-1 app-1 | ")
                     && l.contains("exporter v1 listening on 9100")));
@@ -107,11 +114,19 @@ class SystemdServicesIT {
                 assertThat(env.hosts().exec(h, "pgrep", "-f", "docker logs").strip()).as("running on " + h)
                     .isNotEmpty();
             }
+            // Restarted in place (docker logs --follow ends as the container stops): followed again.
+            restartedWorker = env.hosts().exec("app-2", "docker", "ps", "--filter", "label=dev.driftless.service=worker",
+                "--format", "{{.Names}}").strip();
+            long before = heartbeats(worker, "app-2");
+            env.hosts().exec("app-2", "docker", "restart", "--time", "1", restartedWorker);
+            E2eEnvironment.await("heartbeats of worker-1 on app-2 after its restart").atMost(Duration.ofSeconds(60))
+                .until(() -> heartbeats(worker, "app-2") >= before + 2);
         } finally {
             DriftlessJar.Result w = worker.stop();
             DriftlessJar.Result x = exporter.stop();
             assertThat(w.stderr()).contains("driftless logs: following worker-1 on app-1, worker-1 on app-2;"
-                + " Ctrl-C to stop");
+                + " Ctrl-C to stop", "driftless logs: following worker-1 on app-2 again (container " + restartedWorker
+                + " started again)\n");
             assertThat(x.stdout()).doesNotContain("app-2");
         }
         for (String h : APP_HOSTS) {

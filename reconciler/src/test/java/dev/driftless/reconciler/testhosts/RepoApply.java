@@ -4,8 +4,10 @@ import dev.driftless.model.DirectoryTree;
 import dev.driftless.reconciler.apply.Applier;
 import dev.driftless.reconciler.apply.ApplyListener;
 import dev.driftless.reconciler.apply.HealthGate;
+import dev.driftless.reconciler.daemon.RestartRequests;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
+import dev.driftless.reconciler.history.RestartRequest;
 import dev.driftless.reconciler.observe.Observer;
 import dev.driftless.reconciler.plan.Plan;
 import dev.driftless.reconciler.plan.Planner;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -40,6 +43,15 @@ public final class RepoApply {
      * @param commit the commit the containers are labelled with
      */
     public static Outcome apply(Path repo, Path sshKey, Optional<Path> ageKey, String commit) throws Exception {
+        return apply(repo, sshKey, ageKey, commit, List.of());
+    }
+
+    /**
+     * {@link #apply(Path, Path, Optional, String)}, serving {@code restarts} as the daemon serves
+     * the requests of {@code driftless restart} (RestartRequests, then apply with them).
+     */
+    public static Outcome apply(Path repo, Path sshKey, Optional<Path> ageKey, String commit,
+                                List<RestartRequest> restarts) throws Exception {
         KeyRing.Builder keys = KeyRing.builder();
         ageKey.ifPresent(keys::ageIdentityFile);
         LoadedState loaded = new DesiredStateLoader(keys.build()).load(new DirectoryTree(repo), Optional.empty());
@@ -50,11 +62,13 @@ public final class RepoApply {
         try (SshHostPool pool = SshHostPool.open(SshSettings.defaults(sshKey, Optional.empty()))) {
             var observed = Observer.standard(pool, pool.commandTimeout()).observe(List.copyOf(targets.values()),
                 Observer.runtimesFor(ready.state()));
-            Plan plan = new Planner(Clock.systemUTC()).plan(ready.state(), observed);
+            RestartRequests.Applied planned = RestartRequests.apply(new Planner(Clock.systemUTC())
+                .plan(ready.state(), observed), restarts, Map.of(), commit.substring(0, 7));
             Applier applier = new Applier(pool, HealthGate.system(Duration.ofSeconds(30)),
                 Applier.Settings.defaults(Duration.ofSeconds(30)), Clock.systemUTC());
-            return new Outcome(plan, applier.apply(plan, new Applier.Context(ready.state().environment(), commit,
-                targets, ready.secrets(), Set.of(), () -> false), ApplyListener.NONE));
+            return new Outcome(planned.plan(), applier.apply(planned.plan(), new Applier.Context(
+                ready.state().environment(), commit, targets, ready.secrets(), Set.of(), () -> false,
+                planned.restarts()), ApplyListener.NONE));
         }
     }
 }

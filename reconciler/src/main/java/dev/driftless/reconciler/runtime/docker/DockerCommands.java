@@ -306,6 +306,15 @@ public final class DockerCommands {
         return b.add(container).build();
     }
 
+    /**
+     * {@code docker logs --follow} of what {@code container} wrote since {@code since} (to the
+     * second, rounded down: a line of that second is shown rather than lost), with timestamps.
+     */
+    public static RemoteCommand followLogsSince(String container, java.time.Instant since) {
+        return RemoteCommand.of("docker", "logs", "--timestamps", "--since",
+            since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(), "--follow", container);
+    }
+
     /** Runs {@code argv} inside a running container (command health probes). */
     public static RemoteCommand exec(String container, List<String> argv) {
         if (argv.isEmpty()) {

@@ -47,6 +47,11 @@ public final class DockerRuntime implements InstanceRuntime {
         return DockerCommands.logs(name, lines, true).stderrToStdout().untilDisconnected();
     }
 
+    @Override
+    public RemoteCommand followLogsSince(String name, java.time.Instant since) {
+        return DockerCommands.followLogsSince(name, since).stderrToStdout().untilDisconnected();
+    }
+
 
     @Override
     public String nameOf(Instance instance) {
@@ -59,9 +64,10 @@ public final class DockerRuntime implements InstanceRuntime {
      * files copied in, then started.
      */
     @Override
-    public Optional<String> launch(HostSession session, Instance instance, Launch launch) throws HostException {
+    public Optional<String> launch(HostSession session, Instance instance, String name, Launch launch)
+            throws HostException {
         boolean withSecrets = InstanceContainers.needsEnvFile(instance);
-        ContainerSpec spec = InstanceContainers.spec(instance, launch.environment(), launch.commit(), withSecrets,
+        ContainerSpec spec = InstanceContainers.spec(instance, name, launch.environment(), launch.commit(), withSecrets,
             launch.deployedAt());
         Optional<String> unprepared = prepare(session, spec, launch);
         if (unprepared.isPresent()) {
@@ -105,7 +111,7 @@ public final class DockerRuntime implements InstanceRuntime {
             throws HostException {
         String name = InstanceContainers.preDeployName(instance);
         boolean withSecrets = InstanceContainers.needsEnvFile(instance);
-        Optional<String> envFile = withSecrets ? Optional.of(InstanceContainers.ENV_DIR + "/" + name + ".env")
+        Optional<String> envFile = withSecrets ? Optional.of(InstanceContainers.envFilePath(name))
             : Optional.empty();
         ContainerSpec spec = InstanceContainers.jobSpec(instance, launch.environment(), launch.commit(), job.command(),
             envFile);

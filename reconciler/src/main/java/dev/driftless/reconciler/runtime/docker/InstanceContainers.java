@@ -29,29 +29,39 @@ public final class InstanceContainers {
         return instance.name() + "-" + instance.shortFingerprint().substring(0, 8);
     }
 
-    /** The remote path of the env file holding an instance's secrets. */
-    public static String envFilePath(Instance instance) {
-        return ENV_DIR + "/" + containerName(instance) + ".env";
+    /** The remote path of the env file holding the secrets of container {@code name}. */
+    public static String envFilePath(String name) {
+        return ENV_DIR + "/" + name + ".env";
     }
 
     /**
-     * The container for {@code instance} of {@code environment}, deployed from {@code commit}.
+     * The container for {@code instance} of {@code environment}, deployed from {@code commit}, under
+     * its {@link #containerName}.
      *
      * @param withEnvFile whether the instance has secrets, written to {@link #envFilePath} first
      */
     public static ContainerSpec spec(Instance instance, String environment, String commit, boolean withEnvFile,
                                      Instant deployedAt) {
+        return spec(instance, containerName(instance), environment, commit, withEnvFile, deployedAt);
+    }
+
+    /**
+     * {@link #spec(Instance, String, String, boolean, Instant)} under {@code name}: the container
+     * name, or the second name of the same spec a start-first restart starts beside it.
+     */
+    public static ContainerSpec spec(Instance instance, String name, String environment, String commit,
+                                     boolean withEnvFile, Instant deployedAt) {
         Service s = instance.service();
         String image = s.image().orElseThrow(() ->
             new IllegalArgumentException("service " + s.name() + " has no image: it is not a docker service"));
-        ContainerSpec.Builder b = ContainerSpec.builder(containerName(instance), image)
+        ContainerSpec.Builder b = ContainerSpec.builder(name, image)
             .command(s.command())
             .args(s.args())
             .plainEnv(s.env())
             .restart(restart(s))
             .resources(resources(s));
         if (withEnvFile) {
-            b.envFile(envFilePath(instance));
+            b.envFile(envFilePath(name));
         }
         for (PortMapping p : s.ports()) {
             b.port(new Port(p.hostPort(), p.containerPort(),

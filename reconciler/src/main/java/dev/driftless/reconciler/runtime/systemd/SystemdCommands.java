@@ -144,6 +144,16 @@ public final class SystemdCommands {
     }
 
     /**
+     * {@code journalctl --follow} of what {@code unit} wrote since {@code since} (as seconds since
+     * the epoch, so no time zone is involved), in the format of {@link #logs}.
+     */
+    public static RemoteCommand followLogsSince(Scope scope, String unit, java.time.Instant since) {
+        List<String> args = List.of("--unit=" + SystemdUnits.unitFile(unit), "--since=@" + since.getEpochSecond(),
+            "--no-pager", "--output=short-iso", "--quiet", "--follow");
+        return script(scope == Scope.USER ? USER_JOURNALCTL : SYSTEM_JOURNALCTL, "journalctl", args);
+    }
+
+    /**
      * The script of {@link #writeFiles}: a fresh directory beside the target gets the archive on
      * stdin (modes as archived, owned by whoever extracts), is given to {@code $2} when set, made
      * 0700 and renamed over the instance's directory; on failure it is removed and the old one kept.

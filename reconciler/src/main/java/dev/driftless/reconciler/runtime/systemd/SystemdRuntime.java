@@ -73,6 +73,11 @@ public final class SystemdRuntime implements InstanceRuntime {
         return SystemdCommands.logs(scope, name, lines, true).stderrToStdout().untilDisconnected();
     }
 
+    @Override
+    public RemoteCommand followLogsSince(String name, java.time.Instant since) {
+        return SystemdCommands.followLogsSince(scope, name, since).stderrToStdout().untilDisconnected();
+    }
+
 
     @Override
     public String nameOf(Instance instance) {
@@ -80,12 +85,12 @@ public final class SystemdRuntime implements InstanceRuntime {
     }
 
     @Override
-    public Optional<String> launch(HostSession session, Instance instance, Launch launch) throws HostException {
-        String unit = nameOf(instance);
+    public Optional<String> launch(HostSession session, Instance instance, String unit, Launch launch)
+            throws HostException {
         String file;
         byte[] env = null;
         try {
-            file = SystemdUnits.render(instance, launch.environment(), launch.commit(), launch.deployedAt());
+            file = SystemdUnits.render(instance, unit, launch.environment(), launch.commit(), launch.deployedAt());
             if (SystemdUnits.needsEnvFile(instance)) {
                 env = envFile(unit, launch.secrets());
             }

@@ -150,8 +150,17 @@ public final class SystemdUnits {
      * @throws IllegalArgumentException when a value cannot be written into a unit file (a NUL)
      */
     public static String render(Instance instance, String environment, String commit, Instant deployedAt) {
+        return render(instance, unitName(instance), environment, commit, deployedAt);
+    }
+
+    /**
+     * {@link #render(Instance, String, String, Instant)} for the unit named {@code unit}: the
+     * instance's {@link #unitName}, or the second name of the same spec a start-first restart
+     * starts beside it (the unit's env file and files directory follow its name).
+     */
+    public static String render(Instance instance, String unit, String environment, String commit,
+                                Instant deployedAt) {
         Service s = instance.service();
-        String unit = unitName(instance);
         Scope scope = scopeOf(instance);
         StringBuilder b = new StringBuilder();
         b.append("# Managed by driftless: changes made here are drift and are replaced.\n");
