@@ -148,7 +148,10 @@ public final class Reconciler {
     private volatile java.util.function.BiConsumer<String, DepartedHost> abandoned = (h, d) -> { };
     private volatile java.util.function.Consumer<HostSilence> silence = s -> { };
     private volatile java.util.function.Consumer<HeldCommit> deployHeld = h -> { };
-    /** The commit and hold last told as waiting: each is told once, not at every trigger. */
+    /**
+     * The commit and hold last told as waiting, so that a hold asks the history only once; the
+     * history ({@link HistoryStore#markTold}) keeps each told once across restarts and daemons.
+     */
     private String heldTold = "";
     private volatile java.util.function.Consumer<HostObservation.Unreachable> keyRefused = u -> { };
     /** The host key refusals told, by host: a refusal is told once, until it changes or the host is trusted again. */
@@ -267,6 +270,32 @@ public final class Reconciler {
      * outside its deploy windows): once per commit and hold, by this daemon. On the reconcile's
      * thread; must return at once.
      */
+    /**
+     * Whether the notice {@code event} about {@code what} is told for the first time in this
+     * environment: recorded in the history, so that neither a restarted daemon nor the next lease
+     * holder of a cluster tells it again. When the history cannot say, it is told (a notice twice
+     * is better than none).
+     */
+    private boolean firstTold(String commit, String event, String what) {
+        try {
+            return history.markTold(event, noticeSubject(what));
+        } catch (RuntimeException e) {
+            ReconcileLog.warn(commit, "could not check in the history whether " + event + " was told already ("
+                + e.getMessage() + "): telling it");
+            return true;
+        }
+    }
+
+    /** What identifies a notice in the history: SHA-256 of {@code what}, 64 hex digits. */
+    static String noticeSubject(String what) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(what.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public void onDeployHeld(java.util.function.Consumer<HeldCommit> listener) {
         this.deployHeld = java.util.Objects.requireNonNull(listener, "listener");
     }
@@ -460,7 +489,7 @@ public final class Reconciler {
             boolean waits = history.lastApplied().filter(a -> a.commit().equals(head)).isEmpty();
             status = text + (waits ? "; commit " + revision.shortSha() + " waits" : "");
             String heldKey = head + " " + whole.get().describe();
-            if (waits && !heldKey.equals(heldTold)) {
+            if (waits && !heldKey.equals(heldTold) && firstTold(head, "deploy_held", heldKey)) {
                 heldTold = heldKey;
                 ReconcileLog.info(head, "commit " + revision.shortSha() + " waits: " + text);
                 HeldCommit waiting = new HeldCommit(history.environment(), head, author(revision), revision.message(),

@@ -244,6 +244,14 @@ public interface HistoryStore extends AutoCloseable {
      */
     Map<String, java.time.Instant> silentHosts();
 
+    /**
+     * Records that the notification {@code event} about {@code subject} (at most 200 characters,
+     * e.g. a commit and a hash of the hold it waits for) was told: true when it is new, false when
+     * this environment told it already, whichever daemon did. Notices go with the history older
+     * than {@link #prune}'s cutoff.
+     */
+    boolean markTold(String event, String subject);
+
     /** The active suspensions: the environment's first, then services by name. */
     List<Suspension> suspensions();
 

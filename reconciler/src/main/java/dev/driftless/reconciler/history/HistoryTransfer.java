@@ -24,7 +24,7 @@ public final class HistoryTransfer {
     /** Parents before children, so that foreign keys hold at every insert. */
     private static final List<String> TABLES =
         List.of("reconcile", "reconcile_step", "service_result", "service_state", "environment_state", "suspension",
-            "repair_backoff", "departed_host", "restart_request", "silent_host");
+            "repair_backoff", "departed_host", "restart_request", "silent_host", "told_notice");
     private static final List<String> IDENTITY_TABLES = List.of("reconcile", "reconcile_step", "suspension",
         "restart_request");
     private static final int BATCH = 500;

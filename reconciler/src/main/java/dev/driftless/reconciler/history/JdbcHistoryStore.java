@@ -763,6 +763,30 @@ final class JdbcHistoryStore implements HistoryStore {
         });
     }
 
+    @Override
+    public boolean markTold(String event, String subject) {
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(subject, "subject");
+        if (subject.length() > 200 || event.length() > 40) {
+            throw new IllegalArgumentException("a notice's event or subject is too long");
+        }
+        return write("remember that " + event + " was told", c -> {
+            // Only the lease holder reconciles, so two daemons never race for the same notice.
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO told_notice (environment, event, subject,"
+                + " told_at) SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM told_notice WHERE environment = ?"
+                + " AND event = ? AND subject = ?)")) {
+                ps.setString(1, environment);
+                ps.setString(2, event);
+                ps.setString(3, subject);
+                setTime(ps, 4, now());
+                ps.setString(5, environment);
+                ps.setString(6, event);
+                ps.setString(7, subject);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
     /** The first key of driftless's advisory locks ("drft"), so they never meet another application's. */
     static final int LEASE_NAMESPACE = 0x64726674;
     /** How long {@link ReconcileLease#held()} waits for the database to answer. */
@@ -905,6 +929,12 @@ final class JdbcHistoryStore implements HistoryStore {
                 ps.setString(2, ReconcileResult.RUNNING.name());
                 setTime(ps, 3, cutoff);
                 int reconciles = ps.executeUpdate();
+                try (PreparedStatement notices = c.prepareStatement("DELETE FROM told_notice WHERE"
+                    + " environment = ? AND told_at < ?")) {
+                    notices.setString(1, environment);
+                    setTime(notices, 2, cutoff);
+                    notices.executeUpdate();
+                }
                 // Ended restart requests go with the reconciles that did them.
                 try (PreparedStatement requests = c.prepareStatement("DELETE FROM restart_request WHERE"
                     + " environment = ? AND finished_at IS NOT NULL AND finished_at < ?")) {

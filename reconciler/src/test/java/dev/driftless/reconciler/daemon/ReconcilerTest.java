@@ -204,6 +204,11 @@ class ReconcilerTest {
             assertThat(h.hold().by()).isEqualTo("alice@ops-1");
             assertThat(h.hold().reason()).isEqualTo("incident 42");
         });
+        List<dev.driftless.reconciler.history.HeldCommit> toldAgain = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Reconciler restarted = reconciler();
+        restarted.onDeployHeld(toldAgain::add);
+        assertThat(restarted.reconcile(Trigger.POLL).kind()).isEqualTo(Reconciler.Kind.SUSPENDED);
+        assertThat(toldAgain).as("a restarted daemon (or the next lease holder) reads it was told").isEmpty();
         assertThat(hostCalls()).as("no host is even observed").isEqualTo(calls);
         assertThat(records()).hasSize(1);
         assertThat(reconciler.status()).startsWith("environment default is suspended by alice@ops-1 since ")

@@ -30,7 +30,7 @@ class H2HistoryStoreTest extends HistoryStoreContract {
 
     @Override
     List<String> expectedMigrations() {
-        return List.of("1", "2", "3", "4", "5", "6", "7", "8");
+        return List.of("1", "2", "3", "4", "5", "6", "7", "8", "9");
     }
 
     @Override

@@ -845,6 +845,30 @@ abstract class HistoryStoreContract {
         assertThat(store.silentHosts()).isEmpty();
     }
 
+    // ---------------------------------------------------------------- told notices
+
+    @Test
+    void aNoticeIsToldOncePerEnvironmentWhicheverDaemonAsksAndForgottenWithTheHistory() {
+        HistoryStore store = open();
+
+        assertThat(store.markTold("deploy_held", "3f9a2c1 window-1")).isTrue();
+        assertThat(store.markTold("deploy_held", "3f9a2c1 window-1")).isFalse();
+        assertThat(open().markTold("deploy_held", "3f9a2c1 window-1")).as("a restarted daemon, the next lease holder")
+            .isFalse();
+        assertThat(store.markTold("deploy_held", "3f9a2c1 window-2")).as("the same commit, another hold").isTrue();
+        assertThat(store.markTold("other_event", "3f9a2c1 window-1")).isTrue();
+        assertThat(open("staging").markTold("deploy_held", "3f9a2c1 window-1")).isTrue();
+        assertThatThrownBy(() -> store.markTold("deploy_held", "x".repeat(201)))
+            .isInstanceOf(IllegalArgumentException.class);
+
+        clock.advance(Duration.ofDays(40));
+        store.prune(clock.instant().minus(Duration.ofDays(30)));
+
+        assertThat(store.markTold("deploy_held", "3f9a2c1 window-1")).as("pruned with the history").isTrue();
+        assertThat(open("staging").markTold("deploy_held", "3f9a2c1 window-1")).as("only this environment's pruned")
+            .isFalse();
+    }
+
     // ---------------------------------------------------------------- schema
 
     @Test

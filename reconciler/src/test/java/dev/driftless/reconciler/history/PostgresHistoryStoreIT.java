@@ -57,7 +57,7 @@ class PostgresHistoryStoreIT extends HistoryStoreContract {
 
     @Override
     List<String> expectedMigrations() {
-        return List.of("1", "1.1", "2", "3", "4", "5", "6", "7", "8");
+        return List.of("1", "1.1", "2", "3", "4", "5", "6", "7", "8", "9");
     }
 
     @Override
