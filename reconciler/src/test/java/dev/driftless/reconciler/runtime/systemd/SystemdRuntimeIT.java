@@ -274,6 +274,56 @@ class SystemdRuntimeIT {
         }
     }
 
+    /**
+     * A start-first restart's unit: the spec's second name runs beside the first with its own env
+     * file and files directory, both observed as the same instance, and removing the first leaves
+     * the second whole.
+     */
+    @Test
+    void theSecondNameOfASpecRunsBesideTheFirstWithItsOwnSecretsAndFilesAndOutlivesIt() throws Exception {
+        Instance i = SystemdFixture.instance(host, withFiles(SystemdFixture.service("renew", "edge-1", b -> b
+            .command(List.of("/bin/sh", "-c", "echo \"$(cat app.yaml), secret of ${#DB_PASSWORD} characters\";"
+                + " exec sleep infinity"))
+            .secret("DB_PASSWORD", SecretRef.parse("secrets/edge.yaml#db.password"))
+            .restart(RestartPolicy.ALWAYS))));
+        HostSession s = pool.session(target);
+        String key = "-----BEGIN KEY-----\n";
+        assertThat(runtime.launch(s, i, launchWithKey(key))).isEmpty();
+        String first = runtime.nameOf(i);
+        assertThat(gate.await(s, runtime, first, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+        String second = runtime.nameBeside(i, first);
+        assertThat(second).isEqualTo(first + "-b");
+
+        assertThat(runtime.launch(s, i, second, launchWithKey(key))).isEmpty();
+        assertThat(gate.await(s, runtime, second, i.service().health())).isInstanceOf(HealthGate.Verdict.Healthy.class);
+
+        assertThat(observe().containers()).extracting(ObservedContainer::name).containsExactlyInAnyOrder(first, second);
+        assertThat(observe().containers()).allSatisfy(c -> {
+            assertThat(c.instance()).contains(i.name());
+            assertThat(c.fingerprint()).contains(i.fingerprint());
+            assertThat(c.state()).isEqualTo(ContainerState.RUNNING);
+            assertThat(c.drift()).as("its file is as written").isEmpty();
+        });
+        String home = "/home/deploy/";
+        assertThat(asRoot("cat", home + SystemdUnits.unitPath(SystemdUnits.Scope.USER, second)))
+            .contains("EnvironmentFile=%h/" + SystemdUnits.envFilePath(SystemdUnits.Scope.USER, second),
+                "WorkingDirectory=%h/" + SystemdUnits.filesDir(SystemdUnits.Scope.USER, second));
+
+        assertThat(s.run(runtime.remove(first, Stop.DEFAULT_GRACE_PERIOD), TIMEOUT).succeeded()).isTrue();
+
+        assertThat(observe().containers()).singleElement().satisfies(c -> {
+            assertThat(c.name()).isEqualTo(second);
+            assertThat(c.state()).isEqualTo(ContainerState.RUNNING);
+        });
+        assertThat(asRoot("cat", home + SystemdUnits.filesDir(SystemdUnits.Scope.USER, second) + "/app.yaml"))
+            .isEqualTo("greeting: hi\n");
+        assertThat(hosts.execResult("edge-1", "test", "-s", home + SystemdUnits.envFilePath(SystemdUnits.Scope.USER,
+            second)).getExitCode()).as("its secrets stay").isZero();
+        assertThat(runtime.nameBeside(i, second)).as("the next restart takes the first name again").isEqualTo(first);
+        String journal = String.join("\n", pool.session(target).run(runtime.logs(second, 10), TIMEOUT).stdout());
+        assertThat(journal).as("it read its own files and secrets").contains("greeting: hi, secret of 2 characters");
+    }
+
     @Test
     void stopKeepsTheUnitForARollbackAndStartBringsItBack() throws Exception {
         Instance i = SystemdFixture.instance(host, server("keep", 9102, List.of(), Map.of()).toBuilder()
