@@ -299,6 +299,23 @@ class SystemdServicesIT {
             .isNotEqualTo(before).as("written anew, by a later deploy").contains("dev.driftless.deployed-at=");
         assertThat(systemctl("app-2", "is-active", unit)).isEqualTo("active");
         assertThat(echo("app-2").path("argv").get(0).asText()).isEqualTo("v2");
+
+        // So is an override made beside it (systemctl --user edit): it goes, the unit is written anew.
+        String dropIns = path + ".d";
+        long overridden = env.lastRecordId();
+        env.hosts().exec("app-2", "runuser", "-u", "deploy", "--", "sh", "-c", "mkdir -p \"$1\" && printf"
+            + " '[Service]\\nEnvironment=GREETING=overridden\\n' > \"$1/override.conf\"", "sh", dropIns);
+        systemctl("app-2", "daemon-reload");
+        E2eEnvironment.await("the drift check removes the override").atMost(E2eEnvironment.DEPLOY_TIMEOUT)
+            .until(() -> env.history().stream().filter(r -> r.id() > overridden && r.result().isFinal())
+                .flatMap(r -> r.steps().stream())
+                .anyMatch(s -> s.host().equals("app-2") && s.action() == StepAction.REPLACE
+                    && s.outcome() == StepOutcome.SUCCEEDED
+                    && s.reason().equals("drop-in override.conf added on the host")));
+        assertThat(env.hosts().execResult("app-2", "test", "-e", dropIns).getExitCode()).as("removed").isNotZero();
+        assertThat(units("app-2")).containsExactly(unit);
+        assertThat(systemctl("app-2", "is-active", unit)).isEqualTo("active");
+        assertThat(echo("app-2").path("env").path("GREETING").asText()).isEqualTo("hello \"$USER\" 100%");
     }
 
     @Test

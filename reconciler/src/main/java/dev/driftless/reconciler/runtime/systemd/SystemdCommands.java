@@ -20,7 +20,7 @@ public final class SystemdCommands {
     /** The properties the gate and observation read, in one {@code systemctl show}. */
     static final List<String> PROPERTIES = List.of("Id", "LoadState", "ActiveState", "SubState", "Result",
         "ExecMainCode", "ExecMainStatus", "NRestarts", "ExecMainStartTimestamp", "ExecMainExitTimestamp",
-        "UnitFileState");
+        "UnitFileState", "DropInPaths");
 
     private static final String LOCALE = "export LC_ALL=C TZ=UTC; ";
     private static final String ENV = LOCALE + "export XDG_RUNTIME_DIR=\"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}\"; ";
@@ -217,13 +217,16 @@ public final class SystemdCommands {
     }
 
     /**
-     * Stops and disables a unit, deletes its unit file, env file and files directory (with sudo for
-     * a system unit), and has the manager forget it; succeeds when it is gone already.
+     * Stops and disables a unit, deletes its unit file, its drop-in directory (overrides made on
+     * the host with {@code systemctl edit} or {@code set-property}), env file and files directory (with sudo for a system
+     * unit), and has the manager forget it; succeeds when it is gone already.
      */
     public static RemoteCommand remove(Scope scope, String unit) {
         String file = SystemdUnits.unitFile(unit);
-        RemoteCommand rm = RemoteCommand.of("rm", "-rf", "--", SystemdUnits.unitPath(scope, unit),
-            SystemdUnits.envFilePath(scope, unit), SystemdUnits.filesDir(scope, unit));
+        List<String> paths = new ArrayList<>(List.of("rm", "-rf", "--", SystemdUnits.unitPath(scope, unit)));
+        paths.addAll(SystemdUnits.dropInDirs(scope, unit));
+        paths.addAll(List.of(SystemdUnits.envFilePath(scope, unit), SystemdUnits.filesDir(scope, unit)));
+        RemoteCommand rm = RemoteCommand.of(paths);
         return systemctl(scope, "disable", "--quiet", "--now", "--", file).stdoutTo("/dev/null").stderrTo("/dev/null")
             .then(scope == Scope.USER ? rm : RemoteFiles.asRoot(rm))
             .and(systemctl(scope, "daemon-reload"))

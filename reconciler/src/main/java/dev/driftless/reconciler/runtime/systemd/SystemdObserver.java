@@ -156,10 +156,20 @@ public final class SystemdObserver implements RuntimeObserver {
             if (scope == Scope.SYSTEM) {
                 labels.put(SystemdUnits.SCOPE_LABEL, scope.word());
             }
+            Map<String, String> show = states.getOrDefault(e.getKey(), Map.of());
+            List<String> drift = new ArrayList<>();
             if (SystemdUnits.edited(e.getValue().toString())) {
-                labels.put(ObservedContainer.DRIFT, "unit file edited on the host");
+                drift.add("unit file edited on the host");
             }
-            units.add(unit(e.getKey(), labels, states.getOrDefault(e.getKey(), Map.of())));
+            List<String> dropIns = SystemdUnits.ownDropIns(scope, SystemdUnits.withoutSuffix(e.getKey()),
+                show.getOrDefault("DropInPaths", ""));
+            if (!dropIns.isEmpty()) {
+                drift.add("drop-in " + String.join(", ", dropIns) + " added on the host");
+            }
+            if (!drift.isEmpty()) {
+                labels.put(ObservedContainer.DRIFT, String.join("; ", drift));
+            }
+            units.add(unit(e.getKey(), labels, show));
         }
         return units;
     }

@@ -115,6 +115,41 @@ public final class SystemdUnits {
         return (scope == Scope.SYSTEM ? SYSTEM_UNIT_DIR : UNIT_DIR) + "/" + unitFile(unit);
     }
 
+    /**
+     * The remote paths of a unit's own drop-in directories, where overrides made on the host go:
+     * {@code driftless-api-1-3f9a2c1b.service.d} beside its file ({@code systemctl edit}) and in
+     * the {@code .control} directory beside the units' ({@code systemctl set-property}). Relative
+     * to the SSH user's home for a user unit. driftless writes none.
+     */
+    public static List<String> dropInDirs(Scope scope, String unit) {
+        String base = scope == Scope.SYSTEM ? SYSTEM_UNIT_DIR : UNIT_DIR;
+        return List.of(base + "/" + unitFile(unit) + ".d", base + ".control/" + unitFile(unit) + ".d");
+    }
+
+    /**
+     * The drop-ins among {@code dropInPaths} (systemd's {@code DropInPaths}, absolute paths
+     * separated by spaces) that sit in one of the unit's own drop-in directories ({@link
+     * #dropInDirs}), by file name: overrides made on the host, which change what the unit runs.
+     * Drop-ins for every service of the host ({@code service.d}), and those in runtime or vendor
+     * directories, are the host's policy, not drift, and are ignored.
+     */
+    public static List<String> ownDropIns(Scope scope, String unit, String dropInPaths) {
+        List<String> own = new java.util.ArrayList<>();
+        for (String path : dropInPaths.strip().split("\\s+")) {
+            int slash = path.lastIndexOf('/');
+            if (slash < 0) {
+                continue;
+            }
+            String dir = path.substring(0, slash);
+            boolean ours = dropInDirs(scope, unit).stream().anyMatch(d -> scope == Scope.SYSTEM ? dir.equals(d)
+                : dir.endsWith("/" + d));
+            if (ours) {
+                own.add(path.substring(slash + 1));
+            }
+        }
+        return List.copyOf(own);
+    }
+
     /** The remote path of the environment file holding a unit's secrets. */
     public static String envFilePath(Scope scope, String unit) {
         return (scope == Scope.SYSTEM ? SYSTEM_ENV_DIR : ENV_DIR) + "/" + withoutSuffix(unitFile(unit)) + ".env";

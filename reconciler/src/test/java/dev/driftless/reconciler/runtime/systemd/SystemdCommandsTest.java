@@ -44,10 +44,11 @@ class SystemdCommandsTest {
     }
 
     @Test
-    void removingDeletesTheUnitAndItsSecretsFileAndSucceedsWhenTheyAreGone() {
+    void removingDeletesTheUnitItsOverridesAndItsSecretsFileAndSucceedsWhenTheyAreGone() {
         assertThat(SystemdCommands.remove(Scope.USER, UNIT + ".service").render()).isEqualTo("{ " + SYSTEMCTL
             + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; rm -rf --"
-            + " .config/systemd/user/" + UNIT + ".service .driftless/units/" + UNIT + ".env .driftless/files/" + UNIT
+            + " .config/systemd/user/" + UNIT + ".service .config/systemd/user/" + UNIT + ".service.d"
+            + " .config/systemd/user.control/" + UNIT + ".service.d .driftless/units/" + UNIT + ".env .driftless/files/" + UNIT
             + "; } && " + SYSTEMCTL
             + " daemon-reload && { " + SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }");
     }
@@ -85,7 +86,8 @@ class SystemdCommandsTest {
     void removingASystemUnitDeletesItsRootOwnedFilesWithSudo() {
         assertThat(SystemdCommands.remove(Scope.SYSTEM, UNIT).render()).isEqualTo("{ " + SUDO_SYSTEMCTL
             + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; sudo -n sh -c 'rm -rf --"
-            + " /etc/systemd/system/" + UNIT + ".service /etc/driftless/units/" + UNIT + ".env /etc/driftless-files/"
+            + " /etc/systemd/system/" + UNIT + ".service /etc/systemd/system/" + UNIT + ".service.d"
+            + " /etc/systemd/system.control/" + UNIT + ".service.d /etc/driftless/units/" + UNIT + ".env /etc/driftless-files/"
             + UNIT + "'; } && " + SUDO_SYSTEMCTL
             + " daemon-reload && { " + SUDO_SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }");
     }

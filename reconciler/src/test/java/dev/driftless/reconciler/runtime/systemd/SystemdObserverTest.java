@@ -125,6 +125,40 @@ class SystemdObserverTest {
     }
 
     @Test
+    void anOverrideMadeOnTheHostIsDriftButTheHostsPolicyForEveryServiceIsNot() throws Exception {
+        Instance i = SystemdUnitsTest.exporter();
+        String unit = SystemdUnits.unitName(i);
+        String file = SystemdUnits.render(i, "prod", "c0ffee", SystemdUnitsTest.AT);
+        String home = "/home/deploy/.config/systemd/";
+        String policy = "DropInPaths=/usr/lib/systemd/user/service.d/10-timeout-abort.conf"
+            + " /run/user/1000/systemd/user/" + unit + ".service.d/50-runtime.conf";
+        ObservedContainer hostPolicy = observer.interpret(EDGE, new CommandResult(0, listing(file)
+            .replace("Id=UNIT.service\n", "Id=UNIT.service\n" + policy + "\n").replace("UNIT", unit), "",
+            Duration.ZERO)).containers().getFirst();
+        assertThat(hostPolicy.drift()).isEmpty();
+
+        String edited = "DropInPaths=" + home + "user/" + unit + ".service.d/override.conf " + home + "user.control/"
+            + unit + ".service.d/50-MemoryMax.conf /usr/lib/systemd/user/service.d/10-timeout-abort.conf";
+        ObservedContainer overridden = observer.interpret(EDGE, new CommandResult(0, listing(file)
+            .replace("Id=UNIT.service\n", "Id=UNIT.service\n" + edited + "\n").replace("UNIT", unit), "",
+            Duration.ZERO)).containers().getFirst();
+        assertThat(overridden.drift()).contains("drop-in override.conf, 50-MemoryMax.conf added on the host");
+        assertThat(overridden.fingerprint()).contains(i.fingerprint());
+    }
+
+    @Test
+    void aSystemUnitsOverridesAreFoundUnderEtc() {
+        String unit = "driftless-exporter-1-3f9a2c1b";
+        assertThat(SystemdUnits.ownDropIns(SystemdUnits.Scope.SYSTEM, unit, "/etc/systemd/system/" + unit
+            + ".service.d/override.conf /etc/systemd/system/service.d/x.conf /etc/systemd/system.control/" + unit
+            + ".service.d/50-CPUQuota.conf /etc/systemd/system/" + unit + "-b.service.d/y.conf"))
+            .containsExactly("override.conf", "50-CPUQuota.conf");
+        assertThat(SystemdUnits.ownDropIns(SystemdUnits.Scope.SYSTEM, unit, "")).isEmpty();
+        assertThat(SystemdUnits.dropInDirs(SystemdUnits.Scope.USER, unit)).containsExactly(
+            ".config/systemd/user/" + unit + ".service.d", ".config/systemd/user.control/" + unit + ".service.d");
+    }
+
+    @Test
     void aHostWithoutUnitFilesAnswersWithNothing() throws Exception {
         RuntimeListing l = observer.interpret(EDGE, new CommandResult(0, "", "", Duration.ZERO));
         assertThat(l.containers()).isEmpty();
