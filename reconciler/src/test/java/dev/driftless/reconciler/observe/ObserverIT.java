@@ -132,6 +132,32 @@ class ObserverIT {
         assertThat(worker.health()).isEqualTo(HealthStatus.NONE);
     }
 
+    /** {@code docker update} of a container's limits or restart policy is drift, named with what the repo says. */
+    @Test
+    void limitsOrARestartPolicyChangedWithDockerUpdateAreDrift() throws Exception {
+        HostSession app1 = pool.session(target("app-1"));
+        Map<String, String> spec = Map.of("image", "driftless/sample-svc:1.0.0", "resources.memory", "268435456",
+            "resources.cpus", "0.5", "restart", "unless-stopped");
+        run(app1, ContainerSpec.builder("tuned-1", "driftless/sample-svc:1.0.0")
+            .labels(labels("tuned", "tuned-1", "fp-tuned-1", spec))
+            .resources(new dev.driftless.reconciler.runtime.docker.Resources(java.util.OptionalLong.of(268435456L),
+                Optional.of(new java.math.BigDecimal("0.5")), java.util.OptionalLong.empty()))
+            .restart(RestartPolicy.unlessStopped()).build());
+        try {
+            assertThat(instance(reachable(observer.observe(target("app-1"))), "tuned-1").drift())
+                .as("as deployed").isEmpty();
+
+            hosts.exec("app-1", "docker", "update", "--memory", "512m", "--memory-swap", "1g", "--cpus", "1",
+                "--restart", "no", "tuned-1");
+
+            assertThat(instance(reachable(observer.observe(target("app-1"))), "tuned-1").drift()).contains(
+                "changed on the host (docker update): memory 512M (the repo says 256M), cpus 1 (the repo says 0.5),"
+                    + " restart policy no (the repo says unless-stopped)");
+        } finally {
+            hosts.exec("app-1", "docker", "rm", "-f", "tuned-1");
+        }
+    }
+
     @Test
     void aHostWithoutManagedContainersIsReachableAndEmpty() {
         HostObservation.Reachable app2 = reachable(observer.observe(target("app-2")));

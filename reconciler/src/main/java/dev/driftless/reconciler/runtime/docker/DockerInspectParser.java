@@ -69,9 +69,13 @@ public final class DockerInspectParser {
         Map<String, String> labels = new LinkedHashMap<>(own);
         // The drift label is observation's word, never a container's own.
         labels.remove(ObservedContainer.DRIFT);
-        networkDrift(c, Optional.ofNullable(own.get(ContainerLabels.SPEC)).map(SpecLabel::decode)
-            .map(ObservedContainer::networksIn).orElse(List.of()))
-            .ifPresent(d -> labels.put(ObservedContainer.DRIFT, d));
+        Optional<Map<String, String>> spec = Optional.ofNullable(own.get(ContainerLabels.SPEC)).map(SpecLabel::decode);
+        List<String> drift = new java.util.ArrayList<>();
+        networkDrift(c, spec.map(ObservedContainer::networksIn).orElse(List.of())).ifPresent(drift::add);
+        spec.flatMap(s -> updateDrift(c, s)).ifPresent(drift::add);
+        if (!drift.isEmpty()) {
+            labels.put(ObservedContainer.DRIFT, String.join("; ", drift));
+        }
         JsonNode state = c.path("State");
         JsonNode health = state.path("Health");
         String name = c.path("Name").asText("");
@@ -148,6 +152,59 @@ public final class DockerInspectParser {
         deployed.stream().filter(n -> !expected.contains(n)).forEach(expected::add);
         return expected.stream().filter(n -> !networks.has(n)).findFirst()
             .map(n -> "disconnected from network " + n);
+    }
+
+    /**
+     * A container whose limits or restart policy were changed in place ({@code docker update}):
+     * its {@code HostConfig} no longer has the memory limit, CPUs or restart policy its recorded
+     * spec says. A limit the container has none of (0) is not compared: a Docker that cannot
+     * enforce one discards it, and that is no change anyone made.
+     *
+     * @param spec the container's recorded spec ({@code dev.driftless.spec})
+     */
+    static Optional<String> updateDrift(JsonNode c, Map<String, String> spec) {
+        JsonNode host = c.path("HostConfig");
+        if (!host.isObject()) {
+            return Optional.empty();
+        }
+        List<String> changed = new java.util.ArrayList<>();
+        long memory = host.path("Memory").asLong(0);
+        long wantMemory = parseLong(spec.get("resources.memory"));
+        if (memory != 0 && memory != wantMemory) {
+            changed.add("memory " + dev.driftless.model.SizeText.format(memory) + " (the repo says "
+                + (wantMemory == 0 ? "no limit" : dev.driftless.model.SizeText.format(wantMemory)) + ")");
+        }
+        long nanoCpus = host.path("NanoCpus").asLong(0);
+        long wantNanoCpus = Optional.ofNullable(spec.get("resources.cpus")).map(v -> {
+            try {
+                return new java.math.BigDecimal(v).movePointRight(9).longValue();
+            } catch (NumberFormatException e) {
+                return 0L;
+            }
+        }).orElse(0L);
+        if (nanoCpus != 0 && nanoCpus != wantNanoCpus) {
+            changed.add("cpus " + cpus(nanoCpus) + " (the repo says " + (wantNanoCpus == 0 ? "no limit"
+                : cpus(wantNanoCpus)) + ")");
+        }
+        String restart = host.path("RestartPolicy").path("Name").asText("");
+        String wantRestart = spec.get("restart");
+        if (wantRestart != null && !(restart.isEmpty() ? "no" : restart).equals(wantRestart)) {
+            changed.add("restart policy " + (restart.isEmpty() ? "no" : restart) + " (the repo says " + wantRestart + ")");
+        }
+        return changed.isEmpty() ? Optional.empty()
+            : Optional.of("changed on the host (docker update): " + String.join(", ", changed));
+    }
+
+    private static long parseLong(String text) {
+        try {
+            return text == null ? 0 : Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String cpus(long nanoCpus) {
+        return java.math.BigDecimal.valueOf(nanoCpus).movePointLeft(9).stripTrailingZeros().toPlainString();
     }
 
     /** The address on the network the container was attached to by name, else the first one it has. */

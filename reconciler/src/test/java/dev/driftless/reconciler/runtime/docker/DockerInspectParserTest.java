@@ -112,6 +112,28 @@ class DockerInspectParserTest {
     }
 
     @Test
+    void limitsOrARestartPolicyUnlikeTheRecordedSpecAreDriftButALimitDockerDiscardedIsNot() throws IOException {
+        Map<String, String> spec = Map.of("resources.memory", "134217728", "resources.cpus", "0.5",
+            "restart", "unless-stopped");
+        assertThat(DockerInspectParser.updateDrift(hostConfig(134217728, 500000000, "unless-stopped"), spec)).isEmpty();
+        assertThat(DockerInspectParser.updateDrift(hostConfig(0, 0, "unless-stopped"), spec))
+            .as("a Docker that cannot enforce limits discards them: no one changed anything").isEmpty();
+        assertThat(DockerInspectParser.updateDrift(hostConfig(1L << 30, 2000000000, "always"), spec)).contains(
+            "changed on the host (docker update): memory 1G (the repo says 128M), cpus 2 (the repo says 0.5),"
+                + " restart policy always (the repo says unless-stopped)");
+        assertThat(DockerInspectParser.updateDrift(hostConfig(1L << 30, 0, ""), Map.of("restart", "no")))
+            .contains("changed on the host (docker update): memory 1G (the repo says no limit)");
+        assertThat(DockerInspectParser.updateDrift(hostConfig(0, 0, "always"), Map.of()))
+            .as("a spec recorded before restart was part of it").isEmpty();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode hostConfig(long memory, long nanoCpus, String restart)
+            throws IOException {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"HostConfig\": {\"Memory\": " + memory
+            + ", \"NanoCpus\": " + nanoCpus + ", \"RestartPolicy\": {\"Name\": \"" + restart + "\"}}}");
+    }
+
+    @Test
     void aDriftLabelSetOnTheContainerItselfIsIgnored() {
         String json = "[{\"Id\": \"x\", \"Name\": \"/fx-api-1\", \"Config\": {\"Labels\": {\"dev.driftless.managed\":"
             + " \"true\", \"dev.driftless.drift\": \"forged\"}}, \"HostConfig\": {\"NetworkMode\": \"default\"},"
