@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -95,10 +97,12 @@ final class LogsCommand implements Callable<Integer> {
         int failures = 0;
         try (SshHostPool pool = SshHostPool.open(cfg.sshSettings())) {
             Observer observer = Observer.standard(pool, pool.commandTimeout());
-            Supplier<Observation> look = () -> observer.observe(List.copyOf(targets.values()),
-                Observer.runtimesFor(inventory));
-            Observation observed = look.get();
+            Observation observed = observer.observe(List.copyOf(targets.values()), Observer.runtimesFor(inventory));
             if (follow) {
+                // Later looks ask only the hosts the service may run on, or ran on: not a whole estate every 5 s.
+                Set<String> lookAt = lookAt(inventory, targets.keySet(), observed, environment);
+                Supplier<Observation> look = () -> observer.observe(targets.values().stream()
+                    .filter(t -> lookAt.contains(t.name())).toList(), Observer.runtimesFor(inventory));
                 return follow(pool, targets, observed, environment, look, out, err);
             }
             for (HostObservation h : observed.hosts().values()) {
@@ -178,6 +182,23 @@ final class LogsCommand implements Callable<Integer> {
                 // the JVM is stopping: the hook has run
             }
         }
+    }
+
+    /**
+     * The hosts {@code --follow} looks at again: those the service's placement selects in {@code
+     * inventory} (instances may come and go there: a rollout, a failover), and those the first
+     * look found running one of its instances.
+     */
+    private Set<String> lookAt(Repo inventory, Set<String> hosts, Observation first, String environment) {
+        Set<String> lookAt = new TreeSet<>();
+        Optional.ofNullable(inventory.services().get(service)).ifPresent(s -> hosts.stream()
+            .filter(h -> inventory.hosts().containsKey(h) && s.placement().selects(inventory.hosts().get(h)))
+            .forEach(lookAt::add));
+        first.hosts().values().stream().filter(h -> h instanceof HostObservation.Reachable r
+            && !mine(r, environment).isEmpty()).forEach(h -> lookAt.add(h.host()));
+        // A host that did not answer at first may run one too.
+        first.unreachable().forEach(u -> lookAt.add(u.host()));
+        return lookAt;
     }
 
     /** The instances of the service (and instance) asked for, of this environment, on one host. */
