@@ -75,7 +75,13 @@ final class CannedDocker {
             Map<String, String> ours = ContainerLabels.forInstance("default", i.service().name(), i.name(), i.fingerprint(),
                 commit, i.inputs().values(), Instant.parse("2026-11-21T10:00:00Z"));
             ours.forEach(labels::put);
-            c.putObject("HostConfig").put("NetworkMode", "default");
+            ObjectNode host = c.putObject("HostConfig");
+            host.put("NetworkMode", "default");
+            // As docker run set them from the spec: memory and CPUs (0 when none), the restart policy.
+            host.put("Memory", i.service().resources().memoryBytes().orElse(0L));
+            host.put("NanoCpus", i.service().resources().cpus()
+                .map(cpus -> java.math.BigDecimal.valueOf(cpus).movePointRight(9).longValue()).orElse(0L));
+            host.putObject("RestartPolicy").put("Name", i.service().restart().text());
             c.putObject("NetworkSettings").putObject("Networks").putObject("bridge").put("IPAddress", "172.17.0.5");
         }
         return all.toString();

@@ -188,7 +188,8 @@ public final class DockerInspectParser {
         }
         String restart = host.path("RestartPolicy").path("Name").asText("");
         String wantRestart = spec.get("restart");
-        if (wantRestart != null && !(restart.isEmpty() ? "no" : restart).equals(wantRestart)) {
+        // Docker always reports a policy ("no", or "" before 23.0); without one there is nothing to compare.
+        if (wantRestart != null && host.has("RestartPolicy") && !(restart.isEmpty() ? "no" : restart).equals(wantRestart)) {
             changed.add("restart policy " + (restart.isEmpty() ? "no" : restart) + " (the repo says " + wantRestart + ")");
         }
         return changed.isEmpty() ? Optional.empty()

@@ -125,6 +125,9 @@ class DockerInspectParserTest {
             .contains("changed on the host (docker update): memory 1G (the repo says no limit)");
         assertThat(DockerInspectParser.updateDrift(hostConfig(0, 0, "always"), Map.of()))
             .as("a spec recorded before restart was part of it").isEmpty();
+        assertThat(DockerInspectParser.updateDrift(new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree("{\"HostConfig\": {\"Memory\": 0}}"), Map.of("restart", "always")))
+            .as("no policy reported: nothing to compare").isEmpty();
     }
 
     private static com.fasterxml.jackson.databind.JsonNode hostConfig(long memory, long nanoCpus, String restart)
