@@ -266,11 +266,6 @@ public final class Reconciler {
     }
 
     /**
-     * Who hears of a new commit that waits because the whole environment is held (suspended, or
-     * outside its deploy windows): once per commit and hold, by this daemon. On the reconcile's
-     * thread; must return at once.
-     */
-    /**
      * Whether the notice {@code event} about {@code what} is told for the first time in this
      * environment: recorded in the history, so that neither a restarted daemon nor the next lease
      * holder of a cluster tells it again. When the history cannot say, it is told (a notice twice
@@ -296,6 +291,11 @@ public final class Reconciler {
         }
     }
 
+    /**
+     * Who hears of a new commit that waits because the whole environment is held (suspended, or
+     * outside its deploy windows): once per commit and hold in the environment, whichever daemon
+     * notices it ({@link HistoryStore#markTold}). On the reconcile's thread; must return at once.
+     */
     public void onDeployHeld(java.util.function.Consumer<HeldCommit> listener) {
         this.deployHeld = java.util.Objects.requireNonNull(listener, "listener");
     }
