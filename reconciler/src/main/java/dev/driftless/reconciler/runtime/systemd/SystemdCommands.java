@@ -135,8 +135,13 @@ public final class SystemdCommands {
         if (lines < 1) {
             throw new IllegalArgumentException("lines must be positive");
         }
-        List<String> args = new ArrayList<>(List.of("--unit=" + SystemdUnits.unitFile(unit), "--lines=" + lines,
-            "--no-pager", "--output=short-iso", "--quiet"));
+        return journal(scope, unit, "--lines=" + lines, follow);
+    }
+
+    /** {@code journalctl} of a unit's output from {@code from} ({@code --lines=N} or {@code --since=…}) on. */
+    private static RemoteCommand journal(Scope scope, String unit, String from, boolean follow) {
+        List<String> args = new ArrayList<>(List.of("--unit=" + SystemdUnits.unitFile(unit), from, "--no-pager",
+            "--output=short-iso", "--quiet"));
         if (follow) {
             args.add("--follow");
         }
@@ -148,9 +153,7 @@ public final class SystemdCommands {
      * the epoch, so no time zone is involved), in the format of {@link #logs}.
      */
     public static RemoteCommand followLogsSince(Scope scope, String unit, java.time.Instant since) {
-        List<String> args = List.of("--unit=" + SystemdUnits.unitFile(unit), "--since=@" + since.getEpochSecond(),
-            "--no-pager", "--output=short-iso", "--quiet", "--follow");
-        return script(scope == Scope.USER ? USER_JOURNALCTL : SYSTEM_JOURNALCTL, "journalctl", args);
+        return journal(scope, unit, "--since=@" + since.getEpochSecond(), true);
     }
 
     /**
