@@ -641,21 +641,24 @@ public final class Applier {
             long token = started(step);
             Instant t0 = clock.instant();
             InstanceRuntime runtime = InstanceRuntime.of(instance);
-            String name = runtime.nameOf(instance);
             Optional<InstanceRuntime> oldRuntime = old.map(InstanceRuntime::of);
             boolean startFirst = s.rollout().order() == RolloutOrder.START_FIRST;
             boolean oldRunning = old.map(ObservedContainer::isRunning).orElse(false);
+            // The same spec replaced (drift: a file edited in it, a network left): start-first, the
+            // new one starts beside it under the spec's other name, as a restart's does.
+            boolean beside = startFirst && oldRunning && old.get().name().equals(runtime.nameOf(instance));
+            String name = beside ? runtime.nameBeside(instance, old.get().name()) : runtime.nameOf(instance);
             boolean sameName = old.map(o -> o.name().equals(name)).orElse(false);
             try {
                 // A leftover of the same spec that is not running would block the name.
-                if (sameName || !oldRunning) {
+                if (sameName || !oldRunning || beside) {
                     Duration grace = old.map(ObservedContainer::stopGrace).orElse(s.stop().grace());
                     session.run(runtime.remove(name, grace), settings.commandTimeout().plus(grace));
                 }
                 if (old.isPresent() && (!startFirst || !oldRunning) && !sameName) {
                     stop(session, oldRuntime.orElseThrow(), old.get());
                 }
-                Optional<String> runError = runtime.launch(session, instance, launchOf(s));
+                Optional<String> runError = runtime.launch(session, instance, name, launchOf(s));
                 Deployed d = new Deployed(host, instance, name, old.filter(o -> !o.name().equals(name)),
                     c.action() == Action.CREATE);
                 deployed.add(d);

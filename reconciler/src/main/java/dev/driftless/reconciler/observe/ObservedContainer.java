@@ -97,6 +97,15 @@ public record ObservedContainer(
             dev.driftless.model.Runtime.DOCKER);
     }
 
+    /** This container with {@code reason} added to what observation found changed behind driftless's back. */
+    public ObservedContainer withDrift(String reason) {
+        Map<String, String> more = new TreeMap<>(labels);
+        more.merge(DRIFT, reason, (a, b) -> a + "; " + b);
+        return new ObservedContainer(id, name, image, imageId, more, environment, service, instance, fingerprint,
+            commit, spec, deployedAt, state, exitCode, startedAt, finishedAt, health, healthOutput, restartCount,
+            ipAddress, runtime);
+    }
+
     /** What observation found changed behind driftless's back, if anything ({@link #DRIFT}). */
     public Optional<String> drift() {
         return Optional.ofNullable(labels.get(DRIFT));

@@ -72,16 +72,7 @@ public final class FileArchive {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             for (ServiceFile file : service.files()) {
-                byte[] bytes = switch (file.content()) {
-                    case ServiceFile.Plain p -> p.bytes();
-                    case ServiceFile.Secret s -> {
-                        SecretValue value = secretFiles.get(file.target());
-                        if (value == null) {
-                            throw new IllegalArgumentException("no value was decrypted for the secret file " + file.target());
-                        }
-                        yield value.bytes();
-                    }
-                };
+                byte[] bytes = content(file, secretFiles);
                 try {
                     TarArchiveEntry entry = new TarArchiveEntry(file.target().startsWith("/")
                         ? file.target().substring(1) : file.target(), true);
@@ -102,5 +93,50 @@ public final class FileArchive {
             throw new UncheckedIOException("writing a tar archive to memory", e);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The checksums of {@code service}'s files as placed (see {@link #archive}): one line per file,
+     * {@code <SHA-256, lowercase hex> <target>}, in the order of {@code files}. Observation compares
+     * what an instance's files hold now with it ({@link FileDrift}). It holds plain hashes of secret
+     * files, so it is written where only whoever can read those files can read it, and never
+     * logged or recorded.
+     *
+     * @throws IllegalArgumentException naming the target when a secret file's value is missing
+     */
+    public static byte[] manifest(Service service, Map<String, SecretValue> secretFiles) {
+        StringBuilder b = new StringBuilder();
+        for (ServiceFile file : service.files()) {
+            byte[] bytes = content(file, secretFiles);
+            try {
+                b.append(java.util.HexFormat.of().formatHex(sha256().digest(bytes))).append(' ')
+                    .append(file.target()).append('\n');
+            } finally {
+                Arrays.fill(bytes, (byte) 0);
+            }
+        }
+        return b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A file's bytes, a copy the caller clears: from the repo, inline, or the secret's value. */
+    private static byte[] content(ServiceFile file, Map<String, SecretValue> secretFiles) {
+        return switch (file.content()) {
+            case ServiceFile.Plain p -> p.bytes();
+            case ServiceFile.Secret s -> {
+                SecretValue value = secretFiles.get(file.target());
+                if (value == null) {
+                    throw new IllegalArgumentException("no value was decrypted for the secret file " + file.target());
+                }
+                yield value.bytes();
+            }
+        };
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 }

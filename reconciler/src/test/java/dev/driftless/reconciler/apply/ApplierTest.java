@@ -536,9 +536,13 @@ class ApplierTest {
         noHostRan(c -> c.contains("pre-deploy"));
     }
 
-    /** How apply removes an instance: its stop signal, its grace period (default 10 s), then gone. */
+    /**
+     * How apply removes an instance: the checksums of its files, then its stop signal, its grace
+     * period (default 10 s), then gone.
+     */
     private static String removed(String container) {
-        return "docker stop --time 10 " + container + " > /dev/null 2> /dev/null; docker rm --force " + container;
+        return "rm -f -- .driftless/container-files/" + container + ".sha256; docker stop --time 10 " + container
+            + " > /dev/null 2> /dev/null; docker rm --force " + container;
     }
 
     private void noHostRan(java.util.function.Predicate<String> command) {
@@ -576,6 +580,29 @@ class ApplierTest {
         assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
         assertThat(events.of("app-1")).containsExactly(
             "start REPLACE api app-1 api-1: image 1.0.0 → 1.1.0",
+            "SUCCEEDED REPLACE api app-1 api-1: healthy");
+    }
+
+    @Test
+    void aStartFirstInstanceReplacedForDriftGetsItsSpecsSecondNameAndServesThroughout() throws Exception {
+        fixture.write("services/api.yaml", api("1.0.0", START_FIRST));
+        LoadedState.Ready ready = fixture.load();
+        List<ObservedContainer> edited = running(ready.state(), ContainerState.RUNNING).stream()
+            .map(c -> c.withDrift("file /www/banner.txt changed on the host")).toList();
+
+        Applier.Result result = apply(ready, plan(ready.state(), edited, time));
+
+        String old = InstanceContainers.containerName(ready.state().instance("api/app-1/1").orElseThrow());
+        assertThat(transcriptOf("app-1")).containsExactlyElementsOf(concat(
+            List.of("docker image inspect --format '{{.Id}}' " + IMAGE_V1,
+                // what an interrupted replace left under the second name would block it
+                removed(old + "-b")),
+            List.of("write " + envFile(old + "-b") + " mode 600", "docker run " + old + "-b …", cleanup(old),
+                "state " + old + "-b", "probe http://172.17.0.5:8080/healthz"),
+            List.of("docker stop --time 10 " + old, removed(old))));
+        assertThat(result.services()).containsExactly(Map.entry("api", ServiceOutcome.SUCCEEDED));
+        assertThat(events.of("app-1")).containsExactly(
+            "start REPLACE api app-1 api-1: file /www/banner.txt changed on the host",
             "SUCCEEDED REPLACE api app-1 api-1: healthy");
     }
 
@@ -943,7 +970,8 @@ class ApplierTest {
             List<RecordingHostSession.Ran> ran = fleet.host(host).calls().stream()
                 .filter(RecordingHostSession.Ran.class::isInstance).map(RecordingHostSession.Ran.class::cast)
                 .filter(r -> r.rendered().contains(c.name())).toList();
-            assertThat(ran).extracting(RecordingHostSession.Ran::rendered).containsExactly("docker stop --time 45 "
+            assertThat(ran).extracting(RecordingHostSession.Ran::rendered).containsExactly("rm -f --"
+                + " .driftless/container-files/" + c.name() + ".sha256; docker stop --time 45 "
                 + c.name() + " > /dev/null 2> /dev/null; docker rm --force " + c.name());
             assertThat(ran.getFirst().timeout()).as("the command timeout plus the grace period")
                 .isEqualTo(Duration.ofSeconds(20 + 45));

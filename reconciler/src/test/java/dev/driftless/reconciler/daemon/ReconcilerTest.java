@@ -642,11 +642,12 @@ class ReconcilerTest {
         assertThat(commands).noneMatch(c -> c.contains("docker restart"));
         for (String host : List.of("app-1", "app-2")) {
             String old = apiContainer(v1, host);
-            List<String> on = commands.stream().filter(c -> c.startsWith(host + ": docker ")).toList();
+            List<String> on = commands.stream().filter(c -> c.startsWith(host + ": docker ")
+                || c.startsWith(host + ": rm -f -- .driftless/container-files/")).toList();
             // api has files: its container is created, the files copied in, then started.
             int run = indexOf(on, host + ": docker create --name " + old + "-b ");
             int stop = on.indexOf(host + ": " + DockerCommands.stop(old, Duration.ofSeconds(10)).render());
-            int remove = on.indexOf(host + ": " + DockerCommands.stopAndRemove(old, Duration.ofSeconds(10)).render());
+            int remove = on.indexOf(host + ": " + dev.driftless.reconciler.runtime.docker.DockerRuntime.INSTANCE.remove(old, Duration.ofSeconds(10)).render());
             assertThat(run).as("the fresh container under the spec's second name, on %s", host).isNotNegative();
             assertThat(stop).as("the old one stopped only after the new one was up").isGreaterThan(run);
             assertThat(remove).as("and removed once the service converged").isGreaterThan(stop);
@@ -706,8 +707,8 @@ class ReconcilerTest {
         assertThat(commands).as("the old one is never stopped").noneMatch(c -> c.equals(stopOld)
             || c.startsWith(stopOld + " "));
         assertThat(commands).as("the fresh one removed again").containsSubsequence(
-            "app-1: " + DockerCommands.stopAndRemove(old + "-b", Duration.ofSeconds(10)).render(),
-            "app-1: " + DockerCommands.stopAndRemove(old + "-b", Duration.ofSeconds(10)).render());
+            "app-1: " + dev.driftless.reconciler.runtime.docker.DockerRuntime.INSTANCE.remove(old + "-b", Duration.ofSeconds(10)).render(),
+            "app-1: " + dev.driftless.reconciler.runtime.docker.DockerRuntime.INSTANCE.remove(old + "-b", Duration.ofSeconds(10)).render());
         ReconcileRecord r = records().get(0);
         assertThat(r.result()).isEqualTo(ReconcileResult.PARTIALLY_FAILED);
         assertThat(r.steps()).singleElement().satisfies(s -> {
@@ -1392,8 +1393,8 @@ class ReconcilerTest {
         assertThat(outcome.kind()).isEqualTo(Reconciler.Kind.APPLIED);
         // Each with its service's grace period (the example's worker drains for up to 30 s).
         assertThat(commandsSince(mark)).contains(
-            "app-2: docker stop --time 10 " + api + " > /dev/null 2> /dev/null; docker rm --force " + api,
-            "app-2: docker stop --time 30 " + worker + " > /dev/null 2> /dev/null; docker rm --force " + worker);
+            "app-2: rm -f -- .driftless/container-files/" + api + ".sha256; docker stop --time 10 " + api + " > /dev/null 2> /dev/null; docker rm --force " + api,
+            "app-2: rm -f -- .driftless/container-files/" + worker + ".sha256; docker stop --time 30 " + worker + " > /dev/null 2> /dev/null; docker rm --force " + worker);
         ReconcileRecord r = records().get(0);
         assertThat(r.result()).isEqualTo(ReconcileResult.SUCCEEDED);
         assertThat(r.steps()).extracting(s -> s.action() + " " + s.service() + " " + s.host() + ": " + s.reason())
@@ -1455,7 +1456,7 @@ class ReconcilerTest {
         CannedDocker.observes(fleet.host("app-2"), before.instancesOn("app-2"), v1.name(), "running");
         Map<String, Integer> mark = mark();
         assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
-        assertThat(commandsSince(mark)).contains("app-2: docker stop --time 10 " + api + " > /dev/null 2> /dev/null; docker rm --force " + api);
+        assertThat(commandsSince(mark)).contains("app-2: rm -f -- .driftless/container-files/" + api + ".sha256; docker stop --time 10 " + api + " > /dev/null 2> /dev/null; docker rm --force " + api);
         assertThat(records().get(0).steps()).extracting(s -> s.action() + " " + s.host() + ": " + s.reason())
             .containsOnly("REMOVE app-2: not in desired state (host app-2 left the inventory)");
         assertThat(history.departedHosts()).as("until a check finds nothing left").containsOnlyKeys("app-2");

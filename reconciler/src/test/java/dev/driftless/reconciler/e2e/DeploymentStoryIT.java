@@ -329,6 +329,24 @@ class DeploymentStoryIT {
         assertThat(healedStore.id()).isEqualTo(store.id());
         assertThat(healedStore.isRunning()).isTrue();
         assertThat(only("app-1", "api").identity()).isEqualTo(app1Api.identity());
+
+        // A file placed into a container, edited there by hand, is drift too: the container is
+        // replaced by one with the repo's file, behind the health gate.
+        long edited = env.lastRecordId();
+        String banner = app1Api.get(env.hosts(), "/banner.txt").orElseThrow();
+        env.hosts().exec("app-1", "docker", "exec", app1Api.name(), "sh", "-c", "echo 'hotfixed by hand' > /www/banner.txt");
+        assertThat(app1Api.get(env.hosts(), "/banner.txt")).contains("hotfixed by hand");
+        ReconcileRecord repaired = env.awaitRecord("the drift check replaces api on app-1",
+            r -> r.id() > edited && r.result().isFinal() && r.steps().stream().anyMatch(x -> x.action() == StepAction.REPLACE));
+        assertThat(repaired.trigger()).isEqualTo(Trigger.DRIFT);
+        assertThat(repaired.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        StepRecord replace = step(repaired, "api", "app-1", StepAction.REPLACE);
+        assertThat(replace.reason()).isEqualTo("file /www/banner.txt changed on the host");
+        assertThat(replace.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        assertThat(repaired.steps()).as("nothing else").hasSize(1);
+        HostContainer fresh = only("app-1", "api");
+        assertThat(fresh.id()).isNotEqualTo(app1Api.id());
+        assertThat(fresh.get(env.hosts(), "/banner.txt")).contains(banner);
     }
 
     @Test

@@ -316,6 +316,24 @@ class SystemdServicesIT {
         assertThat(units("app-2")).containsExactly(unit);
         assertThat(systemctl("app-2", "is-active", unit)).isEqualTo("active");
         assertThat(echo("app-2").path("env").path("GREETING").asText()).isEqualTo("hello \"$USER\" 100%");
+
+        // And a file of its own directory edited by hand (a configuration hotfixed on the host): the
+        // drift check writes the directory and the unit anew.
+        String config = "/home/deploy/.driftless/files/" + unit.substring(0, unit.length() - ".service".length())
+            + "/exporter.yaml";
+        String was = echo("app-2").path("files").path("exporter.yaml").asText();
+        long hotfixed = env.lastRecordId();
+        // (by root: the file is 0444)
+        env.hosts().exec("app-2", "sh", "-c", "echo 'collectors: [all]' > \"$1\"", "sh", config);
+        assertThat(echo("app-2").path("files").path("exporter.yaml").asText()).isEqualTo("collectors: [all]\n");
+        E2eEnvironment.await("the drift check writes the edited file anew").atMost(E2eEnvironment.DEPLOY_TIMEOUT)
+            .until(() -> env.history().stream().filter(r -> r.id() > hotfixed && r.result().isFinal())
+                .flatMap(r -> r.steps().stream())
+                .anyMatch(s -> s.host().equals("app-2") && s.action() == StepAction.REPLACE
+                    && s.outcome() == StepOutcome.SUCCEEDED
+                    && s.reason().equals("file exporter.yaml changed on the host")));
+        assertThat(units("app-2")).containsExactly(unit);
+        assertThat(echo("app-2").path("files").path("exporter.yaml").asText()).isEqualTo(was);
     }
 
     @Test

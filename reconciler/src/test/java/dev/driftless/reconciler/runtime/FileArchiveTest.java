@@ -85,4 +85,22 @@ class FileArchiveTest {
         assertThat(FileArchive.any(api)).isTrue();
         assertThat(FileArchive.any(Service.builder("w").image("w:1").build())).isFalse();
     }
+
+    @Test
+    void theManifestListsEachFilesSha256AndTargetInOrderSecretsIncludedAndFailsWithoutASecretsValue() {
+        Service api = Service.builder("api").image("api:1")
+            .file(new ServiceFile("/etc/api/a b.yaml", new ServiceFile.Plain("files/api/config.yaml",
+                "listen: 8080\n".getBytes(StandardCharsets.UTF_8)), 0444, 0, 0, AT))
+            .file(new ServiceFile("/run/secrets/db", new ServiceFile.Secret(SecretRef.parse("secrets/db.yaml#db.password")),
+                0400, 101, 102, AT))
+            .build();
+        byte[] manifest = FileArchive.manifest(api, Map.of("/run/secrets/db",
+            SecretValue.ofText("hunter2\n", List.of("db", "password"))));
+        // sha256sum of the same contents
+        assertThat(new String(manifest, StandardCharsets.UTF_8)).isEqualTo(
+            "7ef7b4c7b8bb62739c5556dcfaf3fc23f5256037cd8ca5e46a67d4824a8a559e /etc/api/a b.yaml\n"
+                + "46a9d5bde718bf366178313019f04a753bad00685d38e3ec81c8628f35dfcb1b /run/secrets/db\n");
+        assertThatThrownBy(() -> FileArchive.manifest(api, Map.of()))
+            .hasMessage("no value was decrypted for the secret file /run/secrets/db");
+    }
 }

@@ -15,16 +15,42 @@ public final class DockerCommands {
     private DockerCommands() {
     }
 
+    /** The line that separates {@link #observe}'s {@code docker inspect} output from its file checks. */
+    public static final String FILES_CHECK_MARK = "@@files-check";
+
+    /**
+     * The script of {@link #observe}'s file checks: for every checksum list in {@link
+     * InstanceContainers#FILE_SUMS_DIR} whose container exists (a host without lists costs no
+     * Docker call), an {@code @@files NAME} line, then {@code changed PATH} or {@code missing
+     * PATH} for each file that {@code docker cp} copies out with another SHA-256, or cannot copy
+     * (GNU tar's {@code --to-command} hashes the file as it comes out of the archive, so its
+     * content never touches the host's disk). Lists are {@code HASH PATH} lines; paths have no
+     * line breaks but may have spaces. Always exits 0: a failed check is no failed observation.
+     */
+    static final String FILES_CHECK = "export LC_ALL=C; set -- \"$1\"/*" + dev.driftless.reconciler.runtime.FileDrift.SUFFIX
+        + "; [ -f \"$1\" ] || exit 0; "
+        + "n=$(docker ps --all --format '{{.Names}}' --filter label=" + ContainerLabels.MANAGED + "="
+        + ContainerLabels.MANAGED_VALUE + ") || exit 0; echo " + FILES_CHECK_MARK + "; "
+        + "for m do c=${m##*/}; c=${c%" + dev.driftless.reconciler.runtime.FileDrift.SUFFIX + "}; "
+        + "case \"\n$n\n\" in *\"\n$c\n\"*) ;; *) continue;; esac; echo \"@@files $c\"; "
+        + "while IFS= read -r l; do h=${l%% *}; p=${l#* }; "
+        + "if a=$(docker cp \"$c:$p\" - 2>/dev/null | tar -x -f - --to-command=sha256sum 2>/dev/null); "
+        + "then [ \"${a%% *}\" = \"$h\" ] || echo \"changed $p\"; else echo \"missing $p\"; fi; "
+        + "done < \"$m\"; done; exit 0";
+
     /**
      * The observation command: the Docker server version on the first line, then
      * {@code docker inspect} of every container labelled {@code dev.driftless.managed=true} (all
      * states). With no such container there is nothing after the version line ({@code xargs -r}).
+     * Then, for containers given files, the {@link #FILES_CHECK} after a {@link #FILES_CHECK_MARK}
+     * line.
      */
     public static RemoteCommand observe() {
         return RemoteCommand.of("docker", "version", "--format", "{{.Server.Version}}")
             .and(RemoteCommand.of("docker", "ps", "--all", "--quiet", "--no-trunc",
                     "--filter", "label=" + ContainerLabels.MANAGED + "=" + ContainerLabels.MANAGED_VALUE)
-                .pipe(RemoteCommand.of("xargs", "-r", "docker", "inspect", "--type", "container")));
+                .pipe(RemoteCommand.of("xargs", "-r", "docker", "inspect", "--type", "container")))
+            .and(RemoteCommand.of("sh", "-c", FILES_CHECK, "driftless-files", InstanceContainers.FILE_SUMS_DIR));
     }
 
     /** Pulls an image; prints only its reference. */

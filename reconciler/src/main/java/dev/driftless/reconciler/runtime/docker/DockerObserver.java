@@ -1,18 +1,22 @@
 package dev.driftless.reconciler.runtime.docker;
 
 import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.RuntimeListing;
 import dev.driftless.reconciler.observe.RuntimeObserver;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostFailure;
+import dev.driftless.reconciler.runtime.FileDrift;
 import dev.driftless.reconciler.ssh.HostTarget;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Observes a Docker host with {@link DockerCommands#observe()} and reads the answer: the server
- * version, then the inspected managed containers. Tells a missing, stopped or forbidden Docker
+ * version, then the inspected managed containers, with the files placed into them that changed on
+ * the host ({@link FileDrift}). Tells a missing, stopped or forbidden Docker
  * apart, each with a message saying what to fix.
  */
 public final class DockerObserver implements RuntimeObserver {
@@ -59,8 +63,21 @@ public final class DockerObserver implements RuntimeObserver {
                 "Docker on host " + host.name() + " did not report its version");
         }
         String json = newline < 0 ? "" : stdout.substring(newline + 1);
+        Map<String, String> fileDrift = Map.of();
+        String mark = DockerCommands.FILES_CHECK_MARK + "\n";
+        int at = json.startsWith(mark) ? 0 : json.indexOf("\n" + mark);
+        if (at >= 0) {
+            fileDrift = FileDrift.read(json.substring(json.indexOf(mark, at) + mark.length()).lines().toList());
+            json = json.substring(0, at);
+        }
         try {
-            return new RuntimeListing(version, DockerInspectParser.parse(json));
+            List<ObservedContainer> containers = DockerInspectParser.parse(json);
+            if (!fileDrift.isEmpty()) {
+                Map<String, String> drift = fileDrift;
+                containers = containers.stream()
+                    .map(c -> drift.containsKey(c.name()) ? c.withDrift(drift.get(c.name())) : c).toList();
+            }
+            return new RuntimeListing(version, containers);
         } catch (IllegalArgumentException e) {
             throw failure(host, HostFailure.Kind.RUNTIME_PROTOCOL,
                 "could not read docker inspect output from host " + host.name() + ": " + e.getMessage());

@@ -87,6 +87,10 @@ public final class DockerRuntime implements InstanceRuntime {
             if (copied.isPresent()) {
                 return copied;
             }
+            Optional<String> summed = writeFileSums(session, instance, spec.name(), launch);
+            if (summed.isPresent()) {
+                return summed;
+            }
             CommandResult r = session.run(DockerCommands.start(spec.name()), launch.commandTimeout());
             return r.succeeded() ? Optional.empty()
                 : Optional.of("docker start failed (exit " + r.exitCode() + "): " + r.firstErrorLine());
@@ -198,6 +202,23 @@ public final class DockerRuntime implements InstanceRuntime {
         });
     }
 
+    /**
+     * Writes the checksums of the files just placed into container {@code name} beside its env
+     * files (0600, in the deploy user's 0700 directory), where observation compares the files with
+     * them ({@link dev.driftless.reconciler.runtime.FileDrift}). Empty when done, else why not.
+     */
+    private static Optional<String> writeFileSums(HostSession session, Instance instance, String name, Launch launch)
+            throws HostException {
+        byte[] sums;
+        try {
+            sums = FileArchive.manifest(instance.service(), launch.secretFiles());
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+        session.writeFile(InstanceContainers.fileSumsPath(name), sums, 0600);
+        return Optional.empty();
+    }
+
     private static void quietly(HostSession session, RemoteCommand command, Launch launch) {
         try {
             session.run(command, launch.commandTimeout());
@@ -258,7 +279,9 @@ public final class DockerRuntime implements InstanceRuntime {
 
     @Override
     public RemoteCommand remove(String name, Duration grace) {
-        return DockerCommands.stopAndRemove(name, grace);
+        // Its files' checksums first: a container that stays (its removal failed) goes unchecked,
+        // one that goes leaves nothing behind.
+        return RemoteFiles.remove(InstanceContainers.fileSumsPath(name)).then(DockerCommands.stopAndRemove(name, grace));
     }
 
     @Override

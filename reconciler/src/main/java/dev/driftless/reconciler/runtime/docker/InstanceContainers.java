@@ -29,6 +29,17 @@ public final class InstanceContainers {
         return instance.name() + "-" + instance.shortFingerprint().substring(0, 8);
     }
 
+    /**
+     * Where the checksums of the files placed into containers live on hosts, relative to the SSH
+     * user's home (a 0700 directory); see {@link dev.driftless.reconciler.runtime.FileDrift}.
+     */
+    public static final String FILE_SUMS_DIR = ".driftless/container-files";
+
+    /** The remote path of the checksums of the files placed into container {@code name}. */
+    public static String fileSumsPath(String name) {
+        return FILE_SUMS_DIR + "/" + name + dev.driftless.reconciler.runtime.FileDrift.SUFFIX;
+    }
+
     /** The remote path of the env file holding the secrets of container {@code name}. */
     public static String envFilePath(String name) {
         return ENV_DIR + "/" + name + ".env";

@@ -2,6 +2,7 @@ package dev.driftless.reconciler.runtime.systemd;
 
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.command.RemoteFiles;
+import dev.driftless.reconciler.runtime.FileDrift;
 import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,13 +39,32 @@ public final class SystemdCommands {
      * all. The user's units come first; when they cannot be listed the system's are not tried.
      */
     static final String OBSERVE = ENV
-        + "list() { cd \"$2\" 2>/dev/null || return 0; set -- \"$1\" \"$3\" " + SystemdUnits.PREFIX + "*.service; "
+        + "c=$1; list() { cd \"$2\" 2>/dev/null || return 0; set -- \"$1\" \"$3\" " + SystemdUnits.PREFIX + "*.service; "
         + "[ -e \"$3\" ] || return 0; s=$1; f=$2; shift 2; echo \"@@scope $s\"; "
         + "systemctl \"$f\" show --property=Version --value || return $?; "
         + "for u do echo \"@@unit $u\"; cat -- \"$u\"; echo; done; "
+        + "if [ \"$s\" = user ]; then sh -c \"$c\" driftless-files \"$HOME/" + SystemdUnits.FILES_DIR + "\" \"$@\"; "
+        + "elif ls " + SystemdUnits.SYSTEM_FILES_DIR + "/*" + FileDrift.SUFFIX + " >/dev/null 2>&1; then "
+        + "sudo -n sh -c \"$c\" driftless-files " + SystemdUnits.SYSTEM_FILES_DIR + " \"$@\" 2>/dev/null; fi; "
         + "echo @@show; systemctl \"$f\" show --property=" + String.join(",", PROPERTIES) + " -- \"$@\"; }; "
         + "list user \"$HOME/" + SystemdUnits.UNIT_DIR + "\" --user && list system " + SystemdUnits.SYSTEM_UNIT_DIR
         + " --system";
+
+    /**
+     * The script {@link #OBSERVE} runs for each manager's units ({@code $1} the directory of their
+     * files directories, then the unit files): for each unit whose files directory has its
+     * checksum list beside it ({@link SystemdUnits#fileSumsPath}), an {@code @@files UNIT} line,
+     * then {@code changed PATH} or {@code missing PATH} for each file listed that now has another
+     * SHA-256 or is gone (see {@link FileDrift}). For system units it runs with {@code sudo -n},
+     * only on a host that has such lists (their files belong to the services' users); where sudo
+     * asks for a password the files are not checked.
+     */
+    static final String FILES_CHECK = LOCALE + "r=$1; shift; for u do d=$r/${u%.service}; m=$d" + FileDrift.SUFFIX
+        + "; [ -f \"$m\" ] || continue; echo \"@@files $u\"; "
+        + "while IFS= read -r l; do h=${l%% *}; p=${l#* }; "
+        + "if [ -f \"$d/$p\" ] && a=$(sha256sum < \"$d/$p\" 2>/dev/null); "
+        + "then [ \"${a%% *}\" = \"$h\" ] || echo \"changed $p\"; else echo \"missing $p\"; fi; "
+        + "done < \"$m\"; done";
 
     /** How much of the end of a job's output {@link #runJob} prints. */
     static final int JOB_OUTPUT_BYTES = 64 * 1024;
@@ -192,7 +212,7 @@ public final class SystemdCommands {
 
     /** The one listing command of an observation. */
     public static RemoteCommand observe() {
-        return script(OBSERVE, "driftless-observe", List.of());
+        return script(OBSERVE, "driftless-observe", List.of(FILES_CHECK));
     }
 
     /** Reads the unit files of {@code scope} again and starts the unit, now and at every boot. */
@@ -221,14 +241,15 @@ public final class SystemdCommands {
 
     /**
      * Stops and disables a unit, deletes its unit file, its drop-in directory (overrides made on
-     * the host with {@code systemctl edit} or {@code set-property}), env file and files directory (with sudo for a system
-     * unit), and has the manager forget it; succeeds when it is gone already.
+     * the host with {@code systemctl edit} or {@code set-property}), env file, files directory and
+     * their checksums (with sudo for a system unit), and has the manager forget it; succeeds when it is gone already.
      */
     public static RemoteCommand remove(Scope scope, String unit) {
         String file = SystemdUnits.unitFile(unit);
         List<String> paths = new ArrayList<>(List.of("rm", "-rf", "--", SystemdUnits.unitPath(scope, unit)));
         paths.addAll(SystemdUnits.dropInDirs(scope, unit));
-        paths.addAll(List.of(SystemdUnits.envFilePath(scope, unit), SystemdUnits.filesDir(scope, unit)));
+        paths.addAll(List.of(SystemdUnits.envFilePath(scope, unit), SystemdUnits.filesDir(scope, unit),
+            SystemdUnits.fileSumsPath(scope, unit)));
         RemoteCommand rm = RemoteCommand.of(paths);
         return systemctl(scope, "disable", "--quiet", "--now", "--", file).stdoutTo("/dev/null").stderrTo("/dev/null")
             .then(scope == Scope.USER ? rm : RemoteFiles.asRoot(rm))

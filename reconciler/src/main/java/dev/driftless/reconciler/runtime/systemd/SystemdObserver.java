@@ -7,6 +7,7 @@ import dev.driftless.reconciler.observe.HealthStatus;
 import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.RuntimeListing;
 import dev.driftless.reconciler.observe.RuntimeObserver;
+import dev.driftless.reconciler.runtime.FileDrift;
 import dev.driftless.reconciler.runtime.docker.ContainerLabels;
 import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import dev.driftless.reconciler.ssh.CommandResult;
@@ -29,7 +30,8 @@ import java.util.regex.Pattern;
 /**
  * Observes the systemd units driftless manages on a host, user units of the SSH user and system
  * units alike, with {@link SystemdCommands#observe()}: each {@code driftless-*.service} file (its
- * {@code [X-Driftless]} labels) and its state as {@code systemctl show} reports it. A host without
+ * {@code [X-Driftless]} labels), the files of its own directory that changed on the host ({@link
+ * FileDrift}) and its state as {@code systemctl show} reports it. A host without
  * such files answers with nothing and costs one short command; only a host that has units but
  * whose manager does not answer is a problem. A system unit is labelled
  * {@link SystemdUnits#SCOPE_LABEL} so that apply drives it through the system's manager.
@@ -120,6 +122,7 @@ public final class SystemdObserver implements RuntimeObserver {
     /** One manager's part of the listing: its version, its unit files, then their states. */
     private static List<ObservedContainer> section(Scope scope, List<String> lines) {
         Map<String, StringBuilder> files = new LinkedHashMap<>();
+        List<String> checks = new ArrayList<>();
         StringBuilder current = null;
         int i = 1;
         for (; i < lines.size(); i++) {
@@ -130,10 +133,14 @@ public final class SystemdObserver implements RuntimeObserver {
             if (line.startsWith("@@unit ")) {
                 current = new StringBuilder();
                 files.put(line.substring("@@unit ".length()).strip(), current);
+            } else if (line.startsWith(FileDrift.MARK) || !checks.isEmpty()) {
+                // The file checks come after the last unit file.
+                checks.add(line);
             } else if (current != null) {
                 current.append(line).append('\n');
             }
         }
+        Map<String, String> changedFiles = FileDrift.read(checks);
         if (i >= lines.size()) {
             throw new IllegalArgumentException("the listing ended before the units' states");
         }
@@ -165,6 +172,9 @@ public final class SystemdObserver implements RuntimeObserver {
                 show.getOrDefault("DropInPaths", ""));
             if (!dropIns.isEmpty()) {
                 drift.add("drop-in " + String.join(", ", dropIns) + " added on the host");
+            }
+            if (changedFiles.containsKey(e.getKey())) {
+                drift.add(changedFiles.get(e.getKey()));
             }
             if (!drift.isEmpty()) {
                 labels.put(ObservedContainer.DRIFT, String.join("; ", drift));

@@ -103,6 +103,11 @@ public final class SystemdRuntime implements InstanceRuntime {
             : write(session, SystemdUnits.envFilePath(scope, unit), env, 0600, launch);
         if (failed.isEmpty() && FileArchive.any(instance.service())) {
             failed = writeFiles(session, instance, unit, launch);
+            if (failed.isEmpty()) {
+                // Their checksums beside them, for observation to compare the files with (FileDrift).
+                failed = write(session, SystemdUnits.fileSumsPath(scope, unit),
+                    FileArchive.manifest(instance.service(), launch.secretFiles()), 0600, launch);
+            }
         }
         if (failed.isEmpty()) {
             failed = write(session, SystemdUnits.unitPath(scope, unit), file.getBytes(StandardCharsets.UTF_8), 0644,

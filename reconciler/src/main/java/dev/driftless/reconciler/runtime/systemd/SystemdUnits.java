@@ -163,6 +163,15 @@ public final class SystemdUnits {
         return (scope == Scope.SYSTEM ? SYSTEM_FILES_DIR : FILES_DIR) + "/" + withoutSuffix(unitFile(unit));
     }
 
+    /**
+     * The checksums of the files in {@link #filesDir}, beside it (see {@link
+     * dev.driftless.reconciler.runtime.FileDrift}): 0600, the SSH user's for a user unit, root's for
+     * a system unit.
+     */
+    public static String fileSumsPath(Scope scope, String unit) {
+        return filesDir(scope, unit) + dev.driftless.reconciler.runtime.FileDrift.SUFFIX;
+    }
+
     /** Whether {@code name} is a name this class gives (so it is safe on a command line and as a file name). */
     public static boolean isUnitName(String name) {
         return name.startsWith(PREFIX) && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*") && !name.contains("..");

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Not a test: what a service's files add to launching a container (docker create, docker cp of
- * the archive, docker start, against one docker run), and what looking for unused images costs
- * after a rollout, over SSH to one test host; for docs/performance.md. Run it with
+ * the archive, docker start, against one docker run), what looking for unused images costs
+ * after a rollout, and what checking the files adds to observing a host, over SSH to one test host; for docs/performance.md. Run it with
  * {@code -Dit.test=ContainerLaunchBenchmark -Dtest=none}; figures go to stdout.
  */
 class ContainerLaunchBenchmark {
@@ -101,8 +101,42 @@ class ContainerLaunchBenchmark {
                     }
                 }
                 Bench.report("looking for unused images (3 images, keep 3: none removed)", unused);
+
+                // Observation with the files' check: the bare container alone, then beside it the
+                // one with 3 files (each copied out of it and hashed on the host at every look).
+                dev.driftless.reconciler.observe.Observer observer =
+                    dev.driftless.reconciler.observe.Observer.standard(pool, TIMEOUT);
+                InstanceRuntime bareRuntime = InstanceRuntime.of(bare);
+                assertThat(bareRuntime.launch(s, bare, launch)).isEmpty();
+                Bench.report("observing the host, 1 container without files", observe(observer, target, n, 0));
+                InstanceRuntime filedRuntime = InstanceRuntime.of(withFiles);
+                assertThat(filedRuntime.launch(s, withFiles, launch)).isEmpty();
+                Bench.report("observing the host, and 1 container with 3 files (checked)", observe(observer, target, n, 0));
+                s.run(dev.driftless.reconciler.command.RemoteCommand.of("docker", "exec", filedRuntime.nameOf(withFiles),
+                    "sh", "-c", "echo edited >> /etc/app/config.yaml"), TIMEOUT);
+                Bench.report("observing the host, 1 of the 3 files edited (drift found)", observe(observer, target, n, 1));
+                s.run(filedRuntime.remove(filedRuntime.nameOf(withFiles), Stop.DEFAULT_GRACE_PERIOD), TIMEOUT);
+                s.run(bareRuntime.remove(bareRuntime.nameOf(bare), Stop.DEFAULT_GRACE_PERIOD), TIMEOUT);
             }
         }
+    }
+
+    /** {@code n} timed observations of the host (after 3 warm-ups), each finding {@code drifted} drifted containers. */
+    private static long[] observe(dev.driftless.reconciler.observe.Observer observer, HostTarget target, int n,
+                                  int drifted) {
+        long[] took = new long[n];
+        for (int i = -3; i < n; i++) {
+            long t = System.nanoTime();
+            var o = observer.observe(target, java.util.Set.of(Runtime.DOCKER));
+            long nanos = System.nanoTime() - t;
+            assertThat(o).isInstanceOf(dev.driftless.reconciler.observe.HostObservation.Reachable.class);
+            assertThat(((dev.driftless.reconciler.observe.HostObservation.Reachable) o).containers())
+                .filteredOn(c -> c.drift().isPresent()).hasSize(drifted);
+            if (i >= 0) {
+                took[i] = nanos;
+            }
+        }
+        return took;
     }
 
     private static long launchAndRemove(HostSession s, Instance instance, InstanceRuntime.Launch launch)

@@ -19,7 +19,9 @@ class DockerCommandsTest {
         assertThat(DockerCommands.observe().render()).isEqualTo(
             "docker version --format '{{.Server.Version}}' && "
                 + "docker ps --all --quiet --no-trunc --filter label=dev.driftless.managed=true "
-                + "| xargs -r docker inspect --type container");
+                + "| xargs -r docker inspect --type container && sh -c "
+                + dev.driftless.reconciler.command.ShellQuote.quote(DockerCommands.FILES_CHECK)
+                + " driftless-files .driftless/container-files");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.driftless.reconciler.runtime.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.RuntimeListing;
 import dev.driftless.reconciler.ssh.CommandResult;
 import dev.driftless.reconciler.ssh.HostException;
@@ -27,6 +28,26 @@ class DockerObserverTest {
             result(0, "20.10.24+dfsg1\n" + DockerInspectParserTest.fixture("inspect-mixed.json"), ""));
         assertThat(listing.runtimeVersion()).isEqualTo("20.10.24+dfsg1");
         assertThat(listing.containers()).hasSize(3);
+    }
+
+    @Test
+    void filesChangedOrDeletedInAContainerAreItsDriftAndTheirChecksAreNotReadAsJson() throws Exception {
+        RuntimeListing plain = observer.interpret(host,
+            result(0, "20.10.24+dfsg1\n" + DockerInspectParserTest.fixture("inspect-mixed.json"), ""));
+        ObservedContainer first = plain.containers().getFirst();
+        String checks = DockerCommands.FILES_CHECK_MARK + "\n@@files " + first.name() + "\nchanged /etc/api/a b.yaml\n"
+            + "missing /run/secrets/db\n@@files gone-1-00000000\nmissing /etc/x\n";
+        RuntimeListing listing = observer.interpret(host, result(0, "20.10.24+dfsg1\n"
+            + DockerInspectParserTest.fixture("inspect-mixed.json") + "\n" + checks, ""));
+        assertThat(listing.containers()).hasSize(3);
+        assertThat(listing.containers().getFirst().drift()).contains(
+            "file /etc/api/a b.yaml changed on the host; file /run/secrets/db deleted on the host");
+        assertThat(listing.containers().subList(1, 3)).allSatisfy(c -> assertThat(c.drift()).isEmpty());
+        assertThat(listing.containers().getFirst()).usingRecursiveComparison().ignoringFields("labels").isEqualTo(first);
+
+        // No container at all: the check's mark right after the version line.
+        assertThat(observer.interpret(host, result(0, "20.10.24\n" + DockerCommands.FILES_CHECK_MARK + "\n", ""))
+            .containers()).isEmpty();
     }
 
     @Test

@@ -397,8 +397,35 @@ class DockerRuntimeIT {
         assertThat(job.output()).isEqualTo(config + "400\n");
         assertThat(hosts.execResult("app-1", "docker", "inspect", InstanceContainers.preDeployName(i)).getExitCode())
             .as("the job's container is removed").isNotZero();
+
+        // Their checksums stay beside the env files, the deploy user's alone, without a content;
+        // observation compares the files with them on the host.
+        String sums = "/home/deploy/" + InstanceContainers.fileSumsPath(name);
+        assertThat(hosts.exec("app-1", "stat", "-c", "%a %U", sums).strip()).isEqualTo("600 deploy");
+        assertThat(hosts.exec("app-1", "cat", sums)).hasLineCount(4).doesNotContain("pw-", "listen: 8080")
+            .contains(" " + odd + "\n");
+        assertThat(observed(name).drift()).isEmpty();
+        hosts.exec("app-1", "docker", "exec", name, "sh", "-c", "echo 'debug: true' >> /etc/app/config.yaml");
+        hosts.exec("app-1", "docker", "exec", name, "rm", "--", odd);
+        assertThat(observed(name).drift()).hasValue("file /etc/app/config.yaml changed on the host; file " + odd
+            + " deleted on the host");
+        hosts.exec("app-1", "docker", "exec", name, "sh", "-c", "printf %s \"$1\" > /run/secrets/db_password", "sh",
+            secret.toUpperCase(java.util.Locale.ROOT));
+        assertThat(observed(name).drift()).hasValue("files /etc/app/config.yaml, /run/secrets/db_password changed on"
+            + " the host; file " + odd + " deleted on the host");
         assertNothingRanOnTheHost();
-        ok(s, DockerCommands.remove(name));
+        assertThat(s.run(runtime.remove(name, Duration.ofSeconds(1)), TIMEOUT).succeeded()).isTrue();
+        assertThat(hosts.execResult("app-1", "test", "-e", sums).getExitCode()).as("removed with the container")
+            .isEqualTo(1);
+    }
+
+    /** The managed container {@code name} as the Docker observer sees it on app-1. */
+    static dev.driftless.reconciler.observe.ObservedContainer observed(String name) {
+        var o = dev.driftless.reconciler.observe.Observer.standard(pool, TIMEOUT).observe(app1,
+            java.util.Set.of(Runtime.DOCKER));
+        assertThat(o).isInstanceOf(dev.driftless.reconciler.observe.HostObservation.Reachable.class);
+        return ((dev.driftless.reconciler.observe.HostObservation.Reachable) o).containers().stream()
+            .filter(c -> c.name().equals(name)).findFirst().orElseThrow();
     }
 
     @Test

@@ -49,7 +49,7 @@ class SystemdCommandsTest {
             + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; rm -rf --"
             + " .config/systemd/user/" + UNIT + ".service .config/systemd/user/" + UNIT + ".service.d"
             + " .config/systemd/user.control/" + UNIT + ".service.d .driftless/units/" + UNIT + ".env .driftless/files/" + UNIT
-            + "; } && " + SYSTEMCTL
+            + " .driftless/files/" + UNIT + ".sha256; } && " + SYSTEMCTL
             + " daemon-reload && { " + SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }");
     }
 
@@ -60,7 +60,50 @@ class SystemdCommandsTest {
             + " [ -e \"$3\" ] || return 0; ");
         assertThat(script).endsWith("list user \"$HOME/.config/systemd/user\" --user && list system /etc/systemd/system"
             + " --system");
-        assertThat(SystemdCommands.observe().render()).startsWith("sh -c '").endsWith("' driftless-observe");
+        assertThat(script).contains("if [ \"$s\" = user ]; then sh -c \"$c\" driftless-files \"$HOME/.driftless/files\""
+            + " \"$@\"; elif ls /etc/driftless-files/*.sha256 >/dev/null 2>&1; then sudo -n sh -c \"$c\" driftless-files"
+            + " /etc/driftless-files \"$@\" 2>/dev/null; fi; echo @@show;");
+        assertThat(SystemdCommands.observe().render()).startsWith("sh -c '")
+            .endsWith("' driftless-observe " + ShellQuote.quote(SystemdCommands.FILES_CHECK));
+    }
+
+    /**
+     * The file check as a host runs it, here on this machine's sh and sha256sum: a directory per
+     * unit and its checksum list beside it, files with spaces and shell characters in their names.
+     */
+    @Test
+    void theFileCheckNamesFilesChangedOrDeletedSinceTheirChecksumsWereWrittenAndSkipsUnitsWithoutAList(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path root) throws Exception {
+        java.nio.file.Path dir = root.resolve(UNIT);
+        java.nio.file.Files.createDirectories(dir.resolve("tls"));
+        List<String> names = List.of("web.yml", "tls/key.pem", "we ird;$(touch pwned) 'x'.conf", "same.txt");
+        StringBuilder sums = new StringBuilder();
+        for (String n : names) {
+            byte[] content = ("content of " + n + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            java.nio.file.Files.write(dir.resolve(n), content);
+            sums.append(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(content))).append(' ').append(n).append('\n');
+        }
+        java.nio.file.Files.writeString(root.resolve(UNIT + ".sha256"), sums);
+        java.nio.file.Files.createDirectories(root.resolve("driftless-other-1-00000000"));
+        assertThat(check(root)).isEqualTo("@@files " + UNIT + ".service\n");
+
+        java.nio.file.Files.writeString(dir.resolve("web.yml"), "edited\n");
+        java.nio.file.Files.delete(dir.resolve("tls/key.pem"));
+        java.nio.file.Files.writeString(dir.resolve(names.get(2)), "content of something else\n");
+        java.nio.file.Files.writeString(dir.resolve("added-by-the-program.log"), "its own\n");
+        assertThat(check(root)).isEqualTo("@@files " + UNIT + ".service\nchanged web.yml\nmissing tls/key.pem\n"
+            + "changed " + names.get(2) + "\n");
+        assertThat(root.resolve(UNIT).resolve("pwned")).doesNotExist();
+        assertThat(java.nio.file.Paths.get("pwned")).doesNotExist();
+    }
+
+    private static String check(java.nio.file.Path root) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", SystemdCommands.FILES_CHECK, "driftless-files", root.toString(),
+            UNIT + ".service", "driftless-other-1-00000000.service").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        return out;
     }
 
     static final String SUDO_SYSTEMCTL = "sh -c 'export LC_ALL=C TZ=UTC; exec sudo -n systemctl \"$@\"' systemctl";
@@ -88,7 +131,7 @@ class SystemdCommandsTest {
             + " disable --quiet --now -- " + UNIT + ".service > /dev/null 2> /dev/null; sudo -n sh -c 'rm -rf --"
             + " /etc/systemd/system/" + UNIT + ".service /etc/systemd/system/" + UNIT + ".service.d"
             + " /etc/systemd/system.control/" + UNIT + ".service.d /etc/driftless/units/" + UNIT + ".env /etc/driftless-files/"
-            + UNIT + "'; } && " + SUDO_SYSTEMCTL
+            + UNIT + " /etc/driftless-files/" + UNIT + ".sha256'; } && " + SUDO_SYSTEMCTL
             + " daemon-reload && { " + SUDO_SYSTEMCTL + " reset-failed -- " + UNIT + ".service 2> /dev/null || true; }");
     }
 

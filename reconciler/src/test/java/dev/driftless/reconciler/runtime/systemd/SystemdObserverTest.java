@@ -13,6 +13,7 @@ import dev.driftless.reconciler.ssh.HostException;
 import dev.driftless.reconciler.ssh.HostFailure;
 import dev.driftless.reconciler.ssh.HostTarget;
 import java.time.Duration;
+import java.util.List;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -122,6 +123,28 @@ class SystemdObserverTest {
             "MemoryMax=1")).replace("UNIT", unit), "", Duration.ZERO)).containers().getFirst();
         assertThat(edited.drift()).contains("unit file edited on the host");
         assertThat(edited.fingerprint()).contains(i.fingerprint());
+    }
+
+    @Test
+    void filesOfAUnitsDirectoryChangedOrDeletedOnTheHostAreDriftAndTheChecksAreNotPartOfTheUnitFile()
+            throws Exception {
+        Instance i = SystemdUnitsTest.exporter();
+        String unit = SystemdUnits.unitName(i);
+        String file = SystemdUnits.render(i, "prod", "c0ffee", SystemdUnitsTest.AT);
+        String checks = "@@files UNIT.service\nchanged web.yml\nmissing tls/key pem\nchanged a b.conf\n"
+            + "@@files driftless-crashed-1-00000000.service\n@@show\n";
+        List<ObservedContainer> seen = observer.interpret(EDGE, new CommandResult(0, listing(file)
+            .replace("@@show\n", checks).replace("UNIT", unit), "", Duration.ZERO)).containers();
+        assertThat(seen.getFirst().drift()).contains("files web.yml, a b.conf changed on the host; file tls/key pem"
+            + " deleted on the host");
+        assertThat(seen.getFirst().fingerprint()).contains(i.fingerprint());
+        assertThat(seen.get(1).drift()).as("its files are as written").isEmpty();
+        // The unit file itself is intact: the check's lines are not read as part of it.
+        ObservedContainer edited = observer.interpret(EDGE, new CommandResult(0, listing(file.replace("MemoryMax=",
+            "MemoryMax=1")).replace("@@show\n", checks).replace("UNIT", unit), "", Duration.ZERO)).containers()
+            .getFirst();
+        assertThat(edited.drift()).contains("unit file edited on the host; files web.yml, a b.conf changed on the"
+            + " host; file tls/key pem deleted on the host");
     }
 
     @Test

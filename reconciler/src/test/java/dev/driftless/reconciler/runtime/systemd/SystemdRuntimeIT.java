@@ -22,6 +22,7 @@ import dev.driftless.reconciler.observe.ContainerState;
 import dev.driftless.reconciler.observe.HostObservation;
 import dev.driftless.reconciler.observe.ObservedContainer;
 import dev.driftless.reconciler.observe.Observer;
+import dev.driftless.reconciler.runtime.FileDrift;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.runtime.InterruptedRun;
 import dev.driftless.reconciler.ssh.HostSession;
@@ -130,6 +131,11 @@ class SystemdRuntimeIT {
         HostObservation o = observer.observe(target, Set.of(Runtime.SYSTEMD));
         assertThat(o).isInstanceOf(HostObservation.Reachable.class);
         return (HostObservation.Reachable) o;
+    }
+
+    /** The unit {@code unit} as observation sees it. */
+    static ObservedContainer observedUnit(String unit) {
+        return observe().containers().stream().filter(c -> c.name().equals(unit)).findFirst().orElseThrow();
     }
 
     /** Launches {@code i} and waits until it passes its health gate; the unit's name. */
@@ -263,14 +269,28 @@ class SystemdRuntimeIT {
                 .doesNotContain("BEGIN KEY");
             assertThat(hosts.execResult("edge-1", "test", "-e", "/tmp/pwned").getExitCode()).isEqualTo(1);
 
+            // Their checksums beside the directory, readable by its writer alone; observation compares
+            // the files with them (a system unit's with sudo).
+            String sums = dir + FileDrift.SUFFIX;
+            assertThat(asRoot("stat", "-c", "%a %U", sums).strip()).isEqualTo("600 " + (user.isEmpty() ? "deploy" : "root"));
+            assertThat(asRoot("cat", sums)).hasLineCount(2).doesNotContain("BEGIN KEY");
+            assertThat(observedUnit(unit).drift()).as(user).isEmpty();
+            asRoot("sh", "-c", "echo 'greeting: bye' > \"$1\"", "sh", dir + "/tls/key.pem");
+            assertThat(observedUnit(unit).drift()).as(user).hasValue("file tls/key.pem changed on the host");
+
             // Launched again (a deleted unit file repaired), the directory is written anew.
             asRoot("rm", dir + "/app.yaml");
+            assertThat(observedUnit(unit).drift()).as(user).hasValue("file tls/key.pem changed on the host; file"
+                + " app.yaml deleted on the host");
             assertThat(rt.launch(s, i, launchWithKey(key))).isEmpty();
             assertThat(asRoot("cat", dir + "/app.yaml")).isEqualTo("greeting: hi\n");
             assertThat(asRoot("ls", "-a", dir.substring(0, dir.lastIndexOf('/')))).doesNotContain(".new");
+            assertThat(observedUnit(unit).drift()).as(user).isEmpty();
 
             assertThat(s.run(rt.remove(unit, Stop.DEFAULT_GRACE_PERIOD), TIMEOUT).succeeded()).isTrue();
             assertThat(hosts.execResult("edge-1", "test", "-e", dir).getExitCode()).as("removed with the unit").isEqualTo(1);
+            assertThat(hosts.execResult("edge-1", "test", "-e", sums).getExitCode()).as("removed with the unit")
+                .isEqualTo(1);
         }
     }
 
