@@ -364,6 +364,10 @@ final class ServiceReader {
         if (path.isEmpty()) {
             return "must name the file, e.g. /etc/app/config.yaml (or config.yaml for a systemd service)";
         }
+        if (path.startsWith("~")) {
+            // It would read as a home directory's path where driftless checks the files on the host.
+            return "\"" + path + "\" must not start with \"~\": it is a path in the instance's own directory";
+        }
         return plainPathProblem(path, path);
     }
 

@@ -732,13 +732,15 @@ class RepoLoaderTest {
                 runtime: systemd
                 command: [/usr/local/bin/node_exporter]
                 placement: {hosts: [app-1]}
-                files: [{target: ../web.yml, content: x}, {target: tls//key, content: x}]
+                files: [{target: ../web.yml, content: x}, {target: tls//key, content: x}, {target: ~/k, content: x}]
                 """);
             assertThat(TestRepo.lines(given.load())).containsExactly(
                 "services/exporter.yaml:4:18: files[0].target \"../web.yml\" must be a plain path: no \".\", \"..\","
                     + " \"//\" or trailing \"/\"",
                 "services/exporter.yaml:4:52: files[1].target \"tls//key\" must be a plain path: no \".\", \"..\","
-                    + " \"//\" or trailing \"/\"");
+                    + " \"//\" or trailing \"/\"",
+                "services/exporter.yaml:4:84: files[2].target \"~/k\" must not start with \"~\": it is a path in the"
+                    + " instance's own directory");
         }
 
         @Test

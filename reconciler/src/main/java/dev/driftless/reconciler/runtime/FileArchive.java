@@ -109,8 +109,7 @@ public final class FileArchive {
         for (ServiceFile file : service.files()) {
             byte[] bytes = content(file, secretFiles);
             try {
-                b.append(java.util.HexFormat.of().formatHex(sha256().digest(bytes))).append(' ')
-                    .append(file.target()).append('\n');
+                b.append(FileDrift.line(bytes, file.target()));
             } finally {
                 Arrays.fill(bytes, (byte) 0);
             }
@@ -130,13 +129,5 @@ public final class FileArchive {
                 yield value.bytes();
             }
         };
-    }
-
-    private static java.security.MessageDigest sha256() {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
     }
 }

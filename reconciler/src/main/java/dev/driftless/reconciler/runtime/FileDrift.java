@@ -27,8 +27,23 @@ public final class FileDrift {
     public static final String MARK = "@@files ";
     /** The suffix of the checksum list's file name. */
     public static final String SUFFIX = ".sha256";
+    /**
+     * How a checksum list of a unit names a file by its path in the SSH user's home (a user unit's
+     * env file); the unit's own files are relative to its directory, other files absolute.
+     */
+    public static final String HOME = "~/";
 
     private FileDrift() {
+    }
+
+    /** A line of a checksum list: {@code <SHA-256 of content, lowercase hex> <path>}, newline-terminated. */
+    public static String line(byte[] content, String path) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content))
+                + " " + path + "\n";
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     /**

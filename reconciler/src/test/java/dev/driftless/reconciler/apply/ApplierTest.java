@@ -673,6 +673,8 @@ class ApplierTest {
         assertThat(transcriptOf("app-1")).containsExactly(
             "docker stop --time 10 " + old,
             "write .driftless/units/" + unit + ".env mode 600",
+            // the env file's checksum, for observation to compare it with
+            "write .driftless/files/" + unit + ".sha256 mode 600",
             "write .config/systemd/user/" + unit + ".service mode 644",
             SystemdCommands.enableNow(SystemdUnits.Scope.USER, unit).render(),
             SystemdCommands.state(SystemdUnits.Scope.USER, unit).render(),
@@ -688,6 +690,8 @@ class ApplierTest {
         assertThat(new String(writes.get(0).content(), StandardCharsets.UTF_8))
             .contains("DB_PASSWORD=\"" + DB_PASSWORD.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
         assertThat(new String(writes.get(1).content(), StandardCharsets.UTF_8)).doesNotContain("s3cr3t")
+            .matches("[0-9a-f]{64} ~/\\.driftless/units/" + unit + "\\.env\n");
+        assertThat(new String(writes.get(2).content(), StandardCharsets.UTF_8)).doesNotContain("s3cr3t")
             .contains("EnvironmentFile=%h/.driftless/units/" + unit + ".env");
         assertThat(fleet.host("app-1").renderedCommands()).noneMatch(c -> c.contains("s3cr3t"));
     }
@@ -863,6 +867,8 @@ class ApplierTest {
         assertThat(transcriptOf("app-2")).containsExactly(
             SystemdCommands.remove(SystemdUnits.Scope.USER, fresh).render(),
             "write .driftless/units/" + fresh + ".env mode 600",
+            // the env file's checksum, for observation to compare it with
+            "write .driftless/files/" + fresh + ".sha256 mode 600",
             "write .config/systemd/user/" + fresh + ".service mode 644",
             SystemdCommands.enableNow(SystemdUnits.Scope.USER, fresh).render(),
             SystemdCommands.state(SystemdUnits.Scope.USER, fresh).render(),

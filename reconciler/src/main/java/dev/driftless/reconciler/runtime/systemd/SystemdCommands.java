@@ -55,14 +55,16 @@ public final class SystemdCommands {
      * files directories, then the unit files): for each unit whose files directory has its
      * checksum list beside it ({@link SystemdUnits#fileSumsPath}), an {@code @@files UNIT} line,
      * then {@code changed PATH} or {@code missing PATH} for each file listed that now has another
-     * SHA-256 or is gone (see {@link FileDrift}). For system units it runs with {@code sudo -n},
+     * SHA-256 or is gone (see {@link FileDrift}): the unit's files, by their path in its directory,
+     * and its env file, by its path in the home directory ({@code ~/…}) or its absolute one. For system units it runs with {@code sudo -n},
      * only on a host that has such lists (their files belong to the services' users); where sudo
      * asks for a password the files are not checked.
      */
     static final String FILES_CHECK = LOCALE + "r=$1; shift; for u do d=$r/${u%.service}; m=$d" + FileDrift.SUFFIX
         + "; [ -f \"$m\" ] || continue; echo \"@@files $u\"; "
         + "while IFS= read -r l; do h=${l%% *}; p=${l#* }; "
-        + "if [ -f \"$d/$p\" ] && a=$(sha256sum < \"$d/$p\" 2>/dev/null); "
+        + "case $p in /*) f=$p;; \"" + FileDrift.HOME + "\"*) f=$HOME/${p#\"" + FileDrift.HOME + "\"};; *) f=$d/$p;; esac; "
+        + "if [ -f \"$f\" ] && a=$(sha256sum < \"$f\" 2>/dev/null); "
         + "then [ \"${a%% *}\" = \"$h\" ] || echo \"changed $p\"; else echo \"missing $p\"; fi; "
         + "done < \"$m\"; done";
 

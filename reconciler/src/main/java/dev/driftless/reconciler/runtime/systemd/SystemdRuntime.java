@@ -7,6 +7,7 @@ import dev.driftless.model.Service;
 import dev.driftless.reconciler.command.RemoteCommand;
 import dev.driftless.reconciler.command.RemoteFiles;
 import dev.driftless.reconciler.runtime.FileArchive;
+import dev.driftless.reconciler.runtime.FileDrift;
 import dev.driftless.reconciler.runtime.InstanceRuntime;
 import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import dev.driftless.reconciler.ssh.CommandResult;
@@ -101,13 +102,26 @@ public final class SystemdRuntime implements InstanceRuntime {
         }
         Optional<String> failed = env == null ? Optional.empty()
             : write(session, SystemdUnits.envFilePath(scope, unit), env, 0600, launch);
-        if (failed.isEmpty() && FileArchive.any(instance.service())) {
+        boolean files = FileArchive.any(instance.service());
+        if (failed.isEmpty() && files) {
             failed = writeFiles(session, instance, unit, launch);
-            if (failed.isEmpty()) {
-                // Their checksums beside them, for observation to compare the files with (FileDrift).
-                failed = write(session, SystemdUnits.fileSumsPath(scope, unit),
-                    FileArchive.manifest(instance.service(), launch.secretFiles()), 0600, launch);
+        }
+        if (failed.isEmpty() && (files || env != null)) {
+            // The checksums of its files and env file beside its files directory, for observation
+            // to compare them with (FileDrift). Without files, that directory's parent is made
+            // first as writing the files makes it: readable, so each user reaches its own.
+            if (!files && scope == Scope.SYSTEM) {
+                session.run(RemoteFiles.asRoot(RemoteCommand.of("mkdir", "-p", "-m", "755", "--",
+                    SystemdUnits.SYSTEM_FILES_DIR)), launch.commandTimeout());
             }
+            StringBuilder sums = new StringBuilder(files
+                ? new String(FileArchive.manifest(instance.service(), launch.secretFiles()), StandardCharsets.UTF_8) : "");
+            if (env != null) {
+                sums.append(FileDrift.line(env, (scope == Scope.USER ? FileDrift.HOME : "")
+                    + SystemdUnits.envFilePath(scope, unit)));
+            }
+            failed = write(session, SystemdUnits.fileSumsPath(scope, unit), sums.toString().getBytes(StandardCharsets.UTF_8),
+                0600, launch);
         }
         if (failed.isEmpty()) {
             failed = write(session, SystemdUnits.unitPath(scope, unit), file.getBytes(StandardCharsets.UTF_8), 0644,

@@ -84,9 +84,23 @@ class SystemdCommandsTest {
             sums.append(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                 .digest(content))).append(' ').append(n).append('\n');
         }
+        // Its env file: in the home directory (a user unit's), or by its absolute path (a system unit's).
+        java.nio.file.Path home = root.resolve("home");
+        java.nio.file.Files.createDirectories(home.resolve(".driftless/units"));
+        java.nio.file.Files.writeString(home.resolve(".driftless/units/" + UNIT + ".env"), "DB_PASSWORD=pw\n");
+        java.nio.file.Files.writeString(root.resolve("system.env"), "DB_PASSWORD=pw\n");
+        byte[] env = "DB_PASSWORD=pw\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        sums.append(dev.driftless.reconciler.runtime.FileDrift.line(env, "~/.driftless/units/" + UNIT + ".env"))
+            .append(dev.driftless.reconciler.runtime.FileDrift.line(env, root.resolve("system.env").toString()));
         java.nio.file.Files.writeString(root.resolve(UNIT + ".sha256"), sums);
         java.nio.file.Files.createDirectories(root.resolve("driftless-other-1-00000000"));
         assertThat(check(root)).isEqualTo("@@files " + UNIT + ".service\n");
+        java.nio.file.Files.writeString(home.resolve(".driftless/units/" + UNIT + ".env"), "DB_PASSWORD=other\n");
+        java.nio.file.Files.delete(root.resolve("system.env"));
+        assertThat(check(root)).isEqualTo("@@files " + UNIT + ".service\nchanged ~/.driftless/units/" + UNIT
+            + ".env\nmissing " + root.resolve("system.env") + "\n");
+        java.nio.file.Files.writeString(home.resolve(".driftless/units/" + UNIT + ".env"), "DB_PASSWORD=pw\n");
+        java.nio.file.Files.writeString(root.resolve("system.env"), "DB_PASSWORD=pw\n");
 
         java.nio.file.Files.writeString(dir.resolve("web.yml"), "edited\n");
         java.nio.file.Files.delete(dir.resolve("tls/key.pem"));
@@ -99,8 +113,10 @@ class SystemdCommandsTest {
     }
 
     private static String check(java.nio.file.Path root) throws Exception {
-        Process p = new ProcessBuilder("sh", "-c", SystemdCommands.FILES_CHECK, "driftless-files", root.toString(),
-            UNIT + ".service", "driftless-other-1-00000000.service").redirectErrorStream(true).start();
+        ProcessBuilder b = new ProcessBuilder("sh", "-c", SystemdCommands.FILES_CHECK, "driftless-files",
+            root.toString(), UNIT + ".service", "driftless-other-1-00000000.service").redirectErrorStream(true);
+        b.environment().put("HOME", root.resolve("home").toString());
+        Process p = b.start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
         return out;

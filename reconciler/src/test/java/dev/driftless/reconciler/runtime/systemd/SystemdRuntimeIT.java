@@ -206,6 +206,11 @@ class SystemdRuntimeIT {
         assertThat(seen.spec()).isEqualTo(i.inputs().values());
         assertThat(seen.state()).isEqualTo(ContainerState.RUNNING);
         assertThat(observe().runtimeVersion()).startsWith("systemd 252");
+        // Its env file is checked against the checksum written with it (in the home directory).
+        assertThat(seen.drift()).isEmpty();
+        asRoot("sh", "-c", "echo 'EXTRA=1' >> \"$1\"", "sh", envFile);
+        assertThat(observedUnit(unit).drift()).hasValue("file ~/" + SystemdUnits.envFilePath(SystemdUnits.Scope.USER,
+            unit) + " changed on the host");
 
         // Remove: stopped, disabled, and every file of it gone.
         assertThat(s.run(runtime.remove(unit, Stop.DEFAULT_GRACE_PERIOD), TIMEOUT).succeeded()).isTrue();
@@ -273,7 +278,7 @@ class SystemdRuntimeIT {
             // the files with them (a system unit's with sudo).
             String sums = dir + FileDrift.SUFFIX;
             assertThat(asRoot("stat", "-c", "%a %U", sums).strip()).isEqualTo("600 " + (user.isEmpty() ? "deploy" : "root"));
-            assertThat(asRoot("cat", sums)).hasLineCount(2).doesNotContain("BEGIN KEY");
+            assertThat(asRoot("cat", sums)).as("2 files and the env file").hasLineCount(3).doesNotContain("BEGIN KEY");
             assertThat(observedUnit(unit).drift()).as(user).isEmpty();
             asRoot("sh", "-c", "echo 'greeting: bye' > \"$1\"", "sh", dir + "/tls/key.pem");
             assertThat(observedUnit(unit).drift()).as(user).hasValue("file tls/key.pem changed on the host");
@@ -435,6 +440,15 @@ class SystemdRuntimeIT {
         assertThat(seen.fingerprint()).contains(i.fingerprint());
         assertThat(seen.state()).isEqualTo(ContainerState.RUNNING);
         assertThat(InstanceRuntime.of(seen)).isSameAs(SystemdRuntime.SYSTEM);
+        // Its env file's checksum is root's, beside the (absent) files directory, whose parent
+        // every user can pass; an env file edited by hand is drift, checked with sudo.
+        String sums = SystemdUnits.fileSumsPath(SystemdUnits.Scope.SYSTEM, unit);
+        assertThat(asRoot("stat", "-c", "%a %U", sums).strip()).isEqualTo("600 root");
+        assertThat(asRoot("stat", "-c", "%a %U", SystemdUnits.SYSTEM_FILES_DIR).strip()).isEqualTo("755 root");
+        assertThat(asRoot("cat", sums)).hasLineCount(1).endsWith(" " + envFile + "\n").doesNotContain("s3cr");
+        assertThat(seen.drift()).isEmpty();
+        asRoot("sh", "-c", "echo 'DB_PASSWORD=changed by hand' >> \"$1\"", "sh", envFile);
+        assertThat(observedUnit(unit).drift()).hasValue("file " + envFile + " changed on the host");
 
         // Stop keeps it for a rollback, start brings it back, remove takes every file.
         assertThat(s.run(system.stop(unit, Duration.ofSeconds(5)), TIMEOUT).succeeded()).isTrue();
@@ -446,6 +460,7 @@ class SystemdRuntimeIT {
         assertThat(observe().containers()).isEmpty();
         assertThat(hosts.execResult("edge-1", "test", "-e", envFile).getExitCode()).isEqualTo(1);
         assertThat(hosts.execResult("edge-1", "test", "-e", unitFile).getExitCode()).isEqualTo(1);
+        assertThat(hosts.execResult("edge-1", "test", "-e", sums).getExitCode()).isEqualTo(1);
         assertThat(s.run(system.remove(unit, Stop.DEFAULT_GRACE_PERIOD), TIMEOUT).succeeded()).as("removing twice").isTrue();
     }
 
