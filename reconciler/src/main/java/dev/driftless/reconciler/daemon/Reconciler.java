@@ -153,6 +153,8 @@ public final class Reconciler {
      * history ({@link HistoryStore#markTold}) keeps each told once across restarts and daemons.
      */
     private String heldTold = "";
+    /** The service holds of the head commit told already ({@link #tellHeldServices}). */
+    private final Set<String> heldServicesTold = new java.util.HashSet<>();
     private volatile java.util.function.Consumer<HostObservation.Unreachable> keyRefused = u -> { };
     /** The host key refusals told, by host: a refusal is told once, until it changes or the host is trusted again. */
     private final Map<String, String> toldKeyRefusals = new java.util.concurrent.ConcurrentHashMap<>();
@@ -266,6 +268,39 @@ public final class Reconciler {
     }
 
     /**
+     * Tells {@code deploy_held} of each service a suspension or a closed deploy window holds while
+     * the commit would change it: an instance it adds, removes or runs with another spec (not a
+     * repair of the same spec, such as starting a stopped container). Once per commit, service and
+     * hold in the environment, as for the whole environment; the rest of the environment deploys.
+     */
+    private void tellHeldServices(Loaded loaded, Plan plan, List<Suspension> suspensions) {
+        SourceRevision revision = loaded.revision();
+        if (!heldServicesTold.isEmpty() && !heldServicesTold.iterator().next().startsWith(revision.sha() + " ")) {
+            heldServicesTold.clear();
+        }
+        for (Suspension hold : suspensions) {
+            if (hold.service().isEmpty()) {
+                continue;
+            }
+            String service = hold.service().get();
+            long waiting = plan.changes().stream().filter(c -> c.service().equals(service)
+                && c.action() != Action.UNKNOWN && !c.desired().map(i -> i.fingerprint()).equals(c.observed().flatMap(ObservedContainer::fingerprint)))
+                .count();
+            String key = revision.sha() + " " + service + " " + hold.describe();
+            if (waiting == 0 || heldServicesTold.contains(key) || !firstTold(revision.sha(), "deploy_held", key)) {
+                continue;
+            }
+            heldServicesTold.add(key);
+            ReconcileLog.info(revision.sha(), "commit " + revision.shortSha() + " waits for " + service + " ("
+                + waiting + (waiting == 1 ? " instance" : " instances") + "): " + service + " is " + hold.describe());
+            HeldCommit waits = new HeldCommit(history.environment(), revision.sha(), author(revision),
+                revision.message(), hold);
+            tellSafely(revision.sha(), "commit " + revision.shortSha() + " waiting for " + service,
+                () -> deployHeld.accept(waits));
+        }
+    }
+
+    /**
      * Whether the notice {@code event} about {@code what} is told for the first time in this
      * environment: recorded in the history, so that neither a restarted daemon nor the next lease
      * holder of a cluster tells it again. When the history cannot say, it is told (a notice twice
@@ -293,8 +328,9 @@ public final class Reconciler {
 
     /**
      * Who hears of a new commit that waits because the whole environment is held (suspended, or
-     * outside its deploy windows): once per commit and hold in the environment, whichever daemon
-     * notices it ({@link HistoryStore#markTold}). On the reconcile's thread; must return at once.
+     * outside its deploy windows), or a service it changes is: once per commit (and service) and
+     * hold in the environment, whichever daemon notices it ({@link HistoryStore#markTold}). On the
+     * reconcile's thread; must return at once.
      */
     public void onDeployHeld(java.util.function.Consumer<HeldCommit> listener) {
         this.deployHeld = java.util.Objects.requireNonNull(listener, "listener");
@@ -735,6 +771,7 @@ public final class Reconciler {
         Plan drafted = planner.plan(failover.state(), observation, holds,
             observation.hosts().keySet().stream().filter(departed::containsKey).collect(Collectors.toSet()))
             .withStandIns(failover.reasons());
+        tellHeldServices(loaded, drafted, suspensions);
         laps.lap("plan");
         Plan planned = applier.liveness().check(drafted, targets, verify);
         laps.lap("probe");

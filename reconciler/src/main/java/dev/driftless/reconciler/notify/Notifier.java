@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -140,12 +141,13 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
     }
 
     /**
-     * Queues the messages about a new commit that waits because the whole environment is held to
-     * the webhooks that asked for {@code deploy_held}; returns at once.
+     * Queues the messages about a new commit that waits because the whole environment, or a service
+     * it changes, is held to the webhooks that asked for {@code deploy_held}; returns at once.
      */
     public void held(HeldCommit held) {
         queue(target -> target.noticeEvents().contains(DaemonConfig.NoticeEvent.DEPLOY_HELD),
-            "commit " + shortSha(held.commit()) + " waiting", format -> body(format, held));
+            "commit " + shortSha(held.commit()) + " waiting" + held.hold().service().map(s -> " for " + s).orElse(""),
+            format -> body(format, held));
     }
 
     private void queue(java.util.function.Predicate<DaemonConfig.Notification> wants, String what,
@@ -314,15 +316,25 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
 
     /**
      * The body about a commit that waits: as JSON {@code {"event": "deploy_held", "environment",
-     * "commit", "author", "message", "heldBy", "since", "reason", "scheduled"}}, or a chat message.
+     * "service", "commit", "author", "message", "heldBy", "since", "reason", "scheduled"}} ({@code
+     * service} null when the whole environment is held), or a chat message.
      */
     String body(DaemonConfig.NotificationFormat format, HeldCommit h) {
         Suspension hold = h.hold();
+        Optional<String> service = hold.service();
         if (format == DaemonConfig.NotificationFormat.JSON) {
             return JSON.createObjectNode().put("event", "deploy_held").put("environment", environment)
+                .put("service", service.orElse(null))
                 .put("commit", h.commit()).put("author", h.author()).put("message", h.message())
                 .put("heldBy", hold.by()).put("since", hold.since().toString()).put("reason", hold.reason())
                 .put("scheduled", hold.isScheduled()).toString();
+        }
+        if (service.isPresent()) {
+            return chat(format, List.of("driftless " + environment + ": commit " + shortSha(h.commit()) + " \""
+                    + h.subject() + "\" by " + h.author() + " waits for " + service.get(),
+                "service " + service.get() + " is " + hold.describe() + "; the rest of " + environment + " deploys"
+                    + (hold.isScheduled() ? "" : ", " + service.get() + " after driftless resume --service "
+                    + service.get())));
         }
         return chat(format, List.of("driftless " + environment + ": commit " + shortSha(h.commit()) + " \""
                 + h.subject() + "\" by " + h.author() + " waits",

@@ -292,12 +292,29 @@ class ReconcilerTest {
     void aSuspendedServiceIsLeftAsItIsWhileTheOthersDeployAndItsResumeConvergesIt() throws Exception {
         reconciler.reconcile(Trigger.STARTUP);
         hostsRun(v1);
+        List<dev.driftless.reconciler.history.HeldCommit> waiting = new java.util.concurrent.CopyOnWriteArrayList<>();
+        reconciler.onDeployHeld(waiting::add);
         Suspension api = history.suspend(Optional.of("api"), "waiting for the schema change", "bob@ops-2");
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(waiting).as("nothing of api waits while it runs the commit").isEmpty();
         bumpApi("1.1.0", "api 1.1.0");
         RevCommit both = infra.edit("services/worker.yaml", "INTERVAL: \"5\"", "INTERVAL: \"10\"")
             .commit("worker every 10 s");
 
         Reconciler.Outcome o = reconciler.reconcile(Trigger.POLL);
+        reconciler.reconcile(Trigger.DRIFT);
+
+        assertThat(waiting).as("told once that api waits, not at every reconcile").singleElement().satisfies(h -> {
+            assertThat(h.commit()).isEqualTo(both.name());
+            assertThat(h.subject()).isEqualTo("worker every 10 s");
+            assertThat(h.hold().service()).contains("api");
+            assertThat(h.hold().reason()).isEqualTo("waiting for the schema change");
+        });
+        List<dev.driftless.reconciler.history.HeldCommit> toldAgain = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Reconciler restarted = reconciler();
+        restarted.onDeployHeld(toldAgain::add);
+        restarted.reconcile(Trigger.DRIFT);
+        assertThat(toldAgain).as("a restarted daemon (or the next lease holder) reads it was told").isEmpty();
 
         assertThat(o.kind()).isEqualTo(Reconciler.Kind.APPLIED);
         ReconcileRecord r = records().get(0);

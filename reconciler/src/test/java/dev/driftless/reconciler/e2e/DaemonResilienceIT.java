@@ -247,6 +247,35 @@ class DaemonResilienceIT {
         }
         assertThat(DaemonProcess.tail(env.daemon().log(), 400))
             .contains("; nothing is applied until driftless resume").contains("environment default resumed");
+
+        // One service suspended: a merge that changes it waits for it, and the webhook that asked
+        // for deploy_held hears so once, naming the service.
+        int noticed = env.hostNotices().size();
+        DriftlessJar.Result suspendApi = env.cli("suspend", "--service", "api", "--reason", "schema change", "--by",
+            "bob@ops-2");
+        assertThat(suspendApi.exitCode()).as(suspendApi.stderr()).isZero();
+        env.repo().replace(API, "LOG_LEVEL: warn", "LOG_LEVEL: warn\n  CACHE: \"on\"");
+        String waiting = env.repo().commit("api with its cache");
+        E2eEnvironment.await("the webhook told that api waits").atMost(E2eEnvironment.DEPLOY_TIMEOUT)
+            .until(() -> env.hostNotices().size() > noticed);
+        long told = env.lastRecordId();
+        env.awaitDriftChecks(2, "api is left as it is", () -> !only("app-1").env().contains("CACHE=on"));
+        assertThat(env.hostNotices().subList(noticed, env.hostNotices().size())).as("told once")
+            .singleElement().satisfies(n -> {
+                assertThat(n.path("event").asText()).isEqualTo("deploy_held");
+                assertThat(n.path("service").asText()).isEqualTo("api");
+                assertThat(n.path("commit").asText()).isEqualTo(waiting);
+                assertThat(n.path("heldBy").asText()).isEqualTo("bob@ops-2");
+                assertThat(n.path("reason").asText()).isEqualTo("schema change");
+            });
+        assertThat(DaemonProcess.tail(env.daemon().log(), 400)).contains("commit " + waiting.substring(0, 7)
+            + " waits for api (2 instances): api is suspended by bob@ops-2 since ");
+        assertThat(env.cli("resume", "--service", "api").exitCode()).isZero();
+        env.awaitRecord("api deployed after its resume", r -> r.id() > told && r.commit().equals(waiting)
+            && r.result() == ReconcileResult.SUCCEEDED && !r.steps().isEmpty());
+        for (String host : APP_HOSTS) {
+            assertThat(only(host).env()).contains("CACHE=on", "LOG_LEVEL=warn");
+        }
     }
 
     /**

@@ -428,6 +428,30 @@ class NotifierTest {
         assertThat(json.path("commit").asText()).startsWith("3f9a2c1b");
         assertThat(json.path("scheduled").asBoolean()).isTrue();
         assertThat(json.path("reason").asText()).isEqualTo("deploys resume at 2026-12-07T07:00:00Z");
+        assertThat(json.get("service").isNull()).as("the whole environment").isTrue();
+    }
+
+    @Test
+    void aCommitThatWaitsForASuspendedServiceNamesItAndSaysTheRestDeploys() throws Exception {
+        var suspended = new dev.driftless.reconciler.history.Suspension(7, Optional.of("api"), "schema change",
+            "bob@ops-2", java.time.Instant.parse("2026-12-07T09:00:00Z"), Optional.empty(), Optional.empty());
+        var held = new dev.driftless.reconciler.history.HeldCommit("prod", "3f9a2c1b0000000000000000000000000000beef",
+            "Grace Hopper <grace@example.org>", "api 1.2.0", suspended);
+        try (Notifier n = notifier(new DaemonConfig.Notification(Optional.of(url("/held")), Optional.empty(),
+                NotificationFormat.JSON, EnumSet.noneOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
+                EnumSet.of(DaemonConfig.NoticeEvent.DEPLOY_HELD)))) {
+            n.held(held);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+            assertThat(new ObjectMapper().readTree(n.body(NotificationFormat.SLACK, held)).path("text").asText())
+                .isEqualTo("driftless prod: commit 3f9a2c1 \"api 1.2.0\" by Grace Hopper <grace@example.org> waits for"
+                    + " api\nservice api is suspended by bob@ops-2 since 2026-12-07T09:00:00Z: schema change; the rest of"
+                    + " prod deploys, api after driftless resume --service api");
+        }
+        JsonNode json = new ObjectMapper().readTree(received.get(0).body());
+        assertThat(json.path("event").asText()).isEqualTo("deploy_held");
+        assertThat(json.path("service").asText()).isEqualTo("api");
+        assertThat(json.path("heldBy").asText()).isEqualTo("bob@ops-2");
+        assertThat(json.path("scheduled").asBoolean()).isFalse();
     }
 
     @Test
