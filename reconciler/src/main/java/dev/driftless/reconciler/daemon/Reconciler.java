@@ -4,6 +4,7 @@ import dev.driftless.model.DesiredState;
 import dev.driftless.model.DurationText;
 import dev.driftless.model.Failover;
 import dev.driftless.model.GitTree;
+import dev.driftless.model.Instance;
 import dev.driftless.model.Problem;
 import dev.driftless.reconciler.apply.Applier;
 import dev.driftless.reconciler.apply.ApplyListener;
@@ -153,8 +154,9 @@ public final class Reconciler {
      * history ({@link HistoryStore#markTold}) keeps each told once across restarts and daemons.
      */
     private String heldTold = "";
-    /** The service holds of the head commit told already ({@link #tellHeldServices}). */
+    /** The service holds told already ({@link #tellHeldServices}), of the commit {@link #heldServicesOf}. */
     private final Set<String> heldServicesTold = new java.util.HashSet<>();
+    private String heldServicesOf = "";
     private volatile java.util.function.Consumer<HostObservation.Unreachable> keyRefused = u -> { };
     /** The host key refusals told, by host: a refusal is told once, until it changes or the host is trusted again. */
     private final Map<String, String> toldKeyRefusals = new java.util.concurrent.ConcurrentHashMap<>();
@@ -275,16 +277,19 @@ public final class Reconciler {
      */
     private void tellHeldServices(Loaded loaded, Plan plan, List<Suspension> suspensions) {
         SourceRevision revision = loaded.revision();
-        if (!heldServicesTold.isEmpty() && !heldServicesTold.iterator().next().startsWith(revision.sha() + " ")) {
+        if (!heldServicesOf.equals(revision.sha())) {
             heldServicesTold.clear();
+            heldServicesOf = revision.sha();
         }
         for (Suspension hold : suspensions) {
             if (hold.service().isEmpty()) {
                 continue;
             }
             String service = hold.service().get();
-            long waiting = plan.changes().stream().filter(c -> c.service().equals(service)
-                && c.action() != Action.UNKNOWN && !c.desired().map(i -> i.fingerprint()).equals(c.observed().flatMap(ObservedContainer::fingerprint)))
+            long waiting = plan.changes().stream()
+                .filter(c -> c.service().equals(service) && c.action() != Action.UNKNOWN)
+                .filter(c -> !c.desired().map(Instance::fingerprint)
+                    .equals(c.observed().flatMap(ObservedContainer::fingerprint)))
                 .count();
             String key = revision.sha() + " " + service + " " + hold.describe();
             if (waiting == 0 || heldServicesTold.contains(key) || !firstTold(revision.sha(), "deploy_held", key)) {

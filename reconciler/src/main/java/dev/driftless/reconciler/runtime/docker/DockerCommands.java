@@ -2,6 +2,7 @@ package dev.driftless.reconciler.runtime.docker;
 
 import dev.driftless.model.Stop;
 import dev.driftless.reconciler.command.RemoteCommand;
+import dev.driftless.reconciler.runtime.FileDrift;
 import dev.driftless.reconciler.ssh.CommandResult;
 import java.time.Duration;
 import java.util.List;
@@ -27,11 +28,11 @@ public final class DockerCommands {
      * content never touches the host's disk). Lists are {@code HASH PATH} lines; paths have no
      * line breaks but may have spaces. Always exits 0: a failed check is no failed observation.
      */
-    static final String FILES_CHECK = "export LC_ALL=C; set -- \"$1\"/*" + dev.driftless.reconciler.runtime.FileDrift.SUFFIX
+    static final String FILES_CHECK = "export LC_ALL=C; set -- \"$1\"/*" + FileDrift.SUFFIX
         + "; [ -f \"$1\" ] || exit 0; "
         + "n=$(docker ps --all --format '{{.Names}}' --filter label=" + ContainerLabels.MANAGED + "="
         + ContainerLabels.MANAGED_VALUE + ") || exit 0; echo " + FILES_CHECK_MARK + "; "
-        + "for m do c=${m##*/}; c=${c%" + dev.driftless.reconciler.runtime.FileDrift.SUFFIX + "}; "
+        + "for m do c=${m##*/}; c=${c%" + FileDrift.SUFFIX + "}; "
         + "case \"\n$n\n\" in *\"\n$c\n\"*) ;; *) continue;; esac; echo \"@@files $c\"; "
         + "while IFS= read -r l; do h=${l%% *}; p=${l#* }; "
         + "if a=$(docker cp \"$c:$p\" - 2>/dev/null | tar -x -f - --to-command=sha256sum 2>/dev/null); "

@@ -4,6 +4,7 @@ import dev.driftless.model.Instance;
 import dev.driftless.model.PortMapping;
 import dev.driftless.model.Service;
 import dev.driftless.model.VolumeMount;
+import dev.driftless.reconciler.runtime.FileDrift;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -31,13 +32,13 @@ public final class InstanceContainers {
 
     /**
      * Where the checksums of the files placed into containers live on hosts, relative to the SSH
-     * user's home (a 0700 directory); see {@link dev.driftless.reconciler.runtime.FileDrift}.
+     * user's home (a 0700 directory); see {@link FileDrift}.
      */
     public static final String FILE_SUMS_DIR = ".driftless/container-files";
 
     /** The remote path of the checksums of the files placed into container {@code name}. */
     public static String fileSumsPath(String name) {
-        return FILE_SUMS_DIR + "/" + name + dev.driftless.reconciler.runtime.FileDrift.SUFFIX;
+        return FILE_SUMS_DIR + "/" + name + FileDrift.SUFFIX;
     }
 
     /** The remote path of the env file holding the secrets of container {@code name}. */
