@@ -96,7 +96,7 @@ final class LogsCommand implements Callable<Integer> {
         int shown = 0;
         int failures = 0;
         try (SshHostPool pool = SshHostPool.open(cfg.sshSettings())) {
-            Observer observer = Observer.standard(pool, pool.commandTimeout());
+            Observer observer = Observer.listing(pool, pool.commandTimeout());
             Observation observed = observer.observe(List.copyOf(targets.values()), Observer.runtimesFor(inventory));
             if (follow) {
                 // Later looks ask only the hosts the service may run on, or ran on: not a whole estate every 5 s.

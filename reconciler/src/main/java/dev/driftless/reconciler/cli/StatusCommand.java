@@ -100,7 +100,7 @@ final class StatusCommand implements Callable<Integer> {
             Observation observed = null;
             if (inventory.isPresent()) {
                 try (SshHostPool pool = SshHostPool.open(cfg.sshSettings())) {
-                    observed = Observer.standard(pool, pool.commandTimeout()).observe(
+                    observed = Observer.listing(pool, pool.commandTimeout()).observe(
                         List.copyOf(Observer.targets(inventory.get().hosts().values()).values()),
                         Observer.runtimesFor(inventory.get()));
                 }

@@ -65,10 +65,23 @@ public final class Observer {
         this.commandTimeout = commandTimeout;
     }
 
-    /** An observer of Docker containers and systemd units. */
+    /**
+     * An observer of Docker containers and systemd units, which also checks the files placed into
+     * them for changes made on the host ({@link dev.driftless.reconciler.runtime.FileDrift}): what
+     * a reconcile and a plan need.
+     */
     public static Observer standard(HostSessions sessions, Duration commandTimeout) {
-        return new Observer(sessions, Map.of(Runtime.DOCKER, new DockerObserver(), Runtime.SYSTEMD,
-            new SystemdObserver()), commandTimeout);
+        return new Observer(sessions, Map.of(Runtime.DOCKER, new DockerObserver(true), Runtime.SYSTEMD,
+            new SystemdObserver(true)), commandTimeout);
+    }
+
+    /**
+     * An observer of what runs, without the file checks (each file of a container costs a
+     * {@code docker cp}): for {@code status} and {@code logs}, which plan nothing.
+     */
+    public static Observer listing(HostSessions sessions, Duration commandTimeout) {
+        return new Observer(sessions, Map.of(Runtime.DOCKER, new DockerObserver(false), Runtime.SYSTEMD,
+            new SystemdObserver(false)), commandTimeout);
     }
 
     /**

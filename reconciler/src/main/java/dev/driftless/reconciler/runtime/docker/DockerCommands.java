@@ -47,11 +47,18 @@ public final class DockerCommands {
      * line.
      */
     public static RemoteCommand observe() {
-        return RemoteCommand.of("docker", "version", "--format", "{{.Server.Version}}")
+        return observe(true);
+    }
+
+    /** {@link #observe()}, with the file checks or without them. */
+    public static RemoteCommand observe(boolean checkFiles) {
+        RemoteCommand listing = RemoteCommand.of("docker", "version", "--format", "{{.Server.Version}}")
             .and(RemoteCommand.of("docker", "ps", "--all", "--quiet", "--no-trunc",
                     "--filter", "label=" + ContainerLabels.MANAGED + "=" + ContainerLabels.MANAGED_VALUE)
-                .pipe(RemoteCommand.of("xargs", "-r", "docker", "inspect", "--type", "container")))
-            .and(RemoteCommand.of("sh", "-c", FILES_CHECK, "driftless-files", InstanceContainers.FILE_SUMS_DIR));
+                .pipe(RemoteCommand.of("xargs", "-r", "docker", "inspect", "--type", "container")));
+        return checkFiles
+            ? listing.and(RemoteCommand.of("sh", "-c", FILES_CHECK, "driftless-files", InstanceContainers.FILE_SUMS_DIR))
+            : listing;
     }
 
     /** Pulls an image; prints only its reference. */

@@ -21,9 +21,21 @@ import java.util.Map;
  */
 public final class DockerObserver implements RuntimeObserver {
 
+    private final boolean checkFiles;
+
+    /** An observer that checks the files placed into containers too. */
+    public DockerObserver() {
+        this(true);
+    }
+
+    /** @param checkFiles whether the files placed into containers are checked ({@link FileDrift}) */
+    public DockerObserver(boolean checkFiles) {
+        this.checkFiles = checkFiles;
+    }
+
     @Override
     public RemoteCommand command() {
-        return DockerCommands.observe();
+        return DockerCommands.observe(checkFiles);
     }
 
     @Override

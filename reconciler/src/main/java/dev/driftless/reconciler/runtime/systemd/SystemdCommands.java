@@ -43,7 +43,7 @@ public final class SystemdCommands {
         + "[ -e \"$3\" ] || return 0; s=$1; f=$2; shift 2; echo \"@@scope $s\"; "
         + "systemctl \"$f\" show --property=Version --value || return $?; "
         + "for u do echo \"@@unit $u\"; cat -- \"$u\"; echo; done; "
-        + "if [ \"$s\" = user ]; then sh -c \"$c\" driftless-files \"$HOME/" + SystemdUnits.FILES_DIR + "\" \"$@\"; "
+        + "if [ -z \"$c\" ]; then :; elif [ \"$s\" = user ]; then sh -c \"$c\" driftless-files \"$HOME/" + SystemdUnits.FILES_DIR + "\" \"$@\"; "
         + "elif ls " + SystemdUnits.SYSTEM_FILES_DIR + "/*" + FileDrift.SUFFIX + " >/dev/null 2>&1; then "
         + "sudo -n sh -c \"$c\" driftless-files " + SystemdUnits.SYSTEM_FILES_DIR + " \"$@\" 2>/dev/null; fi; "
         + "echo @@show; systemctl \"$f\" show --property=" + String.join(",", PROPERTIES) + " -- \"$@\"; }; "
@@ -214,7 +214,12 @@ public final class SystemdCommands {
 
     /** The one listing command of an observation. */
     public static RemoteCommand observe() {
-        return script(OBSERVE, "driftless-observe", List.of(FILES_CHECK));
+        return observe(true);
+    }
+
+    /** {@link #observe()}, with the file checks or without them (then its argument is empty). */
+    public static RemoteCommand observe(boolean checkFiles) {
+        return script(OBSERVE, "driftless-observe", List.of(checkFiles ? FILES_CHECK : ""));
     }
 
     /** Reads the unit files of {@code scope} again and starts the unit, now and at every boot. */

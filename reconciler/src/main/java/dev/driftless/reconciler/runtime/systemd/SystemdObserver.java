@@ -41,9 +41,21 @@ public final class SystemdObserver implements RuntimeObserver {
     private static final String SCOPE = "@@scope ";
     private static final Pattern TIMESTAMP = Pattern.compile("(\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}:\\d{2})");
 
+    private final boolean checkFiles;
+
+    /** An observer that checks the units' files and env files too. */
+    public SystemdObserver() {
+        this(true);
+    }
+
+    /** @param checkFiles whether the units' files and env files are checked ({@link FileDrift}) */
+    public SystemdObserver(boolean checkFiles) {
+        this.checkFiles = checkFiles;
+    }
+
     @Override
     public RemoteCommand command() {
-        return SystemdCommands.observe();
+        return SystemdCommands.observe(checkFiles);
     }
 
     @Override

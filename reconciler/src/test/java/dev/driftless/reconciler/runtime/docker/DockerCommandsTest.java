@@ -22,6 +22,11 @@ class DockerCommandsTest {
                 + "| xargs -r docker inspect --type container && sh -c "
                 + dev.driftless.reconciler.command.ShellQuote.quote(DockerCommands.FILES_CHECK)
                 + " driftless-files .driftless/container-files");
+        // status and logs list without checking files
+        assertThat(DockerCommands.observe(false).render()).isEqualTo(
+            "docker version --format '{{.Server.Version}}' && "
+                + "docker ps --all --quiet --no-trunc --filter label=dev.driftless.managed=true "
+                + "| xargs -r docker inspect --type container");
     }
 
     @Test

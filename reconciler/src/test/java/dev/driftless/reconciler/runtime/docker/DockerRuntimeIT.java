@@ -413,6 +413,11 @@ class DockerRuntimeIT {
             secret.toUpperCase(java.util.Locale.ROOT));
         assertThat(observed(name).drift()).hasValue("files /etc/app/config.yaml, /run/secrets/db_password changed on"
             + " the host; file " + odd + " deleted on the host");
+        // status and logs look without checking files (no docker cp per file).
+        var listed = dev.driftless.reconciler.observe.Observer.listing(pool, TIMEOUT).observe(app1,
+            java.util.Set.of(Runtime.DOCKER));
+        assertThat(((dev.driftless.reconciler.observe.HostObservation.Reachable) listed).containers())
+            .filteredOn(c -> c.name().equals(name)).singleElement().satisfies(c -> assertThat(c.drift()).isEmpty());
         assertNothingRanOnTheHost();
         assertThat(s.run(runtime.remove(name, Duration.ofSeconds(1)), TIMEOUT).succeeded()).isTrue();
         assertThat(hosts.execResult("app-1", "test", "-e", sums).getExitCode()).as("removed with the container")

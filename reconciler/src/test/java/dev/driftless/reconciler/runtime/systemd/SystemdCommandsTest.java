@@ -60,11 +60,13 @@ class SystemdCommandsTest {
             + " [ -e \"$3\" ] || return 0; ");
         assertThat(script).endsWith("list user \"$HOME/.config/systemd/user\" --user && list system /etc/systemd/system"
             + " --system");
-        assertThat(script).contains("if [ \"$s\" = user ]; then sh -c \"$c\" driftless-files \"$HOME/.driftless/files\""
+        assertThat(script).contains("if [ -z \"$c\" ]; then :; elif [ \"$s\" = user ]; then sh -c \"$c\" driftless-files \"$HOME/.driftless/files\""
             + " \"$@\"; elif ls /etc/driftless-files/*.sha256 >/dev/null 2>&1; then sudo -n sh -c \"$c\" driftless-files"
             + " /etc/driftless-files \"$@\" 2>/dev/null; fi; echo @@show;");
         assertThat(SystemdCommands.observe().render()).startsWith("sh -c '")
             .endsWith("' driftless-observe " + ShellQuote.quote(SystemdCommands.FILES_CHECK));
+        // status and logs list without checking files: an empty script, run nowhere.
+        assertThat(SystemdCommands.observe(false).render()).endsWith("' driftless-observe ''");
     }
 
     /**
