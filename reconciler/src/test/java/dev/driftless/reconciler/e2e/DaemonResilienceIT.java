@@ -214,6 +214,9 @@ class DaemonResilienceIT {
     void aSuspendedEnvironmentIsLeftAloneUntilResumedAndThenCatchesUp() {
         DriftlessJar.Result suspend = env.cli("suspend", "--reason", "incident 42", "--by", "alice@ops-1");
         assertThat(suspend.exitCode()).as(suspend.stderr()).isZero();
+        // A drift check under way finishes first (it may probe and restart what it saw unhealthy):
+        // the second from now started after the suspension.
+        env.awaitDriftChecks(2, "the suspension taken", () -> true);
         // What an operator does by hand meanwhile, and a merge, both wait for the resume.
         HostContainer app1 = only("app-1");
         env.hosts().exec("app-1", "docker", "stop", app1.id());

@@ -24,8 +24,9 @@ public final class DockerCommands {
      * InstanceContainers#FILE_SUMS_DIR} whose container exists (a host without lists costs no
      * Docker call), an {@code @@files NAME} line, then {@code changed PATH} or {@code missing
      * PATH} for each file that {@code docker cp} copies out with another SHA-256, or cannot copy
-     * (GNU tar's {@code --to-command} hashes the file as it comes out of the archive, so its
-     * content never touches the host's disk). Lists are {@code HASH PATH} lines; paths have no
+     * from a container that still exists (one removed meanwhile has no file missing: it is gone,
+     * and the plan says so) (GNU tar's {@code --to-command} hashes the file as it comes out of the
+     * archive, so its content never touches the host's disk). Lists are {@code HASH PATH} lines; paths have no
      * line breaks but may have spaces. Always exits 0: a failed check is no failed observation.
      */
     static final String FILES_CHECK = "export LC_ALL=C; set -- \"$1\"/*" + FileDrift.SUFFIX
@@ -36,7 +37,8 @@ public final class DockerCommands {
         + "case \"\n$n\n\" in *\"\n$c\n\"*) ;; *) continue;; esac; echo \"@@files $c\"; "
         + "while IFS= read -r l; do h=${l%% *}; p=${l#* }; "
         + "if a=$(docker cp \"$c:$p\" - 2>/dev/null | tar -x -f - --to-command=sha256sum 2>/dev/null); "
-        + "then [ \"${a%% *}\" = \"$h\" ] || echo \"changed $p\"; else echo \"missing $p\"; fi; "
+        + "then [ \"${a%% *}\" = \"$h\" ] || echo \"changed $p\"; "
+        + "elif docker container inspect --format 1 \"$c\" >/dev/null 2>&1; then echo \"missing $p\"; else break; fi; "
         + "done < \"$m\"; done; exit 0";
 
     /**
