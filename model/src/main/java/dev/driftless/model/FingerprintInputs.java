@@ -107,6 +107,11 @@ public record FingerprintInputs(SortedMap<String, String> values) {
             int dot = key.indexOf('.');
             String kind = dot < 0 ? key : key.substring(0, dot);
             String name = dot < 0 ? "" : key.substring(dot + 1);
+            if (kind.equals("drift")) {
+                // Only drift: ignore is an input; without it the file's changes are repaired.
+                return "file " + name + " " + (after.filter(ServiceFile.Drift.IGNORE.text()::equals).isPresent()
+                    ? "no longer checked on the host (drift: ignore)" : "checked on the host again (drift: repair)");
+            }
             String subject = switch (kind) {
                 case "resources" -> name;
                 case "logging" -> name.startsWith("option.") ? "log option " + name.substring("option.".length())

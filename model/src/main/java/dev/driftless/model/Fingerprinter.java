@@ -47,6 +47,11 @@ final class Fingerprinter {
                 case ServiceFile.Secret s -> "secret " + secrets.of(s.ref());
             };
             in.put("file." + f.target(), content + " " + f.modeText() + " " + f.uid() + ":" + f.gid());
+            if (!f.checked()) {
+                // Only when not the default, so that the fingerprints of files checked as before stay.
+                // An input of its own: the instance's checksum list is written when it is made.
+                in.put("drift." + f.target(), f.drift().text());
+            }
         }
         Resources r = service.resources();
         r.memoryBytes().ifPresent(m -> in.put("resources.memory", Long.toString(m)));

@@ -561,7 +561,7 @@ final class RepoLoad {
                     content = sized(file, "content", "", file.inline().orElseThrow().getBytes(StandardCharsets.UTF_8));
                 }
                 content.ifPresent(c -> out.add(new ServiceFile(file.target(), c, file.mode(), file.uid(), file.gid(),
-                    file.at())));
+                    file.drift(), file.at())));
             }
             return out;
         }

@@ -16,9 +16,12 @@ import java.util.Objects;
  * @param mode     permission bits, at most {@code 0777}
  * @param uid      the owner's numeric user id inside the container
  * @param gid      the owner's numeric group id inside the container
+ * @param drift    whether a change made to the file on the host after it was placed is drift that
+ *                 driftless repairs (the default), or the program's own business
  * @param location where the file is declared, for messages
  */
-public record ServiceFile(String target, Content content, int mode, long uid, long gid, SourceLocation location) {
+public record ServiceFile(String target, Content content, int mode, long uid, long gid, Drift drift,
+                          SourceLocation location) {
 
     /** Permission bits when the service names none: readable by every user of the container, written by none. */
     public static final int DEFAULT_MODE = 0444;
@@ -28,12 +31,37 @@ public record ServiceFile(String target, Content content, int mode, long uid, lo
     public ServiceFile {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(drift, "drift");
         Objects.requireNonNull(location, "location");
         if (mode < 0 || mode > 0777) {
             throw new IllegalArgumentException("mode must be between 0 and 0777");
         }
         if (uid < 0 || gid < 0) {
             throw new IllegalArgumentException("uid and gid must not be negative");
+        }
+    }
+
+    /** A file whose changes on the host are drift, repaired (the default). */
+    public ServiceFile(String target, Content content, int mode, long uid, long gid, SourceLocation location) {
+        this(target, content, mode, uid, gid, Drift.REPAIR, location);
+    }
+
+    /** Whether observation checks the file against what driftless placed ({@code drift: repair}). */
+    public boolean checked() {
+        return drift == Drift.REPAIR;
+    }
+
+    /**
+     * What a change of a placed file on the host is: {@code repair} (drift: the instance is
+     * replaced with one that has the repo's file) or {@code ignore} (the program may rewrite it:
+     * the file is placed when the instance is made and never checked after).
+     */
+    public enum Drift {
+        REPAIR, IGNORE;
+
+        /** As written in the service file: {@code repair}, {@code ignore}. */
+        public String text() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 

@@ -43,7 +43,8 @@ final class ServiceReader {
     /** Docker's log drivers and plugins ({@code loki}, {@code grafana/loki-docker-driver:3.3}). */
     static final Pattern LOG_DRIVER = Pattern.compile("[a-z0-9][a-z0-9_./:-]{0,127}");
     static final Pattern LOG_OPTION = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,127}");
-    static final List<String> FILE_FIELDS = List.of("content", "gid", "mode", "secret", "source", "target", "uid");
+    static final List<String> FILE_FIELDS = List.of("content", "drift", "gid", "mode", "secret", "source", "target",
+        "uid");
     /** Where a file's content comes from: exactly one of these. */
     static final List<String> FILE_CONTENTS = List.of("source", "content", "secret");
     static final long MAX_ID = Integer.MAX_VALUE;
@@ -306,6 +307,15 @@ final class ServiceReader {
             }).orElse(ServiceFile.DEFAULT_MODE);
             long uid = f.whole("uid", 0, MAX_ID).orElse(0L);
             long gid = f.whole("gid", 0, MAX_ID).orElse(0L);
+            ServiceFile.Drift drift = f.text("drift").flatMap(t -> {
+                Optional<ServiceFile.Drift> d = java.util.Arrays.stream(ServiceFile.Drift.values())
+                    .filter(v -> v.text().equals(t)).findFirst();
+                if (d.isEmpty()) {
+                    problems.add(f.node("drift").orElseThrow().location(), path + ".drift must be repair (a change on"
+                        + " the host is repaired) or ignore (the program may rewrite the file), got \"" + t + "\"");
+                }
+                return d;
+            }).orElse(ServiceFile.Drift.REPAIR);
             if (problems.addedSince(before) || target.isEmpty() || given.size() != 1) {
                 continue;
             }
@@ -317,7 +327,7 @@ final class ServiceReader {
             SourceLocation contentAt = f.node(given.getFirst()).orElseThrow().location();
             Optional<SourceLocation> ownerAt = f.node("uid").or(() -> f.node("gid")).map(YamlNode::location);
             spec.files.add(new ServiceSpec.FileSpec(path, target.get(), source, inline, secret, mode, uid, gid,
-                item.location(), contentAt, f.node("target").orElseThrow().location(), ownerAt));
+                drift, item.location(), contentAt, f.node("target").orElseThrow().location(), ownerAt));
         }
         for (ServiceSpec.FileSpec file : spec.files) {
             for (ServiceSpec.FileSpec other : spec.files) {

@@ -68,7 +68,9 @@ class DocsExamplesTest {
         Repo repo = TestRepo.ok(RepoLoader.load(new DirectoryTree(write("files")), Optional.empty()));
 
         assertThat(repo.services().get("api").files()).extracting(ServiceFile::target)
-            .containsExactly("/etc/api/config.yaml", "/etc/api/motd", "/run/secrets/tls.key");
+            .containsExactly("/etc/api/config.yaml", "/etc/api/motd", "/run/secrets/tls.key", "/var/lib/api/peers.json");
+        assertThat(repo.services().get("api").files()).extracting(ServiceFile::checked)
+            .containsExactly(true, true, true, false);
         assertThat(repo.services().get("api").files().getFirst().content()).isInstanceOf(ServiceFile.Plain.class);
     }
 

@@ -39,6 +39,23 @@ class FingerprintTest {
             text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), mode, uid, 0, SourceLocation.of("services/api.yaml"));
     }
 
+    private static ServiceFile ignored(ServiceFile f) {
+        return new ServiceFile(f.target(), f.content(), f.mode(), f.uid(), f.gid(), ServiceFile.Drift.IGNORE, f.location());
+    }
+
+    @Test
+    void aFileWhoseDriftIsRepairedKeepsTheFingerprintItHadBeforeDriftCouldBeIgnored() {
+        assertThat(Fingerprinter.inputs(BASE, SECRETS).values()).doesNotContainKey("drift./etc/app.conf");
+        FingerprintInputs before = Fingerprinter.inputs(BASE, SECRETS);
+        FingerprintInputs after = Fingerprinter.inputs(BASE.toBuilder().files(List.of(ignored(conf("a", 0444, 0))))
+            .build(), SECRETS);
+        assertThat(after.values()).containsEntry("drift./etc/app.conf", "ignore");
+        assertThat(after.changesSince(before)).extracting(FingerprintInputs.Change::describe)
+            .containsExactly("file /etc/app.conf no longer checked on the host (drift: ignore)");
+        assertThat(before.changesSince(after)).extracting(FingerprintInputs.Change::describe)
+            .containsExactly("file /etc/app.conf checked on the host again (drift: repair)");
+    }
+
     private static String fingerprint(Service s) {
         return Fingerprinter.inputs(s, SECRETS).fingerprint();
     }
@@ -72,6 +89,7 @@ class FingerprintTest {
             change("file mode", b -> b.files(List.of(conf("a", 0440, 0)))),
             change("file owner", b -> b.files(List.of(conf("a", 0444, 1000)))),
             change("file removed", b -> b.files(List.of())),
+            change("file drift ignored", b -> b.files(List.of(ignored(conf("a", 0444, 0))))),
             change("secret file added", b -> b.file(new ServiceFile("/run/secrets/key", new ServiceFile.Secret(
                 SecretRef.parse("secrets/shop.yaml#tls.key")), 0400, 0, 0, SourceLocation.of("services/api.yaml")))));
     }

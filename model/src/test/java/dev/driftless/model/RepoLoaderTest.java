@@ -676,6 +676,7 @@ class RepoLoaderTest {
                           hello
                         mode: 0644
                       - {target: /run/secrets/db, secret: secrets/app.yaml#db.password, mode: "400", uid: 101, gid: 102}
+                      - {target: /var/lib/app/state.json, content: "{}", drift: ignore}
                     """)
                 .repo().services().get("api");
 
@@ -683,7 +684,10 @@ class RepoLoaderTest {
                 .containsExactly(
                     org.assertj.core.groups.Tuple.tuple("/etc/app/app.conf", "0444", 0L, 0L),
                     org.assertj.core.groups.Tuple.tuple("/www/motd.txt", "0644", 0L, 0L),
-                    org.assertj.core.groups.Tuple.tuple("/run/secrets/db", "0400", 101L, 102L));
+                    org.assertj.core.groups.Tuple.tuple("/run/secrets/db", "0400", 101L, 102L),
+                    org.assertj.core.groups.Tuple.tuple("/var/lib/app/state.json", "0444", 0L, 0L));
+            assertThat(api.files()).extracting(ServiceFile::drift).containsExactly(ServiceFile.Drift.REPAIR,
+                ServiceFile.Drift.REPAIR, ServiceFile.Drift.REPAIR, ServiceFile.Drift.IGNORE);
             assertThat(api.files().get(0).content()).isEqualTo(new ServiceFile.Plain("files/api/app.conf",
                 "listen 8080;\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             assertThat(api.files().get(1).content()).isEqualTo(new ServiceFile.Plain("",

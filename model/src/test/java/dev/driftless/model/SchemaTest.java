@@ -77,6 +77,7 @@ class SchemaTest {
         "bad-size,services/api.yaml",
         "bad-port,services/api.yaml",
         "bad-volume-relative-path,services/store.yaml",
+        "file-bad-drift,services/store.yaml",
         "image-without-tag,services/api.yaml",
         "unsafe-env-var-name,services/api.yaml",
         "placement-hosts-and-selector,services/api.yaml",

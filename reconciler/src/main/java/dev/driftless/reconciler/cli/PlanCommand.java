@@ -185,7 +185,7 @@ final class PlanCommand implements Callable<Integer> {
                     .withStandIns(failover.reasons())
                     .withJobsRan(deployed.jobsRan());
                 // Repairs the daemon holds back after failures wait here too.
-                plan = Deferrals.apply(plan, deployed.restarts(), deployed.pulls(),
+                plan = Deferrals.apply(plan, deployed.restarts(), deployed.pulls(), deployed.driftRepairs(),
                     revision.commit().map(SourceRevision::sha).orElse(""), Instant.now()).plan();
                 // Restarts operators asked for (driftless restart) that the daemon would serve now.
                 RestartRequests.Applied asked = RestartRequests.apply(plan, deployed.restartsAsked(),
@@ -232,6 +232,7 @@ final class PlanCommand implements Callable<Integer> {
      *                   the daemon would not run them again
      * @param restarts   the daemon's restart backoffs ({@link Deferrals#RESTARTS})
      * @param pulls      the daemon's pull backoffs ({@link Deferrals#PULLS})
+     * @param driftRepairs the daemon's drift repair backoffs ({@link Deferrals#DRIFT_REPAIRS})
      * @param failed     the services of {@code held} held because the planned commit failed their rollout
      * @param restartsAsked pending {@code driftless restart} requests of services no suspension or
      *                   deploy window holds
@@ -240,7 +241,7 @@ final class PlanCommand implements Callable<Integer> {
      */
     private record Deployed(Optional<BaseInventory> base, Map<String, String> held, Map<String, String> remembered,
                             Set<String> jobsRan, Map<String, Backoff> restarts, Map<String, Backoff> pulls,
-                            Map<String, String> failed, List<RestartRequest> restartsAsked,
+                            Map<String, Backoff> driftRepairs, Map<String, String> failed, List<RestartRequest> restartsAsked,
                             Map<String, Instant> silent) {
     }
 
@@ -252,10 +253,11 @@ final class PlanCommand implements Callable<Integer> {
         Set<String> jobsRan = new java.util.TreeSet<>();
         Map<String, Backoff> restarts = new java.util.HashMap<>();
         Map<String, Backoff> pulls = new java.util.HashMap<>();
+        Map<String, Backoff> driftRepairs = new java.util.HashMap<>();
         if (cfg.isEmpty() && base.isEmpty()) {
             // No daemon in sight: the repo against the hosts, as documented.
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, Map.of(), List.of(),
-                Map.of());
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, driftRepairs, Map.of(),
+                List.of(), Map.of());
         }
         Map<String, String> failed = new TreeMap<>();
         List<RestartRequest> restartsAsked = new ArrayList<>();
@@ -281,6 +283,7 @@ final class PlanCommand implements Callable<Integer> {
                     silent.putAll(history.silentHosts());
                     restarts.putAll(history.backoffs(Deferrals.RESTARTS));
                     pulls.putAll(history.backoffs(Deferrals.PULLS));
+                    driftRepairs.putAll(history.backoffs(Deferrals.DRIFT_REPAIRS));
                     for (String service : desired.services().keySet()) {
                         desired.instancesOf(service).stream()
                             .filter(i -> i.service().rollout().preDeploy().isPresent())
@@ -310,8 +313,8 @@ final class PlanCommand implements Callable<Integer> {
         if (baseRev.isEmpty()) {
             err.println("driftless plan: " + historyNote + ", so hosts that left the inventory are not planned;"
                 + " pass --base REV to name the commit the hosts run");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked,
-                silent);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, driftRepairs, failed,
+                restartsAsked, silent);
         }
         Optional<RepoTree> tree;
         try {
@@ -323,8 +326,8 @@ final class PlanCommand implements Callable<Integer> {
             err.println("driftless plan: the last applied commit " + baseRev.get() + " is not in " + revision.describe()
                 + " (" + e.getMessage() + "), so hosts that left the inventory are not planned;"
                 + " fetch it or pass --base REV");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked,
-                silent);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, driftRepairs, failed,
+                restartsAsked, silent);
         }
         if (tree.isEmpty()) {
             if (base.isPresent()) {
@@ -333,11 +336,11 @@ final class PlanCommand implements Callable<Integer> {
             }
             err.println("driftless plan: " + revision.describe() + " is not a git repository, so hosts that left"
                 + " the inventory since the last applied commit are not planned");
-            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, failed, restartsAsked,
-                silent);
+            return new Deployed(Optional.empty(), held, remembered, jobsRan, restarts, pulls, driftRepairs, failed,
+                restartsAsked, silent);
         }
         return new Deployed(Optional.of(BaseInventory.load(baseRev.get(), tree.get(), env)), held, remembered, jobsRan,
-            restarts, pulls, failed, restartsAsked, silent);
+            restarts, pulls, driftRepairs, failed, restartsAsked, silent);
     }
 
     /** The inventory of a remembered departed host's commit; unknown when the repo cannot show it. */

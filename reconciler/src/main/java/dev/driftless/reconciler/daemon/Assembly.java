@@ -58,6 +58,7 @@ public final class Assembly implements AutoCloseable {
                 pool, observer, applier, history, metrics, clock, RepairBackoff.after(config.intervals().retry()),
                 config.intervals().departed());
             reconciler.deployWindows(new DeployWindows(config.deployWindows()));
+            reconciler.driftInterval(config.intervals().drift());
             return new Assembly(history, source, pool, reconciler, applier, environment);
         } catch (GitSourceException | RuntimeException e) {
             if (pool != null) {

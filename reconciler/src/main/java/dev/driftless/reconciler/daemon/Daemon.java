@@ -295,6 +295,7 @@ public final class Daemon implements AutoCloseable {
         Reconciler reconciler = assembly.reconciler();
         reconciler.keys(loader, verifier);
         reconciler.deployWindows(windows);
+        reconciler.driftInterval(read.intervals().drift());
         notifier.retarget(read.notifications());
         assembly.applier().settings(Assembly.applySettings(assembly.applier().settings(), read));
         current.set(read);

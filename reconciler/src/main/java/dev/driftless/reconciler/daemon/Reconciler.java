@@ -8,6 +8,7 @@ import dev.driftless.model.Instance;
 import dev.driftless.model.Problem;
 import dev.driftless.reconciler.apply.Applier;
 import dev.driftless.reconciler.apply.ApplyListener;
+import dev.driftless.reconciler.config.ConfigLoader;
 import dev.driftless.reconciler.desired.DesiredStateLoader;
 import dev.driftless.reconciler.desired.LoadedState;
 import dev.driftless.reconciler.history.EnvironmentCommit;
@@ -118,6 +119,16 @@ public final class Reconciler {
     /** What the history held of each backoff kind ({@link Deferrals}) when last read or written. */
     private Map<String, Backoff> keptRestarts = Map.of();
     private Map<String, Backoff> keptPulls = Map.of();
+    /**
+     * Drift repairs of each instance and spec, counted so that a drift that keeps coming back
+     * (something on the host rewrites a placed file) is repaired less and less often.
+     */
+    private volatile RepairBackoff driftRepairs = RepairBackoff.forDriftRepairs(ConfigLoader.DEFAULT_DRIFT);
+    private Map<String, Backoff> keptDriftRepairs = Map.of();
+    /** The drift repairs (by {@link Deferrals#restartKey}) of the plan being applied. */
+    private Set<String> driftRepairKeys = Set.of();
+    /** When the reconcile under way planned. */
+    private Instant plannedAt = Instant.EPOCH;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     /** What the backoffs held back in the latest reconcile, one phrase each, for the status. */
     private List<String> deferredRetries = List.of();
@@ -645,6 +656,11 @@ public final class Reconciler {
         metrics.standIns(now.size());
     }
 
+    /** The drift check's interval ({@code intervals.drift}): a drift that comes back is repaired at most this often. */
+    public void driftInterval(Duration drift) {
+        driftRepairs = RepairBackoff.forDriftRepairs(drift);
+    }
+
     /** The deploy windows of the configuration; none unless set. */
     public void deployWindows(DeployWindows w) {
         windows = Objects.requireNonNull(w, "windows");
@@ -968,14 +984,36 @@ public final class Reconciler {
         backoff.restore(keptRestarts);
         keptPulls = history.backoffs(Deferrals.PULLS);
         pullBackoff.restore(keptPulls);
-        backoff.retainOnly(plan.changes().stream().filter(c -> c.observed().isPresent())
-            .map(Deferrals::restartKey).collect(Collectors.toSet()));
+        keptDriftRepairs = history.backoffs(Deferrals.DRIFT_REPAIRS);
+        driftRepairs.restore(keptDriftRepairs);
+        Set<String> observed = plan.changes().stream().filter(c -> c.observed().isPresent())
+            .map(Deferrals::restartKey).collect(Collectors.toSet());
+        backoff.retainOnly(observed);
         pullBackoff.retainOnly(plan.changes().stream().flatMap(c -> Deferrals.pulledImage(c).stream()
             .map(image -> Deferrals.pullKey(c.host(), image, commit))).collect(Collectors.toSet()));
+        driftRepairs.retainOnly(observed);
+        Set<String> drifting = plan.changes().stream().filter(Deferrals::isDriftRepair).map(Deferrals::restartKey)
+            .collect(Collectors.toSet());
+        driftRepairs.forgetQuiet(drifting, now);
         keepBackoffs();
-        Deferrals.Deferred deferred = Deferrals.apply(plan, backoff.snapshot(), pullBackoff.snapshot(), commit, now);
+        Map<String, Backoff> repaired = driftRepairs.snapshot();
+        Deferrals.Deferred deferred = Deferrals.apply(plan, backoff.snapshot(), pullBackoff.snapshot(), repaired,
+            commit, now);
         deferredRetries = deferred.notes();
         deferredRetries.forEach(d -> ReconcileLog.info("-------", d));
+        metrics.backedOff(deferred.heldBack(Deferrals.RESTARTS), deferred.heldBack(Deferrals.PULLS),
+            deferred.heldBack(Deferrals.DRIFT_REPAIRS));
+        plannedAt = now;
+        driftRepairKeys = deferred.plan().changes().stream().filter(Deferrals::isDriftRepair)
+            .map(Deferrals::restartKey).collect(Collectors.toSet());
+        deferred.plan().changes().stream().filter(Deferrals::isDriftRepair)
+            .filter(c -> repaired.containsKey(Deferrals.restartKey(c)))
+            .forEach(c -> ReconcileLog.warn(commit, c.service() + ": " + c.instance() + " on " + c.host()
+                + " drifted again after driftless repaired it (" + repaired.get(Deferrals.restartKey(c)).failures()
+                + (repaired.get(Deferrals.restartKey(c)).failures() == 1 ? " repair" : " repairs in a row") + "): "
+                + c.observed().flatMap(ObservedContainer::drift).orElse("") + ". If something on the host rewrites"
+                + " it (the program itself, a configuration tool), set drift: ignore on that file; until then each"
+                + " further repair waits longer, up to " + DurationText.format(driftRepairs.max())));
         return deferred.plan();
     }
 
@@ -990,6 +1028,11 @@ public final class Reconciler {
         if (!pulls.equals(keptPulls)) {
             history.replaceBackoffs(Deferrals.PULLS, pulls);
             keptPulls = pulls;
+        }
+        Map<String, Backoff> repairs = driftRepairs.snapshot();
+        if (!repairs.equals(keptDriftRepairs)) {
+            history.replaceBackoffs(Deferrals.DRIFT_REPAIRS, repairs);
+            keptDriftRepairs = repairs;
         }
     }
 
@@ -1173,6 +1216,14 @@ public final class Reconciler {
                     backoff.failed(key, clock.instant());
                 } else if (outcome == StepOutcome.SUCCEEDED) {
                     backoff.succeeded(key);
+                }
+            }
+            if (outcome == StepOutcome.SUCCEEDED && step.action() == StepAction.REPLACE) {
+                String key = RepairBackoff.key(step.service(), step.host(), step.instance(), step.toFingerprint());
+                if (driftRepairKeys.contains(key)) {
+                    // Counted from when this reconcile planned, less a tenth of the wait: the next
+                    // drift check comes one interval after this one began, give or take a little.
+                    driftRepairs.failed(key, plannedAt.minus(driftRepairs.first().dividedBy(10)));
                 }
             }
             if (outcome == StepOutcome.FAILED && (step.action() == StepAction.CREATE

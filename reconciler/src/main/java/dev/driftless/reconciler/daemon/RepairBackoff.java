@@ -41,6 +41,28 @@ final class RepairBackoff {
         this.max = max;
     }
 
+    /** The longest wait between two repairs of a drift that keeps coming back, unless the drift interval is longer. */
+    static final Duration DRIFT_REPAIR_MAX = Duration.ofHours(1);
+
+    /**
+     * Backoff of drift repairs for a daemon whose drift checks come every {@code drift}: after a
+     * repair, the next repair of the same instance and spec waits one drift interval, then twice as
+     * long after each further one in a row, up to an hour (or the interval, if longer).
+     */
+    static RepairBackoff forDriftRepairs(Duration drift) {
+        return new RepairBackoff(drift, DRIFT_REPAIR_MAX.compareTo(drift) > 0 ? DRIFT_REPAIR_MAX : drift);
+    }
+
+    /** The first wait: after one failure (or one drift repair). */
+    Duration first() {
+        return first;
+    }
+
+    /** The longest wait. */
+    Duration max() {
+        return max;
+    }
+
     /** The same doubling from the same first wait, but never longer than {@code cap} (nor shorter than the first wait). */
     RepairBackoff cappedAt(Duration cap) {
         Duration m = cap.compareTo(max) < 0 ? cap : max;
@@ -70,6 +92,15 @@ final class RepairBackoff {
      */
     synchronized void retainOnly(java.util.Set<String> observed) {
         states.keySet().retainAll(observed);
+    }
+
+    /**
+     * Forgets the counts not in {@code active} whose last wait ended at least {@link #max} before
+     * {@code now}: a drift that stayed away that long after its last repair starts afresh.
+     */
+    synchronized void forgetQuiet(java.util.Set<String> active, Instant now) {
+        states.entrySet().removeIf(e -> !active.contains(e.getKey())
+            && !now.isBefore(e.getValue().notBefore().plus(max)));
     }
 
     /** When {@code key} may be restarted again, if not yet at {@code now}. */

@@ -30,6 +30,13 @@ public interface Metrics {
     default void standIns(int instances) {
     }
 
+    /**
+     * Repairs the last plan held back by a backoff, by kind: restarts of crash-looping instances,
+     * creates and replaces waiting for a pull, drift repairs of a drift that keeps coming back.
+     */
+    default void backedOff(int restarts, int pulls, int driftRepairs) {
+    }
+
     /** The environment converged to a commit at a time. */
     void applied(Instant at);
 

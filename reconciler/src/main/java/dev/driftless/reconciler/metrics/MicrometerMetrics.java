@@ -33,6 +33,9 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
     private final AtomicLong suspendedServices = new AtomicLong();
     private final AtomicLong lastReloadSucceeded = new AtomicLong(1);
     private final AtomicLong standIns = new AtomicLong();
+    private final AtomicLong restartsBackedOff = new AtomicLong();
+    private final AtomicLong pullsBackedOff = new AtomicLong();
+    private final AtomicLong driftRepairsBackedOff = new AtomicLong();
     private final Counter invalid;
     private final Counter sourceErrors;
     private final Counter abandonedHosts;
@@ -58,6 +61,10 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
                 + " failed and the daemon runs with the configuration it had").register(registry);
         Gauge.builder("driftless_suspended", suspendedServices, AtomicLong::get).tag("scope", "service")
             .description("Services suspended (driftless suspend --service)").register(registry);
+        backedOff("restart", restartsBackedOff, "Restarts of crash-looping instances the last plan held back");
+        backedOff("pull", pullsBackedOff, "Creates and replaces the last plan held back after their image failed to pull");
+        backedOff("drift-repair", driftRepairsBackedOff, "Drift repairs the last plan held back because the drift came"
+            + " back after earlier repairs (something on the host keeps changing the instance)");
         invalid = Counter.builder("driftless_invalid_revisions").description("Revisions refused: invalid, or not signed by a key of repo.verify")
             .register(registry);
         sourceErrors = Counter.builder("driftless_source_errors").description("Failed polls of the infra repo")
@@ -93,6 +100,18 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
     @Override
     public void standIns(int instances) {
         standIns.set(instances);
+    }
+
+    @Override
+    public void backedOff(int restarts, int pulls, int driftRepairs) {
+        restartsBackedOff.set(restarts);
+        pullsBackedOff.set(pulls);
+        driftRepairsBackedOff.set(driftRepairs);
+    }
+
+    private void backedOff(String kind, AtomicLong value, String description) {
+        Gauge.builder("driftless_repairs_backed_off", value, AtomicLong::get).tag("kind", kind)
+            .description(description).register(registry);
     }
 
     @Override

@@ -97,7 +97,9 @@ public final class FileArchive {
 
     /**
      * The checksums of {@code service}'s files as placed (see {@link #archive}): one line per file,
-     * {@code <SHA-256, lowercase hex> <target>}, in the order of {@code files}. Observation compares
+     * {@code <SHA-256, lowercase hex> <target>}, in the order of {@code files}, leaving out the files
+     * whose drift is ignored ({@code drift: ignore}: the program may rewrite them); empty when that
+     * leaves none. Observation compares
      * what an instance's files hold now with it ({@link FileDrift}). It holds plain hashes of secret
      * files, so it is written where only whoever can read those files can read it, and never
      * logged or recorded.
@@ -106,7 +108,7 @@ public final class FileArchive {
      */
     public static byte[] manifest(Service service, Map<String, SecretValue> secretFiles) {
         StringBuilder b = new StringBuilder();
-        for (ServiceFile file : service.files()) {
+        for (ServiceFile file : service.files().stream().filter(ServiceFile::checked).toList()) {
             byte[] bytes = content(file, secretFiles);
             try {
                 b.append(FileDrift.line(bytes, file.target()));

@@ -602,6 +602,70 @@ class ReconcilerTest {
         });
     }
 
+    /** From now on app-1 reports its api container with /www/banner.txt changed, as something on it keeps rewriting it. */
+    private void bannerRewrittenOnApp1(RevCommit commit) {
+        String observe = DockerCommands.observe().render();
+        fleet.host("app-1").reply(c -> c.render().equals(observe), new dev.driftless.reconciler.ssh.CommandResult(0,
+            "20.10.24+dfsg1\n" + CannedDocker.inspect(desiredAt(commit).instancesOn("app-1"), commit.name(), "running")
+                + "\n" + DockerCommands.FILES_CHECK_MARK + "\n@@files " + apiContainer(commit, "app-1")
+                + "\nchanged /www/banner.txt\n", "", Duration.ofMillis(2)));
+    }
+
+    @Test
+    void aDriftThatComesBackAfterEachRepairIsRepairedLessAndLessOftenUntilItStaysAway() throws Exception {
+        dev.driftless.reconciler.metrics.MicrometerMetrics metrics = new dev.driftless.reconciler.metrics.MicrometerMetrics(
+            "default");
+        reconciler = reconciler(CommitVerifier.NONE, Departures.GIVE_UP, metrics);
+        hostsRun(v1);
+        reconciler.reconcile(Trigger.POLL);
+        bannerRewrittenOnApp1(v1);
+
+        time.sleep(Duration.ofMinutes(5));
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(records().get(0).steps()).filteredOn(s -> s.action() == StepAction.REPLACE).singleElement()
+            .satisfies(s -> {
+                assertThat(s.host()).isEqualTo("app-1");
+                assertThat(s.reason()).isEqualTo("file /www/banner.txt changed on the host");
+            });
+        assertThat(history.backoffs(Deferrals.DRIFT_REPAIRS).values()).singleElement()
+            .satisfies(b -> assertThat(b.failures()).isEqualTo(1));
+
+        // The next drift check finds it changed again: repaired at once (one interval has passed) …
+        time.sleep(Duration.ofMinutes(5));
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(records()).hasSize(2);
+        // … but then it waits two intervals, …
+        time.sleep(Duration.ofMinutes(5));
+        Map<String, Integer> mark = mark();
+        Reconciler.Outcome held = reconciler.reconcile(Trigger.DRIFT);
+        assertThat(held.kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(commandsSince(mark)).allMatch(ReconcilerTest::readsOnly);
+        assertThat(records()).as("no record for a wait").hasSize(2);
+        assertThat(reconciler.status()).contains("drift repair backed off for api-1 on app-1 (back after 2 repairs"
+            + " in a row (is something on the host rewriting it? a file with drift: ignore is not checked); next"
+            + " repair after 2026-11-21T12:19:30Z)");
+        assertThat(metrics.scrape()).contains("driftless_repairs_backed_off{environment=\"default\",kind=\"drift-repair\"} 1.0")
+            .contains("driftless_repairs_backed_off{environment=\"default\",kind=\"restart\"} 0.0");
+        // … kept in the history, where a restarted daemon, another of a cluster or a plan finds it.
+        assertThat(reconciler().reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        time.sleep(Duration.ofMinutes(5));
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
+        assertThat(history.backoffs(Deferrals.DRIFT_REPAIRS).values()).singleElement()
+            .satisfies(b -> assertThat(b.failures()).isEqualTo(3));
+        assertThat(metrics.scrape()).contains("driftless_repairs_backed_off{environment=\"default\",kind=\"drift-repair\"} 0.0");
+
+        // It stays away (drift: ignore was set, or the rewriting stopped): after its wait and an
+        // hour more without drift, the count starts afresh.
+        hostsRun(v1);
+        time.sleep(Duration.ofMinutes(20));
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(history.backoffs(Deferrals.DRIFT_REPAIRS)).as("an hour has not passed since the wait ended")
+            .hasSize(1);
+        time.sleep(Duration.ofMinutes(60));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(history.backoffs(Deferrals.DRIFT_REPAIRS)).isEmpty();
+    }
+
     // ---- restarts operators ask for ----
 
     @Test

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * instance that stopped answering its health probe restarted, images pulled from a registry that
  * needs a login, an invalid commit refused, a host taken out of the inventory cleaned up, a
  * reconcile asked for by hand, two services on one network reaching each other by name, a
- * pre-deploy job that hangs (nothing deployed) and one that runs before its rollout, and
+ * pre-deploy job that hangs (nothing deployed) and one that runs before its rollout, a program
+ * that rewrites its placed file repaired less and less often until its drift is ignored, and
  * containers driftless does not manage left alone throughout. The chapters run in order; each
  * starts from where the one before left the hosts.
  */
@@ -789,6 +790,62 @@ class DeploymentStoryIT {
         assertThat(env.history()).filteredOn(r -> r.id() > since)
             .allSatisfy(r -> assertThat(r.steps()).extracting(StepRecord::action).doesNotContain(StepAction.PRE_DEPLOY));
         assertThat(only("app-1", "api").get(env.hosts(), "/version")).contains("1.1.0");
+    }
+
+    /**
+     * A program that rewrites a file driftless placed (here at every start, as entrypoints that
+     * edit their config in place do) would be replaced at every drift check: the daemon repairs
+     * it less and less often, says why, and {@code drift: ignore} ends it.
+     */
+    @Test
+    @Order(18)
+    void aFileTheProgramRewritesIsRepairedLessAndLessOftenUntilItsDriftIsIgnored() {
+        String notes = "services/notes.yaml";
+        String service = """
+            image: registry:5000/shop/worker:1.0.0
+            placement: {hosts: [app-1]}  # (app-2 left the inventory in chapter 13)
+            command: [/bin/busybox, sh, -c, 'echo rewritten >> /etc/notes.txt; exec /bin/busybox sh /start']
+            env: {MODE: worker, INTERVAL: "5"}
+            files:
+              - {target: /etc/notes.txt, content: "notes\\n", mode: "0644"}
+            """;
+        env.repo().write(notes, service);
+        String created = env.repo().commit("notes: a program that appends to its own file");
+        ReconcileRecord deployed = env.awaitRecord("notes deployed", r -> r.commit().equals(created) && r.result().isFinal());
+        assertThat(deployed.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(env.hosts().exec("app-1", "docker", "exec", only("app-1", "notes").name(), "cat", "/etc/notes.txt"))
+            .isEqualTo("notes\nrewritten\n");
+
+        // Repaired at the next drift checks, found rewritten again each time, then held back.
+        E2eEnvironment.await("two repairs of notes, then a wait").atMost(E2eEnvironment.DEPLOY_TIMEOUT)
+            .until(() -> DaemonProcess.tail(env.daemon().log(), 400).contains("drift repair backed off for notes-1 on"
+                + " app-1 (back after 2 repairs in a row (is something on the host rewriting it? a file with drift:"
+                + " ignore is not checked); next repair after "));
+        List<StepRecord> repairs = env.history().stream().filter(r -> r.id() > deployed.id())
+            .flatMap(r -> r.steps().stream()).filter(x -> x.service().equals("notes")).toList();
+        assertThat(repairs).hasSizeGreaterThanOrEqualTo(2).allSatisfy(x -> {
+            assertThat(x.action()).isEqualTo(StepAction.REPLACE);
+            assertThat(x.reason()).isEqualTo("file /etc/notes.txt changed on the host");
+            assertThat(x.outcome()).isEqualTo(StepOutcome.SUCCEEDED);
+        });
+        assertThat(DaemonProcess.tail(env.daemon().log(), 400)).contains("notes: notes-1 on app-1 drifted again after"
+            + " driftless repaired it (1 repair): file /etc/notes.txt changed on the host. If something on the host"
+            + " rewrites it (the program itself, a configuration tool), set drift: ignore on that file");
+
+        // The file is the program's: drift: ignore replaces the instance once, and that is all.
+        env.repo().write(notes, service.replace("mode: \"0644\"}", "mode: \"0644\", drift: ignore}"));
+        String ignored = env.repo().commit("notes: the program owns its notes");
+        ReconcileRecord settled = env.awaitRecord("notes with drift: ignore", r -> r.commit().equals(ignored)
+            && r.result().isFinal() && !r.steps().isEmpty());
+        assertThat(settled.result()).isEqualTo(ReconcileResult.SUCCEEDED);
+        assertThat(step(settled, "notes", "app-1", StepAction.REPLACE).reason())
+            .isEqualTo("file /etc/notes.txt no longer checked on the host (drift: ignore)");
+        env.awaitDriftChecks(2, "notes is left to rewrite its file", () -> env.lastRecordId() == settled.id());
+
+        long before = env.lastRecordId();
+        env.repo().remove(notes, "Retire notes");
+        env.awaitRecord("notes pruned", r -> r.id() > before && r.result() == ReconcileResult.SUCCEEDED
+            && r.steps().stream().anyMatch(x -> x.service().equals("notes") && x.action() == StepAction.REMOVE));
     }
 
     // ---- helpers ----

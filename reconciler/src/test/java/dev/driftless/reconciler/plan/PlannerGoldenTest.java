@@ -84,22 +84,31 @@ class PlannerGoldenTest {
     /**
      * The daemon's backoffs as kept in its history, applied as the daemon and {@code driftless
      * plan} apply them: {@code restarts: [{service, host, instance, failures, not-before}]} (keyed
-     * by the observed container's spec) and {@code pulls: [{host, image, failures, not-before}]}
-     * (for the golden commit).
+     * by the observed container's spec), {@code pulls: [{host, image, failures, not-before}]}
+     * (for the golden commit) and {@code drift-repairs: [{service, host, instance, failures,
+     * not-before}]} (repairs made, keyed like restarts).
      */
     private static Plan deferred(Plan plan, JsonNode backoffs, Instant now) {
         Map<String, Backoff> restarts = new TreeMap<>();
         for (JsonNode r : backoffs.path("restarts")) {
-            PlannedChange c = plan.changes().stream().filter(x -> x.service().equals(r.get("service").asText())
-                    && x.host().equals(r.get("host").asText()) && x.instance().equals(r.get("instance").asText()))
-                .findFirst().orElseThrow(() -> new AssertionError("no change of " + r));
-            restarts.put(Deferrals.restartKey(c), backoff(r));
+            restarts.put(Deferrals.restartKey(change(plan, r)), backoff(r));
         }
         Map<String, Backoff> pulls = new TreeMap<>();
         for (JsonNode p : backoffs.path("pulls")) {
             pulls.put(Deferrals.pullKey(p.get("host").asText(), p.get("image").asText(), GOLDEN_COMMIT), backoff(p));
         }
-        return Deferrals.apply(plan, restarts, pulls, GOLDEN_COMMIT, now).plan();
+        Map<String, Backoff> driftRepairs = new TreeMap<>();
+        for (JsonNode r : backoffs.path("drift-repairs")) {
+            driftRepairs.put(Deferrals.restartKey(change(plan, r)), backoff(r));
+        }
+        return Deferrals.apply(plan, restarts, pulls, driftRepairs, GOLDEN_COMMIT, now).plan();
+    }
+
+    /** The change of the {@code service}, {@code host} and {@code instance} of {@code r}. */
+    private static PlannedChange change(Plan plan, JsonNode r) {
+        return plan.changes().stream().filter(x -> x.service().equals(r.get("service").asText())
+                && x.host().equals(r.get("host").asText()) && x.instance().equals(r.get("instance").asText()))
+            .findFirst().orElseThrow(() -> new AssertionError("no change of " + r));
     }
 
     private static Backoff backoff(JsonNode n) {
@@ -167,11 +176,13 @@ class PlannerGoldenTest {
         Optional<Instant> finished = c.has("finished") ? Optional.of(Instant.parse(c.get("finished").asText()))
             : Optional.empty();
         String name = c.path("name").asText(instance + "-" + fingerprint.substring(7, 15));
-        return new ObservedContainer("id-" + host + "-" + name, name, image, "sha256:feed", Map.of(),
+        ObservedContainer seen = new ObservedContainer("id-" + host + "-" + name, name, image, "sha256:feed", Map.of(),
             Optional.of(environment), Optional.of(service), Optional.of(instance), Optional.of(fingerprint),
             Optional.of("0a0a0a0a"), spec, Optional.empty(), state, c.path("exit-code").asInt(0),
             Optional.of(Instant.parse("2026-11-21T10:00:00Z")), finished, HealthStatus.NONE, Optional.empty(), 0,
             Optional.of("172.17.0.2"));
+        // What observation found changed behind driftless's back, e.g. a placed file edited.
+        return c.has("drift") ? seen.withDrift(c.get("drift").asText()) : seen;
     }
 
     static void assertMatches(Path golden, String actual) {

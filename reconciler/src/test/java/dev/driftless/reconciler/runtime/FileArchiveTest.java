@@ -103,4 +103,19 @@ class FileArchiveTest {
         assertThatThrownBy(() -> FileArchive.manifest(api, Map.of()))
             .hasMessage("no value was decrypted for the secret file /run/secrets/db");
     }
+
+    @Test
+    void theChecksumsLeaveOutTheFilesWhoseDriftIsIgnored() {
+        Service api = Service.builder("api").image("api:1")
+            .file(new ServiceFile("/etc/api/config.yaml", new ServiceFile.Plain("files/api/config.yaml",
+                "port: 8080\n".getBytes(StandardCharsets.UTF_8)), 0444, 0, 0, AT))
+            .file(new ServiceFile("/var/lib/api/state.json", new ServiceFile.Plain("", "{}".getBytes(StandardCharsets.UTF_8)),
+                0644, 0, 0, ServiceFile.Drift.IGNORE, AT))
+            .build();
+        assertThat(new String(FileArchive.manifest(api, Map.of()), StandardCharsets.UTF_8))
+            .isEqualTo(FileDrift.line("port: 8080\n".getBytes(StandardCharsets.UTF_8), "/etc/api/config.yaml"));
+        Service only = api.toBuilder().files(List.of(api.files().get(1))).build();
+        assertThat(FileArchive.manifest(only, Map.of())).as("nothing left to check").isEmpty();
+        assertThat(FileArchive.archive(only, Map.of(), Instant.EPOCH)).as("the ignored file is placed all the same").isNotEmpty();
+    }
 }

@@ -107,21 +107,24 @@ public final class SystemdRuntime implements InstanceRuntime {
             failed = writeFiles(session, instance, unit, launch);
         }
         if (failed.isEmpty() && (files || env != null)) {
-            // The checksums of its files and env file beside its files directory, for observation
-            // to compare them with (FileDrift). Without files, that directory's parent is made
-            // first as writing the files makes it: readable, so each user reaches its own.
-            if (!files && scope == Scope.SYSTEM) {
-                session.run(RemoteFiles.asRoot(RemoteCommand.of("mkdir", "-p", "-m", "755", "--",
-                    SystemdUnits.SYSTEM_FILES_DIR)), launch.commandTimeout());
-            }
+            // The checksums of its files (but those whose drift is ignored) and env file beside its
+            // files directory, for observation to compare them with (FileDrift). Without files,
+            // that directory's parent is made first as writing the files makes it: readable, so
+            // each user reaches its own.
             StringBuilder sums = new StringBuilder(files
                 ? new String(FileArchive.manifest(instance.service(), launch.secretFiles()), StandardCharsets.UTF_8) : "");
             if (env != null) {
                 sums.append(FileDrift.line(env, (scope == Scope.USER ? FileDrift.HOME : "")
                     + SystemdUnits.envFilePath(scope, unit)));
             }
-            failed = write(session, SystemdUnits.fileSumsPath(scope, unit), sums.toString().getBytes(StandardCharsets.UTF_8),
-                0600, launch);
+            if (!files && scope == Scope.SYSTEM) {
+                session.run(RemoteFiles.asRoot(RemoteCommand.of("mkdir", "-p", "-m", "755", "--",
+                    SystemdUnits.SYSTEM_FILES_DIR)), launch.commandTimeout());
+            }
+            if (!sums.isEmpty()) {
+                failed = write(session, SystemdUnits.fileSumsPath(scope, unit),
+                    sums.toString().getBytes(StandardCharsets.UTF_8), 0600, launch);
+            }
         }
         if (failed.isEmpty()) {
             failed = write(session, SystemdUnits.unitPath(scope, unit), file.getBytes(StandardCharsets.UTF_8), 0644,

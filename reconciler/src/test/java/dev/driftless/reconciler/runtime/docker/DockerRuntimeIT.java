@@ -363,6 +363,8 @@ class DockerRuntimeIT {
             .file(file("/etc/app/config.yaml", config, 0444, 0, 0))
             .file(file(odd, "odd\n", 0640, 0, 0))
             .file(file("/www/banner.txt", "hello from the repo\n", 0644, 0, 0))
+            .file(new ServiceFile("/var/lib/app/state.json", new ServiceFile.Plain("", "{}".getBytes(StandardCharsets.UTF_8)),
+                0644, 0, 0, ServiceFile.Drift.IGNORE, SourceLocation.of("services/files.yaml")))
             .file(new ServiceFile("/run/secrets/db_password", new ServiceFile.Secret(
                 dev.driftless.model.SecretRef.parse("secrets/db.yaml#db.password")), 0400, 1000, 1000,
                 SourceLocation.of("services/files.yaml"))));
@@ -403,7 +405,11 @@ class DockerRuntimeIT {
         String sums = "/home/deploy/" + InstanceContainers.fileSumsPath(name);
         assertThat(hosts.exec("app-1", "stat", "-c", "%a %U", sums).strip()).isEqualTo("600 deploy");
         assertThat(hosts.exec("app-1", "cat", sums)).hasLineCount(4).doesNotContain("pw-", "listen: 8080")
-            .contains(" " + odd + "\n");
+            .contains(" " + odd + "\n").as("drift: ignore").doesNotContain("state.json");
+        assertThat(observed(name).drift()).isEmpty();
+        // The program's own file (drift: ignore) is placed, then left to it.
+        assertThat(hosts.exec("app-1", "docker", "exec", name, "cat", "/var/lib/app/state.json")).isEqualTo("{}");
+        hosts.exec("app-1", "docker", "exec", name, "sh", "-c", "echo '{\"seen\": 1}' > /var/lib/app/state.json");
         assertThat(observed(name).drift()).isEmpty();
         hosts.exec("app-1", "docker", "exec", name, "sh", "-c", "echo 'debug: true' >> /etc/app/config.yaml");
         hosts.exec("app-1", "docker", "exec", name, "rm", "--", odd);

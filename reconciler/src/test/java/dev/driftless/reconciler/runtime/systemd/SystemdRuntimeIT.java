@@ -245,7 +245,10 @@ class SystemdRuntimeIT {
         String key = "-----BEGIN KEY----- $(touch /tmp/pwned) 'q'\n";
         for (String user : List.of("", "nobody:nogroup")) {
             int port = user.isEmpty() ? 9106 : 9107;
-            Service svc = withFiles(server(user.isEmpty() ? "files" : "sysfiles", port, List.of(), Map.of()));
+            Service svc = withFiles(server(user.isEmpty() ? "files" : "sysfiles", port, List.of(), Map.of())).toBuilder()
+                .file(new ServiceFile("state.json", new ServiceFile.Plain("", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    0600, 0, 0, ServiceFile.Drift.IGNORE, AT))
+                .build();
             Instance i = SystemdFixture.instance(host, user.isEmpty() ? svc : svc.toBuilder().user(user).build());
             InstanceRuntime rt = InstanceRuntime.of(i);
             assertThat(rt.launch(s, i, launchWithKey(key))).isEmpty();
@@ -278,8 +281,11 @@ class SystemdRuntimeIT {
             // the files with them (a system unit's with sudo).
             String sums = dir + FileDrift.SUFFIX;
             assertThat(asRoot("stat", "-c", "%a %U", sums).strip()).isEqualTo("600 " + (user.isEmpty() ? "deploy" : "root"));
-            assertThat(asRoot("cat", sums)).as("2 files and the env file").hasLineCount(3).doesNotContain("BEGIN KEY");
+            assertThat(asRoot("cat", sums)).as("2 files and the env file, not the program's own state.json")
+                .hasLineCount(3).doesNotContain("BEGIN KEY", "state.json");
             assertThat(observedUnit(unit).drift()).as(user).isEmpty();
+            asRoot("sh", "-c", "echo '{\"seen\": 1}' > \"$1\"", "sh", dir + "/state.json");
+            assertThat(observedUnit(unit).drift()).as(user + ": drift: ignore").isEmpty();
             asRoot("sh", "-c", "echo 'greeting: bye' > \"$1\"", "sh", dir + "/tls/key.pem");
             assertThat(observedUnit(unit).drift()).as(user).hasValue("file tls/key.pem changed on the host");
 
