@@ -107,11 +107,21 @@ public final class FileArchive {
      * @throws IllegalArgumentException naming the target when a secret file's value is missing
      */
     public static byte[] manifest(Service service, Map<String, SecretValue> secretFiles) {
+        return manifest(service, secretFiles, false);
+    }
+
+    /**
+     * {@link #manifest(Service, Map)}, with each file's mode and owner in its line when {@code
+     * owners} (a container's files, which observation copies out with them: {@link
+     * FileDrift#line(byte[], int, long, long, String)}).
+     */
+    public static byte[] manifest(Service service, Map<String, SecretValue> secretFiles, boolean owners) {
         StringBuilder b = new StringBuilder();
         for (ServiceFile file : service.files().stream().filter(ServiceFile::checked).toList()) {
             byte[] bytes = content(file, secretFiles);
             try {
-                b.append(FileDrift.line(bytes, file.target()));
+                b.append(owners ? FileDrift.line(bytes, file.mode(), file.uid(), file.gid(), file.target())
+                    : FileDrift.line(bytes, file.target()));
             } finally {
                 Arrays.fill(bytes, (byte) 0);
             }

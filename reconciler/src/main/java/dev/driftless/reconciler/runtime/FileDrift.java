@@ -16,10 +16,12 @@ import java.util.Map;
  * &#64;&#64;files NAME
  * changed PATH
  * missing PATH
+ * owner WANT_MODE WANT_UID:GID NOW_MODE NOW_UID:GID PATH
  * </pre>
  *
- * one line per file that differs (none when all match). This class reads that and says it in
- * words; the hashes never leave the host.
+ * one line per file that differs (none when all match); {@code owner} lines only where the list
+ * holds the mode and owner too (a container's, {@link #line(byte[], int, long, long, String)}).
+ * This class reads that and says it in words; the hashes never leave the host.
  */
 public final class FileDrift {
 
@@ -47,6 +49,18 @@ public final class FileDrift {
     }
 
     /**
+     * A line of a container's checksum list, with the mode and owner the file was placed with:
+     * {@code <SHA-256> <mode, 4 octal digits> <uid>:<gid> <path>}, newline-terminated. (A path is
+     * absolute, so it never looks like a mode: lists of either form read alike.)
+     */
+    public static String line(byte[] content, int mode, long uid, long gid, String path) {
+        String plain = line(content, path);
+        int space = plain.indexOf(' ');
+        return plain.substring(0, space) + " " + String.format("%04o", mode) + " " + uid + ":" + gid
+            + plain.substring(space);
+    }
+
+    /**
      * The drift reasons per instance name ({@code @@files} line's name) in a check's output; only
      * instances with files that differ are in it. Lines before the first mark, and lines of neither
      * kind, are ignored.
@@ -54,6 +68,7 @@ public final class FileDrift {
     public static Map<String, String> read(List<String> lines) {
         Map<String, List<String>> changed = new LinkedHashMap<>();
         Map<String, List<String>> missing = new LinkedHashMap<>();
+        Map<String, List<String>> owners = new LinkedHashMap<>();
         String current = null;
         for (String line : lines) {
             if (line.startsWith(MARK)) {
@@ -67,13 +82,36 @@ public final class FileDrift {
                 changed.computeIfAbsent(current, k -> new ArrayList<>()).add(line.substring("changed ".length()));
             } else if (line.startsWith("missing ")) {
                 missing.computeIfAbsent(current, k -> new ArrayList<>()).add(line.substring("missing ".length()));
+            } else if (line.startsWith("owner ")) {
+                String[] f = line.split(" ", 6);
+                if (f.length == 6) {
+                    owners.computeIfAbsent(current, k -> new ArrayList<>()).add(owner(f[5], f[1], f[2], f[3], f[4]));
+                }
             }
         }
         Map<String, String> reasons = new LinkedHashMap<>();
-        for (String name : union(changed, missing)) {
-            reasons.put(name, reason(changed.getOrDefault(name, List.of()), missing.getOrDefault(name, List.of())));
+        for (String name : union(union(changed, missing), owners.keySet())) {
+            List<String> parts = new ArrayList<>();
+            String content = reason(changed.getOrDefault(name, List.of()), missing.getOrDefault(name, List.of()));
+            if (!content.isEmpty()) {
+                parts.add(content);
+            }
+            parts.addAll(owners.getOrDefault(name, List.of()));
+            reasons.put(name, String.join("; ", parts));
         }
         return reasons;
+    }
+
+    /** {@code file /run/secrets/db mode 0400 → 0644 on the host}, with the owner too where it differs. */
+    static String owner(String path, String wantMode, String wantOwner, String nowMode, String nowOwner) {
+        List<String> what = new ArrayList<>();
+        if (!wantMode.equals(nowMode)) {
+            what.add("mode " + wantMode + " → " + nowMode);
+        }
+        if (!wantOwner.equals(nowOwner)) {
+            what.add("owner " + wantOwner + " → " + nowOwner);
+        }
+        return "file " + path + " " + String.join(" and ", what) + " on the host";
     }
 
     /** {@code file /etc/api/config.yaml changed on the host; files a, b deleted on the host}. */
@@ -93,8 +131,12 @@ public final class FileDrift {
     }
 
     private static List<String> union(Map<String, List<String>> a, Map<String, List<String>> b) {
-        List<String> names = new ArrayList<>(a.keySet());
-        b.keySet().stream().filter(n -> !names.contains(n)).forEach(names::add);
+        return union(a.keySet(), b.keySet());
+    }
+
+    private static List<String> union(java.util.Collection<String> a, java.util.Collection<String> b) {
+        List<String> names = new ArrayList<>(a);
+        b.stream().filter(n -> !names.contains(n)).forEach(names::add);
         return names;
     }
 }

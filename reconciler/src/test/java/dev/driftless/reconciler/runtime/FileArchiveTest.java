@@ -100,6 +100,11 @@ class FileArchiveTest {
         assertThat(new String(manifest, StandardCharsets.UTF_8)).isEqualTo(
             "7ef7b4c7b8bb62739c5556dcfaf3fc23f5256037cd8ca5e46a67d4824a8a559e /etc/api/a b.yaml\n"
                 + "46a9d5bde718bf366178313019f04a753bad00685d38e3ec81c8628f35dfcb1b /run/secrets/db\n");
+        // A container's list holds each file's mode and owner too.
+        assertThat(new String(FileArchive.manifest(api, Map.of("/run/secrets/db",
+            SecretValue.ofText("hunter2\n", List.of("db", "password"))), true), StandardCharsets.UTF_8)).isEqualTo(
+            "7ef7b4c7b8bb62739c5556dcfaf3fc23f5256037cd8ca5e46a67d4824a8a559e 0444 0:0 /etc/api/a b.yaml\n"
+                + "46a9d5bde718bf366178313019f04a753bad00685d38e3ec81c8628f35dfcb1b 0400 101:102 /run/secrets/db\n");
         assertThatThrownBy(() -> FileArchive.manifest(api, Map.of()))
             .hasMessage("no value was decrypted for the secret file /run/secrets/db");
     }

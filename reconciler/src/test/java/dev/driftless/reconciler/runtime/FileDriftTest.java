@@ -27,6 +27,31 @@ class FileDriftTest {
     }
 
     @Test
+    void aModeOrOwnerThatDiffersIsSaidWithWhatItWasAndIsNow() {
+        assertThat(FileDrift.read(List.of(
+            "@@files api-1-0123abcd",
+            "owner 0400 0:0 0644 0:0 /run/secrets/db",
+            "owner 0444 0:0 0444 1000:1000 /etc/a b.conf",
+            "changed /etc/a b.conf",
+            "owner 0444 0:0 0777 1:1 /etc/c.conf",
+            "owner 0444 broken",
+            "@@files worker-1-89abcdef",
+            "owner 0440 0:101 0440 0:0 /etc/w.conf"))).containsExactly(
+                Map.entry("api-1-0123abcd", "file /etc/a b.conf changed on the host; file /run/secrets/db mode 0400"
+                    + " → 0644 on the host; file /etc/a b.conf owner 0:0 → 1000:1000 on the host; file /etc/c.conf"
+                    + " mode 0444 → 0777 and owner 0:0 → 1:1 on the host"),
+                Map.entry("worker-1-89abcdef", "file /etc/w.conf owner 0:101 → 0:0 on the host"));
+    }
+
+    @Test
+    void aContainersListLineCarriesTheModeAndOwnerTheFileWasPlacedWith() {
+        byte[] content = "x".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String plain = FileDrift.line(content, "/etc/a b");
+        assertThat(FileDrift.line(content, 0400, 101, 102, "/etc/a b"))
+            .isEqualTo(plain.substring(0, 64) + " 0400 101:102 /etc/a b\n");
+    }
+
+    @Test
     void noChecksOrNoDifferencesAreNoDrift() {
         assertThat(FileDrift.read(List.of())).isEmpty();
         assertThat(FileDrift.read(List.of("@@files api-1-0123abcd"))).isEmpty();

@@ -26,8 +26,12 @@ public final class DockerCommands {
      * PATH} for each file that {@code docker cp} copies out with another SHA-256, or cannot copy
      * from a container that still exists (one removed meanwhile has no file missing: it is gone,
      * and the plan says so) (GNU tar's {@code --to-command} hashes the file as it comes out of the
-     * archive, so its content never touches the host's disk). Lists are {@code HASH PATH} lines; paths have no
-     * line breaks but may have spaces. Always exits 0: a failed check is no failed observation.
+     * archive, so its content never touches the host's disk, and reads its mode and numeric owner
+     * from the archive's header, never mapping a name to one of the host's users), and {@code owner WANT_MODE WANT_UID:GID NOW_MODE NOW_UID:GID PATH} for one
+     * whose mode or owner differs. Lists are {@code HASH MODE UID:GID PATH} lines (or {@code HASH
+     * PATH}, as written before modes were checked: then the mode and owner are not); paths are
+     * absolute, have no line breaks but may have spaces. Always exits 0: a failed check is no
+     * failed observation.
      */
     static final String FILES_CHECK = "export LC_ALL=C; set -- \"$1\"/*" + FileDrift.SUFFIX
         + "; [ -f \"$1\" ] || exit 0; "
@@ -35,9 +39,12 @@ public final class DockerCommands {
         + ContainerLabels.MANAGED_VALUE + ") || exit 0; echo " + FILES_CHECK_MARK + "; "
         + "for m do c=${m##*/}; c=${c%" + FileDrift.SUFFIX + "}; "
         + "case \"\n$n\n\" in *\"\n$c\n\"*) ;; *) continue;; esac; echo \"@@files $c\"; "
-        + "while IFS= read -r l; do h=${l%% *}; p=${l#* }; "
-        + "if a=$(docker cp \"$c:$p\" - 2>/dev/null | tar -x -f - --to-command=sha256sum 2>/dev/null); "
-        + "then [ \"${a%% *}\" = \"$h\" ] || echo \"changed $p\"; "
+        + "while IFS= read -r l; do h=${l%% *}; p=${l#* }; o=; "
+        + "case $p in /*) ;; *) o=${p%% /*}; p=/${p#* /};; esac; "
+        + "if a=$(docker cp \"$c:$p\" - 2>/dev/null | tar -x -f - --numeric-owner --to-command='printf \"%s %s:%s \" "
+        + "\"$TAR_MODE\" \"$TAR_UID\" \"$TAR_GID\"; sha256sum' 2>/dev/null); "
+        + "then f=${a%% *}; a=${a#* }; u=${a%% *}; a=${a#* }; [ \"${a%% *}\" = \"$h\" ] || echo \"changed $p\"; "
+        + "[ -z \"$o\" ] || [ \"$o\" = \"$f $u\" ] || echo \"owner $o $f $u $p\"; "
         + "elif docker container inspect --format 1 \"$c\" >/dev/null 2>&1; then echo \"missing $p\"; else break; fi; "
         + "done < \"$m\"; done; exit 0";
 

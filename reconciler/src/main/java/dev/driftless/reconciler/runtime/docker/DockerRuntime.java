@@ -211,7 +211,7 @@ public final class DockerRuntime implements InstanceRuntime {
             throws HostException {
         byte[] sums;
         try {
-            sums = FileArchive.manifest(instance.service(), launch.secretFiles());
+            sums = FileArchive.manifest(instance.service(), launch.secretFiles(), true);
         } catch (IllegalArgumentException e) {
             return Optional.of(e.getMessage());
         }

@@ -419,6 +419,12 @@ class DockerRuntimeIT {
             secret.toUpperCase(java.util.Locale.ROOT));
         assertThat(observed(name).drift()).hasValue("files /etc/app/config.yaml, /run/secrets/db_password changed on"
             + " the host; file " + odd + " deleted on the host");
+        // A mode or owner changed by hand is drift too (a secret made readable to all, say).
+        hosts.exec("app-1", "docker", "exec", name, "sh", "-c", "chmod 0644 /run/secrets/db_password; chown 0:0 /www/banner.txt;"
+            + " chown 33:44 /etc/app/config.yaml");
+        assertThat(observed(name).drift()).hasValue("files /etc/app/config.yaml, /run/secrets/db_password changed on"
+            + " the host; file " + odd + " deleted on the host; file /etc/app/config.yaml owner 0:0 → 33:44 on the host;"
+            + " file /run/secrets/db_password mode 0400 → 0644 on the host");
         // status and logs look without checking files (no docker cp per file).
         var listed = dev.driftless.reconciler.observe.Observer.listing(pool, TIMEOUT).observe(app1,
             java.util.Set.of(Runtime.DOCKER));
