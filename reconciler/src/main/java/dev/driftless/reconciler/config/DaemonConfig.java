@@ -140,7 +140,7 @@ public record DaemonConfig(
      * whole environment is held (suspended, or outside its deploy windows).
      */
     public enum NoticeEvent { SUSPENDED, RESUMED, HOST_ABANDONED, HOST_KEY_REFUSED, HOST_UNREACHABLE, HOST_REACHABLE,
-        DEPLOY_HELD }
+        DEPLOY_HELD, DRIFT_RECURRING }
 
     /** What a notification's body looks like. */
     public enum NotificationFormat { JSON, SLACK, TEAMS, DISCORD }

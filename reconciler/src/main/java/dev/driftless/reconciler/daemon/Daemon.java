@@ -140,6 +140,7 @@ public final class Daemon implements AutoCloseable {
         assembly.reconciler().onHostKeyRefused(notifier::hostKeyRefused);
         assembly.reconciler().onHostSilence(notifier::silence);
         assembly.reconciler().onDeployHeld(notifier::held);
+        assembly.reconciler().onDriftRecurring(notifier::driftRecurring);
         java.util.concurrent.atomic.AtomicReference<DaemonConfig> current =
             new java.util.concurrent.atomic.AtomicReference<>(config);
         try {

@@ -160,6 +160,8 @@ public final class Reconciler {
     private volatile java.util.function.BiConsumer<String, DepartedHost> abandoned = (h, d) -> { };
     private volatile java.util.function.Consumer<HostSilence> silence = s -> { };
     private volatile java.util.function.Consumer<HeldCommit> deployHeld = h -> { };
+    private volatile java.util.function.Consumer<dev.driftless.reconciler.history.RecurringDrift> driftRecurring =
+        d -> { };
     /**
      * The commit and hold last told as waiting, so that a hold asks the history only once; the
      * history ({@link HistoryStore#markTold}) keeps each told once across restarts and daemons.
@@ -350,6 +352,15 @@ public final class Reconciler {
      */
     public void onDeployHeld(java.util.function.Consumer<HeldCommit> listener) {
         this.deployHeld = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Who hears of an instance whose drift came back after driftless repaired it (something on the
+     * host keeps changing it): once per run of repairs in a row in the environment, whichever
+     * daemon finds it ({@link HistoryStore#markTold}). On the reconcile's thread; must return at once.
+     */
+    public void onDriftRecurring(java.util.function.Consumer<dev.driftless.reconciler.history.RecurringDrift> listener) {
+        this.driftRecurring = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     private void tellSilence(Map<String, Instant> before, Map<String, Instant> after, Observation observation,
@@ -1008,13 +1019,40 @@ public final class Reconciler {
             .map(Deferrals::restartKey).collect(Collectors.toSet());
         deferred.plan().changes().stream().filter(Deferrals::isDriftRepair)
             .filter(c -> repaired.containsKey(Deferrals.restartKey(c)))
-            .forEach(c -> ReconcileLog.warn(commit, c.service() + ": " + c.instance() + " on " + c.host()
-                + " drifted again after driftless repaired it (" + repaired.get(Deferrals.restartKey(c)).failures()
-                + (repaired.get(Deferrals.restartKey(c)).failures() == 1 ? " repair" : " repairs in a row") + "): "
-                + c.observed().flatMap(ObservedContainer::drift).orElse("") + ". If something on the host rewrites"
-                + " it (the program itself, a configuration tool), set drift: ignore on that file; until then each"
-                + " further repair waits longer, up to " + DurationText.format(driftRepairs.max())));
+            .forEach(c -> driftBack(c, repaired.get(Deferrals.restartKey(c)), commit));
         return deferred.plan();
+    }
+
+    /**
+     * When a drift repair of this reconcile counts from: when it planned, less a tenth of the
+     * first wait, since the next drift check comes one interval after this one began, give or take
+     * a little.
+     */
+    private Instant repairCounted() {
+        return plannedAt.minus(driftRepairs.first().dividedBy(10));
+    }
+
+    /**
+     * Warns that the drift of {@code c} came back after {@code repairs}, and at the first time in
+     * a row tells {@code drift_recurring}.
+     */
+    private void driftBack(PlannedChange c, Backoff repairs, String commit) {
+        String drift = c.observed().flatMap(ObservedContainer::drift).orElse("");
+        ReconcileLog.warn(commit, c.service() + ": " + c.instance() + " on " + c.host()
+            + " drifted again after driftless repaired it (" + repairs.failures()
+            + (repairs.failures() == 1 ? " repair" : " repairs in a row") + "): " + drift + ". If something on the"
+            + " host rewrites it (the program itself, a configuration tool), set drift: ignore on that file; until"
+            + " then each further repair waits longer, up to " + DurationText.format(driftRepairs.max()));
+        // The first wait's end names this run of repairs: told once per run, again if it recurs
+        // after a quiet spell.
+        if (repairs.failures() == 1 && firstTold(commit, "drift_recurring", Deferrals.restartKey(c) + "@"
+                + repairs.notBefore())) {
+            var recurring = new dev.driftless.reconciler.history.RecurringDrift(history.environment(), c.service(),
+                c.host(), c.instance(), drift, repairs.failures(),
+                driftRepairs.nextAfter(repairCounted(), repairs.failures() + 1));
+            tellSafely(commit, "the recurring drift of " + c.instance() + " on " + c.host(),
+                () -> driftRecurring.accept(recurring));
+        }
     }
 
     /** Writes the backoff counts to the history where they changed since they were read or written. */
@@ -1221,9 +1259,7 @@ public final class Reconciler {
             if (outcome == StepOutcome.SUCCEEDED && step.action() == StepAction.REPLACE) {
                 String key = RepairBackoff.key(step.service(), step.host(), step.instance(), step.toFingerprint());
                 if (driftRepairKeys.contains(key)) {
-                    // Counted from when this reconcile planned, less a tenth of the wait: the next
-                    // drift check comes one interval after this one began, give or take a little.
-                    driftRepairs.failed(key, plannedAt.minus(driftRepairs.first().dividedBy(10)));
+                    driftRepairs.failed(key, repairCounted());
                 }
             }
             if (outcome == StepOutcome.FAILED && (step.action() == StepAction.CREATE

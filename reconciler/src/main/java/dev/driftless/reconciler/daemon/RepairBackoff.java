@@ -58,6 +58,11 @@ final class RepairBackoff {
         return first;
     }
 
+    /** When a repair made {@code at}, the {@code failures}-th in a row, lets the next one run. */
+    Instant nextAfter(Instant at, int failures) {
+        return at.plus(delay(failures));
+    }
+
     /** The longest wait. */
     Duration max() {
         return max;

@@ -150,6 +150,15 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
             format -> body(format, held));
     }
 
+    /**
+     * Queues the messages about an instance whose drift came back after driftless repaired it to
+     * the webhooks that asked for {@code drift_recurring}; returns at once.
+     */
+    public void driftRecurring(dev.driftless.reconciler.history.RecurringDrift drift) {
+        queue(target -> target.noticeEvents().contains(DaemonConfig.NoticeEvent.DRIFT_RECURRING),
+            "the recurring drift of " + drift.instance() + " on " + drift.host(), format -> body(format, drift));
+    }
+
     private void queue(java.util.function.Predicate<DaemonConfig.Notification> wants, String what,
                        java.util.function.Function<DaemonConfig.NotificationFormat, String> body) {
         for (DaemonConfig.Notification target : targets) {
@@ -340,6 +349,25 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
                 + h.subject() + "\" by " + h.author() + " waits",
             "environment " + environment + " is " + hold.describe() + (hold.isScheduled() ? ""
                 : "; it deploys after driftless resume")));
+    }
+
+    /**
+     * The body about a drift that came back after its repair: as JSON {@code {"event":
+     * "drift_recurring", "environment", "service", "host", "instance", "drift", "repairs",
+     * "nextRepair"}}, or a chat message saying what to do.
+     */
+    String body(DaemonConfig.NotificationFormat format, dev.driftless.reconciler.history.RecurringDrift d) {
+        if (format == DaemonConfig.NotificationFormat.JSON) {
+            return JSON.createObjectNode().put("event", "drift_recurring").put("environment", environment)
+                .put("service", d.service()).put("host", d.host()).put("instance", d.instance())
+                .put("drift", d.drift()).put("repairs", d.repairs()).put("nextRepair", d.nextRepair().toString())
+                .toString();
+        }
+        return chat(format, List.of("driftless " + environment + ": " + d.instance() + " of " + d.service() + " on "
+                + d.host() + " drifted again after driftless repaired it: " + d.drift(),
+            "something on the host keeps changing it (the program itself, a configuration tool?); further repairs"
+                + " back off (the next not before " + d.nextRepair() + "); if the program owns the file, set drift:"
+                + " ignore on it in the service"));
     }
 
     private static String chat(DaemonConfig.NotificationFormat format, List<String> lines) {

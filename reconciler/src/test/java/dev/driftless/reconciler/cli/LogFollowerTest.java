@@ -66,8 +66,13 @@ class LogFollowerTest {
             "", Duration.ofMillis(1)));
     }
 
+    /**
+     * Follows with a second between looks where no reader ended: long enough for a reader to end
+     * (and say so) before the look that follows it, also on a busy machine, so what is told comes
+     * in one order.
+     */
     private boolean follow(Observation first, Supplier<Observation> look) throws InterruptedException {
-        return new LogFollower(fleet, targets, look, h -> h.containers(), 5, Duration.ofMillis(20),
+        return new LogFollower(fleet, targets, look, h -> h.containers(), 5, Duration.ofSeconds(1),
             new PrintWriter(out), new PrintWriter(err)).follow(first);
     }
 

@@ -101,11 +101,11 @@ class ConfigLoaderTest {
         assertThat(first.events()).as("every result by default").containsExactlyInAnyOrder(ReconcileResult.SUCCEEDED,
             ReconcileResult.FAILED, ReconcileResult.ROLLED_BACK, ReconcileResult.PARTIALLY_FAILED,
             ReconcileResult.INTERRUPTED);
-        assertThat(first.noticeEvents()).as("and suspend, resume, departed, refused and silent hosts")
+        assertThat(first.noticeEvents()).as("and suspend, resume, departed, refused and silent hosts, held commits, recurring drift")
             .containsExactlyInAnyOrder(DaemonConfig.NoticeEvent.SUSPENDED, DaemonConfig.NoticeEvent.RESUMED,
                 DaemonConfig.NoticeEvent.HOST_ABANDONED, DaemonConfig.NoticeEvent.HOST_KEY_REFUSED,
                 DaemonConfig.NoticeEvent.HOST_UNREACHABLE, DaemonConfig.NoticeEvent.HOST_REACHABLE,
-                DaemonConfig.NoticeEvent.DEPLOY_HELD);
+                DaemonConfig.NoticeEvent.DEPLOY_HELD, DaemonConfig.NoticeEvent.DRIFT_RECURRING);
         DaemonConfig.Notification slack = c.notifications().get(1);
         assertThat(slack.noticeEvents()).containsExactlyInAnyOrder(DaemonConfig.NoticeEvent.SUSPENDED,
             DaemonConfig.NoticeEvent.HOST_ABANDONED);
@@ -200,7 +200,7 @@ class ConfigLoaderTest {
                 "driftless.yaml:6:52: notifications[0].format must be json, slack, teams or discord, got \"msteams\"",
                 "driftless.yaml:6:69: notifications[0].events: \"sucess\" is not an event; use succeeded, failed, "
                     + "rolled_back, partially_failed, interrupted, suspended, resumed, host_abandoned, host_key_refused,"
-                    + " host_unreachable, host_reachable, deploy_held",
+                    + " host_unreachable, host_reachable, deploy_held, drift_recurring",
                 "driftless.yaml:6:87: unknown field \"retries\" in notifications[0]",
                 "driftless.yaml:7:5: notifications[1] needs exactly one of url and url-file",
                 "driftless.yaml:8:5: notifications[2] must be a mapping with url (or url-file), e.g. "

@@ -616,6 +616,8 @@ class ReconcilerTest {
         dev.driftless.reconciler.metrics.MicrometerMetrics metrics = new dev.driftless.reconciler.metrics.MicrometerMetrics(
             "default");
         reconciler = reconciler(CommitVerifier.NONE, Departures.GIVE_UP, metrics);
+        List<dev.driftless.reconciler.history.RecurringDrift> told = new java.util.ArrayList<>();
+        reconciler.onDriftRecurring(told::add);
         hostsRun(v1);
         reconciler.reconcile(Trigger.POLL);
         bannerRewrittenOnApp1(v1);
@@ -630,10 +632,14 @@ class ReconcilerTest {
         assertThat(history.backoffs(Deferrals.DRIFT_REPAIRS).values()).singleElement()
             .satisfies(b -> assertThat(b.failures()).isEqualTo(1));
 
-        // The next drift check finds it changed again: repaired at once (one interval has passed) …
+        assertThat(told).as("nothing recurs yet").isEmpty();
+        // The next drift check finds it changed again: repaired at once (one interval has passed),
+        // and drift_recurring told …
         time.sleep(Duration.ofMinutes(5));
         assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.APPLIED);
         assertThat(records()).hasSize(2);
+        assertThat(told).singleElement().isEqualTo(new dev.driftless.reconciler.history.RecurringDrift("default", "api",
+            "app-1", "api-1", "file /www/banner.txt changed on the host", 1, java.time.Instant.parse("2026-11-21T12:19:30Z")));
         // … but then it waits two intervals, …
         time.sleep(Duration.ofMinutes(5));
         Map<String, Integer> mark = mark();
@@ -653,6 +659,7 @@ class ReconcilerTest {
         assertThat(history.backoffs(Deferrals.DRIFT_REPAIRS).values()).singleElement()
             .satisfies(b -> assertThat(b.failures()).isEqualTo(3));
         assertThat(metrics.scrape()).contains("driftless_repairs_backed_off{environment=\"default\",kind=\"drift-repair\"} 0.0");
+        assertThat(told).as("once per run of repairs").hasSize(1);
 
         // It stays away (drift: ignore was set, or the rewriting stopped): after its wait and an
         // hour more without drift, the count starts afresh.

@@ -831,6 +831,17 @@ class DeploymentStoryIT {
         assertThat(DaemonProcess.tail(env.daemon().log(), 400)).contains("notes: notes-1 on app-1 drifted again after"
             + " driftless repaired it (1 repair): file /etc/notes.txt changed on the host. If something on the host"
             + " rewrites it (the program itself, a configuration tool), set drift: ignore on that file");
+        // and the webhook that asked for drift_recurring heard it once.
+        E2eEnvironment.await("the drift_recurring notice").atMost(java.time.Duration.ofSeconds(30)).until(() -> env.hostNotices()
+            .stream().anyMatch(n -> n.path("event").asText().equals("drift_recurring")));
+        assertThat(env.hostNotices()).filteredOn(n -> n.path("event").asText().equals("drift_recurring"))
+            .singleElement().satisfies(n -> {
+                assertThat(n.path("service").asText()).isEqualTo("notes");
+                assertThat(n.path("host").asText()).isEqualTo("app-1");
+                assertThat(n.path("instance").asText()).isEqualTo("notes-1");
+                assertThat(n.path("drift").asText()).isEqualTo("file /etc/notes.txt changed on the host");
+                assertThat(n.path("repairs").asInt()).isEqualTo(1);
+            });
 
         // The file is the program's: drift: ignore replaces the instance once, and that is all.
         env.repo().write(notes, service.replace("mode: \"0644\"}", "mode: \"0644\", drift: ignore}"));

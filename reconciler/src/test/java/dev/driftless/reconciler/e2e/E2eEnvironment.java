@@ -218,7 +218,7 @@ final class E2eEnvironment implements BeforeAllCallback, AfterAllCallback, Befor
                 events: [failed, rolled_back, interrupted]
                 signing-secret-file: %s
               - url: http://127.0.0.1:%d/hooks/hosts
-                events: [host_unreachable, host_reachable, deploy_held]
+                events: [host_unreachable, host_reachable, deploy_held, drift_recurring]
                 signing-secret-file: %s
             """.formatted(repo.dir(), repo.allowedSigners(), hosts.deployKeyFile(), root.resolve("examples/keys/demo-age.txt"), state,
             POLL.toSeconds(), DRIFT.toSeconds(), RETRY.toSeconds(), metrics, secretFile("reconcile-token", RECONCILE_TOKEN),

@@ -455,6 +455,33 @@ class NotifierTest {
     }
 
     @Test
+    void aDriftThatCameBackAfterItsRepairIsToldWithWhatChangedAndWhatToDo() throws Exception {
+        var drift = new dev.driftless.reconciler.history.RecurringDrift("prod", "api", "app-1", "api-1",
+            "file /etc/api/config.yaml changed on the host", 1, java.time.Instant.parse("2026-12-07T10:10:00Z"));
+        try (Notifier n = notifier(
+                new DaemonConfig.Notification(Optional.of(url("/drift")), Optional.empty(), NotificationFormat.JSON,
+                    EnumSet.noneOf(ReconcileResult.class), Optional.empty(), Optional.empty(),
+                    EnumSet.of(DaemonConfig.NoticeEvent.DRIFT_RECURRING)),
+                hook(url("/reconciles-only"), NotificationFormat.JSON, EnumSet.allOf(ReconcileResult.class),
+                    Optional.empty()))) {
+            n.driftRecurring(drift);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+            assertThat(new ObjectMapper().readTree(n.body(NotificationFormat.SLACK, drift)).path("text").asText())
+                .isEqualTo("driftless prod: api-1 of api on app-1 drifted again after driftless repaired it: file"
+                    + " /etc/api/config.yaml changed on the host\nsomething on the host keeps changing it (the program"
+                    + " itself, a configuration tool?); further repairs back off (the next not before"
+                    + " 2026-12-07T10:10:00Z); if the program owns the file, set drift: ignore on it in the service");
+        }
+        assertThat(received).extracting(Received::path).containsExactly("/drift");
+        JsonNode json = new ObjectMapper().readTree(received.get(0).body());
+        assertThat(json.path("event").asText()).isEqualTo("drift_recurring");
+        assertThat(json.path("instance").asText()).isEqualTo("api-1");
+        assertThat(json.path("drift").asText()).isEqualTo("file /etc/api/config.yaml changed on the host");
+        assertThat(json.path("repairs").asInt()).isEqualTo(1);
+        assertThat(json.path("nextRepair").asText()).isEqualTo("2026-12-07T10:10:00Z");
+    }
+
+    @Test
     void onlyTheResultsAskedForAreSentToEachWebhook() throws Exception {
         try (Notifier n = notifier(
                 hook(url("/failures"), NotificationFormat.JSON, EnumSet.of(ReconcileResult.FAILED,
