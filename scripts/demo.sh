@@ -169,7 +169,9 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
   # 4. Drift: remove a container by hand; the next drift check (20 s) recreates it
   docker exec driftless-demo-app-1 sh -c 'docker rm -f \$(docker ps -q --filter label=dev.driftless.service=worker)'
   #    ... or hotfix a file driftless placed in a container: it is replaced with the repo's file
-  #    ("file /www/banner.txt changed on the host"), the new one beside the old (start-first)
+  #    ("file /www/banner.txt changed on the host"), the new one beside the old (start-first);
+  #    so is a secret file made readable to all ("mode 0400 → 0644"). A file the program itself
+  #    rewrites is repaired less and less often, with a warning: mark it drift: ignore
   docker exec driftless-demo-app-1 sh -c 'docker exec \$(docker ps -q --filter label=dev.driftless.service=api) sh -c "echo hotfix > /www/banner.txt"'
 
   # 5. Do not wait for the next poll: ask the daemon to reconcile now and print the outcome
