@@ -75,8 +75,8 @@ final class ServiceSpec {
      * {@code inline} (text) and {@code secret} is present; {@code field} is {@code files[i]}.
      */
     record FileSpec(String field, String target, Optional<String> source, Optional<String> inline, Optional<SecretRef> secret,
-                    int mode, long uid, long gid, ServiceFile.Drift drift, SourceLocation at, SourceLocation contentAt, SourceLocation targetAt,
-                    Optional<SourceLocation> ownerAt) {
+                    int mode, long uid, long gid, ServiceFile.Drift drift, SourceLocation at, SourceLocation contentAt,
+                    SourceLocation targetAt, Optional<SourceLocation> ownerAt) {
     }
 
     ServiceSpec(String name, SourceLocation source) {

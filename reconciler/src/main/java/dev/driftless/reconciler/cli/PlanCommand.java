@@ -241,8 +241,8 @@ final class PlanCommand implements Callable<Integer> {
      */
     private record Deployed(Optional<BaseInventory> base, Map<String, String> held, Map<String, String> remembered,
                             Set<String> jobsRan, Map<String, Backoff> restarts, Map<String, Backoff> pulls,
-                            Map<String, Backoff> driftRepairs, Map<String, String> failed, List<RestartRequest> restartsAsked,
-                            Map<String, Instant> silent) {
+                            Map<String, Backoff> driftRepairs, Map<String, String> failed,
+                            List<RestartRequest> restartsAsked, Map<String, Instant> silent) {
     }
 
     private Deployed deployed(Optional<DaemonConfig> cfg, Revision revision, DesiredState desired,

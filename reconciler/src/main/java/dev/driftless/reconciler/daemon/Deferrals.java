@@ -17,7 +17,8 @@ import java.util.Optional;
  * The repairs a plan holds back because of earlier failures (pure): the start or restart of a
  * crash-looping instance whose last restarts failed their health gate, the pull of an image
  * that failed to pull for this commit on that host, and the drift repair of an instance whose
- * drift came back after driftless repaired it (something on the host keeps rewriting it). Each waits until its {@link Backoff} ends;
+ * drift came back after driftless repaired it (something on the host keeps rewriting it). Each
+ * waits until its {@link Backoff} ends;
  * meanwhile the change stays in the plan as {@link Action#UNCHANGED} with a reason that says what
  * it waits for. The daemon applies it to the plan it is about to apply, {@code driftless plan} to
  * the plan it prints, both from the backoffs kept in the deployment history.
@@ -76,8 +77,7 @@ public final class Deferrals {
         Map<String, Integer> heldBack = new java.util.HashMap<>();
         for (PlannedChange c : plan.changes()) {
             Optional<String> why = Optional.empty();
-            String kind = isDriftRepair(c) ? DRIFT_REPAIRS
-                : c.action() == Action.START || c.action() == Action.RESTART ? RESTARTS : PULLS;
+            String kind = DRIFT_REPAIRS;
             if (isDriftRepair(c)) {
                 why = waiting(driftRepairs, restartKey(c), now).map(w -> "back after " + (w.failures() == 1
                     ? "a repair" : w.failures() + " repairs in a row") + " (is something on the host rewriting it?"
@@ -87,6 +87,7 @@ public final class Deferrals {
                     + " (" + w + ")"));
             }
             if (why.isEmpty() && (c.action() == Action.START || c.action() == Action.RESTART)) {
+                kind = RESTARTS;
                 why = waiting(restarts, restartKey(c), now).map(w -> (c.action() == Action.RESTART
                     ? "stays unhealthy: " : "crash-looping: ") + w.failures() + (w.failures() == 1
                     ? " restart" : " restarts in a row") + " failed the health gate; next restart after "
@@ -94,6 +95,7 @@ public final class Deferrals {
                 why.ifPresent(w -> notes.add("restart backed off for " + c.instance() + " on " + c.host()
                     + " (" + w + ")"));
             } else if (why.isEmpty() && pulledImage(c).orElse(null) instanceof String image) {
+                kind = PULLS;
                 why = waiting(pulls, pullKey(c.host(), image, commit), now).map(w -> "pull of " + image
                     + " failed " + (w.failures() == 1 ? "once" : w.failures() + " times in a row")
                     + "; next attempt after " + w.notBefore().truncatedTo(ChronoUnit.SECONDS));

@@ -27,8 +27,8 @@ public final class DockerCommands {
      * from a container that still exists (one removed meanwhile has no file missing: it is gone,
      * and the plan says so) (GNU tar's {@code --to-command} hashes the file as it comes out of the
      * archive, so its content never touches the host's disk, and reads its mode and numeric owner
-     * from the archive's header, never mapping a name to one of the host's users), and {@code owner WANT_MODE WANT_UID:GID NOW_MODE NOW_UID:GID PATH} for one
-     * whose mode or owner differs. Lists are {@code HASH MODE UID:GID PATH} lines (or {@code HASH
+     * from the archive's header, never mapping a name to one of the host's users), and {@code
+     * owner WANT_MODE WANT_UID:GID NOW_MODE NOW_UID:GID PATH} for one whose mode or owner differs. Lists are {@code HASH MODE UID:GID PATH} lines (or {@code HASH
      * PATH}, as written before modes were checked: then the mode and owner are not); paths are
      * absolute, have no line breaks but may have spaces. Always exits 0: a failed check is no
      * failed observation.
