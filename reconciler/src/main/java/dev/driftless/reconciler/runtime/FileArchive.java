@@ -97,31 +97,25 @@ public final class FileArchive {
 
     /**
      * The checksums of {@code service}'s files as placed (see {@link #archive}): one line per file,
-     * {@code <SHA-256, lowercase hex> <target>}, in the order of {@code files}, leaving out the files
-     * whose drift is ignored ({@code drift: ignore}: the program may rewrite them); empty when that
-     * leaves none. Observation compares
-     * what an instance's files hold now with it ({@link FileDrift}). It holds plain hashes of secret
-     * files, so it is written where only whoever can read those files can read it, and never
-     * logged or recorded.
+     * {@code <SHA-256, lowercase hex> <mode> <owner> <target>} ({@link FileDrift#line(byte[], int,
+     * String, String)}), in the order of {@code files}, leaving out the files whose drift is ignored
+     * ({@code drift: ignore}: the program may rewrite them); empty when that leaves none. The owner
+     * is the file's {@code uid:gid} in a container, {@link FileDrift#DIRECTORY_OWNER} for a systemd
+     * instance's files (they belong to whoever owns its directory). Observation compares what an
+     * instance's files hold now with it ({@link FileDrift}). It holds plain hashes of secret files,
+     * so it is written where only whoever can read those files can read it, and never logged or
+     * recorded.
      *
+     * @param inContainer whether the files go into a container (numeric owners) or a unit's directory
      * @throws IllegalArgumentException naming the target when a secret file's value is missing
      */
-    public static byte[] manifest(Service service, Map<String, SecretValue> secretFiles) {
-        return manifest(service, secretFiles, false);
-    }
-
-    /**
-     * {@link #manifest(Service, Map)}, with each file's mode and owner in its line when {@code
-     * owners} (a container's files, which observation copies out with them: {@link
-     * FileDrift#line(byte[], int, long, long, String)}).
-     */
-    public static byte[] manifest(Service service, Map<String, SecretValue> secretFiles, boolean owners) {
+    public static byte[] manifest(Service service, Map<String, SecretValue> secretFiles, boolean inContainer) {
         StringBuilder b = new StringBuilder();
         for (ServiceFile file : service.files().stream().filter(ServiceFile::checked).toList()) {
             byte[] bytes = content(file, secretFiles);
             try {
-                b.append(owners ? FileDrift.line(bytes, file.mode(), file.uid(), file.gid(), file.target())
-                    : FileDrift.line(bytes, file.target()));
+                b.append(FileDrift.line(bytes, file.mode(), inContainer ? file.uid() + ":" + file.gid()
+                    : FileDrift.DIRECTORY_OWNER, file.target()));
             } finally {
                 Arrays.fill(bytes, (byte) 0);
             }

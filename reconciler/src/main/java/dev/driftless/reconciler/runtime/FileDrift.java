@@ -20,8 +20,11 @@ import java.util.Map;
  * </pre>
  *
  * one line per file that differs (none when all match); {@code owner} lines only where the list
- * holds the mode and owner too (a container's, {@link #line(byte[], int, long, long, String)}).
- * This class reads that and says it in words; the hashes never leave the host.
+ * holds the mode and owner too ({@link #line(byte[], int, String, String)}: every list written
+ * since modes and owners are compared). A container's files have a numeric owner; a systemd
+ * instance's belong to whoever owns its directory ({@link #DIRECTORY_OWNER}), and then the owners
+ * on both sides are the names the host gives them. This class reads that and says it in words;
+ * the hashes never leave the host.
  */
 public final class FileDrift {
 
@@ -34,6 +37,12 @@ public final class FileDrift {
      * env file); the unit's own files are relative to its directory, other files absolute.
      */
     public static final String HOME = "~/";
+    /**
+     * The owner field of a list line whose file is to belong to the owner of what holds it: a
+     * systemd instance's file to its files directory's (the service's user, or the SSH user), its
+     * env file to the checksum list's (root, or the SSH user), both written the same way.
+     */
+    public static final String DIRECTORY_OWNER = "-";
 
     private FileDrift() {
     }
@@ -49,15 +58,24 @@ public final class FileDrift {
     }
 
     /**
-     * A line of a container's checksum list, with the mode and owner the file was placed with:
-     * {@code <SHA-256> <mode, 4 octal digits> <uid>:<gid> <path>}, newline-terminated. (A path is
-     * absolute, so it never looks like a mode: lists of either form read alike.)
+     * A line of a container's checksum list, with the mode and numeric owner the file was placed
+     * with: {@code <SHA-256> <mode, 4 octal digits> <uid>:<gid> <path>}, newline-terminated.
      */
     public static String line(byte[] content, int mode, long uid, long gid, String path) {
+        return line(content, mode, uid + ":" + gid, path);
+    }
+
+    /**
+     * A line of a checksum list with the mode the file was placed with and its owner: {@code <SHA-256>
+     * <mode, 4 octal digits> <owner> <path>}, newline-terminated; the owner is {@code uid:gid} or
+     * {@link #DIRECTORY_OWNER}. A container's path is absolute, so it never looks like a mode; a
+     * systemd instance's relative path is read as one only when it starts like a mode and {@code -}
+     * followed by a space (so a list of either form reads alike).
+     */
+    public static String line(byte[] content, int mode, String owner, String path) {
         String plain = line(content, path);
         int space = plain.indexOf(' ');
-        return plain.substring(0, space) + " " + String.format("%04o", mode) + " " + uid + ":" + gid
-            + plain.substring(space);
+        return plain.substring(0, space) + " " + String.format("%04o", mode) + " " + owner + plain.substring(space);
     }
 
     /**

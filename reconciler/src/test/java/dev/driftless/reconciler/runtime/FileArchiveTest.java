@@ -95,17 +95,18 @@ class FileArchiveTest {
                 0400, 101, 102, AT))
             .build();
         byte[] manifest = FileArchive.manifest(api, Map.of("/run/secrets/db",
-            SecretValue.ofText("hunter2\n", List.of("db", "password"))));
-        // sha256sum of the same contents
+            SecretValue.ofText("hunter2\n", List.of("db", "password"))), false);
+        // sha256sum of the same contents, the mode, and "-": a systemd instance's files belong to
+        // whoever owns its directory.
         assertThat(new String(manifest, StandardCharsets.UTF_8)).isEqualTo(
-            "7ef7b4c7b8bb62739c5556dcfaf3fc23f5256037cd8ca5e46a67d4824a8a559e /etc/api/a b.yaml\n"
-                + "46a9d5bde718bf366178313019f04a753bad00685d38e3ec81c8628f35dfcb1b /run/secrets/db\n");
-        // A container's list holds each file's mode and owner too.
+            "7ef7b4c7b8bb62739c5556dcfaf3fc23f5256037cd8ca5e46a67d4824a8a559e 0444 - /etc/api/a b.yaml\n"
+                + "46a9d5bde718bf366178313019f04a753bad00685d38e3ec81c8628f35dfcb1b 0400 - /run/secrets/db\n");
+        // A container's list holds each file's numeric owner.
         assertThat(new String(FileArchive.manifest(api, Map.of("/run/secrets/db",
             SecretValue.ofText("hunter2\n", List.of("db", "password"))), true), StandardCharsets.UTF_8)).isEqualTo(
             "7ef7b4c7b8bb62739c5556dcfaf3fc23f5256037cd8ca5e46a67d4824a8a559e 0444 0:0 /etc/api/a b.yaml\n"
                 + "46a9d5bde718bf366178313019f04a753bad00685d38e3ec81c8628f35dfcb1b 0400 101:102 /run/secrets/db\n");
-        assertThatThrownBy(() -> FileArchive.manifest(api, Map.of()))
+        assertThatThrownBy(() -> FileArchive.manifest(api, Map.of(), true))
             .hasMessage("no value was decrypted for the secret file /run/secrets/db");
     }
 
@@ -117,10 +118,10 @@ class FileArchiveTest {
             .file(new ServiceFile("/var/lib/api/state.json", new ServiceFile.Plain("", "{}".getBytes(StandardCharsets.UTF_8)),
                 0644, 0, 0, ServiceFile.Drift.IGNORE, AT))
             .build();
-        assertThat(new String(FileArchive.manifest(api, Map.of()), StandardCharsets.UTF_8))
-            .isEqualTo(FileDrift.line("port: 8080\n".getBytes(StandardCharsets.UTF_8), "/etc/api/config.yaml"));
+        assertThat(new String(FileArchive.manifest(api, Map.of(), true), StandardCharsets.UTF_8))
+            .isEqualTo(FileDrift.line("port: 8080\n".getBytes(StandardCharsets.UTF_8), 0444, 0, 0, "/etc/api/config.yaml"));
         Service only = api.toBuilder().files(List.of(api.files().get(1))).build();
-        assertThat(FileArchive.manifest(only, Map.of())).as("nothing left to check").isEmpty();
+        assertThat(FileArchive.manifest(only, Map.of(), false)).as("nothing left to check").isEmpty();
         assertThat(FileArchive.archive(only, Map.of(), Instant.EPOCH)).as("the ignored file is placed all the same").isNotEmpty();
     }
 }

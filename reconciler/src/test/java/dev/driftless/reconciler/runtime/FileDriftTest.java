@@ -52,6 +52,16 @@ class FileDriftTest {
     }
 
     @Test
+    void aSystemdInstancesFilesLineSaysTheyBelongToTheirDirectorysOwnerAndItsDriftNamesTheOwnersByName() {
+        byte[] content = "x".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(FileDrift.line(content, 0400, FileDrift.DIRECTORY_OWNER, "tls/a b.key"))
+            .isEqualTo(FileDrift.line(content, "tls/a b.key").substring(0, 64) + " 0400 - tls/a b.key\n");
+        assertThat(FileDrift.read(List.of("@@files driftless-exporter-1-0123abcd.service",
+            "owner 0400 prometheus:prometheus 0400 root:root tls/a b.key"))).containsExactly(Map.entry(
+                "driftless-exporter-1-0123abcd.service", "file tls/a b.key owner prometheus:prometheus → root:root on the host"));
+    }
+
+    @Test
     void noChecksOrNoDifferencesAreNoDrift() {
         assertThat(FileDrift.read(List.of())).isEmpty();
         assertThat(FileDrift.read(List.of("@@files api-1-0123abcd"))).isEmpty();

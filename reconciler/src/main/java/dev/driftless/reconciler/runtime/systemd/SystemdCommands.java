@@ -55,17 +55,28 @@ public final class SystemdCommands {
      * files directories, then the unit files): for each unit whose files directory has its
      * checksum list beside it ({@link SystemdUnits#fileSumsPath}), an {@code @@files UNIT} line,
      * then {@code changed PATH} or {@code missing PATH} for each file listed that now has another
-     * SHA-256 or is gone (see {@link FileDrift}): the unit's files, by their path in its directory,
-     * and its env file, by its path in the home directory ({@code ~/…}) or its absolute one. For system units it runs with {@code sudo -n},
-     * only on a host that has such lists (their files belong to the services' users); where sudo
-     * asks for a password the files are not checked.
+     * SHA-256 or is gone, and {@code owner WANT_MODE WANT_OWNER NOW_MODE NOW_OWNER PATH} for one
+     * whose mode, or owner and group, differ (see {@link FileDrift}): the unit's files, by their
+     * path in its directory, and its env file, by its path in the home directory ({@code ~/…}) or
+     * its absolute one. A file is to belong to whoever owns the unit's files directory, an env
+     * file to whoever owns the checksum list ({@link FileDrift#DIRECTORY_OWNER}); owners are
+     * compared by the names the host gives them. Lists written before modes were compared hold
+     * no modes, and only content is compared. For system units it runs with {@code sudo -n}, only
+     * on a host that has such lists (their files belong to the services' users); where sudo asks
+     * for a password the files are not checked.
      */
     static final String FILES_CHECK = LOCALE + "r=$1; shift; for u do d=$r/${u%.service}; m=$d" + FileDrift.SUFFIX
         + "; [ -f \"$m\" ] || continue; echo \"@@files $u\"; "
-        + "while IFS= read -r l; do h=${l%% *}; p=${l#* }; "
-        + "case $p in /*) f=$p;; \"" + FileDrift.HOME + "\"*) f=$HOME/${p#\"" + FileDrift.HOME + "\"};; *) f=$d/$p;; esac; "
+        + "while IFS= read -r l; do h=${l%% *}; p=${l#* }; w=; "
+        + "case $p in [0-7][0-7][0-7][0-7]\" " + FileDrift.DIRECTORY_OWNER + " \"*) w=${p%% *}; p=${p#* "
+        + FileDrift.DIRECTORY_OWNER + " };; esac; "
+        + "case $p in /*) f=$p; q=$m;; \"" + FileDrift.HOME + "\"*) f=$HOME/${p#\"" + FileDrift.HOME + "\"}; q=$m;; "
+        + "*) f=$d/$p; q=$d;; esac; "
         + "if [ -f \"$f\" ] && a=$(sha256sum < \"$f\" 2>/dev/null); "
-        + "then [ \"${a%% *}\" = \"$h\" ] || echo \"changed $p\"; else echo \"missing $p\"; fi; "
+        + "then [ \"${a%% *}\" = \"$h\" ] || echo \"changed $p\"; "
+        + "[ -z \"$w\" ] || { s=$(stat -c '%a %U:%G' -- \"$f\") && o=$(stat -c %U:%G -- \"$q\") && { x=${s%% *}; "
+        + "while [ ${#x} -lt 4 ]; do x=0$x; done; [ \"$w $o\" = \"$x ${s#* }\" ] || echo \"owner $w $o $x ${s#* } $p\"; }; }; "
+        + "else echo \"missing $p\"; fi; "
         + "done < \"$m\"; done";
 
     /** How much of the end of a job's output {@link #runJob} prints. */

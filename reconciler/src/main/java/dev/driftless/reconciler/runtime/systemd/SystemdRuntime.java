@@ -37,6 +37,8 @@ public final class SystemdRuntime implements InstanceRuntime {
     public static final SystemdRuntime USER = new SystemdRuntime(Scope.USER);
     /** System units, for services that name a {@code user}. */
     public static final SystemdRuntime SYSTEM = new SystemdRuntime(Scope.SYSTEM);
+    /** The mode of an instance's or job's env file, which holds its secrets. */
+    private static final int ENV_FILE_MODE = 0600;
     /** The status systemd gives a unit whose program it could not execute. */
     static final int EXEC_FAILED = 203;
     /** The status systemd gives a unit whose {@code User=} or {@code Group=} it could not find. */
@@ -101,7 +103,7 @@ public final class SystemdRuntime implements InstanceRuntime {
             return Optional.of(e.getMessage());
         }
         Optional<String> failed = env == null ? Optional.empty()
-            : write(session, SystemdUnits.envFilePath(scope, unit), env, 0600, launch);
+            : write(session, SystemdUnits.envFilePath(scope, unit), env, ENV_FILE_MODE, launch);
         boolean files = FileArchive.any(instance.service());
         if (failed.isEmpty() && files) {
             failed = writeFiles(session, instance, unit, launch);
@@ -112,10 +114,11 @@ public final class SystemdRuntime implements InstanceRuntime {
             // that directory's parent is made first as writing the files makes it: readable, so
             // each user reaches its own.
             StringBuilder sums = new StringBuilder(files
-                ? new String(FileArchive.manifest(instance.service(), launch.secretFiles()), StandardCharsets.UTF_8) : "");
+                ? new String(FileArchive.manifest(instance.service(), launch.secretFiles(), false), StandardCharsets.UTF_8)
+                : "");
             if (env != null) {
-                sums.append(FileDrift.line(env, (scope == Scope.USER ? FileDrift.HOME : "")
-                    + SystemdUnits.envFilePath(scope, unit)));
+                sums.append(FileDrift.line(env, ENV_FILE_MODE, FileDrift.DIRECTORY_OWNER,
+                    (scope == Scope.USER ? FileDrift.HOME : "") + SystemdUnits.envFilePath(scope, unit)));
             }
             if (!files && scope == Scope.SYSTEM) {
                 session.run(RemoteFiles.asRoot(RemoteCommand.of("mkdir", "-p", "-m", "755", "--",
@@ -189,7 +192,7 @@ public final class SystemdRuntime implements InstanceRuntime {
             job.command().forEach(w -> properties.add(UnitFileSyntax.transientExecWord(w)));
             if (SystemdUnits.needsEnvFile(instance)) {
                 Optional<String> failed = write(session, SystemdUnits.envFilePath(scope, unit),
-                    envFile(unit, launch.secrets()), 0600, launch);
+                    envFile(unit, launch.secrets()), ENV_FILE_MODE, launch);
                 if (failed.isPresent()) {
                     return JobResult.notRun(failed.get());
                 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.driftless.reconciler.command.ShellQuote;
 import dev.driftless.reconciler.runtime.systemd.SystemdUnits.Scope;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -112,6 +113,72 @@ class SystemdCommandsTest {
             + "changed " + names.get(2) + "\n");
         assertThat(root.resolve(UNIT).resolve("pwned")).doesNotExist();
         assertThat(java.nio.file.Paths.get("pwned")).doesNotExist();
+    }
+
+    /**
+     * Lists written since modes are compared: each line holds the mode the file was placed with,
+     * and its owner is its directory's (the env file's, the list's). A mode changed by hand is
+     * drift, so is an owner changed by hand where this machine lets the test change one (as root).
+     */
+    @Test
+    void theFileCheckComparesModesAndOwnersWithTheDirectorysWhereTheListHoldsThem(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path root) throws Exception {
+        java.nio.file.Path dir = root.resolve(UNIT);
+        java.nio.file.Files.createDirectories(dir.resolve("tls"));
+        java.nio.file.Path home = root.resolve("home");
+        java.nio.file.Files.createDirectories(home.resolve(".driftless/units"));
+        String odd = "0644 - odd 'name'.conf";
+        Map<String, Integer> modes = new java.util.LinkedHashMap<>();
+        modes.put("web.yml", 0444);
+        modes.put("tls/key.pem", 0400);
+        modes.put(odd, 0640);
+        StringBuilder sums = new StringBuilder();
+        for (var e : modes.entrySet()) {
+            byte[] content = ("content of " + e.getKey() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            java.nio.file.Files.write(dir.resolve(e.getKey()), content);
+            chmod(dir.resolve(e.getKey()), e.getValue());
+            sums.append(dev.driftless.reconciler.runtime.FileDrift.line(content, e.getValue(),
+                dev.driftless.reconciler.runtime.FileDrift.DIRECTORY_OWNER, e.getKey()));
+        }
+        java.nio.file.Path env = home.resolve(".driftless/units/" + UNIT + ".env");
+        java.nio.file.Files.writeString(env, "DB_PASSWORD=pw\n");
+        chmod(env, 0600);
+        sums.append(dev.driftless.reconciler.runtime.FileDrift.line("DB_PASSWORD=pw\n".getBytes(
+            java.nio.charset.StandardCharsets.UTF_8), 0600, dev.driftless.reconciler.runtime.FileDrift.DIRECTORY_OWNER,
+            "~/.driftless/units/" + UNIT + ".env"));
+        java.nio.file.Files.writeString(root.resolve(UNIT + ".sha256"), sums);
+        assertThat(check(root)).isEqualTo("@@files " + UNIT + ".service\n");
+
+        chmod(dir.resolve("tls/key.pem"), 0644);
+        chmod(env, 0644);
+        chmod(dir.resolve(odd), 04640);
+        String me = owner(dir);
+        assertThat(check(root)).isEqualTo("@@files " + UNIT + ".service\nowner 0400 " + me + " 0644 " + me
+            + " tls/key.pem\nowner 0640 " + me + " 4640 " + me + " " + odd + "\nowner 0600 " + me + " 0644 " + me
+            + " ~/.driftless/units/" + UNIT + ".env\n");
+        chmod(dir.resolve("tls/key.pem"), 0400);
+        chmod(env, 0600);
+        chmod(dir.resolve(odd), 0640);
+        if ("root".equals(System.getProperty("user.name"))) {
+            java.nio.file.Files.setOwner(dir.resolve("web.yml"), root.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName("nobody"));
+            String now = owner(dir.resolve("web.yml"));
+            assertThat(now).isNotEqualTo(me);
+            assertThat(check(root)).isEqualTo("@@files " + UNIT + ".service\nowner 0444 " + me + " 0444 " + now
+                + " web.yml\n");
+        }
+    }
+
+    private static void chmod(java.nio.file.Path file, int mode) throws Exception {
+        ProcessBuilder b = new ProcessBuilder("chmod", String.format("%04o", mode), file.toString());
+        assertThat(b.start().waitFor()).isZero();
+    }
+
+    private static String owner(java.nio.file.Path file) throws Exception {
+        Process p = new ProcessBuilder("stat", "-c", "%U:%G", file.toString()).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor()).isZero();
+        return out;
     }
 
     private static String check(java.nio.file.Path root) throws Exception {

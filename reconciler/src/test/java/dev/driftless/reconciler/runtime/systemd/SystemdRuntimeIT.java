@@ -286,6 +286,16 @@ class SystemdRuntimeIT {
             assertThat(observedUnit(unit).drift()).as(user).isEmpty();
             asRoot("sh", "-c", "echo '{\"seen\": 1}' > \"$1\"", "sh", dir + "/state.json");
             assertThat(observedUnit(unit).drift()).as(user + ": drift: ignore").isEmpty();
+            // A mode or an owner changed by hand is drift too: the files belong to whoever owns
+            // their directory, named as the host names them.
+            String names = owner.replace(' ', ':');
+            asRoot("chmod", "0644", dir + "/tls/key.pem");
+            asRoot("chown", "root:root", dir + "/app.yaml");
+            assertThat(observedUnit(unit).drift()).as(user).hasValue("file app.yaml owner " + names + " → root:root on the host;"
+                + " file tls/key.pem mode 0400 → 0644 on the host");
+            asRoot("chmod", "0400", dir + "/tls/key.pem");
+            asRoot("chown", names, dir + "/app.yaml");
+            assertThat(observedUnit(unit).drift()).as(user).isEmpty();
             asRoot("sh", "-c", "echo 'greeting: bye' > \"$1\"", "sh", dir + "/tls/key.pem");
             assertThat(observedUnit(unit).drift()).as(user).hasValue("file tls/key.pem changed on the host");
 
@@ -453,6 +463,10 @@ class SystemdRuntimeIT {
         assertThat(asRoot("stat", "-c", "%a %U", SystemdUnits.SYSTEM_FILES_DIR).strip()).isEqualTo("755 root");
         assertThat(asRoot("cat", sums)).hasLineCount(1).endsWith(" " + envFile + "\n").doesNotContain("s3cr");
         assertThat(seen.drift()).isEmpty();
+        asRoot("chmod", "0644", envFile);
+        assertThat(observedUnit(unit).drift()).as("its secrets readable by every user")
+            .hasValue("file " + envFile + " mode 0600 → 0644 on the host");
+        asRoot("chmod", "0600", envFile);
         asRoot("sh", "-c", "echo 'DB_PASSWORD=changed by hand' >> \"$1\"", "sh", envFile);
         assertThat(observedUnit(unit).drift()).hasValue("file " + envFile + " changed on the host");
 
