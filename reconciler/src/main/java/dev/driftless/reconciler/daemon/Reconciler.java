@@ -1040,9 +1040,9 @@ public final class Reconciler {
         String drift = c.observed().flatMap(ObservedContainer::drift).orElse("");
         ReconcileLog.warn(commit, c.service() + ": " + c.instance() + " on " + c.host()
             + " drifted again after driftless repaired it (" + repairs.failures()
-            + (repairs.failures() == 1 ? " repair" : " repairs in a row") + "): " + drift + ". If something on the"
-            + " host rewrites it (the program itself, a configuration tool), set drift: ignore on that file; until"
-            + " then each further repair waits longer, up to " + DurationText.format(driftRepairs.max()));
+            + (repairs.failures() == 1 ? " repair" : " repairs in a row") + "): " + drift + ". "
+            + capitalized(dev.driftless.reconciler.history.RecurringDrift.advice(drift))
+            + "; until then each further repair waits longer, up to " + DurationText.format(driftRepairs.max()));
         // The first wait's end names this run of repairs: told once per run, again if it recurs
         // after a quiet spell.
         if (repairs.failures() == 1 && firstTold(commit, "drift_recurring", Deferrals.restartKey(c) + "@"
@@ -1053,6 +1053,10 @@ public final class Reconciler {
             tellSafely(commit, "the recurring drift of " + c.instance() + " on " + c.host(),
                 () -> driftRecurring.accept(recurring));
         }
+    }
+
+    private static String capitalized(String sentence) {
+        return sentence.isEmpty() ? sentence : Character.toUpperCase(sentence.charAt(0)) + sentence.substring(1);
     }
 
     /** Writes the backoff counts to the history where they changed since they were read or written. */

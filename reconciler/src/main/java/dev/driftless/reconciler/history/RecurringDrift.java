@@ -1,6 +1,7 @@
 package dev.driftless.reconciler.history;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -23,5 +24,32 @@ public record RecurringDrift(String environment, String service, String host, St
         Objects.requireNonNull(instance, "instance");
         Objects.requireNonNull(drift, "drift");
         Objects.requireNonNull(nextRepair, "nextRepair");
+    }
+
+    /** {@link #advice(String)} for this drift. */
+    public String advice() {
+        return advice(drift);
+    }
+
+    /**
+     * What to do about a drift that keeps coming back, in lower case without a full stop: for a
+     * file, mark it {@code drift: ignore} if something on the host owns it; for a systemd unit
+     * edited or given a drop-in on the host, make that change in the repo, since the unit is
+     * driftless's to write (there is no ignoring it).
+     */
+    public static String advice(String drift) {
+        List<String> parts = List.of(drift.split("; "));
+        boolean files = parts.stream().anyMatch(p -> p.startsWith("file ") || p.startsWith("files "));
+        boolean unit = parts.stream().anyMatch(p -> !p.startsWith("file ") && !p.startsWith("files "));
+        List<String> advice = new java.util.ArrayList<>();
+        if (files) {
+            advice.add("if something on the host rewrites it (the program itself, a configuration tool), set drift:"
+                + " ignore on that file");
+        }
+        if (unit) {
+            advice.add("if something on the host changes the unit (systemctl edit or set-property, a configuration"
+                + " tool), make that change in the service in the repo instead");
+        }
+        return String.join("; ", advice);
     }
 }

@@ -365,9 +365,8 @@ public final class Notifier implements Consumer<ReconcileRecord>, AutoCloseable 
         }
         return chat(format, List.of("driftless " + environment + ": " + d.instance() + " of " + d.service() + " on "
                 + d.host() + " drifted again after driftless repaired it: " + d.drift(),
-            "something on the host keeps changing it (the program itself, a configuration tool?); further repairs"
-                + " back off (the next not before " + d.nextRepair() + "); if the program owns the file, set drift:"
-                + " ignore on it in the service"));
+            "something on the host keeps changing it; further repairs back off (the next not before "
+                + d.nextRepair() + "); " + d.advice()));
     }
 
     private static String chat(DaemonConfig.NotificationFormat format, List<String> lines) {

@@ -468,9 +468,9 @@ class NotifierTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
             assertThat(new ObjectMapper().readTree(n.body(NotificationFormat.SLACK, drift)).path("text").asText())
                 .isEqualTo("driftless prod: api-1 of api on app-1 drifted again after driftless repaired it: file"
-                    + " /etc/api/config.yaml changed on the host\nsomething on the host keeps changing it (the program"
-                    + " itself, a configuration tool?); further repairs back off (the next not before"
-                    + " 2026-12-07T10:10:00Z); if the program owns the file, set drift: ignore on it in the service");
+                    + " /etc/api/config.yaml changed on the host\nsomething on the host keeps changing it; further"
+                    + " repairs back off (the next not before 2026-12-07T10:10:00Z); if something on the host rewrites"
+                    + " it (the program itself, a configuration tool), set drift: ignore on that file");
         }
         assertThat(received).extracting(Received::path).containsExactly("/drift");
         JsonNode json = new ObjectMapper().readTree(received.get(0).body());
