@@ -999,10 +999,12 @@ public final class Reconciler {
         driftRepairs.restore(keptDriftRepairs);
         Set<String> observed = plan.changes().stream().filter(c -> c.observed().isPresent())
             .map(Deferrals::restartKey).collect(Collectors.toSet());
-        backoff.retainOnly(observed);
+        Set<String> silent = plan.hosts().stream().filter(h -> !h.reachable()).map(h -> h.host())
+            .collect(Collectors.toSet());
+        backoff.retainOnly(observed, silent);
         pullBackoff.retainOnly(plan.changes().stream().flatMap(c -> Deferrals.pulledImage(c).stream()
-            .map(image -> Deferrals.pullKey(c.host(), image, commit))).collect(Collectors.toSet()));
-        driftRepairs.retainOnly(observed);
+            .map(image -> Deferrals.pullKey(c.host(), image, commit))).collect(Collectors.toSet()), silent);
+        driftRepairs.retainOnly(observed, silent);
         Set<String> drifting = plan.changes().stream().filter(Deferrals::isDriftRepair).map(Deferrals::restartKey)
             .collect(Collectors.toSet());
         driftRepairs.forgetQuiet(drifting, now);

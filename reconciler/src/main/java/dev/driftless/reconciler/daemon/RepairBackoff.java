@@ -74,7 +74,10 @@ final class RepairBackoff {
         return new RepairBackoff(first, m.compareTo(first) < 0 ? first : m);
     }
 
-    /** The key of one container spec of one instance. */
+    /**
+     * The key of one container spec of one instance. Its second {@code /}-separated part is the
+     * host, as in a pull's key ({@link Deferrals#pullKey}); names hold no {@code /}.
+     */
     static String key(String service, String host, String instance, Optional<String> fingerprint) {
         return service + "/" + host + "/" + instance + "@" + fingerprint.orElse("-");
     }
@@ -92,11 +95,19 @@ final class RepairBackoff {
     }
 
     /**
-     * Forgets every container spec not in {@code observed} (replaced, removed, or on a host that
-     * did not answer this time), so that a long-running daemon keeps no state of containers gone.
+     * Forgets every container spec not in {@code observed} (replaced or removed), so that a
+     * long-running daemon keeps no state of containers gone, but those of the {@code silent}
+     * hosts, which did not answer this time: a host that drops off the network for a moment comes
+     * back to the counts it left, not to a crash-looping container restarted at once.
      */
-    synchronized void retainOnly(java.util.Set<String> observed) {
-        states.keySet().retainAll(observed);
+    synchronized void retainOnly(java.util.Set<String> observed, java.util.Set<String> silent) {
+        states.keySet().removeIf(key -> !observed.contains(key) && !silent.contains(hostOf(key)));
+    }
+
+    /** The host a key ({@link #key}, {@link Deferrals#pullKey}) is of. */
+    static String hostOf(String key) {
+        String[] parts = key.split("/", 3);
+        return parts.length == 3 ? parts[1] : "";
     }
 
     /**

@@ -573,6 +573,33 @@ class ReconcilerTest {
     }
 
     @Test
+    void aHostThatDoesNotAnswerForAMomentKeepsItsBackoffs() throws Exception {
+        String start = "docker start " + deployedThenWorkerOnApp2Exited();
+        fleet.host("app-2").reply("docker inspect --type container --format ", 0, "exited 1 0 - -\n", "");
+        reconciler.reconcile(Trigger.DRIFT);
+        time.sleep(Duration.ofSeconds(30));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(history.backoffs("restart").values()).singleElement()
+            .satisfies(b -> assertThat(b.failures()).isEqualTo(2));
+
+        // app-2 drops off the network for one drift check: its count is kept, not forgotten.
+        fleet.host("app-2").failEverything(HostFailure.Kind.UNREACHABLE, "host app-2 is unreachable: no route");
+        time.sleep(Duration.ofSeconds(10));
+        reconciler.reconcile(Trigger.DRIFT);
+        assertThat(history.backoffs("restart").values()).singleElement()
+            .satisfies(b -> assertThat(b.failures()).isEqualTo(2));
+
+        // Back, still crash-looping, before the doubled wait ended: the restart still waits.
+        fleet.host("app-2").answersAgain();
+        fleet.host("app-2").reply("docker inspect --type container --format ", 0, "exited 1 0 - -\n", "");
+        time.sleep(Duration.ofSeconds(20));
+        Map<String, Integer> mark = mark();
+        assertThat(reconciler.reconcile(Trigger.DRIFT).kind()).isEqualTo(Reconciler.Kind.IN_SYNC);
+        assertThat(commandsSince(mark)).noneMatch(c -> c.contains(start));
+        assertThat(reconciler.status()).contains("restart backed off for worker-1 on app-2 (crash-looping: 2 restarts");
+    }
+
+    @Test
     void aRunningInstanceThatStopsAnsweringItsProbeIsRestartedByTheDriftCheck() throws Exception {
         hostsRun(v1);
         reconciler.reconcile(Trigger.POLL);

@@ -88,10 +88,28 @@ class RepairBackoffTest {
         b.failed(KEY, T0);
         b.failed(other, T0);
 
-        b.retainOnly(java.util.Set.of(other));
+        b.retainOnly(java.util.Set.of(other), java.util.Set.of());
 
         assertThat(b.waiting(KEY, T0)).isEmpty();
         assertThat(b.waiting(other, T0)).isPresent();
+    }
+
+    @Test
+    void theCountsOfAHostThatDidNotAnswerAreKeptForWhenItAnswersAgain() {
+        RepairBackoff b = RepairBackoff.after(Duration.ofSeconds(30));
+        String silent = RepairBackoff.key("api", "app-2", "api-1", Optional.of("sha256:cc"));
+        String pull = Deferrals.pullKey("app-2", "registry:5000/api:2", "c0ffee");
+        String gone = RepairBackoff.key("api", "app-3", "api-1", Optional.of("sha256:cc"));
+        b.failed(KEY, T0);
+        b.failed(silent, T0);
+        b.failed(pull, T0);
+        b.failed(gone, T0);
+
+        b.retainOnly(java.util.Set.of(KEY), java.util.Set.of("app-2"));
+
+        assertThat(b.snapshot()).containsOnlyKeys(KEY, silent, pull);
+        assertThat(RepairBackoff.hostOf(silent)).isEqualTo("app-2");
+        assertThat(RepairBackoff.hostOf(pull)).isEqualTo("app-2");
     }
 
     @Test
