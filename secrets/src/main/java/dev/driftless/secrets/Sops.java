@@ -54,6 +54,61 @@ public final class Sops {
         return split(fileName, content, format).metadata();
     }
 
+    /**
+     * The encrypted file with the value at {@code path} (map keys, or list indexes where the node
+     * is a list) of the first document set, as {@code sops set} does: decrypted and verified with
+     * {@code keys}, then encrypted under the same data key for the same recipients (no public key
+     * is needed), every value with a fresh IV, with a new {@code lastmodified} and MAC. Missing map
+     * keys on the path are created.
+     *
+     * @throws SopsException as {@link #decrypt}, {@code INVALID_PATH} where the value has no place,
+     *                       {@code INVALID_FORMAT} for a text that is not of {@code type}, {@code
+     *                       INVALID_RECIPIENTS} for a file also encrypted to keys driftless cannot write
+     */
+    public static byte[] set(String fileName, byte[] content, KeyRing keys, Format format, List<String> path,
+                             ValueType type, String text) {
+        return set(fileName, content, keys, format, path, type, text, java.time.Clock.systemUTC(),
+            new java.security.SecureRandom());
+    }
+
+    static byte[] set(String fileName, byte[] content, KeyRing keys, Format format, List<String> path, ValueType type,
+                      String text, java.time.Clock clock, java.security.SecureRandom random) {
+        if (path.isEmpty()) {
+            throw new SopsException(fileName, SopsException.Reason.INVALID_PATH,
+                "give the path of the value to set, e.g. [\"db\"][\"password\"]");
+        }
+        dev.driftless.secrets.tree.Scalar value = TreeEdit.scalar(type, text, fileName);
+        Split split = split(fileName, content, format);
+        SopsMetadata meta = split.metadata();
+        List<String> unsupported = meta.keyGroups().stream().flatMap(g -> g.unsupported().stream()).toList();
+        if (!unsupported.isEmpty()) {
+            throw new SopsException(fileName, SopsException.Reason.INVALID_RECIPIENTS, "the file is also encrypted to "
+                + String.join(", ", unsupported) + ", which driftless cannot write back; set the value with sops");
+        }
+        byte[] dataKey = DataKeys.recover(meta, keys, fileName);
+        try {
+            TreeCipher cipher = new TreeCipher(meta.rule(), meta.macOnlyEncrypted(), fileName);
+            TreeCipher.Result decrypted = cipher.decrypt(split.data(), dataKey);
+            verifyMac(meta, decrypted.mac(), dataKey, fileName);
+            List<MapNode> branches = new ArrayList<>(decrypted.document().branches());
+            if (branches.isEmpty()) {
+                throw new SopsException(fileName, SopsException.Reason.INVALID_PATH, "the file has no document to set a"
+                    + " value in");
+            }
+            branches.set(0, TreeEdit.set(branches.get(0), path, value, fileName));
+            String lastModified = now(OffsetDateTime.now(clock).withOffsetSameInstant(java.time.ZoneOffset.UTC)
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+            TreeCipher.Result encrypted = cipher.encrypt(new Document(branches), dataKey, random);
+            String mac = ValueCipher.encrypt(new TextValue(encrypted.mac()), dataKey, lastModified, random);
+            SopsMetadata updated = new SopsMetadata(meta.keyGroups(), meta.shamirThreshold(), lastModified, mac,
+                meta.rule(), meta.macOnlyEncrypted(), VERSION);
+            return format.write(withMetadata(encrypted.document(), updated, format), fileName)
+                .getBytes(StandardCharsets.UTF_8);
+        } finally {
+            Arrays.fill(dataKey, (byte) 0);
+        }
+    }
+
     /** Starts configuring an encryptor. */
     public static SopsEncryptor.Builder encryptor() {
         return SopsEncryptor.builder();

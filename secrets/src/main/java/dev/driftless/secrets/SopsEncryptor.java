@@ -63,6 +63,110 @@ public final class SopsEncryptor {
             throw new SopsException(fileName, SopsException.Reason.ALREADY_ENCRYPTED,
                 "the file already has sops metadata (it is encrypted already)");
         }
+        return encrypt(fileName, plain, format);
+    }
+
+    /**
+     * Encrypts a decrypted file anew, as {@code sops rotate} does: a fresh data key for this
+     * encryptor's recipients, every value and comment with a fresh IV, the values, their types and
+     * the file's format as they were. Build the encryptor with {@link #rotation} to keep the file's
+     * recipients, rule and MAC scope.
+     */
+    public byte[] encrypt(DecryptedDocument decrypted) {
+        return encrypt(decrypted.fileName(), decrypted.tree(), decrypted.format());
+    }
+
+    /**
+     * An encryptor for {@link #encrypt(DecryptedDocument)} of a file with {@code meta}: its rule,
+     * its MAC scope and its key groups (and Shamir threshold), less the recipients in {@code
+     * removeAge} and {@code removePgp} (fingerprints, from every group), plus {@code addAge} and
+     * {@code addPgp} (to the first group, as sops does). Each PGP key it keeps is looked up by its
+     * fingerprint with {@code publicKeys}, since the file holds only the fingerprint.
+     *
+     * @throws SopsException {@code INVALID_RECIPIENTS} naming what is wrong: a key to remove the file is
+     *                       not encrypted to, a group left empty, a PGP key whose public key is not
+     *                       given, a recipient driftless cannot encrypt to (cloud KMS, Vault)
+     */
+    public static Builder rotation(SopsMetadata meta, String fileName, List<String> addAge, List<String> removeAge,
+                                   List<PgpRecipient> addPgp, List<String> removePgp,
+                                   java.util.function.Function<String, java.util.Optional<PgpRecipient>> publicKeys) {
+        List<String> unsupported = meta.keyGroups().stream().flatMap(g -> g.unsupported().stream()).toList();
+        if (!unsupported.isEmpty()) {
+            throw new SopsException(fileName, SopsException.Reason.INVALID_RECIPIENTS, "the file is also encrypted to "
+                + String.join(", ", unsupported) + ", which driftless cannot encrypt to; re-encrypt it with sops");
+        }
+        List<String> goneAge = removeAge.stream().map(String::strip).toList();
+        List<String> gonePgp = removePgp.stream().map(SopsEncryptor::fingerprint).toList();
+        for (String r : goneAge) {
+            if (meta.keyGroups().stream().noneMatch(g -> g.age().stream().anyMatch(a -> a.recipient().equals(r)))) {
+                throw new SopsException(fileName, SopsException.Reason.INVALID_RECIPIENTS, "the file is not encrypted to"
+                    + " age " + r + "; it is encrypted to " + recipients(meta));
+            }
+        }
+        for (String fp : gonePgp) {
+            if (meta.keyGroups().stream().noneMatch(g -> g.pgp().stream().anyMatch(k -> matches(k.fingerprint(), fp)))) {
+                throw new SopsException(fileName, SopsException.Reason.INVALID_RECIPIENTS, "the file is not encrypted to"
+                    + " PGP " + fp + "; it is encrypted to " + recipients(meta));
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        List<RecipientGroup> groups = new ArrayList<>();
+        for (int i = 0; i < meta.keyGroups().size(); i++) {
+            SopsMetadata.KeyGroup g = meta.keyGroups().get(i);
+            List<String> age = new ArrayList<>(g.age().stream().map(SopsMetadata.AgeKey::recipient)
+                .filter(r -> !goneAge.contains(r)).toList());
+            List<PgpRecipient> pgp = new ArrayList<>();
+            for (SopsMetadata.PgpKey k : g.pgp()) {
+                if (gonePgp.stream().noneMatch(fp -> matches(k.fingerprint(), fp))) {
+                    publicKeys.apply(k.fingerprint()).ifPresentOrElse(pgp::add, () -> missing.add(k.fingerprint()));
+                }
+            }
+            if (i == 0) {
+                addAge.stream().map(String::strip).filter(r -> !age.contains(r)).forEach(age::add);
+                addPgp.stream().filter(r -> pgp.stream().noneMatch(k -> k.fingerprint().equals(r.fingerprint())))
+                    .forEach(pgp::add);
+            }
+            if (age.isEmpty() && pgp.isEmpty() && missing.isEmpty()) {
+                throw new SopsException(fileName, SopsException.Reason.INVALID_RECIPIENTS, meta.keyGroups().size() == 1
+                    ? "no recipient would be left; add one (--add-age, --add-pgp) before removing the last"
+                    : "key group " + (i + 1) + " would be left without a recipient");
+            }
+            if (missing.isEmpty()) {
+                groups.add(new RecipientGroup(age, pgp));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new SopsException(fileName, SopsException.Reason.INVALID_RECIPIENTS, "the file is encrypted to PGP "
+                + String.join(", ", missing) + " and the file holds only the fingerprint: give the public key with"
+                + " --pgp-public-keys (gpg --export -a FINGERPRINT), or remove it (--rm-pgp)");
+        }
+        Builder b = builder().rule(meta.rule()).macOnlyEncrypted(meta.macOnlyEncrypted());
+        if (groups.size() == 1) {
+            b.ageRecipients(groups.get(0).ageRecipients());
+            groups.get(0).pgpRecipients().forEach(b::pgpRecipient);
+        } else {
+            groups.forEach(b::keyGroup);
+            b.shamirThreshold(meta.requiredGroups());
+        }
+        return b;
+    }
+
+    private static String recipients(SopsMetadata meta) {
+        return String.join(", ", meta.keyGroups().stream().flatMap(g -> g.describe().stream()).toList());
+    }
+
+    /** A fingerprint as the metadata has it: upper case hex, no spaces. */
+    private static String fingerprint(String given) {
+        return given.replace(" ", "").toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /** Whether a full fingerprint is {@code given}: the same, or ending with it (a long key id). */
+    private static boolean matches(String fingerprint, String given) {
+        String full = fingerprint(fingerprint);
+        return full.equals(given) || (given.length() >= 16 && full.endsWith(given));
+    }
+
+    private byte[] encrypt(String fileName, Document plain, Format format) {
         TreeCipher cipher;
         try {
             cipher = new TreeCipher(rule, macOnlyEncrypted, fileName);

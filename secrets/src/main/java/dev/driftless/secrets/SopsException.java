@@ -37,7 +37,11 @@ public final class SopsException extends RuntimeException {
         /** A key file or key variable cannot be read or parsed. */
         KEY_FILE,
         /** Encrypting a file that already carries sops metadata. */
-        ALREADY_ENCRYPTED
+        ALREADY_ENCRYPTED,
+        /** Setting a value where the file has no place for it (a path through a value, past a list's end). */
+        INVALID_PATH,
+        /** Re-encrypting a file whose recipients, as asked, cannot all be encrypted to. */
+        INVALID_RECIPIENTS
     }
 
     private final String fileName;

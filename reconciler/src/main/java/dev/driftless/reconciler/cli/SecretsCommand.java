@@ -4,10 +4,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code driftless secrets}: decrypt and encrypt SOPS files (age, PGP) without the sops binary. */
+/** {@code driftless secrets}: decrypt, encrypt, set a value of and rotate SOPS files (age, PGP) without the sops binary. */
 @Command(name = "secrets",
-    description = "Decrypt and encrypt SOPS files (age, PGP) without sops, age or gpg.",
-    subcommands = {SecretsDecryptCommand.class, SecretsEncryptCommand.class})
+    description = "Decrypt, encrypt, edit and re-key SOPS files (age, PGP) without sops, age or gpg.",
+    subcommands = {SecretsDecryptCommand.class, SecretsEncryptCommand.class, SecretsSetCommand.class,
+        SecretsRotateCommand.class})
 final class SecretsCommand implements Callable<Integer> {
 
     @CommandLine.Spec

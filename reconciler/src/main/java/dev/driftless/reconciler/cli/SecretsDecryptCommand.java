@@ -115,7 +115,7 @@ final class SecretsDecryptCommand implements Callable<Integer> {
     }
 
     // Console.isTerminal() exists from Java 22; on 21 a non-null console already means a terminal.
-    private static boolean isTerminal(Console console) {
+    static boolean isTerminal(Console console) {
         try {
             return (boolean) Console.class.getMethod("isTerminal").invoke(console);
         } catch (ReflectiveOperationException e) {

@@ -153,17 +153,26 @@ final class SecretsEncryptCommand implements Callable<Integer> {
 
     /** Replaces the file atomically, keeping its permissions. */
     private void writeInPlace(byte[] encrypted) {
+        writeInPlace(file, encrypted);
+    }
+
+    /** Replaces {@code file} atomically with {@code content}, keeping its permissions. */
+    static void writeInPlace(Path file, byte[] content) {
         try {
             Path dir = file.toAbsolutePath().getParent();
             Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
             try {
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-                Files.setPosixFilePermissions(tmp, perms);
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system: the default permissions of a new file apply
+                try {
+                    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+                    Files.setPosixFilePermissions(tmp, perms);
+                } catch (UnsupportedOperationException ignored) {
+                    // not a POSIX file system: the default permissions of a new file apply
+                }
+                Files.write(tmp, content);
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
             }
-            Files.write(tmp, encrypted);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new SopsException(file.toString(), SopsException.Reason.INVALID_FORMAT,
                 "cannot write the file (" + e.getClass().getSimpleName() + ")");

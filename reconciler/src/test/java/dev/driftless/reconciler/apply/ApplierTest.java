@@ -690,7 +690,7 @@ class ApplierTest {
         assertThat(new String(writes.get(0).content(), StandardCharsets.UTF_8))
             .contains("DB_PASSWORD=\"" + DB_PASSWORD.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
         assertThat(new String(writes.get(1).content(), StandardCharsets.UTF_8)).doesNotContain("s3cr3t")
-            .matches("[0-9a-f]{64} ~/\\.driftless/units/" + unit + "\\.env\n");
+            .matches("[0-9a-f]{64} 0600 - ~/\\.driftless/units/" + unit + "\\.env\n");
         assertThat(new String(writes.get(2).content(), StandardCharsets.UTF_8)).doesNotContain("s3cr3t")
             .contains("EnvironmentFile=%h/.driftless/units/" + unit + ".env");
         assertThat(fleet.host("app-1").renderedCommands()).noneMatch(c -> c.contains("s3cr3t"));

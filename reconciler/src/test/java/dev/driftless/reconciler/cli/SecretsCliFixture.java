@@ -19,10 +19,19 @@ final class SecretsCliFixture {
     }
 
     static Run run(Map<String, String> env, String... args) {
+        return run(env, new byte[0], args);
+    }
+
+    /** {@link #run(Map, String...)} with {@code stdin} as what {@code secrets set} reads. */
+    static Run run(Map<String, String> env, byte[] stdin, String... args) {
         CommandLine cl = Main.commandLine();
         CommandLine secrets = cl.getSubcommands().get("secrets");
         ((SecretsDecryptCommand) secrets.getSubcommands().get("decrypt").getCommand()).environment = env;
         ((SecretsEncryptCommand) secrets.getSubcommands().get("encrypt").getCommand()).environment = env;
+        SecretsSetCommand set = (SecretsSetCommand) secrets.getSubcommands().get("set").getCommand();
+        set.environment = env;
+        set.stdin = new java.io.ByteArrayInputStream(stdin);
+        ((SecretsRotateCommand) secrets.getSubcommands().get("rotate").getCommand()).environment = env;
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
