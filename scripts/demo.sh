@@ -230,5 +230,12 @@ and \`$driftless history --config $demo/driftless.yaml -v\` after each:
   #     how it ended and the MANUAL reconcile that did it (RESTART steps naming who asked and why)
   \$DL restart api --config \$CFG --reason "renewed TLS certificate" --wait
 
+  # 14. A new database password without a plaintext file: set it in the encrypted file (the value
+  #     from stdin, never on the command line; the same data key, so nobody else's key is needed)
+  #     and commit: the plan says "secret DB_PASSWORD changed" and api is replaced host by host.
+  #     New secrets files need no flags either: .sops.yaml names the recipients
+  tr -dc A-Za-z0-9 </dev/urandom | head -c 24 | \$DL secrets set --age-key $root/examples/keys/demo-age.txt \\
+    secrets/shop.yaml '["db"]["password"]' && git commit -qam "new database password" && \$DL plan --config \$CFG
+
 Remove everything with: scripts/demo.sh down
 EOF

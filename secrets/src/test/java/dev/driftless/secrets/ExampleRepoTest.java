@@ -27,6 +27,17 @@ class ExampleRepoTest {
     }
 
     @Test
+    void theExamplesSopsConfigurationEncryptsEverySecretsFileToTheDemoKey() throws IOException {
+        KeyRing demo = KeyRing.builder().ageIdentityFile(EXAMPLES.resolve("keys/demo-age.txt")).build();
+        SopsConfig config = SopsConfig.read(SopsConfig.find(EXAMPLES.resolve("infra-repo/secrets")).orElseThrow());
+        for (String file : List.of("secrets/shop.yaml", "environments/staging/secrets/new.yaml")) {
+            SopsConfig.CreationRule rule = config.ruleFor(EXAMPLES.resolve("infra-repo").resolve(file));
+            assertThat(rule.groups()).singleElement().satisfies(g ->
+                assertThat(g.age()).containsExactlyElementsOf(demo.ageRecipients()));
+        }
+    }
+
+    @Test
     void theDemoKeyFileSaysItIsForDemosOnly() throws IOException {
         assertThat(Files.readString(EXAMPLES.resolve("keys/demo-age.txt")))
             .startsWith("# DEMO ONLY - NOT A SECRET.").contains("# public key: age1");

@@ -3,8 +3,11 @@ package dev.driftless.reconciler.cli;
 import dev.driftless.secrets.EncryptionRule;
 import dev.driftless.secrets.Format;
 import dev.driftless.secrets.Sops;
+import dev.driftless.secrets.SopsConfig;
 import dev.driftless.secrets.SopsEncryptor;
 import dev.driftless.secrets.SopsException;
+import dev.driftless.secrets.pgp.PgpException;
+import dev.driftless.secrets.pgp.PgpPublicKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -73,11 +77,18 @@ final class SecretsEncryptCommand implements Callable<Integer> {
     @Option(names = {"-i", "--in-place"}, description = "replace FILE with the encrypted file instead of printing it")
     boolean inPlace;
 
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "sops configuration whose creation_rules name the recipients when no --age, --pgp or"
+            + " SOPS_AGE_RECIPIENTS does (default: .sops.yaml here or in a parent directory)")
+    Path config;
+
     @Parameters(index = "0", paramLabel = "FILE", description = "the plaintext file")
     Path file;
 
     /** The environment (for SOPS_AGE_RECIPIENTS); tests replace it. */
     Map<String, String> environment = System.getenv();
+    /** Where the search for .sops.yaml starts, as sops starts it; tests replace it. */
+    Path workingDirectory = Path.of("");
 
     @Override
     public Integer call() {
@@ -110,25 +121,13 @@ final class SecretsEncryptCommand implements Callable<Integer> {
     }
 
     private SopsEncryptor encryptor(String name) {
-        SopsEncryptor.Builder b = Sops.encryptor();
         List<String> recipients = new ArrayList<>(age);
         String fromEnv = environment.get("SOPS_AGE_RECIPIENTS");
         if (recipients.isEmpty() && fromEnv != null && !fromEnv.isBlank()) {
             recipients.addAll(List.of(fromEnv.strip().split("\\s*,\\s*")));
         }
-        b.ageRecipients(recipients);
         if (!pgp.isEmpty() && pgpPublicKeys == null) {
             throw new IllegalArgumentException(name + ": --pgp needs --pgp-public-keys FILE to look the fingerprints up in");
-        }
-        if (pgpPublicKeys != null) {
-            if (pgp.isEmpty()) {
-                b.pgpPublicKeyFile(pgpPublicKeys);
-            } else {
-                pgp.forEach(fp -> b.pgpFingerprint(fp, pgpPublicKeys));
-            }
-        }
-        if (recipients.isEmpty() && pgpPublicKeys == null) {
-            throw new IllegalArgumentException(name + ": no recipients: give --age (or set SOPS_AGE_RECIPIENTS) and/or --pgp");
         }
         Map<String, String> rules = new LinkedHashMap<>();
         put(rules, "--unencrypted-suffix", unencryptedSuffix);
@@ -141,8 +140,46 @@ final class SecretsEncryptCommand implements Callable<Integer> {
             throw new IllegalArgumentException(name + ": only one encryption rule may be given, not "
                 + String.join(" and ", rules.keySet()));
         }
+        SopsEncryptor.Builder b;
+        boolean named = !recipients.isEmpty() || !pgp.isEmpty();
+        if (config != null && named) {
+            throw new IllegalArgumentException(name + ": --config names the recipients; give either it or --age, --pgp"
+                + " (or SOPS_AGE_RECIPIENTS)");
+        }
+        if (config != null || (!named && pgpPublicKeys == null)) {
+            // As sops does: the creation rule of the nearest .sops.yaml names the recipients
+            // (--pgp-public-keys then holds the public keys of the PGP fingerprints it names).
+            Optional<Path> found = config != null ? Optional.of(config) : SopsConfig.find(workingDirectory);
+            if (found.isEmpty()) {
+                throw new IllegalArgumentException(name + ": no recipients: give --age (or set SOPS_AGE_RECIPIENTS)"
+                    + " and/or --pgp, or a " + SopsConfig.FILE_NAME + " with creation_rules");
+            }
+            SopsConfig sops = SopsConfig.read(found.get());
+            SopsConfig.CreationRule rule = sops.ruleFor(file);
+            Optional<PgpPublicKeys> keys = Optional.ofNullable(pgpPublicKeys).map(f -> {
+                try {
+                    return PgpPublicKeys.read(SecretsDecryptCommand.read(f), f.toString());
+                } catch (PgpException e) {
+                    throw new SopsException(f.toString(), SopsException.Reason.KEY_FILE, e.getMessage());
+                }
+            });
+            b = sops.encryptor(rule, fp -> keys.flatMap(k -> k.find(fp)));
+        } else {
+            b = Sops.encryptor();
+            b.ageRecipients(recipients);
+            if (pgpPublicKeys != null) {
+                if (pgp.isEmpty()) {
+                    b.pgpPublicKeyFile(pgpPublicKeys);
+                } else {
+                    pgp.forEach(fp -> b.pgpFingerprint(fp, pgpPublicKeys));
+                }
+            }
+        }
         rules.forEach((flag, value) -> b.rule(EncryptionRule.of(flag.substring(2).replace('-', '_'), value)));
-        return b.macOnlyEncrypted(macOnlyEncrypted).build();
+        if (macOnlyEncrypted) {
+            b.macOnlyEncrypted(true);
+        }
+        return b.build();
     }
 
     private static void put(Map<String, String> rules, String flag, String value) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,36 @@ class SecretsEncryptCommandTest {
     }
 
     @Test
+    void aSopsConfigurationsCreationRuleNamesTheRecipientsAndRuleWhenNoFlagDoes() throws IOException {
+        Path keys = SecretsCliFixture.SOPS_INTEROP.resolve("sops_functional_tests_key.asc");
+        Path config = dir.resolve(".sops.yaml");
+        Files.writeString(config, "creation_rules:\n"
+            + "  - path_regex: other\\.yaml$\n    age: age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq\n"
+            + "  - path_regex: secrets\\.yaml$\n    encrypted_regex: ^password$\n"
+            + "    age: " + key.recipient() + "\n    pgp: " + SOPS_FP + "\n");
+        SecretsCliFixture.Run enc = SecretsCliFixture.run(Map.of(), "secrets", "encrypt", "--config", config.toString(),
+            "--pgp-public-keys", keys.toString(), plain.toString());
+        assertThat(enc.exitCode()).as(enc.err()).isZero();
+        assertThat(enc.out()).contains("recipient: " + key.recipient()).contains("fp: " + SOPS_FP)
+            .contains("encrypted_regex: ^password$").doesNotContain("hunter2");
+        Path encrypted = dir.resolve("enc.yaml");
+        Files.writeString(encrypted, enc.out());
+        for (String[] k : List.of(new String[] {"--age-key", keyFile.toString()}, new String[] {"--pgp-key", keys.toString()})) {
+            SecretsCliFixture.Run dec = SecretsCliFixture.run(Map.of(), "secrets", "decrypt", k[0], k[1],
+                encrypted.toString());
+            assertThat(dec.out()).isEqualTo(PLAIN);
+        }
+        SecretsCliFixture.Run noKey = SecretsCliFixture.run(Map.of(), "secrets", "encrypt", "--config", config.toString(),
+            plain.toString());
+        assertThat(noKey.err()).isEqualTo("driftless secrets encrypt: " + config + ": the creation rule names PGP "
+            + SOPS_FP + ": give the public key with --pgp-public-keys (gpg --export -a FINGERPRINT)\n");
+        SecretsCliFixture.Run both = SecretsCliFixture.run(Map.of(), "secrets", "encrypt", "--config", config.toString(),
+            "--age", key.recipient().toString(), plain.toString());
+        assertThat(both.err()).isEqualTo("driftless secrets encrypt: " + plain + ": --config names the recipients; give"
+            + " either it or --age, --pgp (or SOPS_AGE_RECIPIENTS)\n");
+    }
+
+    @Test
     void pgpFingerprintsAreLookedUpInThePublicKeyFile() throws IOException {
         Path keys = SecretsCliFixture.SOPS_INTEROP.resolve("sops_functional_tests_key.asc");
         SecretsCliFixture.Run enc = SecretsCliFixture.run(Map.of(), "secrets", "encrypt", "--pgp", SOPS_FP,
@@ -95,7 +126,8 @@ class SecretsEncryptCommandTest {
             + ": only one encryption rule may be given, not --unencrypted-suffix and --encrypted-regex\n");
         SecretsCliFixture.Run none = SecretsCliFixture.run(Map.of(), "secrets", "encrypt", plain.toString());
         assertThat(none.err()).isEqualTo("driftless secrets encrypt: " + plain
-            + ": no recipients: give --age (or set SOPS_AGE_RECIPIENTS) and/or --pgp\n");
+            + ": no recipients: give --age (or set SOPS_AGE_RECIPIENTS) and/or --pgp, or a .sops.yaml with"
+            + " creation_rules\n");
         SecretsCliFixture.Run bad = SecretsCliFixture.run(Map.of(), "secrets", "encrypt", "--age", "age1nope", plain.toString());
         assertThat(bad.exitCode()).isEqualTo(1);
         assertThat(bad.err()).startsWith("driftless secrets encrypt: " + plain + ": age recipient age1nope: not an age recipient");
