@@ -4,6 +4,7 @@ import dev.driftless.secrets.DecryptedDocument;
 import dev.driftless.secrets.Format;
 import dev.driftless.secrets.KeyRing;
 import dev.driftless.secrets.Sops;
+import dev.driftless.secrets.SopsConfig;
 import dev.driftless.secrets.SopsEncryptor;
 import dev.driftless.secrets.SopsException;
 import dev.driftless.secrets.pgp.PgpException;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Parameters;
  * and to lock out a key that left (its holder knew the old data key, so only a new one helps).
  */
 @Command(name = "rotate", description = {
-    "Encrypt a SOPS file under a new data key, as sops rotate does, adding or removing recipients.",
+    "Encrypt SOPS files under a new data key, as sops rotate does, adding or removing recipients,",
+    "or making them those of the .sops.yaml creation rule (--from-config, as sops updatekeys).",
     "PGP keys the file keeps need their public keys: --pgp-public-keys (the --pgp-key files count too)."})
 final class SecretsRotateCommand implements Callable<Integer> {
 
@@ -60,20 +62,44 @@ final class SecretsRotateCommand implements Callable<Integer> {
     @Option(names = "--input-type", paramLabel = "TYPE", description = "yaml, json, dotenv or ini (default: by extension)")
     String inputType;
 
-    @Option(names = {"-i", "--in-place"}, description = "replace FILE with the result instead of printing it")
+    @Option(names = {"-i", "--in-place"}, description = "replace each FILE with the result instead of printing it")
     boolean inPlace;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "the encrypted file")
-    Path file;
+    @Option(names = "--from-config",
+        description = "make the recipients those the creation rule of .sops.yaml (here or in a parent) names for the file")
+    boolean fromConfig;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "the sops configuration for --from-config (implies it)")
+    Path config;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "the encrypted files (more than one with -i)")
+    List<Path> files;
 
     /** The environment keys are read from; tests replace it. */
     Map<String, String> environment = System.getenv();
 
+    /** Where the search for .sops.yaml starts, as sops starts it; tests replace it. */
+    Path workingDirectory = Path.of("");
+
     @Override
     public Integer call() {
-        String name = file.toString();
+        String name = files.getFirst().toString();
         try {
-            Format format = inputType == null ? Format.forFile(name) : Format.parse(inputType);
+            boolean synced = fromConfig || config != null;
+            if (synced && !(addAge.isEmpty() && removeAge.isEmpty() && addPgp.isEmpty() && removePgp.isEmpty())) {
+                throw new IllegalArgumentException("--from-config takes the recipients from the configuration; drop"
+                    + " --add-age, --rm-age, --add-pgp and --rm-pgp (or --from-config)");
+            }
+            if (files.size() > 1 && !inPlace) {
+                throw new IllegalArgumentException("several files are rotated in place only: add -i");
+            }
+            Optional<SopsConfig> sops = Optional.empty();
+            if (synced) {
+                Path found = Optional.ofNullable(config).or(() -> SopsConfig.find(workingDirectory))
+                    .orElseThrow(() -> new IllegalArgumentException("--from-config: no " + SopsConfig.FILE_NAME
+                        + " here or in a parent directory"));
+                sops = Optional.of(SopsConfig.read(found));
+            }
             List<PgpPublicKeys> publicKeys = publicKeys();
             List<PgpRecipient> added = new ArrayList<>();
             for (String fp : addPgp) {
@@ -82,20 +108,41 @@ final class SecretsRotateCommand implements Callable<Integer> {
                         + (pgpPublicKeys.isEmpty() ? "the key files: give it with --pgp-public-keys" : pgpPublicKeys))));
             }
             KeyRing keys = SecretsDecryptCommand.keyRing(environment, ageKeys, pgpKeys);
-            DecryptedDocument doc = Sops.decrypt(name, SecretsDecryptCommand.read(file), keys, format);
-            byte[] rotated = SopsEncryptor.rotation(doc.metadata(), name, addAge, removeAge, added, removePgp,
-                fp -> find(publicKeys, fp)).build().encrypt(doc);
-            if (inPlace) {
-                SecretsEncryptCommand.writeInPlace(file, rotated);
-            } else {
-                spec.commandLine().getOut().print(new String(rotated, StandardCharsets.UTF_8));
-                spec.commandLine().getOut().flush();
+            for (Path file : files) {
+                rotate(file, keys, sops, publicKeys, added);
             }
             return Main.EXIT_OK;
         } catch (SopsException e) {
             return fail(e.getMessage());
         } catch (IllegalArgumentException e) {
             return fail(e.getMessage().startsWith(name + ": ") ? e.getMessage() : name + ": " + e.getMessage());
+        }
+    }
+
+    /** Rotates one file; with {@code -i} its new recipients are said on stdout. */
+    private void rotate(Path file, KeyRing keys, Optional<SopsConfig> sops, List<PgpPublicKeys> publicKeys,
+                        List<PgpRecipient> added) {
+        String name = file.toString();
+        Format format = inputType == null ? Format.forFile(name) : Format.parse(inputType);
+        DecryptedDocument doc = Sops.decrypt(name, SecretsDecryptCommand.read(file), keys, format);
+        SopsEncryptor.Builder b;
+        if (sops.isPresent()) {
+            // As sops updatekeys: the recipients are the rule's, the encryption rule stays the file's.
+            b = sops.get().encryptor(sops.get().ruleFor(file), fp -> find(publicKeys, fp))
+                .rule(doc.metadata().rule()).macOnlyEncrypted(doc.metadata().macOnlyEncrypted());
+        } else {
+            b = SopsEncryptor.rotation(doc.metadata(), name, addAge, removeAge, added, removePgp,
+                fp -> find(publicKeys, fp));
+        }
+        byte[] rotated = b.build().encrypt(doc);
+        if (inPlace) {
+            SecretsEncryptCommand.writeInPlace(file, rotated);
+            List<String> now = Sops.metadata(name, rotated, format).keyGroups().stream()
+                .flatMap(g -> g.describe().stream()).toList();
+            spec.commandLine().getOut().println(name + ": a new data key, for " + String.join(", ", now));
+        } else {
+            spec.commandLine().getOut().print(new String(rotated, StandardCharsets.UTF_8));
+            spec.commandLine().getOut().flush();
         }
     }
 

@@ -91,7 +91,8 @@ class SecretsEditCommandsTest {
         SecretsCliFixture.Run r = SecretsCliFixture.run(Map.of(), "secrets", "rotate", "--pgp-key", pgpKeys.toString(),
             "--add-age", recipient, "--rm-pgp", DROP, "-i", file.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).isEmpty();
+        assertThat(r.out()).isEqualTo(file + ": a new data key, for age " + recipient
+            + ", PGP FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n");
 
         SopsMetadata meta = Sops.metadata("example.yaml", Files.readAllBytes(file), Format.YAML);
         assertThat(meta.keyGroups().getFirst().describe()).containsExactly("age " + recipient,
@@ -115,6 +116,41 @@ class SecretsEditCommandsTest {
             + ": the file is encrypted to PGP FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4 and the file holds only the"
             + " fingerprint: give the public key with --pgp-public-keys (gpg --export -a FINGERPRINT), or remove it"
             + " (--rm-pgp)\n");
+    }
+
+    @Test
+    void rotateFromConfigGivesEachFileTheRecipientsItsCreationRuleNames() throws Exception {
+        Path ageKey = dir.resolve("keys.txt");
+        run("age-keygen", "-o", ageKey.toString());
+        String recipient = Files.readAllLines(ageKey).stream().filter(l -> l.startsWith("# public key: "))
+            .findFirst().orElseThrow().substring("# public key: ".length());
+        Path json = dir.resolve("example.json");
+        Files.copy(SecretsCliFixture.SOPS_INTEROP.resolve("example.json"), json);
+        Path config = dir.resolve(".sops.yaml");
+        Files.writeString(config, "creation_rules:\n  - path_regex: \\.json$\n    age: " + recipient + "\n"
+            + "  - age: " + recipient + "\n    pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n");
+        String before = extract(PASSWORD);
+
+        SecretsCliFixture.Run r = SecretsCliFixture.run(Map.of(), "secrets", "rotate", "--pgp-key", pgpKeys.toString(),
+            "--config", config.toString(), "-i", file.toString(), json.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo(file + ": a new data key, for age " + recipient
+            + ", PGP FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n" + json + ": a new data key, for age " + recipient + "\n");
+        r = SecretsCliFixture.run(Map.of(), "secrets", "decrypt", "--age-key", ageKey.toString(), "--extract",
+            "[\"firstName\"]", json.toString());
+        assertThat(r.out()).isEqualTo("John");
+        assertThat(extract(PASSWORD)).isEqualTo(before);
+        // The file's own encryption rule stays, as sops updatekeys keeps it.
+        assertThat(Files.readString(file)).contains("unencrypted_suffix: _unencrypted");
+
+        r = SecretsCliFixture.run(Map.of(), "secrets", "rotate", "--config", config.toString(), "--add-age", recipient,
+            file.toString());
+        assertThat(r.err()).isEqualTo("driftless secrets rotate: " + file + ": --from-config takes the recipients from"
+            + " the configuration; drop --add-age, --rm-age, --add-pgp and --rm-pgp (or --from-config)\n");
+        r = SecretsCliFixture.run(Map.of(), "secrets", "rotate", "--age-key", ageKey.toString(), file.toString(),
+            json.toString());
+        assertThat(r.err()).isEqualTo("driftless secrets rotate: " + file + ": several files are rotated in place only:"
+            + " add -i\n");
     }
 
     private String extract(String path) {
