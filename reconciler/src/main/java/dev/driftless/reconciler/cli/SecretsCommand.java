@@ -19,4 +19,10 @@ final class SecretsCommand implements Callable<Integer> {
         spec.commandLine().usage(spec.commandLine().getOut());
         return Main.EXIT_OK;
     }
+
+    /** Says what went wrong in one line on stderr, {@code driftless secrets VERB: FILE: problem}, and exits 1. */
+    static int fail(CommandLine.Model.CommandSpec verb, String message) {
+        verb.commandLine().getErr().println("driftless secrets " + verb.name() + ": " + message);
+        return Main.EXIT_ERROR;
+    }
 }

@@ -34,14 +34,8 @@ final class SecretsDecryptCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--age-key", paramLabel = "FILE", description = "age identity file (may be passphrase-encrypted); repeatable")
-    List<Path> ageKeys = new ArrayList<>();
-
-    @Option(names = "--pgp-key", paramLabel = "FILE", description = "armored or binary PGP secret key file; repeatable")
-    List<Path> pgpKeys = new ArrayList<>();
-
-    @Option(names = "--input-type", paramLabel = "TYPE", description = "yaml, json, dotenv or ini (default: by extension)")
-    String inputType;
+    @CommandLine.Mixin
+    SopsKeyOptions keyOptions = new SopsKeyOptions();
 
     @Option(names = "--extract", paramLabel = "PATH", description = "print only this part, e.g. '[\"db\"][\"password\"]'")
     String extract;
@@ -56,10 +50,10 @@ final class SecretsDecryptCommand implements Callable<Integer> {
     public Integer call() {
         String name = file.toString();
         try {
-            Format format = inputType == null ? Format.forFile(name) : Format.parse(inputType);
+            Format format = keyOptions.format(file);
             Optional<List<String>> path = extract == null ? Optional.empty() : Optional.of(ExtractPath.parse(extract));
             byte[] content = read(file);
-            KeyRing keys = keyRing(environment, ageKeys, pgpKeys);
+            KeyRing keys = keyOptions.keyRing(environment);
             DecryptedDocument doc = Sops.decrypt(name, content, keys, format);
             String out = path.isEmpty() ? doc.render() : doc.renderAt(path.get()).orElseThrow(() ->
                 new SopsException(name, SopsException.Reason.INVALID_FORMAT, "nothing at " + extract));
@@ -74,8 +68,7 @@ final class SecretsDecryptCommand implements Callable<Integer> {
     }
 
     private int fail(String message) {
-        spec.commandLine().getErr().println("driftless secrets " + spec.name() + ": " + message);
-        return Main.EXIT_ERROR;
+        return SecretsCommand.fail(spec, message);
     }
 
     /** The key ring from the environment plus explicit key files; passphrases via *_PASSPHRASE_FILE or the console. */

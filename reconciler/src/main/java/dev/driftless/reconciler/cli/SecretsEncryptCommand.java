@@ -111,12 +111,10 @@ final class SecretsEncryptCommand implements Callable<Integer> {
             }
             return Main.EXIT_OK;
         } catch (SopsException e) {
-            spec.commandLine().getErr().println("driftless secrets " + spec.name() + ": " + e.getMessage());
-            return Main.EXIT_ERROR;
+            return SecretsCommand.fail(spec, e.getMessage());
         } catch (IllegalArgumentException e) {
-            String m = e.getMessage().startsWith(name + ": ") ? e.getMessage() : name + ": " + e.getMessage();
-            spec.commandLine().getErr().println("driftless secrets " + spec.name() + ": " + m);
-            return Main.EXIT_ERROR;
+            return SecretsCommand.fail(spec, e.getMessage().startsWith(name + ": ") ? e.getMessage()
+                : name + ": " + e.getMessage());
         }
     }
 

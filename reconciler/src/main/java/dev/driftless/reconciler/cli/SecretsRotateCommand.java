@@ -36,11 +36,8 @@ final class SecretsRotateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--age-key", paramLabel = "FILE", description = "age identity file (may be passphrase-encrypted); repeatable")
-    List<Path> ageKeys = new ArrayList<>();
-
-    @Option(names = "--pgp-key", paramLabel = "FILE", description = "armored or binary PGP secret key file; repeatable")
-    List<Path> pgpKeys = new ArrayList<>();
+    @CommandLine.Mixin
+    SopsKeyOptions keyOptions = new SopsKeyOptions();
 
     @Option(names = "--add-age", paramLabel = "RECIPIENT", split = ",", description = "add this age1... recipient; repeatable")
     List<String> addAge = new ArrayList<>();
@@ -58,9 +55,6 @@ final class SecretsRotateCommand implements Callable<Integer> {
     @Option(names = "--pgp-public-keys", paramLabel = "FILE",
         description = "exported public keys (gpg --export [-a]) of the PGP recipients; repeatable")
     List<Path> pgpPublicKeys = new ArrayList<>();
-
-    @Option(names = "--input-type", paramLabel = "TYPE", description = "yaml, json, dotenv or ini (default: by extension)")
-    String inputType;
 
     @Option(names = {"-i", "--in-place"}, description = "replace each FILE with the result instead of printing it")
     boolean inPlace;
@@ -107,7 +101,7 @@ final class SecretsRotateCommand implements Callable<Integer> {
                     SopsException.Reason.INVALID_RECIPIENTS, "no public key of PGP " + fp + " in "
                         + (pgpPublicKeys.isEmpty() ? "the key files: give it with --pgp-public-keys" : pgpPublicKeys))));
             }
-            KeyRing keys = SecretsDecryptCommand.keyRing(environment, ageKeys, pgpKeys);
+            KeyRing keys = keyOptions.keyRing(environment);
             for (Path file : files) {
                 rotate(file, keys, sops, publicKeys, added);
             }
@@ -123,7 +117,7 @@ final class SecretsRotateCommand implements Callable<Integer> {
     private void rotate(Path file, KeyRing keys, Optional<SopsConfig> sops, List<PgpPublicKeys> publicKeys,
                         List<PgpRecipient> added) {
         String name = file.toString();
-        Format format = inputType == null ? Format.forFile(name) : Format.parse(inputType);
+        Format format = keyOptions.format(file);
         DecryptedDocument doc = Sops.decrypt(name, SecretsDecryptCommand.read(file), keys, format);
         SopsEncryptor.Builder b;
         if (sops.isPresent()) {
@@ -150,7 +144,7 @@ final class SecretsRotateCommand implements Callable<Integer> {
     private List<PgpPublicKeys> publicKeys() {
         List<PgpPublicKeys> out = new ArrayList<>();
         List<Path> files = new ArrayList<>(pgpPublicKeys);
-        files.addAll(pgpKeys);
+        files.addAll(keyOptions.pgpKeys);
         for (Path f : files) {
             try {
                 out.add(PgpPublicKeys.read(SecretsDecryptCommand.read(f), f.toString()));
@@ -166,7 +160,6 @@ final class SecretsRotateCommand implements Callable<Integer> {
     }
 
     private int fail(String message) {
-        spec.commandLine().getErr().println("driftless secrets " + spec.name() + ": " + message);
-        return Main.EXIT_ERROR;
+        return SecretsCommand.fail(spec, message);
     }
 }

@@ -35,14 +35,8 @@ final class SecretsSetCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--age-key", paramLabel = "FILE", description = "age identity file (may be passphrase-encrypted); repeatable")
-    List<Path> ageKeys = new ArrayList<>();
-
-    @Option(names = "--pgp-key", paramLabel = "FILE", description = "armored or binary PGP secret key file; repeatable")
-    List<Path> pgpKeys = new ArrayList<>();
-
-    @Option(names = "--input-type", paramLabel = "TYPE", description = "yaml, json, dotenv or ini (default: by extension)")
-    String inputType;
+    @CommandLine.Mixin
+    SopsKeyOptions keyOptions = new SopsKeyOptions();
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "str",
         description = "the value's type: str, int, float or bool (default: ${DEFAULT-VALUE})")
@@ -66,11 +60,11 @@ final class SecretsSetCommand implements Callable<Integer> {
     public Integer call() {
         String name = file.toString();
         try {
-            Format format = inputType == null ? Format.forFile(name) : Format.parse(inputType);
+            Format format = keyOptions.format(file);
             List<String> where = ExtractPath.parse(path, "PATH");
             ValueType valueType = valueType();
             byte[] content = SecretsDecryptCommand.read(file);
-            KeyRing keys = SecretsDecryptCommand.keyRing(environment, ageKeys, pgpKeys);
+            KeyRing keys = keyOptions.keyRing(environment);
             byte[] value = value();
             byte[] changed;
             try {
@@ -131,7 +125,6 @@ final class SecretsSetCommand implements Callable<Integer> {
     }
 
     private int fail(String message) {
-        spec.commandLine().getErr().println("driftless secrets " + spec.name() + ": " + message);
-        return Main.EXIT_ERROR;
+        return SecretsCommand.fail(spec, message);
     }
 }
