@@ -544,13 +544,22 @@ class ReconcilerTest {
         assertThat(reconciler.status()).doesNotContain("backed off");
     }
 
-    @Test
-    void aBackoffOutlivesTheDaemonThatCountedIt() throws Exception {
+    /**
+     * worker on app-2 exited and exits again whenever it is started: two drift checks 30 s apart
+     * restarted it in vain. The restart command.
+     */
+    private String workerOnApp2RestartedTwiceInVain() throws Exception {
         String start = "docker start " + deployedThenWorkerOnApp2Exited();
         fleet.host("app-2").reply("docker inspect --type container --format ", 0, "exited 1 0 - -\n", "");
         reconciler.reconcile(Trigger.DRIFT);
         time.sleep(Duration.ofSeconds(30));
         reconciler.reconcile(Trigger.DRIFT);
+        return start;
+    }
+
+    @Test
+    void aBackoffOutlivesTheDaemonThatCountedIt() throws Exception {
+        String start = workerOnApp2RestartedTwiceInVain();
         assertThat(records()).hasSize(2);
 
         // The daemon restarts (or another daemon of the cluster takes the next reconcile).
@@ -574,11 +583,7 @@ class ReconcilerTest {
 
     @Test
     void aHostThatDoesNotAnswerForAMomentKeepsItsBackoffs() throws Exception {
-        String start = "docker start " + deployedThenWorkerOnApp2Exited();
-        fleet.host("app-2").reply("docker inspect --type container --format ", 0, "exited 1 0 - -\n", "");
-        reconciler.reconcile(Trigger.DRIFT);
-        time.sleep(Duration.ofSeconds(30));
-        reconciler.reconcile(Trigger.DRIFT);
+        String start = workerOnApp2RestartedTwiceInVain();
         assertThat(history.backoffs("restart").values()).singleElement()
             .satisfies(b -> assertThat(b.failures()).isEqualTo(2));
 
