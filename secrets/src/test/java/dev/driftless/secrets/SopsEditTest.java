@@ -108,6 +108,19 @@ class SopsEditTest {
     }
 
     @Test
+    void aDotenvFileGetsANewVariableAndKeepsItsMetadataLines() {
+        AgeIdentity age = AgeIdentity.generate(new SecureRandom());
+        KeyRing ring = KeyRing.builder().ageIdentity(age.encode()).build();
+        byte[] file = Sops.encryptor().ageRecipient(age.recipient().toString()).build().encrypt("app.env",
+            "# the app\nDB_USER=shop\nDB_PASSWORD=old\n".getBytes(StandardCharsets.UTF_8));
+        file = Sops.set("app.env", file, ring, Format.DOTENV, List.of("DB_PASSWORD"), ValueType.STR, "new one");
+        file = Sops.set("app.env", file, ring, Format.DOTENV, List.of("API_TOKEN"), ValueType.STR, "t0k3n");
+        assertThat(new String(file, StandardCharsets.UTF_8)).contains("sops_version=").doesNotContain("new one");
+        assertThat(Sops.decrypt("app.env", file, ring).render())
+            .isEqualTo("# the app\nDB_USER=shop\nDB_PASSWORD=new one\nAPI_TOKEN=t0k3n\n");
+    }
+
+    @Test
     void aValueWithNoPlaceOrOfTheWrongTypeIsRefusedNamingThePathNeverTheValue() throws IOException {
         byte[] file = resource("sops/example.yaml");
         assertThatThrownBy(() -> Sops.set("example.yaml", file, bothKeys, Format.YAML, List.of("myapp1", "x"),
