@@ -78,27 +78,59 @@ public final class Sops {
                 "give the path of the value to set, e.g. [\"db\"][\"password\"]");
         }
         dev.driftless.secrets.tree.Scalar value = TreeEdit.scalar(type, text, fileName);
+        return edit(fileName, content, keys, format, clock, random, decrypted -> {
+            List<MapNode> branches = new ArrayList<>(decrypted.branches());
+            if (branches.isEmpty()) {
+                throw new SopsException(fileName, SopsException.Reason.INVALID_PATH, "the file has no document to set a"
+                    + " value in");
+            }
+            branches.set(0, TreeEdit.set(branches.get(0), path, value, fileName));
+            return new Document(branches);
+        });
+    }
+
+    /**
+     * The encrypted file with its content replaced by {@code plaintext} (in the file's format, as
+     * {@link DecryptedDocument#render()} prints it and an editor changed it), as {@code sops edit}
+     * saves it: under the same data key for the same recipients, with a new {@code lastmodified}
+     * and MAC. The file is decrypted and verified with {@code keys} first, so only someone who
+     * could read it can replace it.
+     *
+     * @throws SopsException as {@link #set}, or {@code INVALID_FORMAT} naming the line where the
+     *                       plaintext is not valid, {@code ALREADY_ENCRYPTED} when it holds sops metadata
+     */
+    public static byte[] replace(String fileName, byte[] content, KeyRing keys, Format format, byte[] plaintext) {
+        Document replacement = format.read(new String(plaintext, StandardCharsets.UTF_8), fileName);
+        if (hasMetadata(replacement, format)) {
+            throw new SopsException(fileName, SopsException.Reason.ALREADY_ENCRYPTED,
+                "the edited file has a top-level sops key, which is driftless's to write; remove it");
+        }
+        return edit(fileName, content, keys, format, java.time.Clock.systemUTC(), new java.security.SecureRandom(),
+            decrypted -> replacement);
+    }
+
+    /**
+     * The core of {@link #set} and {@link #replace}: decrypts and verifies the file, changes its
+     * tree, and encrypts the result under the same data key, keeping the recipients' entries.
+     */
+    private static byte[] edit(String fileName, byte[] content, KeyRing keys, Format format, java.time.Clock clock,
+                               java.security.SecureRandom random, java.util.function.UnaryOperator<Document> change) {
         Split split = split(fileName, content, format);
         SopsMetadata meta = split.metadata();
         List<String> unsupported = meta.keyGroups().stream().flatMap(g -> g.unsupported().stream()).toList();
         if (!unsupported.isEmpty()) {
             throw new SopsException(fileName, SopsException.Reason.INVALID_RECIPIENTS, "the file is also encrypted to "
-                + String.join(", ", unsupported) + ", which driftless cannot write back; set the value with sops");
+                + String.join(", ", unsupported) + ", which driftless cannot write back; change it with sops");
         }
         byte[] dataKey = DataKeys.recover(meta, keys, fileName);
         try {
             TreeCipher cipher = new TreeCipher(meta.rule(), meta.macOnlyEncrypted(), fileName);
             TreeCipher.Result decrypted = cipher.decrypt(split.data(), dataKey);
             verifyMac(meta, decrypted.mac(), dataKey, fileName);
-            List<MapNode> branches = new ArrayList<>(decrypted.document().branches());
-            if (branches.isEmpty()) {
-                throw new SopsException(fileName, SopsException.Reason.INVALID_PATH, "the file has no document to set a"
-                    + " value in");
-            }
-            branches.set(0, TreeEdit.set(branches.get(0), path, value, fileName));
+            Document changed = change.apply(decrypted.document());
             String lastModified = now(OffsetDateTime.now(clock).withOffsetSameInstant(java.time.ZoneOffset.UTC)
                 .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-            TreeCipher.Result encrypted = cipher.encrypt(new Document(branches), dataKey, random);
+            TreeCipher.Result encrypted = cipher.encrypt(changed, dataKey, random);
             String mac = ValueCipher.encrypt(new TextValue(encrypted.mac()), dataKey, lastModified, random);
             SopsMetadata updated = new SopsMetadata(meta.keyGroups(), meta.shamirThreshold(), lastModified, mac,
                 meta.rule(), meta.macOnlyEncrypted(), VERSION);

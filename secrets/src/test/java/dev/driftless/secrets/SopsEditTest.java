@@ -108,6 +108,19 @@ class SopsEditTest {
     }
 
     @Test
+    void aReplacedPlaintextIsSavedUnderTheSameDataKeyButNeverWithSopsMetadataInIt() throws IOException {
+        byte[] original = resource("sops/example.json");
+        String plain = Sops.decrypt("example.json", original, bothKeys).render().replace("\"John\"", "\"Jane\"");
+        byte[] saved = Sops.replace("example.json", original, bothKeys, Format.JSON, plain.getBytes(StandardCharsets.UTF_8));
+        DecryptedDocument doc = Sops.decrypt("example.json", saved, dropOnly);
+        assertThat(doc.lookup(List.of("firstName")).orElseThrow().reveal()).isEqualTo("Jane");
+        assertThat(doc.render()).isEqualTo(plain);
+        assertThatThrownBy(() -> Sops.replace("example.json", original, bothKeys, Format.JSON,
+            "{\"a\": 1, \"sops\": {}}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(SopsException.class)
+            .extracting(e -> ((SopsException) e).reason()).isEqualTo(SopsException.Reason.ALREADY_ENCRYPTED);
+    }
+
+    @Test
     void aDotenvFileGetsANewVariableAndKeepsItsMetadataLines() {
         AgeIdentity age = AgeIdentity.generate(new SecureRandom());
         KeyRing ring = KeyRing.builder().ageIdentity(age.encode()).build();

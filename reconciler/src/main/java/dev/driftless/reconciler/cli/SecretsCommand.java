@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "secrets",
     description = "Decrypt, encrypt, edit and re-key SOPS files (age, PGP) without sops, age or gpg.",
     subcommands = {SecretsDecryptCommand.class, SecretsEncryptCommand.class, SecretsSetCommand.class,
-        SecretsRotateCommand.class})
+        SecretsEditCommand.class, SecretsRotateCommand.class})
 final class SecretsCommand implements Callable<Integer> {
 
     @CommandLine.Spec

@@ -32,6 +32,7 @@ final class SecretsCliFixture {
         set.environment = env;
         set.stdin = new java.io.ByteArrayInputStream(stdin);
         ((SecretsRotateCommand) secrets.getSubcommands().get("rotate").getCommand()).environment = env;
+        ((SecretsEditCommand) secrets.getSubcommands().get("edit").getCommand()).environment = env;
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));

@@ -153,6 +153,56 @@ class SecretsEditCommandsTest {
             + " add -i\n");
     }
 
+    @Test
+    void editSavesWhatTheEditorChangedUnderTheSameDataKeyAndLeavesNoPlaintextBehind() throws Exception {
+        Path seen = dir.resolve("seen");
+        Path editor = dir.resolve("editor.sh");
+        Files.writeString(editor, "#!/bin/sh\nprintf '%s\\n' \"$1\" > " + seen + "\nstat -c %a \"$1\" \"${1%/*}\" >> " + seen
+            + "\nsed -i 's/c4r1b0u/n3w-p4ss/' \"$1\"\n");
+        Files.setPosixFilePermissions(editor, PosixFilePermissions.fromString("rwx------"));
+        List<String> entries = pgpEntries();
+
+        SecretsCliFixture.Run r = SecretsCliFixture.run(Map.of("EDITOR", editor.toString()), "secrets", "edit",
+            "--pgp-key", pgpKeys.toString(), file.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo(file + ": saved\n");
+        assertThat(extract(PASSWORD)).isEqualTo("n3w-p4ss");
+        assertThat(pgpEntries()).as("the same data key, for the same keys").isEqualTo(entries);
+        List<String> lines = Files.readAllLines(seen);
+        Path plain = Path.of(lines.get(0));
+        assertThat(plain.getFileName().toString()).isEqualTo("example.yaml");
+        assertThat(lines.subList(1, 3)).as("the copy and its directory are the user's alone").containsExactly("600", "700");
+        assertThat(plain).doesNotExist();
+        assertThat(plain.getParent()).doesNotExist();
+
+        // No change, no write; $VISUAL wins over $EDITOR.
+        byte[] before = Files.readAllBytes(file);
+        r = SecretsCliFixture.run(Map.of("VISUAL", "true", "EDITOR", editor.toString()), "secrets", "edit", "--pgp-key",
+            pgpKeys.toString(), file.toString());
+        assertThat(r.out()).isEqualTo(file + ": not changed\n");
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+    }
+
+    @Test
+    void anEditThatBreaksTheFileOrAnEditorThatFailsSavesNothing() throws Exception {
+        byte[] before = Files.readAllBytes(file);
+        SecretsCliFixture.Run r = SecretsCliFixture.run(Map.of("EDITOR", "sed -i $a\\broken:[ "), "secrets", "edit",
+            "--pgp-key", pgpKeys.toString(), file.toString());
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).startsWith("driftless secrets edit: " + file + ": invalid YAML at line ")
+            .doesNotContain("c4r1b0u");
+        r = SecretsCliFixture.run(Map.of("EDITOR", "false"), "secrets", "edit", "--pgp-key", pgpKeys.toString(),
+            file.toString());
+        assertThat(r.err()).isEqualTo("driftless secrets edit: " + file + ": the editor (false) exited with code 1;"
+            + " nothing saved\n");
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+    }
+
+    private List<String> pgpEntries() throws IOException {
+        return Sops.metadata("example.yaml", Files.readAllBytes(file), Format.YAML).keyGroups().stream()
+            .flatMap(g -> g.pgp().stream()).map(SopsMetadata.PgpKey::enc).toList();
+    }
+
     private String extract(String path) {
         SecretsCliFixture.Run r = SecretsCliFixture.run(Map.of(), "secrets", "decrypt", "--pgp-key", pgpKeys.toString(),
             "--extract", path, file.toString());
