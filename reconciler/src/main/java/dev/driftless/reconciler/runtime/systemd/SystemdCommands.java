@@ -74,8 +74,10 @@ public final class SystemdCommands {
         + "*) f=$d/$p; q=$d;; esac; "
         + "if [ -f \"$f\" ] && a=$(sha256sum < \"$f\" 2>/dev/null); "
         + "then [ \"${a%% *}\" = \"$h\" ] || echo \"changed $p\"; "
-        + "[ -z \"$w\" ] || { s=$(stat -c '%a %U:%G' -- \"$f\") && o=$(stat -c %U:%G -- \"$q\") && { x=${s%% *}; "
-        + "while [ ${#x} -lt 4 ]; do x=0$x; done; [ \"$w $o\" = \"$x ${s#* }\" ] || echo \"owner $w $o $x ${s#* } $p\"; }; }; "
+        // One stat for the file and what it should belong to: "MODE USER:GROUP", a line each.
+        + "[ -z \"$w\" ] || { s=$(stat -c '%a %U:%G' -- \"$f\" \"$q\") && { o=${s#*\"\n\"}; o=${o#* }; "
+        + "s=${s%%\"\n\"*}; x=${s%% *}; while [ ${#x} -lt 4 ]; do x=0$x; done; "
+        + "[ \"$w $o\" = \"$x ${s#* }\" ] || echo \"owner $w $o $x ${s#* } $p\"; }; }; "
         + "else echo \"missing $p\"; fi; "
         + "done < \"$m\"; done";
 
