@@ -41,9 +41,7 @@ public final class Sops {
         byte[] dataKey = DataKeys.recover(meta, keys, fileName);
         try {
             TreeCipher cipher = new TreeCipher(meta.rule(), meta.macOnlyEncrypted(), fileName);
-            TreeCipher.Result result = cipher.decrypt(split.data(), dataKey);
-            verifyMac(meta, result.mac(), dataKey, fileName);
-            return new DecryptedDocument(fileName, format, result.document(), meta);
+            return new DecryptedDocument(fileName, format, opened(split, cipher, dataKey, fileName), meta);
         } finally {
             Arrays.fill(dataKey, (byte) 0);
         }
@@ -117,28 +115,45 @@ public final class Sops {
                                java.security.SecureRandom random, java.util.function.UnaryOperator<Document> change) {
         Split split = split(fileName, content, format);
         SopsMetadata meta = split.metadata();
-        List<String> unsupported = meta.keyGroups().stream().flatMap(g -> g.unsupported().stream()).toList();
-        if (!unsupported.isEmpty()) {
+        if (!meta.unsupported().isEmpty()) {
             throw new SopsException(fileName, SopsException.Reason.INVALID_RECIPIENTS, "the file is also encrypted to "
-                + String.join(", ", unsupported) + ", which driftless cannot write back; change it with sops");
+                + String.join(", ", meta.unsupported()) + ", which driftless cannot write back; change it with sops");
         }
         byte[] dataKey = DataKeys.recover(meta, keys, fileName);
         try {
             TreeCipher cipher = new TreeCipher(meta.rule(), meta.macOnlyEncrypted(), fileName);
-            TreeCipher.Result decrypted = cipher.decrypt(split.data(), dataKey);
-            verifyMac(meta, decrypted.mac(), dataKey, fileName);
-            Document changed = change.apply(decrypted.document());
-            String lastModified = now(OffsetDateTime.now(clock).withOffsetSameInstant(java.time.ZoneOffset.UTC)
-                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-            TreeCipher.Result encrypted = cipher.encrypt(changed, dataKey, random);
-            String mac = ValueCipher.encrypt(new TextValue(encrypted.mac()), dataKey, lastModified, random);
-            SopsMetadata updated = new SopsMetadata(meta.keyGroups(), meta.shamirThreshold(), lastModified, mac,
-                meta.rule(), meta.macOnlyEncrypted(), VERSION);
-            return format.write(withMetadata(encrypted.document(), updated, format), fileName)
-                .getBytes(StandardCharsets.UTF_8);
+            Document changed = change.apply(opened(split, cipher, dataKey, fileName));
+            return sealed(fileName, format, cipher, changed, dataKey, new SopsMetadata(meta.keyGroups(),
+                meta.shamirThreshold(), lastModified(clock), "", meta.rule(), meta.macOnlyEncrypted(), VERSION), random);
         } finally {
             Arrays.fill(dataKey, (byte) 0);
         }
+    }
+
+    /** The values of a file decrypted, once its MAC proved them unchanged. */
+    private static Document opened(Split split, TreeCipher cipher, byte[] dataKey, String fileName) {
+        TreeCipher.Result result = cipher.decrypt(split.data(), dataKey);
+        verifyMac(split.metadata(), result.mac(), dataKey, fileName);
+        return result.document();
+    }
+
+    /** When a file written now was last modified, as sops writes it: RFC 3339 to the second, UTC. */
+    static String lastModified(java.time.Clock clock) {
+        return now(OffsetDateTime.now(clock).withOffsetSameInstant(java.time.ZoneOffset.UTC)
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    /**
+     * The encrypted file: {@code plain} encrypted under {@code dataKey}, with {@code meta} (its
+     * mac left empty) and the MAC of the values, encrypted under {@code meta}'s lastmodified.
+     */
+    static byte[] sealed(String fileName, Format format, TreeCipher cipher, Document plain, byte[] dataKey,
+                         SopsMetadata meta, java.security.SecureRandom random) {
+        TreeCipher.Result encrypted = cipher.encrypt(plain, dataKey, random);
+        String mac = ValueCipher.encrypt(new TextValue(encrypted.mac()), dataKey, meta.lastModified(), random);
+        SopsMetadata done = new SopsMetadata(meta.keyGroups(), meta.shamirThreshold(), meta.lastModified(), mac,
+            meta.rule(), meta.macOnlyEncrypted(), meta.version());
+        return format.write(withMetadata(encrypted.document(), done, format), fileName).getBytes(StandardCharsets.UTF_8);
     }
 
     /** Starts configuring an encryptor. */

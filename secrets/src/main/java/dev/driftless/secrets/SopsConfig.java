@@ -268,25 +268,18 @@ public final class SopsConfig {
      * @throws SopsException naming the fingerprints without a public key
      */
     public SopsEncryptor.Builder encryptor(CreationRule rule, Function<String, Optional<PgpRecipient>> publicKeys) {
-        List<String> missing = rule.groups().stream().flatMap(g -> g.pgp().stream())
-            .filter(fp -> publicKeys.apply(fp).isEmpty()).toList();
+        Map<String, Optional<PgpRecipient>> found = new LinkedHashMap<>();
+        rule.groups().forEach(g -> g.pgp().forEach(fp -> found.computeIfAbsent(fp, publicKeys)));
+        List<String> missing = found.entrySet().stream().filter(e -> e.getValue().isEmpty()).map(Map.Entry::getKey)
+            .toList();
         if (!missing.isEmpty()) {
             throw new SopsException(file.toString(), SopsException.Reason.INVALID_RECIPIENTS, "the creation rule names PGP "
                 + String.join(", ", missing) + ": give the public key with --pgp-public-keys (gpg --export -a"
                 + " FINGERPRINT)");
         }
-        SopsEncryptor.Builder b = SopsEncryptor.builder().rule(rule.rule()).macOnlyEncrypted(rule.macOnlyEncrypted());
         List<RecipientGroup> groups = rule.groups().stream().map(g -> new RecipientGroup(g.age(),
-            g.pgp().stream().map(fp -> publicKeys.apply(fp).orElseThrow()).toList())).toList();
-        if (groups.size() == 1) {
-            b.ageRecipients(groups.get(0).ageRecipients());
-            groups.get(0).pgpRecipients().forEach(b::pgpRecipient);
-        } else {
-            groups.forEach(b::keyGroup);
-            if (rule.shamirThreshold() > 0) {
-                b.shamirThreshold(rule.shamirThreshold());
-            }
-        }
-        return b;
+            g.pgp().stream().map(fp -> found.get(fp).orElseThrow()).toList())).toList();
+        return SopsEncryptor.builder().rule(rule.rule()).macOnlyEncrypted(rule.macOnlyEncrypted())
+            .keyGroups(groups, rule.shamirThreshold());
     }
 }

@@ -8,16 +8,12 @@ import dev.driftless.secrets.pgp.PgpPublicKeys;
 import dev.driftless.secrets.pgp.PgpRecipient;
 import dev.driftless.secrets.shamir.Shamir;
 import dev.driftless.secrets.tree.Document;
-import dev.driftless.secrets.tree.TextValue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -90,10 +86,9 @@ public final class SopsEncryptor {
     public static Builder rotation(SopsMetadata meta, String fileName, List<String> addAge, List<String> removeAge,
                                    List<PgpRecipient> addPgp, List<String> removePgp,
                                    java.util.function.Function<String, java.util.Optional<PgpRecipient>> publicKeys) {
-        List<String> unsupported = meta.keyGroups().stream().flatMap(g -> g.unsupported().stream()).toList();
-        if (!unsupported.isEmpty()) {
+        if (!meta.unsupported().isEmpty()) {
             throw new SopsException(fileName, SopsException.Reason.INVALID_RECIPIENTS, "the file is also encrypted to "
-                + String.join(", ", unsupported) + ", which driftless cannot encrypt to; re-encrypt it with sops");
+                + String.join(", ", meta.unsupported()) + ", which driftless cannot encrypt to; re-encrypt it with sops");
         }
         List<String> goneAge = removeAge.stream().map(String::strip).toList();
         List<String> gonePgp = removePgp.stream().map(SopsEncryptor::fingerprint).toList();
@@ -140,15 +135,8 @@ public final class SopsEncryptor {
                 + String.join(", ", missing) + " and the file holds only the fingerprint: give the public key with"
                 + " --pgp-public-keys (gpg --export -a FINGERPRINT), or remove it (--rm-pgp)");
         }
-        Builder b = builder().rule(meta.rule()).macOnlyEncrypted(meta.macOnlyEncrypted());
-        if (groups.size() == 1) {
-            b.ageRecipients(groups.get(0).ageRecipients());
-            groups.get(0).pgpRecipients().forEach(b::pgpRecipient);
-        } else {
-            groups.forEach(b::keyGroup);
-            b.shamirThreshold(meta.requiredGroups());
-        }
-        return b;
+        return builder().rule(meta.rule()).macOnlyEncrypted(meta.macOnlyEncrypted())
+            .keyGroups(groups, meta.requiredGroups());
     }
 
     private static String recipients(SopsMetadata meta) {
@@ -178,18 +166,13 @@ public final class SopsEncryptor {
         List<byte[]> parts = groups.size() == 1 ? List.of(dataKey.clone())
             : Shamir.split(dataKey, groups.size(), threshold, random);
         try {
-            OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
-            String lastModified = Sops.now(now);
+            String lastModified = Sops.lastModified(clock);
             List<SopsMetadata.KeyGroup> keyGroups = new ArrayList<>();
             for (int i = 0; i < groups.size(); i++) {
                 keyGroups.add(encryptPart(groups.get(i), parts.get(i), lastModified, fileName));
             }
-            TreeCipher.Result result = cipher.encrypt(plain, dataKey, random);
-            String mac = ValueCipher.encrypt(new TextValue(result.mac()), dataKey, lastModified, random);
-            SopsMetadata meta = new SopsMetadata(keyGroups, groups.size() > 1 ? threshold : 0, lastModified, mac,
-                rule, macOnlyEncrypted, Sops.VERSION);
-            return format.write(Sops.withMetadata(result.document(), meta, format), fileName)
-                .getBytes(StandardCharsets.UTF_8);
+            return Sops.sealed(fileName, format, cipher, plain, dataKey, new SopsMetadata(keyGroups,
+                groups.size() > 1 ? threshold : 0, lastModified, "", rule, macOnlyEncrypted, Sops.VERSION), random);
         } finally {
             Arrays.fill(dataKey, (byte) 0);
             parts.forEach(p -> Arrays.fill(p, (byte) 0));
@@ -253,13 +236,13 @@ public final class SopsEncryptor {
 
         /** Adds every key of an exported public key file ({@code gpg --export [-a]}). */
         public Builder pgpPublicKeyFile(Path file) {
-            pgp.addAll(readKeys(file).all());
+            pgp.addAll(readPublicKeys(file).all());
             return this;
         }
 
         /** Adds the key with this fingerprint (primary or subkey, or long key id) from a public key file. */
         public Builder pgpFingerprint(String fingerprint, Path publicKeys) {
-            PgpPublicKeys keys = readKeys(publicKeys);
+            PgpPublicKeys keys = readPublicKeys(publicKeys);
             pgp.add(keys.find(fingerprint).orElseThrow(() -> new SopsException(publicKeys.toString(),
                 SopsException.Reason.KEY_FILE, "no PGP key with fingerprint " + fingerprint)));
             return this;
@@ -268,6 +251,18 @@ public final class SopsEncryptor {
         /** Adds an explicit key group; with two or more, the data key is Shamir-split between them. */
         public Builder keyGroup(RecipientGroup group) {
             groups.add(group);
+            return this;
+        }
+
+        /**
+         * Adds the key groups of a file or a configuration at once: one group encrypts as single
+         * recipients do; with several, {@code threshold} of them open the file (0: all of them).
+         */
+        public Builder keyGroups(List<RecipientGroup> groups, int threshold) {
+            this.groups.addAll(groups);
+            if (threshold > 0) {
+                this.threshold = threshold;
+            }
             return this;
         }
 
@@ -323,14 +318,21 @@ public final class SopsEncryptor {
             return new SopsEncryptor(this);
         }
 
-        private static PgpPublicKeys readKeys(Path file) {
-            try {
-                return PgpPublicKeys.read(Files.readAllBytes(file), file.toString());
-            } catch (IOException e) {
-                throw new SopsException(file.toString(), SopsException.Reason.KEY_FILE, "cannot read the public key file");
-            } catch (PgpException e) {
-                throw new SopsException(file.toString(), SopsException.Reason.KEY_FILE, e.getMessage());
-            }
+    }
+
+    /**
+     * The keys of an exported public key file ({@code gpg --export [-a]}; the public halves of a
+     * secret key file count too), to look PGP recipients up in.
+     *
+     * @throws SopsException {@code KEY_FILE} naming the file when it cannot be read or parsed
+     */
+    public static PgpPublicKeys readPublicKeys(Path file) {
+        try {
+            return PgpPublicKeys.read(Files.readAllBytes(file), file.toString());
+        } catch (IOException e) {
+            throw new SopsException(file.toString(), SopsException.Reason.KEY_FILE, "cannot read the public key file");
+        } catch (PgpException e) {
+            throw new SopsException(file.toString(), SopsException.Reason.KEY_FILE, e.getMessage());
         }
     }
 }

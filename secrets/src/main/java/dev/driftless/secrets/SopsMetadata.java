@@ -52,6 +52,11 @@ public record SopsMetadata(
     public record PgpKey(String fingerprint, String createdAt, String enc) {
     }
 
+    /** The recipients of every group driftless cannot encrypt to (cloud KMS, Vault), described. */
+    public List<String> unsupported() {
+        return keyGroups.stream().flatMap(g -> g.unsupported().stream()).toList();
+    }
+
     /** The number of key groups whose parts are needed: the threshold, or all groups when unset. */
     public int requiredGroups() {
         if (keyGroups.size() <= 1) {
