@@ -6,7 +6,6 @@ import dev.driftless.secrets.Sops;
 import dev.driftless.secrets.SopsConfig;
 import dev.driftless.secrets.SopsEncryptor;
 import dev.driftless.secrets.SopsException;
-import dev.driftless.secrets.pgp.PgpException;
 import dev.driftless.secrets.pgp.PgpPublicKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -154,13 +153,7 @@ final class SecretsEncryptCommand implements Callable<Integer> {
             }
             SopsConfig sops = SopsConfig.read(found.get());
             SopsConfig.CreationRule rule = sops.ruleFor(file);
-            Optional<PgpPublicKeys> keys = Optional.ofNullable(pgpPublicKeys).map(f -> {
-                try {
-                    return PgpPublicKeys.read(SecretsDecryptCommand.read(f), f.toString());
-                } catch (PgpException e) {
-                    throw new SopsException(f.toString(), SopsException.Reason.KEY_FILE, e.getMessage());
-                }
-            });
+            Optional<PgpPublicKeys> keys = Optional.ofNullable(pgpPublicKeys).map(SopsEncryptor::readPublicKeys);
             b = sops.encryptor(rule, fp -> keys.flatMap(k -> k.find(fp)));
         } else {
             b = Sops.encryptor();

@@ -7,7 +7,6 @@ import dev.driftless.secrets.Sops;
 import dev.driftless.secrets.SopsConfig;
 import dev.driftless.secrets.SopsEncryptor;
 import dev.driftless.secrets.SopsException;
-import dev.driftless.secrets.pgp.PgpException;
 import dev.driftless.secrets.pgp.PgpPublicKeys;
 import dev.driftless.secrets.pgp.PgpRecipient;
 import java.nio.charset.StandardCharsets;
@@ -142,17 +141,8 @@ final class SecretsRotateCommand implements Callable<Integer> {
 
     /** The public keys of --pgp-public-keys and, their public halves, of --pgp-key. */
     private List<PgpPublicKeys> publicKeys() {
-        List<PgpPublicKeys> out = new ArrayList<>();
-        List<Path> files = new ArrayList<>(pgpPublicKeys);
-        files.addAll(keyOptions.pgpKeys);
-        for (Path f : files) {
-            try {
-                out.add(PgpPublicKeys.read(SecretsDecryptCommand.read(f), f.toString()));
-            } catch (PgpException e) {
-                throw new SopsException(f.toString(), SopsException.Reason.KEY_FILE, e.getMessage());
-            }
-        }
-        return out;
+        return java.util.stream.Stream.concat(pgpPublicKeys.stream(), keyOptions.pgpKeys.stream())
+            .map(SopsEncryptor::readPublicKeys).toList();
     }
 
     private static Optional<PgpRecipient> find(List<PgpPublicKeys> keys, String fingerprint) {
