@@ -128,7 +128,7 @@ public final class SopsConfig {
         String path = absolute.startsWith(dir) ? dir.relativize(absolute).toString() : absolute.toString();
         for (int i = 0; i < rules.size(); i++) {
             MapNode rule = rules.get(i);
-            String regex = text(rule, "path_regex", name).orElse("");
+            String regex = text(rule, "path_regex", "creation_rules[" + i + "]", name).orElse("");
             if (regex.isEmpty() || compile(regex, name, i).matcher(path).find()) {
                 return creationRule(rule, name, i);
             }
@@ -140,7 +140,7 @@ public final class SopsConfig {
         String where = "creation_rules[" + index + "]";
         Map<String, String> given = new LinkedHashMap<>();
         for (String key : RULES) {
-            text(rule, key, name).filter(v -> !v.isEmpty()).ifPresent(v -> given.put(key, v));
+            text(rule, key, where, name).filter(v -> !v.isEmpty()).ifPresent(v -> given.put(key, v));
         }
         if (given.size() > 1) {
             throw invalid(name, where + " sets " + String.join(" and ", given.keySet()) + "; only one encryption rule"
@@ -237,7 +237,7 @@ public final class SopsConfig {
         return out;
     }
 
-    private static Optional<String> text(MapNode node, String key, String name) {
+    private static Optional<String> text(MapNode node, String key, String where, String name) {
         Optional<Node> value = node.get(key).filter(n -> n != NullNode.INSTANCE);
         if (value.isEmpty()) {
             return Optional.empty();
@@ -245,7 +245,7 @@ public final class SopsConfig {
         if (value.get() instanceof TextValue t) {
             return Optional.of(t.value());
         }
-        throw invalid(name, key + " must be text");
+        throw invalid(name, where + "." + key + " must be text");
     }
 
     private static Pattern compile(String regex, String name, int index) {

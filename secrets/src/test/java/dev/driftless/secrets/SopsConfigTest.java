@@ -111,6 +111,9 @@ class SopsConfigTest {
         assertThatThrownBy(() -> pgp.encryptor(rule, fp -> Optional.empty())).hasMessage(name + ": the creation rule"
             + " names PGP FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4: give the public key with --pgp-public-keys (gpg"
             + " --export -a FINGERPRINT)");
+        SopsConfig list = write("creation_rules:\n  - path_regex: [a]\n    age: " + prod.recipient() + "\n");
+        assertThatThrownBy(() -> list.ruleFor(repo.resolve("a.yaml")))
+            .hasMessage(name + ": creation_rules[0].path_regex must be text");
         SopsConfig empty = write("destination_rules: []\n");
         assertThatThrownBy(() -> empty.ruleFor(repo.resolve("a.yaml"))).hasMessage(name + ": it has no creation_rules");
     }
