@@ -51,7 +51,7 @@ public final class Assembly implements AutoCloseable {
             source = GitSource.open(config.gitSource());
             pool = SshHostPool.open(config.sshSettings());
             DesiredStateLoader loader = loader(config, env);
-            Observer observer = Observer.standard(pool, pool.commandTimeout());
+            Observer observer = Observer.reconciling(pool, pool.commandTimeout());
             Applier applier = new Applier(pool, HealthGate.system(pool.commandTimeout()),
                 applySettings(Applier.Settings.defaults(pool.commandTimeout()), config), clock);
             Reconciler reconciler = new Reconciler(config.repo().environment(), source, verifier(config), loader,

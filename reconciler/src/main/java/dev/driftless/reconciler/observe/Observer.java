@@ -76,6 +76,16 @@ public final class Observer {
     }
 
     /**
+     * {@link #standard}, for the daemon's reconciles: the file checks also remove the checksum
+     * lists of containers removed by hand ({@link DockerObserver#DockerObserver(boolean, boolean)}),
+     * which is safe only for the one that creates containers, before it applies anything.
+     */
+    public static Observer reconciling(HostSessions sessions, Duration commandTimeout) {
+        return new Observer(sessions, Map.of(Runtime.DOCKER, new DockerObserver(true, true), Runtime.SYSTEMD,
+            new SystemdObserver(true)), commandTimeout);
+    }
+
+    /**
      * An observer of what runs, without the file checks (each file of a container costs a
      * {@code docker cp}): for {@code status} and {@code logs}, which plan nothing.
      */

@@ -296,7 +296,7 @@ class DeploymentStoryIT {
         long since = env.lastRecordId();
         HostContainer app1Api = only("app-1", "api");
         HostContainer store = only("db-1", "store");
-        env.hosts().exec("app-2", "docker", "rm", "-f", only("app-2", "api").name());
+        env.hosts().removeContainerByHand("app-2", only("app-2", "api").name());
         // A short grace: while a stop is under way the container still counts as running, and a
         // drift check landing then may find it unhealthy and restart it (seen under load in CI).
         env.hosts().exec("db-1", "docker", "stop", "-t", "1", store.name());
@@ -783,7 +783,7 @@ class DeploymentStoryIT {
         // A heal of the spec that runs is no new spec: no job. (A drift check already under way
         // when api goes may record its probes failing first; the heal is the record that creates it.)
         long since = env.lastRecordId();
-        env.hosts().exec("app-1", "docker", "rm", "-f", only("app-1", "api").name());
+        env.hosts().removeContainerByHand("app-1", only("app-1", "api").name());
         ReconcileRecord heal = env.awaitRecord("the heal of the removed api", r -> r.id() > since
             && r.steps().stream().anyMatch(x -> x.service().equals("api") && x.action() == StepAction.CREATE));
         assertThat(step(heal, "api", "app-1", StepAction.CREATE).outcome()).isEqualTo(StepOutcome.SUCCEEDED);

@@ -154,7 +154,7 @@ class ObserverIT {
                 "changed on the host (docker update): memory 512M (the repo says 256M), cpus 1 (the repo says 0.5),"
                     + " restart policy no (the repo says unless-stopped)");
         } finally {
-            hosts.exec("app-1", "docker", "rm", "-f", "tuned-1");
+            hosts.removeContainerByHand("app-1", "tuned-1");
         }
     }
 

@@ -240,7 +240,7 @@ class PlanCommandIT {
         hosts.exec("app-1", "docker", "stop", web1);
         hosts.exec("app-1", "docker", "run", "-d", "--name", "hand-made", "driftless/sample-svc:1.0.0");
         String web2 = hosts.exec("app-2", "docker", "ps", "-q", "--filter", "label=dev.driftless.service=web").strip();
-        hosts.exec("app-2", "docker", "rm", "-f", web2);
+        hosts.removeContainerByHand("app-2", web2);
 
         Run run = plan("--format", "markdown");
 

@@ -267,6 +267,23 @@ public final class TestHosts implements AutoCloseable {
         return exec(container(host), command);
     }
 
+    /**
+     * {@code docker rm -f NAME} on the host, as an operator would; again while the host's dockerd
+     * (vfs driver, slow under load) fails to delete the killed container's files because its
+     * processes were still dying ("failed to remove root filesystem … directory not empty"): the
+     * container is then dead, and the next attempt removes it.
+     */
+    public void removeContainerByHand(String host, String name) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            ExecResult r = execResult(host, "docker", "rm", "-f", name);
+            if (r.getExitCode() != 0 && !r.getStderr().contains("failed to remove root filesystem")) {
+                throw new IllegalStateException("docker rm -f " + name + " exited " + r.getExitCode() + ": "
+                    + r.getStderr());
+            }
+            return r.getExitCode() == 0;
+        });
+    }
+
     /** Runs a command as root on the host and returns the result whatever the exit code. */
     public ExecResult execResult(String host, String... command) {
         try {

@@ -31,14 +31,18 @@ public final class DockerCommands {
      * owner WANT_MODE WANT_UID:GID NOW_MODE NOW_UID:GID PATH} for one whose mode or owner differs. Lists are {@code HASH MODE UID:GID PATH} lines (or {@code HASH
      * PATH}, as written before modes were checked: then the mode and owner are not); paths are
      * absolute, have no line breaks but may have spaces. Always exits 0: a failed check is no
-     * failed observation.
+     * failed observation. With a second argument {@code tidy}, the list of a container that no
+     * longer exists (one removed by hand, whose spec changed before a drift check recreated it
+     * under another name) is removed, after asking Docker again: the daemon's observation, made
+     * before it applies anything, tidies; a plan's reads only.
      */
-    static final String FILES_CHECK = "export LC_ALL=C; set -- \"$1\"/*" + FileDrift.SUFFIX
+    static final String FILES_CHECK = "export LC_ALL=C; t=$2; set -- \"$1\"/*" + FileDrift.SUFFIX
         + "; [ -f \"$1\" ] || exit 0; "
         + "n=$(docker ps --all --format '{{.Names}}' --filter label=" + ContainerLabels.MANAGED + "="
         + ContainerLabels.MANAGED_VALUE + ") || exit 0; echo " + FILES_CHECK_MARK + "; "
         + "for m do c=${m##*/}; c=${c%" + FileDrift.SUFFIX + "}; "
-        + "case \"\n$n\n\" in *\"\n$c\n\"*) ;; *) continue;; esac; echo \"@@files $c\"; "
+        + "case \"\n$n\n\" in *\"\n$c\n\"*) ;; *) [ \"$t\" = tidy ] && ! docker container inspect --format 1 \"$c\" "
+        + ">/dev/null 2>&1 && rm -f -- \"$m\"; continue;; esac; echo \"@@files $c\"; "
         + "while IFS= read -r l; do h=${l%% *}; p=${l#* }; o=; "
         + "case $p in /*) ;; *) o=${p%% /*}; p=/${p#* /};; esac; "
         + "if a=$(docker cp \"$c:$p\" - 2>/dev/null | tar -x -f - --numeric-owner --to-command='printf \"%s %s:%s \" "
@@ -61,12 +65,22 @@ public final class DockerCommands {
 
     /** {@link #observe()}, with the file checks or without them. */
     public static RemoteCommand observe(boolean checkFiles) {
+        return observe(checkFiles, false);
+    }
+
+    /**
+     * {@link #observe(boolean)}; with {@code tidy}, the file checks also remove the checksum lists
+     * of containers that no longer exist (see {@link #FILES_CHECK}).
+     */
+    public static RemoteCommand observe(boolean checkFiles, boolean tidy) {
         RemoteCommand listing = RemoteCommand.of("docker", "version", "--format", "{{.Server.Version}}")
             .and(RemoteCommand.of("docker", "ps", "--all", "--quiet", "--no-trunc",
                     "--filter", "label=" + ContainerLabels.MANAGED + "=" + ContainerLabels.MANAGED_VALUE)
                 .pipe(RemoteCommand.of("xargs", "-r", "docker", "inspect", "--type", "container")));
         return checkFiles
-            ? listing.and(RemoteCommand.of("sh", "-c", FILES_CHECK, "driftless-files", InstanceContainers.FILE_SUMS_DIR))
+            ? listing.and(tidy
+                ? RemoteCommand.of("sh", "-c", FILES_CHECK, "driftless-files", InstanceContainers.FILE_SUMS_DIR, "tidy")
+                : RemoteCommand.of("sh", "-c", FILES_CHECK, "driftless-files", InstanceContainers.FILE_SUMS_DIR))
             : listing;
     }
 

@@ -22,6 +22,7 @@ import java.util.Map;
 public final class DockerObserver implements RuntimeObserver {
 
     private final boolean checkFiles;
+    private final boolean tidy;
 
     /** An observer that checks the files placed into containers too. */
     public DockerObserver() {
@@ -30,12 +31,22 @@ public final class DockerObserver implements RuntimeObserver {
 
     /** @param checkFiles whether the files placed into containers are checked ({@link FileDrift}) */
     public DockerObserver(boolean checkFiles) {
+        this(checkFiles, false);
+    }
+
+    /**
+     * @param checkFiles whether the files placed into containers are checked ({@link FileDrift})
+     * @param tidy       whether the check also removes the checksum lists of containers that no
+     *                   longer exist: only for the daemon, which observes before it applies
+     */
+    public DockerObserver(boolean checkFiles, boolean tidy) {
         this.checkFiles = checkFiles;
+        this.tidy = tidy;
     }
 
     @Override
     public RemoteCommand command() {
-        return DockerCommands.observe(checkFiles);
+        return DockerCommands.observe(checkFiles, tidy);
     }
 
     @Override

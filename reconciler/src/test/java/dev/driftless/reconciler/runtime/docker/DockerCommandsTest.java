@@ -22,6 +22,9 @@ class DockerCommandsTest {
                 + "| xargs -r docker inspect --type container && sh -c "
                 + dev.driftless.reconciler.command.ShellQuote.quote(DockerCommands.FILES_CHECK)
                 + " driftless-files .driftless/container-files");
+        // the daemon's observation also removes the lists of containers that are gone
+        assertThat(DockerCommands.observe(true, true).render()).endsWith(
+            " driftless-files .driftless/container-files tidy");
         // status and logs list without checking files
         assertThat(DockerCommands.observe(false).render()).isEqualTo(
             "docker version --format '{{.Server.Version}}' && "

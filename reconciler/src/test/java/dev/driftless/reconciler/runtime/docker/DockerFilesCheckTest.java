@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +26,7 @@ class DockerFilesCheckTest {
         # A stand-in for docker: containers are the directories of $ROOT. Its archives name an
         # owner the host has (daemon) with another number, as a container's user may.
         case "$1" in
-          ps) ls "$ROOT" ;;
+          ps) ls "$ROOT" | grep -vx "${HIDE:-}" || true ;;
           cp) c=${2%%:*}; p=${2#*:}; [ -f "$ROOT/$c$p" ] || exit 1
               exec tar -c -f - -C "$ROOT/$c" --owner="daemon:${OWNER_UID:-0}" --group="daemon:${OWNER_GID:-0}" "${p#/}" ;;
           container) [ -d "$ROOT/$5" ] ;;
@@ -39,12 +41,18 @@ class DockerFilesCheckTest {
     private Path lists;
 
     private String check(Map<String, String> env) throws Exception {
+        return check(env, List.of());
+    }
+
+    private String check(Map<String, String> env, List<String> more) throws Exception {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Path docker = bin.resolve("docker");
         Files.writeString(docker, FAKE_DOCKER);
         Files.setPosixFilePermissions(docker, PosixFilePermissions.fromString("rwx------"));
-        ProcessBuilder b = new ProcessBuilder("sh", "-c", DockerCommands.FILES_CHECK, "driftless-files", lists.toString())
-            .redirectErrorStream(true);
+        List<String> command = new ArrayList<>(List.of("sh", "-c", DockerCommands.FILES_CHECK, "driftless-files",
+            lists.toString()));
+        command.addAll(more);
+        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
         b.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         b.environment().put("ROOT", root.toString());
         b.environment().putAll(env);
@@ -92,5 +100,37 @@ class DockerFilesCheckTest {
                 + " owner 0:0 → 1000:0 on the host"));
         assertThat(tmp.resolve("pwned")).doesNotExist();
         assertThat(Path.of("pwned")).doesNotExist();
+    }
+
+    @Test
+    void theListOfAContainerThatIsGoneIsKeptByAPlanAndRemovedByTheDaemonsObservation() throws Exception {
+        root = Files.createDirectories(tmp.resolve("containers"));
+        lists = Files.createDirectories(tmp.resolve("lists"));
+        place("api-1-aaaa", "/etc/api.yaml", "port: 8080\n", "r--r--r--");
+        Files.writeString(lists.resolve("api-1-aaaa" + FileDrift.SUFFIX),
+            FileDrift.line("port: 8080\n".getBytes(StandardCharsets.UTF_8), 0444, 0, 0, "/etc/api.yaml"));
+        // Its container was removed by hand, and the next deploy made api-1-bbbb instead.
+        Path orphan = lists.resolve("api-1-0ld0" + FileDrift.SUFFIX);
+        Files.writeString(orphan, FileDrift.line("old\n".getBytes(StandardCharsets.UTF_8), 0444, 0, 0, "/etc/api.yaml"));
+
+        assertThat(check(Map.of())).isEqualTo("@@files-check\n@@files api-1-aaaa\n");
+        assertThat(orphan).exists();
+
+        assertThat(check(Map.of(), List.of("tidy"))).isEqualTo("@@files-check\n@@files api-1-aaaa\n");
+        assertThat(orphan).doesNotExist();
+        assertThat(lists.resolve("api-1-aaaa" + FileDrift.SUFFIX)).exists();
+    }
+
+    @Test
+    void aListWhoseContainerAppearedSinceTheListingIsKept() throws Exception {
+        root = Files.createDirectories(tmp.resolve("containers"));
+        lists = Files.createDirectories(tmp.resolve("lists"));
+        // The listing (docker ps) does not show it, asking again does: created meanwhile.
+        Path list = lists.resolve("api-1-cccc" + FileDrift.SUFFIX);
+        Files.writeString(list, FileDrift.line("x\n".getBytes(StandardCharsets.UTF_8), 0444, 0, 0, "/etc/x"));
+        Files.createDirectories(root.resolve("api-1-cccc"));
+
+        assertThat(check(Map.of("HIDE", "api-1-cccc"), List.of("tidy"))).isEqualTo("@@files-check\n");
+        assertThat(list).exists();
     }
 }

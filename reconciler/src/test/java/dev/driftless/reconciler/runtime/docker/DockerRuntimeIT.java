@@ -431,6 +431,15 @@ class DockerRuntimeIT {
         assertThat(((dev.driftless.reconciler.observe.HostObservation.Reachable) listed).containers())
             .filteredOn(c -> c.name().equals(name)).singleElement().satisfies(c -> assertThat(c.drift()).isEmpty());
         assertNothingRanOnTheHost();
+        // The list of a container removed by hand whose spec changed before a drift check
+        // recreated it: a plan's observation reads it, the daemon's removes it.
+        String gone = sums.replace(name, "files-1-0ld0f11e");
+        hosts.exec("app-1", "cp", "-p", sums, gone);
+        observed(name);
+        assertThat(hosts.execResult("app-1", "test", "-e", gone).getExitCode()).as("kept by a plan").isZero();
+        dev.driftless.reconciler.observe.Observer.reconciling(pool, TIMEOUT).observe(app1, java.util.Set.of(Runtime.DOCKER));
+        assertThat(hosts.execResult("app-1", "test", "-e", gone).getExitCode()).as("tidied by the daemon").isEqualTo(1);
+        assertThat(hosts.execResult("app-1", "test", "-e", sums).getExitCode()).as("its container's is kept").isZero();
         assertThat(s.run(runtime.remove(name, Duration.ofSeconds(1)), TIMEOUT).succeeded()).isTrue();
         assertThat(hosts.execResult("app-1", "test", "-e", sums).getExitCode()).as("removed with the container")
             .isEqualTo(1);
