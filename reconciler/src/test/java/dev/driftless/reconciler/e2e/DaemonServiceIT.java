@@ -23,7 +23,8 @@ import org.testcontainers.containers.Container.ExecResult;
 class DaemonServiceIT {
 
     private static final String HOST = "ops-1";
-    private static final String SRC = "/tmp/driftless-src";
+    /** Not in /tmp: a trixie host mounts a tmpfs there at boot, hiding what is copied below it. */
+    private static final String SRC = "/var/tmp/driftless-src";
 
     static TestHosts hosts;
 

@@ -372,9 +372,11 @@ public final class TestHosts implements AutoCloseable {
         Path tar = workDir.resolve("image-" + Long.toHexString(System.nanoTime()) + ".tar");
         try (InputStream in = docker().saveImageCmd(image).exec()) {
             Files.copy(in, tar, StandardCopyOption.REPLACE_EXISTING);
-            c.copyFileToContainer(org.testcontainers.utility.MountableFile.forHostPath(tar), "/tmp/image.tar");
-            exec(c, "docker", "load", "-q", "-i", "/tmp/image.tar");
-            exec(c, "rm", "-f", "/tmp/image.tar");
+            // Not /tmp: a trixie host mounts a tmpfs there at boot, which hides what is copied
+            // into the container's own /tmp.
+            c.copyFileToContainer(org.testcontainers.utility.MountableFile.forHostPath(tar), "/var/tmp/image.tar");
+            exec(c, "docker", "load", "-q", "-i", "/var/tmp/image.tar");
+            exec(c, "rm", "-f", "/var/tmp/image.tar");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
