@@ -240,7 +240,8 @@ class SshHostPoolIT {
             String before = out(beta, "sh", "-c", "echo $PPID");
             // sshd restarted, and this connection's own sshd process killed: the connection is dead.
             hosts.exec("beta", "systemctl", "restart", "ssh");
-            hosts.exec("beta", "pkill", "-KILL", "-f", "sshd: deploy");
+            // (OpenSSH 9.8 and later, trixie's 10.0 among them, serve a session from "sshd-session".)
+            hosts.exec("beta", "pkill", "-KILL", "-f", "sshd(-session)?: deploy");
             String after = out(beta, "sh", "-c", "echo $PPID");
             assertThat(after).isNotEqualTo(before);
             assertThat(pool.connectionsOpened()).isEqualTo(2);
