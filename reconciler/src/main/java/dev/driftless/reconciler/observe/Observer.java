@@ -71,8 +71,7 @@ public final class Observer {
      * a reconcile and a plan need.
      */
     public static Observer standard(HostSessions sessions, Duration commandTimeout) {
-        return new Observer(sessions, Map.of(Runtime.DOCKER, new DockerObserver(true), Runtime.SYSTEMD,
-            new SystemdObserver(true)), commandTimeout);
+        return checkingFiles(sessions, commandTimeout, false);
     }
 
     /**
@@ -81,7 +80,11 @@ public final class Observer {
      * which is safe only for the one that creates containers, before it applies anything.
      */
     public static Observer reconciling(HostSessions sessions, Duration commandTimeout) {
-        return new Observer(sessions, Map.of(Runtime.DOCKER, new DockerObserver(true, true), Runtime.SYSTEMD,
+        return checkingFiles(sessions, commandTimeout, true);
+    }
+
+    private static Observer checkingFiles(HostSessions sessions, Duration commandTimeout, boolean tidy) {
+        return new Observer(sessions, Map.of(Runtime.DOCKER, new DockerObserver(true, tidy), Runtime.SYSTEMD,
             new SystemdObserver(true)), commandTimeout);
     }
 

@@ -78,9 +78,8 @@ public final class DockerCommands {
                     "--filter", "label=" + ContainerLabels.MANAGED + "=" + ContainerLabels.MANAGED_VALUE)
                 .pipe(RemoteCommand.of("xargs", "-r", "docker", "inspect", "--type", "container")));
         return checkFiles
-            ? listing.and(tidy
-                ? RemoteCommand.of("sh", "-c", FILES_CHECK, "driftless-files", InstanceContainers.FILE_SUMS_DIR, "tidy")
-                : RemoteCommand.of("sh", "-c", FILES_CHECK, "driftless-files", InstanceContainers.FILE_SUMS_DIR))
+            ? listing.and(RemoteCommand.builder("sh").add("-c", FILES_CHECK, "driftless-files",
+                InstanceContainers.FILE_SUMS_DIR).addIf(tidy, "tidy").build())
             : listing;
     }
 
